@@ -1,0 +1,11 @@
+//go:build tools
+
+// Package tools pins the Go peers that the interop tests build from the module proxy.
+package tools
+
+import (
+	_ "github.com/hashicorp/go-plugin"
+	_ "github.com/hashicorp/yamux"
+	_ "github.com/tilotech/tilores-plugin-api/dispatcher"
+	_ "github.com/tilotech/tilores-plugin-fake-dispatcher"
+)

@@ -1,0 +1,1 @@
+//! The yamux session adapter (hashicorp/yamux compatible).

@@ -1,0 +1,1 @@
+//! Go `net/rpc` client and server over gob.
