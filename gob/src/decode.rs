@@ -1,0 +1,695 @@
+//! Decoding: the per-stream [`Decoder`] (received type definitions), the [`Dec`] value reader
+//! used by [`Decode`] implementations, dynamic decoding into [`Value`] and structural skipping.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{builtin_name, ids, WireId, WireType};
+use crate::value::{DefKind, DynConcrete, Interface, Type, TypeDef, Value};
+use crate::wire::Reader;
+
+/// Resource limits for decoding untrusted input.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest message accepted (Go accepts up to 8 GiB; the default here is 64 MiB).
+    pub max_message: u64,
+    /// Deepest nesting of values and types followed.
+    pub max_depth: usize,
+    /// Most type definitions accepted on one stream.
+    pub max_types: usize,
+    /// Most fields in one struct definition.
+    pub max_fields: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message: 64 << 20,
+            max_depth: 256,
+            max_types: 10_000,
+            max_fields: 10_000,
+        }
+    }
+}
+
+/// A value that can be decoded from gob.
+pub trait Decode: Sized {
+    /// Decodes a value whose wire type is `wire`. Implementations check that the wire type is
+    /// compatible with `Self` (Go's rules) and return a [`ErrorKind::TypeMismatch`] otherwise.
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self>;
+}
+
+type Plan = Arc<[(Option<u16>, WireId)]>;
+
+/// The type definitions received on one stream.
+#[derive(Default)]
+pub struct TypeTable {
+    defs: HashMap<WireId, Arc<WireType>>,
+    dyn_types: HashMap<WireId, Type>,
+    plans: HashMap<(WireId, usize), Plan>,
+}
+
+impl TypeTable {
+    /// The definition of `id`.
+    pub fn get(&self, id: WireId) -> Option<&Arc<WireType>> {
+        self.defs.get(&id)
+    }
+
+    fn describe(&self, id: WireId) -> String {
+        if let Some(n) = builtin_name(id) {
+            return n.to_string();
+        }
+        match self.defs.get(&id) {
+            Some(w) => w.describe(),
+            None => format!("unknown type id {id}"),
+        }
+    }
+}
+
+/// A gob stream decoder: one per byte stream, remembers the type definitions received.
+pub struct Decoder {
+    types: TypeTable,
+    limits: Limits,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder::new()
+    }
+}
+
+/// What one step of stream decoding produced.
+#[derive(Debug)]
+pub enum Step<T> {
+    /// A value, and the number of input bytes it used (definitions included).
+    Value(T, usize),
+    /// The input ended cleanly at a message boundary (consumed bytes are definitions only).
+    End(usize),
+}
+
+impl Decoder {
+    /// A decoder with default limits.
+    pub fn new() -> Self {
+        Decoder::with_limits(Limits::default())
+    }
+
+    /// A decoder with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Decoder {
+            types: TypeTable::default(),
+            limits,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The definitions received so far.
+    pub fn types(&self) -> &TypeTable {
+        &self.types
+    }
+
+    /// Decodes the next value from `input`.
+    ///
+    /// `complete` says whether `input` is everything that will ever arrive. When it is false
+    /// and the value is not complete yet, the error is [`ErrorKind::Incomplete`] and the
+    /// decoder state is unchanged, so the caller can retry with more bytes.
+    pub fn decode_next<T: Decode>(&mut self, input: &[u8], complete: bool) -> Result<Step<T>> {
+        let before: Vec<WireId> = Vec::new();
+        let mut added = before;
+        let r = self.decode_next_inner(input, complete, &mut added);
+        if let Err(e) = &r {
+            if e.is_incomplete() {
+                for id in added {
+                    self.types.defs.remove(&id);
+                    self.types.dyn_types.remove(&id);
+                }
+                self.types.plans.clear();
+            }
+        }
+        r
+    }
+
+    fn decode_next_inner<T: Decode>(
+        &mut self,
+        input: &[u8],
+        complete: bool,
+        added: &mut Vec<WireId>,
+    ) -> Result<Step<T>> {
+        let mut r = Reader::new(input, complete, self.limits.max_message);
+        let mut saw_def = false;
+        loop {
+            let at = r.pos();
+            if !r.next_message()? {
+                if saw_def {
+                    return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
+                }
+                return Ok(Step::End(r.pos()));
+            }
+            let id = r.int().map_err(|e| e.at_offset(at))?;
+            if id < 0 {
+                let id = id.checked_neg().ok_or_else(|| Error::new(ErrorKind::DuplicateType(id)))?;
+                define(&mut self.types, &self.limits, &mut r, id, added)
+                    .map_err(|e| e.at_offset(at))?;
+                if r.remaining() > 0 {
+                    return Err(Error::new(ErrorKind::ExtraData).at_offset(r.pos()));
+                }
+                saw_def = true;
+                continue;
+            }
+            let mut d = Dec {
+                r: &mut r,
+                types: &mut self.types,
+                limits: &self.limits,
+                depth: 0,
+                top: true,
+                added,
+            };
+            let v = d.top_value::<T>(id).map_err(|e| e.at_offset(at))?;
+            r.finish_message();
+            return Ok(Step::Value(v, r.pos()));
+        }
+    }
+
+    /// Decodes every value of a complete in-memory stream.
+    pub fn decode_all<T: Decode>(&mut self, mut input: &[u8]) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut offset = 0;
+        loop {
+            match self.decode_next::<T>(input, true).map_err(|e| shift(e, offset))? {
+                Step::Value(v, used) => {
+                    out.push(v);
+                    input = &input[used..];
+                    offset += used;
+                }
+                Step::End(_) => return Ok(out),
+            }
+        }
+    }
+}
+
+fn shift(e: Error, base: usize) -> Error {
+    match e.offset() {
+        Some(o) => {
+            let kind = e.kind().clone();
+            let path = e.path();
+            let mut n = Error::new(kind).at_offset(o + base);
+            if !path.is_empty() {
+                n = n.in_path(path);
+            }
+            n
+        }
+        None => e,
+    }
+}
+
+fn define(
+    types: &mut TypeTable,
+    limits: &Limits,
+    r: &mut Reader<'_>,
+    id: WireId,
+    added: &mut Vec<WireId>,
+) -> Result<()> {
+    if id < ids::FIRST_USER || types.defs.contains_key(&id) {
+        return Err(Error::new(ErrorKind::DuplicateType(id)));
+    }
+    if types.defs.len() >= limits.max_types {
+        return Err(Error::new(ErrorKind::TooManyTypes(limits.max_types)));
+    }
+    let wire = WireType::decode(r, limits.max_fields)?;
+    types.defs.insert(id, Arc::new(wire));
+    added.push(id);
+    Ok(())
+}
+
+/// The value reader handed to [`Decode::decode`].
+pub struct Dec<'a, 'b> {
+    r: &'b mut Reader<'a>,
+    types: &'b mut TypeTable,
+    limits: &'b Limits,
+    depth: usize,
+    /// Set while the next struct decoded is a whole value (top level or interface payload),
+    /// where Go checks that at least one field name matches.
+    top: bool,
+    added: &'b mut Vec<WireId>,
+}
+
+impl<'a, 'b> Dec<'a, 'b> {
+    fn top_value<T: Decode>(&mut self, id: WireId) -> Result<T> {
+        self.whole_value(id, T::decode)
+    }
+
+    /// Decodes a whole value (top level or interface payload): struct fields directly, any
+    /// other type after the singleton marker.
+    fn whole_value<T>(&mut self, id: WireId, f: impl FnOnce(&mut Self, WireId) -> Result<T>) -> Result<T> {
+        let is_struct = matches!(self.types.get(id).map(|w| &**w), Some(WireType::Struct { .. }));
+        if !is_struct {
+            if id >= ids::FIRST_USER && self.types.get(id).is_none() {
+                return Err(Error::new(ErrorKind::UnknownTypeId(id)));
+            }
+            if id == 0 || (id > ids::INTERFACE && id < ids::FIRST_USER) {
+                return Err(Error::new(ErrorKind::UnknownTypeId(id)));
+            }
+            let delta = self.r.uint()?;
+            if delta != 0 {
+                return Err(Error::new(ErrorKind::NonZeroSingletonDelta));
+            }
+        }
+        self.top = true;
+        let v = f(self, id);
+        self.top = false;
+        v
+    }
+
+    /// Reads an unsigned integer.
+    #[inline]
+    pub fn uint(&mut self) -> Result<u64> {
+        self.r.uint()
+    }
+    /// Reads a signed integer.
+    #[inline]
+    pub fn int(&mut self) -> Result<i64> {
+        self.r.int()
+    }
+    /// Reads a float.
+    #[inline]
+    pub fn float(&mut self) -> Result<f64> {
+        self.r.float()
+    }
+    /// Reads a length-prefixed byte string (borrowed from the input).
+    #[inline]
+    pub fn bytes(&mut self) -> Result<&'a [u8]> {
+        self.r.bytes()
+    }
+    /// Reads an element count, rejecting counts the remaining input cannot hold.
+    #[inline]
+    pub fn count(&mut self, min_bytes_each: usize) -> Result<usize> {
+        self.r.count(min_bytes_each)
+    }
+
+    /// The definition of a wire id.
+    pub fn wire(&self, id: WireId) -> Result<Arc<WireType>> {
+        self.types
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(id)))
+    }
+
+    /// Describes a wire id for messages.
+    pub fn describe(&self, id: WireId) -> String {
+        self.types.describe(id)
+    }
+
+    /// A type-mismatch error for `want` against wire id `got`.
+    pub fn mismatch(&self, want: &str, got: WireId) -> Error {
+        Error::mismatch(want, self.describe(got))
+    }
+
+    /// Checks that `wire` is the builtin `want`.
+    #[inline]
+    pub fn expect(&self, want: WireId, got: WireId, local: &str) -> Result<()> {
+        if want == got {
+            Ok(())
+        } else {
+            Err(self.mismatch(local, got))
+        }
+    }
+
+    /// Runs `f` one level deeper, failing past the depth limit.
+    #[inline]
+    pub fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            self.depth -= 1;
+            return Err(Error::new(ErrorKind::DepthLimitExceeded(self.limits.max_depth)));
+        }
+        let top = std::mem::replace(&mut self.top, false);
+        let r = f(self);
+        self.top = top;
+        self.depth -= 1;
+        r
+    }
+
+    /// Decodes a struct whose local fields are `local_fields` (Go names) into `f`, which is
+    /// called with the local field index and the field's wire type; wire fields without a
+    /// local counterpart are skipped.
+    pub fn decode_struct(
+        &mut self,
+        wire: WireId,
+        local_type: &str,
+        local_fields: &'static [&'static str],
+        mut f: impl FnMut(&mut Self, usize, WireId) -> Result<()>,
+    ) -> Result<()> {
+        let top = std::mem::replace(&mut self.top, false);
+        let key = (wire, local_fields.as_ptr() as usize);
+        let plan = match self.types.plans.get(&key) {
+            Some(p) => p.clone(),
+            None => {
+                let w = self.wire(wire).map_err(|_| {
+                    Error::mismatch(format!("struct {local_type}"), self.describe(wire))
+                })?;
+                let WireType::Struct { fields, .. } = &*w else {
+                    return Err(Error::mismatch(
+                        format!("struct {local_type}"),
+                        self.describe(wire),
+                    ));
+                };
+                let plan: Plan = fields
+                    .iter()
+                    .map(|wf| {
+                        (
+                            local_fields
+                                .iter()
+                                .position(|n| *n == wf.name)
+                                .map(|i| i as u16),
+                            wf.id,
+                        )
+                    })
+                    .collect();
+                self.types.plans.insert(key, plan.clone());
+                plan
+            }
+        };
+        if top
+            && !local_fields.is_empty()
+            && !plan.is_empty()
+            && plan.iter().all(|(l, _)| l.is_none())
+        {
+            return Err(Error::new(ErrorKind::NoFieldsMatched(local_type.to_string())));
+        }
+        let mut field: i64 = -1;
+        loop {
+            let delta = self.r.uint()?;
+            if delta == 0 {
+                return Ok(());
+            }
+            field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
+                Some(f) if (f as u64) < plan.len() as u64 => f,
+                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
+            };
+            let (local, fid) = plan[field as usize];
+            match local {
+                Some(li) => self
+                    .nested(|d| f(d, li as usize, fid))
+                    .map_err(|e| e.in_path(format!(".{}", local_fields[li as usize])))?,
+                None => self.skip(fid)?,
+            }
+        }
+    }
+
+    /// Reads the header of an interface value: `None` for nil, else the concrete type's name
+    /// and wire id, after receiving any type definitions that come with it (possibly pulling
+    /// further messages, as Go's decoder does).
+    pub fn interface_header(&mut self) -> Result<Option<(String, WireId)>> {
+        let at = self.r.pos();
+        let n = self.r.uint()?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if n > 1024 {
+            return Err(Error::new(ErrorKind::NameTooLong(n)).at_offset(at));
+        }
+        if n > self.r.remaining() as u64 {
+            return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
+        }
+        let name = String::from_utf8_lossy(self.r.take(n as usize)?).into_owned();
+        loop {
+            if self.r.remaining() == 0 && !self.r.next_message()? {
+                return Err(Error::new(ErrorKind::UnexpectedEof));
+            }
+            let id = self.r.int()?;
+            if id >= 0 {
+                // The byte count that follows is not a reliable delimiter (Go ignores it too).
+                self.r.uint()?;
+                return Ok(Some((name, id)));
+            }
+            let id = id.checked_neg().ok_or_else(|| Error::new(ErrorKind::DuplicateType(id)))?;
+            define(self.types, self.limits, self.r, id, self.added)?;
+            if self.r.remaining() > 0 {
+                self.r.uint()?;
+            }
+        }
+    }
+
+    /// Decodes an interface value's concrete payload with `f` (struct or singleton form).
+    pub fn interface_payload<T>(&mut self, id: WireId, f: impl FnOnce(&mut Self, WireId) -> Result<T>) -> Result<T> {
+        self.nested(|d| d.whole_value(id, f))
+    }
+
+    /// Skips a value of wire type `id` structurally (never trusting interface byte counts).
+    pub fn skip(&mut self, id: WireId) -> Result<()> {
+        self.nested(|d| d.skip_inner(id))
+    }
+
+    fn skip_inner(&mut self, id: WireId) -> Result<()> {
+        match id {
+            ids::BOOL | ids::INT | ids::UINT | ids::FLOAT => {
+                self.r.uint()?;
+            }
+            ids::COMPLEX => {
+                self.r.uint()?;
+                self.r.uint()?;
+            }
+            ids::BYTES | ids::STRING => {
+                self.r.bytes()?;
+            }
+            ids::INTERFACE => {
+                if let Some((_, cid)) = self.interface_header()? {
+                    self.interface_payload(cid, |d, w| d.skip_whole(w))?;
+                }
+            }
+            _ => {
+                let w = self.wire(id)?;
+                match &*w {
+                    WireType::Struct { fields, .. } => {
+                        let mut field: i64 = -1;
+                        loop {
+                            let delta = self.r.uint()?;
+                            if delta == 0 {
+                                break;
+                            }
+                            field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
+                                Some(f) if (f as u64) < fields.len() as u64 => f,
+                                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
+                            };
+                            self.skip(fields[field as usize].id)?;
+                        }
+                    }
+                    WireType::Slice { elem, .. } | WireType::Array { elem, .. } => {
+                        let n = self.r.count(1)?;
+                        for _ in 0..n {
+                            self.skip(*elem)?;
+                        }
+                    }
+                    WireType::Map { key, elem, .. } => {
+                        let n = self.r.count(2)?;
+                        for _ in 0..n {
+                            self.skip(*key)?;
+                            self.skip(*elem)?;
+                        }
+                    }
+                    WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+                        self.r.bytes()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn skip_whole(&mut self, id: WireId) -> Result<()> {
+        self.skip_inner(id)
+    }
+
+    /// The dynamic [`Type`] for a wire id (built once per stream).
+    pub fn dyn_type(&mut self, id: WireId) -> Result<Type> {
+        self.dyn_type_depth(id, 0)
+    }
+
+    fn dyn_type_depth(&mut self, id: WireId, depth: usize) -> Result<Type> {
+        Ok(match id {
+            ids::BOOL => Type::Bool,
+            ids::INT => Type::Int,
+            ids::UINT => Type::Uint,
+            ids::FLOAT => Type::Float,
+            ids::COMPLEX => Type::Complex,
+            ids::STRING => Type::String,
+            ids::BYTES => Type::Bytes,
+            ids::INTERFACE => Type::Interface,
+            _ => {
+                if let Some(t) = self.types.dyn_types.get(&id) {
+                    return Ok(t.clone());
+                }
+                if depth > self.limits.max_depth {
+                    return Err(Error::new(ErrorKind::DepthLimitExceeded(self.limits.max_depth)));
+                }
+                let w = self.wire(id)?;
+                let def = TypeDef::pending(w.common().name.clone());
+                let t = Type::Def(def.clone());
+                self.types.dyn_types.insert(id, t.clone());
+                let kind = match &*w {
+                    WireType::Struct { fields, .. } => {
+                        let mut fs = Vec::with_capacity(fields.len());
+                        for f in fields {
+                            fs.push((f.name.clone(), self.dyn_type_depth(f.id, depth + 1)?));
+                        }
+                        DefKind::Struct(fs)
+                    }
+                    WireType::Slice { elem, .. } => DefKind::Slice(self.dyn_type_depth(*elem, depth + 1)?),
+                    WireType::Array { elem, len, .. } => {
+                        let len = u64::try_from(*len)
+                            .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
+                        DefKind::Array(len, self.dyn_type_depth(*elem, depth + 1)?)
+                    }
+                    WireType::Map { key, elem, .. } => DefKind::Map(
+                        self.dyn_type_depth(*key, depth + 1)?,
+                        self.dyn_type_depth(*elem, depth + 1)?,
+                    ),
+                    WireType::GobEncoder(_) => DefKind::GobEncoder,
+                    WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
+                    WireType::TextMarshaler(_) => DefKind::TextMarshaler,
+                };
+                def.complete(kind);
+                t
+            }
+        })
+    }
+
+    /// Decodes any value dynamically.
+    pub fn value(&mut self, id: WireId) -> Result<Value> {
+        Ok(match id {
+            ids::BOOL => Value::Bool(self.r.uint()? != 0),
+            ids::INT => Value::Int(self.r.int()?),
+            ids::UINT => Value::Uint(self.r.uint()?),
+            ids::FLOAT => Value::Float(self.r.float()?),
+            ids::COMPLEX => Value::Complex(self.r.float()?, self.r.float()?),
+            ids::BYTES => Value::Bytes(self.r.bytes()?.to_vec()),
+            ids::STRING => {
+                let b = self.r.bytes()?;
+                match std::str::from_utf8(b) {
+                    Ok(s) => Value::String(s.to_string()),
+                    Err(_) => Value::RawString(b.to_vec()),
+                }
+            }
+            ids::INTERFACE => Value::Interface(self.dyn_interface()?),
+            _ => {
+                let w = self.wire(id)?;
+                let ty = self.dyn_type(id)?;
+                match &*w {
+                    WireType::Struct { fields, .. } => {
+                        self.top = false;
+                        let mut out = Vec::new();
+                        let mut field: i64 = -1;
+                        loop {
+                            let delta = self.r.uint()?;
+                            if delta == 0 {
+                                break;
+                            }
+                            field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
+                                Some(f) if (f as u64) < fields.len() as u64 => f,
+                                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
+                            };
+                            let fd = &fields[field as usize];
+                            let v = self
+                                .nested(|d| d.value(fd.id))
+                                .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
+                            out.push((field as usize, v));
+                        }
+                        Value::Struct(ty, out)
+                    }
+                    WireType::Slice { elem, .. } => {
+                        let n = self.r.count(1)?;
+                        let mut out = Vec::with_capacity(n.min(4096));
+                        for i in 0..n {
+                            out.push(self.nested(|d| d.value(*elem)).map_err(|e| e.in_path(format!("[{i}]")))?);
+                        }
+                        Value::Slice(ty, out)
+                    }
+                    WireType::Array { elem, len, .. } => {
+                        let at = self.r.pos();
+                        let n = self.r.count(1)?;
+                        if n as i64 != *len {
+                            return Err(Error::new(ErrorKind::ArrayLengthMismatch {
+                                want: usize::try_from(*len).unwrap_or(usize::MAX),
+                                got: n as u64,
+                            })
+                            .at_offset(at));
+                        }
+                        let mut out = Vec::with_capacity(n.min(4096));
+                        for i in 0..n {
+                            out.push(self.nested(|d| d.value(*elem)).map_err(|e| e.in_path(format!("[{i}]")))?);
+                        }
+                        Value::Array(ty, out)
+                    }
+                    WireType::Map { key, elem, .. } => {
+                        let n = self.r.count(2)?;
+                        let mut out = Vec::with_capacity(n.min(4096));
+                        for _ in 0..n {
+                            let k = self.nested(|d| d.value(*key))?;
+                            let v = self
+                                .nested(|d| d.value(*elem))
+                                .map_err(|e| e.in_path(format!("[{k:?}]")))?;
+                            out.push((k, v));
+                        }
+                        Value::Map(ty, out)
+                    }
+                    WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+                        Value::Marshaled(ty, self.r.bytes()?.to_vec())
+                    }
+                }
+            }
+        })
+    }
+
+    /// Decodes an interface value dynamically (registered typed names are ignored here).
+    pub fn dyn_interface(&mut self) -> Result<Interface> {
+        match self.interface_header()? {
+            None => Ok(Interface::nil()),
+            Some((name, id)) => {
+                let v = self
+                    .interface_payload(id, |d, w| d.value(w))
+                    .map_err(|e| e.in_path(format!("({name})")))?;
+                Ok(Interface::from_box(Box::new(DynConcrete { name, value: v })))
+            }
+        }
+    }
+
+    /// Decodes an interface value, materialising registered names as their Rust types.
+    pub fn typed_interface(&mut self) -> Result<Interface> {
+        match self.interface_header()? {
+            None => Ok(Interface::nil()),
+            Some((name, id)) => {
+                let decoded = match crate::registry::lookup(&name) {
+                    Some(f) => self.interface_payload(id, |d, w| f(d, w)),
+                    None => self
+                        .interface_payload(id, |d, w| d.value(w))
+                        .map(|v| Box::new(DynConcrete { name: name.clone(), value: v }) as Box<_>),
+                };
+                Ok(Interface::from_box(decoded.map_err(|e| e.in_path(format!("({name})")))?))
+            }
+        }
+    }
+}
+
+impl Decode for Value {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self> {
+        d.value(wire)
+    }
+}
+
+impl Decode for Interface {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self> {
+        if wire != ids::INTERFACE {
+            return Err(Error::mismatch("interface {}", d.describe(wire)));
+        }
+        d.typed_interface()
+    }
+}
+
+/// Decodes every value of a complete in-memory stream as dynamic [`Value`]s.
+pub fn decode_values(input: &[u8]) -> Result<Vec<Value>> {
+    Decoder::new().decode_all(input)
+}

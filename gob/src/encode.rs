@@ -1,0 +1,685 @@
+//! Encoding: the per-stream [`Schema`] (type ids and definitions, each sent once per stream,
+//! allocated and ordered exactly like Go's encoder), the [`Enc`] value writer (with Go's
+//! message splitting around interface values) and the stream [`Encoder`].
+
+use std::any::TypeId as RustTypeId;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::types::{ids, CommonType, FieldType, WireId, WireType};
+use crate::value::{DefKind, Interface, Type, TypeDef};
+use crate::wire::{close_chunk, put_bytes, put_float, put_int, put_uint};
+
+/// Go's limit on one message (`tooBig` on 64-bit Go): 8 GiB.
+pub const GO_MAX_MESSAGE: u64 = 1 << 33;
+
+/// How a Go type prints (`reflect.Type.String()`) with pointers stripped, and whether it is a
+/// named type. Used to reproduce the informational names Go writes into type definitions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoTypeName {
+    /// The type string, e.g. `main.Inner`, `[]*main.Node`, `map[string]int`, `int64`.
+    pub string: String,
+    /// True for named types (`main.Inner`, `int64`); false for `[]T`, `map[K]V`, ...
+    pub named: bool,
+    /// True when the Rust type is a Go pointer (`Option<T>`, `Box<T>`).
+    pub pointer: bool,
+}
+
+impl GoTypeName {
+    /// A named type (`pkg.Name` or a predeclared name).
+    pub fn named(s: impl Into<String>) -> Self {
+        GoTypeName {
+            string: s.into(),
+            named: true,
+            pointer: false,
+        }
+    }
+
+    /// An unnamed type (`[]T`, `map[K]V`, `[N]T`, `struct {}`).
+    pub fn unnamed(s: impl Into<String>) -> Self {
+        GoTypeName {
+            string: s.into(),
+            named: false,
+            pointer: false,
+        }
+    }
+
+    /// The type string as it appears inside other type strings (with `*` for pointers).
+    pub fn full(&self) -> String {
+        if self.pointer {
+            format!("*{}", self.string)
+        } else {
+            self.string.clone()
+        }
+    }
+
+    /// Go's `Name()`: the bare name (package stripped) of a named non-pointer type, else "".
+    pub fn bare_name(&self) -> &str {
+        if self.named && !self.pointer {
+            bare(&self.string)
+        } else {
+            ""
+        }
+    }
+
+    /// The name Go gives a type first reached as a struct field: the base type's bare name when
+    /// named, else its type string.
+    pub fn field_name(&self) -> &str {
+        if self.named {
+            bare(&self.string)
+        } else {
+            &self.string
+        }
+    }
+}
+
+fn bare(s: &str) -> &str {
+    // `pkg.Name` or `example.com/x/pkg.Name` or `pkg.Pair[a.B,c.D]`: the part after the last dot
+    // that precedes any type-argument list.
+    let head = s.split('[').next().unwrap_or(s);
+    match head.rfind('.') {
+        Some(i) => &s[i + 1..],
+        None => s,
+    }
+}
+
+/// A Rust type with a static Go type: the encoder can describe it without a value (needed for
+/// element types of empty containers).
+pub trait GobType: 'static {
+    /// Go's type string and naming facts for this type.
+    fn go_type() -> GoTypeName;
+    /// Registers this type (and what it references) with the schema, allocating ids as Go
+    /// would, and returns its wire id. `name` is the informational name Go would give the type
+    /// in this position (see [`GoTypeName`]); it is used only when the type is new.
+    fn describe(schema: &mut Schema, name: &str) -> Result<WireId>;
+    /// Like [`GobType::describe`], but registers the definition under the Rust type `O` (a
+    /// named newtype such as `Edges(Vec<String>)` gets a definition of its own).
+    fn describe_as<O: 'static>(schema: &mut Schema, name: &str) -> Result<WireId> {
+        let _ = std::marker::PhantomData::<O>;
+        Self::describe(schema, name)
+    }
+}
+
+/// A value that can be gob-encoded.
+pub trait Encode {
+    /// The wire type id of this value's type on the schema's stream (registering it if new).
+    fn wire_type(&self, schema: &mut Schema) -> Result<WireId>;
+    /// Writes the value (without any field delta or singleton marker).
+    fn encode(&self, enc: &mut Enc<'_>) -> Result<()>;
+    /// Gob's rule for omitting a struct field holding this value.
+    fn omit_in_struct(&self) -> bool {
+        false
+    }
+    /// True when the value is encoded as a struct (top-level values that are not structs get
+    /// the singleton marker).
+    fn is_struct(&self) -> bool {
+        false
+    }
+}
+
+struct Def {
+    wire: WireType,
+    /// Types sent after this one, in Go's order (struct fields, element, key then element).
+    children: Vec<WireId>,
+    sent: bool,
+}
+
+/// One stream's encoder-side type state.
+///
+/// Ids are allocated per stream starting at 64, in the order Go allocates them in a fresh
+/// process (a struct before its fields; slices, arrays and maps after their elements), so a
+/// stream encoding the same values as a fresh Go process gets the same ids.
+pub struct Schema {
+    next_id: WireId,
+    by_rust: HashMap<RustTypeId, WireId>,
+    by_dyn: HashMap<usize, WireId>,
+    /// Keeps dynamic definitions alive so their addresses stay unique keys.
+    dyn_keep: Vec<Arc<TypeDef>>,
+    defs: Vec<Option<Def>>,
+}
+
+impl Default for Schema {
+    fn default() -> Self {
+        Schema::new()
+    }
+}
+
+impl Schema {
+    /// A fresh schema (ids from 64).
+    pub fn new() -> Self {
+        Schema::with_first_id(ids::FIRST_USER)
+    }
+
+    /// A fresh schema whose first user id is `first` (65 reproduces Go ≤ 1.20).
+    pub fn with_first_id(first: WireId) -> Self {
+        Schema {
+            next_id: first.max(ids::FIRST_USER),
+            by_rust: HashMap::new(),
+            by_dyn: HashMap::new(),
+            dyn_keep: Vec::new(),
+            defs: Vec::new(),
+        }
+    }
+
+    /// The id already allocated for the Rust type `T`, if any.
+    pub fn lookup<T: 'static + ?Sized>(&self) -> Option<WireId> {
+        self.by_rust.get(&RustTypeId::of::<T>()).copied()
+    }
+
+    /// Allocates the next id for the Rust type `T` (before its definition is known, as Go
+    /// does for structs).
+    pub fn reserve<T: 'static + ?Sized>(&mut self) -> WireId {
+        let id = self.alloc();
+        self.by_rust.insert(RustTypeId::of::<T>(), id);
+        id
+    }
+
+    fn alloc(&mut self) -> WireId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Stores the definition of an allocated id; `children` are the types Go sends after it.
+    pub fn define(&mut self, id: WireId, wire: WireType, children: Vec<WireId>) {
+        let idx = (id - ids::FIRST_USER) as usize;
+        if self.defs.len() <= idx {
+            self.defs.resize_with(idx + 1, || None);
+        }
+        self.defs[idx] = Some(Def {
+            wire,
+            children,
+            sent: false,
+        });
+    }
+
+    /// Registers a Rust slice type with element `E` (Go: element first, then the slice).
+    pub fn describe_slice<T: 'static + ?Sized, E: GobType>(&mut self, name: &str) -> Result<WireId> {
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let et = E::go_type();
+        let elem = E::describe(self, et.bare_name())?;
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let id = self.reserve::<T>();
+        let wire = WireType::Slice {
+            common: CommonType {
+                name: name.to_string(),
+                id,
+            },
+            elem,
+        };
+        self.define(id, wire, vec![elem]);
+        Ok(id)
+    }
+
+    /// Registers a Rust array type `[E; len]`.
+    pub fn describe_array<T: 'static + ?Sized, E: GobType>(
+        &mut self,
+        name: &str,
+        len: usize,
+    ) -> Result<WireId> {
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let elem = E::describe(self, "")?;
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let id = self.reserve::<T>();
+        let wire = WireType::Array {
+            common: CommonType {
+                name: name.to_string(),
+                id,
+            },
+            elem,
+            len: len as i64,
+        };
+        self.define(id, wire, vec![elem]);
+        Ok(id)
+    }
+
+    /// Registers a Rust map type with key `K` and element `V`.
+    pub fn describe_map<T: 'static + ?Sized, K: GobType, V: GobType>(
+        &mut self,
+        name: &str,
+    ) -> Result<WireId> {
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let key = K::describe(self, "")?;
+        let elem = V::describe(self, "")?;
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let id = self.reserve::<T>();
+        let wire = WireType::Map {
+            common: CommonType {
+                name: name.to_string(),
+                id,
+            },
+            key,
+            elem,
+        };
+        self.define(id, wire, vec![key, elem]);
+        Ok(id)
+    }
+
+    /// Registers a GobEncoder (`binary == false`) or BinaryMarshaler type.
+    pub fn describe_marshaler<T: 'static + ?Sized>(&mut self, name: &str, binary: bool) -> Result<WireId> {
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let id = self.reserve::<T>();
+        let common = CommonType {
+            name: name.to_string(),
+            id,
+        };
+        let wire = if binary {
+            WireType::BinaryMarshaler(common)
+        } else {
+            WireType::GobEncoder(common)
+        };
+        self.define(id, wire, Vec::new());
+        Ok(id)
+    }
+
+    /// Starts a struct description: returns `Ok(id)` when the struct is already known, or
+    /// `Err(builder)` with a freshly allocated id (structs get their id before their fields).
+    pub fn begin_struct<T: 'static + ?Sized>(&mut self, name: &str) -> std::result::Result<WireId, StructBuilder> {
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let id = self.reserve::<T>();
+        Err(StructBuilder {
+            id,
+            name: name.to_string(),
+            fields: Vec::new(),
+            children: Vec::new(),
+        })
+    }
+
+    /// Registers a dynamic type (from a decoded [`crate::Value`]).
+    pub fn describe_dyn(&mut self, t: &Type) -> Result<WireId> {
+        self.describe_dyn_depth(t, 0)
+    }
+
+    fn describe_dyn_depth(&mut self, t: &Type, depth: usize) -> Result<WireId> {
+        if depth > 512 {
+            return Err(Error::encode("type nesting too deep"));
+        }
+        let d = match t {
+            Type::Bool => return Ok(ids::BOOL),
+            Type::Int => return Ok(ids::INT),
+            Type::Uint => return Ok(ids::UINT),
+            Type::Float => return Ok(ids::FLOAT),
+            Type::Complex => return Ok(ids::COMPLEX),
+            Type::String => return Ok(ids::STRING),
+            Type::Bytes => return Ok(ids::BYTES),
+            Type::Interface => return Ok(ids::INTERFACE),
+            Type::Def(d) => d,
+        };
+        let key = Arc::as_ptr(d) as usize;
+        if let Some(id) = self.by_dyn.get(&key) {
+            return Ok(*id);
+        }
+        let common = |id| CommonType {
+            name: d.name.clone(),
+            id,
+        };
+        let (id, wire, children) = match d.kind() {
+            DefKind::Struct(fields) => {
+                let id = self.alloc();
+                self.by_dyn.insert(key, id);
+                self.dyn_keep.push(d.clone());
+                let mut fs = Vec::with_capacity(fields.len());
+                let mut children = Vec::with_capacity(fields.len());
+                for (name, ft) in fields {
+                    let fid = self.describe_dyn_depth(ft, depth + 1)?;
+                    fs.push(FieldType {
+                        name: name.clone(),
+                        id: fid,
+                    });
+                    children.push(fid);
+                }
+                (
+                    id,
+                    WireType::Struct {
+                        common: common(id),
+                        fields: fs,
+                    },
+                    children,
+                )
+            }
+            DefKind::Slice(e) => {
+                let elem = self.describe_dyn_depth(e, depth + 1)?;
+                let id = self.alloc();
+                (id, WireType::Slice { common: common(id), elem }, vec![elem])
+            }
+            DefKind::Array(n, e) => {
+                let elem = self.describe_dyn_depth(e, depth + 1)?;
+                let id = self.alloc();
+                (
+                    id,
+                    WireType::Array {
+                        common: common(id),
+                        elem,
+                        len: *n as i64,
+                    },
+                    vec![elem],
+                )
+            }
+            DefKind::Map(k, v) => {
+                let key_id = self.describe_dyn_depth(k, depth + 1)?;
+                let elem = self.describe_dyn_depth(v, depth + 1)?;
+                let id = self.alloc();
+                (
+                    id,
+                    WireType::Map {
+                        common: common(id),
+                        key: key_id,
+                        elem,
+                    },
+                    vec![key_id, elem],
+                )
+            }
+            DefKind::GobEncoder => {
+                let id = self.alloc();
+                (id, WireType::GobEncoder(common(id)), vec![])
+            }
+            DefKind::BinaryMarshaler => {
+                let id = self.alloc();
+                (id, WireType::BinaryMarshaler(common(id)), vec![])
+            }
+            DefKind::TextMarshaler => {
+                let id = self.alloc();
+                (id, WireType::TextMarshaler(common(id)), vec![])
+            }
+        };
+        if !self.by_dyn.contains_key(&key) {
+            self.by_dyn.insert(key, id);
+            self.dyn_keep.push(d.clone());
+        }
+        self.define(id, wire, children);
+        Ok(id)
+    }
+
+    fn def_mut(&mut self, id: WireId) -> Option<&mut Def> {
+        if id < ids::FIRST_USER {
+            return None;
+        }
+        self.defs
+            .get_mut((id - ids::FIRST_USER) as usize)
+            .and_then(|d| d.as_mut())
+    }
+
+    fn needs_send(&self, id: WireId) -> bool {
+        id >= ids::FIRST_USER
+            && self
+                .defs
+                .get((id - ids::FIRST_USER) as usize)
+                .and_then(|d| d.as_ref())
+                .is_some_and(|d| !d.sent)
+    }
+}
+
+/// Collects a struct's fields while it is being described.
+pub struct StructBuilder {
+    id: WireId,
+    name: String,
+    fields: Vec<FieldType>,
+    children: Vec<WireId>,
+}
+
+impl StructBuilder {
+    /// The id allocated to the struct.
+    pub fn id(&self) -> WireId {
+        self.id
+    }
+
+    /// Adds a field of Rust type `F` under its Go field name.
+    pub fn field<F: GobType>(&mut self, schema: &mut Schema, go_name: &str) -> Result<()> {
+        let t = F::go_type();
+        let fid = F::describe(schema, t.field_name())?;
+        self.fields.push(FieldType {
+            name: go_name.to_string(),
+            id: fid,
+        });
+        self.children.push(fid);
+        Ok(())
+    }
+
+    /// Stores the definition; returns the struct's id.
+    pub fn finish(self, schema: &mut Schema) -> WireId {
+        let wire = WireType::Struct {
+            common: CommonType {
+                name: self.name,
+                id: self.id,
+            },
+            fields: self.fields,
+        };
+        schema.define(self.id, wire, self.children);
+        self.id
+    }
+}
+
+/// The value writer handed to [`Encode::encode`].
+///
+/// All output goes into one buffer. `region` is the start of the part Go would hold in its
+/// current `encBuffer`; interface values that need new type definitions cut that part into a
+/// length-prefixed chunk exactly where Go flushes it.
+pub struct Enc<'a> {
+    buf: &'a mut Vec<u8>,
+    region: usize,
+    schema: &'a mut Schema,
+    depth: usize,
+}
+
+/// Maximum nesting of values the encoder follows (a guard against cyclic `Rc`-free but very
+/// deep structures).
+const MAX_ENCODE_DEPTH: usize = 1024;
+
+impl<'a> Enc<'a> {
+    /// Appends an unsigned integer.
+    #[inline]
+    pub fn put_uint(&mut self, v: u64) {
+        put_uint(self.buf, v)
+    }
+    /// Appends a signed integer.
+    #[inline]
+    pub fn put_int(&mut self, v: i64) {
+        put_int(self.buf, v)
+    }
+    /// Appends a float.
+    #[inline]
+    pub fn put_float(&mut self, v: f64) {
+        put_float(self.buf, v)
+    }
+    /// Appends a length-prefixed byte string.
+    #[inline]
+    pub fn put_bytes(&mut self, b: &[u8]) {
+        put_bytes(self.buf, b)
+    }
+
+    /// The stream's schema (to describe types of values about to be written).
+    pub fn schema(&mut self) -> &mut Schema {
+        self.schema
+    }
+
+    /// Writes one struct field: its delta from the previous field number and its value.
+    /// Returns the new "previous field" number. Skips the field when gob omits it.
+    #[inline]
+    pub fn field<T: Encode + ?Sized>(&mut self, prev: i64, number: i64, v: &T) -> Result<i64> {
+        if v.omit_in_struct() {
+            return Ok(prev);
+        }
+        self.put_uint((number - prev) as u64);
+        self.value(v)?;
+        Ok(number)
+    }
+
+    /// Ends a struct.
+    #[inline]
+    pub fn end_struct(&mut self) {
+        self.put_uint(0)
+    }
+
+    /// Writes a nested value, guarding the depth.
+    #[inline]
+    pub fn value<T: Encode + ?Sized>(&mut self, v: &T) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_ENCODE_DEPTH {
+            return Err(Error::encode("value nesting too deep"));
+        }
+        let r = v.encode(self);
+        self.depth -= 1;
+        r
+    }
+
+    /// Sends every definition `id` still needs, Go's way: the first one is appended to the
+    /// current part and the part is flushed as one chunk; the others follow as chunks of their
+    /// own.
+    fn send_defs(&mut self, id: WireId) {
+        if !self.schema.needs_send(id) {
+            return;
+        }
+        let mut stack = vec![id];
+        // Pre-order depth-first, children in order: Go's sendActualType recursion.
+        let mut order = Vec::new();
+        while let Some(t) = stack.pop() {
+            if !self.schema.needs_send(t) {
+                continue;
+            }
+            let Some(def) = self.schema.def_mut(t) else {
+                continue;
+            };
+            def.sent = true;
+            order.push(t);
+            let children = def.children.clone();
+            for c in children.into_iter().rev() {
+                stack.push(c);
+            }
+        }
+        for t in order {
+            let Some(def) = self.schema.def_mut(t) else {
+                continue;
+            };
+            let wire = def.wire.clone();
+            put_int(self.buf, -t);
+            wire.encode(self.buf);
+            close_chunk(self.buf, self.region);
+            self.region = self.buf.len();
+        }
+    }
+
+    /// Writes an interface value.
+    pub fn interface(&mut self, iface: &Interface) -> Result<()> {
+        let Some(c) = iface.concrete() else {
+            self.put_uint(0);
+            return Ok(());
+        };
+        let name = c.go_name();
+        if name.is_empty() {
+            return Err(Error::encode("interface value with an empty type name"));
+        }
+        self.put_bytes(name.as_bytes());
+        let id = c.wire_type(self.schema)?;
+        self.send_defs(id);
+        self.put_int(id);
+        let saved = self.region;
+        self.region = self.buf.len();
+        if !c.is_struct() {
+            self.put_uint(0);
+        }
+        self.depth += 1;
+        let r = if self.depth > MAX_ENCODE_DEPTH {
+            Err(Error::encode("value nesting too deep"))
+        } else {
+            c.encode_concrete(self)
+        };
+        self.depth -= 1;
+        r.map_err(|e| e.in_path(format!("({name})")))?;
+        close_chunk(self.buf, self.region);
+        self.region = saved;
+        Ok(())
+    }
+}
+
+/// A gob stream encoder: one per byte stream, remembers which types it has sent.
+pub struct Encoder {
+    schema: Schema,
+    max_message: u64,
+}
+
+impl Default for Encoder {
+    fn default() -> Self {
+        Encoder::new()
+    }
+}
+
+impl Encoder {
+    /// A fresh encoder (type ids from 64, Go's message limit).
+    pub fn new() -> Self {
+        Encoder {
+            schema: Schema::new(),
+            max_message: GO_MAX_MESSAGE,
+        }
+    }
+
+    /// A fresh encoder with a custom first type id (65 reproduces Go ≤ 1.20 byte for byte).
+    pub fn with_first_id(first: WireId) -> Self {
+        Encoder {
+            schema: Schema::with_first_id(first),
+            max_message: GO_MAX_MESSAGE,
+        }
+    }
+
+    /// Sets the largest message this encoder will write (Go refuses ≥ 8 GiB).
+    pub fn set_max_message(&mut self, limit: u64) {
+        self.max_message = limit;
+    }
+
+    /// Appends the messages for one top-level value (type definitions first, then the value,
+    /// split where Go splits it) to `out`.
+    pub fn encode_into<T: Encode + ?Sized>(&mut self, value: &T, out: &mut Vec<u8>) -> Result<()> {
+        let start = out.len();
+        let r = self.encode_inner(value, out);
+        if r.is_err() {
+            out.truncate(start);
+        }
+        r
+    }
+
+    fn encode_inner<T: Encode + ?Sized>(&mut self, value: &T, out: &mut Vec<u8>) -> Result<()> {
+        let id = value.wire_type(&mut self.schema)?;
+        let region = out.len();
+        let mut enc = Enc {
+            buf: out,
+            region,
+            schema: &mut self.schema,
+            depth: 0,
+        };
+        enc.send_defs(id);
+        enc.put_int(id);
+        if !value.is_struct() {
+            enc.put_uint(0);
+        }
+        value.encode(&mut enc)?;
+        let last = enc.region;
+        if (enc.buf.len() - last) as u64 >= self.max_message {
+            return Err(Error::encode("gob: encoder: message too big"));
+        }
+        close_chunk(enc.buf, last);
+        Ok(())
+    }
+
+    /// Encodes one top-level value into a new buffer.
+    pub fn encode<T: Encode + ?Sized>(&mut self, value: &T) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.encode_into(value, &mut out)?;
+        Ok(out)
+    }
+}

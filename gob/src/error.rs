@@ -1,0 +1,224 @@
+//! Errors of the gob codec.
+//!
+//! Every error names what was wrong and, where known, the path (type and field) at which it
+//! happened, e.g. `gob: value for int8 out of range: 300 (at Outer.Inner.Small)`.
+
+use std::fmt;
+
+/// The category of a codec error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input ended inside a message or a value (Go: `unexpected EOF`).
+    UnexpectedEof,
+    /// More input is needed to decode the next value (stream decoding only; not an error in
+    /// itself: the caller should read more bytes and retry).
+    Incomplete,
+    /// A message length that is negative, zero-sized where not allowed, or above the limit.
+    MessageTooLarge {
+        /// The length announced by the peer.
+        len: u64,
+        /// The configured maximum.
+        limit: u64,
+    },
+    /// An unsigned integer whose byte count exceeds 8 (Go: `encoded unsigned integer out of range`).
+    UintOutOfRange,
+    /// A type definition for an id below 64 or an id already defined on this stream
+    /// (Go: `duplicate type received`).
+    DuplicateType(i64),
+    /// A value or field refers to a type id that was never defined.
+    UnknownTypeId(i64),
+    /// Bytes left over after a top-level type definition (Go: `extra data in buffer`).
+    ExtraData,
+    /// A struct field delta beyond the wire struct's field count.
+    FieldNumberOutOfBounds,
+    /// A singleton value whose leading delta is not zero.
+    NonZeroSingletonDelta,
+    /// The wire type cannot be decoded into the local type.
+    TypeMismatch {
+        /// What the local type wanted.
+        want: String,
+        /// What the wire carried.
+        got: String,
+    },
+    /// A top-level struct whose wire struct shares no field name with it.
+    NoFieldsMatched(String),
+    /// A value that does not fit the local type (e.g. 300 into an `i8`).
+    OutOfRange(String),
+    /// An element count or length larger than the input could possibly hold.
+    LengthExceedsInput {
+        /// The count read from the input.
+        count: u64,
+        /// Bytes left in the input.
+        remaining: u64,
+    },
+    /// Array length on the wire differs from the local array length.
+    ArrayLengthMismatch {
+        /// Local length.
+        want: usize,
+        /// Wire length.
+        got: u64,
+    },
+    /// The nesting depth limit was reached.
+    DepthLimitExceeded(usize),
+    /// Too many type definitions, fields or bytes of definitions on one stream.
+    TooManyTypes(usize),
+    /// An interface type name longer than 1024 bytes.
+    NameTooLong(u64),
+    /// An interface value with a name that is not registered (typed decoding only).
+    UnregisteredName(String),
+    /// A malformed structure that has no more specific kind.
+    Corrupt(String),
+    /// An encoding-side error (nil pointer inside an interface, unregistered type, ...).
+    Encode(String),
+    /// A marshaler payload (e.g. `time.Time`) that could not be parsed.
+    Marshal(String),
+    /// An I/O error of the underlying stream.
+    Io(String),
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::UnexpectedEof => write!(f, "unexpected EOF"),
+            ErrorKind::Incomplete => write!(f, "incomplete input: more bytes needed"),
+            ErrorKind::MessageTooLarge { len, limit } => {
+                write!(f, "invalid message length {len} (limit {limit})")
+            }
+            ErrorKind::UintOutOfRange => write!(f, "encoded unsigned integer out of range"),
+            ErrorKind::DuplicateType(id) => write!(f, "duplicate type received (id {id})"),
+            ErrorKind::UnknownTypeId(id) => write!(f, "unknown type id or corrupted data (id {id})"),
+            ErrorKind::ExtraData => write!(f, "extra data in buffer"),
+            ErrorKind::FieldNumberOutOfBounds => write!(f, "bad data: field numbers out of bounds"),
+            ErrorKind::NonZeroSingletonDelta => {
+                write!(f, "decode: corrupted data: non-zero delta for singleton")
+            }
+            ErrorKind::TypeMismatch { want, got } => {
+                write!(f, "type mismatch: local type {want} cannot be decoded from remote type {got}")
+            }
+            ErrorKind::NoFieldsMatched(t) => {
+                write!(f, "type mismatch: no fields matched compiling decoder for {t}")
+            }
+            ErrorKind::OutOfRange(what) => write!(f, "value out of range: {what}"),
+            ErrorKind::LengthExceedsInput { count, remaining } => write!(
+                f,
+                "length exceeds input size: count {count} with {remaining} bytes left"
+            ),
+            ErrorKind::ArrayLengthMismatch { want, got } => {
+                write!(f, "length mismatch in decodeArray: local {want}, remote {got}")
+            }
+            ErrorKind::DepthLimitExceeded(d) => write!(f, "invalid nesting depth (limit {d})"),
+            ErrorKind::TooManyTypes(n) => write!(f, "too many type definitions (limit {n})"),
+            ErrorKind::NameTooLong(n) => write!(f, "interface type name too long ({n} bytes)"),
+            ErrorKind::UnregisteredName(n) => write!(f, "name not registered for interface: {n:?}"),
+            ErrorKind::Corrupt(m) => write!(f, "corrupted data: {m}"),
+            ErrorKind::Encode(m) => write!(f, "encode: {m}"),
+            ErrorKind::Marshal(m) => write!(f, "marshaler: {m}"),
+            ErrorKind::Io(m) => write!(f, "i/o: {m}"),
+        }
+    }
+}
+
+/// A codec error: what went wrong and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    /// Path segments from the outermost value inwards (type names, field names, `[i]`).
+    path: Vec<String>,
+    /// Byte offset in the stream where the problem was detected, when known.
+    offset: Option<usize>,
+}
+
+impl Error {
+    /// Creates an error of the given kind with an empty path.
+    pub fn new(kind: ErrorKind) -> Self {
+        Error {
+            kind,
+            path: Vec::new(),
+            offset: None,
+        }
+    }
+
+    /// The category of this error.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The path (outermost first) at which the error happened.
+    pub fn path(&self) -> String {
+        self.path.join("")
+    }
+
+    /// The byte offset in the stream, when known.
+    pub fn offset(&self) -> Option<usize> {
+        self.offset
+    }
+
+    /// True when the error only means that more input is needed.
+    pub fn is_incomplete(&self) -> bool {
+        matches!(self.kind, ErrorKind::Incomplete)
+    }
+
+    /// Prepends a path segment (used while unwinding out of nested values).
+    pub fn in_path(mut self, segment: impl Into<String>) -> Self {
+        self.path.insert(0, segment.into());
+        self
+    }
+
+    /// Records the byte offset, keeping the innermost one.
+    pub fn at_offset(mut self, offset: usize) -> Self {
+        if self.offset.is_none() {
+            self.offset = Some(offset);
+        }
+        self
+    }
+
+    pub(crate) fn corrupt(msg: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Corrupt(msg.into()))
+    }
+
+    pub(crate) fn encode(msg: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Encode(msg.into()))
+    }
+
+    pub(crate) fn mismatch(want: impl Into<String>, got: impl Into<String>) -> Self {
+        Error::new(ErrorKind::TypeMismatch {
+            want: want.into(),
+            got: got.into(),
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "gob: {}", self.kind)?;
+        if !self.path.is_empty() {
+            write!(f, " (at {})", self.path.join(""))?;
+        }
+        if let Some(off) = self.offset {
+            write!(f, " (byte offset {off})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error::new(kind)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            Error::new(ErrorKind::UnexpectedEof)
+        } else {
+            Error::new(ErrorKind::Io(e.to_string()))
+        }
+    }
+}
+
+/// Result alias of the codec.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

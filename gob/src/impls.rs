@@ -1,0 +1,573 @@
+//! `GobType`, `Encode` and `Decode` for Rust's standard types, following gob's mapping:
+//! integers of every width share the int/uint wire types (with range checks on decode),
+//! `Vec<u8>` is `[]byte`, `Option<T>`/`Box<T>` are Go pointers (flattened on the wire),
+//! `HashMap`/`BTreeMap` are maps, arrays are arrays.
+
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+
+use crate::decode::{Dec, Decode};
+use crate::encode::{Enc, Encode, GoTypeName, GobType, Schema};
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{ids, WireId, WireType};
+use crate::value::{Concrete, Interface, Value};
+
+macro_rules! signed {
+    ($($t:ty => $go:literal),*) => {$(
+        impl GobType for $t {
+            fn go_type() -> GoTypeName { GoTypeName::named($go) }
+            fn describe(_: &mut Schema, _: &str) -> Result<WireId> { Ok(ids::INT) }
+        }
+        impl Encode for $t {
+            fn wire_type(&self, _: &mut Schema) -> Result<WireId> { Ok(ids::INT) }
+            #[inline]
+            fn encode(&self, e: &mut Enc<'_>) -> Result<()> { e.put_int(*self as i64); Ok(()) }
+            #[inline]
+            fn omit_in_struct(&self) -> bool { *self == 0 }
+        }
+        impl Decode for $t {
+            #[inline]
+            fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+                d.expect(ids::INT, w, $go)?;
+                let v = d.int()?;
+                <$t>::try_from(v).map_err(|_| Error::new(ErrorKind::OutOfRange(format!("{v} does not fit {}", $go))))
+            }
+        }
+    )*};
+}
+signed!(i8 => "int8", i16 => "int16", i32 => "int32", i64 => "int64", isize => "int");
+
+macro_rules! unsigned {
+    ($($t:ty => $go:literal),*) => {$(
+        impl GobType for $t {
+            fn go_type() -> GoTypeName { GoTypeName::named($go) }
+            fn describe(_: &mut Schema, _: &str) -> Result<WireId> { Ok(ids::UINT) }
+        }
+        impl Encode for $t {
+            fn wire_type(&self, _: &mut Schema) -> Result<WireId> { Ok(ids::UINT) }
+            #[inline]
+            fn encode(&self, e: &mut Enc<'_>) -> Result<()> { e.put_uint(*self as u64); Ok(()) }
+            #[inline]
+            fn omit_in_struct(&self) -> bool { *self == 0 }
+        }
+        impl Decode for $t {
+            #[inline]
+            fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+                d.expect(ids::UINT, w, $go)?;
+                let v = d.uint()?;
+                <$t>::try_from(v).map_err(|_| Error::new(ErrorKind::OutOfRange(format!("{v} does not fit {}", $go))))
+            }
+        }
+    )*};
+}
+unsigned!(u8 => "uint8", u16 => "uint16", u32 => "uint32", u64 => "uint64", usize => "uint");
+
+impl GobType for bool {
+    fn go_type() -> GoTypeName {
+        GoTypeName::named("bool")
+    }
+    fn describe(_: &mut Schema, _: &str) -> Result<WireId> {
+        Ok(ids::BOOL)
+    }
+}
+impl Encode for bool {
+    fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
+        Ok(ids::BOOL)
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        e.put_uint(*self as u64);
+        Ok(())
+    }
+    fn omit_in_struct(&self) -> bool {
+        !*self
+    }
+}
+impl Decode for bool {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        d.expect(ids::BOOL, w, "bool")?;
+        // Go treats any non-zero value as true.
+        Ok(d.uint()? != 0)
+    }
+}
+
+impl GobType for f64 {
+    fn go_type() -> GoTypeName {
+        GoTypeName::named("float64")
+    }
+    fn describe(_: &mut Schema, _: &str) -> Result<WireId> {
+        Ok(ids::FLOAT)
+    }
+}
+impl Encode for f64 {
+    fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
+        Ok(ids::FLOAT)
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        e.put_float(*self);
+        Ok(())
+    }
+    fn omit_in_struct(&self) -> bool {
+        *self == 0.0
+    }
+}
+impl Decode for f64 {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        d.expect(ids::FLOAT, w, "float64")?;
+        d.float()
+    }
+}
+impl GobType for f32 {
+    fn go_type() -> GoTypeName {
+        GoTypeName::named("float32")
+    }
+    fn describe(_: &mut Schema, _: &str) -> Result<WireId> {
+        Ok(ids::FLOAT)
+    }
+}
+impl Encode for f32 {
+    fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
+        Ok(ids::FLOAT)
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        e.put_float(*self as f64);
+        Ok(())
+    }
+    fn omit_in_struct(&self) -> bool {
+        *self == 0.0
+    }
+}
+impl Decode for f32 {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        d.expect(ids::FLOAT, w, "float32")?;
+        let v = d.float()?;
+        // Go: finite values beyond float32's range overflow; infinities and NaN are fine.
+        if v.is_finite() && v.abs() > f32::MAX as f64 {
+            return Err(Error::new(ErrorKind::OutOfRange(format!("{v} does not fit float32"))));
+        }
+        Ok(v as f32)
+    }
+}
+
+impl GobType for String {
+    fn go_type() -> GoTypeName {
+        GoTypeName::named("string")
+    }
+    fn describe(_: &mut Schema, _: &str) -> Result<WireId> {
+        Ok(ids::STRING)
+    }
+}
+impl Encode for String {
+    fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
+        Ok(ids::STRING)
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        e.put_bytes(self.as_bytes());
+        Ok(())
+    }
+    fn omit_in_struct(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl Encode for str {
+    fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
+        Ok(ids::STRING)
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        e.put_bytes(self.as_bytes());
+        Ok(())
+    }
+    fn omit_in_struct(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl Decode for String {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        d.expect(ids::STRING, w, "string")?;
+        let b = d.bytes()?;
+        match std::str::from_utf8(b) {
+            Ok(s) => Ok(s.to_string()),
+            Err(e) => Err(Error::new(ErrorKind::Corrupt(format!(
+                "string is not valid UTF-8 ({e}); decode into gob::Value to keep raw bytes"
+            )))),
+        }
+    }
+}
+
+impl<T: Encode + ?Sized> Encode for &T {
+    fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
+        (**self).wire_type(s)
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        (**self).encode(e)
+    }
+    fn omit_in_struct(&self) -> bool {
+        (**self).omit_in_struct()
+    }
+    fn is_struct(&self) -> bool {
+        (**self).is_struct()
+    }
+}
+
+fn is_u8<T: 'static>() -> bool {
+    TypeId::of::<T>() == TypeId::of::<u8>()
+}
+
+impl<T: GobType> GobType for Vec<T> {
+    fn go_type() -> GoTypeName {
+        GoTypeName::unnamed(format!("[]{}", T::go_type().full()))
+    }
+    fn describe(s: &mut Schema, name: &str) -> Result<WireId> {
+        Self::describe_as::<Self>(s, name)
+    }
+    fn describe_as<O: 'static>(s: &mut Schema, name: &str) -> Result<WireId> {
+        if is_u8::<T>() {
+            return Ok(ids::BYTES);
+        }
+        s.describe_slice::<O, T>(name)
+    }
+}
+impl<T: GobType + Encode> Encode for Vec<T> {
+    fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
+        <Self as GobType>::describe(s, "")
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        if let Some(b) = (self as &dyn Any).downcast_ref::<Vec<u8>>() {
+            e.put_bytes(b);
+            return Ok(());
+        }
+        e.put_uint(self.len() as u64);
+        for (i, v) in self.iter().enumerate() {
+            e.value(v).map_err(|err| err.in_path(format!("[{i}]")))?;
+        }
+        Ok(())
+    }
+    fn omit_in_struct(&self) -> bool {
+        self.is_empty()
+    }
+}
+impl<T: Decode + 'static> Decode for Vec<T> {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        if is_u8::<T>() {
+            d.expect(ids::BYTES, w, "[]byte")?;
+            let b = d.bytes()?.to_vec();
+            let boxed: Box<dyn Any> = Box::new(b);
+            return boxed
+                .downcast::<Vec<T>>()
+                .map(|b| *b)
+                .map_err(|_| Error::corrupt("internal: byte slice downcast"));
+        }
+        let wt = d.wire(w).map_err(|_| d.mismatch("slice", w))?;
+        let WireType::Slice { elem, .. } = &*wt else {
+            return Err(d.mismatch("slice", w));
+        };
+        let elem = *elem;
+        let n = d.count(1)?;
+        let mut out = Vec::with_capacity(n.min(4096));
+        for i in 0..n {
+            out.push(
+                d.nested(|d| T::decode(d, elem))
+                    .map_err(|e| e.in_path(format!("[{i}]")))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+impl<T: GobType, const N: usize> GobType for [T; N] {
+    fn go_type() -> GoTypeName {
+        GoTypeName::unnamed(format!("[{N}]{}", T::go_type().full()))
+    }
+    fn describe(s: &mut Schema, name: &str) -> Result<WireId> {
+        s.describe_array::<Self, T>(name, N)
+    }
+}
+impl<T: GobType + Encode, const N: usize> Encode for [T; N] {
+    fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
+        <Self as GobType>::describe(s, "")
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        e.put_uint(N as u64);
+        for v in self {
+            e.value(v)?;
+        }
+        Ok(())
+    }
+}
+impl<T: Decode, const N: usize> Decode for [T; N] {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        let wt = d.wire(w).map_err(|_| d.mismatch("array", w))?;
+        let WireType::Array { elem, len, .. } = &*wt else {
+            return Err(d.mismatch(&format!("[{N}]array"), w));
+        };
+        let elem = *elem;
+        if *len != N as i64 {
+            return Err(d.mismatch(&format!("[{N}]array"), w));
+        }
+        let n = d.count(1)?;
+        if n != N {
+            return Err(Error::new(ErrorKind::ArrayLengthMismatch { want: N, got: n as u64 }));
+        }
+        let mut out = Vec::with_capacity(N);
+        for i in 0..N {
+            out.push(d.nested(|d| T::decode(d, elem)).map_err(|e| e.in_path(format!("[{i}]")))?);
+        }
+        out.try_into()
+            .map_err(|_| Error::new(ErrorKind::ArrayLengthMismatch { want: N, got: n as u64 }))
+    }
+}
+
+macro_rules! map_impl {
+    ($m:ident, $($bound:tt)*) => {
+        impl<K: GobType, V: GobType> GobType for $m<K, V> {
+            fn go_type() -> GoTypeName {
+                GoTypeName::unnamed(format!("map[{}]{}", K::go_type().full(), V::go_type().full()))
+            }
+            fn describe(s: &mut Schema, name: &str) -> Result<WireId> {
+                s.describe_map::<Self, K, V>(name)
+            }
+            fn describe_as<O: 'static>(s: &mut Schema, name: &str) -> Result<WireId> {
+                s.describe_map::<O, K, V>(name)
+            }
+        }
+        impl<K: GobType + Encode, V: GobType + Encode> Encode for $m<K, V> {
+            fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
+                <Self as GobType>::describe(s, "")
+            }
+            fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+                e.put_uint(self.len() as u64);
+                for (k, v) in self {
+                    e.value(k)?;
+                    e.value(v)?;
+                }
+                Ok(())
+            }
+            // A Rust map is never nil: an empty one is sent, like Go's empty non-nil map.
+        }
+        impl<K: Decode + $($bound)*, V: Decode> Decode for $m<K, V> {
+            fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+                let wt = d.wire(w).map_err(|_| d.mismatch("map", w))?;
+                let WireType::Map { key, elem, .. } = &*wt else {
+                    return Err(d.mismatch("map", w));
+                };
+                let (key, elem) = (*key, *elem);
+                let n = d.count(2)?;
+                let mut out = $m::new();
+                for _ in 0..n {
+                    let k = d.nested(|d| K::decode(d, key))?;
+                    let v = d.nested(|d| V::decode(d, elem))?;
+                    // Later duplicates win, as in Go.
+                    out.insert(k, v);
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+map_impl!(HashMap, Eq + Hash);
+map_impl!(BTreeMap, Ord);
+
+macro_rules! pointer_impl {
+    ($p:ident, $get:expr, $wrap:expr) => {
+        impl<T: GobType> GobType for $p<T> {
+            fn go_type() -> GoTypeName {
+                let mut t = T::go_type();
+                t.pointer = true;
+                t
+            }
+            fn describe(s: &mut Schema, name: &str) -> Result<WireId> {
+                T::describe(s, name)
+            }
+        }
+    };
+}
+pointer_impl!(Option, 0, 0);
+pointer_impl!(Box, 0, 0);
+
+impl<T: Encode> Encode for Option<T> {
+    fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
+        match self {
+            Some(v) => v.wire_type(s),
+            None => Err(Error::encode("cannot encode nil pointer")),
+        }
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        match self {
+            Some(v) => v.encode(e),
+            None => Err(Error::encode("cannot encode nil pointer (nil element)")),
+        }
+    }
+    fn omit_in_struct(&self) -> bool {
+        self.as_ref().is_none_or(|v| v.omit_in_struct())
+    }
+    fn is_struct(&self) -> bool {
+        self.as_ref().is_some_and(|v| v.is_struct())
+    }
+}
+impl<T: Decode> Decode for Option<T> {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        Ok(Some(T::decode(d, w)?))
+    }
+}
+impl<T: Encode + ?Sized> Encode for Box<T> {
+    fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
+        (**self).wire_type(s)
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        (**self).encode(e)
+    }
+    fn omit_in_struct(&self) -> bool {
+        (**self).omit_in_struct()
+    }
+    fn is_struct(&self) -> bool {
+        (**self).is_struct()
+    }
+}
+impl<T: Decode> Decode for Box<T> {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        Ok(Box::new(T::decode(d, w)?))
+    }
+}
+
+impl GobType for Interface {
+    fn go_type() -> GoTypeName {
+        GoTypeName::unnamed("interface {}")
+    }
+    fn describe(_: &mut Schema, _: &str) -> Result<WireId> {
+        Ok(ids::INTERFACE)
+    }
+}
+impl Encode for Interface {
+    fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
+        Ok(ids::INTERFACE)
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        e.interface(self)
+    }
+    fn omit_in_struct(&self) -> bool {
+        self.is_nil()
+    }
+}
+
+impl Encode for Value {
+    fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
+        s.describe_dyn(&self.ty())
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        match self {
+            Value::Bool(b) => e.put_uint(*b as u64),
+            Value::Int(i) => e.put_int(*i),
+            Value::Uint(u) => e.put_uint(*u),
+            Value::Float(f) => e.put_float(*f),
+            Value::Complex(r, i) => {
+                e.put_float(*r);
+                e.put_float(*i);
+            }
+            Value::String(s) => e.put_bytes(s.as_bytes()),
+            Value::RawString(b) | Value::Bytes(b) => e.put_bytes(b),
+            Value::Slice(_, items) | Value::Array(_, items) => {
+                e.put_uint(items.len() as u64);
+                for (i, v) in items.iter().enumerate() {
+                    e.value(v).map_err(|err| err.in_path(format!("[{i}]")))?;
+                }
+            }
+            Value::Map(_, entries) => {
+                e.put_uint(entries.len() as u64);
+                for (k, v) in entries {
+                    e.value(k)?;
+                    e.value(v)?;
+                }
+            }
+            Value::Struct(_, fields) => {
+                let mut prev = -1i64;
+                for (i, v) in fields {
+                    let n = *i as i64;
+                    if n <= prev {
+                        return Err(Error::encode("struct fields out of order"));
+                    }
+                    e.put_uint((n - prev) as u64);
+                    e.value(v)?;
+                    prev = n;
+                }
+                e.end_struct();
+            }
+            Value::Interface(i) => e.interface(i)?,
+            Value::Marshaled(_, b) => e.put_bytes(b),
+        }
+        Ok(())
+    }
+    fn omit_in_struct(&self) -> bool {
+        // A dynamic struct only holds the fields that were present on the wire; absence is
+        // expressed by leaving the field out, so a present value is always sent.
+        false
+    }
+    fn is_struct(&self) -> bool {
+        matches!(self, Value::Struct(..))
+    }
+}
+
+/// Go's empty struct `struct{}`: the body of net/rpc error replies and `Control.Ping` replies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Empty;
+
+impl GobType for Empty {
+    fn go_type() -> GoTypeName {
+        GoTypeName::unnamed("struct {}")
+    }
+    fn describe(s: &mut Schema, name: &str) -> Result<WireId> {
+        match s.begin_struct::<Empty>(name) {
+            Ok(id) => Ok(id),
+            Err(b) => Ok(b.finish(s)),
+        }
+    }
+}
+impl Encode for Empty {
+    fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
+        <Self as GobType>::describe(s, "")
+    }
+    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+        e.end_struct();
+        Ok(())
+    }
+    fn is_struct(&self) -> bool {
+        true
+    }
+}
+impl Decode for Empty {
+    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+        // Decoding into struct{} accepts any struct and ignores its fields (Go does the same).
+        d.decode_struct(w, "struct {}", &[], |_, _, _| Ok(()))?;
+        Ok(Empty)
+    }
+}
+
+/// Every type with a registered Go name can travel inside an [`Interface`].
+impl<T> Concrete for T
+where
+    T: crate::registry::GoName + Encode + Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+{
+    fn go_name(&self) -> &str {
+        T::GO_NAME
+    }
+    fn wire_type(&self, schema: &mut Schema) -> Result<WireId> {
+        Encode::wire_type(self, schema)
+    }
+    fn encode_concrete(&self, enc: &mut Enc<'_>) -> Result<()> {
+        Encode::encode(self, enc)
+    }
+    fn is_struct(&self) -> bool {
+        Encode::is_struct(self)
+    }
+    fn clone_box(&self) -> Box<dyn Concrete> {
+        Box::new(self.clone())
+    }
+    fn eq_dyn(&self, other: &dyn Concrete) -> bool {
+        other.as_any().downcast_ref::<T>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}

@@ -1,0 +1,346 @@
+//! Primitive encodings: unsigned and signed integers, floats, byte strings.
+//! No type knowledge lives here.
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Appends a gob unsigned integer.
+#[inline]
+pub fn put_uint(buf: &mut Vec<u8>, v: u64) {
+    if v < 0x80 {
+        buf.push(v as u8);
+        return;
+    }
+    let bytes = v.to_be_bytes();
+    let skip = (v.leading_zeros() / 8) as usize;
+    let n = 8 - skip;
+    buf.push((n as u8).wrapping_neg());
+    buf.extend_from_slice(&bytes[skip..]);
+}
+
+/// Encoded size of a gob unsigned integer.
+#[inline]
+pub fn uint_len(v: u64) -> usize {
+    if v < 0x80 {
+        1
+    } else {
+        1 + 8 - (v.leading_zeros() / 8) as usize
+    }
+}
+
+/// Appends a gob signed integer (zig-zag with complement).
+#[inline]
+pub fn put_int(buf: &mut Vec<u8>, i: i64) {
+    put_uint(buf, zigzag(i));
+}
+
+#[inline]
+fn zigzag(i: i64) -> u64 {
+    if i < 0 {
+        ((!i as u64) << 1) | 1
+    } else {
+        (i as u64) << 1
+    }
+}
+
+/// Appends a gob float (byte-reversed IEEE-754 bits).
+#[inline]
+pub fn put_float(buf: &mut Vec<u8>, f: f64) {
+    put_uint(buf, f.to_bits().swap_bytes());
+}
+
+/// Appends a length-prefixed byte string.
+#[inline]
+pub fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
+    put_uint(buf, b.len() as u64);
+    buf.extend_from_slice(b);
+}
+
+/// Turns `buf[start..]` into a length-prefixed chunk in place, as Go's `writeMessage` does.
+pub fn close_chunk(buf: &mut Vec<u8>, start: usize) {
+    let len = (buf.len() - start) as u64;
+    let n = uint_len(len);
+    let old_end = buf.len();
+    buf.resize(old_end + n, 0);
+    buf.copy_within(start..old_end, start + n);
+    let mut prefix = Vec::with_capacity(9);
+    put_uint(&mut prefix, len);
+    buf[start..start + n].copy_from_slice(&prefix);
+}
+
+/// A cursor over a gob stream held in memory.
+///
+/// `end` is the end of the current message; reads inside a value never cross it. Only the
+/// interface type-definition loop moves to the next message ([`Reader::next_message`]), which is
+/// how Go lets a value continue in a later message.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    end: usize,
+    /// Whether `buf` ends at the real end of the stream (`true`) or more bytes may follow.
+    complete: bool,
+    max_message: u64,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader over `buf`, positioned at a message boundary.
+    pub fn new(buf: &'a [u8], complete: bool, max_message: u64) -> Self {
+        Reader {
+            buf,
+            pos: 0,
+            end: 0,
+            complete,
+            max_message,
+        }
+    }
+
+    /// Current position in the whole buffer.
+    #[inline]
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// Bytes left in the current message.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.end - self.pos
+    }
+
+    /// True at the end of the whole buffer.
+    pub fn at_buffer_end(&self) -> bool {
+        self.pos >= self.buf.len()
+    }
+
+    fn short(&self) -> Error {
+        Error::new(ErrorKind::UnexpectedEof).at_offset(self.pos)
+    }
+
+    /// Error for input that ends in the middle of something: incomplete for a streaming
+    /// buffer, unexpected EOF when the buffer is all there is.
+    fn need_more(&self) -> Error {
+        if self.complete {
+            self.short()
+        } else {
+            Error::new(ErrorKind::Incomplete)
+        }
+    }
+
+    /// Starts the next message: reads its length and bounds further reads by it.
+    ///
+    /// Returns `Ok(false)` at a clean end of input (no byte of a new message present).
+    pub fn next_message(&mut self) -> Result<bool> {
+        self.pos = self.end.max(self.pos);
+        if self.pos >= self.buf.len() {
+            if self.complete {
+                return Ok(false);
+            }
+            return Err(Error::new(ErrorKind::Incomplete));
+        }
+        let start = self.pos;
+        self.end = self.buf.len();
+        let len = match self.uint() {
+            Ok(l) => l,
+            Err(e) if matches!(e.kind(), ErrorKind::UnexpectedEof) => return Err(self.need_more()),
+            Err(e) => return Err(e.at_offset(start)),
+        };
+        if len == 0 || len >= self.max_message {
+            return Err(Error::new(ErrorKind::MessageTooLarge {
+                len,
+                limit: self.max_message,
+            })
+            .at_offset(start));
+        }
+        let avail = (self.buf.len() - self.pos) as u64;
+        if len > avail {
+            self.end = self.pos;
+            return Err(self.need_more());
+        }
+        self.end = self.pos + len as usize;
+        Ok(true)
+    }
+
+    /// End of the current message.
+    pub fn message_end(&self) -> usize {
+        self.end
+    }
+
+    /// Skips whatever is left of the current message (Go ignores trailing bytes after a value).
+    pub fn finish_message(&mut self) {
+        self.pos = self.end;
+    }
+
+    /// Reads one byte.
+    #[inline]
+    pub fn byte(&mut self) -> Result<u8> {
+        if self.pos >= self.end {
+            return Err(self.short());
+        }
+        let b = self.buf[self.pos];
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// Reads a gob unsigned integer.
+    #[inline]
+    pub fn uint(&mut self) -> Result<u64> {
+        let b = self.byte()?;
+        if b < 0x80 {
+            return Ok(b as u64);
+        }
+        let n = (b as i8).unsigned_abs() as usize;
+        if n > 8 {
+            return Err(Error::new(ErrorKind::UintOutOfRange).at_offset(self.pos - 1));
+        }
+        if self.end - self.pos < n {
+            return Err(self.short());
+        }
+        let mut v: u64 = 0;
+        for &x in &self.buf[self.pos..self.pos + n] {
+            v = (v << 8) | x as u64;
+        }
+        self.pos += n;
+        Ok(v)
+    }
+
+    /// Reads a gob signed integer.
+    #[inline]
+    pub fn int(&mut self) -> Result<i64> {
+        let u = self.uint()?;
+        Ok(if u & 1 == 1 {
+            !((u >> 1) as i64)
+        } else {
+            (u >> 1) as i64
+        })
+    }
+
+    /// Reads a gob float.
+    #[inline]
+    pub fn float(&mut self) -> Result<f64> {
+        Ok(f64::from_bits(self.uint()?.swap_bytes()))
+    }
+
+    /// Reads a count that is about to drive `min_bytes_each`-sized reads, rejecting counts the
+    /// rest of the message could not hold (nothing is allocated from an unchecked count).
+    #[inline]
+    pub fn count(&mut self, min_bytes_each: usize) -> Result<usize> {
+        let at = self.pos;
+        let n = self.uint()?;
+        let rem = self.remaining() as u64;
+        if min_bytes_each > 0 && n > rem / min_bytes_each as u64 {
+            return Err(Error::new(ErrorKind::LengthExceedsInput {
+                count: n,
+                remaining: rem,
+            })
+            .at_offset(at));
+        }
+        usize::try_from(n).map_err(|_| {
+            Error::new(ErrorKind::LengthExceedsInput {
+                count: n,
+                remaining: rem,
+            })
+        })
+    }
+
+    /// Reads a length-prefixed byte string, borrowing from the input.
+    #[inline]
+    pub fn bytes(&mut self) -> Result<&'a [u8]> {
+        let at = self.pos;
+        let n = self.uint()?;
+        if n > self.remaining() as u64 {
+            return Err(Error::new(ErrorKind::LengthExceedsInput {
+                count: n,
+                remaining: self.remaining() as u64,
+            })
+            .at_offset(at));
+        }
+        let s = &self.buf[self.pos..self.pos + n as usize];
+        self.pos += n as usize;
+        Ok(s)
+    }
+
+    /// Takes the next `n` bytes of the current message.
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if n > self.remaining() {
+            return Err(self.short());
+        }
+        let s = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    /// Skips `n` bytes of the current message.
+    pub fn skip(&mut self, n: usize) -> Result<()> {
+        if n > self.remaining() {
+            return Err(self.short());
+        }
+        self.pos += n;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc_u(v: u64) -> Vec<u8> {
+        let mut b = Vec::new();
+        put_uint(&mut b, v);
+        b
+    }
+
+    #[test]
+    fn uint_table_from_go() {
+        assert_eq!(enc_u(0), [0x00]);
+        assert_eq!(enc_u(127), [0x7f]);
+        assert_eq!(enc_u(128), [0xff, 0x80]);
+        assert_eq!(enc_u(256), [0xfe, 0x01, 0x00]);
+        assert_eq!(enc_u(0x1111), [0xfe, 0x11, 0x11]);
+        assert_eq!(enc_u(1 << 63), [0xf8, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(enc_u(u64::MAX), [0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    }
+
+    #[test]
+    fn int_and_float_examples() {
+        let mut b = Vec::new();
+        put_int(&mut b, -129);
+        assert_eq!(b, [0xfe, 0x01, 0x01]);
+        b.clear();
+        put_int(&mut b, i64::MIN);
+        assert_eq!(b, [0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        b.clear();
+        put_float(&mut b, 17.0);
+        assert_eq!(b, [0xfe, 0x31, 0x40]);
+        b.clear();
+        put_float(&mut b, -0.0);
+        assert_eq!(b, [0xff, 0x80]);
+    }
+
+    #[test]
+    fn round_trips_and_rejects_nine_byte_uint() {
+        let mut u: u64 = 0;
+        while u < (1 << 62) {
+            let mut b = Vec::new();
+            put_uint(&mut b, u);
+            put_int(&mut b, -(u as i64));
+            let mut r = Reader::new(&b, true, 1 << 30);
+            r.end = b.len();
+            assert_eq!(r.uint().unwrap(), u);
+            assert_eq!(r.int().unwrap(), -(u as i64));
+            u = match (u + 1).checked_mul(7) {
+                Some(n) => n,
+                None => break,
+            };
+        }
+        let bad = [0xf7u8, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        let mut r = Reader::new(&bad, true, 1 << 30);
+        r.end = bad.len();
+        assert_eq!(r.uint().unwrap_err().kind(), &ErrorKind::UintOutOfRange);
+    }
+
+    #[test]
+    fn close_chunk_prefixes_length() {
+        let mut b = vec![9, 9, 1, 2, 3];
+        close_chunk(&mut b, 2);
+        assert_eq!(b, [9, 9, 3, 1, 2, 3]);
+    }
+}
