@@ -151,7 +151,9 @@ impl Decoder {
             }
             let id = r.int().map_err(|e| e.at_offset(at))?;
             if id < 0 {
-                let id = id.checked_neg().ok_or_else(|| Error::new(ErrorKind::DuplicateType(id)))?;
+                let id = id
+                    .checked_neg()
+                    .ok_or_else(|| Error::new(ErrorKind::DuplicateType(id)))?;
                 define(&mut self.types, &self.limits, &mut r, id, added)
                     .map_err(|e| e.at_offset(at))?;
                 if r.remaining() > 0 {
@@ -179,7 +181,10 @@ impl Decoder {
         let mut out = Vec::new();
         let mut offset = 0;
         loop {
-            match self.decode_next::<T>(input, true).map_err(|e| shift(e, offset))? {
+            match self
+                .decode_next::<T>(input, true)
+                .map_err(|e| shift(e, offset))?
+            {
                 Step::Value(v, used) => {
                     out.push(v);
                     input = &input[used..];
@@ -244,8 +249,15 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// Decodes a whole value (top level or interface payload): struct fields directly, any
     /// other type after the singleton marker.
-    fn whole_value<T>(&mut self, id: WireId, f: impl FnOnce(&mut Self, WireId) -> Result<T>) -> Result<T> {
-        let is_struct = matches!(self.types.get(id).map(|w| &**w), Some(WireType::Struct { .. }));
+    fn whole_value<T>(
+        &mut self,
+        id: WireId,
+        f: impl FnOnce(&mut Self, WireId) -> Result<T>,
+    ) -> Result<T> {
+        let is_struct = matches!(
+            self.types.get(id).map(|w| &**w),
+            Some(WireType::Struct { .. })
+        );
         if !is_struct {
             if id >= ids::FIRST_USER && self.types.get(id).is_none() {
                 return Err(Error::new(ErrorKind::UnknownTypeId(id)));
@@ -324,7 +336,9 @@ impl<'a, 'b> Dec<'a, 'b> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
             self.depth -= 1;
-            return Err(Error::new(ErrorKind::DepthLimitExceeded(self.limits.max_depth)));
+            return Err(Error::new(ErrorKind::DepthLimitExceeded(
+                self.limits.max_depth,
+            )));
         }
         let top = std::mem::replace(&mut self.top, false);
         let r = f(self);
@@ -378,7 +392,9 @@ impl<'a, 'b> Dec<'a, 'b> {
             && !plan.is_empty()
             && plan.iter().all(|(l, _)| l.is_none())
         {
-            return Err(Error::new(ErrorKind::NoFieldsMatched(local_type.to_string())));
+            return Err(Error::new(ErrorKind::NoFieldsMatched(
+                local_type.to_string(),
+            )));
         }
         let mut field: i64 = -1;
         loop {
@@ -426,7 +442,9 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.r.uint()?;
                 return Ok(Some((name, id)));
             }
-            let id = id.checked_neg().ok_or_else(|| Error::new(ErrorKind::DuplicateType(id)))?;
+            let id = id
+                .checked_neg()
+                .ok_or_else(|| Error::new(ErrorKind::DuplicateType(id)))?;
             define(self.types, self.limits, self.r, id, self.added)?;
             if self.r.remaining() > 0 {
                 self.r.uint()?;
@@ -435,7 +453,11 @@ impl<'a, 'b> Dec<'a, 'b> {
     }
 
     /// Decodes an interface value's concrete payload with `f` (struct or singleton form).
-    pub fn interface_payload<T>(&mut self, id: WireId, f: impl FnOnce(&mut Self, WireId) -> Result<T>) -> Result<T> {
+    pub fn interface_payload<T>(
+        &mut self,
+        id: WireId,
+        f: impl FnOnce(&mut Self, WireId) -> Result<T>,
+    ) -> Result<T> {
         self.nested(|d| d.whole_value(id, f))
     }
 
@@ -471,7 +493,10 @@ impl<'a, 'b> Dec<'a, 'b> {
                             if delta == 0 {
                                 break;
                             }
-                            field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
+                            field = match i64::try_from(delta)
+                                .ok()
+                                .and_then(|d| field.checked_add(d))
+                            {
                                 Some(f) if (f as u64) < fields.len() as u64 => f,
                                 _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
                             };
@@ -491,7 +516,9 @@ impl<'a, 'b> Dec<'a, 'b> {
                             self.skip(*elem)?;
                         }
                     }
-                    WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+                    WireType::GobEncoder(_)
+                    | WireType::BinaryMarshaler(_)
+                    | WireType::TextMarshaler(_) => {
                         self.r.bytes()?;
                     }
                 }
@@ -524,7 +551,9 @@ impl<'a, 'b> Dec<'a, 'b> {
                     return Ok(t.clone());
                 }
                 if depth > self.limits.max_depth {
-                    return Err(Error::new(ErrorKind::DepthLimitExceeded(self.limits.max_depth)));
+                    return Err(Error::new(ErrorKind::DepthLimitExceeded(
+                        self.limits.max_depth,
+                    )));
                 }
                 let w = self.wire(id)?;
                 let def = TypeDef::pending(w.common().name.clone());
@@ -538,7 +567,9 @@ impl<'a, 'b> Dec<'a, 'b> {
                         }
                         DefKind::Struct(fs)
                     }
-                    WireType::Slice { elem, .. } => DefKind::Slice(self.dyn_type_depth(*elem, depth + 1)?),
+                    WireType::Slice { elem, .. } => {
+                        DefKind::Slice(self.dyn_type_depth(*elem, depth + 1)?)
+                    }
                     WireType::Array { elem, len, .. } => {
                         let len = u64::try_from(*len)
                             .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
@@ -588,7 +619,10 @@ impl<'a, 'b> Dec<'a, 'b> {
                             if delta == 0 {
                                 break;
                             }
-                            field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
+                            field = match i64::try_from(delta)
+                                .ok()
+                                .and_then(|d| field.checked_add(d))
+                            {
                                 Some(f) if (f as u64) < fields.len() as u64 => f,
                                 _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
                             };
@@ -604,7 +638,10 @@ impl<'a, 'b> Dec<'a, 'b> {
                         let n = self.r.count(1)?;
                         let mut out = Vec::with_capacity(n.min(4096));
                         for i in 0..n {
-                            out.push(self.nested(|d| d.value(*elem)).map_err(|e| e.in_path(format!("[{i}]")))?);
+                            out.push(
+                                self.nested(|d| d.value(*elem))
+                                    .map_err(|e| e.in_path(format!("[{i}]")))?,
+                            );
                         }
                         Value::Slice(ty, out)
                     }
@@ -620,7 +657,10 @@ impl<'a, 'b> Dec<'a, 'b> {
                         }
                         let mut out = Vec::with_capacity(n.min(4096));
                         for i in 0..n {
-                            out.push(self.nested(|d| d.value(*elem)).map_err(|e| e.in_path(format!("[{i}]")))?);
+                            out.push(
+                                self.nested(|d| d.value(*elem))
+                                    .map_err(|e| e.in_path(format!("[{i}]")))?,
+                            );
                         }
                         Value::Array(ty, out)
                     }
@@ -636,9 +676,9 @@ impl<'a, 'b> Dec<'a, 'b> {
                         }
                         Value::Map(ty, out)
                     }
-                    WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
-                        Value::Marshaled(ty, self.r.bytes()?.to_vec())
-                    }
+                    WireType::GobEncoder(_)
+                    | WireType::BinaryMarshaler(_)
+                    | WireType::TextMarshaler(_) => Value::Marshaled(ty, self.r.bytes()?.to_vec()),
                 }
             }
         })
@@ -652,7 +692,10 @@ impl<'a, 'b> Dec<'a, 'b> {
                 let v = self
                     .interface_payload(id, |d, w| d.value(w))
                     .map_err(|e| e.in_path(format!("({name})")))?;
-                Ok(Interface::from_box(Box::new(DynConcrete { name, value: v })))
+                Ok(Interface::from_box(Box::new(DynConcrete {
+                    name,
+                    value: v,
+                })))
             }
         }
     }
@@ -664,11 +707,16 @@ impl<'a, 'b> Dec<'a, 'b> {
             Some((name, id)) => {
                 let decoded = match crate::registry::lookup(&name) {
                     Some(f) => self.interface_payload(id, |d, w| f(d, w)),
-                    None => self
-                        .interface_payload(id, |d, w| d.value(w))
-                        .map(|v| Box::new(DynConcrete { name: name.clone(), value: v }) as Box<_>),
+                    None => self.interface_payload(id, |d, w| d.value(w)).map(|v| {
+                        Box::new(DynConcrete {
+                            name: name.clone(),
+                            value: v,
+                        }) as Box<_>
+                    }),
                 };
-                Ok(Interface::from_box(decoded.map_err(|e| e.in_path(format!("({name})")))?))
+                Ok(Interface::from_box(
+                    decoded.map_err(|e| e.in_path(format!("({name})")))?,
+                ))
             }
         }
     }

@@ -195,7 +195,10 @@ impl Schema {
     }
 
     /// Registers a Rust slice type with element `E` (Go: element first, then the slice).
-    pub fn describe_slice<T: 'static + ?Sized, E: GobType>(&mut self, name: &str) -> Result<WireId> {
+    pub fn describe_slice<T: 'static + ?Sized, E: GobType>(
+        &mut self,
+        name: &str,
+    ) -> Result<WireId> {
         if let Some(id) = self.lookup::<T>() {
             return Ok(id);
         }
@@ -269,7 +272,11 @@ impl Schema {
     }
 
     /// Registers a GobEncoder (`binary == false`) or BinaryMarshaler type.
-    pub fn describe_marshaler<T: 'static + ?Sized>(&mut self, name: &str, binary: bool) -> Result<WireId> {
+    pub fn describe_marshaler<T: 'static + ?Sized>(
+        &mut self,
+        name: &str,
+        binary: bool,
+    ) -> Result<WireId> {
         if let Some(id) = self.lookup::<T>() {
             return Ok(id);
         }
@@ -289,7 +296,10 @@ impl Schema {
 
     /// Starts a struct description: returns `Ok(id)` when the struct is already known, or
     /// `Err(builder)` with a freshly allocated id (structs get their id before their fields).
-    pub fn begin_struct<T: 'static + ?Sized>(&mut self, name: &str) -> std::result::Result<WireId, StructBuilder> {
+    pub fn begin_struct<T: 'static + ?Sized>(
+        &mut self,
+        name: &str,
+    ) -> std::result::Result<WireId, StructBuilder> {
         if let Some(id) = self.lookup::<T>() {
             return Ok(id);
         }
@@ -357,7 +367,14 @@ impl Schema {
             DefKind::Slice(e) => {
                 let elem = self.describe_dyn_depth(e, depth + 1)?;
                 let id = self.alloc();
-                (id, WireType::Slice { common: common(id), elem }, vec![elem])
+                (
+                    id,
+                    WireType::Slice {
+                        common: common(id),
+                        elem,
+                    },
+                    vec![elem],
+                )
             }
             DefKind::Array(n, e) => {
                 let elem = self.describe_dyn_depth(e, depth + 1)?;

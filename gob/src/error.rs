@@ -87,17 +87,25 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::UintOutOfRange => write!(f, "encoded unsigned integer out of range"),
             ErrorKind::DuplicateType(id) => write!(f, "duplicate type received (id {id})"),
-            ErrorKind::UnknownTypeId(id) => write!(f, "unknown type id or corrupted data (id {id})"),
+            ErrorKind::UnknownTypeId(id) => {
+                write!(f, "unknown type id or corrupted data (id {id})")
+            }
             ErrorKind::ExtraData => write!(f, "extra data in buffer"),
             ErrorKind::FieldNumberOutOfBounds => write!(f, "bad data: field numbers out of bounds"),
             ErrorKind::NonZeroSingletonDelta => {
                 write!(f, "decode: corrupted data: non-zero delta for singleton")
             }
             ErrorKind::TypeMismatch { want, got } => {
-                write!(f, "type mismatch: local type {want} cannot be decoded from remote type {got}")
+                write!(
+                    f,
+                    "type mismatch: local type {want} cannot be decoded from remote type {got}"
+                )
             }
             ErrorKind::NoFieldsMatched(t) => {
-                write!(f, "type mismatch: no fields matched compiling decoder for {t}")
+                write!(
+                    f,
+                    "type mismatch: no fields matched compiling decoder for {t}"
+                )
             }
             ErrorKind::OutOfRange(what) => write!(f, "value out of range: {what}"),
             ErrorKind::LengthExceedsInput { count, remaining } => write!(
@@ -105,7 +113,10 @@ impl fmt::Display for ErrorKind {
                 "length exceeds input size: count {count} with {remaining} bytes left"
             ),
             ErrorKind::ArrayLengthMismatch { want, got } => {
-                write!(f, "length mismatch in decodeArray: local {want}, remote {got}")
+                write!(
+                    f,
+                    "length mismatch in decodeArray: local {want}, remote {got}"
+                )
             }
             ErrorKind::DepthLimitExceeded(d) => write!(f, "invalid nesting depth (limit {d})"),
             ErrorKind::TooManyTypes(n) => write!(f, "too many type definitions (limit {n})"),

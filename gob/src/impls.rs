@@ -143,7 +143,9 @@ impl Decode for f32 {
         let v = d.float()?;
         // Go: finite values beyond float32's range overflow; infinities and NaN are fine.
         if v.is_finite() && v.abs() > f32::MAX as f64 {
-            return Err(Error::new(ErrorKind::OutOfRange(format!("{v} does not fit float32"))));
+            return Err(Error::new(ErrorKind::OutOfRange(format!(
+                "{v} does not fit float32"
+            ))));
         }
         Ok(v as f32)
     }
@@ -306,14 +308,24 @@ impl<T: Decode, const N: usize> Decode for [T; N] {
         }
         let n = d.count(1)?;
         if n != N {
-            return Err(Error::new(ErrorKind::ArrayLengthMismatch { want: N, got: n as u64 }));
+            return Err(Error::new(ErrorKind::ArrayLengthMismatch {
+                want: N,
+                got: n as u64,
+            }));
         }
         let mut out = Vec::with_capacity(N);
         for i in 0..N {
-            out.push(d.nested(|d| T::decode(d, elem)).map_err(|e| e.in_path(format!("[{i}]")))?);
+            out.push(
+                d.nested(|d| T::decode(d, elem))
+                    .map_err(|e| e.in_path(format!("[{i}]")))?,
+            );
         }
-        out.try_into()
-            .map_err(|_| Error::new(ErrorKind::ArrayLengthMismatch { want: N, got: n as u64 }))
+        out.try_into().map_err(|_| {
+            Error::new(ErrorKind::ArrayLengthMismatch {
+                want: N,
+                got: n as u64,
+            })
+        })
     }
 }
 
@@ -544,7 +556,14 @@ impl Decode for Empty {
 /// Every type with a registered Go name can travel inside an [`Interface`].
 impl<T> Concrete for T
 where
-    T: crate::registry::GoName + Encode + Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static,
+    T: crate::registry::GoName
+        + Encode
+        + Clone
+        + PartialEq
+        + std::fmt::Debug
+        + Send
+        + Sync
+        + 'static,
 {
     fn go_name(&self) -> &str {
         T::GO_NAME

@@ -21,9 +21,10 @@ mod types;
 mod value;
 pub mod wire;
 
-
 pub use decode::{decode_values, Dec, Decode, Decoder, Limits, Step, TypeTable};
-pub use encode::{Enc, Encode, Encoder, GoTypeName, GobType, Schema, StructBuilder, GO_MAX_MESSAGE};
+pub use encode::{
+    Enc, Encode, Encoder, GoTypeName, GobType, Schema, StructBuilder, GO_MAX_MESSAGE,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use impls::Empty;
 pub use registry::{register, register_name, GoName};

@@ -64,7 +64,11 @@ impl GoTime {
         let (version, offset_min, offset_sec): (u8, i16, i8) = match self.offset {
             None => (1, -1, 0),
             Some(off) => {
-                let (v, sec) = if off % 60 != 0 { (2, (off % 60) as i8) } else { (1, 0) };
+                let (v, sec) = if off % 60 != 0 {
+                    (2, (off % 60) as i8)
+                } else {
+                    (1, 0)
+                };
                 let min = off / 60;
                 if !(-32768..=32767).contains(&min) || min == -1 {
                     return Err(Error::new(ErrorKind::Marshal(
@@ -101,7 +105,8 @@ impl GoTime {
         }
         let secs = i64::from_be_bytes(rest[0..8].try_into().map_err(|_| bad("invalid length"))?);
         let nanos = i32::from_be_bytes(rest[8..12].try_into().map_err(|_| bad("invalid length"))?);
-        let off_min = i16::from_be_bytes(rest[12..14].try_into().map_err(|_| bad("invalid length"))?);
+        let off_min =
+            i16::from_be_bytes(rest[12..14].try_into().map_err(|_| bad("invalid length"))?);
         if !(0..1_000_000_000).contains(&nanos) {
             return Err(bad("nanoseconds out of range"));
         }
@@ -232,12 +237,18 @@ mod tests {
             nanos: 0,
             offset: Some(-3661),
         };
-        assert_eq!(GoTime::unmarshal_binary(&odd.marshal_binary().unwrap()).unwrap(), odd);
+        assert_eq!(
+            GoTime::unmarshal_binary(&odd.marshal_binary().unwrap()).unwrap(),
+            odd
+        );
     }
 
     #[test]
     fn rfc3339_like_go_json() {
-        assert_eq!(GoTime::from_unix(1_257_894_000, 0).to_rfc3339(), "2009-11-10T23:00:00Z");
+        assert_eq!(
+            GoTime::from_unix(1_257_894_000, 0).to_rfc3339(),
+            "2009-11-10T23:00:00Z"
+        );
         let t = GoTime {
             unix_secs: 1_257_894_000,
             nanos: 123_456_789,

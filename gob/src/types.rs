@@ -155,7 +155,11 @@ impl WireType {
             put_uint(buf, 0);
         }
         match self {
-            WireType::Array { common: c, elem, len } => {
+            WireType::Array {
+                common: c,
+                elem,
+                len,
+            } => {
                 put_uint(buf, 1);
                 common(buf, c);
                 put_uint(buf, 1);
@@ -193,7 +197,11 @@ impl WireType {
                 }
                 put_uint(buf, 0);
             }
-            WireType::Map { common: c, key, elem } => {
+            WireType::Map {
+                common: c,
+                key,
+                elem,
+            } => {
                 put_uint(buf, 4);
                 common(buf, c);
                 put_uint(buf, 1);
@@ -243,7 +251,9 @@ impl WireType {
                 break;
             }
             field = field
-                .checked_add(i64::try_from(d).map_err(|_| Error::new(ErrorKind::FieldNumberOutOfBounds))?)
+                .checked_add(
+                    i64::try_from(d).map_err(|_| Error::new(ErrorKind::FieldNumberOutOfBounds))?,
+                )
                 .ok_or_else(|| Error::new(ErrorKind::FieldNumberOutOfBounds))?;
             if field as u64 >= nfields {
                 return Err(Error::new(ErrorKind::FieldNumberOutOfBounds));

@@ -311,7 +311,10 @@ impl Value {
             Value::String(_) | Value::RawString(_) => "string".into(),
             Value::Bytes(_) => "[]uint8".into(),
             Value::Interface(_) => "interface {}".into(),
-            Value::Slice(t, _) | Value::Array(t, _) | Value::Map(t, _) | Value::Struct(t, _)
+            Value::Slice(t, _)
+            | Value::Array(t, _)
+            | Value::Map(t, _)
+            | Value::Struct(t, _)
             | Value::Marshaled(t, _) => go_type_string(t, 4),
         }
     }
@@ -467,7 +470,9 @@ impl Interface {
 
     /// The typed concrete value, when it is a `T`.
     pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
-        self.0.as_deref().and_then(|c| c.as_any().downcast_ref::<T>())
+        self.0
+            .as_deref()
+            .and_then(|c| c.as_any().downcast_ref::<T>())
     }
 
     /// Takes the typed concrete value out, when it is a `T`.

@@ -37,9 +37,14 @@ fn holder_branch_split_messages_round_trip_byte_exact() {
     let vals = decode_values(&stream).unwrap();
     assert_eq!(vals.len(), 2);
     assert_eq!(vals[0].field("W"), Some(&Value::Int(9)));
-    let Some(Value::Interface(i)) = vals[0].field("V") else { panic!("V missing") };
+    let Some(Value::Interface(i)) = vals[0].field("V") else {
+        panic!("V missing")
+    };
     assert_eq!(i.name(), Some("main.Branch"));
-    assert_eq!(i.value().unwrap().field("Name"), Some(&Value::String("b".into())));
+    assert_eq!(
+        i.value().unwrap().field("Name"),
+        Some(&Value::String("b".into()))
+    );
     assert_eq!(reencode(&vals), stream);
 }
 
