@@ -21,6 +21,11 @@ mod types;
 mod value;
 pub mod wire;
 
+#[cfg(feature = "tokio")]
+pub mod codec;
+#[cfg(feature = "json")]
+pub mod json;
+
 pub use decode::{decode_values, Dec, Decode, Decoder, Limits, Step, TypeTable};
 pub use encode::{
     Enc, Encode, Encoder, GoTypeName, GobType, Schema, StructBuilder, GO_MAX_MESSAGE,

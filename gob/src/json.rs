@@ -1,0 +1,517 @@
+//! JSON forms of dynamic values (feature `json`).
+//!
+//! **Typed JSON** keeps every Go wire type, so a stream can be printed and rebuilt exactly
+//! (`tilores-plugin gob decode | tilores-plugin gob encode`). One document per top-level value:
+//!
+//! ```json
+//! {"type": "#0", "types": {"#0": {"struct": "Point", "fields": [["X", "int"], ["Y", "int"]]}},
+//!  "value": {"X": 22, "Y": 33}}
+//! ```
+//!
+//! - `type`: a builtin (`bool`, `int`, `uint`, `float`, `complex`, `string`, `bytes`,
+//!   `interface`) or a reference `#N` into `types`; composite definitions are
+//!   `{"struct": NAME, "fields": [[FIELD, TYPE], ...]}`, `{"slice": NAME, "elem": TYPE}`,
+//!   `{"array": NAME, "len": N, "elem": TYPE}`, `{"map": NAME, "key": TYPE, "elem": TYPE}`,
+//!   `{"gob_encoder": NAME}`, `{"binary_marshaler": NAME}`, `{"text_marshaler": NAME}`
+//!   (NAME is Go's informational type name, often empty). References are numbered in
+//!   depth-first pre-order from the root, so recursive types are expressible.
+//! - values by wire kind: bool → `true`; int/uint → exact integers; float → a number, or
+//!   `"0x<16 hex digits>"` (the IEEE bits) for NaN, ±Inf and -0; complex → `[re, im]`;
+//!   string → a string, or `{"hex": ".."}` when not UTF-8; bytes → `{"bytes": "<hex>"}`;
+//!   slice/array → an array; map → `{"map": [[key, value], ...]}`; struct → an object with the
+//!   fields present on the wire; marshaler payloads (e.g. `time.Time`) →
+//!   `{"marshaled": "<hex>"}` (plus `"time"` in RFC 3339 for readability when it is a
+//!   `time.Time`); interface → `null` or `{"name": GO_NAME, "type": .., "types": {..},
+//!   "value": ..}` with its own type table.
+//!
+//! **Plain JSON** ([`to_plain_json`], [`interface_from_plain_json`]) is what Go's
+//! `encoding/json` makes of `interface{}` values, and back (numbers become `float64`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Number, Value as Json};
+
+use crate::error::{Error, Result};
+use crate::value::{DefKind, Interface, Type, TypeDef, Value};
+use crate::GoTime;
+
+fn builtin(t: &Type) -> Option<&'static str> {
+    Some(match t {
+        Type::Bool => "bool",
+        Type::Int => "int",
+        Type::Uint => "uint",
+        Type::Float => "float",
+        Type::Complex => "complex",
+        Type::String => "string",
+        Type::Bytes => "bytes",
+        Type::Interface => "interface",
+        Type::Def(_) => return None,
+    })
+}
+
+struct TypeNamer {
+    refs: HashMap<usize, String>,
+    table: Map<String, Json>,
+}
+
+impl TypeNamer {
+    fn name(&mut self, t: &Type) -> Json {
+        if let Some(b) = builtin(t) {
+            return Json::String(b.into());
+        }
+        let Type::Def(d) = t else {
+            return Json::Null;
+        };
+        let key = Arc::as_ptr(d) as usize;
+        if let Some(r) = self.refs.get(&key) {
+            return Json::String(r.clone());
+        }
+        let r = format!("#{}", self.refs.len());
+        self.refs.insert(key, r.clone());
+        self.table.insert(r.clone(), Json::Null);
+        let def = match d.kind() {
+            DefKind::Struct(fields) => {
+                let fs: Vec<Json> = fields
+                    .iter()
+                    .map(|(n, ft)| json!([n, self.name(ft)]))
+                    .collect();
+                json!({"struct": d.name, "fields": fs})
+            }
+            DefKind::Slice(e) => json!({"slice": d.name, "elem": self.name(e)}),
+            DefKind::Array(n, e) => json!({"array": d.name, "len": n, "elem": self.name(e)}),
+            DefKind::Map(k, v) => {
+                json!({"map": d.name, "key": self.name(k), "elem": self.name(v)})
+            }
+            DefKind::GobEncoder => json!({"gob_encoder": d.name}),
+            DefKind::BinaryMarshaler => json!({"binary_marshaler": d.name}),
+            DefKind::TextMarshaler => json!({"text_marshaler": d.name}),
+        };
+        self.table.insert(r.clone(), def);
+        Json::String(r)
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        s.push_str(&format!("{x:02x}"));
+    }
+    s
+}
+
+fn unhex(s: &str) -> Result<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return Err(Error::corrupt(format!("odd-length hex string {s:?}")));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(s.get(i..i + 2).unwrap_or("zz"), 16)
+                .map_err(|_| Error::corrupt(format!("bad hex string {s:?}")))
+        })
+        .collect()
+}
+
+fn float_json(f: f64) -> Json {
+    if f.is_finite() && !(f == 0.0 && f.is_sign_negative()) {
+        if let Some(n) = Number::from_f64(f) {
+            return Json::Number(n);
+        }
+    }
+    Json::String(format!("0x{:016x}", f.to_bits()))
+}
+
+/// A typed-JSON document for one top-level value.
+pub fn to_typed_json(v: &Value) -> Json {
+    let mut namer = TypeNamer {
+        refs: HashMap::new(),
+        table: Map::new(),
+    };
+    let ty = namer.name(&v.ty());
+    let value = value_json(v);
+    json!({"type": ty, "types": Json::Object(namer.table), "value": value})
+}
+
+fn value_json(v: &Value) -> Json {
+    match v {
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::Number((*i).into()),
+        Value::Uint(u) => Json::Number((*u).into()),
+        Value::Float(f) => float_json(*f),
+        Value::Complex(r, i) => json!([float_json(*r), float_json(*i)]),
+        Value::String(s) => Json::String(s.clone()),
+        Value::RawString(b) => json!({"hex": hex(b)}),
+        Value::Bytes(b) => json!({"bytes": hex(b)}),
+        Value::Slice(_, items) | Value::Array(_, items) => {
+            Json::Array(items.iter().map(value_json).collect())
+        }
+        Value::Map(_, entries) => json!({"map": entries
+            .iter()
+            .map(|(k, v)| json!([value_json(k), value_json(v)]))
+            .collect::<Vec<_>>()}),
+        Value::Struct(t, fields) => {
+            let names = match t.def().map(|d| d.kind()) {
+                Some(DefKind::Struct(f)) => f.clone(),
+                _ => Vec::new(),
+            };
+            let mut m = Map::new();
+            for (i, fv) in fields {
+                let n = names
+                    .get(*i)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_else(|| format!("#{i}"));
+                m.insert(n, value_json(fv));
+            }
+            Json::Object(m)
+        }
+        Value::Interface(i) => interface_json(i),
+        Value::Marshaled(t, b) => {
+            let mut m = Map::new();
+            m.insert("marshaled".into(), Json::String(hex(b)));
+            if t.def().is_some_and(|d| d.name == "Time") {
+                if let Ok(tm) = GoTime::unmarshal_binary(b) {
+                    m.insert("time".into(), Json::String(tm.to_rfc3339()));
+                }
+            }
+            Json::Object(m)
+        }
+    }
+}
+
+fn interface_json(i: &Interface) -> Json {
+    let Some(c) = i.concrete() else {
+        return Json::Null;
+    };
+    match c.as_value() {
+        Some(v) => {
+            let mut doc = to_typed_json(v);
+            if let Json::Object(m) = &mut doc {
+                m.insert("name".into(), Json::String(c.go_name().into()));
+            }
+            doc
+        }
+        None => json!({"name": c.go_name(), "typed": format!("{c:?}")}),
+    }
+}
+
+/// Rebuilds a value from a typed-JSON document made by [`to_typed_json`].
+pub fn from_typed_json(doc: &Json) -> Result<Value> {
+    let obj = doc
+        .as_object()
+        .ok_or_else(|| Error::corrupt("typed JSON document must be an object"))?;
+    let types = build_types(obj.get("types"))?;
+    let ty = resolve(&types, obj.get("type").unwrap_or(&Json::Null))?;
+    parse_value(&ty, obj.get("value").unwrap_or(&Json::Null), "value")
+}
+
+fn build_types(table: Option<&Json>) -> Result<HashMap<String, Type>> {
+    let mut out = HashMap::new();
+    let Some(Json::Object(t)) = table else {
+        return Ok(out);
+    };
+    // First pass: a pending definition per entry (so references and cycles resolve).
+    let mut pending = Vec::new();
+    for (k, def) in t {
+        let name = [
+            "struct",
+            "slice",
+            "array",
+            "map",
+            "gob_encoder",
+            "binary_marshaler",
+            "text_marshaler",
+        ]
+        .iter()
+        .find_map(|key| def.get(*key).and_then(|n| n.as_str()))
+        .ok_or_else(|| Error::corrupt(format!("type {k}: unknown definition {def}")))?;
+        let d = TypeDef::pending(name);
+        out.insert(k.clone(), Type::Def(d.clone()));
+        pending.push((d, def));
+    }
+    for (d, def) in pending {
+        let r = |key: &str| resolve(&out, def.get(key).unwrap_or(&Json::Null));
+        let kind = if def.get("struct").is_some() {
+            let fields = def
+                .get("fields")
+                .and_then(|f| f.as_array())
+                .cloned()
+                .unwrap_or_default();
+            let mut fs = Vec::with_capacity(fields.len());
+            for f in fields {
+                let name = f.get(0).and_then(|n| n.as_str()).ok_or_else(|| {
+                    Error::corrupt(format!("struct field must be [name, type], got {f}"))
+                })?;
+                fs.push((
+                    name.to_string(),
+                    resolve(&out, f.get(1).unwrap_or(&Json::Null))?,
+                ));
+            }
+            DefKind::Struct(fs)
+        } else if def.get("slice").is_some() {
+            DefKind::Slice(r("elem")?)
+        } else if def.get("array").is_some() {
+            let n = def
+                .get("len")
+                .and_then(|n| n.as_u64())
+                .ok_or_else(|| Error::corrupt("array type needs a len"))?;
+            DefKind::Array(n, r("elem")?)
+        } else if def.get("map").is_some() {
+            DefKind::Map(r("key")?, r("elem")?)
+        } else if def.get("gob_encoder").is_some() {
+            DefKind::GobEncoder
+        } else if def.get("binary_marshaler").is_some() {
+            DefKind::BinaryMarshaler
+        } else {
+            DefKind::TextMarshaler
+        };
+        d.complete(kind);
+    }
+    Ok(out)
+}
+
+fn resolve(types: &HashMap<String, Type>, t: &Json) -> Result<Type> {
+    let s = t
+        .as_str()
+        .ok_or_else(|| Error::corrupt(format!("type must be a string, got {t}")))?;
+    Ok(match s {
+        "bool" => Type::Bool,
+        "int" => Type::Int,
+        "uint" => Type::Uint,
+        "float" => Type::Float,
+        "complex" => Type::Complex,
+        "string" => Type::String,
+        "bytes" => Type::Bytes,
+        "interface" => Type::Interface,
+        r => types
+            .get(r)
+            .cloned()
+            .ok_or_else(|| Error::corrupt(format!("unknown type reference {r:?}")))?,
+    })
+}
+
+fn parse_float(j: &Json, at: &str) -> Result<f64> {
+    match j {
+        Json::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| Error::corrupt(format!("{at}: bad float {n}"))),
+        Json::String(s) if s.starts_with("0x") => u64::from_str_radix(&s[2..], 16)
+            .map(f64::from_bits)
+            .map_err(|_| Error::corrupt(format!("{at}: bad float bits {s:?}"))),
+        _ => Err(Error::corrupt(format!("{at}: expected a float, got {j}"))),
+    }
+}
+
+fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
+    let bad = |what: &str| Error::corrupt(format!("{at}: expected {what}, got {j}"));
+    Ok(match t {
+        Type::Bool => Value::Bool(j.as_bool().ok_or_else(|| bad("a bool"))?),
+        Type::Int => Value::Int(j.as_i64().ok_or_else(|| bad("an int64"))?),
+        Type::Uint => Value::Uint(j.as_u64().ok_or_else(|| bad("a uint64"))?),
+        Type::Float => Value::Float(parse_float(j, at)?),
+        Type::Complex => {
+            let a = j
+                .as_array()
+                .filter(|a| a.len() == 2)
+                .ok_or_else(|| bad("[re, im]"))?;
+            Value::Complex(parse_float(&a[0], at)?, parse_float(&a[1], at)?)
+        }
+        Type::String => match j {
+            Json::String(s) => Value::String(s.clone()),
+            Json::Object(m) => Value::RawString(unhex(
+                m.get("hex")
+                    .and_then(|h| h.as_str())
+                    .ok_or_else(|| bad("a string"))?,
+            )?),
+            _ => return Err(bad("a string")),
+        },
+        Type::Bytes => Value::Bytes(unhex(
+            j.get("bytes")
+                .and_then(|h| h.as_str())
+                .ok_or_else(|| bad("{\"bytes\": hex}"))?,
+        )?),
+        Type::Interface => {
+            if j.is_null() {
+                Value::Interface(Interface::nil())
+            } else {
+                let name = j
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .ok_or_else(|| bad("an interface object with a name"))?;
+                let v = from_typed_json(j)?;
+                Value::Interface(Interface::new(name, v))
+            }
+        }
+        Type::Def(d) => match d.kind() {
+            DefKind::Slice(e) | DefKind::Array(_, e) => {
+                let a = j.as_array().ok_or_else(|| bad("an array"))?;
+                let items = a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| parse_value(e, x, &format!("{at}[{i}]")))
+                    .collect::<Result<Vec<_>>>()?;
+                if let DefKind::Array(n, _) = d.kind() {
+                    if items.len() as u64 != *n {
+                        return Err(bad(&format!("{n} array elements")));
+                    }
+                    Value::Array(t.clone(), items)
+                } else {
+                    Value::Slice(t.clone(), items)
+                }
+            }
+            DefKind::Map(k, v) => {
+                let a = j
+                    .get("map")
+                    .and_then(|m| m.as_array())
+                    .ok_or_else(|| bad("{\"map\": [[k, v], ...]}"))?;
+                let mut entries = Vec::with_capacity(a.len());
+                for e in a {
+                    let pair = e
+                        .as_array()
+                        .filter(|p| p.len() == 2)
+                        .ok_or_else(|| bad("[k, v] pairs"))?;
+                    entries.push((
+                        parse_value(k, &pair[0], at)?,
+                        parse_value(v, &pair[1], &format!("{at}[{}]", pair[0]))?,
+                    ));
+                }
+                Value::Map(t.clone(), entries)
+            }
+            DefKind::Struct(fields) => {
+                let m = j.as_object().ok_or_else(|| bad("an object"))?;
+                let mut out = Vec::new();
+                for (i, (name, ft)) in fields.iter().enumerate() {
+                    if let Some(fj) = m.get(name) {
+                        out.push((i, parse_value(ft, fj, &format!("{at}.{name}"))?));
+                    }
+                }
+                if let Some(k) = m.keys().find(|k| !fields.iter().any(|(n, _)| n == *k)) {
+                    return Err(Error::corrupt(format!("{at}: struct has no field {k:?}")));
+                }
+                Value::Struct(t.clone(), out)
+            }
+            DefKind::GobEncoder | DefKind::BinaryMarshaler | DefKind::TextMarshaler => {
+                Value::Marshaled(
+                    t.clone(),
+                    unhex(
+                        j.get("marshaled")
+                            .and_then(|h| h.as_str())
+                            .ok_or_else(|| bad("{\"marshaled\": hex}"))?,
+                    )?,
+                )
+            }
+        },
+    })
+}
+
+/// What Go's `encoding/json` makes of a value held in an `interface{}`: maps with string keys
+/// become objects, slices arrays, `time.Time` an RFC 3339 string, `[]byte` base64.
+pub fn to_plain_json(v: &Value) -> Json {
+    match v {
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::Number((*i).into()),
+        Value::Uint(u) => Json::Number((*u).into()),
+        Value::Float(f) => Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
+        Value::Complex(..) => Json::Null,
+        Value::String(s) => Json::String(s.clone()),
+        Value::RawString(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
+        Value::Bytes(b) => Json::String(base64(b)),
+        Value::Slice(_, items) | Value::Array(_, items) => {
+            Json::Array(items.iter().map(to_plain_json).collect())
+        }
+        Value::Map(_, entries) => {
+            let mut m = Map::new();
+            for (k, v) in entries {
+                let key = match k {
+                    Value::String(s) => s.clone(),
+                    Value::Int(i) => i.to_string(),
+                    Value::Uint(u) => u.to_string(),
+                    other => format!("{other:?}"),
+                };
+                m.insert(key, to_plain_json(v));
+            }
+            Json::Object(m)
+        }
+        Value::Struct(t, fields) => {
+            let names = match t.def().map(|d| d.kind()) {
+                Some(DefKind::Struct(f)) => f.clone(),
+                _ => Vec::new(),
+            };
+            let mut m = Map::new();
+            for (i, fv) in fields {
+                if let Some((n, _)) = names.get(*i) {
+                    m.insert(n.clone(), to_plain_json(fv));
+                }
+            }
+            Json::Object(m)
+        }
+        Value::Interface(i) => interface_to_plain_json(i),
+        Value::Marshaled(_, b) => match GoTime::unmarshal_binary(b) {
+            Ok(t) => Json::String(t.to_rfc3339()),
+            Err(_) => Json::String(base64(b)),
+        },
+    }
+}
+
+/// [`to_plain_json`] for an interface slot (nil → `null`).
+pub fn interface_to_plain_json(i: &Interface) -> Json {
+    if let Some(v) = i.value() {
+        return to_plain_json(v);
+    }
+    if let Some(t) = i.downcast_ref::<GoTime>() {
+        return Json::String(t.to_rfc3339());
+    }
+    Json::Null
+}
+
+/// What Go's `encoding/json` decodes into an `interface{}`: objects become
+/// `map[string]interface {}`, arrays `[]interface {}`, numbers `float64`.
+pub fn interface_from_plain_json(j: &Json) -> Interface {
+    match j {
+        Json::Null => Interface::nil(),
+        Json::Bool(b) => Interface::from(*b),
+        Json::Number(n) => Interface::from(n.as_f64().unwrap_or(0.0)),
+        Json::String(s) => Interface::from(s.as_str()),
+        Json::Array(a) => Interface::new(
+            "[]interface {}",
+            Value::Slice(
+                Type::interface_slice(),
+                a.iter()
+                    .map(|x| Value::Interface(interface_from_plain_json(x)))
+                    .collect(),
+            ),
+        ),
+        Json::Object(m) => Interface::new(
+            "map[string]interface {}",
+            Value::Map(
+                Type::string_interface_map(),
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            Value::String(k.clone()),
+                            Value::Interface(interface_from_plain_json(v)),
+                        )
+                    })
+                    .collect(),
+            ),
+        ),
+    }
+}
+
+fn base64(b: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(b.len().div_ceil(3) * 4);
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
