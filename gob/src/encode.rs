@@ -416,8 +416,8 @@ impl Schema {
                 (id, WireType::TextMarshaler(common(id)), vec![])
             }
         };
-        if !self.by_dyn.contains_key(&key) {
-            self.by_dyn.insert(key, id);
+        if let std::collections::hash_map::Entry::Vacant(e) = self.by_dyn.entry(key) {
+            e.insert(id);
             self.dyn_keep.push(d.clone());
         }
         self.define(id, wire, children);

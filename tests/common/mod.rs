@@ -1,0 +1,76 @@
+//! Shared helpers for the interop tests: Go peers built once per test process, temp paths,
+//! child processes killed on drop. A missing Go toolchain fails the tests loudly.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository root.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Path of a Go peer binary built by `go-interop/build.sh` (built once per test process).
+/// Panics with a clear message when Go is missing or the build fails: interop tests never skip.
+pub fn go_bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(repo_root().join("go-interop/build.sh"))
+            .output()
+            .map_err(|e| format!("cannot run go-interop/build.sh: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "go-interop/build.sh failed ({}): {}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    });
+    if let Err(e) = built {
+        panic!("interop test needs the Go peers (Go toolchain required): {e}");
+    }
+    let p = repo_root().join("go-interop/bin").join(name);
+    assert!(p.exists(), "Go peer {} was not built by go-interop/build.sh", p.display());
+    p
+}
+
+/// A fresh private temp directory (removed on drop).
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates a directory under the system temp dir with a unique name.
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("tp-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A child process that is killed and reaped when dropped.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
