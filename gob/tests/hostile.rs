@@ -1,0 +1,118 @@
+//! Hostile input: corrupted, truncated, lying and deeply nested streams give typed errors,
+//! never a panic, a hang or an allocation larger than the input justifies.
+use gob::{wire::put_uint, Decoder, ErrorKind, Limits, Value};
+
+fn hex(s: &str) -> Vec<u8> {
+    s.split_whitespace()
+        .map(|b| u8::from_str_radix(b, 16).unwrap())
+        .collect()
+}
+
+/// Holder/Branch/Leaf stream from Go (message splitting inside a value).
+fn holder() -> Vec<u8> {
+    hex("1f 7f 03 01 01 06 48 6f 6c 64 65 72 01 ff 80 00 01 02 01 01 56 01 10 00 01 01 57 01 04 00 00 00
+    36 ff 80 01 0b 6d 61 69 6e 2e 42 72 61 6e 63 68 ff 81 03 01 01 06 42 72 61 6e 63 68 01 ff 82 00 01 02 01 04 4e 61 6d 65 01 0c 00 01 04 4b 69 64 73 01 ff 86 00 00 00
+    1a ff 85 02 01 01 0b 5b 5d 6d 61 69 6e 2e 4c 65 61 66 01 ff 86 00 01 ff 84 00 00
+    18 ff 83 03 01 01 04 4c 65 61 66 01 ff 84 00 01 01 01 01 4e 01 04 00 00 00
+    0f ff 82 09 01 01 62 01 01 01 02 00 00 01 12 00")
+}
+
+#[test]
+fn one_byte_corruption_sweep_never_panics() {
+    let base = holder();
+    let mut errors = 0;
+    for i in 0..base.len() {
+        for b in 0..=255u8 {
+            let mut s = base.clone();
+            s[i] = b;
+            if Decoder::new().decode_all::<Value>(&s).is_err() {
+                errors += 1;
+            }
+        }
+    }
+    assert!(
+        errors > base.len() * 100,
+        "corruption mostly detected ({errors})"
+    );
+}
+
+#[test]
+fn truncation_is_eof_only_at_value_boundaries() {
+    let s = holder();
+    assert!(Decoder::new().decode_all::<Value>(&s).is_ok());
+    for cut in 1..s.len() {
+        let err = Decoder::new()
+            .decode_all::<Value>(&s[..cut])
+            .expect_err("truncated stream must fail");
+        assert_eq!(err.kind(), &ErrorKind::UnexpectedEof, "cut at {cut}: {err}");
+    }
+}
+
+#[test]
+fn hostile_counts_do_not_allocate() {
+    // map[string]int definition, then a value claiming 2^40 entries in 3 bytes.
+    let mut s = hex("0d 7f 04 01 02 ff 80 00 01 0c 01 04 00 00");
+    let mut v = hex("ff 80 00");
+    put_uint(&mut v, 1 << 40);
+    v.extend_from_slice(&[1, 0x61, 2]);
+    put_uint(&mut s, v.len() as u64);
+    s.extend_from_slice(&v);
+    let err = Decoder::new().decode_all::<Value>(&s).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LengthExceedsInput { .. }),
+        "{err}"
+    );
+    // A message length far beyond the limit is refused before reading it.
+    let huge = hex("fb 05 00 00 00 00");
+    let err = Decoder::new().decode_all::<Value>(&huge).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::MessageTooLarge { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn deep_nesting_hits_the_depth_limit_not_the_stack() {
+    // type T []T, value nested 200,000 levels deep.
+    let def = hex("0c 7f 02 01 02 ff 80 00 01 ff 80 00 00");
+    let mut v = hex("ff 80 00");
+    v.extend(std::iter::repeat_n(1u8, 200_000));
+    v.push(0);
+    let mut s = def;
+    put_uint(&mut s, v.len() as u64);
+    s.extend_from_slice(&v);
+    let err = Decoder::with_limits(Limits {
+        max_depth: 100,
+        ..Limits::default()
+    })
+    .decode_all::<Value>(&s)
+    .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::DepthLimitExceeded(100)),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_definitions_are_typed_errors() {
+    // Id below 64.
+    let e = Decoder::new()
+        .decode_all::<Value>(&hex("04 7d 05 01 00"))
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::DuplicateType(63)), "{e}");
+    // Redefinition of 64.
+    let mut s = hex("0d 7f 04 01 02 ff 80 00 01 0c 01 04 00 00");
+    s.extend(hex("0d 7f 04 01 02 ff 80 00 01 0c 01 04 00 00"));
+    let e = Decoder::new().decode_all::<Value>(&s).unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::DuplicateType(64)), "{e}");
+    // Value of an undefined type.
+    let e = Decoder::new()
+        .decode_all::<Value>(&hex("03 ff 80 00"))
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::UnknownTypeId(64)), "{e}");
+    // Non-zero singleton delta.
+    let e = Decoder::new()
+        .decode_all::<Value>(&hex("03 04 01 06"))
+        .unwrap_err();
+    assert_eq!(e.kind(), &ErrorKind::NonZeroSingletonDelta);
+}
