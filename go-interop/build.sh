@@ -3,7 +3,9 @@
 #   - each ./cmd/<name> of this module            -> bin/<name>
 #   - each ./plugin/<name> of this module         -> bin/<name>
 #   - the real fake dispatcher v0.5.2 (from the module proxy, pinned in go.mod)
-#   - each ./latest/cmd/<name> (newest go-plugin)  -> bin/latest/<name>
+#   - go-plugin v1.4.3 examples/basic          -> bin/basic-host, bin/basic-greeter
+#   - each ./latest/cmd/<name> and ./latest/plugin/<name> (nested module,
+#     newest go-plugin v1.8.0)                     -> bin/latest/<name>
 # Usage: go-interop/build.sh            (everything)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -12,6 +14,10 @@ export GONOSUMDB="${GONOSUMDB:-github.com/tilotech}"
 command -v go >/dev/null || { echo "build.sh: the Go toolchain is required (go not on PATH)" >&2; exit 1; }
 mkdir -p bin bin/latest
 go build -o bin/tilores-plugin-fake-dispatcher github.com/tilotech/tilores-plugin-fake-dispatcher
+# go-plugin v1.4.3's own examples/basic, unchanged (part of the go-plugin module;
+# pinned via tools.go): the host runs ./plugin/greeter relative to its cwd.
+go build -o bin/basic-host github.com/hashicorp/go-plugin/examples/basic
+go build -o bin/basic-greeter github.com/hashicorp/go-plugin/examples/basic/plugin
 for dir in cmd/*/ plugin/*/; do
   [ -d "$dir" ] || continue
   ls "$dir"*.go >/dev/null 2>&1 || continue

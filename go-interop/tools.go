@@ -5,6 +5,8 @@ package tools
 
 import (
 	_ "github.com/hashicorp/go-plugin"
+	_ "github.com/hashicorp/go-plugin/examples/basic"        // bin/basic-host (see build.sh)
+	_ "github.com/hashicorp/go-plugin/examples/basic/plugin" // bin/basic-greeter
 	_ "github.com/hashicorp/yamux"
 	_ "github.com/tilotech/tilores-plugin-api/dispatcher"
 	_ "github.com/tilotech/tilores-plugin-fake-dispatcher"

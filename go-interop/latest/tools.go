@@ -1,0 +1,8 @@
+//go:build tools
+
+// Package tools makes the go-plugin version this nested module exists for a
+// direct requirement (the shared code is imported from the parent module via
+// a replace directive, which would otherwise leave it "// indirect").
+package tools
+
+import _ "github.com/hashicorp/go-plugin"
