@@ -1,1 +1,19 @@
 //! go-plugin host and provider.
+//!
+//! Process-level parts of HashiCorp go-plugin v1.4.3 (Unix only):
+//!
+//! * [`handshake`]: the shared [`HandshakeConfig`] and the `1|1|unix|/path|netrpc|` line.
+//! * [`env`](mod@env): the environment a host gives the plugin process.
+//! * [`negotiate`]: provider start-up checks (magic cookie, app protocol version).
+
+pub mod env;
+mod gocompat;
+pub mod handshake;
+pub mod negotiate;
+
+pub use handshake::{
+    format_line, parse_line, Handshake, HandshakeConfig, HandshakeError, PluginAddr, Protocol,
+};
+pub use negotiate::{
+    check_cookie, check_cookie_or_exit, negotiate_version, CookieError, Negotiation,
+};
