@@ -5,15 +5,18 @@
 //! * [`handshake`]: the shared [`HandshakeConfig`] and the `1|1|unix|/path|netrpc|` line.
 //! * [`env`](mod@env): the environment a host gives the plugin process.
 //! * [`negotiate`]: provider start-up checks (magic cookie, app protocol version).
+//! * [`listener`]: the provider's Unix socket in a private directory.
 
 pub mod env;
 mod gocompat;
 pub mod handshake;
+pub mod listener;
 pub mod negotiate;
 
 pub use handshake::{
     format_line, parse_line, Handshake, HandshakeConfig, HandshakeError, PluginAddr, Protocol,
 };
+pub use listener::{ListenerConfig, ListenerError, PluginListener};
 pub use negotiate::{
     check_cookie, check_cookie_or_exit, negotiate_version, CookieError, Negotiation,
 };
