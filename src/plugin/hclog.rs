@@ -1063,6 +1063,34 @@ mod tests {
     }
 
     #[test]
+    fn emit_relogs_at_level_with_fields() {
+        let buf = Buf::default();
+        let sub = tracing_subscriber::registry()
+            .with(HclogLayer::with_writer(buf.clone()).module_from_target(true));
+        tracing::subscriber::with_default(sub, || {
+            parse_stderr_line(r#"{"@level":"warn","@message":"m","@timestamp":"2026-11-26T05:11:45.773853Z","k":"v w","n":3}"#)
+                .emit("fake-dispatcher");
+            parse_stderr_line("[ERROR] raw").emit("fake-dispatcher");
+        });
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let v: Vec<Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(v[0]["@level"], "warn");
+        assert_eq!(v[0]["@message"], "m");
+        assert_eq!(v[0]["@module"], STDERR_TARGET);
+        assert_eq!(v[0]["plugin"], "fake-dispatcher");
+        assert_eq!(
+            v[0]["fields"],
+            "k=\"v w\" n=3 timestamp=2026-11-26T05:11:45.773853Z"
+        );
+        assert_eq!(v[1]["@level"], "error");
+        assert_eq!(v[1]["@message"], "[ERROR] raw");
+        assert_eq!(v[1]["fields"], "");
+    }
+
+    #[test]
     fn subscriber_constructs() {
         let _ = hclog_subscriber(Level::TRACE);
     }
