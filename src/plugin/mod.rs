@@ -1,1 +1,36 @@
 //! go-plugin host and provider.
+//!
+//! Process-level parts of HashiCorp go-plugin v1.4.3 (Unix only):
+//!
+//! * [`handshake`]: the shared [`HandshakeConfig`] and the `1|1|unix|/path|netrpc|` line.
+//! * [`env`](mod@env): the environment a host gives the plugin process.
+//! * [`negotiate`]: provider start-up checks (magic cookie, app protocol version).
+//! * [`listener`]: the provider's Unix socket in a private directory.
+//! * [`process`]: host side launching, handshake wait, SecureConfig, reattach info, killing.
+//! * [`hclog`]: plugin stderr logs in go-hclog's format, both directions.
+//! * [`signals`]: the provider ignores SIGINT like a Go plugin.
+
+pub mod env;
+mod gocompat;
+pub mod handshake;
+pub mod hclog;
+pub mod listener;
+pub mod negotiate;
+pub mod process;
+pub mod signals;
+
+#[cfg(test)]
+mod tests;
+
+pub use handshake::{
+    format_line, parse_line, Handshake, HandshakeConfig, HandshakeError, PluginAddr, Protocol,
+};
+pub use hclog::{hclog_subscriber, parse_stderr_line, HclogLayer, LogLevel, PluginLogLine};
+pub use listener::{ListenerConfig, ListenerError, PluginListener};
+pub use negotiate::{
+    check_cookie, check_cookie_or_exit, negotiate_version, CookieError, Negotiation,
+};
+pub use process::{
+    launch, LaunchConfig, LaunchError, PluginCommand, PluginProcess, ReattachConfig, SecureConfig,
+};
+pub use signals::ignore_interrupts;
