@@ -41,11 +41,16 @@ impl Role {
 /// a time; nothing else should turn them off.
 #[derive(Debug, Clone)]
 pub(crate) struct MuxConfig {
-    /// Most streams the connection may hold (open in either direction).
+    /// Most streams the connection may hold (opened by either side).
     ///
     /// rust-yamux fails the whole connection when this is exceeded, by an
-    /// inbound SYN or by our own open, so [`Session::open`](super::Session::open)
-    /// refuses earlier with [`MuxError::TooManyStreams`].
+    /// inbound SYN (Go would only reset that stream) or by our own open. So
+    /// [`Session::open`](super::Session::open) counts live [`Stream`](super::Stream)s
+    /// and refuses with [`MuxError::TooManyStreams`] first. yamux forgets a
+    /// dropped stream only when the driver next polls the connection, which
+    /// the driver does before opening; only a stream dropped in the middle of
+    /// that pass can still be counted by yamux and fail the connection.
+    /// go-plugin uses a handful of streams per connection.
     pub(crate) max_num_streams: usize,
     /// Largest data frame payload we send. 64 KiB stays well below Go's fixed
     /// 256 KiB window and gives about +45 % Rust→Go bulk throughput over the

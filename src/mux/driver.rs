@@ -174,10 +174,22 @@ where
         if self.closing.is_some() {
             return self.poll_closing(cx);
         }
-        if let Some(reason) = self.poll_opens(cx) {
-            return Poll::Ready(reason);
+        let drive =
+            self.cfg.drive_continuously || self.shared.accept_waiters.load(Ordering::Acquire) > 0;
+        // Connection first: it also retires dropped streams, so yamux's stream
+        // count is current when `poll_opens` compares ours with the limit.
+        if drive {
+            if let Poll::Ready(reason) = self.poll_connection(cx) {
+                return Poll::Ready(reason);
+            }
         }
-        if self.cfg.drive_continuously || self.shared.accept_waiters.load(Ordering::Acquire) > 0 {
+        let opened = match self.poll_opens(cx) {
+            Ok(opened) => opened,
+            Err(reason) => return Poll::Ready(reason),
+        };
+        // Again after opening: a new stream's SYN sits in a channel the
+        // connection has never polled, so nothing would wake us to send it.
+        if drive && opened {
             if let Poll::Ready(reason) = self.poll_connection(cx) {
                 return Poll::Ready(reason);
             }
@@ -268,14 +280,17 @@ where
 
     /// Creates streams for queued open requests, strictly in request order.
     ///
-    /// Returns a reason if yamux failed the connection: any error from
-    /// `poll_new_outbound` moves rust-yamux's connection to its cleanup state.
-    fn poll_opens(&mut self, cx: &mut Context<'_>) -> Option<CloseReason> {
+    /// Returns whether a stream was created or its SYN queued, or a reason if
+    /// yamux failed the connection: any error from `poll_new_outbound` moves
+    /// rust-yamux's connection to its cleanup state.
+    fn poll_opens(&mut self, cx: &mut Context<'_>) -> Result<bool, CloseReason> {
+        let mut opened = false;
         if let Some((stream, req)) = self.syn_pending.take() {
             self.after_open(stream, req, cx);
             if self.syn_pending.is_some() {
-                return None;
+                return Ok(false);
             }
+            opened = true;
         }
         while let Some(req) = self.opens.front() {
             if req.reply.is_closed() {
@@ -293,15 +308,16 @@ where
             match self.conn.poll_new_outbound(cx) {
                 // 256 of our streams are un-ACKed (yamux's fixed ACK backlog);
                 // yamux wakes us when an ACK arrives.
-                Poll::Pending => return None,
+                Poll::Pending => return Ok(opened),
                 Poll::Ready(Ok(inner)) => {
+                    opened = true;
                     let stream = Stream::new(inner, &self.shared.live_streams);
                     let Some(req) = self.opens.pop_front() else {
-                        return None;
+                        return Ok(opened);
                     };
                     self.after_open(stream, req, cx);
                     if self.syn_pending.is_some() {
-                        return None;
+                        return Ok(opened);
                     }
                 }
                 Poll::Ready(Err(e)) => {
@@ -309,11 +325,11 @@ where
                     if let Some(req) = self.opens.pop_front() {
                         let _ = req.reply.send(Err(MuxError::Connection(Arc::clone(&e))));
                     }
-                    return Some(CloseReason::Failed(e));
+                    return Err(CloseReason::Failed(e));
                 }
             }
         }
-        None
+        Ok(opened)
     }
 
     /// Emits the SYN of a new stream (`eager_syn`), then hands it out or parks
@@ -358,8 +374,8 @@ where
                     self.deliver_inbound(cx);
                 }
                 Poll::Ready(Some(Err(e))) => {
-                    tracing::debug!(error = %e, "yamux connection failed");
-                    return Poll::Ready(CloseReason::Failed(Arc::new(e)));
+                    tracing::debug!(error = %e, "yamux connection ended with an error");
+                    return Poll::Ready(CloseReason::from_error(e));
                 }
                 Poll::Ready(None) => return Poll::Ready(CloseReason::Peer),
                 Poll::Pending => return Poll::Pending,

@@ -8,9 +8,14 @@ pub(crate) enum CloseReason {
     /// [`Session::close`](super::Session::close) was called, or every
     /// [`Session`](super::Session) handle was dropped.
     Local,
-    /// The peer ended the session: socket EOF, or a GoAway frame (rust-yamux
-    /// ends the connection on any GoAway and cannot tell the two apart).
-    /// This is how a Go peer's `Session.Close` looks.
+    /// The peer ended the session: socket EOF, a GoAway frame (rust-yamux
+    /// ends the connection on any GoAway and cannot tell the two apart), or a
+    /// socket error that only a vanished peer causes (broken pipe, reset,
+    /// truncated frame). This is how a Go peer's `Session.Close` or exit looks.
+    ///
+    /// As with hashicorp/yamux, a write that fails because the peer is gone
+    /// ends the session at once, so frames the peer sent just before closing
+    /// and that were not read yet are lost.
     Peer,
     /// The connection failed: socket error, undecodable frame (for example
     /// `FrameTooLarge`), protocol violation, or too many streams.
@@ -18,6 +23,28 @@ pub(crate) enum CloseReason {
     /// The driver task stopped without reporting a reason (runtime shut down
     /// or the task panicked).
     DriverStopped,
+}
+
+impl CloseReason {
+    /// Classifies the error that ended a connection.
+    pub(crate) fn from_error(e: yamux::ConnectionError) -> Self {
+        use yamux::{ConnectionError, FrameDecodeError};
+        let io = match &e {
+            ConnectionError::Closed => return CloseReason::Peer,
+            ConnectionError::Io(io) => Some(io),
+            ConnectionError::Decode(FrameDecodeError::Io(io)) => Some(io),
+            _ => None,
+        };
+        match io.map(io::Error::kind) {
+            Some(
+                io::ErrorKind::BrokenPipe
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::UnexpectedEof,
+            ) => CloseReason::Peer,
+            _ => CloseReason::Failed(Arc::new(e)),
+        }
+    }
 }
 
 impl fmt::Display for CloseReason {

@@ -14,7 +14,7 @@ use std::{
     path::{Path, PathBuf},
     process::Stdio,
     sync::{
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicU32, AtomicUsize, Ordering},
         Arc, Mutex as StdMutex, OnceLock,
     },
     time::{Duration, Instant},
@@ -67,12 +67,18 @@ fn go_peer_binary() -> PathBuf {
 }
 
 /// Runs `go build` for the peer; the error text says exactly what is missing.
+///
+/// Builds to a process-private name and renames it into place, so concurrent
+/// test processes never write over a binary another one is running.
 fn build_go_peer() -> Result<PathBuf, String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("go-interop");
     let out = dir.join("bin").join("yamux-peer");
+    let tmp = dir
+        .join("bin")
+        .join(format!(".yamux-peer.{}", std::process::id()));
     let result = std::process::Command::new("go")
         .args(["build", "-o"])
-        .arg(&out)
+        .arg(&tmp)
         .arg("./cmd/yamux-peer")
         .current_dir(&dir)
         .env(
@@ -93,7 +99,9 @@ fn build_go_peer() -> Result<PathBuf, String> {
             dir.display(),
             String::from_utf8_lossy(&output.stderr)
         )),
-        Ok(_) => Ok(out),
+        Ok(_) => std::fs::rename(&tmp, &out)
+            .map(|()| out.clone())
+            .map_err(|e| format!("moving the built peer to {}: {e}", out.display())),
     }
 }
 
@@ -179,11 +187,25 @@ struct Rig {
     session: Session,
     /// The Go side.
     peer: GoPeer,
+    /// Largest data frame Go sent, when the link is a [`delay_link`].
+    go_max_frame: Option<Arc<AtomicU32>>,
 }
 
 /// Starts the Go peer with `-role go_role -scenario scenario extra...` and
 /// connects a Rust session with the opposite role and `config`.
 async fn start(scenario: &str, go_role: Role, config: MuxConfig, extra: &[&str]) -> Rig {
+    start_via(scenario, go_role, config, extra, None).await
+}
+
+/// Like [`start`], with an optional one-way delay added in both directions
+/// between the two sessions (see [`delay_link`]).
+async fn start_via(
+    scenario: &str,
+    go_role: Role,
+    config: MuxConfig,
+    extra: &[&str],
+    latency: Option<Duration>,
+) -> Rig {
     let binary = go_peer_binary();
     let dir = TempDir::new();
     let socket = dir.0.join("yamux.sock");
@@ -248,8 +270,120 @@ async fn start(scenario: &str, go_role: Role, config: MuxConfig, extra: &[&str])
         let ready = peer.line(limit, "READY").await;
         assert_eq!(ready, "READY");
     }
-    let session = Session::new(socket, rust_role, config).expect("start the Rust session");
-    Rig { session, peer }
+    let (session, go_max_frame) = match latency {
+        None => (Session::new(socket, rust_role, config), None),
+        Some(one_way) => {
+            let (near, far) = UnixStream::pair().expect("socket pair");
+            let max_frame = Arc::new(AtomicU32::new(0));
+            tokio::spawn(delay_link(far, socket, one_way, Arc::clone(&max_frame)));
+            (Session::new(near, rust_role, config), Some(max_frame))
+        }
+    };
+    Rig {
+        session: session.expect("start the Rust session"),
+        peer,
+        go_max_frame,
+    }
+}
+
+/// Forwards bytes between `near` (Rust) and `far` (Go), delivering each chunk
+/// `one_way` after it was read, in both directions, without limiting
+/// throughput (a delay line, not a rate limit). Records the largest data frame
+/// Go sent in `go_max_frame`. Ends when both directions saw EOF or an error.
+///
+/// It raises the round-trip time rust-yamux measures with its own pings to
+/// about `2 × one_way`, which makes its window auto-tuning (grow when half a
+/// window arrives within 2 RTTs) happen reliably even in a loaded debug
+/// build, where a sub-millisecond local RTT would make it timing-dependent.
+async fn delay_link(
+    near: UnixStream,
+    far: UnixStream,
+    one_way: Duration,
+    go_max_frame: Arc<AtomicU32>,
+) {
+    let (near_read, near_write) = near.into_split();
+    let (far_read, far_write) = far.into_split();
+    tokio::join!(
+        delay_direction(near_read, far_write, one_way, None),
+        delay_direction(far_read, near_write, one_way, Some(go_max_frame))
+    );
+}
+
+/// Tracks yamux frame boundaries in a byte stream to find data frame sizes.
+#[derive(Default)]
+struct FrameScanner {
+    /// Bytes of the current frame header seen so far.
+    header: Vec<u8>,
+    /// Body bytes of the current data frame still to skip.
+    skip: usize,
+}
+
+impl FrameScanner {
+    /// Consumes `bytes`; returns the largest data frame length whose header they completed.
+    fn feed(&mut self, mut bytes: &[u8]) -> u32 {
+        let mut max = 0;
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let k = self.skip.min(bytes.len());
+                self.skip -= k;
+                bytes = &bytes[k..];
+                continue;
+            }
+            let k = (12 - self.header.len()).min(bytes.len());
+            self.header.extend_from_slice(&bytes[..k]);
+            bytes = &bytes[k..];
+            if self.header.len() == 12 {
+                let len = u32::from_be_bytes([
+                    self.header[8],
+                    self.header[9],
+                    self.header[10],
+                    self.header[11],
+                ]);
+                // Type 0 is a data frame: its length counts body bytes.
+                if self.header[1] == 0 {
+                    max = max.max(len);
+                    self.skip = len as usize;
+                }
+                self.header.clear();
+            }
+        }
+        max
+    }
+}
+
+/// One direction of [`delay_link`]; records data frame sizes if `max_frame` is set.
+async fn delay_direction(
+    mut from: tokio::net::unix::OwnedReadHalf,
+    mut to: tokio::net::unix::OwnedWriteHalf,
+    one_way: Duration,
+    max_frame: Option<Arc<AtomicU32>>,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let reader = async move {
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut scanner = FrameScanner::default();
+        while let Ok(n @ 1..) = from.read(&mut buf).await {
+            if let Some(max_frame) = &max_frame {
+                max_frame.fetch_max(scanner.feed(&buf[..n]), Ordering::Relaxed);
+            }
+            if tx
+                .send((tokio::time::Instant::now() + one_way, buf[..n].to_vec()))
+                .is_err()
+            {
+                break;
+            }
+        }
+    };
+    let writer = async move {
+        while let Some((due, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(due).await;
+            if to.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown().await;
+    };
+    tokio::join!(reader, writer);
 }
 
 /// Reads up to `len` bytes from `stream`, checking the bulk pattern; returns
@@ -310,15 +444,21 @@ fn int(v: &Value, key: &str) -> u64 {
 // Workaround: pinned 256 KiB windows.
 // ---------------------------------------------------------------------------
 
-/// Runs case 1 with `config`; returns the Rust byte count, the Go result and the rig.
-async fn go_writes_bulk(config: MuxConfig) -> (usize, Value, Rig) {
+/// Runs case 1 with `config`: Go writes `size` bytes in one `Write`, Rust
+/// reads and checks them. Returns the Rust byte count, the Go result and the rig.
+async fn go_writes_bulk(
+    config: MuxConfig,
+    size: usize,
+    latency: Option<Duration>,
+) -> (usize, Value, Rig) {
     // Rust is the go-plugin host (yamux client); the Go side opens the stream
     // and writes, as a plugin answering with a large reply would.
-    let mut rig = start(
+    let mut rig = start_via(
         "write",
         Role::Server,
         config,
-        &["-size", &BULK.to_string(), "-timeout", "40s"],
+        &["-size", &size.to_string(), "-timeout", "40s"],
+        latency,
     )
     .await;
     let mut stream = within(
@@ -330,8 +470,8 @@ async fn go_writes_bulk(config: MuxConfig) -> (usize, Value, Rig) {
     .expect("Go opens a stream");
     let received = within(
         Duration::from_secs(40),
-        "reading 64 MiB",
-        read_pattern(&mut stream, BULK),
+        "reading the bulk write",
+        read_pattern(&mut stream, size),
     )
     .await;
     // Tell Go how much arrived (ignored if the connection is gone).
@@ -341,21 +481,30 @@ async fn go_writes_bulk(config: MuxConfig) -> (usize, Value, Rig) {
     (received, result, rig)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn case1_go_writes_64mib_in_one_write() {
-    let started = Instant::now();
-    let (received, result, rig) = go_writes_bulk(MuxConfig::default()).await;
+/// Asserts a complete case-1 transfer of `size` bytes and a clean session end.
+async fn check_bulk_received(size: usize, (received, result, rig): (usize, Value, Rig)) -> Value {
     assert_eq!(
         received,
-        BULK,
+        size,
         "Go result: {result}; stderr:\n{}",
         rig.peer.stderr()
     );
     assert!(flag(&result, "ok"), "Go result: {result}");
-    assert_eq!(int(&result, "peer_bytes"), BULK as u64);
+    assert_eq!(int(&result, "peer_bytes"), size as u64);
     // Go exits after reporting; the session must end by that EOF, not by a failure.
     let reason = within(Duration::from_secs(10), "session end", rig.session.closed()).await;
     assert!(matches!(reason, CloseReason::Peer), "reason: {reason}");
+    result
+}
+
+/// One-way delay used to make window auto-tuning deterministic in case 1.
+const TUNING_DELAY: Duration = Duration::from_millis(5);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case1_go_writes_64mib_in_one_write() {
+    let started = Instant::now();
+    let run = go_writes_bulk(MuxConfig::default(), BULK, None).await;
+    let result = check_bulk_received(BULK, run).await;
     println!(
         "case 1: Go→Rust 64 MiB single write: {:.0} MiB/s (Go-measured), test {:?}",
         result["mib_per_s"].as_f64().unwrap_or(0.0),
@@ -364,15 +513,40 @@ async fn case1_go_writes_64mib_in_one_write() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case1_pinned_windows_hold_when_auto_tuning_would_kick_in() {
+    // Same link as the failing variant below (10 ms RTT), windows pinned:
+    // every Go frame stays at most 256 KiB. 16 MiB keeps the test short
+    // (one 256 KiB window per RTT).
+    let size = 16 * MIB;
+    let run = go_writes_bulk(MuxConfig::default(), size, Some(TUNING_DELAY)).await;
+    let max_frame = run.2.go_max_frame.clone().expect("delay link");
+    check_bulk_received(size, run).await;
+    let max_frame = max_frame.load(Ordering::Relaxed);
+    assert!(
+        max_frame as usize <= 256 * 1024,
+        "Go sent a {max_frame}-byte frame: the window grew"
+    );
+    assert!(max_frame > 0, "the link saw no data frames");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case1_without_pinned_windows_connection_fails_with_frame_too_large() {
     let config = MuxConfig {
         pinned_windows: false,
         ..MuxConfig::default()
     };
-    let (received, result, rig) = go_writes_bulk(config).await;
+    let (received, result, rig) = go_writes_bulk(config, BULK, Some(TUNING_DELAY)).await;
     assert!(
         received < BULK,
         "expected the transfer to break, got all bytes"
+    );
+    let max_frame = rig
+        .go_max_frame
+        .as_ref()
+        .map_or(0, |m| m.load(Ordering::Relaxed));
+    assert!(
+        max_frame as usize > MIB,
+        "Go's largest frame was {max_frame} bytes"
     );
     assert!(!flag(&result, "ok"), "Go must see the failure: {result}");
     let reason = within(Duration::from_secs(10), "session end", rig.session.closed()).await;
@@ -839,7 +1013,11 @@ async fn close_flushes_queued_frames_and_go_ends_its_session() {
         &["-timeout", "10s"],
     )
     .await;
-    let mut stream = within(Duration::from_secs(5), "open", rig.session.open())
+    // open_acked: once Go's session has ended, its AcceptStream can no longer
+    // return a stream (it races acceptCh against shutdownCh, and the ACK it
+    // must send fails with "session shutdown"), so data on a stream Go has
+    // not accepted yet would be lost by Go, not by us.
+    let mut stream = within(Duration::from_secs(5), "open", rig.session.open_acked())
         .await
         .expect("open");
     // 200 KiB fits Go's window, so write_all returns once it is queued, before

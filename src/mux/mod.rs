@@ -17,7 +17,8 @@
 //!
 //! Layout: [`config`] (role, settings → `yamux::Config`), [`driver`] (the task
 //! owning the connection), [`stream`] (tokio I/O for one stream), [`error`].
-//! Interop tests against a real Go peer live in `interop_tests`.
+//! Interop tests against a real Go peer live in `interop_tests`, Rust-only
+//! contract tests in `tests`.
 
 // The rpc and plugin layers that use this module are written in parallel;
 // until they land only the tests exercise it.
@@ -30,6 +31,8 @@ mod stream;
 
 #[cfg(test)]
 mod interop_tests;
+#[cfg(test)]
+mod tests;
 
 use std::sync::{atomic::Ordering, Arc};
 
@@ -134,7 +137,9 @@ impl Session {
     ///
     /// Does not wait for the peer's ACK; data may be written at once, as Go
     /// does. Fails with [`MuxError::TooManyStreams`] at `max_num_streams` and
-    /// [`MuxError::SessionClosed`] once the session ended.
+    /// [`MuxError::SessionClosed`] once the session ended. Waits (like Go's
+    /// `OpenStream`) while 256 opened streams are un-ACKed. Cancelling the
+    /// call after the driver created the stream resets it (RST).
     pub(crate) async fn open(&self) -> Result<Stream, MuxError> {
         self.request_open(false).await
     }
@@ -190,6 +195,12 @@ impl Session {
     /// the peer sees the same as a Go `Session.Close`, minus lost frames.
     /// Bounded by `close_timeout`. Returns `Ok` if the session had already
     /// ended.
+    ///
+    /// A Go peer (yamux 0bc27b27) cannot accept a stream after its session
+    /// ended: `AcceptStream` races the backlog against shutdown and its ACK
+    /// fails with `session shutdown`. Data on a stream the Go side has not
+    /// accepted yet is therefore lost on close; open such streams with
+    /// [`open_acked`](Self::open_acked) when that matters.
     pub(crate) async fn close(&self) -> Result<(), MuxError> {
         let (reply, answer) = oneshot::channel();
         if self.inner.commands.send(Command::Close { reply }).is_err() {
