@@ -321,11 +321,13 @@ where
                     }
                 }
                 Poll::Ready(Err(e)) => {
-                    let e = Arc::new(e);
+                    // TooManyStreams (only if yamux still counted a dropped
+                    // stream, see MuxConfig::max_num_streams) or NoMoreStreamIds.
+                    let reason = CloseReason::from_error(e);
                     if let Some(req) = self.opens.pop_front() {
-                        let _ = req.reply.send(Err(MuxError::Connection(Arc::clone(&e))));
+                        let _ = req.reply.send(Err(MuxError::SessionClosed(reason.clone())));
                     }
-                    return Err(CloseReason::Failed(e));
+                    return Err(reason);
                 }
             }
         }

@@ -95,9 +95,6 @@ pub(crate) enum MuxError {
         #[source]
         source: io::Error,
     },
-    /// The yamux connection failed while opening a stream.
-    #[error("yamux connection failed: {0}")]
-    Connection(Arc<yamux::ConnectionError>),
     /// Flushing and closing the connection failed (the socket is closed anyway).
     #[error("closing the yamux connection failed: {0}")]
     CloseFailed(Arc<yamux::ConnectionError>),

@@ -693,9 +693,11 @@ async fn case3_without_eager_ack_go_kills_the_session() {
     };
     let (result, rig, _streams) = go_opens_three_idle_streams(config).await;
     assert!(!flag(&result, "survived"), "Go result: {result}");
+    // Not before the 2 s open timeout; "not after" is implied by
+    // survived=false at the end of the 3 s idle period.
     let closed_after = int(&result, "closed_after_ms");
     assert!(
-        (1_500..3_000).contains(&closed_after),
+        closed_after >= 1_900,
         "Go should close the session at its 2 s open timeout, closed after {closed_after} ms"
     );
     assert!(
@@ -844,9 +846,11 @@ async fn case5_without_continuous_driving_go_keepalive_kills_the_session() {
     };
     let (result, rig) = go_keepalive(config).await;
     assert!(!flag(&result, "survived"), "Go result: {result}");
+    // One 200 ms interval plus the 300 ms reply wait at the earliest; "not
+    // after" is implied by survived=false at the end of the 2 s idle period.
     let closed_after = int(&result, "closed_after_ms");
     assert!(
-        (400..1_500).contains(&closed_after),
+        closed_after >= 450,
         "expected Go to give up after one 200 ms interval + 300 ms wait, got {closed_after} ms"
     );
     assert!(
