@@ -1,1 +1,266 @@
-//! The yamux session adapter (hashicorp/yamux compatible).
+//! The yamux session adapter: rust-yamux 0.14.1 made to behave like
+//! hashicorp/yamux (commit 0bc27b27, the one in go-plugin v1.4.3 binaries).
+//!
+//! Why this module exists, in short (details in
+//! `shared/spec/yamux-crate-interop.md`, A.2 and A.5):
+//! - rust-yamux sends SYN and ACK lazily, with a stream's first frame; Go sends
+//!   them at open/accept time and go-plugin depends on that, so [`Session`]
+//!   emits both at once (zero-length data frames);
+//! - rust-yamux auto-tunes receive windows beyond the 1 MiB frame size it
+//!   accepts while Go sends whole-window frames, so windows are pinned at
+//!   256 KiB;
+//! - rust-yamux does all I/O inside `Connection::poll_next_inbound`, so a
+//!   dedicated driver task polls it for the session's whole life (pings are
+//!   answered even when idle);
+//! - the socket sits behind a `BufWriter` and frames are split at 64 KiB,
+//!   for throughput.
+//!
+//! Layout: [`config`] (role, settings → `yamux::Config`), [`driver`] (the task
+//! owning the connection), [`stream`] (tokio I/O for one stream), [`error`].
+//! Interop tests against a real Go peer live in `interop_tests`, Rust-only
+//! contract tests in `tests`.
+
+// The rpc and plugin layers that use this module are written in parallel;
+// until they land only the tests exercise it.
+#![cfg_attr(not(test), allow(dead_code))]
+
+mod config;
+mod driver;
+mod error;
+mod stream;
+
+#[cfg(test)]
+mod interop_tests;
+#[cfg(test)]
+mod tests;
+
+use std::sync::{atomic::Ordering, Arc};
+
+use tokio::sync::{mpsc, oneshot, watch, Mutex};
+use tokio_util::compat::TokioAsyncReadCompatExt;
+
+pub(crate) use config::{MuxConfig, Role};
+pub(crate) use error::{CloseReason, MuxError};
+pub(crate) use stream::Stream;
+
+use driver::{Command, Driver, Shared};
+
+/// A yamux session over one socket, cheap to clone.
+///
+/// Created with [`Session::new`], which spawns the driver task. Every clone
+/// refers to the same session. The session ends when the peer closes it, the
+/// connection fails, [`Session::close`] is called, or **the last handle is
+/// dropped** (streams then read EOF); keep a handle for as long as streams are
+/// in use.
+#[derive(Clone)]
+pub(crate) struct Session {
+    /// State shared by all clones.
+    inner: Arc<Inner>,
+}
+
+/// The shared part of a [`Session`]; dropping it ends the driver.
+struct Inner {
+    /// Which end of the connection this is.
+    role: Role,
+    /// Requests to the driver.
+    commands: mpsc::UnboundedSender<Command>,
+    /// Inbound streams, already ACKed. A mutex so `accept` can take `&self`.
+    inbound: Mutex<mpsc::Receiver<Stream>>,
+    /// `None` while running, then why the session ended.
+    state: watch::Receiver<Option<CloseReason>>,
+    /// Counters shared with the driver.
+    shared: Arc<Shared>,
+    /// Whether `accept` must poke the driver (see `MuxConfig::drive_continuously`).
+    poke_on_accept: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("role", &self.inner.role)
+            .field("closed", &*self.inner.state.borrow())
+            .finish()
+    }
+}
+
+impl Session {
+    /// Starts a yamux session on `socket` and spawns its driver task on the
+    /// current tokio runtime.
+    ///
+    /// The socket is wrapped tokio → futures (compat) → `BufWriter` (if
+    /// `config.buffered_socket`) for rust-yamux. Fails only on an invalid
+    /// `config` or outside a tokio runtime.
+    pub(crate) fn new<S>(socket: S, role: Role, config: MuxConfig) -> Result<Self, MuxError>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let yamux_config = config.to_yamux()?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| MuxError::NoRuntime)?;
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (inbound_tx, inbound_rx) = mpsc::channel(config.accept_backlog);
+        let (state_tx, state) = watch::channel(None);
+        let shared = Arc::new(Shared::default());
+        let poke_on_accept = !config.drive_continuously;
+
+        let socket = socket.compat();
+        if config.buffered_socket {
+            let socket =
+                futures::io::BufWriter::with_capacity(config.write_buffer_capacity, socket);
+            let conn = yamux::Connection::new(socket, yamux_config, role.mode());
+            let driver = Driver::new(conn, config, command_rx, inbound_tx, Arc::clone(&shared));
+            runtime.spawn(driver.run(state_tx));
+        } else {
+            let conn = yamux::Connection::new(socket, yamux_config, role.mode());
+            let driver = Driver::new(conn, config, command_rx, inbound_tx, Arc::clone(&shared));
+            runtime.spawn(driver.run(state_tx));
+        }
+
+        Ok(Session {
+            inner: Arc::new(Inner {
+                role,
+                commands,
+                inbound: Mutex::new(inbound_rx),
+                state,
+                shared,
+                poke_on_accept,
+            }),
+        })
+    }
+
+    /// This session's role.
+    pub(crate) fn role(&self) -> Role {
+        self.inner.role
+    }
+
+    /// Opens a stream; its SYN is queued before this returns and goes out
+    /// ahead of any later stream's SYN (unless `eager_syn` is off).
+    ///
+    /// Does not wait for the peer's ACK; data may be written at once, as Go
+    /// does. Fails with [`MuxError::TooManyStreams`] at `max_num_streams` and
+    /// [`MuxError::SessionClosed`] once the session ended. Waits (like Go's
+    /// `OpenStream`) while 256 opened streams are un-ACKed. Cancelling the
+    /// call after the driver created the stream resets it (RST).
+    pub(crate) async fn open(&self) -> Result<Stream, MuxError> {
+        self.request_open(false).await
+    }
+
+    /// Opens a stream and waits until the peer ACKed it.
+    ///
+    /// The go-plugin host uses this for control, stdout and stderr, so the Go
+    /// plugin is guaranteed to accept them in that order (go-plugin-netrpc.md
+    /// §4.6 step 3). Waits without limit: wrap it in a timeout. Cancelling the
+    /// wait resets the stream. Fails with [`MuxError::OpenRejected`] if the
+    /// peer answers with RST. Never completes with `eager_syn` off, because no
+    /// frame (so no SYN) is ever sent on the stream.
+    pub(crate) async fn open_acked(&self) -> Result<Stream, MuxError> {
+        self.request_open(true).await
+    }
+
+    /// Sends an open request to the driver and waits for its answer.
+    async fn request_open(&self, wait_for_ack: bool) -> Result<Stream, MuxError> {
+        let (reply, answer) = oneshot::channel();
+        if self
+            .inner
+            .commands
+            .send(Command::Open {
+                wait_for_ack,
+                reply,
+            })
+            .is_err()
+        {
+            return Err(MuxError::SessionClosed(self.current_reason()));
+        }
+        match answer.await {
+            Ok(result) => result,
+            Err(_) => Err(MuxError::SessionClosed(self.current_reason())),
+        }
+    }
+
+    /// Waits for the next stream the peer opened, already ACKed (`eager_ack`,
+    /// done by the driver as soon as the SYN arrives, so a slow acceptor never
+    /// trips Go's `StreamOpenTimeout`).
+    ///
+    /// Returns `None` once the session ended and every queued stream was
+    /// taken. Concurrent callers are served one at a time.
+    pub(crate) async fn accept(&self) -> Option<Stream> {
+        let _waiting = AcceptWaiter::new(&self.inner);
+        self.inner.inbound.lock().await.recv().await
+    }
+
+    /// Closes the session gracefully: frames the streams already queued are
+    /// sent, then GoAway(0), then the socket is shut down and closed.
+    ///
+    /// Go (yamux 0bc27b27) closes without GoAway; a GoAway(0) only makes it
+    /// refuse new opens, and the EOF right after ends its session normally, so
+    /// the peer sees the same as a Go `Session.Close`, minus lost frames.
+    /// Bounded by `close_timeout`. Returns `Ok` if the session had already
+    /// ended.
+    ///
+    /// A Go peer (yamux 0bc27b27) cannot accept a stream after its session
+    /// ended: `AcceptStream` races the backlog against shutdown and its ACK
+    /// fails with `session shutdown`. Data on a stream the Go side has not
+    /// accepted yet is therefore lost on close; open such streams with
+    /// [`open_acked`](Self::open_acked) when that matters.
+    pub(crate) async fn close(&self) -> Result<(), MuxError> {
+        let (reply, answer) = oneshot::channel();
+        if self.inner.commands.send(Command::Close { reply }).is_err() {
+            return Ok(());
+        }
+        answer.await.unwrap_or(Ok(()))
+    }
+
+    /// Resolves when the session has ended (the socket is closed by then),
+    /// with the reason.
+    pub(crate) async fn closed(&self) -> CloseReason {
+        let mut state = self.inner.state.clone();
+        let reason = match state.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone(),
+            Err(_) => None,
+        };
+        reason.unwrap_or(CloseReason::DriverStopped)
+    }
+
+    /// Why the session ended, or `None` while it runs.
+    pub(crate) fn close_reason(&self) -> Option<CloseReason> {
+        // Read "driver gone" first: the driver publishes its reason before it
+        // drops the command receiver, so a set reason always wins.
+        let driver_gone = self.inner.commands.is_closed();
+        let reason = self.inner.state.borrow().clone();
+        match reason {
+            Some(reason) => Some(reason),
+            None if driver_gone => Some(CloseReason::DriverStopped),
+            None => None,
+        }
+    }
+
+    /// Whether the session has ended.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.close_reason().is_some()
+    }
+
+    /// The reason to report when the driver is unreachable.
+    fn current_reason(&self) -> CloseReason {
+        self.close_reason().unwrap_or(CloseReason::DriverStopped)
+    }
+}
+
+/// Marks a caller as waiting in `accept` for the driver
+/// (only consulted without `drive_continuously`).
+struct AcceptWaiter<'a>(&'a Inner);
+
+impl<'a> AcceptWaiter<'a> {
+    /// Registers the waiter and wakes the driver if it needs to know.
+    fn new(inner: &'a Inner) -> Self {
+        inner.shared.accept_waiters.fetch_add(1, Ordering::AcqRel);
+        if inner.poke_on_accept {
+            let _ = inner.commands.send(Command::Poke);
+        }
+        AcceptWaiter(inner)
+    }
+}
+
+impl Drop for AcceptWaiter<'_> {
+    fn drop(&mut self) {
+        self.0.shared.accept_waiters.fetch_sub(1, Ordering::AcqRel);
+    }
+}

@@ -1,0 +1,130 @@
+//! [`Stream`]: one yamux stream as a tokio byte stream.
+
+use std::{
+    fmt, io,
+    pin::Pin,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    task::{Context, Poll},
+};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_util::compat::{Compat, FuturesAsyncReadCompatExt};
+
+/// A multiplexed stream of a [`Session`](super::Session), usable as a tokio
+/// `AsyncRead + AsyncWrite`.
+///
+/// Semantics, as seen by a hashicorp/yamux peer:
+/// - `shutdown()` sends FIN (half-close): the peer reads EOF, and this side
+///   can still read until the peer closes too. **Normal code always shuts a
+///   stream down before dropping it.**
+/// - Dropping a stream that was not shut down sends RST (unless the peer had
+///   already sent FIN, then a FIN), which a Go peer reports as
+///   `connection reset`. That is for aborting only.
+/// - A read returning 0 bytes means EOF *or* reset: rust-yamux folds RST into
+///   EOF, so a protocol layer must treat EOF before a complete message as
+///   "connection shut down".
+/// - `flush()` only waits for room in the stream's queue to the driver task;
+///   the driver writes queued frames to the socket as soon as it can, so no
+///   flush is needed for data to leave.
+/// - Writes are split into frames of at most `split_send_size` bytes and never
+///   exceed the window the peer granted.
+pub(crate) struct Stream {
+    /// The yamux stream behind tokio's I/O traits (futures ↔ tokio compat).
+    io: Compat<yamux::Stream>,
+    /// Cached stream id (yamux's `StreamId` has no public constructor we need).
+    id: u32,
+    /// Keeps the session's live-stream count accurate until this is dropped.
+    _live: LiveGuard,
+}
+
+impl Stream {
+    /// Wraps a stream the driver just got from yamux and counts it as live.
+    pub(super) fn new(inner: yamux::Stream, live: &Arc<AtomicUsize>) -> Self {
+        let id = inner.id().val();
+        Stream {
+            io: inner.compat(),
+            id,
+            _live: LiveGuard::new(live),
+        }
+    }
+
+    /// The yamux stream id: odd if the client ([`Role::Client`](super::Role::Client))
+    /// opened it, even if the server did.
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Borrow of the yamux stream for the driver (state checks).
+    pub(super) fn yamux(&self) -> &yamux::Stream {
+        self.io.get_ref()
+    }
+
+    /// Queues a zero-length data frame, which carries the pending SYN (our
+    /// stream) or ACK (the peer's stream) right now instead of with the first
+    /// real frame.
+    ///
+    /// rust-yamux 0.14.1 sends a frame for an empty write; the interop tests
+    /// guard that behaviour. Pending only if the stream's queue is full or the
+    /// send window is 0, neither of which happens on a fresh stream.
+    pub(super) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        futures::AsyncWrite::poll_write(Pin::new(self.io.get_mut()), cx, &[]).map_ok(|_| ())
+    }
+}
+
+impl fmt::Debug for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Stream").field("id", &self.id).finish()
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    /// Sends FIN (yamux `poll_close` through the compat layer).
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// Counts a stream in the session's live-stream total while it exists.
+///
+/// The count lets `open` refuse cleanly at `max_num_streams` instead of
+/// letting rust-yamux fail the connection.
+struct LiveGuard(Arc<AtomicUsize>);
+
+impl LiveGuard {
+    /// Increments the count.
+    fn new(live: &Arc<AtomicUsize>) -> Self {
+        live.fetch_add(1, Ordering::Relaxed);
+        LiveGuard(Arc::clone(live))
+    }
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}

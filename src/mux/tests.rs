@@ -1,0 +1,242 @@
+//! Session behaviour between two Rust sessions (or a raw socket), no Go needed.
+//!
+//! Go compatibility is covered by `interop_tests`; these check the adapter's
+//! own contract: ids, ordering, ACK waiting, limits, errors and close reasons.
+
+use std::time::Duration;
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::UnixStream,
+};
+
+use super::{CloseReason, MuxConfig, MuxError, Role, Session};
+
+/// Awaits `fut` for at most 5 s, failing the test with `what` otherwise.
+async fn within<F: std::future::Future>(what: &str, fut: F) -> F::Output {
+    match tokio::time::timeout(Duration::from_secs(5), fut).await {
+        Ok(out) => out,
+        Err(_) => panic!("timed out: {what}"),
+    }
+}
+
+/// A connected (client, server) pair of sessions over a unix socket pair.
+fn pair(client: MuxConfig, server: MuxConfig) -> (Session, Session) {
+    let (a, b) = UnixStream::pair().expect("socket pair");
+    (
+        Session::new(a, Role::Client, client).expect("client session"),
+        Session::new(b, Role::Server, server).expect("server session"),
+    )
+}
+
+#[tokio::test]
+async fn open_accept_exchange_and_half_close() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    assert_eq!(client.role(), Role::Client);
+    assert_eq!(server.role(), Role::Server);
+
+    let mut c = within("open", client.open()).await.expect("open");
+    let mut s = within("accept", server.accept()).await.expect("accept");
+    assert_eq!((c.id(), s.id()), (1, 1));
+
+    c.write_all(b"ping").await.expect("write");
+    c.shutdown().await.expect("FIN");
+    let mut got = Vec::new();
+    within("read to FIN", s.read_to_end(&mut got))
+        .await
+        .expect("read");
+    assert_eq!(got, b"ping");
+
+    // Half-closed: the other direction still works.
+    s.write_all(b"pong").await.expect("write back");
+    s.shutdown().await.expect("FIN back");
+    got.clear();
+    within("read reply", c.read_to_end(&mut got))
+        .await
+        .expect("read reply");
+    assert_eq!(got, b"pong");
+
+    // The server opens even ids.
+    let back = within("server open", server.open()).await.expect("open");
+    assert_eq!(back.id(), 2);
+}
+
+#[tokio::test]
+async fn streams_are_accepted_in_open_order_even_when_written_in_reverse() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        streams.push(within("open", client.open()).await.expect("open"));
+    }
+    for s in streams.iter_mut().rev() {
+        s.write_all(&[s.id() as u8]).await.expect("write");
+    }
+    for expected in [1, 3, 5] {
+        let mut s = within("accept", server.accept()).await.expect("accept");
+        assert_eq!(s.id(), expected);
+        let mut b = [0u8; 1];
+        within("first byte", s.read_exact(&mut b))
+            .await
+            .expect("read");
+        assert_eq!(b[0], expected as u8);
+    }
+}
+
+#[tokio::test]
+async fn open_acked_returns_once_the_peer_acknowledged() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    // The server never calls accept: its driver ACKs on arrival.
+    let s = within("open_acked", client.open_acked())
+        .await
+        .expect("acked");
+    assert!(!s.yamux().is_pending_ack());
+    drop(server);
+}
+
+#[tokio::test]
+async fn open_acked_reports_a_reset_as_rejected() {
+    let server_cfg = MuxConfig {
+        accept_backlog: 1,
+        ..MuxConfig::default()
+    };
+    let (client, _server) = pair(MuxConfig::default(), server_cfg);
+    // The first stream fills the server's backlog; the second is reset.
+    let _first = within("first", client.open_acked())
+        .await
+        .expect("first acked");
+    match within("second", client.open_acked()).await {
+        Err(MuxError::OpenRejected { id }) => assert_eq!(id, 3),
+        other => panic!("expected OpenRejected, got {other:?}"),
+    }
+    assert!(!client.is_closed());
+}
+
+#[tokio::test]
+async fn stream_limit_is_refused_without_killing_the_session() {
+    let client_cfg = MuxConfig {
+        max_num_streams: 2,
+        ..MuxConfig::default()
+    };
+    let (client, server) = pair(client_cfg, MuxConfig::default());
+    let mut a = within("open a", client.open()).await.expect("a");
+    let b = within("open b", client.open()).await.expect("b");
+    match within("open c", client.open()).await {
+        Err(MuxError::TooManyStreams { limit: 2 }) => {}
+        other => panic!("expected TooManyStreams, got {other:?}"),
+    }
+    assert!(!client.is_closed());
+
+    // Streams that exist keep working, and dropping one frees a slot.
+    a.write_all(b"x").await.expect("write");
+    let mut sa = within("accept a", server.accept()).await.expect("accept");
+    let mut byte = [0u8; 1];
+    within("read", sa.read_exact(&mut byte))
+        .await
+        .expect("read");
+    drop(b);
+    let c = within("open c again", client.open())
+        .await
+        .expect("a slot is free again");
+    assert_eq!(c.id(), 5);
+    assert!(!client.is_closed());
+}
+
+#[tokio::test]
+async fn close_reasons_on_both_sides() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    // One round trip first, so both drivers are past their start-up writes
+    // (rust-yamux's first RTT ping): a write to a closed socket would end the
+    // server's session before it read the frames below (see CloseReason::Peer).
+    let mut c = within("open", client.open()).await.expect("open");
+    let mut s = within("accept", server.accept()).await.expect("accept");
+    c.write_all(b"hello ").await.expect("write");
+    let mut got = [0u8; 6];
+    within("read", s.read_exact(&mut got)).await.expect("read");
+
+    c.write_all(b"last words").await.expect("write");
+    c.shutdown().await.expect("FIN");
+    within("close", client.close()).await.expect("close");
+    assert!(matches!(client.close_reason(), Some(CloseReason::Local)));
+    assert!(matches!(
+        within("client closed", client.closed()).await,
+        CloseReason::Local
+    ));
+    // Closing again is fine.
+    within("close again", client.close())
+        .await
+        .expect("idempotent");
+
+    // The server still gets the queued data and the FIN, then the end.
+    let mut got = Vec::new();
+    within("read", s.read_to_end(&mut got)).await.expect("read");
+    assert_eq!(got, b"last words");
+    assert!(matches!(
+        within("server closed", server.closed()).await,
+        CloseReason::Peer
+    ));
+    assert!(within("accept after end", server.accept()).await.is_none());
+    assert!(matches!(
+        within("open after close", client.open()).await,
+        Err(MuxError::SessionClosed(CloseReason::Local))
+    ));
+}
+
+#[tokio::test]
+async fn dropping_the_last_handle_closes_the_session() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    let clone = client.clone();
+    drop(client);
+    assert!(!clone.is_closed(), "a clone keeps the session alive");
+    drop(clone);
+    let r = within("server sees the end", server.closed()).await;
+    assert!(matches!(r, CloseReason::Peer), "{r:?}");
+}
+
+#[tokio::test]
+async fn garbage_from_the_peer_fails_the_session_without_panicking() {
+    let (a, mut raw) = UnixStream::pair().expect("socket pair");
+    let session = Session::new(a, Role::Server, MuxConfig::default()).expect("session");
+    // Version 1 is not yamux.
+    raw.write_all(&[1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0])
+        .await
+        .expect("write");
+    match within("session end", session.closed()).await {
+        CloseReason::Failed(e) => {
+            assert!(matches!(&*e, yamux::ConnectionError::Decode(_)), "{e}")
+        }
+        other => panic!("expected a decode failure, got {other}"),
+    }
+    assert!(within("accept", session.accept()).await.is_none());
+}
+
+#[tokio::test]
+async fn peer_eof_is_a_peer_close() {
+    let (a, raw) = UnixStream::pair().expect("socket pair");
+    let session = Session::new(a, Role::Client, MuxConfig::default()).expect("session");
+    drop(raw);
+    let r = within("session end", session.closed()).await;
+    assert!(matches!(r, CloseReason::Peer), "{r:?}");
+    assert!(session.is_closed());
+}
+
+#[test]
+fn new_outside_a_runtime_is_an_error() {
+    let (a, _b) = tokio::io::duplex(64);
+    assert!(matches!(
+        Session::new(a, Role::Client, MuxConfig::default()),
+        Err(MuxError::NoRuntime)
+    ));
+}
+
+#[tokio::test]
+async fn invalid_config_is_an_error() {
+    let (a, _b) = tokio::io::duplex(64);
+    let cfg = MuxConfig {
+        split_send_size: 0,
+        ..MuxConfig::default()
+    };
+    assert!(matches!(
+        Session::new(a, Role::Client, cfg),
+        Err(MuxError::InvalidConfig(_))
+    ));
+}
