@@ -274,6 +274,10 @@ enum Ending {
     /// Stopped by `close` or by dropping the client.
     Cancelled,
     Error(RpcError),
+    /// The reply of this call could not be read: the call fails with its own error, the
+    /// other calls with `RpcError`. The call is failed only after the client is marked shut
+    /// down, so a call made after it learns of the failure gets `Shutdown`.
+    CallFailed(Box<dyn ReplySlot>, RpcError, RpcError),
 }
 
 async fn read_loop<R>(mut reader: FrameReader<R>, shared: Arc<Shared>, cancel: CancellationToken)
@@ -286,19 +290,23 @@ where
         e = read_replies(&mut reader, &shared) => e,
     };
     // Terminate the pending calls (Go's `input` epilogue).
-    let pending: Vec<Box<dyn ReplySlot>> = {
+    let (failed_call, pending, err) = {
         let mut st = shared.lock();
         st.shutdown = true;
-        let err = match ending {
-            Ending::Cancelled => RpcError::Shutdown,
-            Ending::CleanEof if st.closing => RpcError::Shutdown,
-            Ending::CleanEof => RpcError::UnexpectedEof,
-            Ending::Error(e) => e,
+        let (err, failed_call) = match ending {
+            Ending::Cancelled => (RpcError::Shutdown, None),
+            Ending::CleanEof if st.closing => (RpcError::Shutdown, None),
+            Ending::CleanEof => (RpcError::UnexpectedEof, None),
+            Ending::Error(e) => (e, None),
+            Ending::CallFailed(slot, own, others) => (others, Some((slot, own))),
         };
-        st.ended = Some(err);
-        st.pending.drain().map(|(_, s)| s).collect()
+        st.ended = Some(err.clone());
+        let pending: Vec<Box<dyn ReplySlot>> = st.pending.drain().map(|(_, s)| s).collect();
+        (failed_call, pending, err)
     };
-    let err = shared.ended();
+    if let Some((slot, own)) = failed_call {
+        slot.finish(Err(own));
+    }
     for slot in pending {
         slot.finish(Err(err.clone()));
     }
@@ -325,17 +333,17 @@ where
                 match reader.decode_with(|d, b, c| slot.decode(d, b, c)).await {
                     Ok(Frame::Value(())) => slot.finish(Ok(())),
                     Ok(Frame::Eof) => {
-                        slot.finish(Err(RpcError::UnexpectedEof));
-                        return Ending::Error(RpcError::UnexpectedEof);
+                        let e = RpcError::UnexpectedEof;
+                        return Ending::CallFailed(slot, e.clone(), e);
                     }
                     Err(ReadError::Gob(e)) => {
-                        slot.finish(Err(RpcError::ReadingBody(e.clone())));
-                        return Ending::Error(RpcError::Protocol(e));
+                        return Ending::CallFailed(
+                            slot,
+                            RpcError::ReadingBody(e.clone()),
+                            RpcError::Protocol(e),
+                        );
                     }
-                    Err(ReadError::Rpc(e)) => {
-                        slot.finish(Err(e.clone()));
-                        return Ending::Error(e);
-                    }
+                    Err(ReadError::Rpc(e)) => return Ending::CallFailed(slot, e.clone(), e),
                 }
             }
             slot => {
