@@ -35,7 +35,11 @@ pub fn go_bin(name: &str) -> PathBuf {
         panic!("interop test needs the Go peers (Go toolchain required): {e}");
     }
     let p = repo_root().join("go-interop/bin").join(name);
-    assert!(p.exists(), "Go peer {} was not built by go-interop/build.sh", p.display());
+    assert!(
+        p.exists(),
+        "Go peer {} was not built by go-interop/build.sh",
+        p.display()
+    );
     p
 }
 
