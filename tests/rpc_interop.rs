@@ -578,3 +578,113 @@ async fn go_client_rust_server_64mib_each_way() {
 async fn go_client_rust_server_shut_down_with_calls_pending() {
     go_client_pending(Transport::Unix).await;
 }
+
+// ------------------------------------------------------------------ benchmarks (ignored)
+
+/// Runs an `rpc-peer` benchmark mode and returns its JSON line.
+async fn go_bench(args: &[&str]) -> Json {
+    let out = timeout(
+        Duration::from_secs(60),
+        Command::new(common::go_bin("rpc-peer"))
+            .args(args)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("rpc-peer bench hung")
+    .expect("rpc-peer bench");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "rpc-peer {args:?}: {stdout}");
+    serde_json::from_str(stdout.trim()).expect("bench JSON")
+}
+
+/// Rust client against a Go server: Echo.Echo with the Go bench's arguments, `callers`
+/// tasks sharing one client, 0.5 s warm-up then 3 s measured.
+async fn rust_client_bench(transport: Transport, go: &GoServer, callers: usize) -> Json {
+    let c = go.client(transport).await;
+    let args = EchoArgs {
+        id: 42,
+        name: "bench".into(),
+        tags: vec!["a".into(), "b".into()],
+        data: (0..16).collect(),
+        score: 1.5,
+        meta: [("k".to_string(), "v".to_string())].into_iter().collect(),
+    };
+    let start = Instant::now();
+    let (warm, end) = (
+        start + Duration::from_millis(500),
+        start + Duration::from_millis(3500),
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..callers {
+        let (c, args) = (c.clone(), args.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            loop {
+                let t = Instant::now();
+                if t >= end {
+                    return lat;
+                }
+                let r: EchoArgs = c.call("Echo.Echo", &args).await.expect("Echo.Echo");
+                assert_eq!(r, args);
+                let done = Instant::now();
+                if t >= warm && done <= end {
+                    lat.push(done - t);
+                }
+            }
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.expect("bench task"));
+    }
+    lat.sort();
+    let pct = |p: f64| {
+        let i = ((p * lat.len() as f64).ceil() as usize).clamp(1, lat.len()) - 1;
+        lat[i].as_secs_f64() * 1e6
+    };
+    serde_json::json!({
+        "mode": "rust-client", "callers": callers, "calls": lat.len(),
+        "calls_per_sec": lat.len() as f64 / 3.0,
+        "p50_us": (pct(0.50) * 10.0).round() / 10.0, "p99_us": (pct(0.99) * 10.0).round() / 10.0,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo test --release --test rpc_interop -- --ignored --nocapture"]
+async fn bench_against_go() {
+    let transport = Transport::Unix;
+    let flags = transport.peer_flags();
+    for callers in ["1", "8"] {
+        let mut a = vec!["gogo", "-callers", callers];
+        a.extend(flags);
+        eprintln!(
+            "Go client, Go server (one process):   {}",
+            go_bench(&a).await
+        );
+
+        let (_dir, path, _server, _) = rust_server(transport);
+        let p = path.to_string_lossy().to_string();
+        let mut a = vec!["bench", "-socket", &p, "-callers", callers];
+        a.extend(flags);
+        eprintln!(
+            "Go client, Rust server:               {}",
+            go_bench(&a).await
+        );
+
+        let go = GoServer::start(transport, &[]).await;
+        let p = go.path.to_string_lossy().to_string();
+        let mut a = vec!["bench", "-socket", &p, "-callers", callers];
+        a.extend(flags);
+        eprintln!(
+            "Go client, Go server (two processes): {}",
+            go_bench(&a).await
+        );
+        let n = callers.parse().expect("callers");
+        eprintln!(
+            "Rust client, Go server:               {}",
+            rust_client_bench(transport, &go, n).await
+        );
+    }
+}

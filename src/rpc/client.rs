@@ -150,7 +150,7 @@ impl Client {
                 }
             })
         };
-        let writer = WriteSide::spawn(wr, config.write_queue, cancel.clone(), on_error);
+        let writer = WriteSide::spawn(wr, config.write_queue, cancel.clone(), None, on_error);
         let reader = tokio::spawn(read_loop(
             FrameReader::new(rd, &config),
             shared.clone(),

@@ -10,6 +10,8 @@ use super::Config;
 
 /// Smallest read attempted (spare capacity reserved before each read).
 const MIN_READ: usize = 16 * 1024;
+/// Largest empty buffer kept between values.
+const RETAIN: usize = 1 << 20;
 
 /// What one decode attempt produced.
 pub(crate) enum Frame<T> {
@@ -60,6 +62,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             match f(&mut self.dec, &self.buf, self.eof) {
                 Ok(Step::Value(v, used)) => {
                     self.buf.advance(used);
+                    self.release();
                     return Ok(Frame::Value(v));
                 }
                 Ok(Step::End(used)) => {
@@ -99,6 +102,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         match scan_value(&self.buf, self.dec.limits().max_message) {
             Ok(Scan::Complete { id, .. }) => Some(id),
             _ => None,
+        }
+    }
+
+    /// Gives a large buffer back once it is empty (after a big value), so an idle
+    /// connection does not keep its largest value's worth of memory.
+    fn release(&mut self) {
+        if self.buf.is_empty() && self.buf.capacity() > RETAIN {
+            self.buf = BytesMut::with_capacity(MIN_READ);
         }
     }
 

@@ -93,8 +93,15 @@ pub struct Server {
 struct Inner {
     services: RwLock<HashMap<String, Methods>>,
     config: Config,
+    /// Stop reading requests; running calls still reply.
+    stop: CancellationToken,
+    /// Abandon running calls and close the streams.
     shutdown: CancellationToken,
 }
+
+/// How long queued replies may still take to be written once a stream is closed by
+/// [`Server::shutdown`].
+const LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -110,6 +117,7 @@ impl std::fmt::Debug for Server {
         names.sort();
         f.debug_struct("Server")
             .field("methods", &names)
+            .field("stopping", &self.inner.stop.is_cancelled())
             .field("shut_down", &self.inner.shutdown.is_cancelled())
             .finish()
     }
@@ -175,15 +183,28 @@ impl Server {
         Ok(())
     }
 
-    /// Stops the server: every [`Server::serve`] stops reading, abandons its running handlers
-    /// and closes its stream; later `serve` calls return at once.
+    /// Stops the server at once: every [`Server::serve`] stops reading, abandons its running
+    /// handlers, writes the replies already encoded (for at most one second), closes its
+    /// stream and returns. Later `serve` calls return at once.
     pub fn shutdown(&self) {
+        self.inner.stop.cancel();
         self.inner.shutdown.cancel();
     }
 
-    /// True once [`Server::shutdown`] was called.
+    /// Stops the server gracefully: every [`Server::serve`] stops reading requests, lets the
+    /// running handlers finish and their replies be written, then closes its stream and
+    /// returns. Later `serve` calls return at once. [`Server::shutdown`] still abandons
+    /// handlers that take too long.
+    ///
+    /// This is how a plugin answers `Control.Quit` before exiting: the Quit handler triggers
+    /// `stop`, and the process exits once `serve` has returned (the reply is then written).
+    pub fn stop(&self) {
+        self.inner.stop.cancel();
+    }
+
+    /// True once [`Server::stop`] or [`Server::shutdown`] was called.
     pub fn is_shut_down(&self) -> bool {
-        self.inner.shutdown.is_cancelled()
+        self.inner.stop.is_cancelled()
     }
 
     fn lookup(&self, service_method: &str) -> Result<Arc<dyn Method>, String> {
@@ -208,8 +229,8 @@ impl Server {
 
     /// Serves requests on `stream` until the peer closes it (or sends something that is not
     /// a request header), then waits for the running handlers to reply and closes the stream
-    /// (Go's `ServeConn`). Returns at once, abandoning running handlers, on
-    /// [`Server::shutdown`].
+    /// (Go's `ServeConn`). [`Server::stop`] ends the reading the same way;
+    /// [`Server::shutdown`] also abandons the running handlers.
     ///
     /// `Ok` when the stream ended cleanly at a message boundary or on shutdown; otherwise the
     /// error that ended the reading (an undecodable header, an I/O error, a value beyond the
@@ -225,6 +246,7 @@ impl Server {
             wr,
             config.write_queue,
             cancel.clone(),
+            Some(LINGER),
             Box::new(|_, _| {}),
         ));
         let mut reader = FrameReader::new(rd, config);
@@ -233,6 +255,7 @@ impl Server {
         let result = tokio::select! {
             biased;
             _ = cancel.cancelled() => Ok(()),
+            _ = self.inner.stop.cancelled() => Ok(()),
             r = self.read_requests(&mut reader, &writer, &mut tasks, &cancel) => r,
         };
         // No more requests: let the running calls reply (unless shutting down), then close.

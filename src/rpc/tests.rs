@@ -298,6 +298,49 @@ async fn server_shutdown_fails_pending_calls_then_later_calls_are_shut_down() {
 }
 
 #[tokio::test]
+async fn stop_lets_running_calls_reply_then_closes() {
+    let server = echo_server();
+    {
+        let s = server.clone();
+        server
+            .register_fn("Control", "Quit", move |_: bool| {
+                let s = s.clone();
+                async move {
+                    s.stop();
+                    Ok::<_, String>(Empty)
+                }
+            })
+            .expect("register");
+    }
+    let (c, h) = pair(&server);
+    let sleep = {
+        let c = c.clone();
+        tokio::spawn(async move { c.call::<_, i64>("Echo.Sleep", &100i64).await })
+    };
+    while c.pending_calls() == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    // Quit's reply is written although the handler stops the server.
+    let _: Empty = timeout(T, c.call("Control.Quit", &true))
+        .await
+        .expect("timeout")
+        .expect("Quit reply");
+    assert!(server.is_shut_down());
+    let v = timeout(T, sleep).await.expect("timeout").expect("task");
+    assert_eq!(v.expect("running call still replies"), 100);
+    assert!(timeout(T, h)
+        .await
+        .expect("serve returns")
+        .expect("task")
+        .is_ok());
+    let e = timeout(T, c.call::<_, i64>("Echo.Sleep", &0i64))
+        .await
+        .expect("timeout")
+        .unwrap_err();
+    assert!(e.is_connection_error(), "{e:?}");
+}
+
+#[tokio::test]
 async fn close_fails_pending_calls_with_shutdown() {
     let (c, h) = pair(&echo_server());
     let hang = {

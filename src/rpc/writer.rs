@@ -6,6 +6,7 @@
 //! is cancelled at an `.await` never leaves a half-queued message behind.
 
 use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
 
 use gob::{Encode, Encoder};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -43,11 +44,13 @@ pub(crate) type OnWriteError = Box<dyn Fn(u64, RpcError) + Send + Sync>;
 
 impl WriteSide {
     /// Starts the writer task on `io`. The task ends (shutting the stream down) when the
-    /// `WriteSide` is closed or `cancel` fires.
+    /// `WriteSide` is closed or `cancel` fires. With `linger`, messages already queued when
+    /// `cancel` fires are still written, for at most that long; without, they are dropped.
     pub(crate) fn spawn<W>(
         io: W,
         queue: usize,
         cancel: CancellationToken,
+        linger: Option<Duration>,
         on_error: OnWriteError,
     ) -> Self
     where
@@ -55,7 +58,7 @@ impl WriteSide {
     {
         let (tx, rx) = mpsc::channel(queue.max(1));
         let failed = Arc::new(StdMutex::new(None));
-        let task = tokio::spawn(write_loop(io, rx, cancel, on_error, failed.clone()));
+        let task = tokio::spawn(write_loop(io, rx, cancel, linger, on_error, failed.clone()));
         WriteSide {
             state: Mutex::new(EncState {
                 enc: Encoder::new(),
@@ -147,47 +150,68 @@ async fn write_loop<W>(
     mut io: W,
     mut rx: mpsc::Receiver<Outgoing>,
     cancel: CancellationToken,
+    linger: Option<Duration>,
     on_error: OnWriteError,
     failed: Arc<StdMutex<Option<RpcError>>>,
 ) where
     W: AsyncWrite + Send + Unpin + 'static,
 {
-    'outer: loop {
-        let msg = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => break,
-            m = rx.recv() => match m {
-                Some(m) => m,
-                None => break,
-            },
-        };
-        let mut next = Some(msg);
-        while let Some(msg) = next.take() {
-            let r = tokio::select! {
-                biased;
-                _ = cancel.cancelled() => break 'outer,
-                r = io.write_all(&msg.bytes) => r,
-            };
-            if let Err(e) = r {
-                let err = RpcError::io(e);
-                on_error(msg.seq, err.clone());
-                fail_queued(rx, err, &*on_error, &failed).await;
-                return;
+    let deadline = async {
+        cancel.cancelled().await;
+        if let Some(d) = linger {
+            tokio::time::sleep(d).await;
+        }
+    };
+    let r = tokio::select! {
+        biased;
+        _ = deadline => Ok(()),
+        r = pump(&mut io, &mut rx, &cancel) => r,
+    };
+    if let Err((seq, err)) = r {
+        if let Some(seq) = seq {
+            on_error(seq, err.clone());
+        }
+        fail_queued(rx, err, &*on_error, &failed).await;
+        return;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), io.shutdown()).await;
+}
+
+/// Writes queued messages until the queue is closed or, after `cancel`, empty. Each message
+/// goes out with one `write_all`; the flush is shared by the messages already queued.
+async fn pump<W>(
+    io: &mut W,
+    rx: &mut mpsc::Receiver<Outgoing>,
+    cancel: &CancellationToken,
+) -> Result<(), (Option<u64>, RpcError)>
+where
+    W: AsyncWrite + Unpin,
+{
+    loop {
+        let first = if cancel.is_cancelled() {
+            match rx.try_recv() {
+                Ok(m) => m,
+                Err(_) => return Ok(()),
             }
-            // Coalesce the flush when more messages are already queued.
+        } else {
+            tokio::select! {
+                biased;
+                m = rx.recv() => match m {
+                    Some(m) => m,
+                    None => return Ok(()),
+                },
+                _ = cancel.cancelled() => continue,
+            }
+        };
+        let mut next = Some(first);
+        while let Some(msg) = next.take() {
+            io.write_all(&msg.bytes)
+                .await
+                .map_err(|e| (Some(msg.seq), RpcError::io(e)))?;
             next = rx.try_recv().ok();
         }
-        let r = tokio::select! {
-            biased;
-            _ = cancel.cancelled() => break,
-            r = io.flush() => r,
-        };
-        if let Err(e) = r {
-            fail_queued(rx, RpcError::io(e), &*on_error, &failed).await;
-            return;
-        }
+        io.flush().await.map_err(|e| (None, RpcError::io(e)))?;
     }
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), io.shutdown()).await;
 }
 
 /// After a write error: remember it and fail every message still queued.
