@@ -41,8 +41,9 @@ pub enum RpcError {
         /// The configured limit in bytes.
         limit: usize,
     },
-    /// The call's arguments could not be gob-encoded. Nothing was sent, but the connection
-    /// is closed afterwards (see the module documentation).
+    /// The call's arguments could not be gob-encoded. Nothing of the call was sent; the
+    /// stream's write side is then closed and later calls fail with [`RpcError::Shutdown`]
+    /// (see the module documentation).
     #[error("{0}")]
     Encode(gob::Error),
     /// Reading from or writing to the transport failed.

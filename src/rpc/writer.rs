@@ -27,8 +27,9 @@ struct EncState {
     enc: Encoder,
     tx: Option<mpsc::Sender<Outgoing>>,
     /// Set once encoding failed: the encoder may have recorded type definitions as sent that
-    /// never reached the wire, so nothing more may be written on this stream.
-    poisoned: Option<RpcError>,
+    /// never reached the wire, so nothing more may be written on this stream (later sends
+    /// fail with `Shutdown`).
+    poisoned: bool,
 }
 
 /// Encodes messages and hands them to the writer task.
@@ -63,7 +64,7 @@ impl WriteSide {
             state: Mutex::new(EncState {
                 enc: Encoder::new(),
                 tx: Some(tx),
-                poisoned: None,
+                poisoned: false,
             }),
             failed,
             task: StdMutex::new(Some(task)),
@@ -94,8 +95,8 @@ impl WriteSide {
         B: Encode + ?Sized,
     {
         let mut st = self.state.lock().await;
-        if let Some(e) = &st.poisoned {
-            return Err(SendError::NotSent(e.clone()));
+        if st.poisoned {
+            return Err(SendError::NotSent(RpcError::Shutdown));
         }
         let Some(tx) = st.tx.clone() else {
             return Err(SendError::NotSent(self.write_error()));
@@ -120,7 +121,7 @@ impl WriteSide {
                 // The encoder may now believe it sent type definitions that were dropped with
                 // the failed message: write nothing more. The writer task writes what is
                 // queued, shuts the stream down and ends.
-                st.poisoned = Some(err.clone());
+                st.poisoned = true;
                 st.tx = None;
                 Err(SendError::Encode(seq, err))
             }
