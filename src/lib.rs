@@ -3,13 +3,13 @@
 //! Layout (each layer usable on its own):
 //! - [`gob`] (re-exported codec crate): Go `encoding/gob` values.
 //! - [`rpc`]: Go `net/rpc` client and server over any byte stream.
-//! - `mux` (private): a yamux session that behaves like hashicorp/yamux.
+//! - [`mux`]: a yamux session that behaves like hashicorp/yamux.
 //! - [`plugin`]: go-plugin host and provider (handshake, broker, control, stdio, logs).
 //! - [`dispatcher`]: the TiloRes dispatcher API (tilores-plugin-api v0.6.0).
 
 pub use gob;
 
 pub mod dispatcher;
-mod mux;
+pub mod mux;
 pub mod plugin;
 pub mod rpc;

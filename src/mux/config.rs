@@ -17,7 +17,7 @@ const STREAM_WINDOW: usize = 256 * 1024;
 /// Decides the yamux mode and so the stream-id parity, which rust-yamux checks
 /// on every inbound SYN (Go does not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Role {
+pub enum Role {
     /// The go-plugin host: dials the plugin's socket, opens odd stream ids.
     Client,
     /// The plugin: accepts the host's connection, opens even stream ids.
@@ -40,7 +40,7 @@ impl Role {
 /// and `split_send_size` exist so regression tests can remove one workaround at
 /// a time; nothing else should turn them off.
 #[derive(Debug, Clone)]
-pub(crate) struct MuxConfig {
+pub struct MuxConfig {
     /// Most streams the connection may hold (opened by either side).
     ///
     /// rust-yamux fails the whole connection when this is exceeded, by an
@@ -51,43 +51,43 @@ pub(crate) struct MuxConfig {
     /// the driver does before opening; only a stream dropped in the middle of
     /// that pass can still be counted by yamux and fail the connection.
     /// go-plugin uses a handful of streams per connection.
-    pub(crate) max_num_streams: usize,
+    pub max_num_streams: usize,
     /// Largest data frame payload we send. 64 KiB stays well below Go's fixed
     /// 256 KiB window and gives about +45 % Rust→Go bulk throughput over the
     /// crate's 16 KiB default (A.4). Purely a performance setting.
-    pub(crate) split_send_size: usize,
+    pub split_send_size: usize,
     /// Capacity of the `futures::io::BufWriter` around the socket. Must hold a
     /// whole frame (header + `split_send_size`) so each frame is one `write`.
-    pub(crate) write_buffer_capacity: usize,
+    pub write_buffer_capacity: usize,
     /// Inbound streams held for [`Session::accept`](super::Session::accept)
     /// before further ones are reset, like Go's `AcceptBacklog` (256).
-    pub(crate) accept_backlog: usize,
+    pub accept_backlog: usize,
     /// How long [`Session::close`](super::Session::close) may spend flushing
     /// queued frames before the socket is dropped anyway.
-    pub(crate) close_timeout: Duration,
+    pub close_timeout: Duration,
     /// Send the SYN of an opened stream at once (a zero-length data frame).
     ///
     /// rust-yamux otherwise sends it with the stream's first frame, so a Go
     /// plugin accepts go-plugin's control/stdout/stderr in first-write order,
     /// or never (A.2 "When SYN is sent").
-    pub(crate) eager_syn: bool,
+    pub eager_syn: bool,
     /// ACK an inbound stream as soon as it arrives (a zero-length data frame).
     ///
     /// rust-yamux otherwise ACKs with the stream's first frame; Go closes the
     /// whole session when a stream it opened stays un-ACKed for
     /// `StreamOpenTimeout` (75 s), which kills idle stdout/stderr streams
     /// (A.2 "When ACK is sent").
-    pub(crate) eager_ack: bool,
+    pub eager_ack: bool,
     /// Pin every stream receive window at 256 KiB.
     ///
     /// rust-yamux auto-tunes windows beyond 1 MiB, Go then sends frames as big
     /// as the window and rust-yamux rejects any frame over 1 MiB with
     /// `FrameTooLarge`, failing the connection (A.2 "Frame size on receive").
-    pub(crate) pinned_windows: bool,
+    pub pinned_windows: bool,
     /// Put a `BufWriter` between yamux and the socket so a frame's header and
     /// body leave in one `write` (A.4: about 7.5 → 5.8 syscalls per small
     /// round trip). Purely a performance setting.
-    pub(crate) buffered_socket: bool,
+    pub buffered_socket: bool,
     /// Poll the yamux connection all the time from the driver task.
     ///
     /// All socket I/O of rust-yamux (reading frames, writing queued frames,
@@ -96,7 +96,7 @@ pub(crate) struct MuxConfig {
     /// polls it only while someone waits in `accept`, which is what a naive
     /// "poll the connection when you want a stream" integration does; it
     /// exists only to demonstrate that failure (A.5, "Driver").
-    pub(crate) drive_continuously: bool,
+    pub drive_continuously: bool,
 }
 
 impl Default for MuxConfig {

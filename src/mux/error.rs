@@ -4,7 +4,7 @@ use std::{fmt, io, sync::Arc, time::Duration};
 
 /// Why a yamux session ended; what [`Session::closed`](super::Session::closed) resolves to.
 #[derive(Debug, Clone)]
-pub(crate) enum CloseReason {
+pub enum CloseReason {
     /// [`Session::close`](super::Session::close) was called, or every
     /// [`Session`](super::Session) handle was dropped.
     Local,
@@ -60,7 +60,7 @@ impl fmt::Display for CloseReason {
 
 /// Errors returned by the mux layer. Each variant names what failed.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum MuxError {
+pub enum MuxError {
     /// A [`MuxConfig`](super::MuxConfig) value is out of range.
     #[error("invalid mux configuration: {0}")]
     InvalidConfig(&'static str),

@@ -15,14 +15,10 @@
 //! - the socket sits behind a `BufWriter` and frames are split at 64 KiB,
 //!   for throughput.
 //!
-//! Layout: [`config`] (role, settings → `yamux::Config`), [`driver`] (the task
-//! owning the connection), [`stream`] (tokio I/O for one stream), [`error`].
+//! Layout: `config` (role, settings → `yamux::Config`), `driver` (the task
+//! owning the connection), `stream` (tokio I/O for one stream), `error`.
 //! Interop tests against a real Go peer live in `interop_tests`, Rust-only
 //! contract tests in `tests`.
-
-// The rpc and plugin layers that use this module are written in parallel;
-// until they land only the tests exercise it.
-#![cfg_attr(not(test), allow(dead_code))]
 
 mod config;
 mod driver;
@@ -39,9 +35,9 @@ use std::sync::{atomic::Ordering, Arc};
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
-pub(crate) use config::{MuxConfig, Role};
-pub(crate) use error::{CloseReason, MuxError};
-pub(crate) use stream::Stream;
+pub use config::{MuxConfig, Role};
+pub use error::{CloseReason, MuxError};
+pub use stream::Stream;
 
 use driver::{Command, Driver, Shared};
 
@@ -53,7 +49,7 @@ use driver::{Command, Driver, Shared};
 /// dropped** (streams then read EOF); keep a handle for as long as streams are
 /// in use.
 #[derive(Clone)]
-pub(crate) struct Session {
+pub struct Session {
     /// State shared by all clones.
     inner: Arc<Inner>,
 }
@@ -90,7 +86,7 @@ impl Session {
     /// The socket is wrapped tokio → futures (compat) → `BufWriter` (if
     /// `config.buffered_socket`) for rust-yamux. Fails only on an invalid
     /// `config` or outside a tokio runtime.
-    pub(crate) fn new<S>(socket: S, role: Role, config: MuxConfig) -> Result<Self, MuxError>
+    pub fn new<S>(socket: S, role: Role, config: MuxConfig) -> Result<Self, MuxError>
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
@@ -128,7 +124,7 @@ impl Session {
     }
 
     /// This session's role.
-    pub(crate) fn role(&self) -> Role {
+    pub fn role(&self) -> Role {
         self.inner.role
     }
 
@@ -140,7 +136,7 @@ impl Session {
     /// [`MuxError::SessionClosed`] once the session ended. Waits (like Go's
     /// `OpenStream`) while 256 opened streams are un-ACKed. Cancelling the
     /// call after the driver created the stream resets it (RST).
-    pub(crate) async fn open(&self) -> Result<Stream, MuxError> {
+    pub async fn open(&self) -> Result<Stream, MuxError> {
         self.request_open(false).await
     }
 
@@ -152,7 +148,7 @@ impl Session {
     /// wait resets the stream. Fails with [`MuxError::OpenRejected`] if the
     /// peer answers with RST. Never completes with `eager_syn` off, because no
     /// frame (so no SYN) is ever sent on the stream.
-    pub(crate) async fn open_acked(&self) -> Result<Stream, MuxError> {
+    pub async fn open_acked(&self) -> Result<Stream, MuxError> {
         self.request_open(true).await
     }
 
@@ -182,7 +178,7 @@ impl Session {
     ///
     /// Returns `None` once the session ended and every queued stream was
     /// taken. Concurrent callers are served one at a time.
-    pub(crate) async fn accept(&self) -> Option<Stream> {
+    pub async fn accept(&self) -> Option<Stream> {
         let _waiting = AcceptWaiter::new(&self.inner);
         self.inner.inbound.lock().await.recv().await
     }
@@ -201,7 +197,7 @@ impl Session {
     /// fails with `session shutdown`. Data on a stream the Go side has not
     /// accepted yet is therefore lost on close; open such streams with
     /// [`open_acked`](Self::open_acked) when that matters.
-    pub(crate) async fn close(&self) -> Result<(), MuxError> {
+    pub async fn close(&self) -> Result<(), MuxError> {
         let (reply, answer) = oneshot::channel();
         if self.inner.commands.send(Command::Close { reply }).is_err() {
             return Ok(());
@@ -211,7 +207,7 @@ impl Session {
 
     /// Resolves when the session has ended (the socket is closed by then),
     /// with the reason.
-    pub(crate) async fn closed(&self) -> CloseReason {
+    pub async fn closed(&self) -> CloseReason {
         let mut state = self.inner.state.clone();
         let reason = match state.wait_for(Option::is_some).await {
             Ok(reason) => reason.clone(),
@@ -221,7 +217,7 @@ impl Session {
     }
 
     /// Why the session ended, or `None` while it runs.
-    pub(crate) fn close_reason(&self) -> Option<CloseReason> {
+    pub fn close_reason(&self) -> Option<CloseReason> {
         // Read "driver gone" first: the driver publishes its reason before it
         // drops the command receiver, so a set reason always wins.
         let driver_gone = self.inner.commands.is_closed();
@@ -234,7 +230,7 @@ impl Session {
     }
 
     /// Whether the session has ended.
-    pub(crate) fn is_closed(&self) -> bool {
+    pub fn is_closed(&self) -> bool {
         self.close_reason().is_some()
     }
 

@@ -31,7 +31,7 @@ use tokio_util::compat::{Compat, FuturesAsyncReadCompatExt};
 ///   flush is needed for data to leave.
 /// - Writes are split into frames of at most `split_send_size` bytes and never
 ///   exceed the window the peer granted.
-pub(crate) struct Stream {
+pub struct Stream {
     /// The yamux stream behind tokio's I/O traits (futures ↔ tokio compat).
     io: Compat<yamux::Stream>,
     /// Cached stream id (yamux's `StreamId` has no public constructor we need).
@@ -53,7 +53,7 @@ impl Stream {
 
     /// The yamux stream id: odd if the client ([`Role::Client`](super::Role::Client))
     /// opened it, even if the server did.
-    pub(crate) fn id(&self) -> u32 {
+    pub fn id(&self) -> u32 {
         self.id
     }
 
