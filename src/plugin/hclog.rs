@@ -605,9 +605,15 @@ impl fmt::Debug for HclogLayer {
 }
 
 impl HclogLayer {
-    /// Writes to the process's real stderr (file descriptor 2).
+    /// Writes to the process's real stderr: a duplicate of file descriptor 2 taken now, so
+    /// the lines keep going there after [`serve`](super::serve) redirects fd 2 to the host's
+    /// stderr stream (as go-plugin's logger keeps the original `os.Stderr`).
     pub fn stderr() -> Self {
-        Self::with_writer(io::stderr())
+        use std::os::fd::AsFd;
+        match io::stderr().as_fd().try_clone_to_owned() {
+            Ok(fd) => Self::with_writer(std::fs::File::from(fd)),
+            Err(_) => Self::with_writer(io::stderr()),
+        }
     }
 
     /// Writes to `writer` (each line with a single `write_all`, then `flush`).

@@ -7,9 +7,14 @@
 //! * [`negotiate`]: provider start-up checks (magic cookie, app protocol version).
 //! * [`listener`]: the provider's Unix socket in a private directory.
 //! * [`process`]: host side launching, handshake wait, SecureConfig, reattach info, killing.
+//! * [`broker`]: go-plugin's `MuxBroker` (extra streams by id, both directions).
+//! * [`client`]: the host: launch or reattach, session, `Dispense`, `Ping`, `Kill`.
+//! * [`server`]: the provider: `serve` (go-plugin's `Serve`) and the per-connection [`PluginServer`].
 //! * [`hclog`]: plugin stderr logs in go-hclog's format, both directions.
 //! * [`signals`]: the provider ignores SIGINT like a Go plugin.
 
+pub mod broker;
+pub mod client;
 pub mod env;
 mod gocompat;
 pub mod handshake;
@@ -17,11 +22,14 @@ pub mod hclog;
 pub mod listener;
 pub mod negotiate;
 pub mod process;
+pub mod server;
 pub mod signals;
 
 #[cfg(test)]
 mod tests;
 
+pub use broker::{BrokerConfig, BrokerError, MuxBroker};
+pub use client::{ClientConfig, ClientError, KillOutcome, PluginClient, StdioSink};
 pub use handshake::{
     format_line, parse_line, Handshake, HandshakeConfig, HandshakeError, PluginAddr, Protocol,
 };
@@ -32,5 +40,9 @@ pub use negotiate::{
 };
 pub use process::{
     launch, LaunchConfig, LaunchError, PluginCommand, PluginProcess, ReattachConfig, SecureConfig,
+};
+pub use server::{
+    serve, ExitPolicy, FactoryError, PluginFactory, PluginServer, PluginSet, ServeConfig, ServeEnd,
+    ServeError,
 };
 pub use signals::ignore_interrupts;

@@ -1,0 +1,319 @@
+//! go-plugin's `MuxBroker`: extra yamux streams identified by a number, so either end of a
+//! plugin connection can offer a net/rpc service to the other (go-plugin v1.4.3
+//! `mux_broker.go`, spec §4.4).
+//!
+//! The offering side takes an id ([`MuxBroker::next_id`]), tells the peer about it (for
+//! example as the reply to `Dispenser.Dispense`, or as an argument of a call) and
+//! [`accept`](MuxBroker::accept)s. The other side [`dial`](MuxBroker::dial)s that id: it opens a
+//! stream, writes the id as 4 bytes little-endian and waits for the same 4 bytes back (the ack).
+//! Every stream the peer opens on the session goes through the broker's accept loop
+//! ([`MuxBroker::run`]), which reads the id and hands the stream to whoever accepts it.
+//!
+//! Same behaviour as Go, except where Go can stall or leak:
+//! - ids are read from new streams concurrently (Go reads them one after the other, so one
+//!   silent stream blocks every later one), each within [`BrokerConfig::accept_timeout`];
+//! - a stream for an id nobody accepts within the timeout is dropped (closed), as in Go.
+//!
+//! ```no_run
+//! # async fn demo(broker: tilores_plugin::plugin::MuxBroker) -> Result<(), Box<dyn std::error::Error>> {
+//! use tilores_plugin::rpc::Server;
+//!
+//! // Offer a service to the peer: it calls `Plugin.Hello` on the stream it dials by `id`.
+//! let server = Server::new();
+//! server.register_fn("Plugin", "Hello", |name: String| async move {
+//!     Ok::<_, String>(format!("hello {name}"))
+//! })?;
+//! let id = broker.next_id();
+//! let offer = tokio::spawn({
+//!     let broker = broker.clone();
+//!     async move { broker.accept_and_serve(id, server).await }
+//! });
+//! // ... send `id` to the peer, which dials it ...
+//! offer.await??;
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::oneshot;
+
+use crate::mux::{MuxError, Session, Stream};
+use crate::rpc;
+
+/// go-plugin's fixed accept timeout: how long [`MuxBroker::accept`] waits for the peer's
+/// stream, and how long a stream the peer dialed waits for someone to accept it.
+pub const DEFAULT_ACCEPT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Settings of a [`MuxBroker`]. The default is go-plugin's.
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    /// See [`DEFAULT_ACCEPT_TIMEOUT`].
+    pub accept_timeout: Duration,
+    /// net/rpc limits for [`MuxBroker::accept_and_serve`] and [`MuxBroker::dial_client`].
+    pub rpc: rpc::Config,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            accept_timeout: DEFAULT_ACCEPT_TIMEOUT,
+            rpc: rpc::Config::default(),
+        }
+    }
+}
+
+/// Why a broker operation failed. Display texts are go-plugin's where it has one.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// Nobody dialed the id within the accept timeout (go-plugin's text).
+    #[error("timeout waiting for accept")]
+    AcceptTimeout {
+        /// The id that was waited for.
+        id: u32,
+    },
+    /// The peer answered the dial with another id (go-plugin's text).
+    #[error("bad ack: {got} (expected {expected})")]
+    BadAck {
+        /// What the peer sent back.
+        got: u32,
+        /// The id that was dialed.
+        expected: u32,
+    },
+    /// The session could not open a stream.
+    #[error("broker: opening a stream: {0}")]
+    Open(#[from] MuxError),
+    /// Writing or reading the 4-byte id failed (the peer closed the stream or the session).
+    #[error("broker: exchanging the stream id {id}: {source}")]
+    Io {
+        /// The id being exchanged.
+        id: u32,
+        /// The I/O error (EOF when the peer closed the stream without an ack).
+        source: std::io::Error,
+    },
+    /// Another caller is already accepting this id.
+    #[error("broker: id {0} is already being accepted")]
+    AlreadyAccepting(u32),
+    /// The session ended while waiting.
+    #[error("broker: the connection is closed")]
+    SessionClosed,
+    /// Serving net/rpc on the accepted stream ended with an error.
+    #[error(transparent)]
+    Rpc(#[from] rpc::RpcError),
+}
+
+/// One id's rendezvous: whichever of stream and acceptor arrives first waits for the other.
+enum Slot {
+    /// An acceptor waits for the stream.
+    Acceptor(oneshot::Sender<Stream>),
+    /// A stream waits for an acceptor (dropped, i.e. closed, on timeout).
+    Stream(Stream, u64),
+}
+
+struct Inner {
+    session: Session,
+    next_id: AtomicU32,
+    slots: Mutex<HashMap<u32, Slot>>,
+    /// Distinguishes parked streams, so a timeout only drops the one it was armed for.
+    generation: AtomicU32,
+    config: BrokerConfig,
+}
+
+/// go-plugin's `MuxBroker` for one connection. Cheap to clone; all clones share ids and
+/// pending streams.
+#[derive(Clone)]
+pub struct MuxBroker {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for MuxBroker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MuxBroker")
+            .field("next_id", &self.inner.next_id.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl MuxBroker {
+    /// A broker on `session`. Nothing is accepted until [`MuxBroker::run`] runs.
+    pub fn new(session: Session, config: BrokerConfig) -> MuxBroker {
+        MuxBroker {
+            inner: Arc::new(Inner {
+                session,
+                next_id: AtomicU32::new(0),
+                slots: Mutex::new(HashMap::new()),
+                generation: AtomicU32::new(0),
+                config,
+            }),
+        }
+    }
+
+    /// The session the broker works on.
+    pub fn session(&self) -> &Session {
+        &self.inner.session
+    }
+
+    /// Reserves the next id: 1, 2, … per connection (Go pre-increments a counter from 0).
+    pub fn next_id(&self) -> u32 {
+        self.inner
+            .next_id
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1)
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<u32, Slot>> {
+        self.inner.slots.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits (at most the accept timeout) for the peer to dial `id`, answers with the ack and
+    /// returns the stream.
+    pub async fn accept(&self, id: u32) -> Result<Stream, BrokerError> {
+        let waiting = {
+            let mut slots = self.slots();
+            match slots.remove(&id) {
+                Some(Slot::Stream(stream, _)) => Ok(stream),
+                Some(acceptor @ Slot::Acceptor(_)) => {
+                    slots.insert(id, acceptor);
+                    return Err(BrokerError::AlreadyAccepting(id));
+                }
+                None => {
+                    let (tx, rx) = oneshot::channel();
+                    slots.insert(id, Slot::Acceptor(tx));
+                    Err(rx)
+                }
+            }
+        };
+        let mut stream = match waiting {
+            Ok(stream) => stream,
+            Err(rx) => {
+                let closed = self.inner.session.clone();
+                let result = tokio::select! {
+                    r = tokio::time::timeout(self.inner.config.accept_timeout, rx) => match r {
+                        Ok(Ok(stream)) => Ok(stream),
+                        Ok(Err(_)) => Err(BrokerError::SessionClosed),
+                        Err(_) => Err(BrokerError::AcceptTimeout { id }),
+                    },
+                    _ = closed.closed() => Err(BrokerError::SessionClosed),
+                };
+                if result.is_err() {
+                    let mut slots = self.slots();
+                    if matches!(slots.get(&id), Some(Slot::Acceptor(_))) {
+                        slots.remove(&id);
+                    }
+                }
+                result?
+            }
+        };
+        stream
+            .write_all(&id.to_le_bytes())
+            .await
+            .map_err(|source| BrokerError::Io { id, source })?;
+        Ok(stream)
+    }
+
+    /// go-plugin's `AcceptAndServe`: accepts `id` and serves `server` on the stream until the
+    /// peer closes it. Register the methods under the service name `Plugin` if a Go peer is to
+    /// call them through go-plugin's conventions.
+    pub async fn accept_and_serve(&self, id: u32, server: rpc::Server) -> Result<(), BrokerError> {
+        let stream = self.accept(id).await?;
+        server.serve(stream).await?;
+        Ok(())
+    }
+
+    /// Opens a stream to the peer's `id` and checks its ack. Like Go, waits for the ack
+    /// without a time limit (until the peer answers or the session ends).
+    pub async fn dial(&self, id: u32) -> Result<Stream, BrokerError> {
+        let mut stream = self.inner.session.open().await?;
+        stream
+            .write_all(&id.to_le_bytes())
+            .await
+            .map_err(|source| BrokerError::Io { id, source })?;
+        let mut ack = [0u8; 4];
+        stream
+            .read_exact(&mut ack)
+            .await
+            .map_err(|source| BrokerError::Io { id, source })?;
+        let got = u32::from_le_bytes(ack);
+        if got != id {
+            return Err(BrokerError::BadAck { got, expected: id });
+        }
+        Ok(stream)
+    }
+
+    /// [`dial`](Self::dial) and wrap the stream in a net/rpc client (fresh gob state).
+    pub async fn dial_client(&self, id: u32) -> Result<rpc::Client, BrokerError> {
+        let stream = self.dial(id).await?;
+        Ok(rpc::Client::with_config(
+            stream,
+            self.inner.config.rpc.clone(),
+        ))
+    }
+
+    /// The accept loop (go-plugin's `Run`): takes every stream the peer opens on the session,
+    /// reads its 4-byte id and hands it to the matching [`accept`](Self::accept). Returns when
+    /// the session ends. The plugin and host layers run it for you; call it yourself only for
+    /// a session you built.
+    pub async fn run(&self) {
+        while let Some(stream) = self.inner.session.accept().await {
+            let broker = self.clone();
+            tokio::spawn(async move { broker.route(stream).await });
+        }
+        // Wake acceptors: the session is gone.
+        self.slots().clear();
+    }
+
+    /// Reads one inbound stream's id and parks or delivers it.
+    async fn route(&self, mut stream: Stream) {
+        let timeout = self.inner.config.accept_timeout;
+        let mut id = [0u8; 4];
+        match tokio::time::timeout(timeout, stream.read_exact(&mut id)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::debug!(stream = stream.id(), error = %e, "broker: stream closed before its id");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!(
+                    stream = stream.id(),
+                    "broker: no id within the accept timeout; closing the stream"
+                );
+                return;
+            }
+        }
+        let id = u32::from_le_bytes(id);
+        let generation = u64::from(self.inner.generation.fetch_add(1, Ordering::Relaxed));
+        {
+            let mut slots = self.slots();
+            match slots.remove(&id) {
+                Some(Slot::Acceptor(tx)) => {
+                    if let Err(stream) = tx.send(stream) {
+                        tracing::debug!(id, stream = stream.id(), "broker: acceptor gave up");
+                    }
+                    return;
+                }
+                Some(Slot::Stream(old, old_generation)) => {
+                    // Go keeps the first stream and drops later ones for the same id.
+                    tracing::warn!(
+                        id,
+                        stream = stream.id(),
+                        "broker: duplicate id; closing the later stream"
+                    );
+                    slots.insert(id, Slot::Stream(old, old_generation));
+                    return;
+                }
+                None => {
+                    slots.insert(id, Slot::Stream(stream, generation));
+                }
+            }
+        }
+        tokio::time::sleep(timeout).await;
+        let mut slots = self.slots();
+        if matches!(slots.get(&id), Some(Slot::Stream(_, g)) if *g == generation) {
+            slots.remove(&id);
+            tracing::warn!(id, "broker: nobody accepted the stream in time; closed");
+        }
+    }
+}

@@ -1,0 +1,527 @@
+//! Host side of a plugin connection: go-plugin v1.4.3's `Client` (launch or reattach, the
+//! yamux session, `Dispense`, `Ping`, `Kill`) for net/rpc plugins.
+//!
+//! ```no_run
+//! use tilores_plugin::plugin::{ClientConfig, HandshakeConfig, PluginClient, PluginCommand};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let handshake = HandshakeConfig {
+//!     protocol_version: 1,
+//!     magic_cookie_key: "BASIC_PLUGIN".into(),
+//!     magic_cookie_value: "hello".into(),
+//! };
+//! let mut client = PluginClient::start(
+//!     PluginCommand::new("./plugin/greeter"),
+//!     ClientConfig::new(handshake).plugins(["greeter"]),
+//! )
+//! .await?;
+//! let greeter = client.dispense("greeter").await?;
+//! let greeting: String = greeter.call("Plugin.Greet", &tilores_plugin::gob::Value::Nil).await?;
+//! println!("{greeting}");
+//! client.kill().await;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::process::ExitStatus;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::task::JoinHandle;
+
+use super::broker::{BrokerConfig, BrokerError, MuxBroker};
+use super::handshake::{HandshakeConfig, PluginAddr, Protocol};
+use super::process::{
+    kill_pid, launch, pid_alive, LaunchConfig, LaunchError, PluginCommand, PluginProcess,
+    ReattachConfig, GRACEFUL_EXIT_TIMEOUT,
+};
+use crate::gob::Empty;
+use crate::mux::{MuxConfig, MuxError, Role, Session, Stream};
+use crate::rpc::{self, RpcError};
+
+/// Where the plugin's redirected stdout or stderr (yamux streams 3 and 5) goes: go-plugin's
+/// `SyncStdout` / `SyncStderr`. The stream is always read to its end, so a chatty plugin never
+/// blocks; [`StdioSink::Discard`] is go-plugin's default.
+#[derive(Default)]
+pub enum StdioSink {
+    /// Read and drop the bytes.
+    #[default]
+    Discard,
+    /// Copy the bytes to this writer (for example `tokio::io::stdout()`). If the writer fails,
+    /// the rest of the stream is discarded.
+    Writer(Box<dyn AsyncWrite + Send + Unpin>),
+}
+
+impl StdioSink {
+    /// Copy to `writer`.
+    pub fn writer(writer: impl AsyncWrite + Send + Unpin + 'static) -> Self {
+        StdioSink::Writer(Box::new(writer))
+    }
+}
+
+impl fmt::Debug for StdioSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StdioSink::Discard => f.write_str("Discard"),
+            StdioSink::Writer(_) => f.write_str("Writer(..)"),
+        }
+    }
+}
+
+/// How long opening the control, stdout and stderr streams may take after connecting
+/// (not a go-plugin setting: Go would hang on a listener that is not a plugin).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Host configuration (go-plugin `ClientConfig`). [`ClientConfig::new`] gives go-plugin's
+/// defaults.
+#[derive(Debug)]
+pub struct ClientConfig {
+    /// Launching: handshake, versions, start timeout, SecureConfig, stderr copy.
+    pub launch: LaunchConfig,
+    /// Plugin names the host knows (go-plugin's `Plugins` map keys). [`PluginClient::dispense`]
+    /// refuses other names locally, as Go does. Empty: any name is sent to the plugin.
+    pub plugins: Vec<String>,
+    /// Destination of the plugin's redirected stdout.
+    pub stdout: StdioSink,
+    /// Destination of the plugin's redirected stderr.
+    pub stderr: StdioSink,
+    /// Limit for connecting and opening the first three streams.
+    pub connect_timeout: Duration,
+    /// yamux settings (keep the default).
+    pub mux: MuxConfig,
+    /// Broker settings (accept timeout, net/rpc limits of dispensed clients).
+    pub broker: BrokerConfig,
+}
+
+impl ClientConfig {
+    /// go-plugin's defaults for `handshake`.
+    pub fn new(handshake: HandshakeConfig) -> Self {
+        ClientConfig {
+            launch: LaunchConfig::new(handshake),
+            plugins: Vec::new(),
+            stdout: StdioSink::Discard,
+            stderr: StdioSink::Discard,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            mux: MuxConfig::default(),
+            broker: BrokerConfig::default(),
+        }
+    }
+
+    /// Sets the known plugin names.
+    pub fn plugins<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.plugins = names.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+/// Why a host operation failed. Display texts are go-plugin's where it has one.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Launching or the handshake failed.
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
+    /// The reattach address does not answer (go-plugin's text; the pid is killed, as in Go).
+    #[error("Reattachment process not found")]
+    ReattachNotFound,
+    /// A reattach config with a protocol other than netrpc.
+    #[error("unsupported plugin protocol {0}")]
+    UnsupportedProtocol(Protocol),
+    /// Connecting to the plugin's address failed.
+    #[error("error connecting to plugin at {addr}: {source}")]
+    Connect {
+        /// The address.
+        addr: PluginAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The plugin did not accept the control, stdout and stderr streams in time.
+    #[error("plugin at {addr} did not accept the control streams within {timeout:?}")]
+    ConnectTimeout {
+        /// The address.
+        addr: PluginAddr,
+        /// The limit that passed.
+        timeout: Duration,
+    },
+    /// The yamux session failed.
+    #[error(transparent)]
+    Mux(#[from] MuxError),
+    /// [`PluginClient::dispense`] with a name the host does not know (go-plugin's text).
+    #[error("unknown plugin type: {0}")]
+    UnknownPlugin(String),
+    /// A call on the control stream failed (a plugin-side error carries the plugin's text,
+    /// e.g. `unknown plugin type: x` from `Dispense`).
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    /// Dialing the dispensed plugin's broker stream failed.
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+}
+
+/// How [`PluginClient::kill`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KillOutcome {
+    /// The plugin exited on its own after `Control.Quit` (within 2 s); `false` if it had to be
+    /// SIGKILLed (go-plugin logs `plugin failed to exit gracefully`).
+    pub graceful: bool,
+    /// Exit status when the process was our child and could be collected.
+    pub status: Option<ExitStatus>,
+}
+
+/// The process behind a connection.
+enum Owner {
+    /// We launched it; dropping the handle SIGKILLs and reaps it.
+    Child(PluginProcess),
+    /// Reattached: not our child. Killed by [`PluginClient::kill`] unless `test`; left alone
+    /// when the client is dropped.
+    Reattached { pid: u32, test: bool },
+}
+
+/// A connected go-plugin net/rpc plugin (go-plugin's `Client` + `RPCClient`).
+///
+/// Dropping it closes the connection and, for a launched plugin, SIGKILLs and reaps the
+/// process; call [`kill`](Self::kill) for go-plugin's graceful `Control.Quit` first.
+pub struct PluginClient {
+    owner: Owner,
+    reattach: ReattachConfig,
+    session: Session,
+    control: rpc::Client,
+    broker: MuxBroker,
+    plugins: Vec<String>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl fmt::Debug for PluginClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PluginClient")
+            .field("reattach", &self.reattach)
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PluginClient {
+    /// Launches `cmd`, validates its handshake and connects (go-plugin's `Start` + `Client`).
+    /// On failure after the launch the process is killed and reaped.
+    pub async fn start(cmd: PluginCommand, config: ClientConfig) -> Result<Self, ClientError> {
+        let ClientConfig {
+            launch: launch_config,
+            plugins,
+            stdout,
+            stderr,
+            connect_timeout,
+            mux,
+            broker,
+        } = config;
+        let mut process = launch(cmd, launch_config).await?;
+        let reattach = process.reattach_config();
+        let connected = connect(&reattach.addr, connect_timeout, mux, broker, stdout, stderr).await;
+        match connected {
+            Ok(conn) => Ok(conn.into_client(Owner::Child(process), reattach, plugins)),
+            Err(e) => {
+                process.kill().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Connects to a running plugin from a [`ReattachConfig`] (go-plugin's `Reattach`): probes
+    /// the address first and, if it does not answer, SIGKILLs the pid and fails with
+    /// `Reattachment process not found`, as Go does. No handshake, no environment; the plugin's
+    /// stdout/stderr streams are still drained into the sinks.
+    pub async fn reattach(rc: &ReattachConfig, config: ClientConfig) -> Result<Self, ClientError> {
+        if rc.protocol != Protocol::NetRpc {
+            return Err(ClientError::UnsupportedProtocol(rc.protocol));
+        }
+        if dial(&rc.addr).await.is_err() {
+            if !rc.test {
+                let _ = kill_pid(rc.pid);
+            }
+            return Err(ClientError::ReattachNotFound);
+        }
+        let conn = connect(
+            &rc.addr,
+            config.connect_timeout,
+            config.mux,
+            config.broker,
+            config.stdout,
+            config.stderr,
+        )
+        .await?;
+        Ok(conn.into_client(
+            Owner::Reattached {
+                pid: rc.pid,
+                test: rc.test,
+            },
+            rc.clone(),
+            config.plugins,
+        ))
+    }
+
+    /// Dispenses plugin `name`: `Dispenser.Dispense` on the control stream, then a broker dial
+    /// to the returned id. The returned net/rpc client talks to the plugin's service `Plugin`
+    /// (call `Plugin.<Method>`), on its own stream with fresh gob state.
+    pub async fn dispense(&self, name: &str) -> Result<rpc::Client, ClientError> {
+        if !self.plugins.is_empty() && !self.plugins.iter().any(|p| p == name) {
+            return Err(ClientError::UnknownPlugin(name.to_owned()));
+        }
+        let id: u32 = self
+            .control
+            .call("Dispenser.Dispense", &name.to_owned())
+            .await?;
+        Ok(self.broker.dial_client(id).await?)
+    }
+
+    /// `Control.Ping`.
+    pub async fn ping(&self) -> Result<(), ClientError> {
+        let _: Empty = self.control.call("Control.Ping", &true).await?;
+        Ok(())
+    }
+
+    /// The connection's broker, to offer services to the plugin or dial the plugin's.
+    pub fn broker(&self) -> &MuxBroker {
+        &self.broker
+    }
+
+    /// go-plugin's `ReattachConfig()`: protocol, address, pid (for a reattached plugin, the
+    /// config it was reattached with). Serialisable with serde as Go's JSON.
+    pub fn reattach_config(&self) -> ReattachConfig {
+        self.reattach.clone()
+    }
+
+    /// The plugin's process id.
+    pub fn pid(&self) -> u32 {
+        self.reattach.pid
+    }
+
+    /// go-plugin's `Exited()`: whether the process is gone (reaped, or for a reattached plugin
+    /// no longer signalable).
+    pub fn exited(&self) -> bool {
+        match &self.owner {
+            Owner::Child(p) => p.exited(),
+            Owner::Reattached { pid, .. } => !pid_alive(*pid),
+        }
+    }
+
+    /// Whether the connection to the plugin has ended.
+    pub fn is_disconnected(&self) -> bool {
+        self.session.is_closed()
+    }
+
+    /// go-plugin's `Kill`: `Control.Quit`, close the connection, wait up to 2 s for the process
+    /// to exit, else SIGKILL; returns once the process is gone (a launched child is reaped) and
+    /// its output relayed.
+    ///
+    /// Unlike go-plugin, a `Control.Quit` whose reply is lost because the plugin exited first
+    /// (spec §7.6) counts as graceful, so the 2 s wait is still granted. A reattached plugin in
+    /// test mode is only disconnected.
+    pub async fn kill(&mut self) -> KillOutcome {
+        // A lost reply (the plugin exited before answering, or was already gone) still lets
+        // the process exit on its own; only an error answer or no answer at all means Quit
+        // failed.
+        let asked = if self.session.is_closed() {
+            true
+        } else {
+            let quit = self.control.call::<_, Empty>("Control.Quit", &true);
+            match tokio::time::timeout(GRACEFUL_EXIT_TIMEOUT, quit).await {
+                Ok(Ok(_)) => true,
+                Ok(Err(e)) if e.is_connection_error() => true,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "error closing client during Kill");
+                    false
+                }
+                Err(_) => {
+                    tracing::warn!("error closing client during Kill: Control.Quit timed out");
+                    false
+                }
+            }
+        };
+        let _ = self.control.close().await;
+        let _ = self.session.close().await;
+        let outcome = match &mut self.owner {
+            Owner::Child(process) => {
+                if asked {
+                    let s = process.shutdown(GRACEFUL_EXIT_TIMEOUT).await;
+                    KillOutcome {
+                        graceful: s.graceful,
+                        status: s.status,
+                    }
+                } else {
+                    tracing::warn!(pid = process.pid(), "plugin failed to exit gracefully");
+                    KillOutcome {
+                        graceful: false,
+                        status: process.kill().await,
+                    }
+                }
+            }
+            Owner::Reattached { test: true, .. } => KillOutcome {
+                graceful: true,
+                status: None,
+            },
+            Owner::Reattached { pid, test: false } => {
+                let pid = *pid;
+                let gone = asked && wait_pid_gone(pid, GRACEFUL_EXIT_TIMEOUT).await;
+                if !gone {
+                    tracing::warn!(pid, "plugin failed to exit gracefully");
+                    let _ = kill_pid(pid);
+                    wait_pid_gone(pid, GRACEFUL_EXIT_TIMEOUT).await;
+                }
+                KillOutcome {
+                    graceful: gone,
+                    status: None,
+                }
+            }
+        };
+        for task in self.tasks.drain(..) {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        outcome
+    }
+}
+
+impl Drop for PluginClient {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Polls (every 20 ms) until `pid` is gone or `limit` passed; true if gone. A reattached
+/// plugin is not our child: if it is a zombie of a dead host it never disappears, but by then
+/// it is no longer running either.
+async fn wait_pid_gone(pid: u32, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if !pid_alive(pid) || is_zombie(pid) {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Linux: whether `/proc/<pid>/stat` reports a zombie (exited, not yet reaped by its parent).
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .and_then(|i| s[i + 1..].split_whitespace().next().map(|st| st == "Z"))
+        })
+        .unwrap_or(false)
+}
+
+/// A boxed socket to the plugin.
+trait Socket: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Socket for T {}
+
+async fn dial(addr: &PluginAddr) -> std::io::Result<Box<dyn Socket>> {
+    Ok(match addr {
+        PluginAddr::Unix(path) => Box::new(tokio::net::UnixStream::connect(path).await?),
+        PluginAddr::Tcp(a) => {
+            let s = tokio::net::TcpStream::connect(a).await?;
+            s.set_nodelay(true)?;
+            Box::new(s)
+        }
+    })
+}
+
+/// A connected session before it is wrapped into a [`PluginClient`].
+struct Connection {
+    session: Session,
+    control: rpc::Client,
+    broker: MuxBroker,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Connection {
+    fn into_client(
+        self,
+        owner: Owner,
+        reattach: ReattachConfig,
+        plugins: Vec<String>,
+    ) -> PluginClient {
+        PluginClient {
+            owner,
+            reattach,
+            session: self.session,
+            control: self.control,
+            broker: self.broker,
+            plugins,
+            tasks: self.tasks,
+        }
+    }
+}
+
+/// Connects, starts the yamux client and opens control, stdout and stderr in Go's order, each
+/// ACKed before the next is opened (the Go plugin assigns them by arrival order).
+async fn connect(
+    addr: &PluginAddr,
+    timeout: Duration,
+    mux: MuxConfig,
+    broker_config: BrokerConfig,
+    stdout: StdioSink,
+    stderr: StdioSink,
+) -> Result<Connection, ClientError> {
+    let rpc_config = broker_config.rpc.clone();
+    let opened = tokio::time::timeout(timeout, async {
+        let socket = dial(addr).await.map_err(|source| ClientError::Connect {
+            addr: addr.clone(),
+            source,
+        })?;
+        let session = Session::new(socket, Role::Client, mux)?;
+        let control = session.open_acked().await?;
+        let out = session.open_acked().await?;
+        let err = session.open_acked().await?;
+        Ok::<_, ClientError>((session, control, out, err))
+    })
+    .await
+    .map_err(|_| ClientError::ConnectTimeout {
+        addr: addr.clone(),
+        timeout,
+    })??;
+    let (session, control, out, err) = opened;
+    let broker = MuxBroker::new(session.clone(), broker_config);
+    let tasks = vec![
+        tokio::spawn(drain(out, stdout)),
+        tokio::spawn(drain(err, stderr)),
+        tokio::spawn({
+            let broker = broker.clone();
+            async move { broker.run().await }
+        }),
+    ];
+    Ok(Connection {
+        control: rpc::Client::with_config(control, rpc_config),
+        session,
+        broker,
+        tasks,
+    })
+}
+
+/// Copies a plugin stdio stream into its sink until EOF, discarding once the sink fails.
+async fn drain(mut stream: Stream, sink: StdioSink) {
+    match sink {
+        StdioSink::Discard => {
+            let _ = tokio::io::copy(&mut stream, &mut tokio::io::sink()).await;
+        }
+        StdioSink::Writer(mut w) => {
+            if let Err(e) = tokio::io::copy(&mut stream, &mut w).await {
+                tracing::debug!(error = %e, "plugin stdio sink failed; discarding the rest");
+                let _ = tokio::io::copy(&mut stream, &mut tokio::io::sink()).await;
+            }
+            let _ = w.flush().await;
+        }
+    }
+}

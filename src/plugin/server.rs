@@ -1,0 +1,578 @@
+//! Provider side: go-plugin v1.4.3's `Serve` for net/rpc plugins.
+//!
+//! [`serve`] does what a Go plugin's `plugin.Serve` does, in Go's order (spec §3.4): cookie
+//! check (go-plugin's message, exit status 1), version negotiation, hclog JSON logging on the
+//! real stderr, a listener in a private directory, the handshake line on stdout, SIGINT
+//! ignored, the process's stdout/stderr redirected into the host's stdio streams, then every
+//! host connection served until `Control.Quit`.
+//!
+//! [`PluginServer`] is the connection part alone (no process-wide effects), for serving on a
+//! socket of your own or in tests.
+//!
+//! ```no_run
+//! use tilores_plugin::plugin::{serve, HandshakeConfig, PluginSet, ServeConfig};
+//! use tilores_plugin::rpc::Server;
+//!
+//! #[tokio::main]
+//! async fn main() {
+//!     let plugins = PluginSet::new().plugin("greeter", |_broker| {
+//!         let server = Server::new();
+//!         server.register_fn("Plugin", "Greet", |_: tilores_plugin::gob::Value| async {
+//!             Ok::<_, String>("Hello!".to_string())
+//!         })?;
+//!         Ok(server)
+//!     });
+//!     let handshake = HandshakeConfig {
+//!         protocol_version: 1,
+//!         magic_cookie_key: "BASIC_PLUGIN".into(),
+//!         magic_cookie_value: "hello".into(),
+//!     };
+//!     if let Err(e) = serve(ServeConfig::new(handshake, plugins)).await {
+//!         eprintln!("{e}");
+//!         std::process::exit(1);
+//!     }
+//! }
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::io::Write;
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::UnixListener;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::broker::{BrokerConfig, MuxBroker};
+use super::handshake::{format_line, FormatError, HandshakeConfig, Protocol};
+use super::listener::{ListenerConfig, ListenerError, PluginListener};
+use super::negotiate::{check_cookie_or_exit, negotiate_version_from_env};
+use crate::gob::Empty;
+use crate::mux::{MuxConfig, Role, Session, Stream};
+use crate::rpc::{self, RegisterError};
+
+/// Builds the net/rpc server of one dispensed plugin. Called for every `Dispense` (as go-plugin
+/// calls `Plugin.Server`); register the methods under the service name `Plugin`. The broker
+/// is the connection's, for offering or dialing further streams. An `Err` text is sent to the
+/// host as the `Dispense` error.
+pub type PluginFactory =
+    Arc<dyn Fn(&MuxBroker) -> Result<rpc::Server, FactoryError> + Send + Sync + 'static>;
+
+/// What a [`PluginFactory`] may fail with (any error; its text goes to the host).
+pub type FactoryError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The plugins a provider offers, by name (go-plugin's `PluginSet`).
+#[derive(Clone, Default)]
+pub struct PluginSet {
+    plugins: HashMap<String, PluginFactory>,
+}
+
+impl fmt::Debug for PluginSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&String> = self.plugins.keys().collect();
+        names.sort();
+        f.debug_struct("PluginSet")
+            .field("plugins", &names)
+            .finish()
+    }
+}
+
+impl PluginSet {
+    /// No plugins.
+    pub fn new() -> Self {
+        PluginSet::default()
+    }
+
+    /// Adds plugin `name`, served by the servers `factory` builds.
+    pub fn plugin<F>(mut self, name: impl Into<String>, factory: F) -> Self
+    where
+        F: Fn(&MuxBroker) -> Result<rpc::Server, FactoryError> + Send + Sync + 'static,
+    {
+        self.plugins.insert(name.into(), Arc::new(factory));
+        self
+    }
+
+    /// The plugin names.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.plugins.keys().map(String::as_str)
+    }
+}
+
+/// When a provider process stops serving (besides `Control.Quit`, which always ends it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExitPolicy {
+    /// Stop once the process that started the plugin has exited and no host is connected
+    /// (checked on every disconnect and every 250 ms). A plugin whose host died never lingers,
+    /// and reattaching still works while the host lives. The default.
+    #[default]
+    HostGone,
+    /// Stop when the last connection that opened its streams has closed (probe connections,
+    /// which open none, do not count). No reattach after the host disconnects.
+    LastConnection,
+    /// Only `Control.Quit` stops the plugin (go-plugin's behaviour; an orphaned plugin keeps
+    /// running).
+    QuitOnly,
+}
+
+/// Why [`PluginServer::run`] or [`serve`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServeEnd {
+    /// The host called `Control.Quit`.
+    Quit,
+    /// The [`ExitPolicy`] found the host gone.
+    HostGone,
+}
+
+/// The connection part of a provider: serves go-plugin host connections (control stream with
+/// `Control` and `Dispenser`, stdio streams, broker). No process-wide effects.
+#[derive(Clone)]
+pub struct PluginServer {
+    inner: Arc<ServerInner>,
+}
+
+struct ServerInner {
+    plugins: PluginSet,
+    mux: MuxConfig,
+    broker: BrokerConfig,
+    quit: CancellationToken,
+    /// Connections that opened their three streams and are still open.
+    live: AtomicUsize,
+    /// Set on every disconnect.
+    disconnected: Notify,
+    stdio: Option<Arc<StdioTargets>>,
+}
+
+impl fmt::Debug for PluginServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PluginServer")
+            .field("plugins", &self.inner.plugins)
+            .field("live_connections", &self.live_connections())
+            .field("quit", &self.inner.quit.is_cancelled())
+            .finish()
+    }
+}
+
+impl PluginServer {
+    /// A server for `plugins` with default mux and broker settings.
+    pub fn new(plugins: PluginSet) -> Self {
+        Self::build(plugins, MuxConfig::default(), BrokerConfig::default(), None)
+    }
+
+    fn build(
+        plugins: PluginSet,
+        mux: MuxConfig,
+        broker: BrokerConfig,
+        stdio: Option<Arc<StdioTargets>>,
+    ) -> Self {
+        PluginServer {
+            inner: Arc::new(ServerInner {
+                plugins,
+                mux,
+                broker,
+                quit: CancellationToken::new(),
+                live: AtomicUsize::new(0),
+                disconnected: Notify::new(),
+                stdio,
+            }),
+        }
+    }
+
+    /// Cancelled when a host calls `Control.Quit` (or [`PluginServer::quit`] is called).
+    pub fn quit_token(&self) -> CancellationToken {
+        self.inner.quit.clone()
+    }
+
+    /// Stops serving as `Control.Quit` does.
+    pub fn quit(&self) {
+        self.inner.quit.cancel();
+    }
+
+    /// Connections that opened their streams and are still open.
+    pub fn live_connections(&self) -> usize {
+        self.inner.live.load(Ordering::Acquire)
+    }
+
+    /// Serves one host connection until the host closes it, or until quit (then the session
+    /// is flushed and closed after the `Quit` reply). A connection that ends before opening
+    /// its three streams (go-plugin's reattach probe) is ignored silently.
+    pub async fn serve_connection<S>(&self, socket: S)
+    where
+        S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let inner = &self.inner;
+        let session = match Session::new(socket, Role::Server, inner.mux.clone()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "plugin: cannot start the yamux session");
+                return;
+            }
+        };
+        // Control, stdout, stderr: by order of arrival, as go-plugin does.
+        let Some(control) = session.accept().await else {
+            return;
+        };
+        let Some(stdout) = session.accept().await else {
+            return;
+        };
+        let Some(stderr) = session.accept().await else {
+            return;
+        };
+        inner.live.fetch_add(1, Ordering::AcqRel);
+        if let Some(stdio) = &inner.stdio {
+            stdio.stdout.add(stdout);
+            stdio.stderr.add(stderr);
+        } else {
+            // Nothing is redirected: keep the streams open (the host reads them to EOF).
+            tokio::spawn(hold_until_closed(session.clone(), [stdout, stderr]));
+        }
+        let broker = MuxBroker::new(session.clone(), inner.broker.clone());
+        let broker_task = tokio::spawn({
+            let broker = broker.clone();
+            async move { broker.run().await }
+        });
+        let server = match self.control_server(&broker) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "plugin: cannot register the control services");
+                return;
+            }
+        };
+        let stopper = tokio::spawn({
+            let quit = inner.quit.clone();
+            let server = server.clone();
+            async move {
+                quit.cancelled().await;
+                server.stop();
+            }
+        });
+        if let Err(e) = server.serve(control).await {
+            tracing::debug!(error = %e, "plugin: control stream ended with an error");
+        }
+        stopper.abort();
+        if inner.quit.is_cancelled() {
+            // The Quit reply is queued: flush it and end the session.
+            let _ = tokio::time::timeout(Duration::from_secs(1), session.close()).await;
+        } else {
+            session.closed().await;
+        }
+        broker_task.abort();
+        inner.live.fetch_sub(1, Ordering::AcqRel);
+        inner.disconnected.notify_waiters();
+    }
+
+    /// `Control.Ping`, `Control.Quit` and `Dispenser.Dispense` for one connection.
+    fn control_server(&self, broker: &MuxBroker) -> Result<rpc::Server, RegisterError> {
+        let server = rpc::Server::new();
+        server.register_fn("Control", "Ping", |_: bool| async {
+            Ok::<_, String>(Empty)
+        })?;
+        let quit = self.inner.quit.clone();
+        server.register_fn("Control", "Quit", move |_: bool| {
+            quit.cancel();
+            async { Ok::<_, String>(Empty) }
+        })?;
+        let this = self.clone();
+        let broker = broker.clone();
+        server.register_fn("Dispenser", "Dispense", move |name: String| {
+            let this = this.clone();
+            let broker = broker.clone();
+            async move { this.dispense(&broker, name) }
+        })?;
+        Ok(server)
+    }
+
+    /// go-plugin's `dispenseServer.Dispense`.
+    fn dispense(&self, broker: &MuxBroker, name: String) -> Result<u32, String> {
+        let factory = self
+            .inner
+            .plugins
+            .plugins
+            .get(&name)
+            .ok_or_else(|| format!("unknown plugin type: {name}"))?;
+        let server = factory(broker).map_err(|e| e.to_string())?;
+        let id = broker.next_id();
+        let broker = broker.clone();
+        tokio::spawn(async move {
+            if let Err(e) = broker.accept_and_serve(id, server).await {
+                tracing::error!("go-plugin: plugin dispense error: {name}: {e}");
+            }
+        });
+        Ok(id)
+    }
+
+    /// Accepts host connections on `listener` (each served concurrently) until quit or until
+    /// `policy` says the host is gone; then waits up to 2 s for the connections to flush.
+    pub async fn run(&self, listener: &UnixListener, policy: ExitPolicy) -> ServeEnd {
+        let inner = &self.inner;
+        let parent = std::os::unix::process::parent_id();
+        let mut connections = JoinSet::new();
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut ever_connected = false;
+        let end = loop {
+            let disconnected = inner.disconnected.notified();
+            tokio::select! {
+                _ = inner.quit.cancelled() => break ServeEnd::Quit,
+                accepted = listener.accept() => match accepted {
+                    Ok((socket, _)) => {
+                        let this = self.clone();
+                        connections.spawn(async move { this.serve_connection(socket).await });
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "plugin: accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                },
+                _ = disconnected => {}
+                _ = tick.tick() => {}
+                Some(_) = connections.join_next() => {}
+            }
+            let live = self.live_connections();
+            ever_connected |= live > 0;
+            let gone = match policy {
+                ExitPolicy::QuitOnly => false,
+                ExitPolicy::LastConnection => ever_connected && live == 0,
+                ExitPolicy::HostGone => live == 0 && std::os::unix::process::parent_id() != parent,
+            };
+            if gone {
+                tracing::debug!(?policy, "plugin: host gone, exiting");
+                break ServeEnd::HostGone;
+            }
+        };
+        inner.quit.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        end
+    }
+}
+
+/// Keeps stdio streams alive (unused) until the session ends.
+async fn hold_until_closed(session: Session, streams: [Stream; 2]) {
+    session.closed().await;
+    drop(streams);
+}
+
+/// The host streams that receive the redirected stdout / stderr: the newest connection first,
+/// older ones as fallback when a write fails.
+struct StdioTargets {
+    stdout: StdioTarget,
+    stderr: StdioTarget,
+}
+
+#[derive(Default)]
+struct StdioTarget {
+    streams: Mutex<VecDeque<Stream>>,
+    added: Notify,
+}
+
+impl StdioTarget {
+    fn add(&self, stream: Stream) {
+        self.streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_front(stream);
+        self.added.notify_one();
+    }
+
+    fn take(&self) -> Option<Stream> {
+        self.streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+    }
+
+    fn put_back(&self, stream: Stream) {
+        self.streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_front(stream);
+    }
+
+    /// Copies `pipe` (the read end of the redirected fd) to the current stream. Like go-plugin
+    /// there is no buffering beyond one read: with no host connected the pipe fills and
+    /// writers block.
+    async fn relay(&self, mut pipe: tokio::net::unix::pipe::Receiver) {
+        let mut buf = vec![0u8; 32 * 1024];
+        loop {
+            let n = match pipe.read(&mut buf).await {
+                Ok(0) => return,
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::debug!(error = %e, "plugin: reading the stdio pipe failed");
+                    return;
+                }
+            };
+            loop {
+                let added = self.added.notified();
+                let Some(mut stream) = self.take() else {
+                    added.await;
+                    continue;
+                };
+                if stream.write_all(&buf[..n]).await.is_ok() {
+                    self.put_back(stream);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Process-level provider configuration (go-plugin `ServeConfig`). [`ServeConfig::new`] gives
+/// go-plugin's behaviour plus [`ExitPolicy::HostGone`].
+#[derive(Debug)]
+pub struct ServeConfig {
+    /// Cookie and app protocol version, shared with the host.
+    pub handshake: HandshakeConfig,
+    /// App protocol versions this plugin supports (negotiated against
+    /// `PLUGIN_PROTOCOL_VERSIONS`); empty → `[handshake.protocol_version]`.
+    pub versions: Vec<u32>,
+    /// The plugins offered.
+    pub plugins: PluginSet,
+    /// Listener location (default: go-plugin's environment variables).
+    pub listener: ListenerConfig,
+    /// Carry the process's stdout/stderr (fd 1 and 2, so `println!`, `eprintln!` and child
+    /// processes) to the host's stdio streams after the handshake, as Go does with
+    /// `os.Stdout`/`os.Stderr`. Log lines and panic messages still go to the real stderr.
+    pub redirect_stdio: bool,
+    /// Install a global `tracing` subscriber writing hclog JSON to the real stderr at this
+    /// level and above (go-plugin's default logger logs at trace). `None`: keep your own.
+    pub log_level: Option<tracing::Level>,
+    /// When to stop besides `Control.Quit`.
+    pub exit_policy: ExitPolicy,
+    /// yamux settings (keep the default).
+    pub mux: MuxConfig,
+    /// Broker settings.
+    pub broker: BrokerConfig,
+}
+
+impl ServeConfig {
+    /// go-plugin's defaults for `handshake` and `plugins`.
+    pub fn new(handshake: HandshakeConfig, plugins: PluginSet) -> Self {
+        ServeConfig {
+            handshake,
+            versions: Vec::new(),
+            plugins,
+            listener: ListenerConfig::from_env(),
+            redirect_stdio: true,
+            log_level: Some(tracing::Level::TRACE),
+            exit_policy: ExitPolicy::default(),
+            mux: MuxConfig::default(),
+            broker: BrokerConfig::default(),
+        }
+    }
+}
+
+/// Why [`serve`] could not serve.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// No protocol versions configured.
+    #[error("plugin serve: no protocol versions configured")]
+    NoVersions,
+    /// The listener could not be created.
+    #[error(transparent)]
+    Listener(#[from] ListenerError),
+    /// The handshake line could not be formed (socket path with `|` or a newline).
+    #[error("plugin serve: {0}")]
+    Handshake(#[from] FormatError),
+    /// Writing the handshake line or redirecting stdio failed.
+    #[error("plugin serve: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The original stdout and stderr, kept open for the process's life once redirected (as Go
+/// keeps the real files), and the target of logs and panic messages.
+static ORIGINAL_STDIO: OnceLock<(OwnedFd, OwnedFd)> = OnceLock::new();
+
+/// Serves plugins as a go-plugin v1.4.3 plugin process (see the module docs). Returns when
+/// the host called `Control.Quit` or the exit policy found the host gone; return from `main`
+/// then. A wrong or missing magic cookie prints go-plugin's message and exits with status 1.
+///
+/// Must run inside a multi-threaded or current-thread Tokio runtime, once per process.
+pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
+    check_cookie_or_exit(&config.handshake);
+    let versions = if config.versions.is_empty() {
+        vec![config.handshake.protocol_version]
+    } else {
+        config.versions.clone()
+    };
+    let negotiation = negotiate_version_from_env(&versions).ok_or(ServeError::NoVersions)?;
+
+    let original_stderr = std::io::stderr().as_fd().try_clone_to_owned()?;
+    let original_stdout = std::io::stdout().as_fd().try_clone_to_owned()?;
+    if let Some(level) = config.log_level {
+        // Keeps a subscriber the application installed itself.
+        let _ = tracing::subscriber::set_global_default(super::hclog::hclog_subscriber(level));
+    }
+
+    let listener = PluginListener::bind_with(&config.listener)?;
+    let addr = listener.addr();
+    tracing::debug!(network = addr.network(), address = %addr, "plugin address");
+    let line = format_line(negotiation.version, &addr, Protocol::NetRpc, None)?;
+    {
+        let mut out = std::io::stdout().lock();
+        out.write_all(line.as_bytes())?;
+        out.flush()?;
+    }
+    if let Err(e) = super::signals::ignore_interrupts() {
+        tracing::warn!(error = %e, "plugin: cannot ignore SIGINT");
+    }
+
+    let stdio = if config.redirect_stdio {
+        Some(redirect_stdio(original_stdout, original_stderr)?)
+    } else {
+        None
+    };
+    let server = PluginServer::build(config.plugins, config.mux, config.broker, stdio);
+    let end = server.run(listener.listener(), config.exit_policy).await;
+    if let Err(e) = listener.close() {
+        tracing::debug!(error = %e, "plugin: removing the socket failed");
+    }
+    std::io::stdout().flush()?;
+    Ok(end)
+}
+
+/// Points fd 1 and 2 at pipes relayed to the host's stdio streams; panic messages keep going
+/// to the original stderr.
+fn redirect_stdio(
+    original_stdout: OwnedFd,
+    original_stderr: OwnedFd,
+) -> std::io::Result<Arc<StdioTargets>> {
+    use nix::fcntl::OFlag;
+    let (out_read, out_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+    let out_read = tokio::net::unix::pipe::Receiver::from_owned_fd(out_read)?;
+    let err_read = tokio::net::unix::pipe::Receiver::from_owned_fd(err_read)?;
+    std::io::stdout().flush()?;
+    nix::unistd::dup2_stdout(&out_write)?;
+    nix::unistd::dup2_stderr(&err_write)?;
+    drop((out_write, err_write));
+
+    if let Ok(stderr_copy) = original_stderr.try_clone() {
+        let panic_out = Mutex::new(std::fs::File::from(stderr_copy));
+        std::panic::set_hook(Box::new(move |info| {
+            let mut f = panic_out.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(f, "panic: {info}");
+        }));
+    }
+    let _ = ORIGINAL_STDIO.set((original_stdout, original_stderr));
+
+    let targets = Arc::new(StdioTargets {
+        stdout: StdioTarget::default(),
+        stderr: StdioTarget::default(),
+    });
+    tokio::spawn({
+        let t = targets.clone();
+        async move { t.stdout.relay(out_read).await }
+    });
+    tokio::spawn({
+        let t = targets.clone();
+        async move { t.stderr.relay(err_read).await }
+    });
+    Ok(targets)
+}
