@@ -16,7 +16,7 @@
 //! )
 //! .await?;
 //! let greeter = client.dispense("greeter").await?;
-//! let greeting: String = greeter.call("Plugin.Greet", &tilores_plugin::gob::Value::Nil).await?;
+//! let greeting: String = greeter.call("Plugin.Greet", &tilores_plugin::gob::Interface::nil()).await?;
 //! println!("{greeting}");
 //! client.kill().await;
 //! # Ok(()) }

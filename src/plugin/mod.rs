@@ -43,6 +43,6 @@ pub use process::{
 };
 pub use server::{
     serve, ExitPolicy, FactoryError, PluginFactory, PluginServer, PluginSet, ServeConfig, ServeEnd,
-    ServeError,
+    ServeError, ENV_EXIT_POLICY,
 };
 pub use signals::ignore_interrupts;

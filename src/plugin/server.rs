@@ -17,7 +17,7 @@
 //! async fn main() {
 //!     let plugins = PluginSet::new().plugin("greeter", |_broker| {
 //!         let server = Server::new();
-//!         server.register_fn("Plugin", "Greet", |_: tilores_plugin::gob::Value| async {
+//!         server.register_fn("Plugin", "Greet", |_: tilores_plugin::gob::Interface| async {
 //!             Ok::<_, String>("Hello!".to_string())
 //!         })?;
 //!         Ok(server)
@@ -108,7 +108,9 @@ impl PluginSet {
 pub enum ExitPolicy {
     /// Stop once the process that started the plugin has exited and no host is connected
     /// (checked on every disconnect and every 250 ms). A plugin whose host died never lingers,
-    /// and reattaching still works while the host lives. The default.
+    /// and reattaching still works while the host lives; a host that exits without `Kill`
+    /// counts as gone (use [`ExitPolicy::QuitOnly`] to reattach from a restarted host).
+    /// The default.
     #[default]
     HostGone,
     /// Stop when the last connection that opened its streams has closed (probe connections,
@@ -117,6 +119,27 @@ pub enum ExitPolicy {
     /// Only `Control.Quit` stops the plugin (go-plugin's behaviour; an orphaned plugin keeps
     /// running).
     QuitOnly,
+}
+
+/// Environment variable that overrides the default [`ExitPolicy`] of [`ServeConfig::new`]:
+/// `host-gone`, `last-connection` or `quit-only` (e.g. `quit-only` to reattach to a plugin
+/// from a restarted host, as go-plugin allows).
+pub const ENV_EXIT_POLICY: &str = "TILORES_PLUGIN_EXIT_POLICY";
+
+impl ExitPolicy {
+    /// The policy named by [`ENV_EXIT_POLICY`], or the default when unset or unknown (an
+    /// unknown value is logged at warn).
+    pub fn from_env() -> Self {
+        match std::env::var(ENV_EXIT_POLICY).as_deref() {
+            Ok("host-gone") | Ok("") | Err(_) => ExitPolicy::HostGone,
+            Ok("last-connection") => ExitPolicy::LastConnection,
+            Ok("quit-only") => ExitPolicy::QuitOnly,
+            Ok(other) => {
+                tracing::warn!(value = other, "unknown {ENV_EXIT_POLICY}; using host-gone");
+                ExitPolicy::HostGone
+            }
+        }
+    }
 }
 
 /// Why [`PluginServer::run`] or [`serve`] returned.
@@ -424,7 +447,7 @@ impl StdioTarget {
 }
 
 /// Process-level provider configuration (go-plugin `ServeConfig`). [`ServeConfig::new`] gives
-/// go-plugin's behaviour plus [`ExitPolicy::HostGone`].
+/// go-plugin's behaviour plus [`ExitPolicy::HostGone`] (or what [`ENV_EXIT_POLICY`] says).
 #[derive(Debug)]
 pub struct ServeConfig {
     /// Cookie and app protocol version, shared with the host.
@@ -461,7 +484,7 @@ impl ServeConfig {
             listener: ListenerConfig::from_env(),
             redirect_stdio: true,
             log_level: Some(tracing::Level::TRACE),
-            exit_policy: ExitPolicy::default(),
+            exit_policy: ExitPolicy::from_env(),
             mux: MuxConfig::default(),
             broker: BrokerConfig::default(),
         }
