@@ -226,9 +226,9 @@ fn go_float(f: f64, bits: u32) -> Result<String, JsonError> {
     let abs = f.abs();
     let exp = if bits == 32 {
         let a = abs as f32;
-        a != 0.0 && (a < 1e-6 || a >= 1e21)
+        a != 0.0 && !(1e-6..1e21).contains(&a)
     } else {
-        abs != 0.0 && (abs < 1e-6 || abs >= 1e21)
+        abs != 0.0 && !(1e-6..1e21).contains(&abs)
     };
     // Rust's `{}`/`{:e}` print the shortest digits that round-trip, as Go's
     // `strconv.AppendFloat(.., -1, bits)` does; only the exponent spelling differs

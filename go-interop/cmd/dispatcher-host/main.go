@@ -102,7 +102,7 @@ func runScript(pluginPath string, in io.Reader, out io.Writer) int {
 		fmt.Fprintf(os.Stderr, "dispatcher-host: initialize: %v\n", err)
 		return 1
 	}
-	if err := dispatchertest.RunScript(dsp, in, out); err != nil {
+	if err := dispatchertest.RunScript(dsp, parseRequest, in, out); err != nil {
 		fmt.Fprintf(os.Stderr, "dispatcher-host: %v\n", err)
 		return 1
 	}
@@ -343,4 +343,19 @@ func jsonString(v interface{}) string {
 		return err.Error()
 	}
 	return string(b)
+}
+
+// request is one script line (dispatchertest.Request with this package's type name, which
+// encoding/json's error texts show: "... of type main.request").
+type request struct {
+	Call       string          `json:"call"`
+	Input      json.RawMessage `json:"input"`
+	DeadlineMs *int64          `json:"deadline_ms"`
+}
+
+// parseRequest decodes one script line.
+func parseRequest(line []byte) (dispatchertest.Request, error) {
+	var req request
+	err := json.Unmarshal(line, &req)
+	return dispatchertest.Request(req), err
 }

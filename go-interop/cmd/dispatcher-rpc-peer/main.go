@@ -5,7 +5,7 @@
 // tested against Go's own server and client code in isolation.
 //
 //	dispatcher-rpc-peer serve -socket PATH [-impl fake|test]
-//	dispatcher-rpc-peer call  -socket PATH [-script FILE]
+//	dispatcher-rpc-peer call  -socket PATH [-script FILE] [-parallel N]
 //
 // serve: listens on PATH (a stale socket file is removed first) and serves every accepted
 // connection with rpc.ServeConn on a server holding
@@ -27,9 +27,14 @@
 // (FILE, or stdin without -script) exactly like dispatcher-host's script mode
 // (internal/dispatchertest.RunScript): one {"output":..} / {"error":..} line per script line
 // on stdout. Exit 0 at EOF; 1 on connection, read or write errors; 2 on usage errors.
+// With -parallel N (N > 1) the script is read once and run by N goroutines at the same time
+// on the one client (calls of different goroutines overlap on the connection); the output of
+// the first is printed, and if any other output differs the program prints
+// "dispatcher-rpc-peer: parallel run K differs" on stderr and exits 1.
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -38,6 +43,7 @@ import (
 	"net/rpc"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -64,11 +70,12 @@ func main() {
 		fs := flag.NewFlagSet("call", flag.ExitOnError)
 		socket := fs.String("socket", "", "unix socket path to dial")
 		script := fs.String("script", "", "script file (default stdin)")
+		parallel := fs.Int("parallel", 1, "run the script this many times concurrently")
 		fs.Parse(os.Args[2:])
-		if *socket == "" {
+		if *socket == "" || *parallel < 1 {
 			usage()
 		}
-		os.Exit(call(*socket, *script))
+		os.Exit(call(*socket, *script, *parallel))
 	default:
 		usage()
 	}
@@ -128,7 +135,7 @@ func serve(socket, implName string) int {
 	}
 }
 
-func call(socket, script string) int {
+func call(socket, script string, parallel int) int {
 	var in io.Reader = os.Stdin
 	if script != "" {
 		f, err := os.Open(script)
@@ -154,9 +161,39 @@ func call(socket, script string) int {
 		fmt.Fprintf(os.Stderr, "dispatcher-rpc-peer: not a dispatcher: %T\n", raw)
 		return 1
 	}
-	if err := dispatchertest.RunScript(dsp, in, os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "dispatcher-rpc-peer: %v\n", err)
+	if parallel == 1 {
+		if err := dispatchertest.RunScript(dsp, parseRequest, in, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "dispatcher-rpc-peer: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	text, err := io.ReadAll(in)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dispatcher-rpc-peer: read: %v\n", err)
 		return 1
+	}
+	outs := make([]bytes.Buffer, parallel)
+	errs := make([]error, parallel)
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = dispatchertest.RunScript(dsp, parseRequest, bytes.NewReader(text), &outs[i])
+		}(i)
+	}
+	wg.Wait()
+	os.Stdout.Write(outs[0].Bytes())
+	for i := range outs {
+		if errs[i] != nil {
+			fmt.Fprintf(os.Stderr, "dispatcher-rpc-peer: parallel run %d: %v\n", i, errs[i])
+			return 1
+		}
+		if !bytes.Equal(outs[i].Bytes(), outs[0].Bytes()) {
+			fmt.Fprintf(os.Stderr, "dispatcher-rpc-peer: parallel run %d differs\n", i)
+			return 1
+		}
 	}
 	return 0
 }
@@ -171,4 +208,19 @@ func dial(path string) (net.Conn, error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// request is one script line (dispatchertest.Request with this package's type name, which
+// encoding/json's error texts show: "... of type main.request").
+type request struct {
+	Call       string          `json:"call"`
+	Input      json.RawMessage `json:"input"`
+	DeadlineMs *int64          `json:"deadline_ms"`
+}
+
+// parseRequest decodes one script line.
+func parseRequest(line []byte) (dispatchertest.Request, error) {
+	var req request
+	err := json.Unmarshal(line, &req)
+	return dispatchertest.Request(req), err
 }

@@ -16,25 +16,33 @@ import (
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
 )
 
-// request is one script line.
-type request struct {
+// Request is one script line: {"call": NAME, "input": {...}, "deadline_ms": N}.
+//
+// The JSON decoding of a line is left to the caller (see RunScript) because encoding/json's
+// error texts name the Go type decoded into: the programs decode into their own
+// package-main type, so that errors read "... of type main.request" as they always did.
+type Request struct {
 	Call       string          `json:"call"`
 	Input      json.RawMessage `json:"input"`
 	DeadlineMs *int64          `json:"deadline_ms"`
 }
 
+// ParseFunc decodes one script line with json.Unmarshal into a main.request whose fields
+// are those of Request, and converts it.
+type ParseFunc func(line []byte) (Request, error)
+
 // RunScript reads script lines from in (no line-length limit; lines that are blank after
 // strings.TrimSpace are skipped), runs each against dsp in order and writes one JSON line
 // per script line to out with a json.Encoder with SetEscapeHTML(false). It returns the
 // first read or write error (io.EOF ends the script normally and yields nil).
-func RunScript(dsp dispatcher.Dispatcher, in io.Reader, out io.Writer) error {
+func RunScript(dsp dispatcher.Dispatcher, parse ParseFunc, in io.Reader, out io.Writer) error {
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
 	r := bufio.NewReader(in)
 	for {
 		line, rerr := r.ReadString('\n')
 		if strings.TrimSpace(line) != "" {
-			if err := enc.Encode(RunLine(dsp, []byte(line))); err != nil {
+			if err := enc.Encode(RunLine(dsp, parse, []byte(line))); err != nil {
 				return fmt.Errorf("write: %w", err)
 			}
 		}
@@ -48,9 +56,9 @@ func RunScript(dsp dispatcher.Dispatcher, in io.Reader, out io.Writer) error {
 }
 
 // RunLine executes one script line and returns {"output": ...} or {"error": ...}.
-func RunLine(dsp dispatcher.Dispatcher, line []byte) map[string]interface{} {
-	var req request
-	if err := json.Unmarshal(line, &req); err != nil {
+func RunLine(dsp dispatcher.Dispatcher, parse ParseFunc, line []byte) map[string]interface{} {
+	req, err := parse(line)
+	if err != nil {
 		return errResult(err)
 	}
 	ctx := context.Background()
@@ -59,10 +67,7 @@ func RunLine(dsp dispatcher.Dispatcher, line []byte) map[string]interface{} {
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(*req.DeadlineMs)*time.Millisecond)
 		defer cancel()
 	}
-	var (
-		output interface{}
-		err    error
-	)
+	var output interface{}
 	switch req.Call {
 	case "entity":
 		var input dispatcher.EntityInput
