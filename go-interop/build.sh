@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every Go peer the interop tests use into go-interop/bin/:
 #   - each ./cmd/<name> of this module            -> bin/<name>
+#     (e.g. dispatcher-host, dispatcher-rpc-peer, rpc-peer, plugin-host)
 #   - each ./plugin/<name> of this module         -> bin/<name>
 #   - the real fake dispatcher v0.5.2 (from the module proxy, pinned in go.mod)
 #   - go-plugin v1.4.3 examples/basic          -> bin/basic-host, bin/basic-greeter

@@ -52,7 +52,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -61,12 +60,12 @@ import (
 	"os"
 	"os/exec"
 	"reflect"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
 	api "github.com/tilotech/tilores-plugin-api"
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
+	"tilores-plugin-rs/go-interop/internal/dispatchertest"
 )
 
 func main() {
@@ -96,13 +95,6 @@ func main() {
 // script mode
 // ---------------------------------------------------------------------------
 
-// request is one script line.
-type request struct {
-	Call       string          `json:"call"`
-	Input      json.RawMessage `json:"input"`
-	DeadlineMs *int64          `json:"deadline_ms"`
-}
-
 func runScript(pluginPath string, in io.Reader, out io.Writer) int {
 	dsp, kill, _, err := dispatcher.Initialize(exec.Command(pluginPath), nil)
 	defer kill()
@@ -110,89 +102,11 @@ func runScript(pluginPath string, in io.Reader, out io.Writer) int {
 		fmt.Fprintf(os.Stderr, "dispatcher-host: initialize: %v\n", err)
 		return 1
 	}
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	r := bufio.NewReader(in)
-	for {
-		line, rerr := r.ReadString('\n')
-		if strings.TrimSpace(line) != "" {
-			if err := enc.Encode(runLine(dsp, []byte(line))); err != nil {
-				fmt.Fprintf(os.Stderr, "dispatcher-host: write: %v\n", err)
-				return 1
-			}
-		}
-		if rerr != nil {
-			if rerr != io.EOF {
-				fmt.Fprintf(os.Stderr, "dispatcher-host: read: %v\n", rerr)
-				return 1
-			}
-			return 0
-		}
+	if err := dispatchertest.RunScript(dsp, parseRequest, in, out); err != nil {
+		fmt.Fprintf(os.Stderr, "dispatcher-host: %v\n", err)
+		return 1
 	}
-}
-
-// runLine executes one script line and returns {"output": ...} or
-// {"error": ...}.
-func runLine(dsp dispatcher.Dispatcher, line []byte) map[string]interface{} {
-	var req request
-	if err := json.Unmarshal(line, &req); err != nil {
-		return errResult(err)
-	}
-	ctx := context.Background()
-	if req.DeadlineMs != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(*req.DeadlineMs)*time.Millisecond)
-		defer cancel()
-	}
-	var (
-		output interface{}
-		err    error
-	)
-	switch req.Call {
-	case "entity":
-		var input dispatcher.EntityInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Entity(ctx, &input)
-		}
-	case "submit":
-		var input dispatcher.SubmitInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Submit(ctx, &input)
-		}
-	case "search":
-		var input dispatcher.SearchInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Search(ctx, &input)
-		}
-	case "disassemble":
-		var input dispatcher.DisassembleInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Disassemble(ctx, &input)
-		}
-	case "removeConnectionBan":
-		var input dispatcher.RemoveConnectionBanInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			err = dsp.RemoveConnectionBan(ctx, &input)
-		}
-	default:
-		err = fmt.Errorf("unknown call: %s", req.Call)
-	}
-	if err != nil {
-		return errResult(err)
-	}
-	return map[string]interface{}{"output": output}
-}
-
-// decodeInput decodes raw into v; a missing or null input leaves v zero.
-func decodeInput(raw json.RawMessage, v interface{}) error {
-	if len(raw) == 0 {
-		return nil
-	}
-	return json.Unmarshal(raw, v)
-}
-
-func errResult(err error) map[string]interface{} {
-	return map[string]interface{}{"error": err.Error()}
+	return 0
 }
 
 // ---------------------------------------------------------------------------
@@ -429,4 +343,19 @@ func jsonString(v interface{}) string {
 		return err.Error()
 	}
 	return string(b)
+}
+
+// request is one script line (dispatchertest.Request with this package's type name, which
+// encoding/json's error texts show: "... of type main.request").
+type request struct {
+	Call       string          `json:"call"`
+	Input      json.RawMessage `json:"input"`
+	DeadlineMs *int64          `json:"deadline_ms"`
+}
+
+// parseRequest decodes one script line.
+func parseRequest(line []byte) (dispatchertest.Request, error) {
+	var req request
+	err := json.Unmarshal(line, &req)
+	return dispatchertest.Request(req), err
 }

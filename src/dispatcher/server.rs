@@ -1,0 +1,213 @@
+//! The provider side, Go's `dispatcher.server`: service `Plugin` on a net/rpc server,
+//! unpacking the `map[string]interface{}` argument with Go's checks and error texts.
+
+use std::sync::Arc;
+
+use gob::{GoTime, Interface, Value};
+
+use super::service::{CallContext, Dispatcher};
+use super::types::*;
+use crate::rpc::{RegisterError, Server};
+
+/// A net/rpc server with service `Plugin` (methods `Entity`, `Search`, `Submit`,
+/// `Disassemble`, `RemoveConnectionBan`) backed by `dispatcher` — what go-plugin serves on
+/// the dispensed stream of a dispatcher plugin. Serve a stream with [`Server::serve`].
+pub fn rpc_server<D: Dispatcher + 'static>(dispatcher: Arc<D>) -> Server {
+    let server = Server::new();
+    // A fresh server has no methods, and the names are constant and valid.
+    register(&server, dispatcher).expect("registering Plugin.* on a fresh server");
+    server
+}
+
+/// Registers service `Plugin` backed by `dispatcher` on an existing server (fails when
+/// `Plugin.*` methods are already registered there).
+pub fn register<D: Dispatcher + 'static>(
+    server: &Server,
+    dispatcher: Arc<D>,
+) -> Result<(), RegisterError> {
+    register_types();
+    let d = dispatcher.clone();
+    server.register_fn("Plugin", "Entity", move |args: InterfaceMap| {
+        let d = d.clone();
+        async move {
+            let (call, input) = unpack::<EntityInput>(args, "key records is not a *EntityInput")?;
+            d.entity(call, input).await.map_err(|e| e.to_string())
+        }
+    })?;
+    let d = dispatcher.clone();
+    server.register_fn("Plugin", "Submit", move |args: InterfaceMap| {
+        let d = d.clone();
+        async move {
+            let (call, input) = unpack::<SubmitInput>(args, "key records is not a *SubmitInput")?;
+            d.submit(call, input).await.map_err(|e| e.to_string())
+        }
+    })?;
+    let d = dispatcher.clone();
+    server.register_fn("Plugin", "Search", move |args: InterfaceMap| {
+        let d = d.clone();
+        async move {
+            let (call, input) = unpack::<SearchInput>(args, "key input is not a *SearchInput")?;
+            d.search(call, input).await.map_err(|e| e.to_string())
+        }
+    })?;
+    let d = dispatcher.clone();
+    server.register_fn("Plugin", "Disassemble", move |args: InterfaceMap| {
+        let d = d.clone();
+        async move {
+            let (call, input) =
+                unpack::<DisassembleInput>(args, "key input is not a *DisassembleInput")?;
+            d.disassemble(call, input).await.map_err(|e| e.to_string())
+        }
+    })?;
+    let d = dispatcher;
+    server.register_fn(
+        "Plugin",
+        "RemoveConnectionBan",
+        move |args: InterfaceMap| {
+            let d = d.clone();
+            async move {
+                let (call, input) = unpack::<RemoveConnectionBanInput>(
+                    args,
+                    "key input is not a *RemoveConnectionBanInput",
+                )?;
+                d.remove_connection_ban(call, input)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // Go's reply is an `interface{}` left nil; a Go host decodes it into an
+                // `interface{}` and needs exactly that wire type.
+                Ok::<_, String>(Interface::nil())
+            }
+        },
+    )?;
+    Ok(())
+}
+
+/// Go's `createContext` plus the `input` checks of each server method. `wrong_type` is the
+/// method's message prefix; Go appends the `%T` of what it found.
+fn unpack<T: 'static>(
+    mut args: InterfaceMap,
+    wrong_type: &str,
+) -> Result<(CallContext, T), String> {
+    // Go's gob decoder rejects the whole argument before the method runs when any
+    // interface value carries a name the Go process never registered.
+    for v in args.values() {
+        check_registered(v)?;
+    }
+    let call = CallContext {
+        deadline: args.get("deadline").and_then(deadline_of),
+    };
+    let Some(input) = args.remove("input") else {
+        return Err("key input not found in args".into());
+    };
+    match input.downcast::<T>() {
+        Ok(input) => Ok((call, input)),
+        // Go's `%T` of a decoded interface value is the name it was registered under.
+        Err(other) => Err(format!(
+            "{wrong_type} but a {}",
+            other.name().unwrap_or("<nil>")
+        )),
+    }
+}
+
+/// A `deadline` that is a `time.Time` (anything else is ignored, as in Go).
+fn deadline_of(v: &Interface) -> Option<GoTime> {
+    if let Some(t) = v.downcast_ref::<GoTime>() {
+        return Some(*t);
+    }
+    match (v.name(), v.value()) {
+        (Some("time.Time"), Some(Value::Marshaled(_, b))) => GoTime::unmarshal_binary(b).ok(),
+        _ => None,
+    }
+}
+
+/// The interface names a Go dispatcher plugin process has registered (gob's basics, the
+/// `api` and `dispatcher` packages).
+fn registered_in_go(name: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "*dispatcher.EntityInput",
+        "*dispatcher.SearchInput",
+        "*dispatcher.SubmitInput",
+        "*dispatcher.DisassembleInput",
+        "*dispatcher.RemoveConnectionBanInput",
+        "*api.SearchParameters",
+        "map[string]interface {}",
+        "[]interface {}",
+        "time.Time",
+        "int",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "uintptr",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+        "bool",
+        "string",
+        "[]uint8",
+        "[]int",
+        "[]int8",
+        "[]int16",
+        "[]int32",
+        "[]int64",
+        "[]uint",
+        "[]uint16",
+        "[]uint32",
+        "[]uint64",
+        "[]uintptr",
+        "[]float32",
+        "[]float64",
+        "[]complex64",
+        "[]complex128",
+        "[]bool",
+        "[]string",
+    ];
+    NAMES.contains(&name)
+}
+
+/// Go's error for the first interface value (depth first) whose name Go would not know.
+fn check_registered(i: &Interface) -> Result<(), String> {
+    let Some(name) = i.name() else {
+        return Ok(());
+    };
+    if !registered_in_go(name) {
+        return Err(format!("gob: name not registered for interface: {name:?}"));
+    }
+    if let Some(v) = i.value() {
+        return check_value(v);
+    }
+    let maps: Vec<&InterfaceMap> = if let Some(s) = i.downcast_ref::<SubmitInput>() {
+        s.records.iter().filter_map(|r| r.data.as_ref()).collect()
+    } else if let Some(s) = i.downcast_ref::<SearchInput>() {
+        s.parameters.iter().map(|p| &p.0).collect()
+    } else if let Some(p) = i.downcast_ref::<SearchParameters>() {
+        vec![&p.0]
+    } else {
+        Vec::new()
+    };
+    for m in maps {
+        for v in m.values() {
+            check_registered(v)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_value(v: &Value) -> Result<(), String> {
+    match v {
+        Value::Interface(i) => check_registered(i),
+        Value::Slice(_, items) | Value::Array(_, items) => items.iter().try_for_each(check_value),
+        Value::Map(_, entries) => entries.iter().try_for_each(|(k, v)| {
+            check_value(k)?;
+            check_value(v)
+        }),
+        Value::Struct(_, fields) => fields.iter().try_for_each(|(_, v)| check_value(v)),
+        _ => Ok(()),
+    }
+}

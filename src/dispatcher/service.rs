@@ -1,0 +1,156 @@
+//! The [`Dispatcher`] trait (Go's `dispatcher.Dispatcher` interface), the per-call
+//! [`CallContext`] (the part of Go's `context.Context` that crosses the wire: the deadline)
+//! and [`DispatchError`].
+
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use gob::GoTime;
+
+use super::types::*;
+use crate::rpc::RpcError;
+
+/// What a call carries besides its input: Go sends the caller's context deadline, and
+/// nothing else of the context, as the `deadline` argument (only when there is one).
+///
+/// Neither side enforces the deadline, exactly as in Go: the Go client sends it and then
+/// waits for the reply however long it takes, and the Go server only makes it the deadline
+/// of the context handed to the implementation. A caller that wants to stop waiting wraps
+/// the call in a timeout (the client's calls are cancel-safe); an implementation reads
+/// [`CallContext::deadline`] or [`CallContext::remaining`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallContext {
+    /// The caller's deadline (Go's `ctx.Deadline()`), with the zone offset it was sent with.
+    pub deadline: Option<GoTime>,
+}
+
+impl CallContext {
+    /// No deadline (Go's `context.Background()`).
+    pub fn background() -> CallContext {
+        CallContext::default()
+    }
+
+    /// A deadline at the given instant.
+    pub fn with_deadline(deadline: GoTime) -> CallContext {
+        CallContext {
+            deadline: Some(deadline),
+        }
+    }
+
+    /// A deadline `timeout` from now (Go's `context.WithTimeout`), in UTC.
+    pub fn with_timeout(timeout: Duration) -> CallContext {
+        let at = SystemTime::now() + timeout;
+        let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+        CallContext::with_deadline(GoTime::from_unix(
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+            since.subsec_nanos(),
+        ))
+    }
+
+    /// Time left until the deadline: `None` without a deadline, zero once it has passed.
+    pub fn remaining(&self) -> Option<Duration> {
+        let d = self.deadline?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let now_nanos = i128::from(now.as_secs()) * 1_000_000_000 + i128::from(now.subsec_nanos());
+        let at_nanos = i128::from(d.unix_secs) * 1_000_000_000 + i128::from(d.nanos);
+        let left = (at_nanos - now_nanos).max(0);
+        Some(Duration::from_nanos(
+            u64::try_from(left).unwrap_or(u64::MAX),
+        ))
+    }
+}
+
+/// Why a dispatcher call failed. `Display` is the text a Go caller sees (`err.Error()`),
+/// verbatim, whichever side produced it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchError {
+    /// The implementation failed (Go: the error its method returned), or — seen from a
+    /// client — the plugin's server answered with this error text.
+    #[error("{0}")]
+    Failed(String),
+    /// The call could not be made or its reply not received (connection ended, reply
+    /// undecodable, argument unencodable). Server errors are [`DispatchError::Failed`].
+    #[error("{0}")]
+    Rpc(RpcError),
+}
+
+impl DispatchError {
+    /// An implementation error with the given text.
+    pub fn new(text: impl Into<String>) -> DispatchError {
+        DispatchError::Failed(text.into())
+    }
+
+    /// True when the connection to the plugin failed (the plugin process may be gone), as
+    /// opposed to the plugin reporting an error.
+    pub fn is_connection_error(&self) -> bool {
+        matches!(self, DispatchError::Rpc(e) if e.is_connection_error())
+    }
+}
+
+impl From<RpcError> for DispatchError {
+    fn from(e: RpcError) -> Self {
+        match e {
+            RpcError::Server(text) => DispatchError::Failed(text),
+            other => DispatchError::Rpc(other),
+        }
+    }
+}
+
+impl From<String> for DispatchError {
+    fn from(text: String) -> Self {
+        DispatchError::Failed(text)
+    }
+}
+
+impl From<&str> for DispatchError {
+    fn from(text: &str) -> Self {
+        DispatchError::Failed(text.to_string())
+    }
+}
+
+/// Go's `dispatcher.Dispatcher`: the TiloRes API a dispatcher plugin provides.
+///
+/// Implemented by plugins (served with [`super::rpc_server`]) and by
+/// [`super::DispatcherClient`] (calling a plugin). Go returns outputs through pointers that
+/// may be nil; here an output is always a value. Go's client returns a non-nil empty
+/// `DisassembleOutput` together with a Disassemble error; that output is always zero, so
+/// nothing is lost by returning only the error.
+pub trait Dispatcher: Send + Sync {
+    /// Fetches an entity by id (`Plugin.Entity`).
+    fn entity(
+        &self,
+        call: CallContext,
+        input: EntityInput,
+    ) -> impl Future<Output = Result<EntityOutput, DispatchError>> + Send;
+
+    /// Stores records (`Plugin.Submit`).
+    fn submit(
+        &self,
+        call: CallContext,
+        input: SubmitInput,
+    ) -> impl Future<Output = Result<SubmitOutput, DispatchError>> + Send;
+
+    /// Searches entities (`Plugin.Search`).
+    fn search(
+        &self,
+        call: CallContext,
+        input: SearchInput,
+    ) -> impl Future<Output = Result<SearchOutput, DispatchError>> + Send;
+
+    /// Removes edges or records (`Plugin.Disassemble`).
+    fn disassemble(
+        &self,
+        call: CallContext,
+        input: DisassembleInput,
+    ) -> impl Future<Output = Result<DisassembleOutput, DispatchError>> + Send;
+
+    /// Removes a connection ban (`Plugin.RemoveConnectionBan`).
+    fn remove_connection_ban(
+        &self,
+        call: CallContext,
+        input: RemoveConnectionBanInput,
+    ) -> impl Future<Output = Result<(), DispatchError>> + Send;
+}

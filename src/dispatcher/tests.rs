@@ -1,0 +1,756 @@
+//! Rust ↔ Rust over an in-memory stream: the tilores-plugin-api v0.6.0 test scenario,
+//! Go's argument checks and texts, the fake's semantics, nil-versus-empty, the script runner.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use gob::{GoTime, Interface, Type, Value};
+
+use super::*;
+use crate::rpc::{Client, RpcError};
+
+/// The fixture of tilores-plugin-api v0.6.0 `dispatcher/plugin_test.go` (`testEntity`).
+fn test_entity() -> Entity {
+    Entity {
+        id: "abcd".into(),
+        records: vec![Record::new(
+            "12345",
+            BTreeMap::from([("foo".to_string(), Interface::from("bar"))]),
+        )],
+        edges: Edges(vec!["12345:12345:STATIC".into()]),
+        duplicates: Some(Duplicates(BTreeMap::from([(
+            "12345".to_string(),
+            vec!["12345".to_string(), "duplicateID".to_string()],
+        )]))),
+        hits: Some(Hits(BTreeMap::from([(
+            "12345".to_string(),
+            vec!["someRuleName".to_string()],
+        )]))),
+    }
+}
+
+/// Go's `testDispatcher`, which also remembers the calls' contexts and inputs.
+#[derive(Default)]
+struct TestDispatcher {
+    seen: Mutex<Vec<(String, CallContext)>>,
+    submitted: Mutex<Vec<SubmitInput>>,
+    disassembled: Mutex<Vec<DisassembleInput>>,
+    unbanned: Mutex<Vec<RemoveConnectionBanInput>>,
+}
+
+impl TestDispatcher {
+    fn saw(&self, method: &str, call: CallContext) {
+        self.seen.lock().unwrap().push((method.to_string(), call));
+    }
+}
+
+impl Dispatcher for TestDispatcher {
+    async fn entity(
+        &self,
+        call: CallContext,
+        _input: EntityInput,
+    ) -> Result<EntityOutput, DispatchError> {
+        self.saw("entity", call);
+        Ok(EntityOutput {
+            entity: Some(test_entity()),
+        })
+    }
+    async fn submit(
+        &self,
+        call: CallContext,
+        input: SubmitInput,
+    ) -> Result<SubmitOutput, DispatchError> {
+        self.saw("submit", call);
+        self.submitted.lock().unwrap().push(input);
+        Ok(SubmitOutput { records_added: 1 })
+    }
+    async fn search(
+        &self,
+        call: CallContext,
+        _input: SearchInput,
+    ) -> Result<SearchOutput, DispatchError> {
+        self.saw("search", call);
+        Ok(SearchOutput {
+            entities: vec![test_entity()],
+        })
+    }
+    async fn disassemble(
+        &self,
+        call: CallContext,
+        input: DisassembleInput,
+    ) -> Result<DisassembleOutput, DispatchError> {
+        self.saw("disassemble", call);
+        self.disassembled.lock().unwrap().push(input);
+        Ok(DisassembleOutput {
+            deleted_edges: 1,
+            deleted_records: 1,
+            entity_ids: vec!["abcd".into()],
+        })
+    }
+    async fn remove_connection_ban(
+        &self,
+        call: CallContext,
+        input: RemoveConnectionBanInput,
+    ) -> Result<(), DispatchError> {
+        self.saw("removeConnectionBan", call);
+        self.unbanned.lock().unwrap().push(input);
+        Err(DispatchError::new("forced remove connection ban error"))
+    }
+}
+
+/// A dispatcher client connected to `d` served on an in-memory stream.
+fn connect<D: Dispatcher + 'static>(d: Arc<D>) -> DispatcherClient {
+    DispatcherClient::new(raw_client(d))
+}
+
+fn raw_client<D: Dispatcher + 'static>(d: Arc<D>) -> Client {
+    let server = rpc_server(d);
+    let (host, plugin) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move { server.serve(plugin).await });
+    Client::new(host)
+}
+
+#[tokio::test]
+async fn api_test_scenario() {
+    let d = Arc::new(TestDispatcher::default());
+    let plugin = connect(d.clone());
+
+    // Entity with a deadline 3 s ahead: the plugin sees exactly that deadline.
+    let call = CallContext::with_timeout(std::time::Duration::from_secs(3));
+    let out = plugin
+        .entity(call, EntityInput { id: "abcd".into() })
+        .await
+        .unwrap();
+    let e = out.entity.unwrap();
+    assert_eq!(e, test_entity());
+    assert_eq!(e.records.len(), 1);
+    assert_eq!(
+        e.records[0].data.as_ref().unwrap()["foo"],
+        Interface::from("bar")
+    );
+    assert_eq!(e.edges.0.len(), 1);
+    assert_eq!(e.duplicates.as_ref().unwrap().0.len(), 1);
+    {
+        let seen = d.seen.lock().unwrap();
+        assert_eq!(seen[0].0, "entity");
+        assert_eq!(seen[0].1.deadline, call.deadline);
+        let left = seen[0].1.remaining().unwrap();
+        assert!(left > std::time::Duration::from_secs(2), "{left:?}");
+    }
+
+    // Without a deadline the plugin sees none (Go sends no "deadline" key).
+    plugin
+        .entity(CallContext::background(), EntityInput { id: "x".into() })
+        .await
+        .unwrap();
+    assert_eq!(d.seen.lock().unwrap()[1].1.deadline, None);
+
+    let mut params = InterfaceMap::new();
+    params.insert("foo".into(), Interface::from("bar"));
+    let found = plugin
+        .search(
+            CallContext::background(),
+            SearchInput {
+                parameters: Some(SearchParameters(params)),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.entities, vec![test_entity()]);
+
+    let submit = SubmitInput {
+        records: vec![Record::new(
+            "12345",
+            BTreeMap::from([("foo".to_string(), Interface::from("bar"))]),
+        )],
+    };
+    let added = plugin
+        .submit(CallContext::background(), submit.clone())
+        .await
+        .unwrap();
+    assert_eq!(added.records_added, 1);
+    assert_eq!(d.submitted.lock().unwrap()[0], submit);
+
+    let dis = DisassembleInput {
+        reference: "123123".into(),
+        edges: vec![DisassembleEdge {
+            a: "abc".into(),
+            b: "def".into(),
+        }],
+        record_ids: vec!["12345".into()],
+        create_connection_ban: true,
+        meta: DisassembleMeta {
+            user: "someUser".into(),
+            reason: "someReason".into(),
+        },
+        timeout: Some(5_000_000_000),
+    };
+    let out = plugin
+        .disassemble(CallContext::background(), dis.clone())
+        .await
+        .unwrap();
+    assert_eq!(out.entity_ids, vec!["abcd".to_string()]);
+    assert_eq!((out.deleted_edges, out.deleted_records), (1, 1));
+    assert_eq!(d.disassembled.lock().unwrap()[0], dis);
+
+    let unban = RemoveConnectionBanInput {
+        reference: "123123".into(),
+        entity_id: "someID".into(),
+        others: vec!["someOtherID".into()],
+        meta: RemoveConnectionBanMeta {
+            user: "someUser".into(),
+            reason: "someReason".into(),
+        },
+    };
+    let err = plugin
+        .remove_connection_ban(CallContext::background(), unban.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "forced remove connection ban error");
+    assert!(!err.is_connection_error());
+    assert_eq!(d.unbanned.lock().unwrap()[0], unban);
+}
+
+/// Calls `Plugin.<method>` with a hand-built argument map and returns the error text.
+async fn raw_error(client: &Client, method: &str, args: &InterfaceMap) -> String {
+    match client
+        .call::<_, Interface>(&format!("Plugin.{method}"), args)
+        .await
+    {
+        Err(RpcError::Server(text)) => text,
+        other => panic!("{method}: expected a server error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn server_checks_arguments_with_go_texts() {
+    let client = raw_client(Arc::new(TestDispatcher::default()));
+    let args = |pairs: Vec<(&str, Interface)>| -> InterfaceMap {
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    };
+    assert_eq!(
+        raw_error(&client, "Entity", &args(vec![])).await,
+        "key input not found in args"
+    );
+    assert_eq!(
+        raw_error(
+            &client,
+            "Entity",
+            &args(vec![("input", Interface::from("str"))])
+        )
+        .await,
+        "key records is not a *EntityInput but a string"
+    );
+    assert_eq!(
+        raw_error(&client, "Submit", &args(vec![("input", Interface::nil())])).await,
+        "key records is not a *SubmitInput but a <nil>"
+    );
+    let entity_input = Interface::from_concrete(EntityInput { id: "e".into() });
+    for (method, want) in [
+        (
+            "Search",
+            "key input is not a *SearchInput but a *dispatcher.EntityInput",
+        ),
+        (
+            "Disassemble",
+            "key input is not a *DisassembleInput but a *dispatcher.EntityInput",
+        ),
+        (
+            "RemoveConnectionBan",
+            "key input is not a *RemoveConnectionBanInput but a *dispatcher.EntityInput",
+        ),
+    ] {
+        assert_eq!(
+            raw_error(
+                &client,
+                method,
+                &args(vec![("input", entity_input.clone())])
+            )
+            .await,
+            want
+        );
+    }
+    let nested_map = Interface::new(
+        "map[string]interface {}",
+        Value::Map(Type::string_interface_map(), vec![]),
+    );
+    assert_eq!(
+        raw_error(&client, "Entity", &args(vec![("input", nested_map)])).await,
+        "key records is not a *EntityInput but a map[string]interface {}"
+    );
+    // A name Go never registered fails the whole argument, as Go's gob decoder does.
+    let exotic = Interface::new("main.Secret", Value::Int(1));
+    let submit = SubmitInput {
+        records: vec![Record::new(
+            "r",
+            BTreeMap::from([("k".to_string(), exotic)]),
+        )],
+    };
+    assert_eq!(
+        raw_error(
+            &client,
+            "Submit",
+            &args(vec![("input", Interface::from_concrete(submit))])
+        )
+        .await,
+        "gob: name not registered for interface: \"main.Secret\""
+    );
+    assert_eq!(
+        raw_error(&client, "Frobnicate", &args(vec![])).await,
+        "rpc: can't find method Plugin.Frobnicate"
+    );
+    // The stream is still usable, and a deadline that is not a time.Time is ignored.
+    let ok: EntityOutput = client
+        .call(
+            "Plugin.Entity",
+            &args(vec![
+                ("input", Interface::from_concrete(EntityInput::default())),
+                ("deadline", Interface::from("tomorrow")),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.entity.unwrap().id, "abcd");
+}
+
+/// A plugin whose RemoveConnectionBan succeeds.
+struct Unbanner;
+
+impl Dispatcher for Unbanner {
+    async fn entity(&self, _: CallContext, i: EntityInput) -> Result<EntityOutput, DispatchError> {
+        // An entity with every collection empty: slices travel as nil, the non-nil empty
+        // map is sent (Go sees {}), the nil map is omitted (Go sees nil).
+        Ok(EntityOutput {
+            entity: Some(Entity {
+                id: i.id,
+                records: vec![],
+                edges: Edges::default(),
+                duplicates: Some(Duplicates::default()),
+                hits: None,
+            }),
+        })
+    }
+    async fn submit(&self, _: CallContext, _: SubmitInput) -> Result<SubmitOutput, DispatchError> {
+        Err("no".into())
+    }
+    async fn search(&self, _: CallContext, _: SearchInput) -> Result<SearchOutput, DispatchError> {
+        Ok(SearchOutput::default())
+    }
+    async fn disassemble(
+        &self,
+        _: CallContext,
+        _: DisassembleInput,
+    ) -> Result<DisassembleOutput, DispatchError> {
+        Err("no".into())
+    }
+    async fn remove_connection_ban(
+        &self,
+        _: CallContext,
+        _: RemoveConnectionBanInput,
+    ) -> Result<(), DispatchError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn remove_connection_ban_success_is_a_nil_interface_and_empties_keep_go_shape() {
+    let client = raw_client(Arc::new(Unbanner));
+    let mut args = InterfaceMap::new();
+    args.insert(
+        "input".into(),
+        Interface::from_concrete(RemoveConnectionBanInput::default()),
+    );
+    // Decoding into Interface requires the wire type interface (Go's host needs it too).
+    let reply: Interface = client
+        .call("Plugin.RemoveConnectionBan", &args)
+        .await
+        .unwrap();
+    assert!(reply.is_nil());
+
+    let plugin = DispatcherClient::new(client);
+    let out = plugin
+        .entity(CallContext::background(), EntityInput { id: "e".into() })
+        .await
+        .unwrap();
+    let e = out.entity.clone().unwrap();
+    assert!(e.records.is_empty() && e.edges.0.is_empty());
+    assert_eq!(e.duplicates, Some(Duplicates::default()));
+    assert_eq!(e.hits, None);
+    let mut w = gojson::JsonWriter::new();
+    gojson::WriteJson::write_json(&out, &mut w).unwrap();
+    assert_eq!(
+        String::from_utf8(w.into_bytes()).unwrap(),
+        r#"{"entity":{"id":"e","records":null,"edges":null,"duplicates":{},"hits":null}}"#
+    );
+}
+
+#[test]
+fn nil_interface_reply_bytes_match_go() {
+    // Spec §9.2: Go's successful RemoveConnectionBan body is `03 10 00 00`.
+    let bytes = gob::to_bytes(&[&Interface::nil()]).unwrap();
+    assert_eq!(bytes, [0x03, 0x10, 0x00, 0x00]);
+}
+
+fn record(id: &str, data: Vec<(&str, Interface)>) -> Record {
+    Record::new(
+        id,
+        data.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    )
+}
+
+fn odd_record(n: usize) -> Record {
+    // The Go fake's own test fixture.
+    record(
+        &n.to_string(),
+        vec![
+            ("ignoredField", Interface::from("match")),
+            ("isOdd", Interface::from(n % 2 == 1)),
+        ],
+    )
+}
+
+fn search_for(pairs: Vec<(&str, Interface)>) -> SearchInput {
+    SearchInput {
+        parameters: Some(SearchParameters(
+            pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        )),
+    }
+}
+
+#[tokio::test]
+async fn fake_dispatcher_follows_go_fake_test() {
+    // TestFakeDispatcher of tilores-plugin-fake-dispatcher v0.5.2, over the wire.
+    let fake = connect(Arc::new(FakeDispatcher::new()));
+    let bg = CallContext::background;
+    let is_odd = || search_for(vec![("isOdd", Interface::from(true))]);
+
+    assert!(fake
+        .search(bg(), is_odd())
+        .await
+        .unwrap()
+        .entities
+        .is_empty());
+    fake.submit(
+        bg(),
+        SubmitInput {
+            records: vec![odd_record(1)],
+        },
+    )
+    .await
+    .unwrap();
+    let e = fake
+        .entity(
+            bg(),
+            EntityInput {
+                id: "foo-id".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .entity
+        .unwrap();
+    assert_eq!(e.id, "foo-id");
+    assert_eq!(e.records.len(), 1);
+    assert_eq!(e.records[0].id, "1");
+    assert_eq!(
+        fake.search(bg(), is_odd()).await.unwrap().entities[0]
+            .records
+            .len(),
+        1
+    );
+
+    let nine = SubmitInput {
+        records: (2..=10).map(odd_record).collect(),
+    };
+    assert_eq!(fake.submit(bg(), nine).await.unwrap().records_added, 9);
+    let e = fake
+        .entity(bg(), EntityInput::default())
+        .await
+        .unwrap()
+        .entity
+        .unwrap();
+    let ids: Vec<_> = e.records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
+    let found = fake.search(bg(), is_odd()).await.unwrap();
+    assert_eq!(found.entities.len(), 1);
+    assert_eq!(found.entities[0].records.len(), 5);
+
+    fake.submit(
+        bg(),
+        SubmitInput {
+            records: vec![odd_record(11)],
+        },
+    )
+    .await
+    .unwrap();
+    let e = fake
+        .entity(bg(), EntityInput::default())
+        .await
+        .unwrap()
+        .entity
+        .unwrap();
+    let ids: Vec<_> = e.records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["11", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
+    assert!(e.edges.0.is_empty());
+    assert_eq!(e.duplicates, Some(Duplicates::default()));
+    assert_eq!(e.hits, Some(Hits::default()));
+}
+
+#[tokio::test]
+async fn fake_search_uses_go_interface_equality() {
+    let fake = FakeDispatcher::new();
+    let bg = CallContext::background;
+    fake.submit(
+        bg(),
+        SubmitInput {
+            records: vec![
+                record("float", vec![("n", Interface::from(42.0))]),
+                record("int", vec![("n", Interface::from(42isize))]),
+                record("int64", vec![("n", Interface::from(42i64))]),
+                record("nokey", vec![("other", Interface::from("x"))]),
+                Record {
+                    id: "nildata".into(),
+                    data: None,
+                },
+            ],
+        },
+    )
+    .await
+    .unwrap();
+    let ids = |out: SearchOutput| -> Vec<String> {
+        out.entities
+            .iter()
+            .flat_map(|e| e.records.iter().map(|r| r.id.clone()))
+            .collect()
+    };
+    // Same value, different dynamic types: only the identical type matches.
+    let out = fake
+        .search(bg(), search_for(vec![("n", Interface::from(42isize))]))
+        .await
+        .unwrap();
+    assert_eq!(ids(out.clone()), ["int"]);
+    let id = &out.entities[0].id;
+    assert_eq!(id.len(), 36);
+    assert_eq!(&id[14..15], "4", "version 4: {id}");
+    assert!("89ab".contains(&id[19..20]), "RFC 4122 variant: {id}");
+    assert_ne!(
+        fake.search(bg(), search_for(vec![("n", Interface::from(42isize))]))
+            .await
+            .unwrap()
+            .entities[0]
+            .id,
+        *id,
+        "each search makes a fresh id"
+    );
+    let out = fake
+        .search(bg(), search_for(vec![("n", Interface::from(42.0))]))
+        .await
+        .unwrap();
+    assert_eq!(ids(out), ["float"]);
+    // A nil parameter matches records lacking the key (and records without data).
+    let out = fake
+        .search(bg(), search_for(vec![("n", Interface::nil())]))
+        .await
+        .unwrap();
+    assert_eq!(ids(out), ["nokey", "nildata"]);
+    // No match: no entities.
+    let out = fake
+        .search(bg(), search_for(vec![("n", Interface::from(7.0))]))
+        .await
+        .unwrap();
+    assert!(out.entities.is_empty());
+    // Where Go panics, the default policy fails the call and keeps the records.
+    let err = fake.search(bg(), SearchInput::default()).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "fake dispatcher: Go panics here: runtime error: invalid memory address or nil pointer dereference"
+    );
+    fake.submit(
+        bg(),
+        SubmitInput {
+            records: vec![record(
+                "list",
+                vec![(
+                    "n",
+                    gob::json::interface_from_plain_json(&serde_json::json!([1])),
+                )],
+            )],
+        },
+    )
+    .await
+    .unwrap();
+    let list = gob::json::interface_from_plain_json(&serde_json::json!([1]));
+    let err = fake
+        .search(bg(), search_for(vec![("n", list)]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "fake dispatcher: Go panics here: runtime error: comparing uncomparable type []interface {}"
+    );
+    let e = fake
+        .entity(bg(), EntityInput::default())
+        .await
+        .unwrap()
+        .entity
+        .unwrap();
+    assert_eq!(e.records.len(), 6);
+}
+
+#[test]
+fn go_equal_on_times_and_nil() {
+    let t = GoTime::from_unix(1_900_000_000, 5);
+    let a = Interface::from_concrete(t);
+    assert_eq!(go_equal(&a, &Interface::from_concrete(t)), Ok(true));
+    assert_eq!(
+        go_equal(
+            &a,
+            &Interface::from_concrete(GoTime::from_unix(1_900_000_000, 6))
+        ),
+        Ok(false)
+    );
+    assert_eq!(go_equal(&Interface::nil(), &Interface::nil()), Ok(true));
+    assert_eq!(go_equal(&Interface::nil(), &Interface::from("")), Ok(false));
+}
+
+/// The script and the Go output recorded in go-interop/README.md (dispatcher-host against
+/// the Go fake dispatcher v0.5.2), with the random search entity id masked.
+const README_SCRIPT: &str = r#"{"call":"entity","input":{"id":"e1"}}
+{"call":"submit","input":{"records":[{"id":"r1","data":{"name":"Alice","age":42,"nested":{"a":[1,"x",true,null]},"html":"<b>&</b>"}},{"id":"r2","data":{"name":"Bob"}}]}}
+
+{"call":"entity","input":{"id":"e2"},"deadline_ms":5000}
+{"call":"search","input":{"parameters":{"name":"Alice"}}}
+{"call":"search","input":{"parameters":{"name":"Nobody"}}}
+{"call":"disassemble","input":{"reference":"ref","edges":[{"a":"r1","b":"r2"}],"recordIDs":["r1"],"createConnectionBan":true,"meta":{"user":"u","reason":"why"},"timeout":1000000000}}
+{"call":"removeConnectionBan","input":{"reference":"ref","entityID":"e1","others":["e2"],"meta":{"user":"u","reason":"why"}}}
+this is not json
+{"call":"frobnicate","input":{}}
+{"call":"entity","input":"notanobject"}
+{"call":"entity"}
+"#;
+
+const README_OUTPUT: &str = r#"{"output":{"entity":{"id":"e1","records":null,"edges":null,"duplicates":{},"hits":{}}}}
+{"output":{"recordsAdded":2}}
+{"output":{"entity":{"id":"e2","records":[{"id":"r1","data":{"age":42,"html":"<b>&</b>","name":"Alice","nested":{"a":[1,"x",true,null]}}},{"id":"r2","data":{"name":"Bob"}}],"edges":null,"duplicates":{},"hits":{}}}}
+{"output":{"entities":[{"id":"UUID","records":[{"id":"r1","data":{"age":42,"html":"<b>&</b>","name":"Alice","nested":{"a":[1,"x",true,null]}}}],"edges":null,"duplicates":{},"hits":{}}]}}
+{"output":{"entities":null}}
+{"error":"not implemented for fake dispatcher"}
+{"error":"not implemented for fake dispatcher"}
+{"error":"invalid character 'h' in literal true (expecting 'r')"}
+{"error":"unknown call: frobnicate"}
+{"error":"json: cannot unmarshal string into Go value of type dispatcher.EntityInput"}
+"#;
+
+/// Replaces every UUID-shaped string value by `UUID`.
+pub(crate) fn mask_uuids(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        let cand = &s[i..];
+        let is_uuid = cand.len() >= 36
+            && cand.char_indices().take(36).all(|(j, c)| {
+                if [8, 13, 18, 23].contains(&j) {
+                    c == '-'
+                } else {
+                    c.is_ascii_hexdigit()
+                }
+            });
+        if is_uuid {
+            out.push_str("UUID");
+            i += 36;
+        } else {
+            let c = cand.chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn script_output_matches_go_host_recording() {
+    // Through the wire (as `tilores-plugin dispatch` runs), and in-process: the same lines.
+    let over_wire = connect(Arc::new(FakeDispatcher::new()));
+    let mut out = Vec::new();
+    let summary = run_script(
+        &over_wire,
+        README_SCRIPT.as_bytes(),
+        &mut out,
+        &ScriptOptions::default(),
+    )
+    .await
+    .unwrap();
+    let last_entity = r#"{"output":{"entity":{"id":"","records":[{"id":"r1","data":{"age":42,"html":"<b>&</b>","name":"Alice","nested":{"a":[1,"x",true,null]}}},{"id":"r2","data":{"name":"Bob"}}],"edges":null,"duplicates":{},"hits":{}}}}"#;
+    let want = format!("{README_OUTPUT}{last_entity}\n");
+    assert_eq!(mask_uuids(&String::from_utf8(out).unwrap()), want);
+    assert_eq!(
+        summary,
+        ScriptSummary {
+            lines: 11,
+            succeeded: 6,
+            failed: 5
+        }
+    );
+
+    let in_process = FakeDispatcher::new();
+    let mut out = Vec::new();
+    run_script(
+        &in_process,
+        README_SCRIPT.as_bytes(),
+        &mut out,
+        &ScriptOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(mask_uuids(&String::from_utf8(out).unwrap()), want);
+}
+
+#[tokio::test]
+async fn script_deadlines_reach_the_plugin() {
+    let d = Arc::new(TestDispatcher::default());
+    let plugin = connect(d.clone());
+    let script = "{\"call\":\"entity\",\"deadline_ms\":60000}\n{\"call\":\"entity\"}\n{\"call\":\"entity\",\"deadline_ms\":1.5}\n";
+    let mut out = Vec::new();
+    let opts = ScriptOptions {
+        default_deadline: Some(std::time::Duration::from_secs(3600)),
+    };
+    run_script(&plugin, script.as_bytes(), &mut out, &opts)
+        .await
+        .unwrap();
+    let lines: Vec<_> = std::str::from_utf8(&out).unwrap().lines().collect();
+    assert_eq!(
+        lines[2],
+        r#"{"error":"json: cannot unmarshal number 1.5 into Go struct field request.deadline_ms of type int64"}"#
+    );
+    let seen = d.seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    let first = seen[0].1.remaining().unwrap().as_secs();
+    let second = seen[1].1.remaining().unwrap().as_secs();
+    assert!((55..=60).contains(&first), "{first}");
+    assert!((3595..=3600).contains(&second), "{second}");
+}
+
+#[test]
+fn serde_uses_go_json_tags() {
+    let e = test_entity();
+    let j = serde_json::to_value(&e).unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"id":"abcd","records":[{"id":"12345","data":{"foo":"bar"}}],
+            "edges":["12345:12345:STATIC"],"duplicates":{"12345":["12345","duplicateID"]},
+            "hits":{"12345":["someRuleName"]}})
+    );
+    let back: Entity = serde_json::from_value(j).unwrap();
+    assert_eq!(back, e);
+    let d: DisassembleInput = serde_json::from_str(
+        r#"{"reference":"r","recordIDs":null,"createConnectionBan":true,"meta":{"user":"u"},"timeout":5}"#,
+    )
+    .unwrap();
+    assert_eq!(d.timeout, Some(5));
+    assert!(d.record_ids.is_empty());
+    assert_eq!(
+        serde_json::to_string(&SearchOutput::default()).unwrap(),
+        r#"{"entities":null}"#
+    );
+}
