@@ -5,7 +5,14 @@
 //! - `tilores-plugin gob encode`: reads typed-JSON documents (one per line) on stdin and writes
 //!   the gob stream to stdout.
 //!
-//! Malformed input exits non-zero with a message on stderr that says what and where.
+//! - `tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v]`: runs JSON-lines
+//!   dispatcher calls from stdin against one plugin process (default: the bundled Rust fake
+//!   dispatcher, which is this binary run as `serve-fake-dispatcher`) and prints one JSON line
+//!   per input line (see `tilores_plugin::dispatcher::run_script`). The plugin's own
+//!   stdout/stderr and logs go to stderr, so stdout holds only the answers.
+//!
+//! Malformed gob input exits non-zero with a message on stderr that says what and where; a
+//! malformed dispatch line gets an error line and the run goes on.
 
 use std::io::{BufRead, Read, Write};
 use std::process::ExitCode;
@@ -14,7 +21,14 @@ use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
 
 const USAGE: &str = "usage:
   tilores-plugin gob decode   < stream.gob   > values.jsonl
-  tilores-plugin gob encode   < values.jsonl > stream.gob";
+  tilores-plugin gob encode   < values.jsonl > stream.gob
+  tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
+      each input line: {\"call\": entity|submit|search|disassemble|removeConnectionBan,
+                        \"input\": {...}, \"deadline_ms\": N (optional)}
+      without --plugin the bundled Rust fake dispatcher runs as the plugin";
+
+/// Hidden subcommand: this binary as the Rust fake dispatcher plugin process.
+const SERVE_FAKE: &str = "serve-fake-dispatcher";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +40,8 @@ fn main() -> ExitCode {
     {
         ["gob", "decode"] => gob_decode(),
         ["gob", "encode"] => gob_encode(),
+        ["dispatch", rest @ ..] => dispatch(rest),
+        [cmd] if *cmd == SERVE_FAKE => serve_fake(),
         ["-h"] | ["--help"] | ["help"] => {
             println!("{USAGE}");
             Ok(())
@@ -94,4 +110,101 @@ fn gob_encode() -> Result<(), String> {
         .write_all(&buf)
         .and_then(|_| std::io::stdout().flush())
         .map_err(|e| format!("writing stdout: {e}"))
+}
+
+/// Options of `dispatch`.
+#[derive(Default)]
+struct DispatchArgs {
+    plugin: Option<std::path::PathBuf>,
+    deadline: Option<std::time::Duration>,
+    verbose: bool,
+}
+
+fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
+    let mut out = DispatchArgs::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match *arg {
+            "--plugin" => {
+                let p = it.next().ok_or("--plugin needs a path")?;
+                out.plugin = Some(p.into());
+            }
+            "--deadline-ms" => {
+                let ms = it.next().ok_or("--deadline-ms needs a number")?;
+                let ms: u64 = ms
+                    .parse()
+                    .map_err(|_| format!("--deadline-ms: not a number: {ms:?}"))?;
+                out.deadline = Some(std::time::Duration::from_millis(ms));
+            }
+            "-v" | "--verbose" => out.verbose = true,
+            other => return Err(format!("dispatch: unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(out)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))
+}
+
+fn dispatch(args: &[&str]) -> Result<(), String> {
+    use tilores_plugin::dispatcher::{self, ScriptOptions};
+    use tilores_plugin::plugin::{PluginCommand, StdioSink};
+
+    let args = parse_dispatch_args(args)?;
+    let level = if args.verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::WARN
+    };
+    let _ = tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_ansi(false)
+            .finish(),
+    );
+    let cmd = match &args.plugin {
+        Some(path) => PluginCommand::new(path),
+        None => {
+            let me = std::env::current_exe()
+                .map_err(|e| format!("locating the bundled fake dispatcher: {e}"))?;
+            PluginCommand::new(me).arg(SERVE_FAKE)
+        }
+    };
+    runtime()?.block_on(async {
+        // Keep stdout for the answers: the plugin's stdout goes to stderr.
+        let config = || {
+            let mut c = dispatcher::client_config();
+            c.stdout = StdioSink::writer(tokio::io::stderr());
+            c
+        };
+        let mut plugin = dispatcher::initialize_with(cmd, None, config, config)
+            .await
+            .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
+        let options = ScriptOptions {
+            default_deadline: args.deadline,
+        };
+        let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+        let result =
+            dispatcher::run_script(plugin.dispatcher(), stdin, tokio::io::stdout(), &options).await;
+        plugin.kill().await;
+        result.map(|_| ()).map_err(|e| format!("dispatch: {e}"))
+    })
+}
+
+fn serve_fake() -> Result<(), String> {
+    use std::sync::Arc;
+    use tilores_plugin::dispatcher::{serve_dispatcher, FakeDispatcher, PanicPolicy};
+    runtime()?.block_on(async {
+        serve_dispatcher(Arc::new(FakeDispatcher::with_panic_policy(
+            PanicPolicy::ExitProcess,
+        )))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    })
 }

@@ -12,8 +12,11 @@
 //! - [`run_script`]: the JSON-lines script runner of `tilores-plugin dispatch`, whose output
 //!   equals go-interop's `dispatcher-host -script`.
 //!
-//! The adapters work on any net/rpc stream; go-plugin wiring (handshake, Dispense, broker)
-//! lives in [`crate::plugin`].
+//! - [`initialize`] / [`serve_dispatcher`]: the go-plugin wiring (tilores-plugin-api's
+//!   `Initialize` and a dispatcher plugin's `main`).
+//!
+//! The adapters work on any net/rpc stream; the go-plugin machinery (handshake, Dispense,
+//! broker) lives in [`crate::plugin`].
 //!
 //! [`rpc::Client`]: crate::rpc::Client
 //! [`rpc::Server`]: crate::rpc::Server
@@ -46,6 +49,7 @@
 mod client;
 mod fake;
 pub mod gojson;
+mod plugin;
 mod script;
 mod server;
 mod service;
@@ -53,6 +57,10 @@ pub mod types;
 
 pub use client::DispatcherClient;
 pub use fake::{go_equal, uuid_v4, FakeDispatcher, PanicPolicy, FAKE_CAPACITY, NOT_IMPLEMENTED};
+pub use plugin::{
+    client_config, handshake, initialize, initialize_with, plugin_set, serve_dispatcher,
+    DispatcherPlugin, PLUGIN_NAME,
+};
 pub use script::{run_line, run_script, ScriptOptions, ScriptSummary};
 pub use server::{register, rpc_server};
 pub use service::{CallContext, DispatchError, Dispatcher};

@@ -2,6 +2,8 @@
 //! child processes killed on drop. A missing Go toolchain fails the tests loudly.
 #![allow(dead_code)]
 
+pub mod dispatch;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

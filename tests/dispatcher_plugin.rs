@@ -1,0 +1,418 @@
+//! The dispatcher end to end through go-plugin processes (go-plugin v1.4.3 and
+//! tilores-plugin-api v0.6.0 on the Go side):
+//! - tilores-plugin-api's own dispatcher test scenario in all four pairings (Go host ↔ Go
+//!   plugin, Rust host → Go plugin, Go host → Rust plugin, Rust ↔ Rust);
+//! - the real Go fake dispatcher v0.5.2 and the Rust fake dispatcher give the same answers to
+//!   the same script, whichever side hosts (`tilores-plugin dispatch` and Go's
+//!   `dispatcher-host`);
+//! - big values, time values and 64 concurrent callers through the plugin processes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::dispatch::{assert_same, big_script, fake_script};
+use common::go_bin;
+use tilores_plugin::dispatcher::*;
+use tilores_plugin::gob::{GoTime, Interface};
+use tilores_plugin::plugin::PluginCommand;
+
+fn example_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let p = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .join("examples")
+        .join(name);
+    assert!(
+        p.exists(),
+        "example {} not built: run `cargo test` (which builds the examples) or `cargo build --examples`",
+        p.display()
+    );
+    p
+}
+
+fn rust_fake() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))
+}
+
+fn cli() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin"))
+}
+
+/// Runs `program args` with `stdin`; returns stdout (panics on a non-zero exit).
+async fn run_with_stdin(program: &Path, args: &[&str], stdin: &str) -> String {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.as_bytes().to_vec();
+    let writer = tokio::spawn(async move {
+        let _ = input.write_all(&data).await;
+    });
+    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("finished within 120 s")
+        .expect("wait");
+    let _ = writer.await;
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed: {}",
+        program.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Go host (`dispatcher.Initialize`) running a script against `plugin`.
+async fn go_host_script(plugin: &Path, script: &str) -> String {
+    let p = plugin.to_str().expect("utf-8 path");
+    run_with_stdin(&go_bin("dispatcher-host"), &["-plugin", p], script).await
+}
+
+/// The Rust host (`tilores-plugin dispatch`) running a script against `plugin`.
+async fn rust_host_script(plugin: &Path, script: &str) -> String {
+    let p = plugin.to_str().expect("utf-8 path");
+    run_with_stdin(&cli(), &["dispatch", "--plugin", p], script).await
+}
+
+// --------------------------------------------------------------------- api test, 4 pairings
+
+/// The checks of tilores-plugin-api v0.6.0 `dispatcher/plugin_test.go` (as go-interop's
+/// `dispatcher-host -scenario api-test` runs them), from the Rust host.
+async fn rust_api_test(plugin: &Path) {
+    let mut p = initialize(PluginCommand::new(plugin), None)
+        .await
+        .unwrap_or_else(|e| panic!("initialize {}: {e}", plugin.display()));
+    let d = p.dispatcher().clone();
+    let what = plugin.display().to_string();
+
+    // Entity with a deadline 3 s ahead: the plugin sees exactly that deadline.
+    let call = CallContext::with_timeout(Duration::from_secs(3));
+    let deadline = call.deadline.expect("deadline");
+    let out = d
+        .entity(call, EntityInput { id: "abcd".into() })
+        .await
+        .unwrap_or_else(|e| panic!("{what}: entity: {e}"));
+    let e = out.entity.expect("entity not nil");
+    assert_eq!(e.id, "abcd");
+    assert_eq!(e.records.len(), 1, "{what}");
+    let data = e.records[0].data.as_ref().expect("record data");
+    assert_eq!(data["foo"], Interface::from("bar"));
+    assert_eq!(data["deadlineExists"], Interface::from(true), "{what}");
+    let utc = GoTime {
+        offset: None,
+        ..deadline
+    };
+    assert_eq!(
+        data["deadline"],
+        Interface::from(utc.to_rfc3339()),
+        "{what}: deadline round trip"
+    );
+    assert_eq!(e.edges.0, vec!["12345:12345:STATIC".to_string()]);
+    let dups = e.duplicates.expect("duplicates");
+    assert_eq!(dups.0["12345"], vec!["12345", "duplicateID"]);
+    assert_eq!(e.hits.expect("hits").0["12345"], vec!["someRuleName"]);
+
+    // Without a deadline the plugin sees none.
+    let out = d
+        .entity(CallContext::background(), EntityInput { id: "abcd".into() })
+        .await
+        .unwrap();
+    let entity = out.entity.expect("entity");
+    let data = entity.records[0].data.as_ref().expect("record data");
+    assert_eq!(data["deadlineExists"], Interface::from(false), "{what}");
+    assert!(!data.contains_key("deadline"));
+
+    // Search.
+    let params = SearchParameters([("foo".to_string(), Interface::from("bar"))].into());
+    let out = d
+        .search(
+            CallContext::background(),
+            SearchInput {
+                parameters: Some(params),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.entities.len(), 1);
+    assert_eq!(out.entities[0].id, "abcd");
+
+    // Submit.
+    let out = d
+        .submit(
+            CallContext::background(),
+            SubmitInput {
+                records: vec![Record::new(
+                    "12345",
+                    [("foo".to_string(), Interface::from("bar"))].into(),
+                )],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.records_added, 1);
+
+    // Disassemble.
+    let out = d
+        .disassemble(
+            CallContext::background(),
+            DisassembleInput {
+                reference: "123123".into(),
+                edges: vec![DisassembleEdge {
+                    a: "abc".into(),
+                    b: "def".into(),
+                }],
+                record_ids: vec!["12345".into()],
+                create_connection_ban: true,
+                meta: DisassembleMeta {
+                    user: "someUser".into(),
+                    reason: "someReason".into(),
+                },
+                timeout: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.entity_ids, vec!["abcd".to_string()]);
+    assert_eq!((out.deleted_edges, out.deleted_records), (1, 1));
+
+    // RemoveConnectionBan returns its error text.
+    let err = d
+        .remove_connection_ban(
+            CallContext::background(),
+            RemoveConnectionBanInput {
+                reference: "123123".into(),
+                entity_id: "someID".into(),
+                others: vec!["someOtherID".into()],
+                meta: RemoveConnectionBanMeta {
+                    user: "someUser".into(),
+                    reason: "someReason".into(),
+                },
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "forced remove connection ban error");
+
+    let outcome = p.kill().await;
+    assert!(outcome.graceful, "{what}: {outcome:?}");
+}
+
+/// `dispatcher-host -scenario api-test` (Go host) against `plugin`.
+fn go_api_test(plugin: &Path) {
+    let out = std::process::Command::new(go_bin("dispatcher-host"))
+        .args(["-scenario", "api-test", "-plugin"])
+        .arg(plugin)
+        .output()
+        .expect("run dispatcher-host");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "dispatcher-host printed {stdout:?} ({e}); stderr {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(
+        v["ok"],
+        true,
+        "Go host api-test with {}: {v}",
+        plugin.display()
+    );
+    assert!(v["checks"].as_array().is_some_and(|c| c.len() >= 15), "{v}");
+    assert!(out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_test_in_all_four_pairings() {
+    let go_plugin = go_bin("dispatcher-testplugin");
+    let rust_plugin = example_bin("dispatcher_test_plugin");
+    go_api_test(&go_plugin); // Go host ↔ Go plugin: the baseline
+    rust_api_test(&go_plugin).await; // Rust host → Go plugin
+    go_api_test(&rust_plugin); // Go host → Rust plugin
+    rust_api_test(&rust_plugin).await; // Rust ↔ Rust
+}
+
+#[test]
+fn go_host_reattaches_to_rust_fake_dispatcher() {
+    let out = std::process::Command::new(go_bin("dispatcher-host"))
+        .arg("-reattach-scenario")
+        .arg("-plugin")
+        .arg(rust_fake())
+        .output()
+        .expect("run dispatcher-host");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(last).expect("JSON line");
+    assert_eq!(v["ok"], true, "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_initialize_reattaches_or_falls_back() {
+    let plugin = rust_fake();
+    let mut first = initialize(PluginCommand::new(&plugin), None).await.unwrap();
+    let rc = first.reattach_config();
+    let submit = SubmitInput {
+        records: vec![Record::new(
+            "r1",
+            [("k".to_string(), Interface::from("v"))].into(),
+        )],
+    };
+    first
+        .dispatcher()
+        .submit(CallContext::background(), submit)
+        .await
+        .unwrap();
+    // Reattach: same process, same records.
+    let mut second = initialize(PluginCommand::new(&plugin), Some(&rc))
+        .await
+        .unwrap();
+    assert_eq!(second.reattach_config().pid, rc.pid);
+    let out = second
+        .dispatcher()
+        .entity(CallContext::background(), EntityInput { id: "x".into() })
+        .await
+        .unwrap();
+    assert_eq!(out.entity.expect("entity").records.len(), 1);
+    second.kill().await;
+    first.kill().await;
+    // A stale config: Initialize silently launches a fresh process.
+    let mut third = initialize(PluginCommand::new(&plugin), Some(&rc))
+        .await
+        .unwrap();
+    assert_ne!(third.reattach_config().pid, rc.pid);
+    let out = third
+        .dispatcher()
+        .entity(CallContext::background(), EntityInput { id: "x".into() })
+        .await
+        .unwrap();
+    assert!(out.entity.expect("entity").records.is_empty());
+    third.kill().await;
+}
+
+// ------------------------------------------------------------- fakes: same answers, any host
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fakes_answer_alike_whichever_side_hosts() {
+    let script = fake_script();
+    let go_fake = go_bin("tilores-plugin-fake-dispatcher");
+    let baseline = go_host_script(&go_fake, &script).await; // Go ↔ Go
+    let rust_host_go_fake = rust_host_script(&go_fake, &script).await;
+    let go_host_rust_fake = go_host_script(&rust_fake(), &script).await;
+    let rust_rust = rust_host_script(&rust_fake(), &script).await;
+    let bundled = run_with_stdin(&cli(), &["dispatch"], &script).await;
+    assert_same(
+        "Rust host → Go fake",
+        &script,
+        &baseline,
+        &rust_host_go_fake,
+    );
+    assert_same(
+        "Go host → Rust fake",
+        &script,
+        &baseline,
+        &go_host_rust_fake,
+    );
+    assert_same("Rust host → Rust fake", &script, &baseline, &rust_rust);
+    assert_same("bundled fake", &script, &baseline, &bundled);
+    // The script's last lines: the fake's crash and the host's connection errors after it.
+    let lines: Vec<&str> = baseline.lines().collect();
+    assert_eq!(lines[lines.len() - 2], r#"{"error":"unexpected EOF"}"#);
+    assert_eq!(
+        lines[lines.len() - 1],
+        r#"{"error":"connection is shut down"}"#
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_values_through_plugin_processes() {
+    let script = big_script();
+    let go_fake = go_bin("tilores-plugin-fake-dispatcher");
+    let baseline = go_host_script(&go_fake, &script).await;
+    let rust_host = rust_host_script(&go_fake, &script).await;
+    let go_host = go_host_script(&rust_fake(), &script).await;
+    assert_same("big: Rust host → Go fake", &script, &baseline, &rust_host);
+    assert_same("big: Go host → Rust fake", &script, &baseline, &go_host);
+    let lines: Vec<&str> = baseline.lines().collect();
+    assert!(lines[1].len() > 1 << 20, "the 1 MiB string came back");
+    assert_eq!(lines[2], r#"{"output":{"recordsAdded":10000}}"#);
+}
+
+/// Time values inside interface values and 64 concurrent callers, Rust host → Go fake and
+/// Rust host → Rust fake: the same stored records come back from both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn times_and_concurrent_callers() {
+    for plugin in [go_bin("tilores-plugin-fake-dispatcher"), rust_fake()] {
+        let mut p = initialize(PluginCommand::new(&plugin), None).await.unwrap();
+        let d = p.dispatcher().clone();
+        let when = GoTime {
+            unix_secs: 1_700_000_000,
+            nanos: 123_456_789,
+            offset: Some(19_800),
+        };
+        let utc = GoTime {
+            offset: None,
+            ..when
+        };
+        let data = [
+            ("at".to_string(), Interface::from_concrete(when)),
+            ("utc".to_string(), Interface::from_concrete(utc)),
+            ("name".to_string(), Interface::from("Zoë")),
+        ]
+        .into();
+        d.submit(
+            CallContext::background(),
+            SubmitInput {
+                records: vec![Record::new("t1", data)],
+            },
+        )
+        .await
+        .unwrap();
+        let mut calls = Vec::new();
+        for i in 0..64 {
+            let d = d.clone();
+            calls.push(tokio::spawn(async move {
+                let out = d
+                    .entity(
+                        CallContext::background(),
+                        EntityInput {
+                            id: format!("e{i}"),
+                        },
+                    )
+                    .await?;
+                Ok::<_, DispatchError>((i, out))
+            }));
+        }
+        for call in calls {
+            let (i, out) = call.await.unwrap().unwrap();
+            let e = out.entity.expect("entity");
+            assert_eq!(e.id, format!("e{i}"), "reply matched to its call");
+            assert_eq!(e.records.len(), 1);
+            let data = e.records[0].data.as_ref().expect("record data");
+            assert_eq!(data["at"], Interface::from_concrete(when));
+            assert_eq!(data["utc"], Interface::from_concrete(utc));
+        }
+        // Search by a UTC time matches (Go compares times including the location).
+        let params = SearchParameters([("utc".to_string(), Interface::from_concrete(utc))].into());
+        let out = d
+            .search(
+                CallContext::background(),
+                SearchInput {
+                    parameters: Some(params),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.entities.len(), 1, "{}", plugin.display());
+        p.kill().await;
+    }
+}
