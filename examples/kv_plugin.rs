@@ -12,31 +12,12 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use tilores_plugin::gob::Gob;
 use tilores_plugin::plugin::{self, HandshakeConfig, MuxBroker, PluginSet, ServeConfig};
 use tilores_plugin::rpc::Server;
 
-/// `kvtest.KV`.
-#[derive(Gob, Debug, Default, Clone)]
-#[gob(go_type = "kvtest.KV")]
-struct Kv {
-    #[gob(name = "Key")]
-    key: String,
-    #[gob(name = "Value")]
-    value: String,
-}
-
-/// `kvtest.LogArgs`.
-#[derive(Gob, Debug, Default, Clone)]
-#[gob(go_type = "kvtest.LogArgs")]
-struct LogArgs {
-    #[gob(name = "Level")]
-    level: String,
-    #[gob(name = "Message")]
-    message: String,
-    #[gob(name = "Fields")]
-    fields: HashMap<String, String>,
-}
+#[path = "support/kv_types.rs"]
+mod kv_types;
+use kv_types::{Kv, LogArgs};
 
 /// The process-wide store shared by every dispensed server.
 fn store() -> &'static Mutex<HashMap<String, String>> {

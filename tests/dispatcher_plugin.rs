@@ -14,26 +14,10 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::dispatch::{assert_same, big_script, fake_script};
-use common::go_bin;
+use common::{example_bin, go_bin};
 use tilores_plugin::dispatcher::*;
 use tilores_plugin::gob::{GoTime, Interface};
 use tilores_plugin::plugin::PluginCommand;
-
-fn example_bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let p = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory")
-        .join("examples")
-        .join(name);
-    assert!(
-        p.exists(),
-        "example {} not built: run `cargo test` (which builds the examples) or `cargo build --examples`",
-        p.display()
-    );
-    p
-}
 
 fn rust_fake() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))

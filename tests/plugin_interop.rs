@@ -7,37 +7,19 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
-use tilores_plugin::gob::Gob;
 use tilores_plugin::plugin::{
     self, ClientConfig, ClientError, HandshakeConfig, LaunchError, PluginClient, PluginCommand,
     SecureConfig, StdioSink,
 };
 use tilores_plugin::rpc::{RpcError, Server};
 
-use common::{go_bin, TempDir};
-
-/// The examples are built by `cargo test` (next to the test binaries' `deps` directory).
-fn example_bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("current exe");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    let p = dir.join("examples").join(name);
-    assert!(
-        p.exists(),
-        "example {} not built: run `cargo test` (which builds the examples) or `cargo build --examples`",
-        p.display()
-    );
-    p
-}
+use common::{example_bin, go_bin, TempDir};
 
 /// Go host versions under test: the primary target and the newest go-plugin v1.x.
 fn go_hosts() -> [(PathBuf, &'static str); 2] {
@@ -209,27 +191,9 @@ fn kv_handshake() -> HandshakeConfig {
     }
 }
 
-/// `kvtest.KV`.
-#[derive(Gob, Debug, Default, Clone)]
-#[gob(go_type = "kvtest.KV")]
-struct Kv {
-    #[gob(name = "Key")]
-    key: String,
-    #[gob(name = "Value")]
-    value: String,
-}
-
-/// `kvtest.LogArgs`.
-#[derive(Gob, Debug, Default, Clone)]
-#[gob(go_type = "kvtest.LogArgs")]
-struct LogArgs {
-    #[gob(name = "Level")]
-    level: String,
-    #[gob(name = "Message")]
-    message: String,
-    #[gob(name = "Fields")]
-    fields: BTreeMap<String, String>,
-}
+#[path = "../examples/support/kv_types.rs"]
+mod kv_types;
+use kv_types::{Kv, LogArgs};
 
 /// An in-memory AsyncWrite sink for the plugin's stdout/stderr streams.
 #[derive(Clone, Default)]

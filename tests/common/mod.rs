@@ -45,6 +45,24 @@ pub fn go_bin(name: &str) -> PathBuf {
     p
 }
 
+/// Path of an example binary (`examples/NAME.rs`). `cargo test` builds the examples next to
+/// the test binaries' `deps` directory; a missing one fails with the command to build it.
+pub fn example_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let p = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .join("examples")
+        .join(name);
+    assert!(
+        p.exists(),
+        "example {} not built: run `cargo test` (which builds the examples) or `cargo build --examples`",
+        p.display()
+    );
+    p
+}
+
 /// A fresh private temp directory (removed on drop).
 pub struct TempDir(PathBuf);
 
