@@ -151,7 +151,8 @@ async fn peer_bench(args: &[String]) -> Result<(), String> {
     let conn = tokio::net::UnixStream::connect(&path)
         .await
         .map_err(|e| format!("connect: {e}"))?;
-    let session = Session::new(conn, Role::Client, MuxConfig::default()).map_err(|e| e.to_string())?;
+    let session =
+        Session::new(conn, Role::Client, MuxConfig::default()).map_err(|e| e.to_string())?;
     let stream: Stream = session.open().await.map_err(|e| e.to_string())?;
     let client = Client::new(stream);
     let want = Arc::new(bench_args());
@@ -313,15 +314,13 @@ fn orchestrate() -> Result<(), String> {
     // spread over all rows instead of skewing one.
     for run in 1..=s.runs {
         if wanted("floor") {
-            let j = run_json(
-                Command::new(s.repo.join("go-interop/bin/sockfloor")).args([
-                    "-echo-process",
-                    "-duration",
-                    &format!("{}ms", s.duration_ms),
-                    "-warmup",
-                    &format!("{}ms", s.warmup_ms),
-                ]),
-            )?;
+            let j = run_json(Command::new(s.repo.join("go-interop/bin/sockfloor")).args([
+                "-echo-process",
+                "-duration",
+                &format!("{}ms", s.duration_ms),
+                "-warmup",
+                &format!("{}ms", s.warmup_ms),
+            ]))?;
             let sample = Sample::from_json(&j, "roundtrips_per_sec")?;
             eprintln!("run {run} floor: {sample:?}");
             floor.push(sample);
@@ -351,7 +350,12 @@ fn build_go_peers(repo: &Path) -> Result<(), String> {
                 "GONOSUMDB",
                 std::env::var("GONOSUMDB").unwrap_or_else(|_| "github.com/tilotech".into()),
             )
-            .args(["build", "-o", &format!("bin/{name}"), &format!("./cmd/{name}")])
+            .args([
+                "build",
+                "-o",
+                &format!("bin/{name}"),
+                &format!("./cmd/{name}"),
+            ])
             .status()
             .map_err(|e| format!("go build (the Go toolchain is required): {e}"))?;
         if !st.success() {
@@ -521,9 +525,7 @@ fn print_table(
     );
     let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
     for callers in CALLERS {
-        let base = results
-            .get(&("go-go".to_string(), callers))
-            .map(|v| med(v));
+        let base = results.get(&("go-go".to_string(), callers)).map(|v| med(v));
         for pair in &PAIRS {
             let Some(v) = results.get(&(pair.name.to_string(), callers)) else {
                 continue;
