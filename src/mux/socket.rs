@@ -10,9 +10,10 @@
 //! - reads go through a buffer, so one `recvfrom` picks up every frame that has arrived;
 //! - writes are appended to a buffer and yamux's `poll_flush` only reports success; the
 //!   driver calls [`FlushHandle::poll_flush`] once at the end of each pass over the
-//!   connection, so every frame queued in that pass leaves in one `sendto`. A buffer that
-//!   fills up is written out at once (and yamux waits while the socket is full), so memory
-//!   stays bounded.
+//!   connection, so every frame queued in that pass leaves in one `sendto`. The buffer is
+//!   also written out before every read from the socket (so window updates leave during a
+//!   long inbound burst, instead of once the burst is over), and when it is full (yamux
+//!   waits while the socket is full), so memory stays bounded.
 //!
 //! The socket is shared by the yamux side ([`BufferedSocket`]) and the driver's
 //! [`FlushHandle`] through a mutex. Both live in the driver task, so the lock is never
@@ -155,6 +156,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> futures::AsyncRead for BufferedSocket<S>
         let this = self.get_mut();
         if this.rpos == this.rlen {
             let mut st = lock(&this.shared);
+            // Before going to the socket for more input, send what is buffered: during a
+            // long burst of inbound frames the driver's pass does not end, and the window
+            // updates (and replies) queued meanwhile must not wait for the burst to end,
+            // or a bulk sender stalls on its window. Pending (socket full) is fine here:
+            // the waker is registered and the driver's flush finishes the job.
+            if st.failed.is_none() && !st.buf.is_empty() {
+                if let Poll::Ready(Err(e)) = st.poll_drain(cx) {
+                    st.failed = Some(e);
+                }
+            }
             if out.len() >= this.rbuf.len() {
                 // A large read (a big frame body) goes straight into the caller's buffer.
                 let mut rb = ReadBuf::new(out);
@@ -276,6 +287,32 @@ mod tests {
         }
         s.read_to_end(&mut got).await.expect("rest");
         assert_eq!(got, data);
+    }
+
+    #[tokio::test]
+    async fn buffered_writes_leave_before_the_next_socket_read() {
+        let (a, mut b) = tokio::io::duplex(1 << 20);
+        let (mut s, _flush) = BufferedSocket::new(a, 4, 64);
+        b.write_all(b"abcd").await.expect("peer write");
+        let mut got = [0u8; 2];
+        s.read_exact(&mut got)
+            .await
+            .expect("read (fills the buffer)");
+        // Queued while the read buffer still holds "cd": no socket read, nothing sent.
+        s.write_all(b"window-update").await.expect("write");
+        s.read_exact(&mut got).await.expect("read from the buffer");
+        assert_eq!(&got, b"cd");
+        let mut sent = [0u8; 13];
+        assert!(futures::FutureExt::now_or_never(b.read_exact(&mut sent[..1])).is_none());
+        // The next read goes to the socket: the write goes out first, without a flush.
+        let read = tokio::spawn(async move {
+            let mut more = [0u8; 1];
+            s.read_exact(&mut more).await.map(|_| more[0])
+        });
+        b.read_exact(&mut sent).await.expect("peer read");
+        assert_eq!(&sent, b"window-update");
+        b.write_all(b"z").await.expect("peer write");
+        assert_eq!(read.await.expect("task").expect("read"), b'z');
     }
 
     #[tokio::test]
