@@ -257,6 +257,10 @@ struct Sample {
     per_sec: f64,
     p50_us: f64,
     p99_us: f64,
+    /// CPU time (user + system, all threads) per call of the client and the server process,
+    /// in µs; NaN where not measured.
+    client_cpu_us: f64,
+    server_cpu_us: f64,
 }
 
 impl Sample {
@@ -269,7 +273,45 @@ impl Sample {
             per_sec: get(rate_key)?,
             p50_us: get("p50_us")?,
             p99_us: get("p99_us")?,
+            client_cpu_us: f64::NAN,
+            server_cpu_us: f64::NAN,
         })
+    }
+}
+
+/// Linux's fixed `USER_HZ`: the unit of the times in `/proc/*/stat`.
+const CLOCK_TICKS_PER_SEC: f64 = 100.0;
+
+/// Fields of `/proc/<pid>/stat` after the command name: `[0]` is field 3 (state).
+fn stat_fields(pid: &str) -> Result<Vec<u64>, String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+    let rest = text
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or_else(|| format!("/proc/{pid}/stat: no command name"))?;
+    // The state (a letter) becomes 0; only the numeric fields are used.
+    Ok(rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect())
+}
+
+/// CPU seconds (user + system) of process `pid` so far (fields 14 and 15).
+fn process_cpu(pid: &str) -> Result<f64, String> {
+    let f = stat_fields(pid)?;
+    match (f.get(11), f.get(12)) {
+        (Some(u), Some(s)) => Ok((u + s) as f64 / CLOCK_TICKS_PER_SEC),
+        _ => Err(format!("/proc/{pid}/stat: too few fields")),
+    }
+}
+
+/// CPU seconds of this process's waited-for children so far (fields 16 and 17).
+fn reaped_children_cpu() -> Result<f64, String> {
+    let f = stat_fields("self")?;
+    match (f.get(13), f.get(14)) {
+        (Some(u), Some(s)) => Ok((u + s) as f64 / CLOCK_TICKS_PER_SEC),
+        _ => Err("/proc/self/stat: too few fields".into()),
     }
 }
 
@@ -308,6 +350,7 @@ fn orchestrate() -> Result<(), String> {
         s.runs, s.duration_ms, s.warmup_ms
     );
 
+    let load_before = loadavg();
     let mut results: HashMap<(String, usize), Vec<Sample>> = HashMap::new();
     let mut floor = Vec::new();
     // Runs are interleaved (run 1 of everything, then run 2, …) so drifts in machine load
@@ -336,8 +379,17 @@ fn orchestrate() -> Result<(), String> {
             }
         }
     }
-    print_table(&s, &runtime, &results, &floor);
+    let load = format!("{load_before} before, {} after", loadavg());
+    print_table(&s, &runtime, &load, &results, &floor);
     Ok(())
+}
+
+/// The 1-minute load average (other work on the machine skews every number).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// Builds `rpc-peer` and `sockfloor` (release is Go's only mode) into go-interop/bin.
@@ -439,8 +491,16 @@ fn start_server(s: &Settings, side: Side) -> Result<(ServerProc, PathBuf), Strin
     Ok((proc_, sock))
 }
 
+/// One measurement: a fresh server process, one client process.
+///
+/// CPU per call: the client's CPU time comes from this process's reaped-children times (the
+/// client is the only child reaped meanwhile), the server's from its `/proc` entry before it
+/// is stopped. Both cover the warm-up too, so they are divided by the calls of warm-up plus
+/// measured window, estimated as `calls × (warmup + duration) / duration`.
 fn measure(s: &Settings, pair: &Pair, callers: usize) -> Result<Sample, String> {
-    let (_server, sock) = start_server(s, pair.server)?;
+    let (server, sock) = start_server(s, pair.server)?;
+    let server_pid = server.child.id().to_string();
+    let server_cpu0 = process_cpu(&server_pid)?;
     let callers_s = callers.to_string();
     let mut cmd = match pair.client {
         Side::Go => {
@@ -468,8 +528,17 @@ fn measure(s: &Settings, pair: &Pair, callers: usize) -> Result<Sample, String> 
             c
         }
     };
+    let children0 = reaped_children_cpu()?;
     let j = run_json(&mut cmd)?;
-    Sample::from_json(&j, "calls_per_sec")
+    let client_cpu = reaped_children_cpu()? - children0;
+    let server_cpu = process_cpu(&server_pid)? - server_cpu0;
+    drop(server);
+    let mut sample = Sample::from_json(&j, "calls_per_sec")?;
+    let measured = j["calls"].as_f64().unwrap_or(f64::NAN);
+    let all_calls = measured * (s.warmup_ms + s.duration_ms) as f64 / s.duration_ms as f64;
+    sample.client_cpu_us = client_cpu * 1e6 / all_calls;
+    sample.server_cpu_us = server_cpu * 1e6 / all_calls;
+    Ok(sample)
 }
 
 /// Runs a measuring process and parses its one JSON line.
@@ -499,16 +568,20 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn med(samples: &[Sample]) -> Sample {
+    let m = |f: fn(&Sample) -> f64| median(samples.iter().map(f).collect());
     Sample {
-        per_sec: median(samples.iter().map(|s| s.per_sec).collect()),
-        p50_us: median(samples.iter().map(|s| s.p50_us).collect()),
-        p99_us: median(samples.iter().map(|s| s.p99_us).collect()),
+        per_sec: m(|s| s.per_sec),
+        p50_us: m(|s| s.p50_us),
+        p99_us: m(|s| s.p99_us),
+        client_cpu_us: m(|s| s.client_cpu_us),
+        server_cpu_us: m(|s| s.server_cpu_us),
     }
 }
 
 fn print_table(
     s: &Settings,
     runtime: &str,
+    load: &str,
     results: &HashMap<(String, usize), Vec<Sample>>,
     floor: &[Sample],
 ) {
@@ -516,14 +589,14 @@ fn print_table(
     let w = &mut out;
     let _ = writeln!(
         w,
-        "Medians of {} runs, {} ms measured each (+{} ms warm-up); Rust peers on a tokio {runtime}-thread runtime.\n",
+        "Medians of {} runs, {} ms measured each (+{} ms warm-up); Rust peers on a tokio {runtime}-thread runtime; load average {load}.\n",
         s.runs, s.duration_ms, s.warmup_ms
     );
     let _ = writeln!(
         w,
-        "| pair | callers | calls/s | p50 µs | p99 µs | calls/s vs Go↔Go | p50 vs Go↔Go |"
+        "| pair | callers | calls/s | p50 µs | p99 µs | calls/s vs Go↔Go | p50 vs Go↔Go | CPU µs/call client | CPU µs/call server |"
     );
-    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for callers in CALLERS {
         let base = results.get(&("go-go".to_string(), callers)).map(|v| med(v));
         for pair in &PAIRS {
@@ -540,8 +613,8 @@ fn print_table(
             };
             let _ = writeln!(
                 w,
-                "| {} | {callers} | {:.0} | {:.1} | {:.1} | {rate} | {lat} |",
-                pair.label, m.per_sec, m.p50_us, m.p99_us
+                "| {} | {callers} | {:.0} | {:.1} | {:.1} | {rate} | {lat} | {:.1} | {:.1} |",
+                pair.label, m.per_sec, m.p50_us, m.p99_us, m.client_cpu_us, m.server_cpu_us
             );
         }
     }
@@ -549,7 +622,7 @@ fn print_table(
         let m = med(floor);
         let _ = writeln!(
             w,
-            "| floor: raw unix-socket ping-pong, 64 B, two Go processes (sockfloor -echo-process) | 1 | {:.0} round trips/s | {:.1} | {:.1} | | |",
+            "| floor: raw unix-socket ping-pong, 64 B, two Go processes (sockfloor -echo-process) | 1 | {:.0} round trips/s | {:.1} | {:.1} | | | | |",
             m.per_sec, m.p50_us, m.p99_us
         );
     }
