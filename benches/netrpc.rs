@@ -8,7 +8,7 @@
 //! Environment: `NETRPC_RUNS` (repetitions, default 5), `NETRPC_DURATION_MS` (measured time per
 //! run, default 2000), `NETRPC_WARMUP_MS` (discarded warm-up, default 500), `NETRPC_RUNTIME`
 //! (`current` or `multi`: tokio flavor of the Rust peers, default `current`), `NETRPC_ONLY`
-//! (comma-separated pair names to run, e.g. `rust-rust`).
+//! (comma-separated subset of `go-go`, `rust-go`, `go-rust`, `rust-rust`, `floor`).
 //!
 //! Every measurement is one client process and one server process: the Go side is
 //! `go-interop/cmd/rpc-peer` (`serve -mux`, `bench -mux`), the Rust side is this binary
