@@ -2,11 +2,14 @@
 //!
 //! - Rust client → Go server (`rpc-peer serve`): overlapping calls, Go's error texts, 64 MiB
 //!   bodies, the server process exiting with calls pending.
-//! - Go client (`rpc-peer call -scenario …`) → Rust server implementing the same services.
+//! - Go client (`rpc-peer call -scenario …`) → Rust server implementing the same services,
+//!   including the server shutting down or its connection being cut with calls pending.
 //!
-//! Every test takes the transport as a parameter ([`Transport`]); the Go peer is told the
-//! matching flags. The Go toolchain is required: a missing `go` or a failed build fails the
-//! tests (they never skip).
+//! Every case runs over both transports ([`Transport`]): net/rpc straight on a unix socket,
+//! and net/rpc on one yamux stream (`tilores_plugin::mux` against hashicorp/yamux, the dialer
+//! being the yamux client as go-plugin's host is). The Go peer is told the matching flags.
+//! The Go toolchain is required: a missing `go` or a failed build fails the tests (they never
+//! skip).
 mod common;
 
 use std::collections::HashMap;
@@ -17,11 +20,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use tilores_plugin::gob::Gob;
+use tilores_plugin::mux::{self, MuxConfig};
 use tilores_plugin::rpc::{Client, RpcError, Server};
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::time::timeout;
+use tokio_util::sync::CancellationToken;
 
 /// Go's `EchoArgs` (go-interop/cmd/rpc-peer/service.go).
 #[derive(Gob, Debug, Default, Clone, PartialEq)]
@@ -50,12 +58,49 @@ trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
 type Stream = Box<dyn Io>;
 
-/// How the Rust side reaches the Go peer. The lead adds the yamux variant (`-mux`) once the
-/// mux layer lands: one variant, its peer flags, and its connect/accept.
+/// How the Rust side reaches the Go peer.
 #[derive(Debug, Clone, Copy)]
 enum Transport {
     /// net/rpc directly on a unix socket connection.
     Unix,
+    /// net/rpc on a yamux stream, as go-plugin does: the dialing side (the host) is the yamux
+    /// client and opens the stream, the listening side (the plugin) is the yamux server and
+    /// serves every stream it accepts (`rpc-peer -mux` does the same).
+    Mux,
+}
+
+/// A mux stream that keeps its session alive (a session ends when its last handle drops).
+struct SessionStream {
+    stream: mux::Stream,
+    _session: mux::Session,
+}
+
+impl AsyncRead for SessionStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SessionStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 impl Transport {
@@ -63,32 +108,73 @@ impl Transport {
     fn peer_flags(self) -> &'static [&'static str] {
         match self {
             Transport::Unix => &[],
+            Transport::Mux => &["-mux"],
         }
     }
 
     /// Opens one net/rpc stream to a Go server listening on `path`.
     async fn connect(self, path: &Path) -> Stream {
+        let conn = tokio::net::UnixStream::connect(path)
+            .await
+            .unwrap_or_else(|e| panic!("connect {}: {e}", path.display()));
         match self {
-            Transport::Unix => Box::new(
-                tokio::net::UnixStream::connect(path)
+            Transport::Unix => Box::new(conn),
+            Transport::Mux => {
+                let session = mux::Session::new(conn, mux::Role::Client, MuxConfig::default())
+                    .expect("yamux client session");
+                let stream = timeout(Duration::from_secs(10), session.open())
                     .await
-                    .unwrap_or_else(|e| panic!("connect {}: {e}", path.display())),
-            ),
+                    .expect("yamux open within 10 s")
+                    .expect("yamux open");
+                Box::new(SessionStream {
+                    stream,
+                    _session: session,
+                })
+            }
         }
     }
 
     /// Serves every net/rpc stream of every connection accepted on `listener` with `server`.
-    fn serve_all(self, listener: tokio::net::UnixListener, server: Server) {
-        match self {
-            Transport::Unix => {
-                tokio::spawn(async move {
-                    while let Ok((conn, _)) = listener.accept().await {
-                        let server = server.clone();
-                        tokio::spawn(async move { server.serve(conn).await });
+    ///
+    /// Cancelling `cut` ends every connection at once, as if the serving process died: a unix
+    /// connection is dropped (socket closed, running handlers abandoned); a mux session is
+    /// closed (GoAway, then the socket is closed).
+    fn serve_all(self, listener: tokio::net::UnixListener, server: Server, cut: CancellationToken) {
+        tokio::spawn(async move {
+            while let Ok((conn, _)) = listener.accept().await {
+                let server = server.clone();
+                let cut = cut.clone();
+                match self {
+                    Transport::Unix => {
+                        tokio::spawn(async move {
+                            tokio::select! {
+                                _ = server.serve(conn) => {}
+                                _ = cut.cancelled() => {}
+                            }
+                        });
                     }
-                });
+                    Transport::Mux => {
+                        let session =
+                            mux::Session::new(conn, mux::Role::Server, MuxConfig::default())
+                                .expect("yamux server session");
+                        tokio::spawn(async move {
+                            let accept_all = async {
+                                while let Some(stream) = session.accept().await {
+                                    let server = server.clone();
+                                    tokio::spawn(async move { server.serve(stream).await });
+                                }
+                            };
+                            tokio::select! {
+                                _ = accept_all => {}
+                                _ = cut.cancelled() => {
+                                    let _ = session.close().await;
+                                }
+                            }
+                        });
+                    }
+                }
             }
-        }
+        });
     }
 }
 
@@ -418,26 +504,6 @@ async fn client_peer_exits_with_pending_calls(transport: Transport) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rust_client_go_server_overlapping_calls() {
-    client_overlap(Transport::Unix).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rust_client_go_server_error_texts() {
-    client_errors(Transport::Unix).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rust_client_go_server_64mib_each_way() {
-    client_big(Transport::Unix).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rust_client_go_server_exits_with_calls_pending() {
-    client_peer_exits_with_pending_calls(Transport::Unix).await;
-}
-
 // ------------------------------------------------------------------ Go client → Rust server
 
 /// The Go peer's services, in Rust. `hangs` counts started `Echo.Hang` calls.
@@ -479,18 +545,35 @@ fn echo_server(hangs: Arc<AtomicUsize>) -> Server {
 }
 
 /// A Rust server on a fresh socket, serving every connection.
-fn rust_server(transport: Transport) -> (common::TempDir, PathBuf, Server, Arc<AtomicUsize>) {
+struct RustServer {
+    _dir: common::TempDir,
+    path: PathBuf,
+    server: Server,
+    /// Started `Echo.Hang` calls.
+    hangs: Arc<AtomicUsize>,
+    /// Cancel to cut every connection (see [`Transport::serve_all`]).
+    cut: CancellationToken,
+}
+
+fn rust_server(transport: Transport) -> RustServer {
     let (dir, path) = socket_path();
     let listener = tokio::net::UnixListener::bind(&path).expect("bind unix socket");
     let hangs = Arc::new(AtomicUsize::new(0));
     let server = echo_server(hangs.clone());
-    transport.serve_all(listener, server.clone());
-    (dir, path, server, hangs)
+    let cut = CancellationToken::new();
+    transport.serve_all(listener, server.clone(), cut.clone());
+    RustServer {
+        _dir: dir,
+        path,
+        server,
+        hangs,
+        cut,
+    }
 }
 
 async fn go_client_overlap(transport: Transport) {
-    let (_dir, path, _server, _) = rust_server(transport);
-    let r = go_call(transport, &path, "overlap").await;
+    let rs = rust_server(transport);
+    let r = go_call(transport, &rs.path, "overlap").await;
     assert_eq!(r["echo_ok"], 1000, "{r}");
     assert_eq!(r["sleep_ok"], 100, "{r}");
     assert!(r["sleep_out_of_order"].as_u64() > Some(0), "{r}");
@@ -498,8 +581,8 @@ async fn go_client_overlap(transport: Transport) {
 }
 
 async fn go_client_errors(transport: Transport) {
-    let (_dir, path, _server, _) = rust_server(transport);
-    let r = go_call(transport, &path, "errors").await;
+    let rs = rust_server(transport);
+    let r = go_call(transport, &rs.path, "errors").await;
     // The peer compares against Go net/rpc's own texts; check the important ones here too.
     assert_eq!(r["follow_ups_ok"], 5, "{r}");
     for key in [
@@ -519,8 +602,8 @@ async fn go_client_errors(transport: Transport) {
 }
 
 async fn go_client_big(transport: Transport) {
-    let (_dir, path, _server, _) = rust_server(transport);
-    let r = go_call(transport, &path, "big").await;
+    let rs = rust_server(transport);
+    let r = go_call(transport, &rs.path, "big").await;
     assert_eq!(r["bytes"], BIG, "{r}");
     assert_eq!(r["len_reply"], BIG, "{r}");
     eprintln!(
@@ -529,23 +612,36 @@ async fn go_client_big(transport: Transport) {
     );
 }
 
-async fn go_client_pending(transport: Transport) {
-    let (_dir, path, server, hangs) = rust_server(transport);
+/// How the Rust server goes away while the Go client has calls pending.
+#[derive(Debug, Clone, Copy)]
+enum Departure {
+    /// [`Server::shutdown`]: the rpc stream is closed (FIN), the connection stays.
+    Shutdown,
+    /// The whole connection is cut, as when the serving process dies.
+    ConnectionCut,
+}
+
+async fn go_client_pending(transport: Transport, departure: Departure) {
+    let rs = rust_server(transport);
     let call = tokio::spawn({
-        let path = path.clone();
+        let path = rs.path.clone();
         async move { go_call(transport, &path, "pending").await }
     });
     timeout(Duration::from_secs(30), async {
-        while hangs.load(Ordering::SeqCst) < 10 {
+        while rs.hangs.load(Ordering::SeqCst) < 10 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     })
     .await
     .expect("the Go client's 10 Hang calls did not all start");
-    server.shutdown();
+    match departure {
+        Departure::Shutdown => rs.server.shutdown(),
+        Departure::ConnectionCut => rs.cut.cancel(),
+    }
+    // The Go client itself requires the 10 failures to come within 5 s of each other.
     let r = timeout(Duration::from_secs(30), call)
         .await
-        .expect("Go client did not finish after the server shut down")
+        .expect("Go client did not finish after the server went away")
         .expect("task");
     assert_eq!(r["failed"], 10, "{r}");
     let errors = r["errors"].as_array().expect("errors array");
@@ -554,29 +650,55 @@ async fn go_client_pending(transport: Transport) {
         assert_eq!(e, "unexpected EOF", "{r}");
     }
     eprintln!(
-        "[{transport:?}] Go client: 10 pending calls failed {} ms after sending (spread {} ms)",
+        "[{transport:?}, {departure:?}] Go client: 10 pending calls failed {} ms after sending (spread {} ms)",
         r["first_failure_ms"], r["spread_ms"]
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn go_client_rust_server_overlap() {
-    go_client_overlap(Transport::Unix).await;
+async fn go_client_pending_shutdown(transport: Transport) {
+    go_client_pending(transport, Departure::Shutdown).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn go_client_rust_server_errors() {
-    go_client_errors(Transport::Unix).await;
+async fn go_client_pending_connection_cut(transport: Transport) {
+    go_client_pending(transport, Departure::ConnectionCut).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn go_client_rust_server_64mib_each_way() {
-    go_client_big(Transport::Unix).await;
+// ------------------------------------------------------------------ the test matrix
+
+/// One `#[tokio::test]` per (case, transport): `$name_unix` and `$name_mux`.
+macro_rules! per_transport {
+    ($($case:ident => $name_unix:ident, $name_mux:ident;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name_unix() {
+            $case(Transport::Unix).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name_mux() {
+            $case(Transport::Mux).await;
+        }
+    )*};
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn go_client_rust_server_shut_down_with_calls_pending() {
-    go_client_pending(Transport::Unix).await;
+per_transport! {
+    client_overlap => rust_client_go_server_overlapping_calls_unix,
+        rust_client_go_server_overlapping_calls_mux;
+    client_errors => rust_client_go_server_error_texts_unix,
+        rust_client_go_server_error_texts_mux;
+    client_big => rust_client_go_server_64mib_each_way_unix,
+        rust_client_go_server_64mib_each_way_mux;
+    client_peer_exits_with_pending_calls => rust_client_go_server_exits_with_calls_pending_unix,
+        rust_client_go_server_exits_with_calls_pending_mux;
+    go_client_overlap => go_client_rust_server_overlap_unix,
+        go_client_rust_server_overlap_mux;
+    go_client_errors => go_client_rust_server_errors_unix,
+        go_client_rust_server_errors_mux;
+    go_client_big => go_client_rust_server_64mib_each_way_unix,
+        go_client_rust_server_64mib_each_way_mux;
+    go_client_pending_shutdown => go_client_rust_server_shut_down_with_calls_pending_unix,
+        go_client_rust_server_shut_down_with_calls_pending_mux;
+    go_client_pending_connection_cut => go_client_rust_server_cut_with_calls_pending_unix,
+        go_client_rust_server_cut_with_calls_pending_mux;
 }
 
 // ------------------------------------------------------------------ benchmarks (ignored)
@@ -664,8 +786,8 @@ async fn bench_against_go() {
             go_bench(&a).await
         );
 
-        let (_dir, path, _server, _) = rust_server(transport);
-        let p = path.to_string_lossy().to_string();
+        let rs = rust_server(transport);
+        let p = rs.path.to_string_lossy().to_string();
         let mut a = vec!["bench", "-socket", &p, "-callers", callers];
         a.extend(flags);
         eprintln!(

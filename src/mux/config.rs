@@ -56,9 +56,14 @@ pub struct MuxConfig {
     /// 256 KiB window and gives about +45 % Rust→Go bulk throughput over the
     /// crate's 16 KiB default (A.4). Purely a performance setting.
     pub split_send_size: usize,
-    /// Capacity of the `futures::io::BufWriter` around the socket. Must hold a
-    /// whole frame (header + `split_send_size`) so each frame is one `write`.
+    /// Capacity of the socket's write buffer (`buffered_socket`): frames are
+    /// collected up to this size and written together. Must hold a whole frame
+    /// (header + `split_send_size`) so a frame is never split over writes
+    /// needlessly.
     pub write_buffer_capacity: usize,
+    /// Capacity of the socket's read buffer (`buffered_socket`): one read
+    /// takes in every frame that has arrived, up to this size.
+    pub read_buffer_capacity: usize,
     /// Inbound streams held for [`Session::accept`](super::Session::accept)
     /// before further ones are reset, like Go's `AcceptBacklog` (256).
     pub accept_backlog: usize,
@@ -84,9 +89,13 @@ pub struct MuxConfig {
     /// as the window and rust-yamux rejects any frame over 1 MiB with
     /// `FrameTooLarge`, failing the connection (A.2 "Frame size on receive").
     pub pinned_windows: bool,
-    /// Put a `BufWriter` between yamux and the socket so a frame's header and
-    /// body leave in one `write` (A.4: about 7.5 → 5.8 syscalls per small
-    /// round trip). Purely a performance setting.
+    /// Put read and write buffers between yamux and the socket, and write
+    /// once per driver pass instead of once per frame.
+    ///
+    /// Without it rust-yamux issues two reads per frame (header, body) and
+    /// one write per frame, and a frame's header and body may leave in two
+    /// writes (A.4). With it, all frames that arrived are read at once and all
+    /// frames queued in one pass leave together. Purely a performance setting.
     pub buffered_socket: bool,
     /// Poll the yamux connection all the time from the driver task.
     ///
@@ -105,6 +114,7 @@ impl Default for MuxConfig {
             max_num_streams: 512,
             split_send_size: 64 * 1024,
             write_buffer_capacity: 128 * 1024,
+            read_buffer_capacity: 64 * 1024,
             accept_backlog: 256,
             close_timeout: Duration::from_secs(5),
             eager_syn: true,

@@ -22,7 +22,7 @@ use std::{
 use futures::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{CloseReason, MuxConfig, MuxError, Stream};
+use super::{socket::FlushHandle, CloseReason, MuxConfig, MuxError, Stream};
 
 /// Requests from [`Session`](super::Session) handles to the driver.
 pub(super) enum Command {
@@ -96,6 +96,9 @@ pub(super) struct Driver<T> {
     shared: Arc<Shared>,
     /// Set once a close was requested.
     closing: Option<Closing>,
+    /// Writes out what yamux queued on a buffered socket; called once per
+    /// pass (`None`: yamux flushes the socket itself after every frame).
+    flush: Option<Arc<dyn FlushHandle>>,
 }
 
 impl<T> Driver<T>
@@ -122,13 +125,29 @@ where
             inbound_tx,
             shared,
             closing: None,
+            flush: None,
         }
+    }
+
+    /// Makes the driver flush the buffered socket at the end of every pass.
+    pub(super) fn with_flush(mut self, flush: Arc<dyn FlushHandle>) -> Self {
+        self.flush = Some(flush);
+        self
     }
 
     /// Runs the connection to its end, then closes the socket, answers every
     /// pending request and publishes the reason on `state`.
     pub(super) async fn run(mut self, state: watch::Sender<Option<CloseReason>>) {
         let reason = poll_fn(|cx| self.poll_drive(cx)).await;
+        if let Some(flush) = &self.flush {
+            // Best effort, without waiting: frames queued in the last pass (a GoAway, a
+            // pong) go out if the socket takes them.
+            poll_fn(|cx| {
+                let _ = flush.poll_flush(cx);
+                Poll::Ready(())
+            })
+            .await;
+        }
         let Driver {
             conn,
             opens,
@@ -168,8 +187,24 @@ where
         }
     }
 
-    /// One pass over everything; `Ready` when the connection is finished.
+    /// One pass over everything, then one write of what the pass queued on a
+    /// buffered socket; `Ready` when the connection is finished.
     fn poll_drive(&mut self, cx: &mut Context<'_>) -> Poll<CloseReason> {
+        let polled = self.poll_pass(cx);
+        if polled.is_pending() {
+            if let Some(flush) = &self.flush {
+                if let Poll::Ready(Err(e)) = flush.poll_flush(cx) {
+                    // yamux sees the error at its next flush, which ends the connection.
+                    tracing::debug!(error = %e, "yamux socket write failed");
+                    cx.waker().wake_by_ref();
+                }
+            }
+        }
+        polled
+    }
+
+    /// Commands, connection I/O, opens and ACK checks.
+    fn poll_pass(&mut self, cx: &mut Context<'_>) -> Poll<CloseReason> {
         self.poll_commands(cx);
         if self.closing.is_some() {
             return self.poll_closing(cx);

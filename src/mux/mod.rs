@@ -12,17 +12,21 @@
 //! - rust-yamux does all I/O inside `Connection::poll_next_inbound`, so a
 //!   dedicated driver task polls it for the session's whole life (pings are
 //!   answered even when idle);
-//! - the socket sits behind a `BufWriter` and frames are split at 64 KiB,
+//! - the socket sits behind read and write buffers, and the frames queued in
+//!   one driver pass leave with one write (rust-yamux would flush after every
+//!   frame and read every frame with two reads); frames are split at 64 KiB,
 //!   for throughput.
 //!
 //! Layout: `config` (role, settings → `yamux::Config`), `driver` (the task
-//! owning the connection), `stream` (tokio I/O for one stream), `error`.
+//! owning the connection), `socket` (the buffered socket), `stream` (tokio
+//! I/O for one stream), `error`.
 //! Interop tests against a real Go peer live in `interop_tests`, Rust-only
 //! contract tests in `tests`.
 
 mod config;
 mod driver;
 mod error;
+mod socket;
 mod stream;
 
 #[cfg(test)]
@@ -83,8 +87,9 @@ impl Session {
     /// Starts a yamux session on `socket` and spawns its driver task on the
     /// current tokio runtime.
     ///
-    /// The socket is wrapped tokio → futures (compat) → `BufWriter` (if
-    /// `config.buffered_socket`) for rust-yamux. Fails only on an invalid
+    /// With `config.buffered_socket` the socket gets read and write buffers
+    /// and its writes are flushed once per driver pass (`socket`); otherwise it
+    /// is handed to rust-yamux as is (tokio → futures compat). Fails only on an invalid
     /// `config` or outside a tokio runtime.
     pub fn new<S>(socket: S, role: Role, config: MuxConfig) -> Result<Self, MuxError>
     where
@@ -98,15 +103,18 @@ impl Session {
         let shared = Arc::new(Shared::default());
         let poke_on_accept = !config.drive_continuously;
 
-        let socket = socket.compat();
         if config.buffered_socket {
-            let socket =
-                futures::io::BufWriter::with_capacity(config.write_buffer_capacity, socket);
+            let (socket, flush) = socket::BufferedSocket::new(
+                socket,
+                config.read_buffer_capacity,
+                config.write_buffer_capacity,
+            );
             let conn = yamux::Connection::new(socket, yamux_config, role.mode());
-            let driver = Driver::new(conn, config, command_rx, inbound_tx, Arc::clone(&shared));
+            let driver = Driver::new(conn, config, command_rx, inbound_tx, Arc::clone(&shared))
+                .with_flush(flush);
             runtime.spawn(driver.run(state_tx));
         } else {
-            let conn = yamux::Connection::new(socket, yamux_config, role.mode());
+            let conn = yamux::Connection::new(socket.compat(), yamux_config, role.mode());
             let driver = Driver::new(conn, config, command_rx, inbound_tx, Arc::clone(&shared));
             runtime.spawn(driver.run(state_tx));
         }

@@ -1,5 +1,6 @@
 //! The write side shared by client and server: one gob [`Encoder`] per stream, and a writer
-//! task that puts each encoded header+body on the wire with one `write_all`.
+//! task that puts each encoded header+body on the wire unsplit, the messages queued together
+//! in one `write_all`.
 //!
 //! Encoding and queueing happen under one async mutex, after a queue slot has been reserved,
 //! so the order of type definitions on the wire is the order of encoding, and a caller that
@@ -168,8 +169,8 @@ async fn write_loop<W>(
         _ = deadline => Ok(()),
         r = pump(&mut io, &mut rx, &cancel) => r,
     };
-    if let Err((seq, err)) = r {
-        if let Some(seq) = seq {
+    if let Err((seqs, err)) = r {
+        for seq in seqs {
             on_error(seq, err.clone());
         }
         fail_queued(rx, err, &*on_error, &failed).await;
@@ -178,16 +179,26 @@ async fn write_loop<W>(
     let _ = tokio::time::timeout(Duration::from_secs(5), io.shutdown()).await;
 }
 
-/// Writes queued messages until the queue is closed or, after `cancel`, empty. Each message
-/// goes out with one `write_all`; the flush is shared by the messages already queued.
+/// Messages already queued are written together, in chunks of about this size.
+const BATCH: usize = 64 * 1024;
+
+/// Writes queued messages until the queue is closed or, after `cancel`, empty.
+///
+/// Messages that are queued together leave together: small ones are copied into one buffer
+/// of up to [`BATCH`] bytes and written with one `write_all` (on a yamux stream: one frame;
+/// on a socket: one `write`), large ones are written as they are. The flush is shared by
+/// everything queued. A failed write reports the sequence numbers of every message it
+/// carried.
 async fn pump<W>(
     io: &mut W,
     rx: &mut mpsc::Receiver<Outgoing>,
     cancel: &CancellationToken,
-) -> Result<(), (Option<u64>, RpcError)>
+) -> Result<(), (Vec<u64>, RpcError)>
 where
     W: AsyncWrite + Unpin,
 {
+    let mut batch = Vec::new();
+    let mut seqs = Vec::new();
     loop {
         let first = if cancel.is_cancelled() {
             match rx.try_recv() {
@@ -206,12 +217,46 @@ where
         };
         let mut next = Some(first);
         while let Some(msg) = next.take() {
-            io.write_all(&msg.bytes)
-                .await
-                .map_err(|e| (Some(msg.seq), RpcError::io(e)))?;
+            if msg.bytes.len() >= BATCH {
+                write_batch(io, &mut batch, &mut seqs).await?;
+                io.write_all(&msg.bytes)
+                    .await
+                    .map_err(|e| (vec![msg.seq], RpcError::io(e)))?;
+            } else {
+                batch.extend_from_slice(&msg.bytes);
+                seqs.push(msg.seq);
+                if batch.len() >= BATCH {
+                    write_batch(io, &mut batch, &mut seqs).await?;
+                }
+            }
             next = rx.try_recv().ok();
         }
-        io.flush().await.map_err(|e| (None, RpcError::io(e)))?;
+        write_batch(io, &mut batch, &mut seqs).await?;
+        io.flush()
+            .await
+            .map_err(|e| (Vec::new(), RpcError::io(e)))?;
+    }
+}
+
+/// Writes and empties `batch`; on failure returns the sequence numbers it carried.
+async fn write_batch<W>(
+    io: &mut W,
+    batch: &mut Vec<u8>,
+    seqs: &mut Vec<u64>,
+) -> Result<(), (Vec<u64>, RpcError)>
+where
+    W: AsyncWrite + Unpin,
+{
+    if batch.is_empty() {
+        return Ok(());
+    }
+    match io.write_all(batch).await {
+        Ok(()) => {
+            batch.clear();
+            seqs.clear();
+            Ok(())
+        }
+        Err(e) => Err((std::mem::take(seqs), RpcError::io(e))),
     }
 }
 
@@ -226,5 +271,138 @@ async fn fail_queued(
     rx.close();
     while let Some(m) = rx.recv().await {
         on_error(m.seq, err.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::wire::Request;
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// Records every `poll_write` (whole buffers are accepted), or fails every write.
+    #[derive(Clone, Default)]
+    struct Recorder {
+        writes: Arc<StdMutex<Vec<Vec<u8>>>>,
+        fail: bool,
+    }
+
+    impl AsyncWrite for Recorder {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            if self.fail {
+                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+            }
+            self.writes.lock().expect("lock").push(buf.to_vec());
+            Poll::Ready(Ok(buf.len()))
+        }
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn header(seq: u64) -> Request {
+        Request {
+            service_method: "Echo.Bytes".into(),
+            seq,
+        }
+    }
+
+    /// Queues one message per body (seqs from 0) and returns the bytes a fresh encoder
+    /// produces for each.
+    async fn queue(w: &WriteSide, bodies: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let mut enc = Encoder::new();
+        let mut expected = Vec::new();
+        for (seq, body) in (0u64..).zip(bodies) {
+            let got = w.send(|| Ok(seq), header, body).await;
+            assert!(matches!(got, Ok(s) if s == seq), "send {seq}");
+            let mut bytes = Vec::new();
+            enc.encode_into(&header(seq), &mut bytes).expect("encode");
+            enc.encode_into(body, &mut bytes).expect("encode");
+            expected.push(bytes);
+        }
+        expected
+    }
+
+    // The writer task runs only when the test awaits something that yields (current-thread
+    // runtime), so every message below is queued before it writes anything.
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn messages_queued_together_leave_in_one_write() {
+        let rec = Recorder::default();
+        let w = WriteSide::spawn(
+            rec.clone(),
+            64,
+            CancellationToken::new(),
+            None,
+            Box::new(|_, _| {}),
+        );
+        let bodies: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 10 + i as usize]).collect();
+        let expected = queue(&w, &bodies).await;
+        w.close().await;
+        let writes = rec.writes.lock().expect("lock").clone();
+        assert_eq!(writes, vec![expected.concat()]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_large_message_is_written_on_its_own() {
+        let rec = Recorder::default();
+        let w = WriteSide::spawn(
+            rec.clone(),
+            64,
+            CancellationToken::new(),
+            None,
+            Box::new(|_, _| {}),
+        );
+        let bodies = vec![
+            vec![1u8; 100],
+            vec![2u8; BATCH],
+            vec![3u8; 100],
+            vec![4u8; 100],
+        ];
+        let expected = queue(&w, &bodies).await;
+        w.close().await;
+        let writes = rec.writes.lock().expect("lock").clone();
+        assert_eq!(
+            writes,
+            vec![
+                expected[0].clone(),
+                expected[1].clone(),
+                [expected[2].clone(), expected[3].clone()].concat()
+            ]
+        );
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_failed_write_reports_every_message_it_carried() {
+        let rec = Recorder {
+            fail: true,
+            ..Recorder::default()
+        };
+        let failed = Arc::new(StdMutex::new(Vec::new()));
+        let on_error = {
+            let failed = failed.clone();
+            Box::new(move |seq: u64, e: RpcError| {
+                failed.lock().expect("lock").push((seq, e.to_string()));
+            })
+        };
+        let w = WriteSide::spawn(rec, 64, CancellationToken::new(), None, on_error);
+        queue(&w, &[vec![1], vec![2], vec![3]]).await;
+        w.close().await;
+        let failed = failed.lock().expect("lock").clone();
+        let seqs: Vec<u64> = failed.iter().map(|(s, _)| *s).collect();
+        assert_eq!(seqs, vec![0, 1, 2]);
+        assert!(failed.iter().all(|(_, e)| e == &failed[0].1), "{failed:?}");
+        // Later messages are refused with the write error.
+        let later = w.send(|| Ok(9), header, &vec![9u8]).await;
+        assert!(matches!(later, Err(SendError::NotSent(_))));
     }
 }

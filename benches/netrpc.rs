@@ -1,0 +1,631 @@
+//! net/rpc over yamux over a unix socket: Go↔Go, Rust client→Go server, Go client→Rust server,
+//! Rust↔Rust (always two processes), plus the raw unix-socket ping-pong floor.
+//!
+//! ```text
+//! cargo bench --bench netrpc          # builds the Go peers, runs everything, prints a table
+//! ```
+//!
+//! Environment: `NETRPC_RUNS` (repetitions, default 5), `NETRPC_DURATION_MS` (measured time per
+//! run, default 2000), `NETRPC_WARMUP_MS` (discarded warm-up, default 500), `NETRPC_RUNTIME`
+//! (`current` or `multi`: tokio flavor of the Rust peers, default `current`), `NETRPC_ONLY`
+//! (comma-separated subset of `go-go`, `rust-go`, `go-rust`, `rust-rust`, `floor`).
+//!
+//! Every measurement is one client process and one server process: the Go side is
+//! `go-interop/cmd/rpc-peer` (`serve -mux`, `bench -mux`), the Rust side is this binary
+//! re-executed as `peer-serve` or `peer-bench`. The workload is the Go peer's bench: `callers`
+//! tasks share one net/rpc client on one yamux stream and call `Echo.Echo` with a small struct
+//! back-to-back; every call that starts after the warm-up and ends within the measured window
+//! counts. Numbers in the table are medians over the runs; ratios are against Go↔Go.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value as Json;
+use tilores_plugin::gob::Gob;
+use tilores_plugin::mux::{MuxConfig, Role, Session, Stream};
+use tilores_plugin::rpc::{Client, Server};
+
+/// Go's `EchoArgs` (go-interop/cmd/rpc-peer/service.go).
+#[derive(Gob, Debug, Default, Clone, PartialEq)]
+#[gob(go_type = "main.EchoArgs")]
+struct EchoArgs {
+    #[gob(name = "ID")]
+    id: i64,
+    #[gob(name = "Name")]
+    name: String,
+    #[gob(name = "Tags")]
+    tags: Vec<String>,
+    #[gob(name = "Data")]
+    data: Vec<u8>,
+    #[gob(name = "Score")]
+    score: f64,
+    #[gob(name = "Meta")]
+    meta: HashMap<String, String>,
+}
+
+/// The Go bench's argument: `EchoArgs{42, "bench", ["a","b"], 0..15, 1.5, {"k":"v"}}`.
+fn bench_args() -> EchoArgs {
+    EchoArgs {
+        id: 42,
+        name: "bench".into(),
+        tags: vec!["a".into(), "b".into()],
+        data: (0..16).collect(),
+        score: 1.5,
+        meta: [("k".to_string(), "v".to_string())].into_iter().collect(),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let result = match args.get(1).map(String::as_str) {
+        Some("peer-serve") => peer(|rt| rt.block_on(peer_serve(&args[2..]))),
+        Some("peer-bench") => peer(|rt| rt.block_on(peer_bench(&args[2..]))),
+        // `cargo bench` passes `--bench` (and maybe a filter); both are ignored.
+        _ => orchestrate(),
+    };
+    if let Err(e) = result {
+        eprintln!("netrpc bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+// ------------------------------------------------------------------ Rust peers
+
+/// Runs `f` on the tokio runtime flavor chosen by `NETRPC_RUNTIME`.
+fn peer(f: impl FnOnce(&tokio::runtime::Runtime) -> Result<(), String>) -> Result<(), String> {
+    let mut b = match std::env::var("NETRPC_RUNTIME").as_deref() {
+        Ok("multi") => tokio::runtime::Builder::new_multi_thread(),
+        Ok("current") | Err(_) => tokio::runtime::Builder::new_current_thread(),
+        Ok(other) => return Err(format!("NETRPC_RUNTIME={other}: want current or multi")),
+    };
+    let rt = b.enable_all().build().map_err(|e| e.to_string())?;
+    f(&rt)
+}
+
+/// The value of `--name` in `args`.
+fn flag<'a>(args: &'a [String], name: &str) -> Result<&'a str, String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+        .ok_or_else(|| format!("missing {name}"))
+}
+
+fn num_flag(args: &[String], name: &str) -> Result<u64, String> {
+    flag(args, name)?
+        .parse()
+        .map_err(|e| format!("{name}: {e}"))
+}
+
+/// Rust server: listens on `--socket`, prints READY, serves `Echo.Echo` on every stream of
+/// every yamux session (yamux server), exits when stdin reaches EOF.
+async fn peer_serve(args: &[String]) -> Result<(), String> {
+    let path = PathBuf::from(flag(args, "--socket")?);
+    let listener = tokio::net::UnixListener::bind(&path).map_err(|e| format!("bind: {e}"))?;
+    let server = Server::new();
+    server
+        .register_fn(
+            "Echo",
+            "Echo",
+            |a: EchoArgs| async move { Ok::<_, String>(a) },
+        )
+        .map_err(|e| e.to_string())?;
+    let stdin_eof = tokio::task::spawn_blocking(|| {
+        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+    });
+    println!("READY");
+    let accept = async {
+        while let Ok((conn, _)) = listener.accept().await {
+            let server = server.clone();
+            let Ok(session) = Session::new(conn, Role::Server, MuxConfig::default()) else {
+                continue;
+            };
+            tokio::spawn(async move {
+                while let Some(stream) = session.accept().await {
+                    let server = server.clone();
+                    tokio::spawn(async move { server.serve(stream).await });
+                }
+            });
+        }
+    };
+    tokio::select! {
+        _ = accept => {}
+        _ = stdin_eof => {}
+    }
+    let _ = std::fs::remove_file(&path);
+    Ok(())
+}
+
+/// Rust client: dials `--socket` as yamux client, opens one stream, and runs the Go peer's
+/// bench on one net/rpc client; prints the same JSON line as `rpc-peer bench`.
+async fn peer_bench(args: &[String]) -> Result<(), String> {
+    let path = PathBuf::from(flag(args, "--socket")?);
+    let callers = num_flag(args, "--callers")? as usize;
+    let duration = Duration::from_millis(num_flag(args, "--duration-ms")?);
+    let warmup = Duration::from_millis(num_flag(args, "--warmup-ms")?);
+    let conn = tokio::net::UnixStream::connect(&path)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let session =
+        Session::new(conn, Role::Client, MuxConfig::default()).map_err(|e| e.to_string())?;
+    let stream: Stream = session.open().await.map_err(|e| e.to_string())?;
+    let client = Client::new(stream);
+    let want = Arc::new(bench_args());
+    let start = Instant::now();
+    let (meas_start, meas_end) = (start + warmup, start + warmup + duration);
+    let mut tasks = Vec::new();
+    for _ in 0..callers {
+        let (c, want) = (client.clone(), want.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(1 << 16);
+            loop {
+                let t0 = Instant::now();
+                if t0 >= meas_end {
+                    return Ok(lat);
+                }
+                let r: EchoArgs = c
+                    .call("Echo.Echo", &*want)
+                    .await
+                    .map_err(|e| format!("Echo.Echo: {e}"))?;
+                if r != *want {
+                    return Err(format!("Echo.Echo: wrong reply {r:?}"));
+                }
+                let t1 = Instant::now();
+                if t0 >= meas_start && t1 <= meas_end {
+                    lat.push(t1 - t0);
+                }
+            }
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.map_err(|e| e.to_string())??);
+    }
+    let _ = client.close().await;
+    let _ = session.close().await;
+    lat.sort();
+    let pct = |p: f64| {
+        if lat.is_empty() {
+            return 0.0;
+        }
+        let i = ((p * lat.len() as f64).ceil() as usize).clamp(1, lat.len()) - 1;
+        (lat[i].as_secs_f64() * 1e7).round() / 10.0
+    };
+    let line = serde_json::json!({
+        "mode": "rust-bench", "callers": callers, "calls": lat.len(),
+        "calls_per_sec": lat.len() as f64 / duration.as_secs_f64(),
+        "p50_us": pct(0.50), "p99_us": pct(0.99), "mux": true,
+    });
+    println!("{line}");
+    Ok(())
+}
+
+// ------------------------------------------------------------------ orchestration
+
+/// Who plays which side.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Go,
+    Rust,
+}
+
+/// One client/server combination.
+struct Pair {
+    name: &'static str,
+    label: &'static str,
+    client: Side,
+    server: Side,
+}
+
+const PAIRS: [Pair; 4] = [
+    Pair {
+        name: "go-go",
+        label: "Go client → Go server",
+        client: Side::Go,
+        server: Side::Go,
+    },
+    Pair {
+        name: "rust-go",
+        label: "Rust client → Go server",
+        client: Side::Rust,
+        server: Side::Go,
+    },
+    Pair {
+        name: "go-rust",
+        label: "Go client → Rust server",
+        client: Side::Go,
+        server: Side::Rust,
+    },
+    Pair {
+        name: "rust-rust",
+        label: "Rust client → Rust server",
+        client: Side::Rust,
+        server: Side::Rust,
+    },
+];
+
+const CALLERS: [usize; 2] = [1, 64];
+
+/// One measurement's figures.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    per_sec: f64,
+    p50_us: f64,
+    p99_us: f64,
+    /// CPU time (user + system, all threads) per call of the client and the server process,
+    /// in µs; NaN where not measured.
+    client_cpu_us: f64,
+    server_cpu_us: f64,
+}
+
+impl Sample {
+    fn from_json(j: &Json, rate_key: &str) -> Result<Sample, String> {
+        let get = |k: &str| {
+            j[k].as_f64()
+                .ok_or_else(|| format!("no number {k:?} in {j}"))
+        };
+        Ok(Sample {
+            per_sec: get(rate_key)?,
+            p50_us: get("p50_us")?,
+            p99_us: get("p99_us")?,
+            client_cpu_us: f64::NAN,
+            server_cpu_us: f64::NAN,
+        })
+    }
+}
+
+/// Linux's fixed `USER_HZ`: the unit of the times in `/proc/*/stat`.
+const CLOCK_TICKS_PER_SEC: f64 = 100.0;
+
+/// Fields of `/proc/<pid>/stat` after the command name: `[0]` is field 3 (state).
+fn stat_fields(pid: &str) -> Result<Vec<u64>, String> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|e| format!("/proc/{pid}/stat: {e}"))?;
+    let rest = text
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or_else(|| format!("/proc/{pid}/stat: no command name"))?;
+    // The state (a letter) becomes 0; only the numeric fields are used.
+    Ok(rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect())
+}
+
+/// CPU seconds (user + system) of process `pid` so far (fields 14 and 15).
+fn process_cpu(pid: &str) -> Result<f64, String> {
+    let f = stat_fields(pid)?;
+    match (f.get(11), f.get(12)) {
+        (Some(u), Some(s)) => Ok((u + s) as f64 / CLOCK_TICKS_PER_SEC),
+        _ => Err(format!("/proc/{pid}/stat: too few fields")),
+    }
+}
+
+/// CPU seconds of this process's waited-for children so far (fields 16 and 17).
+fn reaped_children_cpu() -> Result<f64, String> {
+    let f = stat_fields("self")?;
+    match (f.get(13), f.get(14)) {
+        (Some(u), Some(s)) => Ok((u + s) as f64 / CLOCK_TICKS_PER_SEC),
+        _ => Err("/proc/self/stat: too few fields".into()),
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> Result<u64, String> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().map_err(|e| format!("{name}={v}: {e}")),
+        Err(_) => Ok(default),
+    }
+}
+
+struct Settings {
+    repo: PathBuf,
+    me: PathBuf,
+    runs: u64,
+    duration_ms: u64,
+    warmup_ms: u64,
+}
+
+fn orchestrate() -> Result<(), String> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let s = Settings {
+        me: std::env::current_exe().map_err(|e| e.to_string())?,
+        runs: env_u64("NETRPC_RUNS", 5)?.max(1),
+        duration_ms: env_u64("NETRPC_DURATION_MS", 2000)?,
+        warmup_ms: env_u64("NETRPC_WARMUP_MS", 500)?,
+        repo,
+    };
+    let only: Option<Vec<String>> = std::env::var("NETRPC_ONLY")
+        .ok()
+        .map(|v| v.split(',').map(str::to_string).collect());
+    let wanted = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == name));
+    build_go_peers(&s.repo)?;
+    let runtime = std::env::var("NETRPC_RUNTIME").unwrap_or_else(|_| "current".into());
+    eprintln!(
+        "netrpc: {} runs × {} ms (+{} ms warm-up) per measurement; Rust peers: tokio {runtime}-thread runtime",
+        s.runs, s.duration_ms, s.warmup_ms
+    );
+
+    let load_before = loadavg();
+    let mut results: HashMap<(String, usize), Vec<Sample>> = HashMap::new();
+    let mut floor = Vec::new();
+    // Runs are interleaved (run 1 of everything, then run 2, …) so drifts in machine load
+    // spread over all rows instead of skewing one.
+    for run in 1..=s.runs {
+        if wanted("floor") {
+            let j = run_json(Command::new(s.repo.join("go-interop/bin/sockfloor")).args([
+                "-echo-process",
+                "-duration",
+                &format!("{}ms", s.duration_ms),
+                "-warmup",
+                &format!("{}ms", s.warmup_ms),
+            ]))?;
+            let sample = Sample::from_json(&j, "roundtrips_per_sec")?;
+            eprintln!("run {run} floor: {sample:?}");
+            floor.push(sample);
+        }
+        for pair in PAIRS.iter().filter(|p| wanted(p.name)) {
+            for callers in CALLERS {
+                let sample = measure(&s, pair, callers)?;
+                eprintln!("run {run} {} ×{callers}: {sample:?}", pair.name);
+                results
+                    .entry((pair.name.to_string(), callers))
+                    .or_default()
+                    .push(sample);
+            }
+        }
+    }
+    let load = format!("{load_before} before, {} after", loadavg());
+    print_table(&s, &runtime, &load, &results, &floor);
+    Ok(())
+}
+
+/// The 1-minute load average (other work on the machine skews every number).
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// Builds `rpc-peer` and `sockfloor` (release is Go's only mode) into go-interop/bin.
+fn build_go_peers(repo: &Path) -> Result<(), String> {
+    let dir = repo.join("go-interop");
+    for name in ["rpc-peer", "sockfloor"] {
+        let st = Command::new("go")
+            .current_dir(&dir)
+            .env(
+                "GONOSUMDB",
+                std::env::var("GONOSUMDB").unwrap_or_else(|_| "github.com/tilotech".into()),
+            )
+            .args([
+                "build",
+                "-o",
+                &format!("bin/{name}"),
+                &format!("./cmd/{name}"),
+            ])
+            .status()
+            .map_err(|e| format!("go build (the Go toolchain is required): {e}"))?;
+        if !st.success() {
+            return Err(format!("go build ./cmd/{name} failed: {st}"));
+        }
+    }
+    Ok(())
+}
+
+/// A server process, killed on drop (stdin closed first: both peers exit on stdin EOF).
+struct ServerProc {
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Drop for ServerProc {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A private temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<TempDir, String> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("netrpc-bench-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).map_err(|e| format!("temp dir: {e}"))?;
+        Ok(TempDir(p))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn start_server(s: &Settings, side: Side) -> Result<(ServerProc, PathBuf), String> {
+    let dir = TempDir::new()?;
+    let sock = dir.0.join("rpc.sock");
+    let mut cmd = match side {
+        Side::Go => {
+            let mut c = Command::new(s.repo.join("go-interop/bin/rpc-peer"));
+            c.arg("serve").arg("-mux").arg("-socket").arg(&sock);
+            c
+        }
+        Side::Rust => {
+            let mut c = Command::new(&s.me);
+            c.arg("peer-serve").arg("--socket").arg(&sock);
+            c
+        }
+    };
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("spawn server: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no server stdout")?;
+    let proc_ = ServerProc { child, _dir: dir };
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("server stdout: {e}"))?;
+    if line.trim() != "READY" {
+        return Err(format!("server printed {line:?} instead of READY"));
+    }
+    Ok((proc_, sock))
+}
+
+/// One measurement: a fresh server process, one client process.
+///
+/// CPU per call: the client's CPU time comes from this process's reaped-children times (the
+/// client is the only child reaped meanwhile), the server's from its `/proc` entry before it
+/// is stopped. Both cover the warm-up too, so they are divided by the calls of warm-up plus
+/// measured window, estimated as `calls × (warmup + duration) / duration`.
+fn measure(s: &Settings, pair: &Pair, callers: usize) -> Result<Sample, String> {
+    let (server, sock) = start_server(s, pair.server)?;
+    let server_pid = server.child.id().to_string();
+    let server_cpu0 = process_cpu(&server_pid)?;
+    let callers_s = callers.to_string();
+    let mut cmd = match pair.client {
+        Side::Go => {
+            let mut c = Command::new(s.repo.join("go-interop/bin/rpc-peer"));
+            c.arg("bench").arg("-mux").arg("-socket").arg(&sock).args([
+                "-callers",
+                &callers_s,
+                "-duration",
+                &format!("{}ms", s.duration_ms),
+                "-warmup",
+                &format!("{}ms", s.warmup_ms),
+            ]);
+            c
+        }
+        Side::Rust => {
+            let mut c = Command::new(&s.me);
+            c.arg("peer-bench").arg("--socket").arg(&sock).args([
+                "--callers",
+                &callers_s,
+                "--duration-ms",
+                &s.duration_ms.to_string(),
+                "--warmup-ms",
+                &s.warmup_ms.to_string(),
+            ]);
+            c
+        }
+    };
+    let children0 = reaped_children_cpu()?;
+    let j = run_json(&mut cmd)?;
+    let client_cpu = reaped_children_cpu()? - children0;
+    let server_cpu = process_cpu(&server_pid)? - server_cpu0;
+    drop(server);
+    let mut sample = Sample::from_json(&j, "calls_per_sec")?;
+    let measured = j["calls"].as_f64().unwrap_or(f64::NAN);
+    let all_calls = measured * (s.warmup_ms + s.duration_ms) as f64 / s.duration_ms as f64;
+    sample.client_cpu_us = client_cpu * 1e6 / all_calls;
+    sample.server_cpu_us = server_cpu * 1e6 / all_calls;
+    Ok(sample)
+}
+
+/// Runs a measuring process and parses its one JSON line.
+fn run_json(cmd: &mut Command) -> Result<Json, String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("spawn {cmd:?}: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        return Err(format!("{cmd:?} failed ({}): {stdout}", out.status));
+    }
+    serde_json::from_str(stdout.trim()).map_err(|e| format!("{cmd:?}: bad JSON ({e}): {stdout}"))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn med(samples: &[Sample]) -> Sample {
+    let m = |f: fn(&Sample) -> f64| median(samples.iter().map(f).collect());
+    Sample {
+        per_sec: m(|s| s.per_sec),
+        p50_us: m(|s| s.p50_us),
+        p99_us: m(|s| s.p99_us),
+        client_cpu_us: m(|s| s.client_cpu_us),
+        server_cpu_us: m(|s| s.server_cpu_us),
+    }
+}
+
+fn print_table(
+    s: &Settings,
+    runtime: &str,
+    load: &str,
+    results: &HashMap<(String, usize), Vec<Sample>>,
+    floor: &[Sample],
+) {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        "Medians of {} runs, {} ms measured each (+{} ms warm-up); Rust peers on a tokio {runtime}-thread runtime; load average {load}.\n",
+        s.runs, s.duration_ms, s.warmup_ms
+    );
+    let _ = writeln!(
+        w,
+        "| pair | callers | calls/s | p50 µs | p99 µs | calls/s vs Go↔Go | p50 vs Go↔Go | CPU µs/call client | CPU µs/call server |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for callers in CALLERS {
+        let base = results.get(&("go-go".to_string(), callers)).map(|v| med(v));
+        for pair in &PAIRS {
+            let Some(v) = results.get(&(pair.name.to_string(), callers)) else {
+                continue;
+            };
+            let m = med(v);
+            let (rate, lat) = match base {
+                Some(b) => (
+                    format!("{:.2}×", m.per_sec / b.per_sec),
+                    format!("{:.2}×", m.p50_us / b.p50_us),
+                ),
+                None => ("–".into(), "–".into()),
+            };
+            let _ = writeln!(
+                w,
+                "| {} | {callers} | {:.0} | {:.1} | {:.1} | {rate} | {lat} | {:.1} | {:.1} |",
+                pair.label, m.per_sec, m.p50_us, m.p99_us, m.client_cpu_us, m.server_cpu_us
+            );
+        }
+    }
+    if !floor.is_empty() {
+        let m = med(floor);
+        let _ = writeln!(
+            w,
+            "| floor: raw unix-socket ping-pong, 64 B, two Go processes (sockfloor -echo-process) | 1 | {:.0} round trips/s | {:.1} | {:.1} | | | | |",
+            m.per_sec, m.p50_us, m.p99_us
+        );
+    }
+    print!("{out}");
+    let _ = std::io::stdout().flush();
+}
