@@ -7,7 +7,7 @@ use std::sync::Arc;
 #[path = "support/dispatcher_fixture.rs"]
 mod fixture;
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     if let Err(e) = tilores_plugin::dispatcher::serve_dispatcher(Arc::new(fixture::Fixture)).await {
         eprintln!("dispatcher_test_plugin: {e}");

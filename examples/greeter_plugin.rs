@@ -29,7 +29,7 @@ fn greet() -> String {
     "Hello!".to_string()
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     // Exits with go-plugin's message unless started by a host, before anything is logged.
     plugin::check_cookie_or_exit(&handshake());

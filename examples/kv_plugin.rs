@@ -120,7 +120,7 @@ fn chatty_text(name: &str) -> String {
     s
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let config = ServeConfig::new(handshake(), PluginSet::new().plugin("kv", kv_server));
     match std::env::var("KVPLUGIN_MODE").as_deref() {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tilores_plugin::dispatcher::{serve_dispatcher, FakeDispatcher, PanicPolicy};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let fake = FakeDispatcher::with_panic_policy(PanicPolicy::ExitProcess);
     if let Err(e) = serve_dispatcher(Arc::new(fake)).await {

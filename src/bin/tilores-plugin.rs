@@ -199,7 +199,12 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
 fn serve_fake() -> Result<(), String> {
     use std::sync::Arc;
     use tilores_plugin::dispatcher::{serve_dispatcher, FakeDispatcher, PanicPolicy};
-    runtime()?.block_on(async {
+    // One thread, as the tilores-plugin-fake-dispatcher binary: less CPU per call.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    runtime.block_on(async {
         serve_dispatcher(Arc::new(FakeDispatcher::with_panic_policy(
             PanicPolicy::ExitProcess,
         )))

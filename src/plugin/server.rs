@@ -569,8 +569,6 @@ fn redirect_stdio(
     use nix::fcntl::OFlag;
     let (out_read, out_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
     let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
-    let out_read = tokio::net::unix::pipe::Receiver::from_owned_fd(out_read)?;
-    let err_read = tokio::net::unix::pipe::Receiver::from_owned_fd(err_read)?;
     std::io::stdout().flush()?;
     nix::unistd::dup2_stdout(&out_write)?;
     nix::unistd::dup2_stderr(&err_write)?;
@@ -589,13 +587,39 @@ fn redirect_stdio(
         stdout: StdioTarget::default(),
         stderr: StdioTarget::default(),
     });
-    tokio::spawn({
-        let t = targets.clone();
-        async move { t.stdout.relay(out_read).await }
-    });
-    tokio::spawn({
-        let t = targets.clone();
-        async move { t.stderr.relay(err_read).await }
-    });
+    // The relays run on a thread of their own: code on the serving runtime may write to
+    // stdout/stderr with blocking writes (println!), which must not wait for a task of the
+    // same (possibly single-threaded) runtime to drain the pipe.
+    let relay_targets = targets.clone();
+    std::thread::Builder::new()
+        .name("plugin-stdio".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_io()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    tracing::error!(error = %e, "plugin: cannot start the stdio relay");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let pipes =
+                    tokio::net::unix::pipe::Receiver::from_owned_fd(out_read).and_then(|out| {
+                        tokio::net::unix::pipe::Receiver::from_owned_fd(err_read)
+                            .map(|err| (out, err))
+                    });
+                match pipes {
+                    Ok((out, err)) => {
+                        futures::join!(
+                            relay_targets.stdout.relay(out),
+                            relay_targets.stderr.relay(err)
+                        );
+                    }
+                    Err(e) => tracing::error!(error = %e, "plugin: cannot read the stdio pipes"),
+                }
+            });
+        })?;
     Ok(targets)
 }
