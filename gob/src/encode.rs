@@ -137,6 +137,16 @@ pub struct Schema {
     /// Keeps dynamic definitions alive so their addresses stay unique keys.
     dyn_keep: Vec<Arc<TypeDef>>,
     defs: Vec<Option<Def>>,
+    /// Ids whose definitions were marked as sent since the last [`Schema::checkpoint`]; lets
+    /// [`Schema::rollback`] undo a failed encode.
+    sent_log: Vec<WireId>,
+}
+
+/// The schema state before an encode, to restore if the encode fails.
+#[derive(Debug, Clone, Copy)]
+struct Checkpoint {
+    next_id: WireId,
+    dyn_keep: usize,
 }
 
 impl Default for Schema {
@@ -159,7 +169,35 @@ impl Schema {
             by_dyn: HashMap::new(),
             dyn_keep: Vec::new(),
             defs: Vec::new(),
+            sent_log: Vec::new(),
         }
+    }
+
+    /// Starts a transaction: everything allocated or marked as sent from here on can be undone
+    /// with [`Schema::rollback`].
+    fn checkpoint(&mut self) -> Checkpoint {
+        self.sent_log.clear();
+        Checkpoint {
+            next_id: self.next_id,
+            dyn_keep: self.dyn_keep.len(),
+        }
+    }
+
+    /// Restores the state of `cp`: ids allocated since are freed (with their definitions and
+    /// Rust/dynamic type bindings) and definitions marked as sent since are unsent again.
+    fn rollback(&mut self, cp: Checkpoint) {
+        for id in std::mem::take(&mut self.sent_log) {
+            if let Some(d) = self.def_mut(id) {
+                d.sent = false;
+            }
+        }
+        let first_new = cp.next_id;
+        self.by_rust.retain(|_, id| *id < first_new);
+        self.by_dyn.retain(|_, id| *id < first_new);
+        self.dyn_keep.truncate(cp.dyn_keep);
+        self.defs
+            .truncate(usize::try_from(first_new - ids::FIRST_USER).unwrap_or(0));
+        self.next_id = first_new;
     }
 
     /// The id already allocated for the Rust type `T`, if any.
@@ -574,8 +612,9 @@ impl<'a> Enc<'a> {
                 continue;
             };
             def.sent = true;
-            order.push(t);
             let children = def.children.clone();
+            self.schema.sent_log.push(t);
+            order.push(t);
             for c in children.into_iter().rev() {
                 stack.push(c);
             }
@@ -626,6 +665,12 @@ impl<'a> Enc<'a> {
 }
 
 /// A gob stream encoder: one per byte stream, remembers which types it has sent.
+///
+/// Each [`Encoder::encode_into`] call is all or nothing: when a value fails to encode part
+/// way (a nil pointer element, an interface without a name, nesting too deep, ...) the
+/// output is left untouched and the stream state is rolled back, so type definitions that
+/// the failed value would have carried are sent with the next value that needs them and the
+/// peer never sees a reference to a type it was not told about.
 pub struct Encoder {
     schema: Schema,
     max_message: u64,
@@ -661,11 +706,17 @@ impl Encoder {
 
     /// Appends the messages for one top-level value (type definitions first, then the value,
     /// split where Go splits it) to `out`.
+    ///
+    /// On error nothing is appended and the encoder's stream state is exactly as before the
+    /// call: type ids allocated and definitions marked as sent during the failed call are
+    /// released, so a later value that needs the same types sends their definitions again.
     pub fn encode_into<T: Encode + ?Sized>(&mut self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
+        let cp = self.schema.checkpoint();
         let r = self.encode_inner(value, out);
         if r.is_err() {
             out.truncate(start);
+            self.schema.rollback(cp);
         }
         r
     }
