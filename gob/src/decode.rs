@@ -296,10 +296,37 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub fn bytes(&mut self) -> Result<&'a [u8]> {
         self.r.bytes()
     }
-    /// Reads an element count, rejecting counts the remaining input cannot hold.
+    /// Reads the element count of a slice, array or map, rejecting counts that everything
+    /// still to come could not hold.
+    ///
+    /// Elements may continue in later messages (after inline type definitions of interface
+    /// elements), so the count is not bounded by the current message: pre-allocate at most
+    /// [`Dec::capacity`] and call [`Dec::element`] before each element.
     #[inline]
     pub fn count(&mut self, min_bytes_each: usize) -> Result<usize> {
-        self.r.count(min_bytes_each)
+        self.r.value_count(min_bytes_each)
+    }
+
+    /// How many of `n` elements (each at least `min_bytes_each` bytes on the wire) it is safe
+    /// to pre-allocate: no more than the current message could hold, and at most 4096.
+    #[inline]
+    pub fn capacity(&self, n: usize, min_bytes_each: usize) -> usize {
+        n.min(self.r.remaining() / min_bytes_each.max(1)).min(4096)
+    }
+
+    /// Checks, before element `i` of `n`, that the current message still has input (Go's
+    /// "length exceeds input size" check; every element takes at least one byte).
+    #[inline]
+    pub fn element(&self, i: usize, n: usize) -> Result<()> {
+        if self.r.remaining() == 0 {
+            return Err(Error::new(ErrorKind::LengthExceedsInput {
+                count: n as u64,
+                remaining: 0,
+            })
+            .at_offset(self.r.pos())
+            .in_path(format!("[{i}]")));
+        }
+        Ok(())
     }
 
     /// The definition of a wire id.
@@ -504,14 +531,16 @@ impl<'a, 'b> Dec<'a, 'b> {
                         }
                     }
                     WireType::Slice { elem, .. } | WireType::Array { elem, .. } => {
-                        let n = self.r.count(1)?;
-                        for _ in 0..n {
+                        let n = self.count(1)?;
+                        for i in 0..n {
+                            self.element(i, n)?;
                             self.skip(*elem)?;
                         }
                     }
                     WireType::Map { key, elem, .. } => {
-                        let n = self.r.count(2)?;
-                        for _ in 0..n {
+                        let n = self.count(2)?;
+                        for i in 0..n {
+                            self.element(i, n)?;
                             self.skip(*key)?;
                             self.skip(*elem)?;
                         }
@@ -635,9 +664,10 @@ impl<'a, 'b> Dec<'a, 'b> {
                         Value::Struct(ty, out)
                     }
                     WireType::Slice { elem, .. } => {
-                        let n = self.r.count(1)?;
-                        let mut out = Vec::with_capacity(n.min(4096));
+                        let n = self.count(1)?;
+                        let mut out = Vec::with_capacity(self.capacity(n, 1));
                         for i in 0..n {
+                            self.element(i, n)?;
                             out.push(
                                 self.nested(|d| d.value(*elem))
                                     .map_err(|e| e.in_path(format!("[{i}]")))?,
@@ -647,7 +677,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                     }
                     WireType::Array { elem, len, .. } => {
                         let at = self.r.pos();
-                        let n = self.r.count(1)?;
+                        let n = self.count(1)?;
                         if n as i64 != *len {
                             return Err(Error::new(ErrorKind::ArrayLengthMismatch {
                                 want: usize::try_from(*len).unwrap_or(usize::MAX),
@@ -655,8 +685,9 @@ impl<'a, 'b> Dec<'a, 'b> {
                             })
                             .at_offset(at));
                         }
-                        let mut out = Vec::with_capacity(n.min(4096));
+                        let mut out = Vec::with_capacity(self.capacity(n, 1));
                         for i in 0..n {
+                            self.element(i, n)?;
                             out.push(
                                 self.nested(|d| d.value(*elem))
                                     .map_err(|e| e.in_path(format!("[{i}]")))?,
@@ -665,9 +696,10 @@ impl<'a, 'b> Dec<'a, 'b> {
                         Value::Array(ty, out)
                     }
                     WireType::Map { key, elem, .. } => {
-                        let n = self.r.count(2)?;
-                        let mut out = Vec::with_capacity(n.min(4096));
-                        for _ in 0..n {
+                        let n = self.count(2)?;
+                        let mut out = Vec::with_capacity(self.capacity(n, 2));
+                        for i in 0..n {
+                            self.element(i, n)?;
                             let k = self.nested(|d| d.value(*key))?;
                             let v = self
                                 .nested(|d| d.value(*elem))
