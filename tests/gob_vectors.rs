@@ -37,8 +37,6 @@ const KNOWN_GAPS: &[&str] = &[
     "gobencoder_struct_exported_fields",
     // The test re-encodes with ids from 64; this case is Go 1.19's id base 65.
     "point_struct_id65",
-    // Decoder: trailing-terminator leniency.
-    "lenient_tolerated",
 ];
 
 fn manifest() -> Json {

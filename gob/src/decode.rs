@@ -424,16 +424,8 @@ impl<'a, 'b> Dec<'a, 'b> {
             )));
         }
         let mut field: i64 = -1;
-        loop {
-            let delta = self.r.uint()?;
-            if delta == 0 {
-                return Ok(());
-            }
-            field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
-                Some(f) if (f as u64) < plan.len() as u64 => f,
-                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
-            };
-            let (local, fid) = plan[field as usize];
+        while let Some(i) = self.next_field(&mut field, plan.len())? {
+            let (local, fid) = plan[i];
             match local {
                 Some(li) => self
                     .nested(|d| f(d, li as usize, fid))
@@ -441,6 +433,26 @@ impl<'a, 'b> Dec<'a, 'b> {
                 None => self.skip(fid)?,
             }
         }
+        Ok(())
+    }
+
+    /// Reads the next field of a struct with `nfields` wire fields, `field` being the
+    /// previous one (-1 at the start): `None` at the end of the struct, which is a zero delta
+    /// or, as Go tolerates, the end of the message.
+    #[inline]
+    fn next_field(&mut self, field: &mut i64, nfields: usize) -> Result<Option<usize>> {
+        if self.r.remaining() == 0 {
+            return Ok(None);
+        }
+        let delta = self.r.uint()?;
+        if delta == 0 {
+            return Ok(None);
+        }
+        *field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
+            Some(f) if (f as u64) < nfields as u64 => f,
+            _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
+        };
+        Ok(Some(*field as usize))
     }
 
     /// Reads the header of an interface value: `None` for nil, else the concrete type's name
@@ -515,19 +527,8 @@ impl<'a, 'b> Dec<'a, 'b> {
                 match &*w {
                     WireType::Struct { fields, .. } => {
                         let mut field: i64 = -1;
-                        loop {
-                            let delta = self.r.uint()?;
-                            if delta == 0 {
-                                break;
-                            }
-                            field = match i64::try_from(delta)
-                                .ok()
-                                .and_then(|d| field.checked_add(d))
-                            {
-                                Some(f) if (f as u64) < fields.len() as u64 => f,
-                                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
-                            };
-                            self.skip(fields[field as usize].id)?;
+                        while let Some(i) = self.next_field(&mut field, fields.len())? {
+                            self.skip(fields[i].id)?;
                         }
                     }
                     WireType::Slice { elem, .. } | WireType::Array { elem, .. } => {
@@ -643,23 +644,12 @@ impl<'a, 'b> Dec<'a, 'b> {
                         self.top = false;
                         let mut out = Vec::new();
                         let mut field: i64 = -1;
-                        loop {
-                            let delta = self.r.uint()?;
-                            if delta == 0 {
-                                break;
-                            }
-                            field = match i64::try_from(delta)
-                                .ok()
-                                .and_then(|d| field.checked_add(d))
-                            {
-                                Some(f) if (f as u64) < fields.len() as u64 => f,
-                                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
-                            };
-                            let fd = &fields[field as usize];
+                        while let Some(i) = self.next_field(&mut field, fields.len())? {
+                            let fd = &fields[i];
                             let v = self
                                 .nested(|d| d.value(fd.id))
                                 .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
-                            out.push((field as usize, v));
+                            out.push((i, v));
                         }
                         Value::Struct(ty, out)
                     }
