@@ -586,7 +586,18 @@ impl<'a, 'b> Dec<'a, 'b> {
                     )));
                 }
                 let w = self.wire(id)?;
-                let def = TypeDef::pending(w.common().name.clone());
+                let name = w.common().name.clone();
+                let marshaler = matches!(
+                    &*w,
+                    WireType::GobEncoder(_)
+                        | WireType::BinaryMarshaler(_)
+                        | WireType::TextMarshaler(_)
+                );
+                let def = if marshaler && w.common().id != id {
+                    TypeDef::pending_pointer_id(name)
+                } else {
+                    TypeDef::pending(name)
+                };
                 let t = Type::Def(def.clone());
                 self.types.dyn_types.insert(id, t.clone());
                 let kind = match &*w {

@@ -123,6 +123,9 @@ struct Def {
     /// Types sent after this one, in Go's order (struct fields, element, key then element).
     children: Vec<WireId>,
     sent: bool,
+    /// A marshaler definition Go writes for a pointer type: its `CommonType.Id` is a fresh id
+    /// allocated when the definition is sent (Go's `getTypeInfo(*T)`).
+    pointer_id: bool,
 }
 
 /// One stream's encoder-side type state.
@@ -239,6 +242,7 @@ impl Schema {
             wire,
             children,
             sent: false,
+            pointer_id: false,
         });
     }
 
@@ -496,6 +500,11 @@ impl Schema {
         };
         self.in_progress.remove(&key);
         self.define(id, wire, children);
+        if d.pointer_id() {
+            if let Some(def) = self.def_mut(id) {
+                def.pointer_id = true;
+            }
+        }
         Ok(Described::Id(id))
     }
 
@@ -657,9 +666,22 @@ impl<'a> Enc<'a> {
             }
         }
         for t in order {
+            let fresh = match self.schema.def_mut(t) {
+                Some(def) if def.pointer_id => true,
+                Some(_) => false,
+                None => continue,
+            };
+            let inner = if fresh {
+                Some(self.schema.alloc())
+            } else {
+                None
+            };
             let Some(def) = self.schema.def_mut(t) else {
                 continue;
             };
+            if let Some(inner) = inner {
+                def.wire.set_common_id(inner);
+            }
             let wire = def.wire.clone();
             put_int(self.buf, -t);
             wire.encode(self.buf);

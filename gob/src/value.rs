@@ -40,6 +40,7 @@ pub struct TypeDef {
     /// Go's informational name (`CommonType.Name`), kept for byte-exact re-encoding.
     pub name: String,
     kind: OnceLock<DefKind>,
+    pointer_id: bool,
 }
 
 /// The shape of a composite definition.
@@ -67,7 +68,26 @@ impl TypeDef {
         Arc::new(TypeDef {
             name: name.into(),
             kind: OnceLock::new(),
+            pointer_id: false,
         })
+    }
+
+    /// A pending marshaler definition as Go writes it for a pointer type `*T`: Go defines the
+    /// base type's id, but the definition's `CommonType.Id` is a second id that Go allocates
+    /// for `*T` when it sends the definition (and the name is the pointer's, i.e. empty).
+    /// Re-encoding reproduces that extra id so later ids match Go's.
+    pub fn pending_pointer_id(name: impl Into<String>) -> Arc<TypeDef> {
+        Arc::new(TypeDef {
+            name: name.into(),
+            kind: OnceLock::new(),
+            pointer_id: true,
+        })
+    }
+
+    /// True for a marshaler definition whose `CommonType.Id` is Go's extra pointer-type id
+    /// (see [`TypeDef::pending_pointer_id`]).
+    pub fn pointer_id(&self) -> bool {
+        self.pointer_id
     }
 
     /// A complete definition.
