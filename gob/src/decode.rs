@@ -631,6 +631,10 @@ impl<'a, 'b> Dec<'a, 'b> {
     }
 
     /// Decodes any value dynamically.
+    ///
+    /// Composite values are decoded by small separate functions so that each nesting level
+    /// costs only the frames of the kind being decoded (this keeps the default depth limit
+    /// within a 2 MiB stack even in unoptimised builds).
     pub fn value(&mut self, id: WireId) -> Result<Value> {
         Ok(match id {
             ids::BOOL => Value::Bool(self.r.uint()? != 0),
@@ -647,74 +651,88 @@ impl<'a, 'b> Dec<'a, 'b> {
                 }
             }
             ids::INTERFACE => Value::Interface(self.dyn_interface()?),
-            _ => {
-                let w = self.wire(id)?;
-                let ty = self.dyn_type(id)?;
-                match &*w {
-                    WireType::Struct { fields, .. } => {
-                        self.top = false;
-                        let mut out = Vec::new();
-                        let mut field: i64 = -1;
-                        while let Some(i) = self.next_field(&mut field, fields.len())? {
-                            let fd = &fields[i];
-                            let v = self
-                                .nested(|d| d.value(fd.id))
-                                .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
-                            out.push((i, v));
-                        }
-                        Value::Struct(ty, out)
-                    }
-                    WireType::Slice { elem, .. } => {
-                        let n = self.count(1)?;
-                        let mut out = Vec::with_capacity(self.capacity(n, 1));
-                        for i in 0..n {
-                            self.element(i, n)?;
-                            out.push(
-                                self.nested(|d| d.value(*elem))
-                                    .map_err(|e| e.in_path(format!("[{i}]")))?,
-                            );
-                        }
-                        Value::Slice(ty, out)
-                    }
-                    WireType::Array { elem, len, .. } => {
-                        let at = self.r.pos();
-                        let n = self.count(1)?;
-                        if n as i64 != *len {
-                            return Err(Error::new(ErrorKind::ArrayLengthMismatch {
-                                want: usize::try_from(*len).unwrap_or(usize::MAX),
-                                got: n as u64,
-                            })
-                            .at_offset(at));
-                        }
-                        let mut out = Vec::with_capacity(self.capacity(n, 1));
-                        for i in 0..n {
-                            self.element(i, n)?;
-                            out.push(
-                                self.nested(|d| d.value(*elem))
-                                    .map_err(|e| e.in_path(format!("[{i}]")))?,
-                            );
-                        }
-                        Value::Array(ty, out)
-                    }
-                    WireType::Map { key, elem, .. } => {
-                        let n = self.count(2)?;
-                        let mut out = Vec::with_capacity(self.capacity(n, 2));
-                        for i in 0..n {
-                            self.element(i, n)?;
-                            let k = self.nested(|d| d.value(*key))?;
-                            let v = self
-                                .nested(|d| d.value(*elem))
-                                .map_err(|e| e.in_path(format!("[{k:?}]")))?;
-                            out.push((k, v));
-                        }
-                        Value::Map(ty, out)
-                    }
-                    WireType::GobEncoder(_)
-                    | WireType::BinaryMarshaler(_)
-                    | WireType::TextMarshaler(_) => Value::Marshaled(ty, self.r.bytes()?.to_vec()),
-                }
-            }
+            _ => return self.composite_value(id),
         })
+    }
+
+    #[inline(never)]
+    fn composite_value(&mut self, id: WireId) -> Result<Value> {
+        let w = self.wire(id)?;
+        let ty = self.dyn_type(id)?;
+        match &*w {
+            WireType::Struct { fields, .. } => self.struct_value(ty, fields),
+            WireType::Slice { elem, .. } => {
+                let items = self.elements(*elem)?;
+                Ok(Value::Slice(ty, items))
+            }
+            WireType::Array { elem, len, .. } => {
+                let at = self.r.pos();
+                let n = self.count(1)?;
+                if n as i64 != *len {
+                    return Err(Error::new(ErrorKind::ArrayLengthMismatch {
+                        want: usize::try_from(*len).unwrap_or(usize::MAX),
+                        got: n as u64,
+                    })
+                    .at_offset(at));
+                }
+                let items = self.elements_n(*elem, n)?;
+                Ok(Value::Array(ty, items))
+            }
+            WireType::Map { key, elem, .. } => self.map_value(ty, *key, *elem),
+            WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+                Ok(Value::Marshaled(ty, self.r.bytes()?.to_vec()))
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn struct_value(&mut self, ty: Type, fields: &[crate::types::FieldType]) -> Result<Value> {
+        self.top = false;
+        let mut out = Vec::new();
+        let mut field: i64 = -1;
+        while let Some(i) = self.next_field(&mut field, fields.len())? {
+            let fd = &fields[i];
+            let v = self
+                .nested(|d| d.value(fd.id))
+                .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
+            out.push((i, v));
+        }
+        Ok(Value::Struct(ty, out))
+    }
+
+    /// A slice's count and elements.
+    #[inline(never)]
+    fn elements(&mut self, elem: WireId) -> Result<Vec<Value>> {
+        let n = self.count(1)?;
+        self.elements_n(elem, n)
+    }
+
+    #[inline(never)]
+    fn elements_n(&mut self, elem: WireId, n: usize) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(self.capacity(n, 1));
+        for i in 0..n {
+            self.element(i, n)?;
+            out.push(
+                self.nested(|d| d.value(elem))
+                    .map_err(|e| e.in_path(format!("[{i}]")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    #[inline(never)]
+    fn map_value(&mut self, ty: Type, key: WireId, elem: WireId) -> Result<Value> {
+        let n = self.count(2)?;
+        let mut out = Vec::with_capacity(self.capacity(n, 2));
+        for i in 0..n {
+            self.element(i, n)?;
+            let k = self.nested(|d| d.value(key))?;
+            let v = self
+                .nested(|d| d.value(elem))
+                .map_err(|e| e.in_path(format!("[{k:?}]")))?;
+            out.push((k, v));
+        }
+        Ok(Value::Map(ty, out))
     }
 
     /// Decodes an interface value dynamically (registered typed names are ignored here).
