@@ -42,25 +42,93 @@ pub trait Decode: Sized {
 
 type Plan = Arc<[(Option<u16>, WireId)]>;
 
+/// An interface header: the interned name, its registered decoder (if any), the wire id.
+type Header = (Arc<str>, Option<crate::registry::DecodeFn>, WireId);
+
+/// Ids Go allocates in sequence from 64: those below `64 + DIRECT` live in a vector (no
+/// hashing on the hot path); any other id a peer may choose goes to a `HashMap`.
+const DIRECT: usize = 1 << 14;
+
+/// A map from wire ids to `V`, direct-indexed for the ids Go actually uses.
+struct IdMap<V> {
+    direct: Vec<Option<V>>,
+    other: HashMap<WireId, V>,
+    len: usize,
+}
+
+impl<V> Default for IdMap<V> {
+    fn default() -> Self {
+        IdMap {
+            direct: Vec::new(),
+            other: HashMap::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<V> IdMap<V> {
+    #[inline]
+    fn slot(id: WireId) -> Option<usize> {
+        let i = usize::try_from(id.checked_sub(ids::FIRST_USER)?).ok()?;
+        (i < DIRECT).then_some(i)
+    }
+
+    #[inline]
+    fn get(&self, id: WireId) -> Option<&V> {
+        match Self::slot(id) {
+            Some(i) => self.direct.get(i).and_then(|v| v.as_ref()),
+            None => self.other.get(&id),
+        }
+    }
+
+    fn insert(&mut self, id: WireId, v: V) {
+        let old = match Self::slot(id) {
+            Some(i) => {
+                if self.direct.len() <= i {
+                    self.direct.resize_with(i + 1, || None);
+                }
+                self.direct[i].replace(v)
+            }
+            None => self.other.insert(id, v),
+        };
+        if old.is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, id: WireId) {
+        let old = match Self::slot(id) {
+            Some(i) => self.direct.get_mut(i).and_then(|v| v.take()),
+            None => self.other.remove(&id),
+        };
+        if old.is_some() {
+            self.len -= 1;
+        }
+    }
+}
+
 /// The type definitions received on one stream.
 #[derive(Default)]
 pub struct TypeTable {
-    defs: HashMap<WireId, Arc<WireType>>,
-    dyn_types: HashMap<WireId, Type>,
+    defs: IdMap<Arc<WireType>>,
+    dyn_types: IdMap<Type>,
     plans: HashMap<(WireId, usize), Plan>,
+    /// Registry lookups of interface names seen on this stream (valid for `names_gen`).
+    names: Vec<(Arc<str>, Option<crate::registry::DecodeFn>)>,
+    names_gen: u64,
 }
 
 impl TypeTable {
     /// The definition of `id`.
     pub fn get(&self, id: WireId) -> Option<&Arc<WireType>> {
-        self.defs.get(&id)
+        self.defs.get(id)
     }
 
     fn describe(&self, id: WireId) -> String {
         if let Some(n) = builtin_name(id) {
             return n.to_string();
         }
-        match self.defs.get(&id) {
+        match self.defs.get(id) {
             Some(w) => w.describe(),
             None => format!("unknown type id {id}"),
         }
@@ -124,8 +192,8 @@ impl Decoder {
         if let Err(e) = &r {
             if e.is_incomplete() {
                 for id in added {
-                    self.types.defs.remove(&id);
-                    self.types.dyn_types.remove(&id);
+                    self.types.defs.remove(id);
+                    self.types.dyn_types.remove(id);
                 }
                 self.types.plans.clear();
             }
@@ -218,10 +286,10 @@ fn define(
     id: WireId,
     added: &mut Vec<WireId>,
 ) -> Result<()> {
-    if id < ids::FIRST_USER || types.defs.contains_key(&id) {
+    if id < ids::FIRST_USER || types.defs.get(id).is_some() {
         return Err(Error::new(ErrorKind::DuplicateType(id)));
     }
-    if types.defs.len() >= limits.max_types {
+    if types.defs.len >= limits.max_types {
         return Err(Error::new(ErrorKind::TooManyTypes(limits.max_types)));
     }
     let wire = WireType::decode(r, limits.max_fields)?;
@@ -459,6 +527,14 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// and wire id, after receiving any type definitions that come with it (possibly pulling
     /// further messages, as Go's decoder does).
     pub fn interface_header(&mut self) -> Result<Option<(String, WireId)>> {
+        Ok(self
+            .header()?
+            .map(|(name, _, id)| (name.as_ref().to_owned(), id)))
+    }
+
+    /// [`Dec::interface_header`] with the name interned for this stream and its registered
+    /// decoder, if any.
+    fn header(&mut self) -> Result<Option<Header>> {
         let at = self.r.pos();
         let n = self.r.uint()?;
         if n == 0 {
@@ -470,7 +546,8 @@ impl<'a, 'b> Dec<'a, 'b> {
         if n > self.r.remaining() as u64 {
             return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
         }
-        let name = String::from_utf8_lossy(self.r.take(n as usize)?).into_owned();
+        let raw = self.r.take(n as usize)?;
+        let (name, registered) = self.intern(raw);
         loop {
             if self.r.remaining() == 0 && !self.r.next_message()? {
                 return Err(Error::new(ErrorKind::UnexpectedEof));
@@ -479,7 +556,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             if id >= 0 {
                 // The byte count that follows is not a reliable delimiter (Go ignores it too).
                 self.r.uint()?;
-                return Ok(Some((name, id)));
+                return Ok(Some((name, registered, id)));
             }
             let id = id
                 .checked_neg()
@@ -489,6 +566,27 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.r.uint()?;
             }
         }
+    }
+
+    /// The shared name and registered decoder for an interface name, through a small
+    /// per-stream cache (a stream uses few names; the cache is dropped when the registry
+    /// changes, and holds at most 64 names).
+    fn intern(&mut self, raw: &[u8]) -> (Arc<str>, Option<crate::registry::DecodeFn>) {
+        let generation = crate::registry::generation();
+        let t = &mut *self.types;
+        if t.names_gen != generation {
+            t.names.clear();
+            t.names_gen = generation;
+        }
+        if let Some((n, f)) = t.names.iter().find(|(n, _)| n.as_bytes() == raw) {
+            return (n.clone(), *f);
+        }
+        let name: Arc<str> = String::from_utf8_lossy(raw).into();
+        let f = crate::registry::lookup(&name);
+        if t.names.len() < 64 {
+            t.names.push((name.clone(), f));
+        }
+        (name, f)
     }
 
     /// Decodes an interface value's concrete payload with `f` (struct or singleton form).
@@ -518,7 +616,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.r.bytes()?;
             }
             ids::INTERFACE => {
-                if let Some((_, cid)) = self.interface_header()? {
+                if let Some((_, _, cid)) = self.header()? {
                     self.interface_payload(cid, |d, w| d.skip_whole(w))?;
                 }
             }
@@ -577,7 +675,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             ids::BYTES => Type::Bytes,
             ids::INTERFACE => Type::Interface,
             _ => {
-                if let Some(t) = self.types.dyn_types.get(&id) {
+                if let Some(t) = self.types.dyn_types.get(id) {
                     return Ok(t.clone());
                 }
                 if depth > self.limits.max_depth {
@@ -737,9 +835,9 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// Decodes an interface value dynamically (registered typed names are ignored here).
     pub fn dyn_interface(&mut self) -> Result<Interface> {
-        match self.interface_header()? {
+        match self.header()? {
             None => Ok(Interface::nil()),
-            Some((name, id)) => {
+            Some((name, _, id)) => {
                 let v = self
                     .interface_payload(id, |d, w| d.value(w))
                     .map_err(|e| e.in_path(format!("({name})")))?;
@@ -753,10 +851,10 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// Decodes an interface value, materialising registered names as their Rust types.
     pub fn typed_interface(&mut self) -> Result<Interface> {
-        match self.interface_header()? {
+        match self.header()? {
             None => Ok(Interface::nil()),
-            Some((name, id)) => {
-                let decoded = match crate::registry::lookup(&name) {
+            Some((name, registered, id)) => {
+                let decoded = match registered {
                     Some(f) => self.interface_payload(id, |d, w| f(d, w)),
                     None => self.interface_payload(id, |d, w| d.value(w)).map(|v| {
                         Box::new(DynConcrete {

@@ -366,7 +366,7 @@ macro_rules! map_impl {
                 };
                 let (key, elem) = (*key, *elem);
                 let n = d.count(2)?;
-                let mut out = $m::new();
+                let mut out = $m::new_sized(d.capacity(n, 2));
                 for i in 0..n {
                     d.element(i, n)?;
                     let k = d.nested(|d| K::decode(d, key))?;
@@ -379,6 +379,21 @@ macro_rules! map_impl {
         }
     };
 }
+/// Construction of a decoded map with a capacity hint (bounded by the input at hand).
+trait NewSized {
+    fn new_sized(n: usize) -> Self;
+}
+impl<K: Eq + Hash, V> NewSized for HashMap<K, V> {
+    fn new_sized(n: usize) -> Self {
+        HashMap::with_capacity(n)
+    }
+}
+impl<K: Ord, V> NewSized for BTreeMap<K, V> {
+    fn new_sized(_: usize) -> Self {
+        BTreeMap::new()
+    }
+}
+
 map_impl!(HashMap, Eq + Hash);
 map_impl!(BTreeMap, Ord);
 

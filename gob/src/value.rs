@@ -397,8 +397,8 @@ pub trait Concrete: Any + Send + Sync + fmt::Debug {
 /// A dynamic concrete value: a Go name and a [`Value`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynConcrete {
-    /// The Go name on the wire.
-    pub name: String,
+    /// The Go name on the wire (shared: a stream repeats few names).
+    pub name: Arc<str>,
     /// The value.
     pub value: Value,
 }
@@ -444,7 +444,7 @@ impl Interface {
     }
 
     /// A dynamic value under an explicit Go name.
-    pub fn new(name: impl Into<String>, value: Value) -> Self {
+    pub fn new(name: impl Into<Arc<str>>, value: Value) -> Self {
         Interface(Some(Box::new(DynConcrete {
             name: name.into(),
             value,
