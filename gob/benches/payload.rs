@@ -10,6 +10,10 @@
 //! stream, definitions already exchanged): encoding that value, and decoding the message Go's
 //! encoder writes for it (`FILE.next`). Medians of `GOB_BENCH_REPS` (5) runs of
 //! `GOB_BENCH_ITERS` (1000) operations.
+//!
+//! Diagnostics: `GOB_BENCH_PROFILE=1` (or `=decode`) times only this crate's typed path, for
+//! a profiler; `GOB_BENCH_FLOOR=1` times cloning and dropping the decoded value (the
+//! allocation floor any decoder producing this value pays).
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -294,22 +298,42 @@ fn main() {
     let first = std::fs::read(&file).expect("payload");
     let next = std::fs::read(dir.join("payload.gob.next")).expect("payload.next");
 
+    if std::env::var_os("GOB_BENCH_FLOOR").is_some() {
+        // The allocation floor of the decoded value: cloning and dropping it.
+        let _ = gob::register::<gob::GoTime>();
+        let v: ours::EntityOutput = match gob::Decoder::new().decode_next(&first, true) {
+            Ok(gob::Step::Value(v, _)) => v,
+            other => panic!("{other:?}"),
+        };
+        let ns = time(reps, iters, || {
+            black_box(black_box(&v).clone());
+        });
+        println!("clone+drop of the decoded EntityOutput: {ns:.0} ns");
+        return;
+    }
     if std::env::var_os("GOB_BENCH_PROFILE").is_some() {
         // Only this crate's typed steady-state decode and encode, for a profiler.
         ours_bench(&first, &next, reps, iters);
         return;
     }
-    let go = go_bench(&bin, &file, iters);
-    let rows = [
-        ours_bench(&first, &next, reps, iters),
-        ours_dynamic_bench(&first, &next, reps, iters),
-        gobwire_bench(&first, &next, reps, iters),
-    ];
+    // Rounds interleave the implementations (Go, then each Rust column), so load that comes
+    // and goes on a shared machine hits all of them alike; every figure is the median over
+    // the rounds, ratios are medians of the per-round ratios.
+    let rounds = env_usize("GOB_BENCH_ROUNDS", 3).max(1);
+    let mut all: Vec<Vec<Row>> = Vec::new();
+    for _ in 0..rounds {
+        all.push(vec![
+            go_bench(&bin, &file, iters),
+            ours_bench(&first, &next, reps, iters),
+            ours_dynamic_bench(&first, &next, reps, iters),
+            gobwire_bench(&first, &next, reps, iters),
+        ]);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 
+    let go_bytes = all[0][0].bytes;
     println!(
-        "payload: EntityOutput, 100 records x 10 mixed interface fields; steady-state value message {} bytes (Go), {} x {} ops, medians",
-        go.bytes, reps, iters
+        "payload: EntityOutput, 100 records x 10 mixed interface fields; steady-state value message {go_bytes} bytes (Go's); medians of {rounds} interleaved rounds, each the median of {reps} x {iters} ops"
     );
     println!(
         "| {:<27} | {:>12} | {:>9} | {:>7} | {:>12} | {:>9} | {:>7} |",
@@ -322,22 +346,23 @@ fn main() {
         "dec xGo"
     );
     println!("|{}|", ["---"; 7].join("|"));
-    let mbps = |bytes: f64, ns: f64| bytes / ns * 1e3;
-    let mut table: HashMap<&str, (f64, f64)> = HashMap::new();
-    for r in std::iter::once(&go).chain(rows.iter()) {
+    let mut ratios: HashMap<&str, (f64, f64)> = HashMap::new();
+    for col in 0..all[0].len() {
+        let name = all[0][col].name;
+        let pick = |f: &dyn Fn(&[Row]) -> f64| median(all.iter().map(|r| f(r)).collect());
+        let enc_ns = pick(&|r| r[col].enc_ns);
+        let dec_ns = pick(&|r| r[col].dec_ns);
+        // Encoded sizes differ by a few bytes (map order, Rust's []Record element name).
+        let enc_mbps = pick(&|r| r[col].bytes / r[col].enc_ns * 1e3);
+        let dec_mbps = go_bytes / dec_ns * 1e3;
+        let enc_x = pick(&|r| r[0].enc_ns / r[col].enc_ns);
+        let dec_x = pick(&|r| r[0].dec_ns / r[col].dec_ns);
         println!(
-            "| {:<27} | {:>12.0} | {:>9.1} | {:>6.2}x | {:>12.0} | {:>9.1} | {:>6.2}x |",
-            r.name,
-            r.enc_ns,
-            mbps(r.bytes, r.enc_ns),
-            go.enc_ns / r.enc_ns,
-            r.dec_ns,
-            mbps(go.bytes, r.dec_ns),
-            go.dec_ns / r.dec_ns,
+            "| {name:<27} | {enc_ns:>12.0} | {enc_mbps:>9.1} | {enc_x:>6.2}x | {dec_ns:>12.0} | {dec_mbps:>9.1} | {dec_x:>6.2}x |"
         );
-        table.insert(r.name, (go.enc_ns / r.enc_ns, go.dec_ns / r.dec_ns));
+        ratios.insert(name, (enc_x, dec_x));
     }
-    let (e, d) = table["tilores-gob (typed)"];
+    let (e, d) = ratios["tilores-gob (typed)"];
     println!(
         "target (tilores-gob typed >= 3x Go): encode {:.2}x {}, decode {:.2}x {}",
         e,
