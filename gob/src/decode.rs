@@ -42,25 +42,93 @@ pub trait Decode: Sized {
 
 type Plan = Arc<[(Option<u16>, WireId)]>;
 
+/// An interface header: the interned name, its registered decoder (if any), the wire id.
+type Header = (Arc<str>, Option<crate::registry::DecodeFn>, WireId);
+
+/// Ids Go allocates in sequence from 64: those below `64 + DIRECT` live in a vector (no
+/// hashing on the hot path); any other id a peer may choose goes to a `HashMap`.
+const DIRECT: usize = 1 << 14;
+
+/// A map from wire ids to `V`, direct-indexed for the ids Go actually uses.
+struct IdMap<V> {
+    direct: Vec<Option<V>>,
+    other: HashMap<WireId, V>,
+    len: usize,
+}
+
+impl<V> Default for IdMap<V> {
+    fn default() -> Self {
+        IdMap {
+            direct: Vec::new(),
+            other: HashMap::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<V> IdMap<V> {
+    #[inline]
+    fn slot(id: WireId) -> Option<usize> {
+        let i = usize::try_from(id.checked_sub(ids::FIRST_USER)?).ok()?;
+        (i < DIRECT).then_some(i)
+    }
+
+    #[inline]
+    fn get(&self, id: WireId) -> Option<&V> {
+        match Self::slot(id) {
+            Some(i) => self.direct.get(i).and_then(|v| v.as_ref()),
+            None => self.other.get(&id),
+        }
+    }
+
+    fn insert(&mut self, id: WireId, v: V) {
+        let old = match Self::slot(id) {
+            Some(i) => {
+                if self.direct.len() <= i {
+                    self.direct.resize_with(i + 1, || None);
+                }
+                self.direct[i].replace(v)
+            }
+            None => self.other.insert(id, v),
+        };
+        if old.is_none() {
+            self.len += 1;
+        }
+    }
+
+    fn remove(&mut self, id: WireId) {
+        let old = match Self::slot(id) {
+            Some(i) => self.direct.get_mut(i).and_then(|v| v.take()),
+            None => self.other.remove(&id),
+        };
+        if old.is_some() {
+            self.len -= 1;
+        }
+    }
+}
+
 /// The type definitions received on one stream.
 #[derive(Default)]
 pub struct TypeTable {
-    defs: HashMap<WireId, Arc<WireType>>,
-    dyn_types: HashMap<WireId, Type>,
+    defs: IdMap<Arc<WireType>>,
+    dyn_types: IdMap<Type>,
     plans: HashMap<(WireId, usize), Plan>,
+    /// Registry lookups of interface names seen on this stream (valid for `names_gen`).
+    names: Vec<(Arc<str>, Option<crate::registry::DecodeFn>)>,
+    names_gen: u64,
 }
 
 impl TypeTable {
     /// The definition of `id`.
     pub fn get(&self, id: WireId) -> Option<&Arc<WireType>> {
-        self.defs.get(&id)
+        self.defs.get(id)
     }
 
     fn describe(&self, id: WireId) -> String {
         if let Some(n) = builtin_name(id) {
             return n.to_string();
         }
-        match self.defs.get(&id) {
+        match self.defs.get(id) {
             Some(w) => w.describe(),
             None => format!("unknown type id {id}"),
         }
@@ -124,8 +192,8 @@ impl Decoder {
         if let Err(e) = &r {
             if e.is_incomplete() {
                 for id in added {
-                    self.types.defs.remove(&id);
-                    self.types.dyn_types.remove(&id);
+                    self.types.defs.remove(id);
+                    self.types.dyn_types.remove(id);
                 }
                 self.types.plans.clear();
             }
@@ -218,10 +286,10 @@ fn define(
     id: WireId,
     added: &mut Vec<WireId>,
 ) -> Result<()> {
-    if id < ids::FIRST_USER || types.defs.contains_key(&id) {
+    if id < ids::FIRST_USER || types.defs.get(id).is_some() {
         return Err(Error::new(ErrorKind::DuplicateType(id)));
     }
-    if types.defs.len() >= limits.max_types {
+    if types.defs.len >= limits.max_types {
         return Err(Error::new(ErrorKind::TooManyTypes(limits.max_types)));
     }
     let wire = WireType::decode(r, limits.max_fields)?;
@@ -296,10 +364,37 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub fn bytes(&mut self) -> Result<&'a [u8]> {
         self.r.bytes()
     }
-    /// Reads an element count, rejecting counts the remaining input cannot hold.
+    /// Reads the element count of a slice, array or map, rejecting counts that everything
+    /// still to come could not hold.
+    ///
+    /// Elements may continue in later messages (after inline type definitions of interface
+    /// elements), so the count is not bounded by the current message: pre-allocate at most
+    /// [`Dec::capacity`] and call [`Dec::element`] before each element.
     #[inline]
     pub fn count(&mut self, min_bytes_each: usize) -> Result<usize> {
-        self.r.count(min_bytes_each)
+        self.r.value_count(min_bytes_each)
+    }
+
+    /// How many of `n` elements (each at least `min_bytes_each` bytes on the wire) it is safe
+    /// to pre-allocate: no more than the current message could hold, and at most 4096.
+    #[inline]
+    pub fn capacity(&self, n: usize, min_bytes_each: usize) -> usize {
+        n.min(self.r.remaining() / min_bytes_each.max(1)).min(4096)
+    }
+
+    /// Checks, before element `i` of `n`, that the current message still has input (Go's
+    /// "length exceeds input size" check; every element takes at least one byte).
+    #[inline]
+    pub fn element(&self, i: usize, n: usize) -> Result<()> {
+        if self.r.remaining() == 0 {
+            return Err(Error::new(ErrorKind::LengthExceedsInput {
+                count: n as u64,
+                remaining: 0,
+            })
+            .at_offset(self.r.pos())
+            .in_path(format!("[{i}]")));
+        }
+        Ok(())
     }
 
     /// The definition of a wire id.
@@ -397,16 +492,8 @@ impl<'a, 'b> Dec<'a, 'b> {
             )));
         }
         let mut field: i64 = -1;
-        loop {
-            let delta = self.r.uint()?;
-            if delta == 0 {
-                return Ok(());
-            }
-            field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
-                Some(f) if (f as u64) < plan.len() as u64 => f,
-                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
-            };
-            let (local, fid) = plan[field as usize];
+        while let Some(i) = self.next_field(&mut field, plan.len())? {
+            let (local, fid) = plan[i];
             match local {
                 Some(li) => self
                     .nested(|d| f(d, li as usize, fid))
@@ -414,12 +501,40 @@ impl<'a, 'b> Dec<'a, 'b> {
                 None => self.skip(fid)?,
             }
         }
+        Ok(())
+    }
+
+    /// Reads the next field of a struct with `nfields` wire fields, `field` being the
+    /// previous one (-1 at the start): `None` at the end of the struct, which is a zero delta
+    /// or, as Go tolerates, the end of the message.
+    #[inline]
+    fn next_field(&mut self, field: &mut i64, nfields: usize) -> Result<Option<usize>> {
+        if self.r.remaining() == 0 {
+            return Ok(None);
+        }
+        let delta = self.r.uint()?;
+        if delta == 0 {
+            return Ok(None);
+        }
+        *field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
+            Some(f) if (f as u64) < nfields as u64 => f,
+            _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
+        };
+        Ok(Some(*field as usize))
     }
 
     /// Reads the header of an interface value: `None` for nil, else the concrete type's name
     /// and wire id, after receiving any type definitions that come with it (possibly pulling
     /// further messages, as Go's decoder does).
     pub fn interface_header(&mut self) -> Result<Option<(String, WireId)>> {
+        Ok(self
+            .header()?
+            .map(|(name, _, id)| (name.as_ref().to_owned(), id)))
+    }
+
+    /// [`Dec::interface_header`] with the name interned for this stream and its registered
+    /// decoder, if any.
+    fn header(&mut self) -> Result<Option<Header>> {
         let at = self.r.pos();
         let n = self.r.uint()?;
         if n == 0 {
@@ -431,7 +546,8 @@ impl<'a, 'b> Dec<'a, 'b> {
         if n > self.r.remaining() as u64 {
             return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
         }
-        let name = String::from_utf8_lossy(self.r.take(n as usize)?).into_owned();
+        let raw = self.r.take(n as usize)?;
+        let (name, registered) = self.intern(raw);
         loop {
             if self.r.remaining() == 0 && !self.r.next_message()? {
                 return Err(Error::new(ErrorKind::UnexpectedEof));
@@ -440,7 +556,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             if id >= 0 {
                 // The byte count that follows is not a reliable delimiter (Go ignores it too).
                 self.r.uint()?;
-                return Ok(Some((name, id)));
+                return Ok(Some((name, registered, id)));
             }
             let id = id
                 .checked_neg()
@@ -450,6 +566,27 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.r.uint()?;
             }
         }
+    }
+
+    /// The shared name and registered decoder for an interface name, through a small
+    /// per-stream cache (a stream uses few names; the cache is dropped when the registry
+    /// changes, and holds at most 64 names).
+    fn intern(&mut self, raw: &[u8]) -> (Arc<str>, Option<crate::registry::DecodeFn>) {
+        let generation = crate::registry::generation();
+        let t = &mut *self.types;
+        if t.names_gen != generation {
+            t.names.clear();
+            t.names_gen = generation;
+        }
+        if let Some((n, f)) = t.names.iter().find(|(n, _)| n.as_bytes() == raw) {
+            return (n.clone(), *f);
+        }
+        let name: Arc<str> = String::from_utf8_lossy(raw).into();
+        let f = crate::registry::lookup(&name);
+        if t.names.len() < 64 {
+            t.names.push((name.clone(), f));
+        }
+        (name, f)
     }
 
     /// Decodes an interface value's concrete payload with `f` (struct or singleton form).
@@ -479,7 +616,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.r.bytes()?;
             }
             ids::INTERFACE => {
-                if let Some((_, cid)) = self.interface_header()? {
+                if let Some((_, _, cid)) = self.header()? {
                     self.interface_payload(cid, |d, w| d.skip_whole(w))?;
                 }
             }
@@ -488,30 +625,21 @@ impl<'a, 'b> Dec<'a, 'b> {
                 match &*w {
                     WireType::Struct { fields, .. } => {
                         let mut field: i64 = -1;
-                        loop {
-                            let delta = self.r.uint()?;
-                            if delta == 0 {
-                                break;
-                            }
-                            field = match i64::try_from(delta)
-                                .ok()
-                                .and_then(|d| field.checked_add(d))
-                            {
-                                Some(f) if (f as u64) < fields.len() as u64 => f,
-                                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
-                            };
-                            self.skip(fields[field as usize].id)?;
+                        while let Some(i) = self.next_field(&mut field, fields.len())? {
+                            self.skip(fields[i].id)?;
                         }
                     }
                     WireType::Slice { elem, .. } | WireType::Array { elem, .. } => {
-                        let n = self.r.count(1)?;
-                        for _ in 0..n {
+                        let n = self.count(1)?;
+                        for i in 0..n {
+                            self.element(i, n)?;
                             self.skip(*elem)?;
                         }
                     }
                     WireType::Map { key, elem, .. } => {
-                        let n = self.r.count(2)?;
-                        for _ in 0..n {
+                        let n = self.count(2)?;
+                        for i in 0..n {
+                            self.element(i, n)?;
                             self.skip(*key)?;
                             self.skip(*elem)?;
                         }
@@ -547,7 +675,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             ids::BYTES => Type::Bytes,
             ids::INTERFACE => Type::Interface,
             _ => {
-                if let Some(t) = self.types.dyn_types.get(&id) {
+                if let Some(t) = self.types.dyn_types.get(id) {
                     return Ok(t.clone());
                 }
                 if depth > self.limits.max_depth {
@@ -556,7 +684,18 @@ impl<'a, 'b> Dec<'a, 'b> {
                     )));
                 }
                 let w = self.wire(id)?;
-                let def = TypeDef::pending(w.common().name.clone());
+                let name = w.common().name.clone();
+                let marshaler = matches!(
+                    &*w,
+                    WireType::GobEncoder(_)
+                        | WireType::BinaryMarshaler(_)
+                        | WireType::TextMarshaler(_)
+                );
+                let def = if marshaler && w.common().id != id {
+                    TypeDef::pending_pointer_id(name)
+                } else {
+                    TypeDef::pending(name)
+                };
                 let t = Type::Def(def.clone());
                 self.types.dyn_types.insert(id, t.clone());
                 let kind = match &*w {
@@ -590,6 +729,10 @@ impl<'a, 'b> Dec<'a, 'b> {
     }
 
     /// Decodes any value dynamically.
+    ///
+    /// Composite values are decoded by small separate functions so that each nesting level
+    /// costs only the frames of the kind being decoded (this keeps the default depth limit
+    /// within a 2 MiB stack even in unoptimised builds).
     pub fn value(&mut self, id: WireId) -> Result<Value> {
         Ok(match id {
             ids::BOOL => Value::Bool(self.r.uint()? != 0),
@@ -606,89 +749,95 @@ impl<'a, 'b> Dec<'a, 'b> {
                 }
             }
             ids::INTERFACE => Value::Interface(self.dyn_interface()?),
-            _ => {
-                let w = self.wire(id)?;
-                let ty = self.dyn_type(id)?;
-                match &*w {
-                    WireType::Struct { fields, .. } => {
-                        self.top = false;
-                        let mut out = Vec::new();
-                        let mut field: i64 = -1;
-                        loop {
-                            let delta = self.r.uint()?;
-                            if delta == 0 {
-                                break;
-                            }
-                            field = match i64::try_from(delta)
-                                .ok()
-                                .and_then(|d| field.checked_add(d))
-                            {
-                                Some(f) if (f as u64) < fields.len() as u64 => f,
-                                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
-                            };
-                            let fd = &fields[field as usize];
-                            let v = self
-                                .nested(|d| d.value(fd.id))
-                                .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
-                            out.push((field as usize, v));
-                        }
-                        Value::Struct(ty, out)
-                    }
-                    WireType::Slice { elem, .. } => {
-                        let n = self.r.count(1)?;
-                        let mut out = Vec::with_capacity(n.min(4096));
-                        for i in 0..n {
-                            out.push(
-                                self.nested(|d| d.value(*elem))
-                                    .map_err(|e| e.in_path(format!("[{i}]")))?,
-                            );
-                        }
-                        Value::Slice(ty, out)
-                    }
-                    WireType::Array { elem, len, .. } => {
-                        let at = self.r.pos();
-                        let n = self.r.count(1)?;
-                        if n as i64 != *len {
-                            return Err(Error::new(ErrorKind::ArrayLengthMismatch {
-                                want: usize::try_from(*len).unwrap_or(usize::MAX),
-                                got: n as u64,
-                            })
-                            .at_offset(at));
-                        }
-                        let mut out = Vec::with_capacity(n.min(4096));
-                        for i in 0..n {
-                            out.push(
-                                self.nested(|d| d.value(*elem))
-                                    .map_err(|e| e.in_path(format!("[{i}]")))?,
-                            );
-                        }
-                        Value::Array(ty, out)
-                    }
-                    WireType::Map { key, elem, .. } => {
-                        let n = self.r.count(2)?;
-                        let mut out = Vec::with_capacity(n.min(4096));
-                        for _ in 0..n {
-                            let k = self.nested(|d| d.value(*key))?;
-                            let v = self
-                                .nested(|d| d.value(*elem))
-                                .map_err(|e| e.in_path(format!("[{k:?}]")))?;
-                            out.push((k, v));
-                        }
-                        Value::Map(ty, out)
-                    }
-                    WireType::GobEncoder(_)
-                    | WireType::BinaryMarshaler(_)
-                    | WireType::TextMarshaler(_) => Value::Marshaled(ty, self.r.bytes()?.to_vec()),
-                }
-            }
+            _ => return self.composite_value(id),
         })
+    }
+
+    #[inline(never)]
+    fn composite_value(&mut self, id: WireId) -> Result<Value> {
+        let w = self.wire(id)?;
+        let ty = self.dyn_type(id)?;
+        match &*w {
+            WireType::Struct { fields, .. } => self.struct_value(ty, fields),
+            WireType::Slice { elem, .. } => {
+                let items = self.elements(*elem)?;
+                Ok(Value::Slice(ty, items))
+            }
+            WireType::Array { elem, len, .. } => {
+                let at = self.r.pos();
+                let n = self.count(1)?;
+                if n as i64 != *len {
+                    return Err(Error::new(ErrorKind::ArrayLengthMismatch {
+                        want: usize::try_from(*len).unwrap_or(usize::MAX),
+                        got: n as u64,
+                    })
+                    .at_offset(at));
+                }
+                let items = self.elements_n(*elem, n)?;
+                Ok(Value::Array(ty, items))
+            }
+            WireType::Map { key, elem, .. } => self.map_value(ty, *key, *elem),
+            WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+                Ok(Value::Marshaled(ty, self.r.bytes()?.to_vec()))
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn struct_value(&mut self, ty: Type, fields: &[crate::types::FieldType]) -> Result<Value> {
+        self.top = false;
+        let mut out = Vec::new();
+        let mut field: i64 = -1;
+        while let Some(i) = self.next_field(&mut field, fields.len())? {
+            let fd = &fields[i];
+            let v = self
+                .nested(|d| d.value(fd.id))
+                .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
+            out.push((i, v));
+        }
+        Ok(Value::Struct(ty, out))
+    }
+
+    /// A slice's count and elements.
+    #[inline(never)]
+    fn elements(&mut self, elem: WireId) -> Result<Vec<Value>> {
+        let n = self.count(1)?;
+        self.elements_n(elem, n)
+    }
+
+    #[inline(never)]
+    fn elements_n(&mut self, elem: WireId, n: usize) -> Result<Vec<Value>> {
+        let mut out = Vec::with_capacity(self.capacity(n, 1));
+        for i in 0..n {
+            self.element(i, n)?;
+            out.push(
+                self.nested(|d| d.value(elem))
+                    .map_err(|e| e.in_path(format!("[{i}]")))?,
+            );
+        }
+        Ok(out)
+    }
+
+    #[inline(never)]
+    fn map_value(&mut self, ty: Type, key: WireId, elem: WireId) -> Result<Value> {
+        let n = self.count(2)?;
+        let mut out = Vec::with_capacity(self.capacity(n, 2));
+        for i in 0..n {
+            self.element(i, n)?;
+            let k = self.nested(|d| d.value(key))?;
+            let v = self
+                .nested(|d| d.value(elem))
+                .map_err(|e| e.in_path(format!("[{k:?}]")))?;
+            out.push((k, v));
+        }
+        Ok(Value::Map(ty, out))
     }
 
     /// Decodes an interface value dynamically (registered typed names are ignored here).
     pub fn dyn_interface(&mut self) -> Result<Interface> {
-        match self.interface_header()? {
+        match self.header()? {
             None => Ok(Interface::nil()),
-            Some((name, id)) => {
+            Some((name, _, id)) => {
                 let v = self
                     .interface_payload(id, |d, w| d.value(w))
                     .map_err(|e| e.in_path(format!("({name})")))?;
@@ -702,10 +851,10 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// Decodes an interface value, materialising registered names as their Rust types.
     pub fn typed_interface(&mut self) -> Result<Interface> {
-        match self.interface_header()? {
+        match self.header()? {
             None => Ok(Interface::nil()),
-            Some((name, id)) => {
-                let decoded = match crate::registry::lookup(&name) {
+            Some((name, registered, id)) => {
+                let decoded = match registered {
                     Some(f) => self.interface_payload(id, |d, w| f(d, w)),
                     None => self.interface_payload(id, |d, w| d.value(w)).map(|v| {
                         Box::new(DynConcrete {

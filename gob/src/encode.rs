@@ -3,7 +3,7 @@
 //! message splitting around interface values) and the stream [`Encoder`].
 
 use std::any::TypeId as RustTypeId;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -123,6 +123,9 @@ struct Def {
     /// Types sent after this one, in Go's order (struct fields, element, key then element).
     children: Vec<WireId>,
     sent: bool,
+    /// A marshaler definition Go writes for a pointer type: its `CommonType.Id` is a fresh id
+    /// allocated when the definition is sent (Go's `getTypeInfo(*T)`).
+    pointer_id: bool,
 }
 
 /// One stream's encoder-side type state.
@@ -137,6 +140,25 @@ pub struct Schema {
     /// Keeps dynamic definitions alive so their addresses stay unique keys.
     dyn_keep: Vec<Arc<TypeDef>>,
     defs: Vec<Option<Def>>,
+    /// Ids whose definitions were marked as sent since the last [`Schema::checkpoint`]; lets
+    /// [`Schema::rollback`] undo a failed encode.
+    sent_log: Vec<WireId>,
+    /// Dynamic definitions whose description is under way (cycle detection).
+    in_progress: HashSet<usize>,
+}
+
+/// A dynamic type's description: its id, or a placeholder for a definition that is still
+/// being described (a cycle) and has no id yet.
+enum Described {
+    Id(WireId),
+    Pending(Arc<TypeDef>),
+}
+
+/// The schema state before an encode, to restore if the encode fails.
+#[derive(Debug, Clone, Copy)]
+struct Checkpoint {
+    next_id: WireId,
+    dyn_keep: usize,
 }
 
 impl Default for Schema {
@@ -159,7 +181,36 @@ impl Schema {
             by_dyn: HashMap::new(),
             dyn_keep: Vec::new(),
             defs: Vec::new(),
+            sent_log: Vec::new(),
+            in_progress: HashSet::new(),
         }
+    }
+
+    /// Starts a transaction: everything allocated or marked as sent from here on can be undone
+    /// with [`Schema::rollback`].
+    fn checkpoint(&mut self) -> Checkpoint {
+        self.sent_log.clear();
+        Checkpoint {
+            next_id: self.next_id,
+            dyn_keep: self.dyn_keep.len(),
+        }
+    }
+
+    /// Restores the state of `cp`: ids allocated since are freed (with their definitions and
+    /// Rust/dynamic type bindings) and definitions marked as sent since are unsent again.
+    fn rollback(&mut self, cp: Checkpoint) {
+        for id in std::mem::take(&mut self.sent_log) {
+            if let Some(d) = self.def_mut(id) {
+                d.sent = false;
+            }
+        }
+        let first_new = cp.next_id;
+        self.by_rust.retain(|_, id| *id < first_new);
+        self.by_dyn.retain(|_, id| *id < first_new);
+        self.dyn_keep.truncate(cp.dyn_keep);
+        self.defs
+            .truncate(usize::try_from(first_new - ids::FIRST_USER).unwrap_or(0));
+        self.next_id = first_new;
     }
 
     /// The id already allocated for the Rust type `T`, if any.
@@ -191,6 +242,7 @@ impl Schema {
             wire,
             children,
             sent: false,
+            pointer_id: false,
         });
     }
 
@@ -313,115 +365,147 @@ impl Schema {
     }
 
     /// Registers a dynamic type (from a decoded [`crate::Value`]).
+    ///
+    /// Recursive types (`type T []T`, maps and structs in cycles) are handled as Go's encoder
+    /// handles them: a slice, array or map being described is a placeholder without an id
+    /// until its own description completes (or until a struct field or an enclosing slice
+    /// needs the id, which then allocates it), so ids come out in Go's order.
     pub fn describe_dyn(&mut self, t: &Type) -> Result<WireId> {
-        self.describe_dyn_depth(t, 0)
+        let r = self.describe_dyn_depth(t, 0);
+        self.in_progress.clear();
+        let d = r?;
+        Ok(self.resolve(d))
     }
 
-    fn describe_dyn_depth(&mut self, t: &Type, depth: usize) -> Result<WireId> {
+    /// The id of a described type, allocating it now for a placeholder (Go's `setTypeId` on an
+    /// element whose id is still 0).
+    fn resolve(&mut self, d: Described) -> WireId {
+        match d {
+            Described::Id(id) => id,
+            Described::Pending(def) => self.dyn_id(&def),
+        }
+    }
+
+    /// The id bound to a dynamic definition, allocating and binding it if it has none yet.
+    fn dyn_id(&mut self, d: &Arc<TypeDef>) -> WireId {
+        let key = Arc::as_ptr(d) as usize;
+        if let Some(id) = self.by_dyn.get(&key) {
+            return *id;
+        }
+        let id = self.alloc();
+        self.by_dyn.insert(key, id);
+        self.dyn_keep.push(d.clone());
+        id
+    }
+
+    fn describe_dyn_depth(&mut self, t: &Type, depth: usize) -> Result<Described> {
         if depth > 512 {
             return Err(Error::encode("type nesting too deep"));
         }
         let d = match t {
-            Type::Bool => return Ok(ids::BOOL),
-            Type::Int => return Ok(ids::INT),
-            Type::Uint => return Ok(ids::UINT),
-            Type::Float => return Ok(ids::FLOAT),
-            Type::Complex => return Ok(ids::COMPLEX),
-            Type::String => return Ok(ids::STRING),
-            Type::Bytes => return Ok(ids::BYTES),
-            Type::Interface => return Ok(ids::INTERFACE),
+            Type::Bool => return Ok(Described::Id(ids::BOOL)),
+            Type::Int => return Ok(Described::Id(ids::INT)),
+            Type::Uint => return Ok(Described::Id(ids::UINT)),
+            Type::Float => return Ok(Described::Id(ids::FLOAT)),
+            Type::Complex => return Ok(Described::Id(ids::COMPLEX)),
+            Type::String => return Ok(Described::Id(ids::STRING)),
+            Type::Bytes => return Ok(Described::Id(ids::BYTES)),
+            Type::Interface => return Ok(Described::Id(ids::INTERFACE)),
             Type::Def(d) => d,
         };
         let key = Arc::as_ptr(d) as usize;
+        if self.in_progress.contains(&key) {
+            // A cycle back into a definition still being described.
+            return Ok(match self.by_dyn.get(&key) {
+                Some(id) => Described::Id(*id),
+                None => Described::Pending(d.clone()),
+            });
+        }
         if let Some(id) = self.by_dyn.get(&key) {
-            return Ok(*id);
+            return Ok(Described::Id(*id));
         }
         let common = |id| CommonType {
             name: d.name.clone(),
             id,
         };
+        self.in_progress.insert(key);
         let (id, wire, children) = match d.kind() {
             DefKind::Struct(fields) => {
-                let id = self.alloc();
-                self.by_dyn.insert(key, id);
-                self.dyn_keep.push(d.clone());
+                // Structs get their id before their fields.
+                let id = self.dyn_id(d);
                 let mut fs = Vec::with_capacity(fields.len());
                 let mut children = Vec::with_capacity(fields.len());
                 for (name, ft) in fields {
-                    let fid = self.describe_dyn_depth(ft, depth + 1)?;
+                    let fd = self.describe_dyn_depth(ft, depth + 1)?;
+                    let fid = self.resolve(fd);
                     fs.push(FieldType {
                         name: name.clone(),
                         id: fid,
                     });
                     children.push(fid);
                 }
-                (
-                    id,
-                    WireType::Struct {
-                        common: common(id),
-                        fields: fs,
-                    },
-                    children,
-                )
+                let wire = WireType::Struct {
+                    common: common(id),
+                    fields: fs,
+                };
+                (id, wire, children)
             }
             DefKind::Slice(e) => {
                 let elem = self.describe_dyn_depth(e, depth + 1)?;
-                let id = self.alloc();
-                (
-                    id,
-                    WireType::Slice {
-                        common: common(id),
-                        elem,
-                    },
-                    vec![elem],
-                )
+                let id = self.dyn_id(d);
+                let elem = self.resolve(elem);
+                let wire = WireType::Slice {
+                    common: common(id),
+                    elem,
+                };
+                (id, wire, vec![elem])
             }
             DefKind::Array(n, e) => {
                 let elem = self.describe_dyn_depth(e, depth + 1)?;
-                let id = self.alloc();
-                (
-                    id,
-                    WireType::Array {
-                        common: common(id),
-                        elem,
-                        len: *n as i64,
-                    },
-                    vec![elem],
-                )
+                let id = self.dyn_id(d);
+                let elem = self.resolve(elem);
+                let wire = WireType::Array {
+                    common: common(id),
+                    elem,
+                    len: i64::try_from(*n)
+                        .map_err(|_| Error::encode(format!("array length {n} too large")))?,
+                };
+                (id, wire, vec![elem])
             }
             DefKind::Map(k, v) => {
-                let key_id = self.describe_dyn_depth(k, depth + 1)?;
-                let elem = self.describe_dyn_depth(v, depth + 1)?;
-                let id = self.alloc();
-                (
-                    id,
-                    WireType::Map {
-                        common: common(id),
-                        key: key_id,
-                        elem,
-                    },
-                    vec![key_id, elem],
-                )
+                let key_d = self.describe_dyn_depth(k, depth + 1)?;
+                let elem_d = self.describe_dyn_depth(v, depth + 1)?;
+                let id = self.dyn_id(d);
+                let key_id = self.resolve(key_d);
+                let elem = self.resolve(elem_d);
+                let wire = WireType::Map {
+                    common: common(id),
+                    key: key_id,
+                    elem,
+                };
+                (id, wire, vec![key_id, elem])
             }
             DefKind::GobEncoder => {
-                let id = self.alloc();
+                let id = self.dyn_id(d);
                 (id, WireType::GobEncoder(common(id)), vec![])
             }
             DefKind::BinaryMarshaler => {
-                let id = self.alloc();
+                let id = self.dyn_id(d);
                 (id, WireType::BinaryMarshaler(common(id)), vec![])
             }
             DefKind::TextMarshaler => {
-                let id = self.alloc();
+                let id = self.dyn_id(d);
                 (id, WireType::TextMarshaler(common(id)), vec![])
             }
         };
-        if let std::collections::hash_map::Entry::Vacant(e) = self.by_dyn.entry(key) {
-            e.insert(id);
-            self.dyn_keep.push(d.clone());
-        }
+        self.in_progress.remove(&key);
         self.define(id, wire, children);
-        Ok(id)
+        if d.pointer_id() {
+            if let Some(def) = self.def_mut(id) {
+                def.pointer_id = true;
+            }
+        }
+        Ok(Described::Id(id))
     }
 
     fn def_mut(&mut self, id: WireId) -> Option<&mut Def> {
@@ -574,16 +658,30 @@ impl<'a> Enc<'a> {
                 continue;
             };
             def.sent = true;
-            order.push(t);
             let children = def.children.clone();
+            self.schema.sent_log.push(t);
+            order.push(t);
             for c in children.into_iter().rev() {
                 stack.push(c);
             }
         }
         for t in order {
+            let fresh = match self.schema.def_mut(t) {
+                Some(def) if def.pointer_id => true,
+                Some(_) => false,
+                None => continue,
+            };
+            let inner = if fresh {
+                Some(self.schema.alloc())
+            } else {
+                None
+            };
             let Some(def) = self.schema.def_mut(t) else {
                 continue;
             };
+            if let Some(inner) = inner {
+                def.wire.set_common_id(inner);
+            }
             let wire = def.wire.clone();
             put_int(self.buf, -t);
             wire.encode(self.buf);
@@ -626,6 +724,12 @@ impl<'a> Enc<'a> {
 }
 
 /// A gob stream encoder: one per byte stream, remembers which types it has sent.
+///
+/// Each [`Encoder::encode_into`] call is all or nothing: when a value fails to encode part
+/// way (a nil pointer element, an interface without a name, nesting too deep, ...) the
+/// output is left untouched and the stream state is rolled back, so type definitions that
+/// the failed value would have carried are sent with the next value that needs them and the
+/// peer never sees a reference to a type it was not told about.
 pub struct Encoder {
     schema: Schema,
     max_message: u64,
@@ -661,11 +765,17 @@ impl Encoder {
 
     /// Appends the messages for one top-level value (type definitions first, then the value,
     /// split where Go splits it) to `out`.
+    ///
+    /// On error nothing is appended and the encoder's stream state is exactly as before the
+    /// call: type ids allocated and definitions marked as sent during the failed call are
+    /// released, so a later value that needs the same types sends their definitions again.
     pub fn encode_into<T: Encode + ?Sized>(&mut self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         let start = out.len();
+        let cp = self.schema.checkpoint();
         let r = self.encode_inner(value, out);
         if r.is_err() {
             out.truncate(start);
+            self.schema.rollback(cp);
         }
         r
     }

@@ -131,8 +131,14 @@ impl fmt::Display for ErrorKind {
 }
 
 /// A codec error: what went wrong and where.
+///
+/// One pointer wide (the details are boxed), so `Result<T>` stays small on the hot and deeply
+/// recursive decoding paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inner {
     kind: ErrorKind,
     /// Path segments from the outermost value inwards (type names, field names, `[i]`).
     path: Vec<String>,
@@ -143,43 +149,43 @@ pub struct Error {
 impl Error {
     /// Creates an error of the given kind with an empty path.
     pub fn new(kind: ErrorKind) -> Self {
-        Error {
+        Error(Box::new(Inner {
             kind,
             path: Vec::new(),
             offset: None,
-        }
+        }))
     }
 
     /// The category of this error.
     pub fn kind(&self) -> &ErrorKind {
-        &self.kind
+        &self.0.kind
     }
 
     /// The path (outermost first) at which the error happened.
     pub fn path(&self) -> String {
-        self.path.join("")
+        self.0.path.join("")
     }
 
     /// The byte offset in the stream, when known.
     pub fn offset(&self) -> Option<usize> {
-        self.offset
+        self.0.offset
     }
 
     /// True when the error only means that more input is needed.
     pub fn is_incomplete(&self) -> bool {
-        matches!(self.kind, ErrorKind::Incomplete)
+        matches!(self.0.kind, ErrorKind::Incomplete)
     }
 
     /// Prepends a path segment (used while unwinding out of nested values).
     pub fn in_path(mut self, segment: impl Into<String>) -> Self {
-        self.path.insert(0, segment.into());
+        self.0.path.insert(0, segment.into());
         self
     }
 
     /// Records the byte offset, keeping the innermost one.
     pub fn at_offset(mut self, offset: usize) -> Self {
-        if self.offset.is_none() {
-            self.offset = Some(offset);
+        if self.0.offset.is_none() {
+            self.0.offset = Some(offset);
         }
         self
     }
@@ -202,11 +208,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "gob: {}", self.kind)?;
-        if !self.path.is_empty() {
-            write!(f, " (at {})", self.path.join(""))?;
+        write!(f, "gob: {}", self.0.kind)?;
+        if !self.0.path.is_empty() {
+            write!(f, " (at {})", self.0.path.join(""))?;
         }
-        if let Some(off) = self.offset {
+        if let Some(off) = self.0.offset {
             write!(f, " (byte offset {off})")?;
         }
         Ok(())

@@ -265,8 +265,9 @@ impl<T: Decode + 'static> Decode for Vec<T> {
         };
         let elem = *elem;
         let n = d.count(1)?;
-        let mut out = Vec::with_capacity(n.min(4096));
+        let mut out = Vec::with_capacity(d.capacity(n, 1));
         for i in 0..n {
+            d.element(i, n)?;
             out.push(
                 d.nested(|d| T::decode(d, elem))
                     .map_err(|e| e.in_path(format!("[{i}]")))?,
@@ -313,8 +314,9 @@ impl<T: Decode, const N: usize> Decode for [T; N] {
                 got: n as u64,
             }));
         }
-        let mut out = Vec::with_capacity(N);
+        let mut out = Vec::with_capacity(d.capacity(N, 1));
         for i in 0..N {
+            d.element(i, N)?;
             out.push(
                 d.nested(|d| T::decode(d, elem))
                     .map_err(|e| e.in_path(format!("[{i}]")))?,
@@ -364,8 +366,9 @@ macro_rules! map_impl {
                 };
                 let (key, elem) = (*key, *elem);
                 let n = d.count(2)?;
-                let mut out = $m::new();
-                for _ in 0..n {
+                let mut out = $m::new_sized(d.capacity(n, 2));
+                for i in 0..n {
+                    d.element(i, n)?;
                     let k = d.nested(|d| K::decode(d, key))?;
                     let v = d.nested(|d| V::decode(d, elem))?;
                     // Later duplicates win, as in Go.
@@ -376,6 +379,21 @@ macro_rules! map_impl {
         }
     };
 }
+/// Construction of a decoded map with a capacity hint (bounded by the input at hand).
+trait NewSized {
+    fn new_sized(n: usize) -> Self;
+}
+impl<K: Eq + Hash, V> NewSized for HashMap<K, V> {
+    fn new_sized(n: usize) -> Self {
+        HashMap::with_capacity(n)
+    }
+}
+impl<K: Ord, V> NewSized for BTreeMap<K, V> {
+    fn new_sized(_: usize) -> Self {
+        BTreeMap::new()
+    }
+}
+
 map_impl!(HashMap, Eq + Hash);
 map_impl!(BTreeMap, Ord);
 

@@ -87,6 +87,13 @@ impl TypeNamer {
             DefKind::BinaryMarshaler => json!({"binary_marshaler": d.name}),
             DefKind::TextMarshaler => json!({"text_marshaler": d.name}),
         };
+        let def = match def {
+            Json::Object(mut m) if d.pointer_id() => {
+                m.insert("pointer_id".into(), Json::Bool(true));
+                Json::Object(m)
+            }
+            other => other,
+        };
         self.table.insert(r.clone(), def);
         Json::String(r)
     }
@@ -225,7 +232,11 @@ fn build_types(table: Option<&Json>) -> Result<HashMap<String, Type>> {
         .iter()
         .find_map(|key| def.get(*key).and_then(|n| n.as_str()))
         .ok_or_else(|| Error::corrupt(format!("type {k}: unknown definition {def}")))?;
-        let d = TypeDef::pending(name);
+        let d = if def.get("pointer_id").and_then(|p| p.as_bool()) == Some(true) {
+            TypeDef::pending_pointer_id(name)
+        } else {
+            TypeDef::pending(name)
+        };
         out.insert(k.clone(), Type::Def(d.clone()));
         pending.push((d, def));
     }

@@ -3,6 +3,7 @@
 
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{OnceLock, RwLock};
 
 use crate::decode::{Dec, Decode};
@@ -50,6 +51,7 @@ pub fn register_name<T: Decode + Concrete>(name: &str) -> Result<()> {
             "gob: registering duplicate types for {name:?}"
         ))),
         None => {
+            GENERATION.fetch_add(1, Ordering::Release);
             t.insert(
                 name.to_string(),
                 Entry {
@@ -66,4 +68,12 @@ pub fn register_name<T: Decode + Concrete>(name: &str) -> Result<()> {
 pub fn lookup(name: &str) -> Option<DecodeFn> {
     let t = table().read().unwrap_or_else(|p| p.into_inner());
     t.get(name).map(|e| e.decode)
+}
+
+/// Bumped by every new registration, so decoders can cache lookups.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// The registry's generation: changes whenever a name is registered.
+pub(crate) fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
 }

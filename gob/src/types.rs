@@ -119,6 +119,19 @@ impl WireType {
         }
     }
 
+    /// Sets the id written inside the definition (`CommonType.Id`).
+    pub(crate) fn set_common_id(&mut self, id: WireId) {
+        match self {
+            WireType::Array { common, .. }
+            | WireType::Slice { common, .. }
+            | WireType::Struct { common, .. }
+            | WireType::Map { common, .. }
+            | WireType::GobEncoder(common)
+            | WireType::BinaryMarshaler(common)
+            | WireType::TextMarshaler(common) => common.id = id,
+        }
+    }
+
     /// A short description for error messages.
     pub fn describe(&self) -> String {
         let n = &self.common().name;

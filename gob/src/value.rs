@@ -40,6 +40,7 @@ pub struct TypeDef {
     /// Go's informational name (`CommonType.Name`), kept for byte-exact re-encoding.
     pub name: String,
     kind: OnceLock<DefKind>,
+    pointer_id: bool,
 }
 
 /// The shape of a composite definition.
@@ -67,7 +68,26 @@ impl TypeDef {
         Arc::new(TypeDef {
             name: name.into(),
             kind: OnceLock::new(),
+            pointer_id: false,
         })
+    }
+
+    /// A pending marshaler definition as Go writes it for a pointer type `*T`: Go defines the
+    /// base type's id, but the definition's `CommonType.Id` is a second id that Go allocates
+    /// for `*T` when it sends the definition (and the name is the pointer's, i.e. empty).
+    /// Re-encoding reproduces that extra id so later ids match Go's.
+    pub fn pending_pointer_id(name: impl Into<String>) -> Arc<TypeDef> {
+        Arc::new(TypeDef {
+            name: name.into(),
+            kind: OnceLock::new(),
+            pointer_id: true,
+        })
+    }
+
+    /// True for a marshaler definition whose `CommonType.Id` is Go's extra pointer-type id
+    /// (see [`TypeDef::pending_pointer_id`]).
+    pub fn pointer_id(&self) -> bool {
+        self.pointer_id
     }
 
     /// A complete definition.
@@ -377,8 +397,8 @@ pub trait Concrete: Any + Send + Sync + fmt::Debug {
 /// A dynamic concrete value: a Go name and a [`Value`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynConcrete {
-    /// The Go name on the wire.
-    pub name: String,
+    /// The Go name on the wire (shared: a stream repeats few names).
+    pub name: Arc<str>,
     /// The value.
     pub value: Value,
 }
@@ -424,7 +444,7 @@ impl Interface {
     }
 
     /// A dynamic value under an explicit Go name.
-    pub fn new(name: impl Into<String>, value: Value) -> Self {
+    pub fn new(name: impl Into<Arc<str>>, value: Value) -> Self {
         Interface(Some(Box::new(DynConcrete {
             name: name.into(),
             value,

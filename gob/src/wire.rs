@@ -241,6 +241,34 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// Reads the element count of a slice, array or map value.
+    ///
+    /// Unlike [`Reader::count`] the elements need not fit in the current message: interface
+    /// elements may carry type definitions that make Go flush the message, so later elements
+    /// continue in later messages. The count is only checked against everything that could
+    /// still follow (the rest of a complete buffer); callers must bound what they pre-allocate
+    /// by [`Reader::remaining`] and check [`Reader::remaining`] before each element, as Go does.
+    #[inline]
+    pub fn value_count(&mut self, min_bytes_each: usize) -> Result<usize> {
+        let at = self.pos;
+        let n = self.uint()?;
+        let rest = (self.buf.len() - self.pos) as u64;
+        if self.complete && min_bytes_each > 0 && n > rest / min_bytes_each as u64 {
+            return Err(Error::new(ErrorKind::LengthExceedsInput {
+                count: n,
+                remaining: rest,
+            })
+            .at_offset(at));
+        }
+        usize::try_from(n).map_err(|_| {
+            Error::new(ErrorKind::LengthExceedsInput {
+                count: n,
+                remaining: rest,
+            })
+            .at_offset(at)
+        })
+    }
+
     /// Reads a length-prefixed byte string, borrowing from the input.
     #[inline]
     pub fn bytes(&mut self) -> Result<&'a [u8]> {

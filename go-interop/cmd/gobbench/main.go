@@ -3,8 +3,10 @@
 // on identical data.
 //
 //	gobbench write -out FILE            one stream: a fresh Encoder, the value encoded once
-//	                                    (definitions + value); FILE.json holds its typed-JSON
-//	                                    rendering (the testdata/gob manifest value format)
+//	                                    (definitions + value); FILE.next the same Encoder's
+//	                                    second encoding (the value alone, steady state);
+//	                                    FILE.json the typed-JSON rendering (the testdata/gob
+//	                                    manifest value format)
 //	gobbench run -iters N [-file FILE]  steady-state encode/decode timings as one JSON object;
 //	                                    with -file the payload is decoded from FILE, so both
 //	                                    languages time exactly the same value
@@ -121,6 +123,21 @@ func cmdWrite(out string) error {
 		return fmt.Errorf("renderers disagree on the payload (wire error %v)", err)
 	}
 	if err := os.WriteFile(out, data, 0o644); err != nil {
+		return err
+	}
+	// FILE.next: what the same Encoder writes for the value the second time (no
+	// definitions): the steady-state message that "run" decodes, for a decoder that
+	// has read FILE.
+	var b bytes.Buffer
+	enc := gob.NewEncoder(&b)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	first := b.Len()
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out+".next", b.Bytes()[first:], 0o644); err != nil {
 		return err
 	}
 	return os.WriteFile(out+".json", []byte(gobjson.JSON(want)+"\n"), 0o644)

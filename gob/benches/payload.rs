@@ -1,0 +1,373 @@
+//! Dispatcher-shaped payload benchmark: this crate against Go's `encoding/gob` (and the
+//! crates.io crate `gobwire`) on the very same value and bytes, in one run.
+//!
+//! `cargo bench -p tilores-gob --bench payload` (needs the Go peers: `bash go-interop/build.sh`).
+//!
+//! Go writes the payload (`gobbench write`: an `EntityOutput` with 100 records, each a
+//! `map[string]interface{}` of 10 fields: strings, float64s, bools, a nested map, a list and a
+//! `time.Time`) and times itself on it (`gobbench run -file`). Rust decodes Go's stream into
+//! the same typed shape, then times, in steady state as net/rpc runs (one encoder/decoder per
+//! stream, definitions already exchanged): encoding that value, and decoding the message Go's
+//! encoder writes for it (`FILE.next`). Medians of `GOB_BENCH_REPS` (5) runs of
+//! `GOB_BENCH_ITERS` (1000) operations.
+//!
+//! Diagnostics: `GOB_BENCH_PROFILE=1` (or `=decode`) times only this crate's typed path, for
+//! a profiler; `GOB_BENCH_FLOOR=1` times cloning and dropping the decoded value (the
+//! allocation floor any decoder producing this value pays).
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+mod ours {
+    use std::collections::HashMap;
+
+    use gob::{Gob, Interface};
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(go_type = "main.EntityOutput")]
+    pub struct EntityOutput {
+        pub entity: Option<Box<Entity>>,
+    }
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(go_type = "main.Entity")]
+    pub struct Entity {
+        #[gob(name = "ID")]
+        pub id: String,
+        pub records: Vec<Record>,
+        pub edges: Edges,
+        pub duplicates: Duplicates,
+        pub hits: Hits,
+    }
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(go_type = "main.Edges")]
+    pub struct Edges(pub Vec<String>);
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(go_type = "main.Duplicates")]
+    pub struct Duplicates(pub HashMap<String, Vec<String>>);
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(go_type = "main.Hits")]
+    pub struct Hits(pub HashMap<String, Vec<String>>);
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(go_type = "main.Record")]
+    pub struct Record {
+        #[gob(name = "ID")]
+        pub id: String,
+        pub data: HashMap<String, Interface>,
+    }
+}
+
+mod theirs {
+    use std::collections::HashMap;
+
+    use gobwire::{Gob, Interface};
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(name = "EntityOutput")]
+    pub struct EntityOutput {
+        #[gob(name = "Entity")]
+        pub entity: Option<Box<Entity>>,
+    }
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(name = "Entity")]
+    pub struct Entity {
+        #[gob(name = "ID")]
+        pub id: String,
+        #[gob(name = "Records")]
+        pub records: Vec<Record>,
+        #[gob(name = "Edges")]
+        pub edges: Vec<String>,
+        #[gob(name = "Duplicates")]
+        pub duplicates: HashMap<String, Vec<String>>,
+        #[gob(name = "Hits")]
+        pub hits: HashMap<String, Vec<String>>,
+    }
+
+    #[derive(Gob, Debug, Default, Clone, PartialEq)]
+    #[gob(name = "Record")]
+    pub struct Record {
+        #[gob(name = "ID")]
+        pub id: String,
+        #[gob(name = "Data")]
+        pub data: HashMap<String, Option<Interface>>,
+    }
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs.get(xs.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Median ns per operation of `reps` timed loops of `iters` calls.
+fn time(reps: usize, iters: usize, mut op: impl FnMut()) -> f64 {
+    let runs = (0..reps)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                op();
+            }
+            start.elapsed().as_nanos() as f64 / iters as f64
+        })
+        .collect();
+    median(runs)
+}
+
+struct Row {
+    name: &'static str,
+    enc_ns: f64,
+    dec_ns: f64,
+    bytes: f64,
+}
+
+fn go_bench(bin: &Path, file: &Path, iters: usize) -> Row {
+    let out = Command::new(bin)
+        .args(["run", "-iters", &iters.to_string(), "-file"])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()));
+    assert!(
+        out.status.success(),
+        "gobbench run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("gobbench JSON");
+    let f = |k: &str| j[k].as_f64().unwrap_or_else(|| panic!("gobbench: no {k}"));
+    Row {
+        name: "Go encoding/gob",
+        enc_ns: f("encode_ns_per_op"),
+        dec_ns: f("decode_ns_per_op"),
+        bytes: f("bytes_per_op"),
+    }
+}
+
+fn ours_bench(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
+    let _ = gob::register::<gob::GoTime>();
+    let v: ours::EntityOutput = match gob::Decoder::new().decode_next(first, true) {
+        Ok(gob::Step::Value(v, _)) => v,
+        other => panic!("tilores-gob cannot decode Go's payload: {other:?}"),
+    };
+    let records = v.entity.as_ref().map_or(0, |e| e.records.len());
+    assert_eq!(records, 100, "payload has 100 records");
+    let mut enc = gob::Encoder::new();
+    let mut buf = Vec::new();
+    enc.encode_into(&v, &mut buf).expect("encode");
+    buf.clear();
+    enc.encode_into(&v, &mut buf).expect("encode");
+    let bytes = buf.len() as f64;
+    let profile_decode = std::env::var("GOB_BENCH_PROFILE").is_ok_and(|p| p == "decode");
+    let enc_ns = time(if profile_decode { 0 } else { reps }, iters, || {
+        buf.clear();
+        enc.encode_into(black_box(&v), &mut buf).expect("encode");
+        black_box(&buf);
+    });
+    let mut dec = gob::Decoder::new();
+    dec.decode_next::<ours::EntityOutput>(first, true)
+        .expect("warm-up");
+    let dec_ns = time(reps, iters, || {
+        match dec.decode_next::<ours::EntityOutput>(black_box(next), true) {
+            Ok(gob::Step::Value(v, _)) => {
+                black_box(v);
+            }
+            other => panic!("steady-state decode: {other:?}"),
+        }
+    });
+    Row {
+        name: "tilores-gob (typed)",
+        enc_ns,
+        dec_ns,
+        bytes,
+    }
+}
+
+fn ours_dynamic_bench(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
+    let v: gob::Value = match gob::Decoder::new().decode_next(first, true) {
+        Ok(gob::Step::Value(v, _)) => v,
+        other => panic!("tilores-gob cannot decode Go's payload dynamically: {other:?}"),
+    };
+    let mut enc = gob::Encoder::new();
+    let mut buf = Vec::new();
+    enc.encode_into(&v, &mut buf).expect("encode");
+    buf.clear();
+    enc.encode_into(&v, &mut buf).expect("encode");
+    let bytes = buf.len() as f64;
+    let enc_ns = time(reps, iters, || {
+        buf.clear();
+        enc.encode_into(black_box(&v), &mut buf).expect("encode");
+        black_box(&buf);
+    });
+    let mut dec = gob::Decoder::new();
+    dec.decode_next::<gob::Value>(first, true).expect("warm-up");
+    let dec_ns = time(reps, iters, || {
+        match dec.decode_next::<gob::Value>(black_box(next), true) {
+            Ok(gob::Step::Value(v, _)) => {
+                black_box(v);
+            }
+            other => panic!("steady-state decode: {other:?}"),
+        }
+    });
+    Row {
+        name: "tilores-gob (dynamic Value)",
+        enc_ns,
+        dec_ns,
+        bytes,
+    }
+}
+
+/// Feeds every message of `bytes` to a gobwire decoder; returns the value when one completes.
+fn gobwire_feed(dec: &mut gobwire::Decoder, mut bytes: &[u8]) -> Option<theirs::EntityOutput> {
+    while !bytes.is_empty() {
+        let (width, n) = gobwire::parse_length_prefix(bytes).ok()??;
+        let body = &bytes[width..width + n];
+        bytes = &bytes[width + n..];
+        if dec.push_message(body).expect("gobwire push") == gobwire::Progress::Ready {
+            return Some(dec.decode().expect("gobwire decode"));
+        }
+    }
+    None
+}
+
+fn gobwire_bench(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
+    let v =
+        gobwire_feed(&mut gobwire::Decoder::new(), first).expect("gobwire decodes Go's payload");
+    assert_eq!(v.entity.as_ref().map_or(0, |e| e.records.len()), 100);
+    let mut enc = gobwire::Encoder::new();
+    let mut buf = Vec::new();
+    enc.encode_into(&v, &mut buf).expect("encode");
+    buf.clear();
+    enc.encode_into(&v, &mut buf).expect("encode");
+    let bytes = buf.len() as f64;
+    let enc_ns = time(reps, iters, || {
+        buf.clear();
+        enc.encode_into(black_box(&v), &mut buf).expect("encode");
+        black_box(&buf);
+    });
+    let mut dec = gobwire::Decoder::new();
+    gobwire_feed(&mut dec, first).expect("warm-up");
+    let dec_ns = time(reps, iters, || {
+        black_box(gobwire_feed(&mut dec, black_box(next)).expect("steady-state decode"));
+    });
+    Row {
+        name: "gobwire 0.1 (typed)",
+        enc_ns,
+        dec_ns,
+        bytes,
+    }
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a plain `cargo test --benches` run passes nothing and
+    // should not spend a minute here.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("payload benchmark: run with `cargo bench -p tilores-gob --bench payload`");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let bin = root.join("go-interop/bin/gobbench");
+    if !bin.exists() {
+        eprintln!(
+            "{} missing: run `bash go-interop/build.sh` first",
+            bin.display()
+        );
+        std::process::exit(2);
+    }
+    let iters = env_usize("GOB_BENCH_ITERS", 1000);
+    let reps = env_usize("GOB_BENCH_REPS", 5);
+    let dir = std::env::temp_dir().join(format!("tilores-gob-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("payload.gob");
+    let st = Command::new(&bin)
+        .args(["write", "-out"])
+        .arg(&file)
+        .status()
+        .expect("gobbench write");
+    assert!(st.success(), "gobbench write failed");
+    let first = std::fs::read(&file).expect("payload");
+    let next = std::fs::read(dir.join("payload.gob.next")).expect("payload.next");
+
+    if std::env::var_os("GOB_BENCH_FLOOR").is_some() {
+        // The allocation floor of the decoded value: cloning and dropping it.
+        let _ = gob::register::<gob::GoTime>();
+        let v: ours::EntityOutput = match gob::Decoder::new().decode_next(&first, true) {
+            Ok(gob::Step::Value(v, _)) => v,
+            other => panic!("{other:?}"),
+        };
+        let ns = time(reps, iters, || {
+            black_box(black_box(&v).clone());
+        });
+        println!("clone+drop of the decoded EntityOutput: {ns:.0} ns");
+        return;
+    }
+    if std::env::var_os("GOB_BENCH_PROFILE").is_some() {
+        // Only this crate's typed steady-state decode and encode, for a profiler.
+        ours_bench(&first, &next, reps, iters);
+        return;
+    }
+    // Rounds interleave the implementations (Go, then each Rust column), so load that comes
+    // and goes on a shared machine hits all of them alike; every figure is the median over
+    // the rounds, ratios are medians of the per-round ratios.
+    let rounds = env_usize("GOB_BENCH_ROUNDS", 3).max(1);
+    let mut all: Vec<Vec<Row>> = Vec::new();
+    for _ in 0..rounds {
+        all.push(vec![
+            go_bench(&bin, &file, iters),
+            ours_bench(&first, &next, reps, iters),
+            ours_dynamic_bench(&first, &next, reps, iters),
+            gobwire_bench(&first, &next, reps, iters),
+        ]);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let go_bytes = all[0][0].bytes;
+    println!(
+        "payload: EntityOutput, 100 records x 10 mixed interface fields; steady-state value message {go_bytes} bytes (Go's); medians of {rounds} interleaved rounds, each the median of {reps} x {iters} ops"
+    );
+    println!(
+        "| {:<27} | {:>12} | {:>9} | {:>7} | {:>12} | {:>9} | {:>7} |",
+        "implementation",
+        "encode ns/op",
+        "enc MB/s",
+        "enc xGo",
+        "decode ns/op",
+        "dec MB/s",
+        "dec xGo"
+    );
+    println!("|{}|", ["---"; 7].join("|"));
+    let mut ratios: HashMap<&str, (f64, f64)> = HashMap::new();
+    for col in 0..all[0].len() {
+        let name = all[0][col].name;
+        let pick = |f: &dyn Fn(&[Row]) -> f64| median(all.iter().map(|r| f(r)).collect());
+        let enc_ns = pick(&|r| r[col].enc_ns);
+        let dec_ns = pick(&|r| r[col].dec_ns);
+        // Encoded sizes differ by a few bytes (map order, Rust's []Record element name).
+        let enc_mbps = pick(&|r| r[col].bytes / r[col].enc_ns * 1e3);
+        let dec_mbps = go_bytes / dec_ns * 1e3;
+        let enc_x = pick(&|r| r[0].enc_ns / r[col].enc_ns);
+        let dec_x = pick(&|r| r[0].dec_ns / r[col].dec_ns);
+        println!(
+            "| {name:<27} | {enc_ns:>12.0} | {enc_mbps:>9.1} | {enc_x:>6.2}x | {dec_ns:>12.0} | {dec_mbps:>9.1} | {dec_x:>6.2}x |"
+        );
+        ratios.insert(name, (enc_x, dec_x));
+    }
+    let (e, d) = ratios["tilores-gob (typed)"];
+    println!(
+        "target (tilores-gob typed >= 3x Go): encode {:.2}x {}, decode {:.2}x {}",
+        e,
+        if e >= 3.0 { "met" } else { "MISSED" },
+        d,
+        if d >= 3.0 { "met" } else { "MISSED" }
+    );
+}
