@@ -13,8 +13,8 @@
 // Measurements, in this order:
 //
 //  1. start-up, -startup-runs times: spawn -> handshake -> dispense ->
-//     first Entity reply (Initialize + Entity), then kill (not timed); median
-//     and min in ms.
+//     first Entity reply (Initialize + Entity); median and min in ms; then
+//     kill, timed separately (kill_ms_median).
 //  2. one long-lived plugin: Submit the 10 bench records (strings, float64s,
 //     bools, a nested map, a list, a time.Time: makeRecord), then Entity
 //     (the fake dispatcher returns every stored record: 10):
@@ -241,7 +241,7 @@ func main() {
 	res := map[string]any{"ok": true, "host": "go", "plugin": *path}
 
 	// 1. start-up
-	var startups []time.Duration
+	var startups, kills []time.Duration
 	for i := 0; i < *startupRuns; i++ {
 		t0 := time.Now()
 		s, err := start(*path)
@@ -253,11 +253,14 @@ func main() {
 			fail(fmt.Errorf("first entity: %w", err))
 		}
 		startups = append(startups, time.Since(t0))
+		t1 := time.Now()
 		s.kill()
+		kills = append(kills, time.Since(t1))
 	}
 	res["startup_runs"] = len(startups)
 	res["startup_ms_median"] = ms(medianDur(startups))
 	res["startup_ms_min"] = ms(slices.Min(startups))
+	res["kill_ms_median"] = ms(medianDur(kills)) // not part of start-up
 
 	// 2. Entity of 10 records
 	s, err := start(*path)
