@@ -208,7 +208,11 @@ where
     }))
 }
 
-async fn concurrent<F, Fut>(call: &F, callers: usize, dur: Duration) -> Result<Vec<Duration>, String>
+async fn concurrent<F, Fut>(
+    call: &F,
+    callers: usize,
+    dur: Duration,
+) -> Result<Vec<Duration>, String>
 where
     F: Fn(i64) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<(), String>> + Send + 'static,
@@ -258,10 +262,14 @@ fn exe() -> Result<PathBuf, String> {
 async fn row_ours_plugin(o: &Opts) -> Result<serde_json::Value, String> {
     use tilores_plugin::plugin::{ClientConfig, PluginClient, PluginCommand};
     let cmd = PluginCommand::new(exe()?).arg("child-ours-plugin");
-    let mut client = PluginClient::start(cmd, ClientConfig::new(ours_handshake()).plugins(["echo"]))
+    let mut client =
+        PluginClient::start(cmd, ClientConfig::new(ours_handshake()).plugins(["echo"]))
+            .await
+            .map_err(|e| format!("start: {e}"))?;
+    let rpc = client
+        .dispense("echo")
         .await
-        .map_err(|e| format!("start: {e}"))?;
-    let rpc = client.dispense("echo").await.map_err(|e| format!("dispense: {e}"))?;
+        .map_err(|e| format!("dispense: {e}"))?;
     let res = measure("ours-plugin", o, move |seq| {
         let rpc = rpc.clone();
         async move {
@@ -304,7 +312,10 @@ async fn row_goplugin_plugin(o: &Opts) -> Result<serde_json::Value, String> {
 }
 
 /// Listens on a fresh socket, starts the child server with its path, accepts it.
-async fn socket_child(dir: &Path, mode: &str) -> Result<(UnixStream, tokio::process::Child), String> {
+async fn socket_child(
+    dir: &Path,
+    mode: &str,
+) -> Result<(UnixStream, tokio::process::Child), String> {
     let path = dir.join(format!("{mode}.sock"));
     let listener = UnixListener::bind(&path).map_err(|e| format!("bind: {e}"))?;
     let child = tokio::process::Command::new(exe()?)
@@ -375,7 +386,8 @@ fn row_ours_codec(iters: usize) -> Result<serde_json::Value, String> {
     for i in 0..iters {
         buf.clear();
         header.seq = i as u64;
-        enc.encode_into(&header, &mut buf).map_err(|e| e.to_string())?;
+        enc.encode_into(&header, &mut buf)
+            .map_err(|e| e.to_string())?;
         enc.encode_into(&ours_echo(i as i64), &mut buf)
             .map_err(|e| e.to_string())?;
         let Step::Value(h, n) = dec
@@ -425,7 +437,8 @@ fn row_gobwire_codec(iters: usize) -> Result<serde_json::Value, String> {
     for i in 0..iters {
         buf.clear();
         header.seq = i as u64;
-        enc.encode_into(&header, &mut buf).map_err(|e| e.to_string())?;
+        enc.encode_into(&header, &mut buf)
+            .map_err(|e| e.to_string())?;
         enc.encode_into(&gw_echo(i as i64), &mut buf)
             .map_err(|e| e.to_string())?;
         let mut rest = &buf[..];

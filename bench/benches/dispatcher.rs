@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gob::{Gob, GoTime, Interface, Type, Value};
+use gob::{GoTime, Gob, Interface, Type, Value};
 use serde_json::json;
 use tilores_plugin::plugin::{ClientConfig, HandshakeConfig, PluginClient, PluginCommand};
 use tilores_plugin::rpc;
@@ -30,7 +30,10 @@ use common::{fail, median, ms, percentile_us, proc_status_kb, round1, Flags};
 
 /// `dispatcher.EntityInput`, sent as `*dispatcher.EntityInput` inside the argument map.
 #[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(go_type = "dispatcher.EntityInput", interface = "*dispatcher.EntityInput")]
+#[gob(
+    go_type = "dispatcher.EntityInput",
+    interface = "*dispatcher.EntityInput"
+)]
 struct EntityInput {
     #[gob(name = "ID")]
     id: String,
@@ -38,7 +41,10 @@ struct EntityInput {
 
 /// `dispatcher.SubmitInput`, sent as `*dispatcher.SubmitInput`.
 #[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(go_type = "dispatcher.SubmitInput", interface = "*dispatcher.SubmitInput")]
+#[gob(
+    go_type = "dispatcher.SubmitInput",
+    interface = "*dispatcher.SubmitInput"
+)]
 struct SubmitInput {
     records: Vec<Record>,
 }
@@ -101,7 +107,10 @@ fn string_map(entries: Vec<(&str, Interface)>) -> Interface {
 fn make_record(i: usize, comment: &str) -> Record {
     let created = GoTime::from_unix(1_704_164_645 + i as i64, 0); // 2024-01-02T03:04:05Z + i s
     let data = HashMap::from([
-        ("firstName".to_string(), Interface::from(format!("Alice-{i}"))),
+        (
+            "firstName".to_string(),
+            Interface::from(format!("Alice-{i}")),
+        ),
         ("lastName".to_string(), Interface::from("Example")),
         (
             "email".to_string(),
@@ -248,7 +257,10 @@ struct Opts {
 fn opts() -> Result<Opts, String> {
     let f = Flags::parse(0)?;
     let o = Opts {
-        plugin: f.get("plugin").ok_or("-plugin PATH is required")?.to_string(),
+        plugin: f
+            .get("plugin")
+            .ok_or("-plugin PATH is required")?
+            .to_string(),
         startup_runs: f.num("startup-runs", 10)?,
         seq_calls: f.num("seq-calls", 2000)?,
         callers: f.num("callers", 64)?,
@@ -286,7 +298,10 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
         // two relay tasks after the plugin has already exited (see BENCHMARKS.md); past the
         // limit the client is dropped (SIGKILL + reap if the process were still there).
         let t1 = Instant::now();
-        if tokio::time::timeout(KILL_LIMIT, client.kill()).await.is_err() {
+        if tokio::time::timeout(KILL_LIMIT, client.kill())
+            .await
+            .is_err()
+        {
             slow_kills += 1;
         }
         kills.push(t1.elapsed());
@@ -354,9 +369,12 @@ async fn workload(
     let bulk = Arc::new(args(Interface::from_concrete(SubmitInput {
         records: make_records(o.bulk_records),
     })));
+    let t0 = Instant::now();
     let payload = gob::to_bytes(&[bulk.as_ref()])
         .map_err(|e| format!("gob size of the bulk argument: {e}"))?
         .len();
+    // Diagnostic: the host's encoding share of a bulk call (fresh encoder, in memory).
+    res["bulk_encode_ms"] = json!(ms(t0.elapsed()));
     let mut times = Vec::new();
     for _ in 0..o.bulk_runs {
         let t0 = Instant::now();

@@ -119,6 +119,9 @@ impl Flags {
 
 /// Prints `{"ok":false,"error":...}` and exits 1.
 pub fn fail(err: impl std::fmt::Display) -> ! {
-    println!("{}", serde_json::json!({"ok": false, "error": err.to_string()}));
+    println!(
+        "{}",
+        serde_json::json!({"ok": false, "error": err.to_string()})
+    );
     std::process::exit(1)
 }

@@ -318,9 +318,12 @@ func main() {
 	// 3. bulk Submit
 	bulk := &dispatcher.SubmitInput{Records: makeRecords(*bulkRecords)}
 	var buf bytes.Buffer
+	encStart := time.Now()
 	if err := gob.NewEncoder(&buf).Encode(map[string]interface{}{"input": bulk}); err != nil {
 		fail(fmt.Errorf("gob size of the bulk argument: %w", err))
 	}
+	// Diagnostic: the host's encoding share of a bulk call (fresh encoder, in memory).
+	res["bulk_encode_ms"] = ms(time.Since(encStart))
 	var bulkTimes []time.Duration
 	for i := 0; i < *bulkRuns; i++ {
 		t0 := time.Now()
