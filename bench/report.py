@@ -96,6 +96,7 @@ def main():
              ("go", "rust"): "Go host → Rust plugin", ("rust", "rust"): "Rust host ↔ Rust plugin"}
     gg = disp[("go", "go")]
     gg_p50, gg_c64, gg_bulk = med(gg, "seq_p50_us"), med(gg, "conc_calls_per_sec"), med(gg, "bulk_mb_per_sec")
+    gg_bulk_ms = med(gg, "bulk_ms_median")
 
     def pending(key):
         return key[1] == "rust" and not rust_fake
@@ -126,13 +127,15 @@ def main():
     for key, name in names.items():
         rs = disp[key]
         if pending(key):
-            rows.append([name, PENDING, "", "", ""])
+            rows.append([name, PENDING, "", "", "", "", ""])
             continue
         mbs = med(rs, "bulk_mb_per_sec")
         size = med(rs, "bulk_payload_bytes")
-        rows.append([name, fmt(None if size is None else size / 1e6, 2), fmt(med(rs, "bulk_ms_median")),
-                     fmt(mbs), fmt_ratio(ratio(mbs, gg_bulk))])
-    print(table(["pairing", "payload MB (sender's gob)", "ms", "MB/s", "vs Go↔Go"], rows))
+        bms = med(rs, "bulk_ms_median")
+        rows.append([name, fmt(None if size is None else size / 1e6, 2), fmt(med(rs, "bulk_encode_ms")),
+                     fmt(bms), fmt(mbs), fmt_ratio(ratio(mbs, gg_bulk)), fmt_ratio(ratio(gg_bulk_ms, bms))])
+    print(table(["pairing", "payload MB (sender's gob)", "host encode ms (diagnostic)", "call ms", "MB/s",
+                 "MB/s vs Go↔Go", "speed (1/ms) vs Go↔Go"], rows))
     print()
 
     print("### Start-up (spawn → handshake → dispense → first Entity reply) and plugin peak RSS (medians)")
@@ -200,7 +203,7 @@ def main():
 
     def check(name, value, goal, ok_if_ge, needs_rust=False):
         if needs_rust and not rust_fake:
-            targets.append([name, fmt_ratio(goal) if False else "", PENDING])
+            targets.append([name, "", PENDING])
             return
         if value is None:
             targets.append([name, "–", "no data"])
@@ -211,9 +214,11 @@ def main():
     check("Rust↔Rust calls/s @64 vs Go↔Go", ratio(med(rr, "conc_calls_per_sec"), gg_c64), 3, True, True)
     check("Rust↔Rust seq p50 vs Go↔Go", ratio(med(rr, "seq_p50_us"), gg_p50), 0.5, False, True)
     check("Rust↔Rust bulk MB/s vs Go↔Go", ratio(med(rr, "bulk_mb_per_sec"), gg_bulk), 2, True, True)
+    check("Rust↔Rust bulk speed (time) vs Go↔Go", ratio(gg_bulk_ms, med(rr, "bulk_ms_median")), 2, True, True)
     check("Rust host → Go plugin calls/s @64 vs Go↔Go", ratio(med(rg, "conc_calls_per_sec"), gg_c64), 1, True)
     check("Rust host → Go plugin seq p50 vs Go↔Go", ratio(med(rg, "seq_p50_us"), gg_p50), 1, False)
     check("Rust host → Go plugin bulk MB/s vs Go↔Go", ratio(med(rg, "bulk_mb_per_sec"), gg_bulk), 1, True)
+    check("Rust host → Go plugin bulk speed (time) vs Go↔Go", ratio(gg_bulk_ms, med(rg, "bulk_ms_median")), 1, True)
     check("Go host → Rust plugin calls/s @64 vs Go↔Go", ratio(med(gr, "conc_calls_per_sec"), gg_c64), 1, True, True)
     check("Go host → Rust plugin seq p50 vs Go↔Go", ratio(med(gr, "seq_p50_us"), gg_p50), 1, False, True)
     check("Go host → Rust plugin bulk MB/s vs Go↔Go", ratio(med(gr, "bulk_mb_per_sec"), gg_bulk), 1, True, True)
