@@ -1,0 +1,127 @@
+//! Shared by the bench targets: statistics, /proc readings and the JSON result line.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+/// Nearest-rank percentile of sorted durations, in µs with 0.1 resolution (as the Go benches).
+pub fn percentile_us(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+    (sorted[rank].as_nanos() as f64 / 100.0).round() / 10.0
+}
+
+/// Median of durations (mean of the two middle ones for an even count).
+pub fn median(d: &[Duration]) -> Duration {
+    let mut s = d.to_vec();
+    s.sort();
+    let n = s.len();
+    if n == 0 {
+        Duration::ZERO
+    } else if n % 2 == 1 {
+        s[n / 2]
+    } else {
+        (s[n / 2 - 1] + s[n / 2]) / 2
+    }
+}
+
+/// Milliseconds with 0.01 resolution.
+pub fn ms(d: Duration) -> f64 {
+    (d.as_nanos() as f64 / 1e4).round() / 100.0
+}
+
+/// One decimal.
+pub fn round1(f: f64) -> f64 {
+    (f * 10.0).round() / 10.0
+}
+
+/// A `Key:   N kB` line of `/proc/<pid>/status` (VmHWM, VmRSS).
+pub fn proc_status_kb(pid: u32, key: &str) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/status");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| format!("no {key} in {path}"))
+}
+
+/// Command-line flags `-name value` / `--name value` / `--name=value`; `--bench` (added by
+/// `cargo bench`) is ignored.
+pub struct Flags(Vec<(String, String)>);
+
+impl Flags {
+    /// Parses `std::env::args()` after the program name (and after `skip` positional words).
+    pub fn parse(skip: usize) -> Result<Flags, String> {
+        let args: Vec<String> = std::env::args().skip(1 + skip).collect();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let a = &args[i];
+            i += 1;
+            if a == "--bench" {
+                continue;
+            }
+            let name = a.trim_start_matches('-');
+            if name.len() == a.len() {
+                return Err(format!("unexpected argument {a:?}"));
+            }
+            if let Some((k, v)) = name.split_once('=') {
+                out.push((k.to_string(), v.to_string()));
+            } else {
+                let v = args.get(i).ok_or_else(|| format!("{a} needs a value"))?;
+                i += 1;
+                out.push((name.to_string(), v.clone()));
+            }
+        }
+        Ok(Flags(out))
+    }
+
+    /// The raw value of a flag.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A parsed value, or `default`.
+    pub fn num<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(v) => v.parse().map_err(|_| format!("-{name}: bad value {v:?}")),
+        }
+    }
+
+    /// A duration flag in Go syntax (`3s`, `500ms`), or `default`.
+    pub fn duration(&self, name: &str, default: Duration) -> Result<Duration, String> {
+        let Some(v) = self.get(name) else {
+            return Ok(default);
+        };
+        let bad = || format!("-{name}: bad duration {v:?}");
+        let (num, unit) = v
+            .find(|c: char| c.is_ascii_alphabetic())
+            .map(|i| v.split_at(i))
+            .ok_or_else(bad)?;
+        let n: f64 = num.parse().map_err(|_| bad())?;
+        let secs = match unit {
+            "s" => n,
+            "ms" => n / 1e3,
+            "us" | "µs" => n / 1e6,
+            "m" => n * 60.0,
+            _ => return Err(bad()),
+        };
+        Ok(Duration::from_secs_f64(secs))
+    }
+}
+
+/// Prints `{"ok":false,"error":...}` and exits 1.
+pub fn fail(err: impl std::fmt::Display) -> ! {
+    println!(
+        "{}",
+        serde_json::json!({"ok": false, "error": err.to_string()})
+    );
+    std::process::exit(1)
+}
