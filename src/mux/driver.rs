@@ -50,6 +50,11 @@ pub(super) struct Shared {
     pub(super) live_streams: Arc<AtomicUsize>,
     /// Callers currently waiting in `Session::accept`.
     pub(super) accept_waiters: AtomicUsize,
+    /// Cancelled when the driver has finished: streams then end their pending reads and
+    /// writes. rust-yamux 0.14.1 wakes stream readers when the connection fails or is
+    /// dropped while active, but not after a graceful `poll_close`, which would leave a
+    /// reader of a locally closed session waiting forever.
+    pub(super) ended: tokio_util::sync::CancellationToken,
 }
 
 /// An open request not yet answered.
@@ -148,6 +153,7 @@ where
             })
             .await;
         }
+        let self_ended = self.shared.ended.clone();
         let Driver {
             conn,
             opens,
@@ -162,6 +168,7 @@ where
         // Publish the reason first, so whoever gets an answer below already
         // sees the session as closed.
         state.send_replace(Some(reason.clone()));
+        self_ended.cancel();
         let failed = || MuxError::SessionClosed(reason.clone());
         for req in opens {
             let _ = req.reply.send(Err(failed()));
@@ -346,7 +353,7 @@ where
                 Poll::Pending => return Ok(opened),
                 Poll::Ready(Ok(inner)) => {
                     opened = true;
-                    let stream = Stream::new(inner, &self.shared.live_streams);
+                    let stream = Stream::new(inner, &self.shared);
                     let Some(req) = self.opens.pop_front() else {
                         return Ok(opened);
                     };
@@ -405,7 +412,7 @@ where
         loop {
             match self.conn.poll_next_inbound(cx) {
                 Poll::Ready(Some(Ok(inner))) => {
-                    let stream = Stream::new(inner, &self.shared.live_streams);
+                    let stream = Stream::new(inner, &self.shared);
                     tracing::trace!(id = stream.id(), "inbound yamux stream");
                     self.inbound_pending.push_back(stream);
                     self.deliver_inbound(cx);

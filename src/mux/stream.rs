@@ -1,7 +1,9 @@
 //! [`Stream`]: one yamux stream as a tokio byte stream.
 
 use std::{
-    fmt, io,
+    fmt,
+    future::Future,
+    io,
     pin::Pin,
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -12,6 +14,9 @@ use std::{
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_util::compat::{Compat, FuturesAsyncReadCompatExt};
+use tokio_util::sync::WaitForCancellationFutureOwned;
+
+use super::driver::Shared;
 
 /// A multiplexed stream of a [`Session`](super::Session), usable as a tokio
 /// `AsyncRead + AsyncWrite`.
@@ -38,17 +43,26 @@ pub struct Stream {
     id: u32,
     /// Keeps the session's live-stream count accurate until this is dropped.
     _live: LiveGuard,
+    /// Resolves once the session's driver has finished (see `Shared::ended`).
+    ended: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
 impl Stream {
     /// Wraps a stream the driver just got from yamux and counts it as live.
-    pub(super) fn new(inner: yamux::Stream, live: &Arc<AtomicUsize>) -> Self {
+    pub(super) fn new(inner: yamux::Stream, shared: &Shared) -> Self {
         let id = inner.id().val();
         Stream {
             io: inner.compat(),
             id,
-            _live: LiveGuard::new(live),
+            _live: LiveGuard::new(&shared.live_streams),
+            ended: Box::pin(shared.ended.clone().cancelled_owned()),
         }
+    }
+
+    /// Whether the session is gone: polled only when yamux itself has nothing, so it
+    /// registers the waker for the session's end.
+    fn session_ended(&mut self, cx: &mut Context<'_>) -> bool {
+        self.ended.as_mut().poll(cx).is_ready()
     }
 
     /// The yamux stream id: odd if the client ([`Role::Client`](super::Role::Client))
@@ -86,7 +100,11 @@ impl AsyncRead for Stream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        match Pin::new(&mut self.io).poll_read(cx, buf) {
+            // The session ended without yamux telling this stream: EOF.
+            Poll::Pending if self.session_ended(cx) => Poll::Ready(Ok(())),
+            other => other,
+        }
     }
 }
 
@@ -96,17 +114,32 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        match Pin::new(&mut self.io).poll_write(cx, buf) {
+            Poll::Pending if self.session_ended(cx) => Poll::Ready(Err(session_gone())),
+            other => other,
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        match Pin::new(&mut self.io).poll_flush(cx) {
+            Poll::Pending if self.session_ended(cx) => Poll::Ready(Err(session_gone())),
+            other => other,
+        }
     }
 
     /// Sends FIN (yamux `poll_close` through the compat layer).
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        match Pin::new(&mut self.io).poll_shutdown(cx) {
+            // Nothing left to close.
+            Poll::Pending if self.session_ended(cx) => Poll::Ready(Ok(())),
+            other => other,
+        }
     }
+}
+
+/// The error of a write on a stream whose session has ended.
+fn session_gone() -> io::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, "yamux session closed")
 }
 
 /// Counts a stream in the session's live-stream total while it exists.

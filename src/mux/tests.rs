@@ -240,3 +240,32 @@ async fn invalid_config_is_an_error() {
         Err(MuxError::InvalidConfig(_))
     ));
 }
+
+/// rust-yamux can leave stream readers waiting after a graceful local close; the adapter
+/// ends them: a read pending on either side finishes once the session is closed locally,
+/// and writes fail instead of waiting.
+#[tokio::test]
+async fn local_close_ends_pending_reads_on_both_sides() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    let mut c = within("open", client.open_acked()).await.expect("open");
+    let mut s = within("accept", server.accept()).await.expect("accept");
+    let client_read = tokio::spawn(async move {
+        let mut buf = [0u8; 16];
+        let n = c.read(&mut buf).await;
+        (n.map_err(|e| e.kind()), c)
+    });
+    let server_read = tokio::spawn(async move {
+        let mut buf = [0u8; 16];
+        s.read(&mut buf).await.map_err(|e| e.kind())
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    within("close", client.close()).await.expect("close");
+    let (n, mut c) = within("client read ends", client_read).await.expect("task");
+    // Ended: EOF, or yamux's own error when it still notices the close.
+    assert!(!matches!(n, Ok(n) if n > 0), "closing side: {n:?}");
+    let n = within("server read ends", server_read).await.expect("task");
+    assert_eq!(n, Ok(0), "EOF on the peer");
+    assert!(within("write after close", c.write_all(b"x"))
+        .await
+        .is_err());
+}
