@@ -81,8 +81,15 @@ pub async fn initialize_with(
 ) -> Result<DispatcherPlugin, ClientError> {
     if let Some(rc) = reattach {
         match PluginClient::reattach(rc, reattach_config()).await {
-            Ok(plugin) => match dispense(plugin).await {
-                Ok(d) => return Ok(d),
+            // As in Go, a failed reattach client is dropped, not killed: the plugin may still
+            // serve someone else.
+            Ok(plugin) => match plugin.dispense(PLUGIN_NAME).await {
+                Ok(rpc) => {
+                    return Ok(DispatcherPlugin {
+                        dispatcher: DispatcherClient::new(rpc),
+                        plugin,
+                    })
+                }
                 Err(e) => tracing::debug!(error = %e, "dispatcher reattach failed; launching"),
             },
             Err(e) => tracing::debug!(error = %e, "dispatcher reattach failed; launching"),
@@ -92,7 +99,7 @@ pub async fn initialize_with(
     dispense(plugin).await
 }
 
-/// Dispenses `dispatcher`; kills the plugin if that fails.
+/// Dispenses `dispatcher` from a launched plugin; kills it if that fails.
 async fn dispense(mut plugin: PluginClient) -> Result<DispatcherPlugin, ClientError> {
     match plugin.dispense(PLUGIN_NAME).await {
         Ok(rpc) => Ok(DispatcherPlugin {

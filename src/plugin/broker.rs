@@ -175,11 +175,12 @@ impl MuxBroker {
             let mut slots = self.slots();
             match slots.remove(&id) {
                 Some(Slot::Stream(stream, _)) => Ok(stream),
-                Some(acceptor @ Slot::Acceptor(_)) => {
-                    slots.insert(id, acceptor);
+                Some(Slot::Acceptor(tx)) if !tx.is_closed() => {
+                    slots.insert(id, Slot::Acceptor(tx));
                     return Err(BrokerError::AlreadyAccepting(id));
                 }
-                None => {
+                // Nobody, or an acceptor that was cancelled.
+                Some(Slot::Acceptor(_)) | None => {
                     let (tx, rx) = oneshot::channel();
                     slots.insert(id, Slot::Acceptor(tx));
                     Err(rx)
@@ -189,6 +190,8 @@ impl MuxBroker {
         let mut stream = match waiting {
             Ok(stream) => stream,
             Err(rx) => {
+                // If this future is dropped while waiting, the slot is left behind with a
+                // closed sender; `accept` and `route` treat such a slot as empty.
                 let closed = self.inner.session.clone();
                 let result = tokio::select! {
                     r = tokio::time::timeout(self.inner.config.accept_timeout, rx) => match r {
@@ -238,6 +241,7 @@ impl MuxBroker {
             .map_err(|source| BrokerError::Io { id, source })?;
         let got = u32::from_le_bytes(ack);
         if got != id {
+            close_stream(stream).await;
             return Err(BrokerError::BadAck { got, expected: id });
         }
         Ok(stream)
@@ -288,11 +292,15 @@ impl MuxBroker {
         {
             let mut slots = self.slots();
             match slots.remove(&id) {
-                Some(Slot::Acceptor(tx)) => {
+                Some(Slot::Acceptor(tx)) if !tx.is_closed() => {
                     if let Err(stream) = tx.send(stream) {
                         tracing::debug!(id, stream = stream.id(), "broker: acceptor gave up");
                     }
                     return;
+                }
+                // A cancelled acceptor: park the stream for the next one.
+                Some(Slot::Acceptor(_)) => {
+                    slots.insert(id, Slot::Stream(stream, generation));
                 }
                 Some(Slot::Stream(old, old_generation)) => {
                     // Go keeps the first stream and drops later ones for the same id.
@@ -310,10 +318,113 @@ impl MuxBroker {
             }
         }
         tokio::time::sleep(timeout).await;
-        let mut slots = self.slots();
-        if matches!(slots.get(&id), Some(Slot::Stream(_, g)) if *g == generation) {
-            slots.remove(&id);
+        let expired = {
+            let mut slots = self.slots();
+            if matches!(slots.get(&id), Some(Slot::Stream(_, g)) if *g == generation) {
+                slots.remove(&id)
+            } else {
+                None
+            }
+        };
+        if let Some(Slot::Stream(stream, _)) = expired {
             tracing::warn!(id, "broker: nobody accepted the stream in time; closed");
+            close_stream(stream).await;
         }
+    }
+}
+
+/// Closes a stream the broker gives up on with FIN (as Go's `Close`), not the RST a drop
+/// would send; bounded, since the peer may not be reading.
+async fn close_stream(mut stream: Stream) {
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mux::{MuxConfig, Role};
+
+    /// Two brokers on the two ends of one session, with their accept loops running.
+    fn brokers(timeout: Duration) -> (MuxBroker, MuxBroker) {
+        let (a, b) = tokio::net::UnixStream::pair().expect("socket pair");
+        let config = BrokerConfig {
+            accept_timeout: timeout,
+            ..BrokerConfig::default()
+        };
+        let host = Session::new(a, Role::Client, MuxConfig::default()).expect("session");
+        let plugin = Session::new(b, Role::Server, MuxConfig::default()).expect("session");
+        let (host, plugin) = (
+            MuxBroker::new(host, config.clone()),
+            MuxBroker::new(plugin, config),
+        );
+        for b in [&host, &plugin] {
+            let b = b.clone();
+            tokio::spawn(async move { b.run().await });
+        }
+        (host, plugin)
+    }
+
+    async fn echo_once(mut s: Stream) {
+        let mut buf = [0u8; 5];
+        s.read_exact(&mut buf).await.expect("read");
+        s.write_all(&buf).await.expect("write");
+        s.shutdown().await.expect("shutdown");
+    }
+
+    async fn ping(mut s: Stream) -> Vec<u8> {
+        s.write_all(b"hello").await.expect("write");
+        let mut buf = Vec::new();
+        s.read_to_end(&mut buf).await.expect("read");
+        buf
+    }
+
+    #[tokio::test]
+    async fn dial_by_id_from_each_side() {
+        let (host, plugin) = brokers(DEFAULT_ACCEPT_TIMEOUT);
+        // The plugin offers (as for Dispense), the host dials.
+        let id = plugin.next_id();
+        assert_eq!(id, 1);
+        let offer = tokio::spawn({
+            let plugin = plugin.clone();
+            async move { echo_once(plugin.accept(id).await.expect("accept")).await }
+        });
+        assert_eq!(ping(host.dial(id).await.expect("dial")).await, b"hello");
+        offer.await.expect("offer");
+        // The host offers (a callback service), the plugin dials; the stream may arrive
+        // before the acceptor.
+        let id = host.next_id();
+        let dialed = tokio::spawn({
+            let plugin = plugin.clone();
+            async move { ping(plugin.dial(id).await.expect("dial")).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        echo_once(host.accept(id).await.expect("accept")).await;
+        assert_eq!(dialed.await.expect("dial task"), b"hello");
+    }
+
+    #[tokio::test]
+    async fn accept_times_out_and_a_cancelled_accept_leaves_no_trace() {
+        let (host, plugin) = brokers(Duration::from_millis(200));
+        let id = plugin.next_id();
+        let e = plugin.accept(id).await.expect_err("nobody dials");
+        assert!(matches!(e, BrokerError::AcceptTimeout { id: 1 }));
+        assert_eq!(e.to_string(), "timeout waiting for accept");
+
+        // An accept abandoned by its caller does not block the next one.
+        let id = plugin.next_id();
+        let abandoned = tokio::time::timeout(Duration::from_millis(20), plugin.accept(id)).await;
+        assert!(abandoned.is_err());
+        let dialed = tokio::spawn({
+            let host = host.clone();
+            async move { ping(host.dial(id).await.expect("dial")).await }
+        });
+        echo_once(
+            plugin
+                .accept(id)
+                .await
+                .expect("accept after a cancelled one"),
+        )
+        .await;
+        assert_eq!(dialed.await.expect("dial task"), b"hello");
     }
 }

@@ -192,6 +192,8 @@ pub struct PluginClient {
     broker: MuxBroker,
     plugins: Vec<String>,
     tasks: Vec<JoinHandle<()>>,
+    /// Set by the first [`PluginClient::kill`].
+    killed: Option<KillOutcome>,
 }
 
 impl fmt::Debug for PluginClient {
@@ -317,12 +319,30 @@ impl PluginClient {
     ///
     /// Unlike go-plugin, a `Control.Quit` whose reply is lost because the plugin exited first
     /// (spec §7.6) counts as graceful, so the 2 s wait is still granted. A reattached plugin in
-    /// test mode is only disconnected.
+    /// test mode is only disconnected (no `Control.Quit`), as in Go. Calling `kill` again
+    /// returns the first outcome and signals nothing.
     pub async fn kill(&mut self) -> KillOutcome {
-        // A lost reply (the plugin exited before answering, or was already gone) still lets
-        // the process exit on its own; only an error answer or no answer at all means Quit
-        // failed.
-        let asked = if self.session.is_closed() {
+        if let Some(done) = self.killed {
+            // Go forgets the process after the first Kill; never signal a pid twice.
+            return done;
+        }
+        if let Owner::Reattached { test: true, .. } = self.owner {
+            // go-plugin leaves a test-mode plugin running: only disconnect.
+            let _ = self.control.close().await;
+            let _ = self.session.close().await;
+            self.finish_tasks().await;
+            let done = KillOutcome {
+                graceful: true,
+                status: None,
+            };
+            self.killed = Some(done);
+            return done;
+        }
+        // A lost reply (the plugin exited before answering) still lets the process exit on
+        // its own; an error answer, no answer at all, or a connection that was already gone
+        // (the plugin was never asked) is not graceful.
+        let was_connected = !self.session.is_closed();
+        let asked = if !was_connected {
             true
         } else {
             let quit = self.control.call::<_, Empty>("Control.Quit", &true);
@@ -357,6 +377,7 @@ impl PluginClient {
                     }
                 }
             }
+            // Returned early above.
             Owner::Reattached { test: true, .. } => KillOutcome {
                 graceful: true,
                 status: None,
@@ -375,6 +396,17 @@ impl PluginClient {
                 }
             }
         };
+        self.finish_tasks().await;
+        let outcome = KillOutcome {
+            graceful: outcome.graceful && was_connected,
+            ..outcome
+        };
+        self.killed = Some(outcome);
+        outcome
+    }
+
+    /// Waits (at most 2 s each) for the stdio drains and the broker loop to end.
+    async fn finish_tasks(&mut self) {
         for task in self.tasks.drain(..) {
             let abort = task.abort_handle();
             if tokio::time::timeout(Duration::from_secs(2), task)
@@ -384,7 +416,6 @@ impl PluginClient {
                 abort.abort();
             }
         }
-        outcome
     }
 }
 
@@ -461,6 +492,7 @@ impl Connection {
             broker: self.broker,
             plugins,
             tasks: self.tasks,
+            killed: None,
         }
     }
 }

@@ -165,6 +165,8 @@ struct ServerInner {
     quit: CancellationToken,
     /// Connections that opened their three streams and are still open.
     live: AtomicUsize,
+    /// Whether any connection ever opened its streams (for [`ExitPolicy::LastConnection`]).
+    ever_connected: std::sync::atomic::AtomicBool,
     /// Set on every disconnect.
     disconnected: Notify,
     stdio: Option<Arc<StdioTargets>>,
@@ -199,6 +201,7 @@ impl PluginServer {
                 broker,
                 quit: CancellationToken::new(),
                 live: AtomicUsize::new(0),
+                ever_connected: std::sync::atomic::AtomicBool::new(false),
                 disconnected: Notify::new(),
                 stdio,
             }),
@@ -245,19 +248,7 @@ impl PluginServer {
         let Some(stderr) = session.accept().await else {
             return;
         };
-        inner.live.fetch_add(1, Ordering::AcqRel);
-        if let Some(stdio) = &inner.stdio {
-            stdio.stdout.add(stdout);
-            stdio.stderr.add(stderr);
-        } else {
-            // Nothing is redirected: keep the streams open (the host reads them to EOF).
-            tokio::spawn(hold_until_closed(session.clone(), [stdout, stderr]));
-        }
         let broker = MuxBroker::new(session.clone(), inner.broker.clone());
-        let broker_task = tokio::spawn({
-            let broker = broker.clone();
-            async move { broker.run().await }
-        });
         let server = match self.control_server(&broker) {
             Ok(s) => s,
             Err(e) => {
@@ -265,6 +256,19 @@ impl PluginServer {
                 return;
             }
         };
+        inner.live.fetch_add(1, Ordering::AcqRel);
+        inner.ever_connected.store(true, Ordering::Release);
+        if let Some(stdio) = &inner.stdio {
+            stdio.stdout.add(&session, stdout);
+            stdio.stderr.add(&session, stderr);
+        } else {
+            // Nothing is redirected: keep the streams open (the host reads them to EOF).
+            tokio::spawn(hold_until_closed(session.clone(), [stdout, stderr]));
+        }
+        let broker_task = tokio::spawn({
+            let broker = broker.clone();
+            async move { broker.run().await }
+        });
         let stopper = tokio::spawn({
             let quit = inner.quit.clone();
             let server = server.clone();
@@ -335,7 +339,6 @@ impl PluginServer {
         let parent = std::os::unix::process::parent_id();
         let mut connections = JoinSet::new();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
-        let mut ever_connected = false;
         let end = loop {
             let disconnected = inner.disconnected.notified();
             tokio::select! {
@@ -355,10 +358,11 @@ impl PluginServer {
                 Some(_) = connections.join_next() => {}
             }
             let live = self.live_connections();
-            ever_connected |= live > 0;
             let gone = match policy {
                 ExitPolicy::QuitOnly => false,
-                ExitPolicy::LastConnection => ever_connected && live == 0,
+                ExitPolicy::LastConnection => {
+                    inner.ever_connected.load(Ordering::Acquire) && live == 0
+                }
                 ExitPolicy::HostGone => live == 0 && std::os::unix::process::parent_id() != parent,
             };
             if gone {
@@ -390,31 +394,32 @@ struct StdioTargets {
 
 #[derive(Default)]
 struct StdioTarget {
-    streams: Mutex<VecDeque<Stream>>,
+    /// Each stream with its session, so streams of ended connections can be dropped.
+    streams: Mutex<VecDeque<(Session, Stream)>>,
     added: Notify,
 }
 
 impl StdioTarget {
-    fn add(&self, stream: Stream) {
-        self.streams
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push_front(stream);
+    fn add(&self, session: &Session, stream: Stream) {
+        let mut streams = self.streams.lock().unwrap_or_else(|p| p.into_inner());
+        streams.retain(|(s, _)| !s.is_closed());
+        streams.push_front((session.clone(), stream));
+        drop(streams);
         self.added.notify_one();
     }
 
-    fn take(&self) -> Option<Stream> {
+    fn take(&self) -> Option<(Session, Stream)> {
         self.streams
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .pop_front()
     }
 
-    fn put_back(&self, stream: Stream) {
+    fn put_back(&self, target: (Session, Stream)) {
         self.streams
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push_front(stream);
+            .push_front(target);
     }
 
     /// Copies `pipe` (the read end of the redirected fd) to the current stream. Like go-plugin
@@ -433,12 +438,14 @@ impl StdioTarget {
             };
             loop {
                 let added = self.added.notified();
-                let Some(mut stream) = self.take() else {
+                let Some((session, mut stream)) = self.take() else {
                     added.await;
                     continue;
                 };
+                // A chunk a failed write may have partly delivered goes whole to the next
+                // connection: some bytes may arrive twice, none are lost.
                 if stream.write_all(&buf[..n]).await.is_ok() {
-                    self.put_back(stream);
+                    self.put_back((session, stream));
                     break;
                 }
             }
