@@ -137,6 +137,10 @@ pub struct Schema {
     next_id: WireId,
     by_rust: HashMap<RustTypeId, WireId>,
     by_dyn: HashMap<usize, WireId>,
+    /// Slice, array and map definitions by shape (name, element ids, length), so equal
+    /// dynamic types built separately (e.g. a fresh `map[string]interface {}` per JSON value)
+    /// share one id as in Go, where such types are identical.
+    by_shape: HashMap<Shape, WireId>,
     /// Keeps dynamic definitions alive so their addresses stay unique keys.
     dyn_keep: Vec<Arc<TypeDef>>,
     defs: Vec<Option<Def>>,
@@ -152,6 +156,15 @@ pub struct Schema {
 enum Described {
     Id(WireId),
     Pending(Arc<TypeDef>),
+}
+
+/// The identity of an unnamed-or-named composite that has no identity of its own in a
+/// dynamic value: kind, name, key and element ids, array length.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Shape {
+    Slice(String, WireId),
+    Array(String, WireId, u64),
+    Map(String, WireId, WireId),
 }
 
 /// The schema state before an encode, to restore if the encode fails.
@@ -179,6 +192,7 @@ impl Schema {
             next_id: first.max(ids::FIRST_USER),
             by_rust: HashMap::new(),
             by_dyn: HashMap::new(),
+            by_shape: HashMap::new(),
             dyn_keep: Vec::new(),
             defs: Vec::new(),
             sent_log: Vec::new(),
@@ -207,6 +221,7 @@ impl Schema {
         let first_new = cp.next_id;
         self.by_rust.retain(|_, id| *id < first_new);
         self.by_dyn.retain(|_, id| *id < first_new);
+        self.by_shape.retain(|_, id| *id < first_new);
         self.dyn_keep.truncate(cp.dyn_keep);
         self.defs
             .truncate(usize::try_from(first_new - ids::FIRST_USER).unwrap_or(0));
@@ -398,6 +413,14 @@ impl Schema {
         id
     }
 
+    /// The id of an already described composite of the same shape, now also bound to `d`.
+    fn same_shape(&mut self, d: &Arc<TypeDef>, shape: Shape) -> Option<WireId> {
+        let id = *self.by_shape.get(&shape)?;
+        self.by_dyn.insert(Arc::as_ptr(d) as usize, id);
+        self.dyn_keep.push(d.clone());
+        Some(id)
+    }
+
     fn describe_dyn_depth(&mut self, t: &Type, depth: usize) -> Result<Described> {
         if depth > 512 {
             return Err(Error::encode("type nesting too deep"));
@@ -452,6 +475,12 @@ impl Schema {
             }
             DefKind::Slice(e) => {
                 let elem = self.describe_dyn_depth(e, depth + 1)?;
+                if let Described::Id(elem) = elem {
+                    if let Some(id) = self.same_shape(d, Shape::Slice(d.name.clone(), elem)) {
+                        self.in_progress.remove(&key);
+                        return Ok(Described::Id(id));
+                    }
+                }
                 let id = self.dyn_id(d);
                 let elem = self.resolve(elem);
                 let wire = WireType::Slice {
@@ -462,6 +491,12 @@ impl Schema {
             }
             DefKind::Array(n, e) => {
                 let elem = self.describe_dyn_depth(e, depth + 1)?;
+                if let Described::Id(elem) = elem {
+                    if let Some(id) = self.same_shape(d, Shape::Array(d.name.clone(), elem, *n)) {
+                        self.in_progress.remove(&key);
+                        return Ok(Described::Id(id));
+                    }
+                }
                 let id = self.dyn_id(d);
                 let elem = self.resolve(elem);
                 let wire = WireType::Array {
@@ -475,6 +510,12 @@ impl Schema {
             DefKind::Map(k, v) => {
                 let key_d = self.describe_dyn_depth(k, depth + 1)?;
                 let elem_d = self.describe_dyn_depth(v, depth + 1)?;
+                if let (Described::Id(k), Described::Id(e)) = (&key_d, &elem_d) {
+                    if let Some(id) = self.same_shape(d, Shape::Map(d.name.clone(), *k, *e)) {
+                        self.in_progress.remove(&key);
+                        return Ok(Described::Id(id));
+                    }
+                }
                 let id = self.dyn_id(d);
                 let key_id = self.resolve(key_d);
                 let elem = self.resolve(elem_d);
@@ -499,6 +540,21 @@ impl Schema {
             }
         };
         self.in_progress.remove(&key);
+        let shape = match &wire {
+            WireType::Slice { common, elem } => Some(Shape::Slice(common.name.clone(), *elem)),
+            WireType::Array { common, elem, len } => Some(Shape::Array(
+                common.name.clone(),
+                *elem,
+                u64::try_from(*len).unwrap_or(u64::MAX),
+            )),
+            WireType::Map { common, key, elem } => {
+                Some(Shape::Map(common.name.clone(), *key, *elem))
+            }
+            _ => None,
+        };
+        if let Some(shape) = shape {
+            self.by_shape.entry(shape).or_insert(id);
+        }
         self.define(id, wire, children);
         if d.pointer_id() {
             if let Some(def) = self.def_mut(id) {

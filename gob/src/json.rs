@@ -509,7 +509,8 @@ pub fn interface_from_plain_json(j: &Json) -> Interface {
     }
 }
 
-fn base64(b: &[u8]) -> String {
+/// Standard base64 with padding, as Go's `encoding/json` writes `[]byte` values.
+pub fn base64(b: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(b.len().div_ceil(3) * 4);
     for c in b.chunks(3) {

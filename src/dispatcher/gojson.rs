@@ -335,7 +335,7 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
         Value::RawString(b) => w.string_bytes(b)?,
         // Gob cannot carry an empty non-nil slice: Go decodes it as nil, which is `null`.
         Value::Bytes(b) if b.is_empty() => w.null()?,
-        Value::Bytes(b) => w.string(&base64(b))?,
+        Value::Bytes(b) => w.string(&gob::json::base64(b))?,
         Value::Slice(_, items) if items.is_empty() => w.null()?,
         Value::Slice(t, items) | Value::Array(t, items) => {
             let elem = elem_name(name, t);
@@ -429,24 +429,6 @@ fn type_name_hint(t: &Type) -> String {
         Type::Def(d) => d.name.clone(),
         _ => String::new(),
     }
-}
-
-fn base64(b: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::with_capacity(b.len().div_ceil(3) * 4);
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
 }
 
 /// An interface value as a `serde_json::Value` with Go's JSON semantics (for the serde

@@ -1,0 +1,55 @@
+//! Equal dynamic composite types built separately share one type id on a stream, as the
+//! identical Go types do: a long-lived stream sending JSON-derived values (a fresh
+//! `map[string]interface {}` type per value) must not define the type again for each value.
+
+use gob::{Encoder, Type, Value};
+
+fn string_map(entries: &[(&str, &str)]) -> Value {
+    // A fresh type definition per value, as JSON conversion creates them.
+    Value::Map(
+        Type::string_interface_map(),
+        entries
+            .iter()
+            .map(|(k, v)| {
+                (
+                    Value::String((*k).to_string()),
+                    Value::Interface(gob::Interface::from(*v)),
+                )
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn separately_built_equal_maps_share_one_definition() {
+    let mut shared = Encoder::new();
+    let mut fresh = Encoder::new();
+    let first = string_map(&[("a", "1")]);
+    let second = string_map(&[("b", "2")]);
+    let reused = match &first {
+        Value::Map(t, _) => Value::Map(
+            t.clone(),
+            vec![(
+                Value::String("b".into()),
+                Value::Interface(gob::Interface::from("2")),
+            )],
+        ),
+        _ => unreachable!(),
+    };
+    let a1 = shared.encode(&first).unwrap();
+    let a2 = shared.encode(&reused).unwrap();
+    let b1 = fresh.encode(&first).unwrap();
+    let b2 = fresh.encode(&second).unwrap();
+    assert_eq!(a1, b1);
+    assert_eq!(
+        b2, a2,
+        "the second map's type is not defined again (same bytes as with one shared type)"
+    );
+    // And a different shape still gets its own definition.
+    let other = Value::Map(
+        Type::map("", Type::String, Type::Int),
+        vec![(Value::String("n".into()), Value::Int(1))],
+    );
+    let b3 = fresh.encode(&other).unwrap();
+    assert!(b3.len() > 8, "a new map type is defined: {b3:02x?}");
+}
