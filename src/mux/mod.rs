@@ -7,8 +7,8 @@
 //!   them at open/accept time and go-plugin depends on that, so [`Session`]
 //!   emits both at once (zero-length data frames);
 //! - rust-yamux auto-tunes receive windows beyond the 1 MiB frame size it
-//!   accepts while Go sends whole-window frames, so windows are pinned at
-//!   256 KiB;
+//!   accepts while Go sends whole-window frames, so windows are capped at
+//!   1 MiB (256 KiB per stream plus 768 KiB of shared growth);
 //! - rust-yamux does all I/O inside `Connection::poll_next_inbound`, so a
 //!   dedicated driver task polls it for the session's whole life (pings are
 //!   answered even when idle);
