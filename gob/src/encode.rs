@@ -413,12 +413,11 @@ impl Schema {
         id
     }
 
-    /// The id of an already described composite of the same shape, now also bound to `d`.
-    fn same_shape(&mut self, d: &Arc<TypeDef>, shape: Shape) -> Option<WireId> {
-        let id = *self.by_shape.get(&shape)?;
-        self.by_dyn.insert(Arc::as_ptr(d) as usize, id);
-        self.dyn_keep.push(d.clone());
-        Some(id)
+    /// The id of an already described composite of the same shape. The type object is not
+    /// bound to it: a stream sending values with a fresh type object each (JSON-derived data)
+    /// must not keep every one of them alive.
+    fn same_shape(&self, shape: Shape) -> Option<WireId> {
+        self.by_shape.get(&shape).copied()
     }
 
     fn describe_dyn_depth(&mut self, t: &Type, depth: usize) -> Result<Described> {
@@ -476,7 +475,7 @@ impl Schema {
             DefKind::Slice(e) => {
                 let elem = self.describe_dyn_depth(e, depth + 1)?;
                 if let Described::Id(elem) = elem {
-                    if let Some(id) = self.same_shape(d, Shape::Slice(d.name.clone(), elem)) {
+                    if let Some(id) = self.same_shape(Shape::Slice(d.name.clone(), elem)) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -492,7 +491,7 @@ impl Schema {
             DefKind::Array(n, e) => {
                 let elem = self.describe_dyn_depth(e, depth + 1)?;
                 if let Described::Id(elem) = elem {
-                    if let Some(id) = self.same_shape(d, Shape::Array(d.name.clone(), elem, *n)) {
+                    if let Some(id) = self.same_shape(Shape::Array(d.name.clone(), elem, *n)) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -511,7 +510,7 @@ impl Schema {
                 let key_d = self.describe_dyn_depth(k, depth + 1)?;
                 let elem_d = self.describe_dyn_depth(v, depth + 1)?;
                 if let (Described::Id(k), Described::Id(e)) = (&key_d, &elem_d) {
-                    if let Some(id) = self.same_shape(d, Shape::Map(d.name.clone(), *k, *e)) {
+                    if let Some(id) = self.same_shape(Shape::Map(d.name.clone(), *k, *e)) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
