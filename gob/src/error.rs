@@ -130,6 +130,9 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// Path segments shown at each end of an elided error path.
+const PATH_ENDS: usize = 4;
+
 /// A codec error: what went wrong and where.
 ///
 /// One pointer wide (the details are boxed), so `Result<T>` stays small on the hot and deeply
@@ -210,7 +213,19 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "gob: {}", self.0.kind)?;
         if !self.0.path.is_empty() {
-            write!(f, " (at {})", self.0.path.join(""))?;
+            // A path through deep nesting is elided in the middle; `path()` has it whole.
+            let path = &self.0.path;
+            if path.len() > 2 * PATH_ENDS {
+                write!(
+                    f,
+                    " (at {}…[{} more]…{})",
+                    path[..PATH_ENDS].join(""),
+                    path.len() - 2 * PATH_ENDS,
+                    path[path.len() - PATH_ENDS..].join("")
+                )?;
+            } else {
+                write!(f, " (at {})", path.join(""))?;
+            }
         }
         if let Some(off) = self.0.offset {
             write!(f, " (byte offset {off})")?;

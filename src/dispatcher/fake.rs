@@ -37,6 +37,16 @@ struct Ring {
     len: usize,
 }
 
+/// Frees a large value on a blocking-pool thread when inside a Tokio runtime (else here).
+fn drop_in_background<T: Send + 'static>(value: T) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            runtime.spawn_blocking(move || drop(value));
+        }
+        Err(_) => drop(value),
+    }
+}
+
 /// The fake dispatcher of tilores-plugin-fake-dispatcher v0.5.2:
 ///
 /// - **Submit** stores each record in a ring of [`FAKE_CAPACITY`] slots (the 11th overwrites
@@ -123,13 +133,27 @@ impl Dispatcher for FakeDispatcher {
         _call: CallContext,
         input: SubmitInput,
     ) -> Result<SubmitOutput, DispatchError> {
-        let added = input.records.len();
-        let mut ring = self.ring();
-        for record in input.records {
-            let at = ring.next;
-            ring.slots[at] = Some(record);
-            ring.next = (at + 1) % FAKE_CAPACITY;
-            ring.len = (ring.len + 1).min(FAKE_CAPACITY);
+        let mut records = input.records;
+        let added = records.len();
+        // Only the last FAKE_CAPACITY records survive the ring; storing them alone gives the
+        // same slots, and the others (and the records they overwrite) are freed off the reply
+        // path: freeing a 10,000-record submit took about half of the call's plugin time.
+        let kept = records.split_off(added.saturating_sub(FAKE_CAPACITY));
+        let mut replaced = Vec::with_capacity(kept.len());
+        {
+            let mut ring = self.ring();
+            let skipped = added - kept.len();
+            ring.next = (ring.next + skipped) % FAKE_CAPACITY;
+            ring.len = (ring.len + skipped).min(FAKE_CAPACITY);
+            for record in kept {
+                let at = ring.next;
+                replaced.push(ring.slots[at].replace(record));
+                ring.next = (at + 1) % FAKE_CAPACITY;
+                ring.len = (ring.len + 1).min(FAKE_CAPACITY);
+            }
+        }
+        if added > FAKE_CAPACITY {
+            drop_in_background((records, replaced));
         }
         Ok(SubmitOutput {
             records_added: i64::try_from(added).unwrap_or(i64::MAX),

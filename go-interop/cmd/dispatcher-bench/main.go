@@ -315,6 +315,11 @@ func main() {
 	res["conc_p50_us"] = percentileUs(clats, 0.5)
 	res["conc_p99_us"] = percentileUs(clats, 0.99)
 
+	// Peak RSS of the plugin before the bulk phase (start-up, Entity, 64 callers).
+	if hwm, err := procStatusKB(s.pid, "VmHWM"); err == nil {
+		res["plugin_rss_pre_bulk_kb"] = hwm
+	}
+
 	// 3. bulk Submit
 	bulk := &dispatcher.SubmitInput{Records: makeRecords(*bulkRecords)}
 	var buf bytes.Buffer
