@@ -78,6 +78,9 @@ pub use error::{RegisterError, RpcError};
 pub use server::Server;
 pub use wire::{Request, Response};
 
+/// Messages a read loop handles before it yields to the tasks it woke (see `server.rs`).
+const YIELD_EVERY: usize = 16;
+
 /// Default largest gob message accepted from a peer: 128 MiB (room for a 64 MiB `[]byte`).
 pub const DEFAULT_MAX_MESSAGE: u64 = 128 << 20;
 
