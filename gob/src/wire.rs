@@ -62,9 +62,14 @@ pub fn close_chunk(buf: &mut Vec<u8>, start: usize) {
     let old_end = buf.len();
     buf.resize(old_end + n, 0);
     buf.copy_within(start..old_end, start + n);
-    let mut prefix = Vec::with_capacity(9);
-    put_uint(&mut prefix, len);
-    buf[start..start + n].copy_from_slice(&prefix);
+    // The prefix is written in place (no allocation: this runs for every interface value).
+    let prefix = &mut buf[start..start + n];
+    if len < 0x80 {
+        prefix[0] = len as u8;
+    } else {
+        prefix[0] = ((n - 1) as u8).wrapping_neg();
+        prefix[1..].copy_from_slice(&len.to_be_bytes()[8 - (n - 1)..]);
+    }
 }
 
 /// A cursor over a gob stream held in memory.
@@ -373,5 +378,14 @@ mod tests {
         let mut b = vec![9, 9, 1, 2, 3];
         close_chunk(&mut b, 2);
         assert_eq!(b, [9, 9, 3, 1, 2, 3]);
+        // Longer chunks get a multi-byte prefix, the same as put_uint writes.
+        for len in [127usize, 128, 255, 256, 70_000] {
+            let mut b = vec![7u8; 1 + len];
+            close_chunk(&mut b, 1);
+            let mut want = vec![7u8];
+            put_uint(&mut want, len as u64);
+            want.extend(std::iter::repeat_n(7u8, len));
+            assert_eq!(b, want, "chunk of {len} bytes");
+        }
     }
 }
