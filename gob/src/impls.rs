@@ -13,55 +13,33 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::types::{ids, WireId, WireType};
 use crate::value::{Concrete, Interface, Value};
 
-macro_rules! signed {
-    ($($t:ty => $go:literal),*) => {$(
+/// Integer widths: `$id` is the wire type (int or uint), `$wide` the 64-bit type it travels as,
+/// `$put`/`$get` the encoder and decoder primitives.
+macro_rules! integers {
+    ($id:expr, $wide:ty, $put:ident, $get:ident; $($t:ty => $go:literal),*) => {$(
         impl GobType for $t {
             fn go_type() -> GoTypeName { GoTypeName::named($go) }
-            fn describe(_: &mut Schema, _: &str) -> Result<WireId> { Ok(ids::INT) }
+            fn describe(_: &mut Schema, _: &str) -> Result<WireId> { Ok($id) }
         }
         impl Encode for $t {
-            fn wire_type(&self, _: &mut Schema) -> Result<WireId> { Ok(ids::INT) }
+            fn wire_type(&self, _: &mut Schema) -> Result<WireId> { Ok($id) }
             #[inline]
-            fn encode(&self, e: &mut Enc<'_>) -> Result<()> { e.put_int(*self as i64); Ok(()) }
+            fn encode(&self, e: &mut Enc<'_>) -> Result<()> { e.$put(*self as $wide); Ok(()) }
             #[inline]
             fn omit_in_struct(&self) -> bool { *self == 0 }
         }
         impl Decode for $t {
             #[inline]
             fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
-                d.expect(ids::INT, w, $go)?;
-                let v = d.int()?;
+                d.expect($id, w, $go)?;
+                let v = d.$get()?;
                 <$t>::try_from(v).map_err(|_| Error::new(ErrorKind::OutOfRange(format!("{v} does not fit {}", $go))))
             }
         }
     )*};
 }
-signed!(i8 => "int8", i16 => "int16", i32 => "int32", i64 => "int64", isize => "int");
-
-macro_rules! unsigned {
-    ($($t:ty => $go:literal),*) => {$(
-        impl GobType for $t {
-            fn go_type() -> GoTypeName { GoTypeName::named($go) }
-            fn describe(_: &mut Schema, _: &str) -> Result<WireId> { Ok(ids::UINT) }
-        }
-        impl Encode for $t {
-            fn wire_type(&self, _: &mut Schema) -> Result<WireId> { Ok(ids::UINT) }
-            #[inline]
-            fn encode(&self, e: &mut Enc<'_>) -> Result<()> { e.put_uint(*self as u64); Ok(()) }
-            #[inline]
-            fn omit_in_struct(&self) -> bool { *self == 0 }
-        }
-        impl Decode for $t {
-            #[inline]
-            fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
-                d.expect(ids::UINT, w, $go)?;
-                let v = d.uint()?;
-                <$t>::try_from(v).map_err(|_| Error::new(ErrorKind::OutOfRange(format!("{v} does not fit {}", $go))))
-            }
-        }
-    )*};
-}
-unsigned!(u8 => "uint8", u16 => "uint16", u32 => "uint32", u64 => "uint64", usize => "uint");
+integers!(ids::INT, i64, put_int, int; i8 => "int8", i16 => "int16", i32 => "int32", i64 => "int64", isize => "int");
+integers!(ids::UINT, u64, put_uint, uint; u8 => "uint8", u16 => "uint16", u32 => "uint32", u64 => "uint64", usize => "uint");
 
 impl GobType for bool {
     fn go_type() -> GoTypeName {
