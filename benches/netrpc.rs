@@ -26,27 +26,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
-use tilores_plugin::gob::Gob;
 use tilores_plugin::mux::{MuxConfig, Role, Session, Stream};
 use tilores_plugin::rpc::{Client, Server};
 
-/// Go's `EchoArgs` (go-interop/cmd/rpc-peer/service.go).
-#[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(go_type = "main.EchoArgs")]
-struct EchoArgs {
-    #[gob(name = "ID")]
-    id: i64,
-    #[gob(name = "Name")]
-    name: String,
-    #[gob(name = "Tags")]
-    tags: Vec<String>,
-    #[gob(name = "Data")]
-    data: Vec<u8>,
-    #[gob(name = "Score")]
-    score: f64,
-    #[gob(name = "Meta")]
-    meta: HashMap<String, String>,
-}
+#[path = "../tests/common/echo_args.rs"]
+mod echo_args;
+use echo_args::EchoArgs;
 
 /// The Go bench's argument: `EchoArgs{42, "bench", ["a","b"], 0..15, 1.5, {"k":"v"}}`.
 fn bench_args() -> EchoArgs {

@@ -12,7 +12,6 @@
 //! skip).
 mod common;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,7 +22,6 @@ use serde_json::Value as Json;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use tilores_plugin::gob::Gob;
 use tilores_plugin::mux::{self, MuxConfig};
 use tilores_plugin::rpc::{Client, RpcError, Server};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader, ReadBuf};
@@ -31,23 +29,9 @@ use tokio::process::{Child, ChildStdin, Command};
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
-/// Go's `EchoArgs` (go-interop/cmd/rpc-peer/service.go).
-#[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(go_type = "main.EchoArgs")]
-struct EchoArgs {
-    #[gob(name = "ID")]
-    id: i64,
-    #[gob(name = "Name")]
-    name: String,
-    #[gob(name = "Tags")]
-    tags: Vec<String>,
-    #[gob(name = "Data")]
-    data: Vec<u8>,
-    #[gob(name = "Score")]
-    score: f64,
-    #[gob(name = "Meta")]
-    meta: HashMap<String, String>,
-}
+#[path = "common/echo_args.rs"]
+mod echo_args;
+use echo_args::EchoArgs;
 
 const BIG: usize = 64 << 20;
 
