@@ -15,6 +15,8 @@ pub struct GobCodec<D> {
     enc: Encoder,
     dec: Decoder,
     max_buffered: usize,
+    /// Reused encode buffer (`encode_into` appends whole values only).
+    scratch: Vec<u8>,
     _d: PhantomData<fn() -> D>,
 }
 
@@ -34,6 +36,7 @@ impl<D> GobCodec<D> {
             enc: Encoder::new(),
             dec: Decoder::with_limits(limits),
             max_buffered,
+            scratch: Vec::new(),
             _d: PhantomData,
         }
     }
@@ -87,9 +90,9 @@ impl<D, E: Encode> tokio_util::codec::Encoder<E> for GobCodec<D> {
     type Error = Error;
 
     fn encode(&mut self, item: E, dst: &mut BytesMut) -> Result<(), Error> {
-        let mut buf = Vec::new();
-        self.enc.encode_into(&item, &mut buf)?;
-        dst.put_slice(&buf);
+        self.scratch.clear();
+        self.enc.encode_into(&item, &mut self.scratch)?;
+        dst.put_slice(&self.scratch);
         Ok(())
     }
 }

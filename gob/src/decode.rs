@@ -186,16 +186,17 @@ impl Decoder {
     /// and the value is not complete yet, the error is [`ErrorKind::Incomplete`] and the
     /// decoder state is unchanged, so the caller can retry with more bytes.
     pub fn decode_next<T: Decode>(&mut self, input: &[u8], complete: bool) -> Result<Step<T>> {
-        let before: Vec<WireId> = Vec::new();
-        let mut added = before;
+        let mut added: Vec<WireId> = Vec::new();
         let r = self.decode_next_inner(input, complete, &mut added);
         if let Err(e) = &r {
-            if e.is_incomplete() {
+            if e.is_incomplete() && !added.is_empty() {
+                // Forget only what this attempt defined; plans of older types stay valid
+                // (a large value read in pieces must not rebuild every plan each time).
+                self.types.plans.retain(|(id, _), _| !added.contains(id));
                 for id in added {
                     self.types.defs.remove(id);
                     self.types.dyn_types.remove(id);
                 }
-                self.types.plans.clear();
             }
         }
         r
@@ -617,7 +618,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
             ids::INTERFACE => {
                 if let Some((_, _, cid)) = self.header()? {
-                    self.interface_payload(cid, |d, w| d.skip_whole(w))?;
+                    self.interface_payload(cid, |d, w| d.skip_inner(w))?;
                 }
             }
             _ => {
@@ -653,10 +654,6 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
         }
         Ok(())
-    }
-
-    fn skip_whole(&mut self, id: WireId) -> Result<()> {
-        self.skip_inner(id)
     }
 
     /// The dynamic [`Type`] for a wire id (built once per stream).

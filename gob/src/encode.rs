@@ -96,7 +96,6 @@ pub trait GobType: 'static {
     /// Like [`GobType::describe`], but registers the definition under the Rust type `O` (a
     /// named newtype such as `Edges(Vec<String>)` gets a definition of its own).
     fn describe_as<O: 'static>(schema: &mut Schema, name: &str) -> Result<WireId> {
-        let _ = std::marker::PhantomData::<O>;
         Self::describe(schema, name)
     }
 }

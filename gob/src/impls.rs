@@ -376,7 +376,7 @@ map_impl!(HashMap, Eq + Hash);
 map_impl!(BTreeMap, Ord);
 
 macro_rules! pointer_impl {
-    ($p:ident, $get:expr, $wrap:expr) => {
+    ($p:ident) => {
         impl<T: GobType> GobType for $p<T> {
             fn go_type() -> GoTypeName {
                 let mut t = T::go_type();
@@ -389,8 +389,8 @@ macro_rules! pointer_impl {
         }
     };
 }
-pointer_impl!(Option, 0, 0);
-pointer_impl!(Box, 0, 0);
+pointer_impl!(Option);
+pointer_impl!(Box);
 
 impl<T: Encode> Encode for Option<T> {
     fn wire_type(&self, s: &mut Schema) -> Result<WireId> {

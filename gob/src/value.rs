@@ -414,7 +414,7 @@ impl Concrete for DynConcrete {
         crate::Encode::encode(&self.value, enc)
     }
     fn is_struct(&self) -> bool {
-        matches!(self.value, Value::Struct(..))
+        crate::Encode::is_struct(&self.value)
     }
     fn clone_box(&self) -> Box<dyn Concrete> {
         Box::new(self.clone())

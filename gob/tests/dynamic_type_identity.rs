@@ -36,11 +36,10 @@ fn separately_built_equal_maps_share_one_definition() {
         ),
         _ => unreachable!(),
     };
-    let a1 = shared.encode(&first).unwrap();
+    shared.encode(&first).unwrap();
     let a2 = shared.encode(&reused).unwrap();
-    let b1 = fresh.encode(&first).unwrap();
+    fresh.encode(&first).unwrap();
     let b2 = fresh.encode(&second).unwrap();
-    assert_eq!(a1, b1);
     assert_eq!(
         b2, a2,
         "the second map's type is not defined again (same bytes as with one shared type)"
