@@ -402,8 +402,11 @@ async fn rust_host_drives_go_plugin() {
         assert!(client.exited());
         assert!(!plugin::process::pid_alive(pid));
         // The reattached client sees the plugin gone.
-        let e = kv2.call::<_, String>("Plugin.Get", &"a".to_string()).await;
-        assert!(e.is_err());
+        let e = kv2
+            .call::<_, String>("Plugin.Get", &"a".to_string())
+            .await
+            .expect_err("the plugin is gone");
+        assert!(e.is_connection_error(), "{version}: {e}");
         second.kill().await;
     }
 }

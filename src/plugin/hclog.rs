@@ -1095,9 +1095,4 @@ mod tests {
         assert_eq!(v[1]["@message"], "[ERROR] raw");
         assert_eq!(v[1]["fields"], "");
     }
-
-    #[test]
-    fn subscriber_constructs() {
-        let _ = hclog_subscriber(Level::TRACE);
-    }
 }
