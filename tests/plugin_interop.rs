@@ -129,23 +129,13 @@ fn rust_plugin_exits_when_go_host_dies() {
         assert_ok(&v, version);
         let pid = v["pid"].as_u64().expect("pid") as u32;
         let start = Instant::now();
-        while alive_not_zombie(pid) {
+        while plugin::process::pid_running(pid) {
             assert!(
                 start.elapsed() < Duration::from_secs(2),
                 "{version}: Rust plugin {pid} still running 2 s after its host died"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-fn alive_not_zombie(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => false,
-        Ok(s) => s
-            .rfind(')')
-            .and_then(|i| s[i + 1..].split_whitespace().next())
-            .is_some_and(|state| state != "Z"),
     }
 }
 

@@ -4,14 +4,9 @@
 //! (a search with nil parameters, or comparing uncomparable values), this process exits with
 //! status 2 as the Go process does.
 
-use std::sync::Arc;
-
-use tilores_plugin::dispatcher::{serve_dispatcher, FakeDispatcher, PanicPolicy};
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let fake = FakeDispatcher::with_panic_policy(PanicPolicy::ExitProcess);
-    if let Err(e) = serve_dispatcher(Arc::new(fake)).await {
+    if let Err(e) = tilores_plugin::dispatcher::serve_fake_dispatcher().await {
         eprintln!("tilores-plugin-fake-dispatcher: {e}");
         std::process::exit(1);
     }

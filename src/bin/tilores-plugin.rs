@@ -197,19 +197,15 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
 }
 
 fn serve_fake() -> Result<(), String> {
-    use std::sync::Arc;
-    use tilores_plugin::dispatcher::{serve_dispatcher, FakeDispatcher, PanicPolicy};
     // One thread, as the tilores-plugin-fake-dispatcher binary: less CPU per call.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
     runtime.block_on(async {
-        serve_dispatcher(Arc::new(FakeDispatcher::with_panic_policy(
-            PanicPolicy::ExitProcess,
-        )))
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+        tilores_plugin::dispatcher::serve_fake_dispatcher()
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     })
 }

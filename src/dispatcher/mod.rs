@@ -59,7 +59,7 @@ pub use client::DispatcherClient;
 pub use fake::{go_equal, uuid_v4, FakeDispatcher, PanicPolicy, FAKE_CAPACITY, NOT_IMPLEMENTED};
 pub use plugin::{
     client_config, handshake, initialize, initialize_with, plugin_set, serve_dispatcher,
-    DispatcherPlugin, PLUGIN_NAME,
+    serve_fake_dispatcher, DispatcherPlugin, PLUGIN_NAME,
 };
 pub use script::{run_line, run_script, ScriptOptions, ScriptSummary};
 pub use server::{register, rpc_server};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{register, Dispatcher, DispatcherClient};
+use super::{register, Dispatcher, DispatcherClient, FakeDispatcher, PanicPolicy};
 use crate::plugin::{
     serve, ClientConfig, ClientError, HandshakeConfig, KillOutcome, PluginClient, PluginCommand,
     PluginSet, ReattachConfig, ServeConfig, ServeEnd, ServeError, StdioSink,
@@ -121,6 +121,16 @@ pub fn plugin_set<D: Dispatcher + 'static>(implementation: Arc<D>) -> PluginSet 
         register(&server, implementation.clone())?;
         Ok(server)
     })
+}
+
+/// The Rust fake dispatcher as a plugin process (the `main` of `tilores-plugin-fake-dispatcher`
+/// and of the CLI's bundled plugin): like the Go fake v0.5.2 it ends the process (status 2)
+/// where the Go fake panics.
+pub async fn serve_fake_dispatcher() -> Result<ServeEnd, ServeError> {
+    serve_dispatcher(Arc::new(FakeDispatcher::with_panic_policy(
+        PanicPolicy::ExitProcess,
+    )))
+    .await
 }
 
 /// Serves `implementation` as a dispatcher plugin process (go-plugin's `Serve` with

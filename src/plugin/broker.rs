@@ -53,7 +53,8 @@ pub const DEFAULT_ACCEPT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct BrokerConfig {
     /// See [`DEFAULT_ACCEPT_TIMEOUT`].
     pub accept_timeout: Duration,
-    /// net/rpc limits for [`MuxBroker::accept_and_serve`] and [`MuxBroker::dial_client`].
+    /// net/rpc limits of the clients [`MuxBroker::dial_client`] makes (and of the host's
+    /// control client). [`MuxBroker::accept_and_serve`] serves with the given server's own.
     pub rpc: rpc::Config,
 }
 
@@ -203,7 +204,9 @@ impl MuxBroker {
                 };
                 if result.is_err() {
                     let mut slots = self.slots();
-                    if matches!(slots.get(&id), Some(Slot::Acceptor(_))) {
+                    // Only our own (now closed) slot: a later accept of the same id may
+                    // already have registered.
+                    if matches!(slots.get(&id), Some(Slot::Acceptor(tx)) if tx.is_closed()) {
                         slots.remove(&id);
                     }
                 }

@@ -32,8 +32,8 @@ use tokio::task::JoinHandle;
 use super::broker::{BrokerConfig, BrokerError, MuxBroker};
 use super::handshake::{HandshakeConfig, PluginAddr, Protocol};
 use super::process::{
-    kill_pid, launch, pid_alive, LaunchConfig, LaunchError, PluginCommand, PluginProcess,
-    ReattachConfig, GRACEFUL_EXIT_TIMEOUT,
+    join_or_abort, kill_pid, launch, pid_running, wait_for_pid_exit, LaunchConfig, LaunchError,
+    PluginCommand, PluginProcess, ReattachConfig, GRACEFUL_EXIT_TIMEOUT,
 };
 use crate::gob::Empty;
 use crate::mux::{MuxConfig, MuxError, Role, Session, Stream};
@@ -89,7 +89,7 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// yamux settings (keep the default).
     pub mux: MuxConfig,
-    /// Broker settings (accept timeout, net/rpc limits of dispensed clients).
+    /// Broker settings (accept timeout; net/rpc limits of the control and dispensed clients).
     pub broker: BrokerConfig,
 }
 
@@ -304,7 +304,7 @@ impl PluginClient {
     pub fn exited(&self) -> bool {
         match &self.owner {
             Owner::Child(p) => p.exited(),
-            Owner::Reattached { pid, .. } => !pid_alive(*pid),
+            Owner::Reattached { pid, .. } => !pid_running(*pid),
         }
     }
 
@@ -407,15 +407,7 @@ impl PluginClient {
 
     /// Waits (at most 2 s each) for the stdio drains and the broker loop to end.
     async fn finish_tasks(&mut self) {
-        for task in self.tasks.drain(..) {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(2), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
-        }
+        join_or_abort(self.tasks.drain(..)).await;
     }
 }
 
@@ -427,31 +419,11 @@ impl Drop for PluginClient {
     }
 }
 
-/// Polls (every 20 ms) until `pid` is gone or `limit` passed; true if gone. A reattached
-/// plugin is not our child: if it is a zombie of a dead host it never disappears, but by then
-/// it is no longer running either.
+/// Waits (polling every 20 ms) until `pid` no longer runs or `limit` passed; true if gone.
 async fn wait_pid_gone(pid: u32, limit: Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        if !pid_alive(pid) || is_zombie(pid) {
-            return true;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Linux: whether `/proc/<pid>/stat` reports a zombie (exited, not yet reaped by its parent).
-fn is_zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|s| {
-            s.rfind(')')
-                .and_then(|i| s[i + 1..].split_whitespace().next().map(|st| st == "Z"))
-        })
-        .unwrap_or(false)
+    tokio::time::timeout(limit, wait_for_pid_exit(pid, Duration::from_millis(20)))
+        .await
+        .is_ok()
 }
 
 /// A boxed socket to the plugin.

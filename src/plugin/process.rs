@@ -417,17 +417,21 @@ impl PluginProcess {
     }
 
     async fn finish_io(&mut self) {
-        for task in [self.stderr_task.take(), self.stdout_task.take()]
-            .into_iter()
-            .flatten()
+        let tasks = [self.stderr_task.take(), self.stdout_task.take()];
+        join_or_abort(tasks.into_iter().flatten()).await;
+    }
+}
+
+/// Waits for each helper task at most 2 s (a grandchild may hold a pipe open, a peer may
+/// never close a stream), aborting the ones that do not finish.
+pub(crate) async fn join_or_abort(tasks: impl IntoIterator<Item = JoinHandle<()>>) {
+    for task in tasks {
+        let abort = task.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(2), task)
+            .await
+            .is_err()
         {
-            let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(2), task)
-                .await
-                .is_err()
-            {
-                abort.abort();
-            }
+            abort.abort();
         }
     }
 }
@@ -691,14 +695,33 @@ pub fn kill_pid(pid: u32) -> io::Result<()> {
     nix::sys::signal::kill(p, nix::sys::signal::Signal::SIGKILL).map_err(io::Error::from)
 }
 
-/// go-plugin's `pidWait`: polls [`pid_alive`] every `interval` (Go: 1 s) until the process is
-/// gone. For reattached plugins, which are not our children and cannot be waited for.
+/// Whether the process is still running: [`pid_alive`] and not a zombie. A reattached plugin
+/// whose own parent died may stay a zombie for good (when nothing reaps it), but it no longer
+/// runs.
+pub fn pid_running(pid: u32) -> bool {
+    pid_alive(pid) && !is_zombie(pid)
+}
+
+/// Linux: whether `/proc/<pid>/stat` reports a zombie (exited, not yet reaped by its parent).
+fn is_zombie(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .and_then(|i| s[i + 1..].split_whitespace().next().map(|st| st == "Z"))
+        })
+        .unwrap_or(false)
+}
+
+/// go-plugin's `pidWait`: polls every `interval` (Go: 1 s) until the process no longer runs
+/// ([`pid_running`]). For reattached plugins, which are not our children and cannot be waited
+/// for.
 pub async fn wait_for_pid_exit(pid: u32, interval: Duration) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if !pid_alive(pid) {
+        if !pid_running(pid) {
             return;
         }
     }

@@ -516,7 +516,7 @@ pub enum ServeError {
 }
 
 /// The original stdout and stderr, kept open for the process's life once redirected (as Go
-/// keeps the real files), and the target of logs and panic messages.
+/// keeps the real files). Logs and panic messages use duplicates of their own.
 static ORIGINAL_STDIO: OnceLock<(OwnedFd, OwnedFd)> = OnceLock::new();
 
 /// Serves plugins as a go-plugin v1.4.3 plugin process (see the module docs). Returns when
