@@ -457,12 +457,13 @@ pub type StderrSink = Box<dyn Write + Send + 'static>;
 
 /// go-plugin's `logStderr`: reads `r` to EOF, copies raw lines to `sink`, re-logs each line via
 /// [`parse_stderr_line`] + [`PluginLogLine::emit`] (fragments of over-long lines verbatim at
-/// debug) and remembers the last lines in `tail`.
+/// debug) and remembers the last lines in `tail` while someone holds it (the launch, for its
+/// error messages; afterwards nothing is kept).
 pub(crate) async fn relay_stderr<R: AsyncRead + Unpin>(
     r: R,
     plugin_name: String,
     mut sink: Option<StderrSink>,
-    tail: Arc<Mutex<StderrTail>>,
+    tail: std::sync::Weak<Mutex<StderrTail>>,
 ) {
     let mut reader = LineReader::new(r, STDERR_BUFFER_SIZE);
     let mut continuation = false;
@@ -483,8 +484,10 @@ pub(crate) async fn relay_stderr<R: AsyncRead + Unpin>(
             let _ = s.flush();
         }
         let text = String::from_utf8_lossy(&bytes);
-        if let Ok(mut t) = tail.lock() {
-            t.push(text.clone().into_owned());
+        if let Some(tail) = tail.upgrade() {
+            if let Ok(mut t) = tail.lock() {
+                t.push(text.clone().into_owned());
+            }
         }
         if is_prefix || continuation {
             PluginLogLine::raw(&text, LogLevel::Debug).emit(&plugin_name);
@@ -954,7 +957,7 @@ mod tests {
             &data[..],
             "p".into(),
             Some(Box::new(sink.clone())),
-            tail.clone(),
+            Arc::downgrade(&tail),
         )
         .await;
         let mut want = b"[INFO] one\n".to_vec();

@@ -585,7 +585,7 @@ pub async fn launch(
             e,
             name.clone(),
             config.stderr.take(),
-            tail.clone(),
+            Arc::downgrade(&tail),
         ))
     });
 

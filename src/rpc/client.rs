@@ -209,8 +209,12 @@ impl Client {
                 return Err(e);
             }
         };
-        let _guard = PendingGuard { shared, seq };
-        match rx.await {
+        let guard = PendingGuard { shared, seq };
+        let reply = rx.await;
+        // Whoever completed or dropped the sender has already removed the slot: the guard is
+        // only for a call abandoned while waiting (no second lock per call).
+        std::mem::forget(guard);
+        match reply {
             Ok(r) => r,
             // The reader ended while it held this call's slot.
             Err(_) => Err(shared.ended()),
