@@ -254,13 +254,13 @@ async fn time_values_inside_interfaces_render_like_go() {
     };
     let nested = tilores_plugin::gob::json::interface_from_plain_json(&serde_json::json!({"k": 1}));
     let data = BTreeMap::from([
-        ("utc".to_string(), Interface::from_concrete(t_utc)),
-        ("plus".to_string(), Interface::from_concrete(t_plus)),
-        ("zero".to_string(), Interface::from_concrete(GoTime::ZERO)),
-        ("int64".to_string(), Interface::from(-7i64)),
-        ("float32".to_string(), Interface::from(0.1f32)),
-        ("bytes".to_string(), Interface::from(vec![1u8, 2, 3, 250])),
-        ("nested".to_string(), nested),
+        ("utc".into(), Interface::from_concrete(t_utc)),
+        ("plus".into(), Interface::from_concrete(t_plus)),
+        ("zero".into(), Interface::from_concrete(GoTime::ZERO)),
+        ("int64".into(), Interface::from(-7i64)),
+        ("float32".into(), Interface::from(0.1f32)),
+        ("bytes".into(), Interface::from(vec![1u8, 2, 3, 250])),
+        ("nested".into(), nested),
     ]);
     let submit = SubmitInput {
         records: vec![Record::new("t", data)],
@@ -277,7 +277,7 @@ async fn time_values_inside_interfaces_render_like_go() {
                 CallContext::background(),
                 SearchInput {
                     parameters: Some(SearchParameters(BTreeMap::from([(
-                        "utc".to_string(),
+                        "utc".into(),
                         Interface::from_concrete(t_utc),
                     )]))),
                 },

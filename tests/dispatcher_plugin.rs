@@ -118,7 +118,7 @@ async fn rust_api_test(plugin: &Path) {
     assert!(!data.contains_key("deadline"));
 
     // Search.
-    let params = SearchParameters([("foo".to_string(), Interface::from("bar"))].into());
+    let params = SearchParameters([("foo".into(), Interface::from("bar"))].into());
     let out = d
         .search(
             CallContext::background(),
@@ -138,7 +138,7 @@ async fn rust_api_test(plugin: &Path) {
             SubmitInput {
                 records: vec![Record::new(
                     "12345",
-                    [("foo".to_string(), Interface::from("bar"))].into(),
+                    [("foo".into(), Interface::from("bar"))].into(),
                 )],
             },
         )
@@ -248,7 +248,7 @@ async fn rust_initialize_reattaches_or_falls_back() {
     let submit = SubmitInput {
         records: vec![Record::new(
             "r1",
-            [("k".to_string(), Interface::from("v"))].into(),
+            [("k".into(), Interface::from("v"))].into(),
         )],
     };
     first
@@ -348,9 +348,9 @@ async fn times_and_concurrent_callers() {
             ..when
         };
         let data = [
-            ("at".to_string(), Interface::from_concrete(when)),
-            ("utc".to_string(), Interface::from_concrete(utc)),
-            ("name".to_string(), Interface::from("Zoë")),
+            ("at".into(), Interface::from_concrete(when)),
+            ("utc".into(), Interface::from_concrete(utc)),
+            ("name".into(), Interface::from("Zoë")),
         ]
         .into();
         d.submit(
@@ -386,7 +386,7 @@ async fn times_and_concurrent_callers() {
             assert_eq!(data["utc"], Interface::from_concrete(utc));
         }
         // Search by a UTC time matches (Go compares times including the location).
-        let params = SearchParameters([("utc".to_string(), Interface::from_concrete(utc))].into());
+        let params = SearchParameters([("utc".into(), Interface::from_concrete(utc))].into());
         let out = d
             .search(
                 CallContext::background(),

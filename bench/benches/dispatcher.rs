@@ -96,7 +96,7 @@ fn string_map(entries: Vec<(&str, Interface)>) -> Interface {
             Type::string_interface_map(),
             entries
                 .into_iter()
-                .map(|(k, v)| (Value::String(k.to_string()), Value::Interface(v)))
+                .map(|(k, v)| (Value::String(k.into()), Value::from(v)))
                 .collect(),
         ),
     )
@@ -142,9 +142,9 @@ fn make_record(i: usize, comment: &str) -> Record {
                 Value::Slice(
                     Type::interface_slice(),
                     vec![
-                        Value::Interface(Interface::from("customer")),
-                        Value::Interface(Interface::from("newsletter")),
-                        Value::Interface(Interface::from((i % 7) as f64)),
+                        Value::from(Interface::from("customer")),
+                        Value::from(Interface::from("newsletter")),
+                        Value::from(Interface::from((i % 7) as f64)),
                     ],
                 ),
             ),

@@ -28,7 +28,7 @@ fn fixture_entity(data: InterfaceMap) -> Entity {
 }
 
 fn foo_bar() -> InterfaceMap {
-    BTreeMap::from([("foo".to_string(), Interface::from("bar"))])
+    BTreeMap::from([("foo".into(), Interface::from("bar"))])
 }
 
 impl Dispatcher for Fixture {

@@ -59,7 +59,7 @@ mod ours {
     pub struct Record {
         #[gob(name = "ID")]
         pub id: String,
-        pub data: HashMap<String, Interface>,
+        pub data: std::collections::BTreeMap<gob::GoStr, Interface>,
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{builtin_name, ids, WireId, WireType};
-use crate::value::{DefKind, DynConcrete, Interface, Type, TypeDef, Value};
+use crate::value::{DefKind, GoStr, Interface, Type, TypeDef, Value};
 use crate::wire::Reader;
 
 /// Resource limits for decoding untrusted input.
@@ -528,9 +528,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// and wire id, after receiving any type definitions that come with it (possibly pulling
     /// further messages, as Go's decoder does).
     pub fn interface_header(&mut self) -> Result<Option<(String, WireId)>> {
-        Ok(self
-            .header()?
-            .map(|(name, _, id)| (name.as_ref().to_owned(), id)))
+        Ok(self.header()?.map(|(name, _, id)| (name.to_string(), id)))
     }
 
     /// [`Dec::interface_header`] with the name interned for this stream and its registered
@@ -741,11 +739,11 @@ impl<'a, 'b> Dec<'a, 'b> {
             ids::STRING => {
                 let b = self.r.bytes()?;
                 match std::str::from_utf8(b) {
-                    Ok(s) => Value::String(s.to_string()),
+                    Ok(s) => Value::String(GoStr::from(s)),
                     Err(_) => Value::RawString(b.to_vec()),
                 }
             }
-            ids::INTERFACE => Value::Interface(self.dyn_interface()?),
+            ids::INTERFACE => Value::Interface(Box::new(self.dyn_interface()?)),
             _ => return self.composite_value(id),
         })
     }
@@ -838,10 +836,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 let v = self
                     .interface_payload(id, |d, w| d.value(w))
                     .map_err(|e| e.in_path(format!("({name})")))?;
-                Ok(Interface::from_box(Box::new(DynConcrete {
-                    name,
-                    value: v,
-                })))
+                Ok(Interface::new(name, v))
             }
         }
     }
@@ -852,17 +847,14 @@ impl<'a, 'b> Dec<'a, 'b> {
             None => Ok(Interface::nil()),
             Some((name, registered, id)) => {
                 let decoded = match registered {
-                    Some(f) => self.interface_payload(id, |d, w| f(d, w)),
-                    None => self.interface_payload(id, |d, w| d.value(w)).map(|v| {
-                        Box::new(DynConcrete {
-                            name: name.clone(),
-                            value: v,
-                        }) as Box<_>
-                    }),
+                    Some(f) => self
+                        .interface_payload(id, |d, w| f(d, w))
+                        .map(Interface::from_box),
+                    None => self
+                        .interface_payload(id, |d, w| d.value(w))
+                        .map(|v| Interface::new(name.clone(), v)),
                 };
-                Ok(Interface::from_box(
-                    decoded.map_err(|e| e.in_path(format!("({name})")))?,
-                ))
+                decoded.map_err(|e| e.in_path(format!("({name})")))
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::decode::{Dec, Decode};
 use crate::encode::{Enc, Encode, GoTypeName, GobType, Schema};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{ids, WireId, WireType};
-use crate::value::{Concrete, Interface, Value};
+use crate::value::{Concrete, GoStr, Interface, Value};
 
 /// Integer widths: `$id` is the wire type (int or uint), `$wide` the 64-bit type it travels as,
 /// `$put`/`$get` the encoder and decoder primitives.
@@ -129,26 +129,48 @@ impl Decode for f32 {
     }
 }
 
-impl GobType for String {
-    fn go_type() -> GoTypeName {
-        GoTypeName::named("string")
-    }
-    fn describe(_: &mut Schema, _: &str) -> Result<WireId> {
-        Ok(ids::STRING)
-    }
+/// `String` and [`GoStr`] both travel as Go `string`; decoding refuses invalid UTF-8 (only
+/// [`Value`] keeps such strings, as raw bytes).
+macro_rules! strings {
+    ($($t:ty),*) => {$(
+        impl GobType for $t {
+            fn go_type() -> GoTypeName {
+                GoTypeName::named("string")
+            }
+            fn describe(_: &mut Schema, _: &str) -> Result<WireId> {
+                Ok(ids::STRING)
+            }
+        }
+        impl Encode for $t {
+            fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
+                Ok(ids::STRING)
+            }
+            fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+                e.put_bytes(self.as_bytes());
+                Ok(())
+            }
+            fn omit_in_struct(&self) -> bool {
+                self.is_empty()
+            }
+        }
+        impl Decode for $t {
+            fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
+                d.expect(ids::STRING, w, "string")?;
+                Ok(<$t>::from(utf8(d.bytes()?)?))
+            }
+        }
+    )*};
 }
-impl Encode for String {
-    fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
-        Ok(ids::STRING)
-    }
-    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
-        e.put_bytes(self.as_bytes());
-        Ok(())
-    }
-    fn omit_in_struct(&self) -> bool {
-        self.is_empty()
-    }
+strings!(String, GoStr);
+
+fn utf8(b: &[u8]) -> Result<&str> {
+    std::str::from_utf8(b).map_err(|e| {
+        Error::new(ErrorKind::Corrupt(format!(
+            "string is not valid UTF-8 ({e}); decode into gob::Value to keep raw bytes"
+        )))
+    })
 }
+
 impl Encode for str {
     fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
         Ok(ids::STRING)
@@ -159,18 +181,6 @@ impl Encode for str {
     }
     fn omit_in_struct(&self) -> bool {
         self.is_empty()
-    }
-}
-impl Decode for String {
-    fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
-        d.expect(ids::STRING, w, "string")?;
-        let b = d.bytes()?;
-        match std::str::from_utf8(b) {
-            Ok(s) => Ok(s.to_string()),
-            Err(e) => Err(Error::new(ErrorKind::Corrupt(format!(
-                "string is not valid UTF-8 ({e}); decode into gob::Value to keep raw bytes"
-            )))),
-        }
     }
 }
 
@@ -344,31 +354,53 @@ macro_rules! map_impl {
                 };
                 let (key, elem) = (*key, *elem);
                 let n = d.count(2)?;
-                let mut out = $m::new_sized(d.capacity(n, 2));
+                let mut out = <$m<K, V> as MapBuild>::Builder::with_capacity(d.capacity(n, 2));
                 for i in 0..n {
                     d.element(i, n)?;
                     let k = d.nested(|d| K::decode(d, key))?;
                     let v = d.nested(|d| V::decode(d, elem))?;
-                    // Later duplicates win, as in Go.
-                    out.insert(k, v);
+                    out.push((k, v));
                 }
-                Ok(out)
+                // Later duplicates win, as in Go.
+                Ok(<$m<K, V> as MapBuild>::build(out))
             }
         }
     };
 }
-/// Construction of a decoded map with a capacity hint (bounded by the input at hand).
-trait NewSized {
-    fn new_sized(n: usize) -> Self;
+/// How a decoded map is put together: a `HashMap` is filled as entries arrive; a `BTreeMap`
+/// is built once from all entries (one sort and a bulk build instead of a search from the
+/// root per entry). Either way a later duplicate key replaces an earlier one, as in Go.
+trait MapBuild: Sized {
+    type Builder: EntrySink<Self>;
+    fn build(b: Self::Builder) -> Self;
 }
-impl<K: Eq + Hash, V> NewSized for HashMap<K, V> {
-    fn new_sized(n: usize) -> Self {
-        HashMap::with_capacity(n)
+trait EntrySink<M> {
+    type Entry;
+    fn push(&mut self, e: Self::Entry);
+}
+impl<K: Eq + Hash, V> MapBuild for HashMap<K, V> {
+    type Builder = HashMap<K, V>;
+    fn build(b: Self) -> Self {
+        b
     }
 }
-impl<K: Ord, V> NewSized for BTreeMap<K, V> {
-    fn new_sized(_: usize) -> Self {
-        BTreeMap::new()
+impl<K: Eq + Hash, V> EntrySink<HashMap<K, V>> for HashMap<K, V> {
+    type Entry = (K, V);
+    fn push(&mut self, (k, v): (K, V)) {
+        self.insert(k, v);
+    }
+}
+impl<K: Ord, V> MapBuild for BTreeMap<K, V> {
+    type Builder = Vec<(K, V)>;
+    fn build(b: Vec<(K, V)>) -> Self {
+        // `FromIterator` sorts stably and keeps the last of equal keys.
+        b.into_iter().collect()
+    }
+}
+impl<K: Ord, V> EntrySink<BTreeMap<K, V>> for Vec<(K, V)> {
+    type Entry = (K, V);
+    fn push(&mut self, e: (K, V)) {
+        Vec::push(self, e);
     }
 }
 

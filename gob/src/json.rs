@@ -147,7 +147,7 @@ fn value_json(v: &Value) -> Json {
         Value::Uint(u) => Json::Number((*u).into()),
         Value::Float(f) => float_json(*f),
         Value::Complex(r, i) => json!([float_json(*r), float_json(*i)]),
-        Value::String(s) => Json::String(s.clone()),
+        Value::String(s) => Json::String(s.to_string()),
         Value::RawString(b) => json!({"hex": hex(b)}),
         Value::Bytes(b) => json!({"bytes": hex(b)}),
         Value::Slice(_, items) | Value::Array(_, items) => {
@@ -328,7 +328,7 @@ fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
             Value::Complex(parse_float(&a[0], at)?, parse_float(&a[1], at)?)
         }
         Type::String => match j {
-            Json::String(s) => Value::String(s.clone()),
+            Json::String(s) => Value::String(s.as_str().into()),
             Json::Object(m) => Value::RawString(unhex(
                 m.get("hex")
                     .and_then(|h| h.as_str())
@@ -343,14 +343,14 @@ fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
         )?),
         Type::Interface => {
             if j.is_null() {
-                Value::Interface(Interface::nil())
+                Value::from(Interface::nil())
             } else {
                 let name = j
                     .get("name")
                     .and_then(|n| n.as_str())
                     .ok_or_else(|| bad("an interface object with a name"))?;
                 let v = from_typed_json(j)?;
-                Value::Interface(Interface::new(name, v))
+                Value::from(Interface::new(name, v))
             }
         }
         Type::Def(d) => match d.kind() {
@@ -424,7 +424,7 @@ pub fn to_plain_json(v: &Value) -> Json {
         Value::Uint(u) => Json::Number((*u).into()),
         Value::Float(f) => Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
         Value::Complex(..) => Json::Null,
-        Value::String(s) => Json::String(s.clone()),
+        Value::String(s) => Json::String(s.to_string()),
         Value::RawString(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
         Value::Bytes(b) => Json::String(base64(b)),
         Value::Slice(_, items) | Value::Array(_, items) => {
@@ -434,7 +434,7 @@ pub fn to_plain_json(v: &Value) -> Json {
             let mut m = Map::new();
             for (k, v) in entries {
                 let key = match k {
-                    Value::String(s) => s.clone(),
+                    Value::String(s) => s.to_string(),
                     Value::Int(i) => i.to_string(),
                     Value::Uint(u) => u.to_string(),
                     other => format!("{other:?}"),
@@ -488,7 +488,7 @@ pub fn interface_from_plain_json(j: &Json) -> Interface {
             Value::Slice(
                 Type::interface_slice(),
                 a.iter()
-                    .map(|x| Value::Interface(interface_from_plain_json(x)))
+                    .map(|x| Value::from(interface_from_plain_json(x)))
                     .collect(),
             ),
         ),
@@ -499,8 +499,8 @@ pub fn interface_from_plain_json(j: &Json) -> Interface {
                 m.iter()
                     .map(|(k, v)| {
                         (
-                            Value::String(k.clone()),
-                            Value::Interface(interface_from_plain_json(v)),
+                            Value::String(k.as_str().into()),
+                            Value::from(interface_from_plain_json(v)),
                         )
                     })
                     .collect(),

@@ -8,6 +8,10 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::Result;
 
+/// The string type of dynamic values: up to 24 bytes are stored inline, without an
+/// allocation (most record fields, map keys and Go names are that short).
+pub type GoStr = compact_str::CompactString;
+
 /// A wire type as seen by the dynamic model.
 ///
 /// Builtins are plain variants; composite types are shared definitions that may be recursive.
@@ -245,8 +249,8 @@ pub enum Value {
     Float(f64),
     /// complex64 or complex128: (real, imaginary).
     Complex(f64, f64),
-    /// A string that is valid UTF-8.
-    String(String),
+    /// A string that is valid UTF-8 (stored inline up to 24 bytes, see [`GoStr`]).
+    String(GoStr),
     /// A string that is not valid UTF-8 (Go strings may hold any bytes).
     RawString(Vec<u8>),
     /// `[]byte`
@@ -260,8 +264,10 @@ pub enum Value {
     /// A struct: the struct type and the fields that were present, as (field index, value),
     /// in increasing field order.
     Struct(Type, Vec<(usize, Value)>),
-    /// An interface value (possibly nil).
-    Interface(Interface),
+    /// An interface value (possibly nil). Boxed: an [`Interface`] holds its dynamic value
+    /// inline, so that typed containers of interfaces (`HashMap<String, Interface>`) need no
+    /// allocation per entry.
+    Interface(Box<Interface>),
     /// The payload of a GobEncoder / BinaryMarshaler type (e.g. `time.Time`).
     Marshaled(Type, Vec<u8>),
 }
@@ -397,7 +403,8 @@ pub trait Concrete: Any + Send + Sync + fmt::Debug {
 /// A dynamic concrete value: a Go name and a [`Value`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynConcrete {
-    /// The Go name on the wire (shared: a stream repeats few names).
+    /// The Go name on the wire (inline up to 24 bytes: copying it is cheaper than counting
+    /// references to a shared name, and almost all Go type names are that short).
     pub name: Arc<str>,
     /// The value.
     pub value: Value,
@@ -435,20 +442,30 @@ impl Concrete for DynConcrete {
 
 /// A Go `interface{}` value: nil, or a named concrete value.
 #[derive(Default)]
-pub struct Interface(Option<Box<dyn Concrete>>);
+pub struct Interface(Slot);
+
+/// What an [`Interface`] holds. A dynamic value is stored inline (the common case when
+/// decoding `map[string]interface{}`), a typed one behind a box.
+#[derive(Default)]
+enum Slot {
+    #[default]
+    Nil,
+    Dyn(DynConcrete),
+    Typed(Box<dyn Concrete>),
+}
 
 impl Interface {
     /// The nil interface.
     pub fn nil() -> Self {
-        Interface(None)
+        Interface(Slot::Nil)
     }
 
     /// A dynamic value under an explicit Go name.
     pub fn new(name: impl Into<Arc<str>>, value: Value) -> Self {
-        Interface(Some(Box::new(DynConcrete {
+        Interface(Slot::Dyn(DynConcrete {
             name: name.into(),
             value,
-        })))
+        }))
     }
 
     /// A dynamic value under Go's default name for it (see [`Value::default_go_name`]).
@@ -460,64 +477,93 @@ impl Interface {
     /// A typed concrete value (a type with a registered Go name, e.g. a derived struct with
     /// `#[gob(interface = "*pkg.T")]`, or [`crate::GoTime`]).
     pub fn from_concrete<T: Concrete>(value: T) -> Self {
-        Interface(Some(Box::new(value)))
+        Interface::from_box(Box::new(value))
     }
 
     /// Wraps an already boxed concrete value.
     pub fn from_box(value: Box<dyn Concrete>) -> Self {
-        Interface(Some(value))
+        if value.as_any().is::<DynConcrete>() {
+            if let Ok(d) = value.into_any().downcast::<DynConcrete>() {
+                return Interface(Slot::Dyn(*d));
+            }
+            // Unreachable: the type was just checked; an empty interface is the safe answer.
+            return Interface(Slot::Nil);
+        }
+        Interface(Slot::Typed(value))
     }
 
     /// True for the nil interface.
     pub fn is_nil(&self) -> bool {
-        self.0.is_none()
+        matches!(self.0, Slot::Nil)
     }
 
     /// The Go name of the concrete value.
     pub fn name(&self) -> Option<&str> {
-        self.0.as_deref().map(|c| c.go_name())
+        self.concrete().map(|c| c.go_name())
     }
 
     /// The concrete value.
     pub fn concrete(&self) -> Option<&dyn Concrete> {
-        self.0.as_deref()
+        match &self.0 {
+            Slot::Nil => None,
+            Slot::Dyn(d) => Some(d),
+            Slot::Typed(c) => Some(c.as_ref()),
+        }
     }
 
     /// The dynamic value, when the concrete value is dynamic.
     pub fn value(&self) -> Option<&Value> {
-        self.0.as_deref().and_then(|c| c.as_value())
+        match &self.0 {
+            Slot::Nil => None,
+            Slot::Dyn(d) => Some(&d.value),
+            Slot::Typed(c) => c.as_value(),
+        }
     }
 
     /// The typed concrete value, when it is a `T`.
     pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
-        self.0
-            .as_deref()
-            .and_then(|c| c.as_any().downcast_ref::<T>())
+        self.concrete().and_then(|c| c.as_any().downcast_ref::<T>())
     }
 
     /// Takes the typed concrete value out, when it is a `T`.
     pub fn downcast<T: 'static>(self) -> std::result::Result<T, Interface> {
         match self.0 {
-            Some(c) if c.as_any().is::<T>() => match c.into_any().downcast::<T>() {
+            Slot::Typed(c) if c.as_any().is::<T>() => match c.into_any().downcast::<T>() {
                 Ok(b) => Ok(*b),
-                Err(_) => Err(Interface(None)),
+                Err(_) => Err(Interface(Slot::Nil)),
             },
+            Slot::Dyn(d) if (&d as &dyn Any).is::<T>() => {
+                match (Box::new(d) as Box<dyn Any>).downcast::<T>() {
+                    Ok(b) => Ok(*b),
+                    Err(_) => Err(Interface(Slot::Nil)),
+                }
+            }
             other => Err(Interface(other)),
         }
     }
 }
 
+impl From<Interface> for Value {
+    fn from(i: Interface) -> Value {
+        Value::Interface(Box::new(i))
+    }
+}
+
 impl Clone for Interface {
     fn clone(&self) -> Self {
-        Interface(self.0.as_ref().map(|c| c.clone_box()))
+        Interface(match &self.0 {
+            Slot::Nil => Slot::Nil,
+            Slot::Dyn(d) => Slot::Dyn(d.clone()),
+            Slot::Typed(c) => Slot::Typed(c.clone_box()),
+        })
     }
 }
 
 impl PartialEq for Interface {
     fn eq(&self, other: &Self) -> bool {
-        match (&self.0, &other.0) {
+        match (self.concrete(), other.concrete()) {
             (None, None) => true,
-            (Some(a), Some(b)) => a.go_name() == b.go_name() && a.eq_dyn(b.as_ref()),
+            (Some(a), Some(b)) => a.go_name() == b.go_name() && a.eq_dyn(b),
             _ => false,
         }
     }
@@ -525,7 +571,7 @@ impl PartialEq for Interface {
 
 impl fmt::Debug for Interface {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
+        match self.concrete() {
             None => f.write_str("nil"),
             Some(c) => write!(f, "({}) {:?}", c.go_name(), c),
         }
@@ -551,7 +597,7 @@ iface_from! {
     u64 => "uint64", Value::Uint;
     f64 => "float64", Value::Float;
     f32 => "float32", |v: f32| Value::Float(v.into());
-    String => "string", Value::String;
-    &str => "string", |v: &str| Value::String(v.to_string());
+    String => "string", |v: String| Value::String(v.into());
+    &str => "string", |v: &str| Value::String(v.into());
     Vec<u8> => "[]uint8", Value::Bytes;
 }

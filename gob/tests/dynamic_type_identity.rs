@@ -12,8 +12,8 @@ fn string_map(entries: &[(&str, &str)]) -> Value {
             .iter()
             .map(|(k, v)| {
                 (
-                    Value::String((*k).to_string()),
-                    Value::Interface(gob::Interface::from(*v)),
+                    Value::String((*k).into()),
+                    Value::from(gob::Interface::from(*v)),
                 )
             })
             .collect(),
@@ -31,7 +31,7 @@ fn separately_built_equal_maps_share_one_definition() {
             t.clone(),
             vec![(
                 Value::String("b".into()),
-                Value::Interface(gob::Interface::from("2")),
+                Value::from(gob::Interface::from("2")),
             )],
         ),
         _ => unreachable!(),

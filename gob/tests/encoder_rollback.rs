@@ -54,7 +54,7 @@ impl Types {
     }
 
     fn ifaces(&self, items: Vec<Interface>) -> Value {
-        let items = items.into_iter().map(Value::Interface).collect();
+        let items = items.into_iter().map(Value::from).collect();
         Value::Slice(self.slice.clone(), items)
     }
 }

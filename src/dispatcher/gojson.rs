@@ -346,7 +346,7 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
             let mut keyed = Vec::with_capacity(entries.len());
             for (k, x) in entries {
                 let key = match k {
-                    Value::String(s) => s.clone(),
+                    Value::String(s) => s.to_string(),
                     Value::RawString(b) => String::from_utf8_lossy(b).into_owned(),
                     Value::Int(i) => i.to_string(),
                     Value::Uint(u) => u.to_string(),
@@ -1122,7 +1122,7 @@ impl Decoder {
         let map = out.get_or_insert_with(BTreeMap::new);
         for (k, v) in members {
             let i = self.interface(v)?;
-            map.insert(k.clone(), i);
+            map.insert(k.as_str().into(), i);
         }
         Ok(())
     }
@@ -1138,7 +1138,7 @@ impl Decoder {
             Node::Array(items) => {
                 let mut vals = Vec::with_capacity(items.len());
                 for x in items {
-                    vals.push(Value::Interface(self.interface(x)?));
+                    vals.push(Value::from(self.interface(x)?));
                 }
                 Interface::new(
                     "[]interface {}",
@@ -1150,14 +1150,14 @@ impl Decoder {
                 // has no order and the writer sorts keys.
                 let mut m: BTreeMap<&str, Value> = BTreeMap::new();
                 for (k, v) in members {
-                    m.insert(k, Value::Interface(self.interface(v)?));
+                    m.insert(k, Value::from(self.interface(v)?));
                 }
                 Interface::new(
                     "map[string]interface {}",
                     Value::Map(
                         Type::string_interface_map(),
                         m.into_iter()
-                            .map(|(k, v)| (Value::String(k.to_string()), v))
+                            .map(|(k, v)| (Value::String(k.into()), v))
                             .collect(),
                     ),
                 )

@@ -15,7 +15,7 @@ fn test_entity() -> Entity {
         id: "abcd".into(),
         records: vec![Record::new(
             "12345",
-            BTreeMap::from([("foo".to_string(), Interface::from("bar"))]),
+            BTreeMap::from([("foo".into(), Interface::from("bar"))]),
         )],
         edges: Edges(vec!["12345:12345:STATIC".into()]),
         duplicates: Some(Duplicates(BTreeMap::from([(
@@ -161,7 +161,7 @@ async fn api_test_scenario() {
     let submit = SubmitInput {
         records: vec![Record::new(
             "12345",
-            BTreeMap::from([("foo".to_string(), Interface::from("bar"))]),
+            BTreeMap::from([("foo".into(), Interface::from("bar"))]),
         )],
     };
     let added = plugin
@@ -226,7 +226,7 @@ async fn raw_error(client: &Client, method: &str, args: &InterfaceMap) -> String
 async fn server_checks_arguments_with_go_texts() {
     let client = raw_client(Arc::new(TestDispatcher::default()));
     let args = |pairs: Vec<(&str, Interface)>| -> InterfaceMap {
-        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+        pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()
     };
     assert_eq!(
         raw_error(&client, "Entity", &args(vec![])).await,
@@ -281,10 +281,7 @@ async fn server_checks_arguments_with_go_texts() {
     // A name Go never registered fails the whole argument, as Go's gob decoder does.
     let exotic = Interface::new("main.Secret", Value::Int(1));
     let submit = SubmitInput {
-        records: vec![Record::new(
-            "r",
-            BTreeMap::from([("k".to_string(), exotic)]),
-        )],
+        records: vec![Record::new("r", BTreeMap::from([("k".into(), exotic)]))],
     };
     assert_eq!(
         raw_error(
@@ -392,10 +389,7 @@ fn nil_interface_reply_bytes_match_go() {
 }
 
 fn record(id: &str, data: Vec<(&str, Interface)>) -> Record {
-    Record::new(
-        id,
-        data.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-    )
+    Record::new(id, data.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
 fn odd_record(n: usize) -> Record {
@@ -412,7 +406,7 @@ fn odd_record(n: usize) -> Record {
 fn search_for(pairs: Vec<(&str, Interface)>) -> SearchInput {
     SearchInput {
         parameters: Some(SearchParameters(
-            pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            pairs.into_iter().map(|(k, v)| (k.into(), v)).collect(),
         )),
     }
 }

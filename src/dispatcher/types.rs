@@ -32,7 +32,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A map from string to Go `interface{}` values (Go: `map[string]interface{}`), ordered by
 /// key like Go's JSON output.
-pub type InterfaceMap = BTreeMap<String, Interface>;
+pub type InterfaceMap = BTreeMap<gob::GoStr, Interface>;
 
 /// Go `api.Entity`: a real world object made of records.
 #[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -385,7 +385,7 @@ mod interface_map {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<InterfaceMap, D::Error> {
         let m = BTreeMap::<String, serde_json::Value>::deserialize(d)?;
         Ok(m.into_iter()
-            .map(|(k, v)| (k, gob::json::interface_from_plain_json(&v)))
+            .map(|(k, v)| (k.into(), gob::json::interface_from_plain_json(&v)))
             .collect())
     }
 }
@@ -405,7 +405,7 @@ mod interface_map_opt {
         let m = Option::<BTreeMap<String, serde_json::Value>>::deserialize(d)?;
         Ok(m.map(|m| {
             m.into_iter()
-                .map(|(k, v)| (k, gob::json::interface_from_plain_json(&v)))
+                .map(|(k, v)| (k.into(), gob::json::interface_from_plain_json(&v)))
                 .collect()
         }))
     }
