@@ -35,7 +35,9 @@ pub use impls::Empty;
 pub use registry::{register, register_name, GoName};
 pub use time::GoTime;
 pub use types::{ids, CommonType, FieldType, WireId, WireType};
-pub use value::{Concrete, DefKind, DynConcrete, Interface, Type, TypeDef, Value};
+pub use value::{
+    Concrete, DefKind, DynConcrete, GroupDef, Interface, Type, TypeDef, TypeGroup, TypeRef, Value,
+};
 
 #[cfg(feature = "derive")]
 pub use tilores_gob_derive::Gob;
