@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{builtin_name, ids, WireId, WireType};
-use crate::value::{DefKind, GoStr, Interface, Type, TypeDef, Value};
+use crate::value::{DefKind, GoStr, GroupDef, Interface, Type, TypeGroup, TypeRef, Value};
 use crate::wire::Reader;
 
 /// Resource limits for decoding untrusted input.
@@ -297,6 +297,44 @@ fn define(
     types.defs.insert(id, Arc::new(wire));
     added.push(id);
     Ok(())
+}
+
+/// Tarjan's state while building dynamic types: each definition on the stack with its visit
+/// order and the lowest visit order it reaches (a finished component leaves `seen`: its types
+/// are in the stream's table then).
+#[derive(Default)]
+struct Scc {
+    seen: HashMap<WireId, (usize, usize)>,
+    stack: Vec<WireId>,
+    next: usize,
+}
+
+/// The dynamic type of a builtin wire id.
+#[inline]
+fn builtin_type(id: WireId) -> Option<Type> {
+    Some(match id {
+        ids::BOOL => Type::Bool,
+        ids::INT => Type::Int,
+        ids::UINT => Type::Uint,
+        ids::FLOAT => Type::Float,
+        ids::COMPLEX => Type::Complex,
+        ids::STRING => Type::String,
+        ids::BYTES => Type::Bytes,
+        ids::INTERFACE => Type::Interface,
+        _ => return None,
+    })
+}
+
+/// The wire ids a definition refers to.
+fn wire_children(w: &WireType) -> Vec<WireId> {
+    match w {
+        WireType::Struct { fields, .. } => fields.iter().map(|f| f.id).collect(),
+        WireType::Slice { elem, .. } | WireType::Array { elem, .. } => vec![*elem],
+        WireType::Map { key, elem, .. } => vec![*key, *elem],
+        WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+            Vec::new()
+        }
+    }
 }
 
 /// The value reader handed to [`Decode::decode`].
@@ -655,72 +693,125 @@ impl<'a, 'b> Dec<'a, 'b> {
     }
 
     /// The dynamic [`Type`] for a wire id (built once per stream).
+    #[inline]
     pub fn dyn_type(&mut self, id: WireId) -> Result<Type> {
-        self.dyn_type_depth(id, 0)
+        if let Some(t) = builtin_type(id) {
+            return Ok(t);
+        }
+        if let Some(t) = self.types.dyn_types.get(id) {
+            return Ok(t.clone());
+        }
+        self.build_dyn_types(id)
     }
 
-    fn dyn_type_depth(&mut self, id: WireId, depth: usize) -> Result<Type> {
-        Ok(match id {
-            ids::BOOL => Type::Bool,
-            ids::INT => Type::Int,
-            ids::UINT => Type::Uint,
-            ids::FLOAT => Type::Float,
-            ids::COMPLEX => Type::Complex,
-            ids::STRING => Type::String,
-            ids::BYTES => Type::Bytes,
-            ids::INTERFACE => Type::Interface,
-            _ => {
-                if let Some(t) = self.types.dyn_types.get(id) {
-                    return Ok(t.clone());
-                }
-                if depth > self.limits.max_depth {
-                    return Err(Error::new(ErrorKind::DepthLimitExceeded(
-                        self.limits.max_depth,
-                    )));
-                }
-                let w = self.wire(id)?;
-                let name = w.common().name.clone();
-                let marshaler = matches!(
-                    &*w,
-                    WireType::GobEncoder(_)
-                        | WireType::BinaryMarshaler(_)
-                        | WireType::TextMarshaler(_)
-                );
-                let def = if marshaler && w.common().id != id {
-                    TypeDef::pending_pointer_id(name)
-                } else {
-                    TypeDef::pending(name)
-                };
-                let t = Type::Def(def.clone());
-                self.types.dyn_types.insert(id, t.clone());
-                let kind = match &*w {
-                    WireType::Struct { fields, .. } => {
-                        let mut fs = Vec::with_capacity(fields.len());
-                        for f in fields {
-                            fs.push((f.name.clone(), self.dyn_type_depth(f.id, depth + 1)?));
-                        }
-                        DefKind::Struct(fs)
-                    }
-                    WireType::Slice { elem, .. } => {
-                        DefKind::Slice(self.dyn_type_depth(*elem, depth + 1)?)
-                    }
-                    WireType::Array { elem, len, .. } => {
-                        let len = u64::try_from(*len)
-                            .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
-                        DefKind::Array(len, self.dyn_type_depth(*elem, depth + 1)?)
-                    }
-                    WireType::Map { key, elem, .. } => DefKind::Map(
-                        self.dyn_type_depth(*key, depth + 1)?,
-                        self.dyn_type_depth(*elem, depth + 1)?,
-                    ),
-                    WireType::GobEncoder(_) => DefKind::GobEncoder,
-                    WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
-                    WireType::TextMarshaler(_) => DefKind::TextMarshaler,
-                };
-                def.complete(kind);
-                t
+    /// Builds the dynamic types of `id` and of every definition it reaches that has none yet:
+    /// one [`TypeGroup`] per strongly connected component of the wire type graph (Tarjan's
+    /// algorithm, which completes a component only after every component it refers to), so
+    /// recursion stays inside a group and groups never refer to each other in a cycle.
+    #[cold]
+    #[inline(never)]
+    fn build_dyn_types(&mut self, id: WireId) -> Result<Type> {
+        let mut scc = Scc::default();
+        self.scc_visit(id, &mut scc, 0)?;
+        self.types
+            .dyn_types
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(id)))
+    }
+
+    fn scc_visit(&mut self, id: WireId, scc: &mut Scc, depth: usize) -> Result<()> {
+        if depth > self.limits.max_depth {
+            return Err(Error::new(ErrorKind::DepthLimitExceeded(
+                self.limits.max_depth,
+            )));
+        }
+        let w = self.wire(id)?;
+        let order = scc.next;
+        scc.next += 1;
+        scc.seen.insert(id, (order, order));
+        scc.stack.push(id);
+        for child in wire_children(&w) {
+            if builtin_type(child).is_some() || self.types.dyn_types.get(child).is_some() {
+                continue;
             }
-        })
+            let low = match scc.seen.get(&child) {
+                // Still on the stack (finished components are in `dyn_types`): a cycle.
+                Some(&(child_order, _)) => child_order,
+                None => {
+                    self.scc_visit(child, scc, depth + 1)?;
+                    match scc.seen.get(&child) {
+                        Some(&(_, child_low)) => child_low,
+                        None => continue,
+                    }
+                }
+            };
+            if let Some(e) = scc.seen.get_mut(&id) {
+                e.1 = e.1.min(low);
+            }
+        }
+        if scc.seen.get(&id) != Some(&(order, order)) {
+            return Ok(());
+        }
+        // `id` roots a component: everything above it on the stack.
+        let at = scc.stack.iter().rposition(|m| *m == id).unwrap_or(0);
+        let members = scc.stack.split_off(at);
+        for m in &members {
+            scc.seen.remove(m);
+        }
+        self.build_group(&members)
+    }
+
+    /// Makes the group of one strongly connected component; every definition outside it that
+    /// it refers to already has its type.
+    fn build_group(&mut self, members: &[WireId]) -> Result<()> {
+        let local: HashMap<WireId, usize> =
+            members.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+        let mut defs = Vec::with_capacity(members.len());
+        for &m in members {
+            let w = self.wire(m)?;
+            let r = |c: WireId| -> Result<TypeRef> {
+                if let Some(i) = local.get(&c) {
+                    return Ok(TypeRef::Local(*i));
+                }
+                builtin_type(c)
+                    .or_else(|| self.types.dyn_types.get(c).cloned())
+                    .map(TypeRef::Type)
+                    .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(c)))
+            };
+            let kind = match &*w {
+                WireType::Struct { fields, .. } => DefKind::Struct(
+                    fields
+                        .iter()
+                        .map(|f| Ok((f.name.clone(), r(f.id)?)))
+                        .collect::<Result<_>>()?,
+                ),
+                WireType::Slice { elem, .. } => DefKind::Slice(r(*elem)?),
+                WireType::Array { elem, len, .. } => {
+                    let len = u64::try_from(*len)
+                        .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
+                    DefKind::Array(len, r(*elem)?)
+                }
+                WireType::Map { key, elem, .. } => DefKind::Map(r(*key)?, r(*elem)?),
+                WireType::GobEncoder(_) => DefKind::GobEncoder,
+                WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
+                WireType::TextMarshaler(_) => DefKind::TextMarshaler,
+            };
+            let marshaler = matches!(
+                &*w,
+                WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_)
+            );
+            defs.push(GroupDef {
+                name: w.common().name.clone(),
+                kind,
+                pointer_id: marshaler && w.common().id != m,
+            });
+        }
+        let types = TypeGroup::build(defs)?;
+        for (m, t) in members.iter().zip(types) {
+            self.types.dyn_types.insert(*m, t);
+        }
+        Ok(())
     }
 
     /// Decodes any value dynamically.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::types::{ids, CommonType, FieldType, WireId, WireType};
-use crate::value::{DefKind, Interface, Type, TypeDef};
+use crate::value::{DefKind, Interface, Type, TypeDef, TypeGroup, TypeRef};
 use crate::wire::{close_chunk, put_bytes, put_float, put_int, put_uint};
 
 /// Go's limit on one message (`tooBig` on 64-bit Go): 8 GiB.
@@ -140,8 +140,8 @@ pub struct Schema {
     /// dynamic types built separately (e.g. a fresh `map[string]interface {}` per JSON value)
     /// share one id as in Go, where such types are identical.
     by_shape: HashMap<Shape, WireId>,
-    /// Keeps dynamic definitions alive so their addresses stay unique keys.
-    dyn_keep: Vec<Arc<TypeDef>>,
+    /// Keeps the groups of dynamic definitions alive so their addresses stay unique keys.
+    dyn_keep: Vec<Arc<TypeGroup>>,
     defs: Vec<Option<Def>>,
     /// Ids whose definitions were marked as sent since the last [`Schema::checkpoint`]; lets
     /// [`Schema::rollback`] undo a failed encode.
@@ -154,7 +154,7 @@ pub struct Schema {
 /// being described (a cycle) and has no id yet.
 enum Described {
     Id(WireId),
-    Pending(Arc<TypeDef>),
+    Pending(TypeDef),
 }
 
 /// The identity of an unnamed-or-named composite that has no identity of its own in a
@@ -401,14 +401,14 @@ impl Schema {
     }
 
     /// The id bound to a dynamic definition, allocating and binding it if it has none yet.
-    fn dyn_id(&mut self, d: &Arc<TypeDef>) -> WireId {
-        let key = Arc::as_ptr(d) as usize;
+    fn dyn_id(&mut self, d: &TypeDef) -> WireId {
+        let key = d.key();
         if let Some(id) = self.by_dyn.get(&key) {
             return *id;
         }
         let id = self.alloc();
         self.by_dyn.insert(key, id);
-        self.dyn_keep.push(d.clone());
+        self.dyn_keep.push(d.group().clone());
         id
     }
 
@@ -417,6 +417,14 @@ impl Schema {
     /// must not keep every one of them alive.
     fn same_shape(&self, shape: Shape) -> Option<WireId> {
         self.by_shape.get(&shape).copied()
+    }
+
+    /// [`Schema::describe_dyn_depth`] for a reference in the shape of `d`.
+    fn describe_ref(&mut self, d: &TypeDef, r: &TypeRef, depth: usize) -> Result<Described> {
+        match r {
+            TypeRef::Type(t) => self.describe_dyn_depth(t, depth),
+            TypeRef::Local(_) => self.describe_dyn_depth(&d.resolve(r), depth),
+        }
     }
 
     fn describe_dyn_depth(&mut self, t: &Type, depth: usize) -> Result<Described> {
@@ -434,7 +442,7 @@ impl Schema {
             Type::Interface => return Ok(Described::Id(ids::INTERFACE)),
             Type::Def(d) => d,
         };
-        let key = Arc::as_ptr(d) as usize;
+        let key = d.key();
         if self.in_progress.contains(&key) {
             // A cycle back into a definition still being described.
             return Ok(match self.by_dyn.get(&key) {
@@ -446,18 +454,18 @@ impl Schema {
             return Ok(Described::Id(*id));
         }
         let common = |id| CommonType {
-            name: d.name.clone(),
+            name: d.name().to_string(),
             id,
         };
         self.in_progress.insert(key);
-        let (id, wire, children) = match d.kind() {
+        let (id, wire, children) = match d.shape() {
             DefKind::Struct(fields) => {
                 // Structs get their id before their fields.
                 let id = self.dyn_id(d);
                 let mut fs = Vec::with_capacity(fields.len());
                 let mut children = Vec::with_capacity(fields.len());
                 for (name, ft) in fields {
-                    let fd = self.describe_dyn_depth(ft, depth + 1)?;
+                    let fd = self.describe_ref(d, ft, depth + 1)?;
                     let fid = self.resolve(fd);
                     fs.push(FieldType {
                         name: name.clone(),
@@ -472,9 +480,9 @@ impl Schema {
                 (id, wire, children)
             }
             DefKind::Slice(e) => {
-                let elem = self.describe_dyn_depth(e, depth + 1)?;
+                let elem = self.describe_ref(d, e, depth + 1)?;
                 if let Described::Id(elem) = elem {
-                    if let Some(id) = self.same_shape(Shape::Slice(d.name.clone(), elem)) {
+                    if let Some(id) = self.same_shape(Shape::Slice(d.name().to_string(), elem)) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -488,9 +496,10 @@ impl Schema {
                 (id, wire, vec![elem])
             }
             DefKind::Array(n, e) => {
-                let elem = self.describe_dyn_depth(e, depth + 1)?;
+                let elem = self.describe_ref(d, e, depth + 1)?;
                 if let Described::Id(elem) = elem {
-                    if let Some(id) = self.same_shape(Shape::Array(d.name.clone(), elem, *n)) {
+                    if let Some(id) = self.same_shape(Shape::Array(d.name().to_string(), elem, *n))
+                    {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -506,10 +515,10 @@ impl Schema {
                 (id, wire, vec![elem])
             }
             DefKind::Map(k, v) => {
-                let key_d = self.describe_dyn_depth(k, depth + 1)?;
-                let elem_d = self.describe_dyn_depth(v, depth + 1)?;
+                let key_d = self.describe_ref(d, k, depth + 1)?;
+                let elem_d = self.describe_ref(d, v, depth + 1)?;
                 if let (Described::Id(k), Described::Id(e)) = (&key_d, &elem_d) {
-                    if let Some(id) = self.same_shape(Shape::Map(d.name.clone(), *k, *e)) {
+                    if let Some(id) = self.same_shape(Shape::Map(d.name().to_string(), *k, *e)) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }

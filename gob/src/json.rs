@@ -27,16 +27,14 @@
 //! **Plain JSON** ([`to_plain_json`], [`interface_from_plain_json`]) is what Go's
 //! `encoding/json` makes of `interface{}` values, and back (numbers become `float64`).
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use serde_json::{json, Map, Number, Value as Json};
+use std::collections::HashMap;
 
 use crate::error::{Error, Result};
-use crate::value::{DefKind, Interface, Type, TypeDef, Value};
+use crate::value::{DefKind, GroupDef, Interface, Type, TypeDef, TypeGroup, TypeRef, Value};
 use crate::GoTime;
 
-fn builtin(t: &Type) -> Option<&'static str> {
+fn builtin_name(t: &Type) -> Option<&'static str> {
     Some(match t {
         Type::Bool => "bool",
         Type::Int => "int",
@@ -57,35 +55,38 @@ struct TypeNamer {
 
 impl TypeNamer {
     fn name(&mut self, t: &Type) -> Json {
-        if let Some(b) = builtin(t) {
+        if let Some(b) = builtin_name(t) {
             return Json::String(b.into());
         }
         let Type::Def(d) = t else {
             return Json::Null;
         };
-        let key = Arc::as_ptr(d) as usize;
+        let key = d.key();
         if let Some(r) = self.refs.get(&key) {
             return Json::String(r.clone());
         }
         let r = format!("#{}", self.refs.len());
         self.refs.insert(key, r.clone());
         self.table.insert(r.clone(), Json::Null);
-        let def = match d.kind() {
+        let name = d.name();
+        let def = match d.shape() {
             DefKind::Struct(fields) => {
                 let fs: Vec<Json> = fields
                     .iter()
-                    .map(|(n, ft)| json!([n, self.name(ft)]))
+                    .map(|(n, ft)| json!([n, self.name_ref(d, ft)]))
                     .collect();
-                json!({"struct": d.name, "fields": fs})
+                json!({"struct": name, "fields": fs})
             }
-            DefKind::Slice(e) => json!({"slice": d.name, "elem": self.name(e)}),
-            DefKind::Array(n, e) => json!({"array": d.name, "len": n, "elem": self.name(e)}),
+            DefKind::Slice(e) => json!({"slice": name, "elem": self.name_ref(d, e)}),
+            DefKind::Array(n, e) => {
+                json!({"array": name, "len": n, "elem": self.name_ref(d, e)})
+            }
             DefKind::Map(k, v) => {
-                json!({"map": d.name, "key": self.name(k), "elem": self.name(v)})
+                json!({"map": name, "key": self.name_ref(d, k), "elem": self.name_ref(d, v)})
             }
-            DefKind::GobEncoder => json!({"gob_encoder": d.name}),
-            DefKind::BinaryMarshaler => json!({"binary_marshaler": d.name}),
-            DefKind::TextMarshaler => json!({"text_marshaler": d.name}),
+            DefKind::GobEncoder => json!({"gob_encoder": name}),
+            DefKind::BinaryMarshaler => json!({"binary_marshaler": name}),
+            DefKind::TextMarshaler => json!({"text_marshaler": name}),
         };
         let def = match def {
             Json::Object(mut m) if d.pointer_id() => {
@@ -96,6 +97,13 @@ impl TypeNamer {
         };
         self.table.insert(r.clone(), def);
         Json::String(r)
+    }
+
+    fn name_ref(&mut self, d: &TypeDef, r: &TypeRef) -> Json {
+        match r {
+            TypeRef::Type(t) => self.name(t),
+            TypeRef::Local(_) => self.name(&d.resolve(r)),
+        }
     }
 }
 
@@ -158,9 +166,9 @@ fn value_json(v: &Value) -> Json {
             .map(|(k, v)| json!([value_json(k), value_json(v)]))
             .collect::<Vec<_>>()}),
         Value::Struct(t, fields) => {
-            let names = match t.def().map(|d| d.kind()) {
-                Some(DefKind::Struct(f)) => f.clone(),
-                _ => Vec::new(),
+            let names = match t.def().map(|d| d.shape()) {
+                Some(DefKind::Struct(f)) => &f[..],
+                _ => &[],
             };
             let mut m = Map::new();
             for (i, fv) in fields {
@@ -176,7 +184,7 @@ fn value_json(v: &Value) -> Json {
         Value::Marshaled(t, b) => {
             let mut m = Map::new();
             m.insert("marshaled".into(), Json::String(hex(b)));
-            if t.def().is_some_and(|d| d.name == "Time") {
+            if t.def().is_some_and(|d| d.name() == "Time") {
                 if let Ok(tm) = GoTime::unmarshal_binary(b) {
                     m.insert("time".into(), Json::String(tm.to_rfc3339()));
                 }
@@ -212,13 +220,15 @@ pub fn from_typed_json(doc: &Json) -> Result<Value> {
     parse_value(&ty, obj.get("value").unwrap_or(&Json::Null), "value")
 }
 
+/// The table's definitions as one [`TypeGroup`] (references between entries, cycles
+/// included, become group-local indices).
 fn build_types(table: Option<&Json>) -> Result<HashMap<String, Type>> {
-    let mut out = HashMap::new();
     let Some(Json::Object(t)) = table else {
-        return Ok(out);
+        return Ok(HashMap::new());
     };
-    // First pass: a pending definition per entry (so references and cycles resolve).
-    let mut pending = Vec::new();
+    let index: HashMap<&str, usize> = t.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let r = |t: Option<&Json>| resolve_ref(&index, t.unwrap_or(&Json::Null));
+    let mut defs = Vec::with_capacity(t.len());
     for (k, def) in t {
         let name = [
             "struct",
@@ -232,43 +242,30 @@ fn build_types(table: Option<&Json>) -> Result<HashMap<String, Type>> {
         .iter()
         .find_map(|key| def.get(*key).and_then(|n| n.as_str()))
         .ok_or_else(|| Error::corrupt(format!("type {k}: unknown definition {def}")))?;
-        let d = if def.get("pointer_id").and_then(|p| p.as_bool()) == Some(true) {
-            TypeDef::pending_pointer_id(name)
-        } else {
-            TypeDef::pending(name)
-        };
-        out.insert(k.clone(), Type::Def(d.clone()));
-        pending.push((d, def));
-    }
-    for (d, def) in pending {
-        let r = |key: &str| resolve(&out, def.get(key).unwrap_or(&Json::Null));
         let kind = if def.get("struct").is_some() {
             let fields = def
                 .get("fields")
                 .and_then(|f| f.as_array())
-                .cloned()
+                .map(|f| &f[..])
                 .unwrap_or_default();
             let mut fs = Vec::with_capacity(fields.len());
             for f in fields {
                 let name = f.get(0).and_then(|n| n.as_str()).ok_or_else(|| {
                     Error::corrupt(format!("struct field must be [name, type], got {f}"))
                 })?;
-                fs.push((
-                    name.to_string(),
-                    resolve(&out, f.get(1).unwrap_or(&Json::Null))?,
-                ));
+                fs.push((name.to_string(), r(f.get(1))?));
             }
             DefKind::Struct(fs)
         } else if def.get("slice").is_some() {
-            DefKind::Slice(r("elem")?)
+            DefKind::Slice(r(def.get("elem"))?)
         } else if def.get("array").is_some() {
             let n = def
                 .get("len")
                 .and_then(|n| n.as_u64())
                 .ok_or_else(|| Error::corrupt("array type needs a len"))?;
-            DefKind::Array(n, r("elem")?)
+            DefKind::Array(n, r(def.get("elem"))?)
         } else if def.get("map").is_some() {
-            DefKind::Map(r("key")?, r("elem")?)
+            DefKind::Map(r(def.get("key"))?, r(def.get("elem"))?)
         } else if def.get("gob_encoder").is_some() {
             DefKind::GobEncoder
         } else if def.get("binary_marshaler").is_some() {
@@ -276,16 +273,19 @@ fn build_types(table: Option<&Json>) -> Result<HashMap<String, Type>> {
         } else {
             DefKind::TextMarshaler
         };
-        d.complete(kind);
+        defs.push(GroupDef {
+            name: name.to_string(),
+            kind,
+            pointer_id: def.get("pointer_id").and_then(|p| p.as_bool()) == Some(true),
+        });
     }
-    Ok(out)
+    let types = TypeGroup::build(defs)?;
+    Ok(t.keys().cloned().zip(types).collect())
 }
 
-fn resolve(types: &HashMap<String, Type>, t: &Json) -> Result<Type> {
-    let s = t
-        .as_str()
-        .ok_or_else(|| Error::corrupt(format!("type must be a string, got {t}")))?;
-    Ok(match s {
+/// A builtin type name, if `s` is one.
+fn builtin(s: &str) -> Option<Type> {
+    Some(match s {
         "bool" => Type::Bool,
         "int" => Type::Int,
         "uint" => Type::Uint,
@@ -294,11 +294,36 @@ fn resolve(types: &HashMap<String, Type>, t: &Json) -> Result<Type> {
         "string" => Type::String,
         "bytes" => Type::Bytes,
         "interface" => Type::Interface,
-        r => types
-            .get(r)
-            .cloned()
-            .ok_or_else(|| Error::corrupt(format!("unknown type reference {r:?}")))?,
+        _ => return None,
     })
+}
+
+fn type_str(t: &Json) -> Result<&str> {
+    t.as_str()
+        .ok_or_else(|| Error::corrupt(format!("type must be a string, got {t}")))
+}
+
+/// A type reference inside the table: a builtin or another entry.
+fn resolve_ref(index: &HashMap<&str, usize>, t: &Json) -> Result<TypeRef> {
+    let s = type_str(t)?;
+    match builtin(s) {
+        Some(b) => Ok(TypeRef::Type(b)),
+        None => index
+            .get(s)
+            .map(|i| TypeRef::Local(*i))
+            .ok_or_else(|| Error::corrupt(format!("unknown type reference {s:?}"))),
+    }
+}
+
+fn resolve(types: &HashMap<String, Type>, t: &Json) -> Result<Type> {
+    let s = type_str(t)?;
+    match builtin(s) {
+        Some(b) => Ok(b),
+        None => types
+            .get(s)
+            .cloned()
+            .ok_or_else(|| Error::corrupt(format!("unknown type reference {s:?}"))),
+    }
 }
 
 fn parse_float(j: &Json, at: &str) -> Result<f64> {
@@ -353,15 +378,16 @@ fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
                 Value::from(Interface::new(name, v))
             }
         }
-        Type::Def(d) => match d.kind() {
+        Type::Def(d) => match d.shape() {
             DefKind::Slice(e) | DefKind::Array(_, e) => {
                 let a = j.as_array().ok_or_else(|| bad("an array"))?;
+                let e = d.resolve(e);
                 let items = a
                     .iter()
                     .enumerate()
-                    .map(|(i, x)| parse_value(e, x, &format!("{at}[{i}]")))
+                    .map(|(i, x)| parse_value(&e, x, &format!("{at}[{i}]")))
                     .collect::<Result<Vec<_>>>()?;
-                if let DefKind::Array(n, _) = d.kind() {
+                if let DefKind::Array(n, _) = d.shape() {
                     if items.len() as u64 != *n {
                         return Err(bad(&format!("{n} array elements")));
                     }
@@ -375,6 +401,7 @@ fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
                     .get("map")
                     .and_then(|m| m.as_array())
                     .ok_or_else(|| bad("{\"map\": [[k, v], ...]}"))?;
+                let (k, v) = (d.resolve(k), d.resolve(v));
                 let mut entries = Vec::with_capacity(a.len());
                 for e in a {
                     let pair = e
@@ -382,8 +409,8 @@ fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
                         .filter(|p| p.len() == 2)
                         .ok_or_else(|| bad("[k, v] pairs"))?;
                     entries.push((
-                        parse_value(k, &pair[0], at)?,
-                        parse_value(v, &pair[1], &format!("{at}[{}]", pair[0]))?,
+                        parse_value(&k, &pair[0], at)?,
+                        parse_value(&v, &pair[1], &format!("{at}[{}]", pair[0]))?,
                     ));
                 }
                 Value::Map(t.clone(), entries)
@@ -393,7 +420,8 @@ fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
                 let mut out = Vec::new();
                 for (i, (name, ft)) in fields.iter().enumerate() {
                     if let Some(fj) = m.get(name) {
-                        out.push((i, parse_value(ft, fj, &format!("{at}.{name}"))?));
+                        let ft = d.resolve(ft);
+                        out.push((i, parse_value(&ft, fj, &format!("{at}.{name}"))?));
                     }
                 }
                 if let Some(k) = m.keys().find(|k| !fields.iter().any(|(n, _)| n == *k)) {
@@ -444,9 +472,9 @@ pub fn to_plain_json(v: &Value) -> Json {
             Json::Object(m)
         }
         Value::Struct(t, fields) => {
-            let names = match t.def().map(|d| d.kind()) {
-                Some(DefKind::Struct(f)) => f.clone(),
-                _ => Vec::new(),
+            let names = match t.def().map(|d| d.shape()) {
+                Some(DefKind::Struct(f)) => &f[..],
+                _ => &[],
             };
             let mut m = Map::new();
             for (i, fv) in fields {

@@ -35,7 +35,10 @@ pub use impls::Empty;
 pub use registry::{register, register_name, GoName};
 pub use time::GoTime;
 pub use types::{ids, CommonType, FieldType, WireId, WireType};
-pub use value::{Concrete, DefKind, DynConcrete, GoStr, Interface, Type, TypeDef, Value};
+pub use value::{
+    Concrete, DefKind, DynConcrete, GoStr, GroupDef, Interface, Type, TypeDef, TypeGroup, TypeRef,
+    Value,
+};
 
 #[cfg(feature = "derive")]
 pub use tilores_gob_derive::Gob;

@@ -4,9 +4,9 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The string type of dynamic values: up to 24 bytes are stored inline, without an
 /// allocation (most record fields, map keys and Go names are that short).
@@ -14,9 +14,11 @@ pub type GoStr = compact_str::CompactString;
 
 /// A wire type as seen by the dynamic model.
 ///
-/// Builtins are plain variants; composite types are shared definitions that may be recursive.
-/// (Recursive definitions form `Arc` cycles; they live as long as the decoder or value that
-/// holds them plus the cycle itself, which is bounded by the decoder's type-count limit.)
+/// Builtins are plain variants; composite types are definitions in shared, immutable
+/// [`TypeGroup`]s. Definitions that refer to each other (recursive types such as
+/// `type T []T`) live in one group and refer to each other by index, and a group refers
+/// only to groups built before it, so the type graph holds no reference cycles: a type is
+/// freed with the last value, decoder or encoder that uses it.
 #[derive(Clone)]
 pub enum Type {
     /// bool
@@ -36,28 +38,21 @@ pub enum Type {
     /// every interface type
     Interface,
     /// A composite definition (struct, slice, array, map, marshaler).
-    Def(Arc<TypeDef>),
+    Def(TypeDef),
 }
 
-/// A composite type definition.
-pub struct TypeDef {
-    /// Go's informational name (`CommonType.Name`), kept for byte-exact re-encoding.
-    pub name: String,
-    kind: OnceLock<DefKind>,
-    pointer_id: bool,
-}
-
-/// The shape of a composite definition.
-#[derive(Clone)]
-pub enum DefKind {
+/// The shape of a composite definition; `T` is how it refers to other types: [`Type`] for a
+/// stand-alone definition, [`TypeRef`] inside a [`TypeGroup`].
+#[derive(Clone, Debug)]
+pub enum DefKind<T = Type> {
     /// A struct: fields in wire order.
-    Struct(Vec<(String, Type)>),
+    Struct(Vec<(String, T)>),
     /// `[]T`
-    Slice(Type),
+    Slice(T),
     /// `[N]T`
-    Array(u64, Type),
+    Array(u64, T),
     /// `map[K]V`
-    Map(Type, Type),
+    Map(T, T),
     /// GobEncoder payload type.
     GobEncoder,
     /// BinaryMarshaler payload type.
@@ -66,50 +61,266 @@ pub enum DefKind {
     TextMarshaler,
 }
 
-impl TypeDef {
-    /// A definition whose shape is set later (needed for recursive types).
-    pub fn pending(name: impl Into<String>) -> Arc<TypeDef> {
-        Arc::new(TypeDef {
-            name: name.into(),
-            kind: OnceLock::new(),
-            pointer_id: false,
+impl<T> DefKind<T> {
+    /// The same shape with every type reference mapped by `f`.
+    pub fn try_map<U, E>(
+        self,
+        mut f: impl FnMut(T) -> std::result::Result<U, E>,
+    ) -> std::result::Result<DefKind<U>, E> {
+        Ok(match self {
+            DefKind::Struct(fields) => DefKind::Struct(
+                fields
+                    .into_iter()
+                    .map(|(n, t)| Ok((n, f(t)?)))
+                    .collect::<std::result::Result<_, E>>()?,
+            ),
+            DefKind::Slice(e) => DefKind::Slice(f(e)?),
+            DefKind::Array(n, e) => DefKind::Array(n, f(e)?),
+            DefKind::Map(k, v) => DefKind::Map(f(k)?, f(v)?),
+            DefKind::GobEncoder => DefKind::GobEncoder,
+            DefKind::BinaryMarshaler => DefKind::BinaryMarshaler,
+            DefKind::TextMarshaler => DefKind::TextMarshaler,
         })
     }
 
-    /// A pending marshaler definition as Go writes it for a pointer type `*T`: Go defines the
+    /// The same shape with every type reference mapped by `f`.
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> DefKind<U> {
+        match self.try_map(|t| Ok::<U, std::convert::Infallible>(f(t))) {
+            Ok(k) => k,
+            Err(never) => match never {},
+        }
+    }
+
+    /// The kind's name for messages (`struct`, `slice`, ...).
+    fn label(&self) -> &'static str {
+        match self {
+            DefKind::Struct(_) => "struct",
+            DefKind::Slice(_) => "slice",
+            DefKind::Array(..) => "array",
+            DefKind::Map(..) => "map",
+            DefKind::GobEncoder => "GobEncoder",
+            DefKind::BinaryMarshaler => "BinaryMarshaler",
+            DefKind::TextMarshaler => "TextMarshaler",
+        }
+    }
+}
+
+/// How a definition in a [`TypeGroup`] refers to another type.
+#[derive(Clone, Debug)]
+pub enum TypeRef {
+    /// Another definition of the same group, by index (this is how recursion is expressed).
+    Local(usize),
+    /// A builtin or a definition of another, already built group.
+    Type(Type),
+}
+
+impl From<Type> for TypeRef {
+    fn from(t: Type) -> Self {
+        TypeRef::Type(t)
+    }
+}
+
+/// One definition of a [`TypeGroup`].
+#[derive(Clone, Debug)]
+pub struct GroupDef {
+    /// Go's informational name (`CommonType.Name`), kept for byte-exact re-encoding.
+    pub name: String,
+    /// The shape; [`TypeRef::Local`] indices point into the same group.
+    pub kind: DefKind<TypeRef>,
+    /// True for a marshaler definition as Go writes it for a pointer type `*T`: Go defines the
     /// base type's id, but the definition's `CommonType.Id` is a second id that Go allocates
     /// for `*T` when it sends the definition (and the name is the pointer's, i.e. empty).
     /// Re-encoding reproduces that extra id so later ids match Go's.
-    pub fn pending_pointer_id(name: impl Into<String>) -> Arc<TypeDef> {
-        Arc::new(TypeDef {
+    pub pointer_id: bool,
+}
+
+impl GroupDef {
+    /// A definition without Go's extra pointer-type id.
+    pub fn new(name: impl Into<String>, kind: DefKind<TypeRef>) -> Self {
+        GroupDef {
             name: name.into(),
-            kind: OnceLock::new(),
-            pointer_id: true,
-        })
+            kind,
+            pointer_id: false,
+        }
+    }
+}
+
+/// An immutable group of composite definitions that may refer to each other by index.
+///
+/// The decoder makes one group per strongly connected component of the wire type graph (a
+/// recursive type and the definitions in its cycles; any other definition is a group of one).
+/// Because a group is complete when it is built, and can only refer to groups that already
+/// exist, `Arc`s between groups never form a cycle.
+#[derive(Debug)]
+pub struct TypeGroup {
+    defs: Box<[GroupDef]>,
+}
+
+impl TypeGroup {
+    /// Builds a group and returns the types of its definitions, in order.
+    ///
+    /// Fails if a [`TypeRef::Local`] index is out of range.
+    pub fn build(defs: Vec<GroupDef>) -> Result<Vec<Type>> {
+        let n = defs.len();
+        if u32::try_from(n).is_err() {
+            return Err(Error::encode(format!("type group of {n} definitions")));
+        }
+        let local = |r: &TypeRef| matches!(r, TypeRef::Local(i) if *i >= n);
+        for (i, d) in defs.iter().enumerate() {
+            let bad = match &d.kind {
+                DefKind::Struct(fields) => fields.iter().any(|(_, r)| local(r)),
+                DefKind::Slice(e) | DefKind::Array(_, e) => local(e),
+                DefKind::Map(k, v) => local(k) || local(v),
+                _ => false,
+            };
+            if bad {
+                return Err(Error::encode(format!(
+                    "type group: definition {i} ({:?}) refers past the group's {n} definitions",
+                    d.name
+                )));
+            }
+        }
+        let group = Arc::new(TypeGroup { defs: defs.into() });
+        Ok((0..n as u32)
+            .map(|index| Type::Def(TypeDef::at(&group, index)))
+            .collect())
+    }
+
+    /// The definitions.
+    pub fn defs(&self) -> &[GroupDef] {
+        &self.defs
+    }
+}
+
+/// Never read: its 255 invalid values give [`Type`] a niche, which keeps `Type` (and so
+/// [`Value`]) as small as a single pointer plus tag.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Niche {
+    Zero = 0,
+}
+
+/// A composite type: one definition of a [`TypeGroup`] (a handle; cloning is cheap).
+#[derive(Clone)]
+pub struct TypeDef {
+    group: Arc<TypeGroup>,
+    index: u32,
+    _niche: Niche,
+}
+
+impl TypeDef {
+    /// The handle of definition `index`, which the caller has checked is in range.
+    fn at(group: &Arc<TypeGroup>, index: u32) -> TypeDef {
+        TypeDef {
+            group: group.clone(),
+            index,
+            _niche: Niche::Zero,
+        }
+    }
+
+    /// A stand-alone (non-recursive) definition.
+    pub fn new(name: impl Into<String>, kind: DefKind) -> TypeDef {
+        TypeDef::single(GroupDef::new(name, kind.into_refs()))
+    }
+
+    /// A stand-alone marshaler definition with Go's extra pointer-type id (see
+    /// [`GroupDef::pointer_id`]).
+    pub fn new_pointer_id(name: impl Into<String>, kind: DefKind) -> TypeDef {
+        let mut d = GroupDef::new(name, kind.into_refs());
+        d.pointer_id = true;
+        TypeDef::single(d)
+    }
+
+    fn single(def: GroupDef) -> TypeDef {
+        let group = Arc::new(TypeGroup {
+            defs: Box::new([def]),
+        });
+        TypeDef::at(&group, 0)
+    }
+
+    #[inline]
+    fn node(&self) -> &GroupDef {
+        // In range: every handle is made by `TypeDef::at` with a checked index.
+        &self.group.defs[self.index as usize]
+    }
+
+    /// Go's informational name (`CommonType.Name`).
+    pub fn name(&self) -> &str {
+        &self.node().name
     }
 
     /// True for a marshaler definition whose `CommonType.Id` is Go's extra pointer-type id
-    /// (see [`TypeDef::pending_pointer_id`]).
+    /// (see [`GroupDef::pointer_id`]).
     pub fn pointer_id(&self) -> bool {
-        self.pointer_id
+        self.node().pointer_id
     }
 
-    /// A complete definition.
-    pub fn new(name: impl Into<String>, kind: DefKind) -> Arc<TypeDef> {
-        let d = TypeDef::pending(name);
-        let _ = d.kind.set(kind);
-        d
+    /// The shape as stored: references to the same group are [`TypeRef::Local`] (see
+    /// [`TypeDef::resolve`]).
+    #[inline]
+    pub fn shape(&self) -> &DefKind<TypeRef> {
+        &self.node().kind
     }
 
-    /// Sets the shape of a pending definition; returns false if it was already set.
-    pub fn complete(&self, kind: DefKind) -> bool {
-        self.kind.set(kind).is_ok()
+    /// The type a reference of this definition's shape stands for. (Every `Local` index of
+    /// a group's own shapes is in range; any other reads as `interface`.)
+    pub fn resolve(&self, r: &TypeRef) -> Type {
+        match r {
+            TypeRef::Type(t) => t.clone(),
+            // A `Local` index from this group's shapes is in range (checked when built).
+            TypeRef::Local(i) => match u32::try_from(*i) {
+                Ok(i) if (i as usize) < self.group.defs.len() => {
+                    Type::Def(TypeDef::at(&self.group, i))
+                }
+                _ => Type::Interface,
+            },
+        }
     }
 
-    /// The shape. A pending definition that was never completed reads as an empty struct.
-    pub fn kind(&self) -> &DefKind {
-        static EMPTY: DefKind = DefKind::Struct(Vec::new());
-        self.kind.get().unwrap_or(&EMPTY)
+    /// The shape with every reference resolved to a [`Type`].
+    pub fn kind(&self) -> DefKind {
+        self.shape().clone().map(|t| self.resolve(&t))
+    }
+
+    /// True for struct definitions.
+    pub fn is_struct(&self) -> bool {
+        matches!(self.shape(), DefKind::Struct(_))
+    }
+
+    /// The group this definition belongs to.
+    pub fn group(&self) -> &Arc<TypeGroup> {
+        &self.group
+    }
+
+    /// The definition's index in its group.
+    pub fn index(&self) -> usize {
+        self.index as usize
+    }
+
+    /// True when both handles name the same definition (not merely an equal one).
+    pub fn same_def(&self, other: &TypeDef) -> bool {
+        self.index == other.index && Arc::ptr_eq(&self.group, &other.group)
+    }
+
+    /// An identity for the definition, valid while its group is alive (the address of the
+    /// definition in its group).
+    #[inline]
+    pub(crate) fn key(&self) -> usize {
+        self.node() as *const GroupDef as usize
+    }
+}
+
+impl fmt::Debug for TypeDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Shallow on purpose, as for `Type`: recursive definitions must not recurse forever.
+        write!(f, "{} {:?}", self.shape().label(), self.name())
+    }
+}
+
+impl DefKind {
+    /// The shape of a stand-alone definition: every reference is to an existing type.
+    fn into_refs(self) -> DefKind<TypeRef> {
+        self.map(TypeRef::Type)
     }
 }
 
@@ -145,7 +356,7 @@ impl Type {
     }
 
     /// The definition, for composite types.
-    pub fn def(&self) -> Option<&Arc<TypeDef>> {
+    pub fn def(&self) -> Option<&TypeDef> {
         match self {
             Type::Def(d) => Some(d),
             _ => None,
@@ -154,7 +365,7 @@ impl Type {
 
     /// True for struct types.
     pub fn is_struct(&self) -> bool {
-        matches!(self.def().map(|d| d.kind()), Some(DefKind::Struct(_)))
+        self.def().is_some_and(|d| d.is_struct())
     }
 
     /// A short name for messages: the builtin name or the definition's kind and name.
@@ -169,19 +380,11 @@ impl Type {
             Type::Bytes => "bytes".into(),
             Type::Interface => "interface".into(),
             Type::Def(d) => {
-                let k = match d.kind() {
-                    DefKind::Struct(_) => "struct",
-                    DefKind::Slice(_) => "slice",
-                    DefKind::Array(..) => "array",
-                    DefKind::Map(..) => "map",
-                    DefKind::GobEncoder => "GobEncoder",
-                    DefKind::BinaryMarshaler => "BinaryMarshaler",
-                    DefKind::TextMarshaler => "TextMarshaler",
-                };
-                if d.name.is_empty() {
+                let k = d.shape().label();
+                if d.name().is_empty() {
                     k.to_string()
                 } else {
-                    format!("{k} {}", d.name)
+                    format!("{k} {}", d.name())
                 }
             }
         }
@@ -191,27 +394,24 @@ impl Type {
     fn same(&self, other: &Type, depth: usize) -> bool {
         match (self, other) {
             (Type::Def(a), Type::Def(b)) => {
-                if Arc::ptr_eq(a, b) {
+                if a.same_def(b) {
                     return true;
                 }
-                if a.name != b.name {
+                if a.name() != b.name() {
                     return false;
                 }
                 if depth == 0 {
                     return true;
                 }
-                match (a.kind(), b.kind()) {
+                let same = |x: &TypeRef, y: &TypeRef| a.resolve(x).same(&b.resolve(y), depth - 1);
+                match (a.shape(), b.shape()) {
                     (DefKind::Struct(x), DefKind::Struct(y)) => {
                         x.len() == y.len()
-                            && x.iter()
-                                .zip(y)
-                                .all(|(p, q)| p.0 == q.0 && p.1.same(&q.1, depth - 1))
+                            && x.iter().zip(y).all(|(p, q)| p.0 == q.0 && same(&p.1, &q.1))
                     }
-                    (DefKind::Slice(x), DefKind::Slice(y)) => x.same(y, depth - 1),
-                    (DefKind::Array(n, x), DefKind::Array(m, y)) => n == m && x.same(y, depth - 1),
-                    (DefKind::Map(k1, v1), DefKind::Map(k2, v2)) => {
-                        k1.same(k2, depth - 1) && v1.same(v2, depth - 1)
-                    }
+                    (DefKind::Slice(x), DefKind::Slice(y)) => same(x, y),
+                    (DefKind::Array(n, x), DefKind::Array(m, y)) => n == m && same(x, y),
+                    (DefKind::Map(k1, v1), DefKind::Map(k2, v2)) => same(k1, k2) && same(v1, v2),
                     (DefKind::GobEncoder, DefKind::GobEncoder)
                     | (DefKind::BinaryMarshaler, DefKind::BinaryMarshaler)
                     | (DefKind::TextMarshaler, DefKind::TextMarshaler) => true,
@@ -297,7 +497,7 @@ impl Value {
         let Value::Struct(Type::Def(d), fields) = self else {
             return None;
         };
-        let DefKind::Struct(defs) = d.kind() else {
+        let DefKind::Struct(defs) = d.shape() else {
             return None;
         };
         fields
@@ -358,17 +558,14 @@ fn go_type_string(t: &Type, depth: usize) -> String {
         Type::Bytes => "[]uint8".into(),
         Type::Interface => "interface {}".into(),
         Type::Def(d) => {
-            if !d.name.is_empty() || depth == 0 {
-                return d.name.clone();
+            if !d.name().is_empty() || depth == 0 {
+                return d.name().to_string();
             }
-            match d.kind() {
-                DefKind::Slice(e) => format!("[]{}", go_type_string(e, depth - 1)),
-                DefKind::Array(n, e) => format!("[{n}]{}", go_type_string(e, depth - 1)),
-                DefKind::Map(k, v) => format!(
-                    "map[{}]{}",
-                    go_type_string(k, depth - 1),
-                    go_type_string(v, depth - 1)
-                ),
+            let s = |r: &TypeRef| go_type_string(&d.resolve(r), depth - 1);
+            match d.shape() {
+                DefKind::Slice(e) => format!("[]{}", s(e)),
+                DefKind::Array(n, e) => format!("[{n}]{}", s(e)),
+                DefKind::Map(k, v) => format!("map[{}]{}", s(k), s(v)),
                 _ => String::new(),
             }
         }

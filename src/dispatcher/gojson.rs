@@ -367,14 +367,15 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
             // A struct that is not one of the dispatcher types (those decode typed): Go would
             // use its JSON tags, which the wire does not carry; the Go field names are the
             // closest faithful rendering.
-            let names = match t.def().map(|d| d.kind()) {
-                Some(DefKind::Struct(f)) => f.clone(),
-                _ => Vec::new(),
+            let def = t.def();
+            let names = match def.map(|d| d.shape()) {
+                Some(DefKind::Struct(f)) => &f[..],
+                _ => &[],
             };
             w.object(|o| {
                 for (i, x) in fields {
-                    if let Some((n, ft)) = names.get(*i) {
-                        let fname = type_name_hint(ft);
+                    if let (Some(d), Some((n, ft))) = (def, names.get(*i)) {
+                        let fname = type_name_hint(&d.resolve(ft));
                         o.field(n, |w| write_value(w, &fname, x, depth + 1))?;
                     }
                 }
@@ -415,9 +416,12 @@ fn elem_name(name: &str, t: &Type) -> String {
             return rest[i + 1..].to_string();
         }
     }
-    match t.def().map(|d| d.kind()) {
-        Some(DefKind::Slice(e)) | Some(DefKind::Array(_, e)) | Some(DefKind::Map(_, e)) => {
-            type_name_hint(e)
+    let Some(d) = t.def() else {
+        return String::new();
+    };
+    match d.shape() {
+        DefKind::Slice(e) | DefKind::Array(_, e) | DefKind::Map(_, e) => {
+            type_name_hint(&d.resolve(e))
         }
         _ => String::new(),
     }
@@ -425,8 +429,8 @@ fn elem_name(name: &str, t: &Type) -> String {
 
 fn type_name_hint(t: &Type) -> String {
     match t {
-        Type::Def(d) if d.name == "Time" => "time.Time".into(),
-        Type::Def(d) => d.name.clone(),
+        Type::Def(d) if d.name() == "Time" => "time.Time".into(),
+        Type::Def(d) => d.name().to_string(),
         _ => String::new(),
     }
 }
