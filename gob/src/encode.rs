@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::types::{ids, CommonType, FieldType, WireId, WireType};
 use crate::value::{DefKind, Interface, Type, TypeDef, TypeGroup, TypeRef};
-use crate::wire::{close_chunk, put_bytes, put_float, put_int, put_uint};
+use crate::wire::{close_chunk, open_chunk, put_bytes, put_float, put_int, put_uint};
 
 /// Go's limit on one message (`tooBig` on 64-bit Go): 8 GiB.
 pub const GO_MAX_MESSAGE: u64 = 1 << 33;
@@ -633,8 +633,9 @@ impl StructBuilder {
 /// The value writer handed to [`Encode::encode`].
 ///
 /// All output goes into one buffer. `region` is the start of the part Go would hold in its
-/// current `encBuffer`; interface values that need new type definitions cut that part into a
-/// length-prefixed chunk exactly where Go flushes it.
+/// current `encBuffer` (just after the byte reserved for that part's length prefix);
+/// interface values that need new type definitions cut that part into a length-prefixed
+/// chunk exactly where Go flushes it.
 pub struct Enc<'a> {
     buf: &'a mut Vec<u8>,
     region: usize,
@@ -749,7 +750,7 @@ impl<'a> Enc<'a> {
             put_int(self.buf, -t);
             wire.encode(self.buf);
             close_chunk(self.buf, self.region);
-            self.region = self.buf.len();
+            self.region = open_chunk(self.buf);
         }
     }
 
@@ -768,7 +769,7 @@ impl<'a> Enc<'a> {
         self.send_defs(id);
         self.put_int(id);
         let saved = self.region;
-        self.region = self.buf.len();
+        self.region = open_chunk(self.buf);
         if !c.is_struct() {
             self.put_uint(0);
         }
@@ -845,7 +846,7 @@ impl Encoder {
 
     fn encode_inner<T: Encode + ?Sized>(&mut self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         let id = value.wire_type(&mut self.schema)?;
-        let region = out.len();
+        let region = open_chunk(out);
         let mut enc = Enc {
             buf: out,
             region,

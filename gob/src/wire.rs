@@ -55,21 +55,30 @@ pub fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
     buf.extend_from_slice(b);
 }
 
-/// Turns `buf[start..]` into a length-prefixed chunk in place, as Go's `writeMessage` does.
+/// Starts a length-prefixed chunk: reserves the one-byte prefix that a chunk shorter than 128
+/// bytes needs and returns where the chunk's content starts (pass it to [`close_chunk`]).
+#[inline]
+pub fn open_chunk(buf: &mut Vec<u8>) -> usize {
+    buf.push(0);
+    buf.len()
+}
+
+/// Ends the chunk opened by [`open_chunk`] at `start`: writes its length, as Go's
+/// `writeMessage` does. Short chunks (most interface values) are finished in place; a chunk
+/// of 128 bytes or more needs a longer prefix, so its content moves up by the extra bytes.
 pub fn close_chunk(buf: &mut Vec<u8>, start: usize) {
     let len = (buf.len() - start) as u64;
+    if len < 0x80 {
+        buf[start - 1] = len as u8;
+        return;
+    }
     let n = uint_len(len);
     let old_end = buf.len();
-    buf.resize(old_end + n, 0);
-    buf.copy_within(start..old_end, start + n);
-    // The prefix is written in place (no allocation: this runs for every interface value).
-    let prefix = &mut buf[start..start + n];
-    if len < 0x80 {
-        prefix[0] = len as u8;
-    } else {
-        prefix[0] = ((n - 1) as u8).wrapping_neg();
-        prefix[1..].copy_from_slice(&len.to_be_bytes()[8 - (n - 1)..]);
-    }
+    buf.resize(old_end + n - 1, 0);
+    buf.copy_within(start..old_end, start + n - 1);
+    let prefix = &mut buf[start - 1..start - 1 + n];
+    prefix[0] = ((n - 1) as u8).wrapping_neg();
+    prefix[1..].copy_from_slice(&len.to_be_bytes()[8 - (n - 1)..]);
 }
 
 /// A cursor over a gob stream held in memory.
@@ -375,13 +384,17 @@ mod tests {
 
     #[test]
     fn close_chunk_prefixes_length() {
-        let mut b = vec![9, 9, 1, 2, 3];
-        close_chunk(&mut b, 2);
+        let mut b = vec![9, 9];
+        let start = open_chunk(&mut b);
+        b.extend([1, 2, 3]);
+        close_chunk(&mut b, start);
         assert_eq!(b, [9, 9, 3, 1, 2, 3]);
-        // Longer chunks get a multi-byte prefix, the same as put_uint writes.
-        for len in [127usize, 128, 255, 256, 70_000] {
-            let mut b = vec![7u8; 1 + len];
-            close_chunk(&mut b, 1);
+        // Empty and longer chunks: the prefix is what put_uint writes for the length.
+        for len in [0usize, 1, 127, 128, 255, 256, 70_000] {
+            let mut b = vec![7u8];
+            let start = open_chunk(&mut b);
+            b.extend(std::iter::repeat_n(7u8, len));
+            close_chunk(&mut b, start);
             let mut want = vec![7u8];
             put_uint(&mut want, len as u64);
             want.extend(std::iter::repeat_n(7u8, len));
