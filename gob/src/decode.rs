@@ -414,6 +414,17 @@ impl<'a, 'b> Dec<'a, 'b> {
         self.r.value_count(min_bytes_each)
     }
 
+    /// Reads the start of a slice of wire type `wire`: its element type and element count.
+    /// Decode the `n` elements in order, calling [`Dec::element`] before each (and
+    /// [`Dec::nested`] around it), as `Vec<T>` does.
+    pub fn slice_header(&mut self, wire: WireId) -> Result<(WireId, usize)> {
+        let elem = match self.types.get(wire).map(|w| &**w) {
+            Some(WireType::Slice { elem, .. }) => *elem,
+            _ => return Err(self.mismatch("slice", wire)),
+        };
+        Ok((elem, self.count(1)?))
+    }
+
     /// How many of `n` elements (each at least `min_bytes_each` bytes on the wire) it is safe
     /// to pre-allocate: no more than the current message could hold, and at most 4096.
     #[inline]
@@ -932,22 +943,37 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
     }
 
+    /// Decodes the payload of an interface value whose header was read with
+    /// [`Dec::interface_header`]: a registered name as its Rust type, any other dynamically
+    /// (what decoding the whole value as [`Interface`] gives).
+    pub fn interface_after_header(&mut self, name: &str, id: WireId) -> Result<Interface> {
+        let (name, registered) = self.intern(name.as_bytes());
+        self.typed_payload(name, registered, id)
+    }
+
     /// Decodes an interface value, materialising registered names as their Rust types.
     pub fn typed_interface(&mut self) -> Result<Interface> {
         match self.header()? {
             None => Ok(Interface::nil()),
-            Some((name, registered, id)) => {
-                let decoded = match registered {
-                    Some(f) => self
-                        .interface_payload(id, |d, w| f(d, w))
-                        .map(Interface::from_box),
-                    None => self
-                        .interface_payload(id, |d, w| d.value(w))
-                        .map(|v| Interface::new(name.clone(), v)),
-                };
-                decoded.map_err(|e| e.in_path(format!("({name})")))
-            }
+            Some((name, registered, id)) => self.typed_payload(name, registered, id),
         }
+    }
+
+    fn typed_payload(
+        &mut self,
+        name: Arc<str>,
+        registered: Option<crate::registry::DecodeFn>,
+        id: WireId,
+    ) -> Result<Interface> {
+        let decoded = match registered {
+            Some(f) => self
+                .interface_payload(id, |d, w| f(d, w))
+                .map(Interface::from_box),
+            None => self
+                .interface_payload(id, |d, w| d.value(w))
+                .map(|v| Interface::new(name.clone(), v)),
+        };
+        decoded.map_err(|e| e.in_path(format!("({name})")))
     }
 }
 

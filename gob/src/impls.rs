@@ -247,12 +247,7 @@ impl<T: Decode + 'static> Decode for Vec<T> {
                 .map(|b| *b)
                 .map_err(|_| Error::corrupt("internal: byte slice downcast"));
         }
-        let wt = d.wire(w).map_err(|_| d.mismatch("slice", w))?;
-        let WireType::Slice { elem, .. } = &*wt else {
-            return Err(d.mismatch("slice", w));
-        };
-        let elem = *elem;
-        let n = d.count(1)?;
+        let (elem, n) = d.slice_header(w)?;
         let mut out = Vec::with_capacity(d.capacity(n, 1));
         for i in 0..n {
             d.element(i, n)?;

@@ -1,9 +1,11 @@
 //! The provider side, Go's `dispatcher.server`: service `Plugin` on a net/rpc server,
 //! unpacking the `map[string]interface{}` argument with Go's checks and error texts.
 
+use std::collections::VecDeque;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use gob::{GoTime, Interface, Value};
+use gob::{ids, Dec, Decode, GoName, GoStr, GoTime, Interface, Value, WireId, WireType};
 
 use super::service::{CallContext, Dispatcher};
 use super::types::*;
@@ -35,11 +37,27 @@ pub fn register<D: Dispatcher + 'static>(
         }
     })?;
     let d = dispatcher.clone();
-    server.register_fn("Plugin", "Submit", move |args: InterfaceMap| {
+    server.register_fn("Plugin", "Submit", move |args: SubmitArgs<D>| {
         let d = d.clone();
         async move {
-            let (call, input) = unpack::<SubmitInput>(args, "key records is not a *SubmitInput")?;
-            d.submit(call, input).await.map_err(|e| e.to_string())
+            let Some(streamed) = args.streamed else {
+                let (call, input) =
+                    unpack::<SubmitInput>(args.rest, "key records is not a *SubmitInput")?;
+                return d.submit(call, input).await.map_err(|e| e.to_string());
+            };
+            // The checks `unpack` makes, in the same order: the other keys, then the records.
+            for v in args.rest.values() {
+                check_registered(v)?;
+            }
+            if let Some(rejected) = streamed.rejected {
+                return Err(rejected);
+            }
+            let call = CallContext {
+                deadline: args.rest.get("deadline").and_then(deadline_of),
+            };
+            d.submit_tail(call, streamed.input, streamed.sent)
+                .await
+                .map_err(|e| e.to_string())
         }
     })?;
     let d = dispatcher.clone();
@@ -184,9 +202,10 @@ fn check_registered(i: &Interface) -> Result<(), String> {
     if let Some(v) = i.value() {
         return check_value(v);
     }
-    let maps: Vec<&InterfaceMap> = if let Some(s) = i.downcast_ref::<SubmitInput>() {
-        s.records.iter().filter_map(|r| r.data.as_ref()).collect()
-    } else if let Some(s) = i.downcast_ref::<SearchInput>() {
+    if let Some(s) = i.downcast_ref::<SubmitInput>() {
+        return s.records.iter().try_for_each(check_record);
+    }
+    let maps: Vec<&InterfaceMap> = if let Some(s) = i.downcast_ref::<SearchInput>() {
         s.parameters.iter().map(|p| &p.0).collect()
     } else if let Some(p) = i.downcast_ref::<SearchParameters>() {
         vec![&p.0]
@@ -212,4 +231,128 @@ fn check_value(v: &Value) -> Result<(), String> {
         Value::Struct(_, fields) => fields.iter().try_for_each(|(_, v)| check_value(v)),
         _ => Ok(()),
     }
+}
+
+/// [`check_registered`] for every value of a record.
+fn check_record(r: &Record) -> Result<(), String> {
+    r.data
+        .iter()
+        .flat_map(|m| m.values())
+        .try_for_each(check_registered)
+}
+
+/// The argument map of `Plugin.Submit`. For a dispatcher with
+/// [`Dispatcher::SUBMIT_KEEPS_LAST`] the records of a `*dispatcher.SubmitInput` under
+/// `input` are decoded one at a time and only the last ones are kept (`streamed`); every
+/// other key, and the whole map for other dispatchers, decodes as usual into `rest`.
+struct SubmitArgs<D> {
+    rest: InterfaceMap,
+    streamed: Option<StreamedSubmit>,
+    dispatcher: PhantomData<fn() -> D>,
+}
+
+/// A submit input whose records were streamed through a ring.
+struct StreamedSubmit {
+    /// The last records.
+    input: SubmitInput,
+    /// How many records were sent.
+    sent: usize,
+    /// The first record [`check_record`] refused (Go's decoder refuses the whole argument).
+    rejected: Option<String>,
+}
+
+/// One value of the argument map: an ordinary interface, or the streamed submit input.
+enum ArgValue {
+    Plain(Interface),
+    Streamed(StreamedSubmit),
+}
+
+impl<D: Dispatcher> Decode for SubmitArgs<D> {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
+        let plain = |rest| SubmitArgs {
+            rest,
+            streamed: None,
+            dispatcher: PhantomData,
+        };
+        let Some(keep) = D::SUBMIT_KEEPS_LAST else {
+            return InterfaceMap::decode(d, wire).map(plain);
+        };
+        let string_to_interface = matches!(
+            d.wire(wire).as_deref(),
+            Ok(WireType::Map {
+                key: ids::STRING,
+                elem: ids::INTERFACE,
+                ..
+            })
+        );
+        if !string_to_interface {
+            // Not Go's map[string]interface{}: the usual decode gives the usual error.
+            return InterfaceMap::decode(d, wire).map(plain);
+        }
+        let n = d.count(2)?;
+        let mut args = plain(InterfaceMap::new());
+        for i in 0..n {
+            d.element(i, n)?;
+            let key = d.nested(|d| GoStr::decode(d, ids::STRING))?;
+            let value = d
+                .nested(|d| match d.interface_header()? {
+                    None => Ok(ArgValue::Plain(Interface::nil())),
+                    Some((name, id)) if key == "input" && name == SubmitInput::GO_NAME => d
+                        .interface_payload(id, |d, w| stream_records(d, w, keep))
+                        .map(ArgValue::Streamed)
+                        .map_err(|e| e.in_path(format!("({name})"))),
+                    Some((name, id)) => d.interface_after_header(&name, id).map(ArgValue::Plain),
+                })
+                .map_err(|e| e.in_path(format!("[{key:?}]")))?;
+            // A later duplicate key wins, as in Go.
+            match value {
+                ArgValue::Plain(v) => {
+                    if key == "input" {
+                        args.streamed = None;
+                    }
+                    args.rest.insert(key, v);
+                }
+                ArgValue::Streamed(s) => {
+                    args.rest.remove("input");
+                    args.streamed = Some(s);
+                }
+            }
+        }
+        Ok(args)
+    }
+}
+
+/// Decodes a `dispatcher.SubmitInput` payload keeping only its last `keep` records.
+fn stream_records(d: &mut Dec<'_, '_>, wire: WireId, keep: usize) -> gob::Result<StreamedSubmit> {
+    const FIELDS: &[&str] = &["Records"];
+    let mut ring = VecDeque::new();
+    let mut sent = 0usize;
+    let mut rejected = None;
+    d.decode_struct(wire, "dispatcher.SubmitInput", FIELDS, |d, _, records| {
+        let (elem, n) = d.slice_header(records)?;
+        for i in 0..n {
+            d.element(i, n)?;
+            let r = d
+                .nested(|d| Record::decode(d, elem))
+                .map_err(|e| e.in_path(format!("[{i}]")))?;
+            if rejected.is_none() {
+                rejected = check_record(&r).err();
+            }
+            sent += 1;
+            if ring.len() == keep {
+                ring.pop_front();
+            }
+            if keep > 0 {
+                ring.push_back(r);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(StreamedSubmit {
+        input: SubmitInput {
+            records: ring.into(),
+        },
+        sent,
+        rejected,
+    })
 }

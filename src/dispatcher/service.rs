@@ -133,6 +133,28 @@ pub trait Dispatcher: Send + Sync {
         input: SubmitInput,
     ) -> impl Future<Output = Result<SubmitOutput, DispatchError>> + Send;
 
+    /// At most how many records of one `Submit` this dispatcher keeps, counted from the end
+    /// (`None`, the default: all of them).
+    ///
+    /// With `Some(n)`, a server built by [`rpc_server`](super::rpc_server) decodes a
+    /// `Submit` record by record, checks every record as Go's decoder would, keeps only the
+    /// last `n` and calls [`Dispatcher::submit_tail`]: a 10,000-record submit never holds
+    /// 10,000 decoded records at once. The fake dispatcher's ring keeps 10.
+    const SUBMIT_KEEPS_LAST: Option<usize> = None;
+
+    /// `Plugin.Submit` when [`Dispatcher::SUBMIT_KEEPS_LAST`] is set: `input` holds only the
+    /// last records, `sent` is how many the host sent (all of them were decoded and checked).
+    /// The default forwards `input` to [`Dispatcher::submit`].
+    fn submit_tail(
+        &self,
+        call: CallContext,
+        input: SubmitInput,
+        sent: usize,
+    ) -> impl Future<Output = Result<SubmitOutput, DispatchError>> + Send {
+        let _ = sent;
+        self.submit(call, input)
+    }
+
     /// Searches entities (`Plugin.Search`).
     fn search(
         &self,

@@ -748,3 +748,142 @@ fn serde_uses_go_json_tags() {
         r#"{"entities":null}"#
     );
 }
+
+/// A dispatcher that keeps the last 3 records of a submit and remembers what it was handed.
+#[derive(Default)]
+struct TailKeeper {
+    got: Mutex<Vec<(Vec<String>, usize, CallContext)>>,
+}
+
+impl Dispatcher for TailKeeper {
+    const SUBMIT_KEEPS_LAST: Option<usize> = Some(3);
+
+    async fn entity(&self, _: CallContext, _: EntityInput) -> Result<EntityOutput, DispatchError> {
+        Err("no".into())
+    }
+    async fn submit(&self, _: CallContext, _: SubmitInput) -> Result<SubmitOutput, DispatchError> {
+        Err("the server must call submit_tail".into())
+    }
+    async fn submit_tail(
+        &self,
+        call: CallContext,
+        input: SubmitInput,
+        sent: usize,
+    ) -> Result<SubmitOutput, DispatchError> {
+        let ids = input.records.into_iter().map(|r| r.id).collect();
+        self.got.lock().unwrap().push((ids, sent, call));
+        Ok(SubmitOutput {
+            records_added: sent as i64,
+        })
+    }
+    async fn search(&self, _: CallContext, _: SearchInput) -> Result<SearchOutput, DispatchError> {
+        Err("no".into())
+    }
+    async fn disassemble(
+        &self,
+        _: CallContext,
+        _: DisassembleInput,
+    ) -> Result<DisassembleOutput, DispatchError> {
+        Err("no".into())
+    }
+    async fn remove_connection_ban(
+        &self,
+        _: CallContext,
+        _: RemoveConnectionBanInput,
+    ) -> Result<(), DispatchError> {
+        Err("no".into())
+    }
+}
+
+#[tokio::test]
+async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
+    let keeper = Arc::new(TailKeeper::default());
+    let client = raw_client(keeper.clone());
+    let submit = |n: usize| SubmitInput {
+        records: (0..n).map(odd_record).collect(),
+    };
+    let deadline = GoTime::from_unix(1_700_000_000, 5);
+    let mut args = InterfaceMap::new();
+    args.insert("deadline".into(), Interface::from_concrete(deadline));
+    args.insert("input".into(), Interface::from_concrete(submit(25)));
+    let out: SubmitOutput = client.call("Plugin.Submit", &args).await.unwrap();
+    assert_eq!(out.records_added, 25);
+    let got = keeper.got.lock().unwrap().clone();
+    assert_eq!(
+        got,
+        vec![(
+            vec!["22".to_string(), "23".into(), "24".into()],
+            25,
+            CallContext::with_deadline(deadline)
+        )]
+    );
+
+    // A name Go never registered, in a record the ring drops, still fails the whole call.
+    let mut bad = submit(25);
+    bad.records[5]
+        .data
+        .get_or_insert_with(InterfaceMap::new)
+        .insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
+    let mut args = InterfaceMap::new();
+    args.insert("input".into(), Interface::from_concrete(bad));
+    assert_eq!(
+        raw_error(&client, "Submit", &args).await,
+        "gob: name not registered for interface: \"main.Secret\""
+    );
+    // An input of another type gets Go's text; fewer records than kept are all handed over.
+    let mut args = InterfaceMap::new();
+    args.insert(
+        "input".into(),
+        Interface::from_concrete(EntityInput { id: "x".into() }),
+    );
+    assert_eq!(
+        raw_error(&client, "Submit", &args).await,
+        "key records is not a *SubmitInput but a *dispatcher.EntityInput"
+    );
+    args.insert("input".into(), Interface::from_concrete(submit(2)));
+    let out: SubmitOutput = client.call("Plugin.Submit", &args).await.unwrap();
+    assert_eq!(out.records_added, 2);
+    assert_eq!(keeper.got.lock().unwrap().len(), 2);
+    assert_eq!(keeper.got.lock().unwrap()[1].0, vec!["0", "1"]);
+}
+
+#[tokio::test]
+async fn fake_ring_is_the_same_whether_records_are_streamed_or_not() {
+    let direct = FakeDispatcher::new();
+    let over_wire = connect(Arc::new(FakeDispatcher::new()));
+    for n in [3, 25, 7] {
+        let input = SubmitInput {
+            records: (0..n).map(odd_record).collect(),
+        };
+        let a = direct
+            .submit(CallContext::background(), input.clone())
+            .await
+            .unwrap();
+        let b = over_wire
+            .submit(CallContext::background(), input)
+            .await
+            .unwrap();
+        assert_eq!(a, b);
+        let entity = |out: EntityOutput| -> Vec<String> {
+            out.entity
+                .unwrap()
+                .records
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        let want = entity(
+            direct
+                .entity(CallContext::background(), EntityInput { id: "e".into() })
+                .await
+                .unwrap(),
+        );
+        let got = entity(
+            over_wire
+                .entity(CallContext::background(), EntityInput { id: "e".into() })
+                .await
+                .unwrap(),
+        );
+        assert_eq!(got, want, "after submitting {n}");
+    }
+}
