@@ -9,10 +9,12 @@
 //! the same typed shape, then times, in steady state as net/rpc runs (one encoder/decoder per
 //! stream, definitions already exchanged): encoding that value, and decoding the message Go's
 //! encoder writes for it (`FILE.next`). Medians of `GOB_BENCH_REPS` (5) runs of
-//! `GOB_BENCH_ITERS` (1000) operations.
+//! `GOB_BENCH_ITERS` (1000) operations. The typed shape holds a record's map as
+//! `HashMap<GoStr, Interface>` (the target's row) and, in a second row, as the dispatcher's
+//! ordered `BTreeMap<GoStr, Interface>`; the dynamic row decodes into `gob::Value`.
 //!
-//! Diagnostics: `GOB_BENCH_PROFILE=1` (or `=decode`) times only this crate's typed path, for
-//! a profiler; `GOB_BENCH_FLOOR=1` times cloning and dropping the decoded value (the
+//! Diagnostics: `GOB_BENCH_PROFILE=1` (or `=decode`) times only this crate's typed path (with
+//! `=ordered`, the `BTreeMap` one), for a profiler; `GOB_BENCH_FLOOR=1` times cloning and dropping the decoded value (the
 //! allocation floor any decoder producing this value pays).
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -20,48 +22,64 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-mod ours {
-    use std::collections::HashMap;
+/// This crate's typed payload, with `$map` as the Go `map[string]interface{}` of a record.
+macro_rules! payload_types {
+    ($module:ident, $map:ty) => {
+        mod $module {
+            use std::collections::HashMap;
 
-    use gob::{Gob, Interface};
+            use gob::{Gob, Interface};
 
-    #[derive(Gob, Debug, Default, Clone, PartialEq)]
-    #[gob(go_type = "main.EntityOutput")]
-    pub struct EntityOutput {
-        pub entity: Option<Box<Entity>>,
-    }
+            #[derive(Gob, Debug, Default, Clone, PartialEq)]
+            #[gob(go_type = "main.EntityOutput")]
+            pub struct EntityOutput {
+                pub entity: Option<Box<Entity>>,
+            }
 
-    #[derive(Gob, Debug, Default, Clone, PartialEq)]
-    #[gob(go_type = "main.Entity")]
-    pub struct Entity {
-        #[gob(name = "ID")]
-        pub id: String,
-        pub records: Vec<Record>,
-        pub edges: Edges,
-        pub duplicates: Duplicates,
-        pub hits: Hits,
-    }
+            impl EntityOutput {
+                pub fn records(&self) -> usize {
+                    self.entity.as_ref().map_or(0, |e| e.records.len())
+                }
+            }
 
-    #[derive(Gob, Debug, Default, Clone, PartialEq)]
-    #[gob(go_type = "main.Edges")]
-    pub struct Edges(pub Vec<String>);
+            #[derive(Gob, Debug, Default, Clone, PartialEq)]
+            #[gob(go_type = "main.Entity")]
+            pub struct Entity {
+                #[gob(name = "ID")]
+                pub id: String,
+                pub records: Vec<Record>,
+                pub edges: Edges,
+                pub duplicates: Duplicates,
+                pub hits: Hits,
+            }
 
-    #[derive(Gob, Debug, Default, Clone, PartialEq)]
-    #[gob(go_type = "main.Duplicates")]
-    pub struct Duplicates(pub HashMap<String, Vec<String>>);
+            #[derive(Gob, Debug, Default, Clone, PartialEq)]
+            #[gob(go_type = "main.Edges")]
+            pub struct Edges(pub Vec<String>);
 
-    #[derive(Gob, Debug, Default, Clone, PartialEq)]
-    #[gob(go_type = "main.Hits")]
-    pub struct Hits(pub HashMap<String, Vec<String>>);
+            #[derive(Gob, Debug, Default, Clone, PartialEq)]
+            #[gob(go_type = "main.Duplicates")]
+            pub struct Duplicates(pub HashMap<String, Vec<String>>);
 
-    #[derive(Gob, Debug, Default, Clone, PartialEq)]
-    #[gob(go_type = "main.Record")]
-    pub struct Record {
-        #[gob(name = "ID")]
-        pub id: String,
-        pub data: std::collections::BTreeMap<gob::GoStr, Interface>,
-    }
+            #[derive(Gob, Debug, Default, Clone, PartialEq)]
+            #[gob(go_type = "main.Hits")]
+            pub struct Hits(pub HashMap<String, Vec<String>>);
+
+            #[derive(Gob, Debug, Default, Clone, PartialEq)]
+            #[gob(go_type = "main.Record")]
+            pub struct Record {
+                #[gob(name = "ID")]
+                pub id: String,
+                pub data: $map,
+            }
+        }
+    };
 }
+
+// A Go map as a hash map, the natural twin; and as the dispatcher's `InterfaceMap` (ordered
+// like Go's JSON output), which costs a sort per record.
+payload_types!(ours, HashMap<gob::GoStr, Interface>);
+payload_types!(ours_ordered, std::collections::BTreeMap<gob::GoStr, Interface>);
 
 mod theirs {
     use std::collections::HashMap;
@@ -154,14 +172,21 @@ fn go_bench(bin: &Path, file: &Path, iters: usize) -> Row {
     }
 }
 
-fn ours_bench(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
+/// This crate's typed path on `T` (the payload's `EntityOutput`); `records` counts its records.
+fn ours_bench<T: gob::Decode + gob::Encode + std::fmt::Debug>(
+    name: &'static str,
+    records: fn(&T) -> usize,
+    first: &[u8],
+    next: &[u8],
+    reps: usize,
+    iters: usize,
+) -> Row {
     let _ = gob::register::<gob::GoTime>();
-    let v: ours::EntityOutput = match gob::Decoder::new().decode_next(first, true) {
+    let v: T = match gob::Decoder::new().decode_next(first, true) {
         Ok(gob::Step::Value(v, _)) => v,
         other => panic!("tilores-gob cannot decode Go's payload: {other:?}"),
     };
-    let records = v.entity.as_ref().map_or(0, |e| e.records.len());
-    assert_eq!(records, 100, "payload has 100 records");
+    assert_eq!(records(&v), 100, "payload has 100 records");
     let mut enc = gob::Encoder::new();
     let mut buf = Vec::new();
     enc.encode_into(&v, &mut buf).expect("encode");
@@ -175,10 +200,9 @@ fn ours_bench(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
         black_box(&buf);
     });
     let mut dec = gob::Decoder::new();
-    dec.decode_next::<ours::EntityOutput>(first, true)
-        .expect("warm-up");
+    dec.decode_next::<T>(first, true).expect("warm-up");
     let dec_ns = time(reps, iters, || {
-        match dec.decode_next::<ours::EntityOutput>(black_box(next), true) {
+        match dec.decode_next::<T>(black_box(next), true) {
             Ok(gob::Step::Value(v, _)) => {
                 black_box(v);
             }
@@ -186,12 +210,32 @@ fn ours_bench(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
         }
     });
     Row {
-        name: "tilores-gob (typed)",
+        name,
         enc_ns,
         dec_ns,
         bytes,
     }
 }
+
+fn typed(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
+    let records: fn(&ours::EntityOutput) -> usize = ours::EntityOutput::records;
+    ours_bench(TYPED, records, first, next, reps, iters)
+}
+
+fn typed_ordered(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
+    let records: fn(&ours_ordered::EntityOutput) -> usize = ours_ordered::EntityOutput::records;
+    ours_bench(
+        "tilores-gob (typed, BTreeMap)",
+        records,
+        first,
+        next,
+        reps,
+        iters,
+    )
+}
+
+/// The row the target is read from.
+const TYPED: &str = "tilores-gob (typed)";
 
 fn ours_dynamic_bench(first: &[u8], next: &[u8], reps: usize, iters: usize) -> Row {
     let v: gob::Value = match gob::Decoder::new().decode_next(first, true) {
@@ -313,7 +357,11 @@ fn main() {
     }
     if std::env::var_os("GOB_BENCH_PROFILE").is_some() {
         // Only this crate's typed steady-state decode and encode, for a profiler.
-        ours_bench(&first, &next, reps, iters);
+        if std::env::var("GOB_BENCH_PROFILE").is_ok_and(|p| p == "ordered") {
+            typed_ordered(&first, &next, reps, iters);
+        } else {
+            typed(&first, &next, reps, iters);
+        }
         return;
     }
     // Rounds interleave the implementations (Go, then each Rust column), so load that comes
@@ -324,7 +372,8 @@ fn main() {
     for _ in 0..rounds {
         all.push(vec![
             go_bench(&bin, &file, iters),
-            ours_bench(&first, &next, reps, iters),
+            typed(&first, &next, reps, iters),
+            typed_ordered(&first, &next, reps, iters),
             ours_dynamic_bench(&first, &next, reps, iters),
             gobwire_bench(&first, &next, reps, iters),
         ]);
@@ -362,7 +411,7 @@ fn main() {
         );
         ratios.insert(name, (enc_x, dec_x));
     }
-    let (e, d) = ratios["tilores-gob (typed)"];
+    let (e, d) = ratios[TYPED];
     println!(
         "target (tilores-gob typed >= 3x Go): encode {:.2}x {}, decode {:.2}x {}",
         e,
