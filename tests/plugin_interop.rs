@@ -435,6 +435,49 @@ async fn rust_host_kill_with_calls_pending_and_crash() {
     .await
 }
 
+/// A call still waiting for its reply when the host kills the plugin ends with a connection
+/// error instead of waiting forever. Regression: the dispensed client's reader and writer
+/// shared one "session ended" waiter, and a request that stalled the writer (here 8 MiB
+/// against the peer's window) took the reader's place in it, so after Kill's graceful
+/// local close the reader was never woken (more than half of the runs hung).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_host_kill_ends_a_call_waiting_behind_a_stalled_write() {
+    common::limit(async {
+        let (bin, _) = &go_plugins()[0];
+        for round in 0..5 {
+            common::step(format!("round {round}"));
+            let mut client = PluginClient::start(PluginCommand::new(bin), kv_config())
+                .await
+                .unwrap();
+            let kv = client.dispense("kv").await.unwrap();
+            let waiting = tokio::spawn({
+                let kv = kv.clone();
+                async move { kv.call::<_, i64>("Plugin.Sleep", &3000i64).await }
+            });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let big = tokio::spawn({
+                let kv = kv.clone();
+                async move {
+                    kv.call::<_, String>("Plugin.Get", &"k".repeat(8 << 20))
+                        .await
+                }
+            });
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            client.kill().await;
+            let r = tokio::time::timeout(Duration::from_secs(5), waiting)
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: the pending call never ended"))
+                .expect("task");
+            assert!(
+                matches!(&r, Err(e) if e.is_connection_error()),
+                "round {round}: {r:?}"
+            );
+            let _ = tokio::time::timeout(Duration::from_secs(5), big).await;
+        }
+    })
+    .await
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn rust_host_launch_failures_are_clear() {
     common::limit(async {
