@@ -137,238 +137,262 @@ const FIXTURE_SCRIPT: &str = r#"{"call":"entity","input":{"id":"abcd"},"deadline
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_client_matches_go_client_against_go_fake() {
-    let dir = TempDir::new("disp-rc-gofake");
-    let script = fake_script();
-    // Fresh servers each: the fake's state is per process.
-    let for_go = GoServer::start(&dir, "go", "fake");
-    let for_rust = GoServer::start(&dir, "rust", "fake");
-    let go = go_call(&dir, &for_go.socket, &script, 1).await;
-    let rust = rust_call(&for_rust.socket, &script).await;
-    assert_same("Rust client vs Go client, Go fake", &script, &go, &rust);
-    // The crash is visible as Go shows it.
-    let tail: Vec<&str> = rust.lines().rev().take(2).collect();
-    assert_eq!(
-        tail,
-        [
-            r#"{"error":"connection is shut down"}"#,
-            r#"{"error":"unexpected EOF"}"#
-        ]
-    );
+    common::limit(async {
+        let dir = TempDir::new("disp-rc-gofake");
+        let script = fake_script();
+        // Fresh servers each: the fake's state is per process.
+        let for_go = GoServer::start(&dir, "go", "fake");
+        let for_rust = GoServer::start(&dir, "rust", "fake");
+        let go = go_call(&dir, &for_go.socket, &script, 1).await;
+        let rust = rust_call(&for_rust.socket, &script).await;
+        assert_same("Rust client vs Go client, Go fake", &script, &go, &rust);
+        // The crash is visible as Go shows it.
+        let tail: Vec<&str> = rust.lines().rev().take(2).collect();
+        assert_eq!(
+            tail,
+            [
+                r#"{"error":"connection is shut down"}"#,
+                r#"{"error":"unexpected EOF"}"#
+            ]
+        );
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_client_matches_go_client_against_go_fixture() {
-    let dir = TempDir::new("disp-rc-gotest");
-    let server = GoServer::start(&dir, "go", "test");
-    let go = go_call(&dir, &server.socket, FIXTURE_SCRIPT, 1).await;
-    let rust = rust_call(&server.socket, FIXTURE_SCRIPT).await;
-    assert_same(
-        "Rust client vs Go client, Go fixture",
-        FIXTURE_SCRIPT,
-        &go,
-        &rust,
-    );
-    // The Go plugin saw the Rust client's deadline: about 3 s ahead, and none without one.
-    let first = rust.lines().next().unwrap_or_default();
-    assert!(first.contains(r#""deadlineExists":true"#), "{first}");
-    let second = rust.lines().nth(1).unwrap_or_default();
-    assert!(second.contains(r#""deadlineExists":false"#), "{second}");
-    assert!(!second.contains(r#""deadline":"#), "{second}");
-    assert_eq!(
-        rust.lines().last(),
-        Some(r#"{"error":"forced remove connection ban error"}"#)
-    );
+    common::limit(async {
+        let dir = TempDir::new("disp-rc-gotest");
+        let server = GoServer::start(&dir, "go", "test");
+        let go = go_call(&dir, &server.socket, FIXTURE_SCRIPT, 1).await;
+        let rust = rust_call(&server.socket, FIXTURE_SCRIPT).await;
+        assert_same(
+            "Rust client vs Go client, Go fixture",
+            FIXTURE_SCRIPT,
+            &go,
+            &rust,
+        );
+        // The Go plugin saw the Rust client's deadline: about 3 s ahead, and none without one.
+        let first = rust.lines().next().unwrap_or_default();
+        assert!(first.contains(r#""deadlineExists":true"#), "{first}");
+        let second = rust.lines().nth(1).unwrap_or_default();
+        assert!(second.contains(r#""deadlineExists":false"#), "{second}");
+        assert!(!second.contains(r#""deadline":"#), "{second}");
+        assert_eq!(
+            rust.lines().last(),
+            Some(r#"{"error":"forced remove connection ban error"}"#)
+        );
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go_client_matches_against_rust_fake_and_go_fake() {
-    let dir = TempDir::new("disp-gc-rustfake");
-    // Without the crashing search: the Rust fake reports Go's panic as an error instead.
-    let full = fake_script();
-    let script: String = full
-        .lines()
-        .take_while(|l| *l != r#"{"call":"search"}"#)
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let go_server = GoServer::start(&dir, "go", "fake");
-    let rust_socket = rust_server(&dir, "rust", Arc::new(FakeDispatcher::new())).await;
-    let go = go_call(&dir, &go_server.socket, &script, 1).await;
-    let rust = go_call(&dir, &rust_socket, &script, 1).await;
-    assert_same("Go client: Go fake vs Rust fake", &script, &go, &rust);
+    common::limit(async {
+        let dir = TempDir::new("disp-gc-rustfake");
+        // Without the crashing search: the Rust fake reports Go's panic as an error instead.
+        let full = fake_script();
+        let script: String = full
+            .lines()
+            .take_while(|l| *l != r#"{"call":"search"}"#)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let go_server = GoServer::start(&dir, "go", "fake");
+        let rust_socket = rust_server(&dir, "rust", Arc::new(FakeDispatcher::new())).await;
+        let go = go_call(&dir, &go_server.socket, &script, 1).await;
+        let rust = go_call(&dir, &rust_socket, &script, 1).await;
+        assert_same("Go client: Go fake vs Rust fake", &script, &go, &rust);
 
-    let crash = go_call(&dir, &rust_socket, "{\"call\":\"search\"}\n", 1).await;
-    assert_eq!(
-        crash,
-        "{\"error\":\"fake dispatcher: Go panics here: runtime error: invalid memory address or nil pointer dereference\"}\n"
-    );
+        let crash = go_call(&dir, &rust_socket, "{\"call\":\"search\"}\n", 1).await;
+        assert_eq!(
+            crash,
+            "{\"error\":\"fake dispatcher: Go panics here: runtime error: invalid memory address or nil pointer dereference\"}\n"
+        );
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go_client_matches_against_rust_fixture_and_go_fixture() {
-    let dir = TempDir::new("disp-gc-rusttest");
-    let go_server = GoServer::start(&dir, "go", "test");
-    let rust_socket = rust_server(&dir, "rust", Arc::new(Fixture)).await;
-    let go = go_call(&dir, &go_server.socket, FIXTURE_SCRIPT, 1).await;
-    let rust = go_call(&dir, &rust_socket, FIXTURE_SCRIPT, 1).await;
-    assert_same(
-        "Go client: Go fixture vs Rust fixture",
-        FIXTURE_SCRIPT,
-        &go,
-        &rust,
-    );
-    assert!(rust
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .contains(r#""deadlineExists":true"#));
+    common::limit(async {
+        let dir = TempDir::new("disp-gc-rusttest");
+        let go_server = GoServer::start(&dir, "go", "test");
+        let rust_socket = rust_server(&dir, "rust", Arc::new(Fixture)).await;
+        let go = go_call(&dir, &go_server.socket, FIXTURE_SCRIPT, 1).await;
+        let rust = go_call(&dir, &rust_socket, FIXTURE_SCRIPT, 1).await;
+        assert_same(
+            "Go client: Go fixture vs Rust fixture",
+            FIXTURE_SCRIPT,
+            &go,
+            &rust,
+        );
+        assert!(rust
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains(r#""deadlineExists":true"#));
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn big_values_match_in_both_directions() {
-    let dir = TempDir::new("disp-big");
-    let script = big_script();
-    let go_a = GoServer::start(&dir, "go-a", "fake");
-    let go_b = GoServer::start(&dir, "go-b", "fake");
-    let rust_socket = rust_server(&dir, "rust", Arc::new(FakeDispatcher::new())).await;
-    let go = go_call(&dir, &go_a.socket, &script, 1).await;
-    let rust_client = rust_call(&go_b.socket, &script).await;
-    let rust_server_out = go_call(&dir, &rust_socket, &script, 1).await;
-    assert_same("big: Rust client", &script, &go, &rust_client);
-    assert_same("big: Rust server", &script, &go, &rust_server_out);
-    let lines: Vec<&str> = go.lines().collect();
-    assert!(lines[1].len() > 1 << 20, "the 1 MiB string came back");
-    assert_eq!(lines[2], r#"{"output":{"recordsAdded":10000}}"#);
-    assert!(lines[3].contains(r#""id":"r9999""#) && !lines[3].contains(r#""id":"r9989""#));
+    common::limit(async {
+        let dir = TempDir::new("disp-big");
+        let script = big_script();
+        let go_a = GoServer::start(&dir, "go-a", "fake");
+        let go_b = GoServer::start(&dir, "go-b", "fake");
+        let rust_socket = rust_server(&dir, "rust", Arc::new(FakeDispatcher::new())).await;
+        let go = go_call(&dir, &go_a.socket, &script, 1).await;
+        let rust_client = rust_call(&go_b.socket, &script).await;
+        let rust_server_out = go_call(&dir, &rust_socket, &script, 1).await;
+        assert_same("big: Rust client", &script, &go, &rust_client);
+        assert_same("big: Rust server", &script, &go, &rust_server_out);
+        let lines: Vec<&str> = go.lines().collect();
+        assert!(lines[1].len() > 1 << 20, "the 1 MiB string came back");
+        assert_eq!(lines[2], r#"{"output":{"recordsAdded":10000}}"#);
+        assert!(lines[3].contains(r#""id":"r9999""#) && !lines[3].contains(r#""id":"r9989""#));
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_values_inside_interfaces_render_like_go() {
-    let dir = TempDir::new("disp-time");
-    let go_server = GoServer::start(&dir, "go", "fake");
-    let rust_socket = rust_server(&dir, "rust", Arc::new(FakeDispatcher::new())).await;
-    let t_utc = GoTime::from_unix(1_893_553_445, 6);
-    let t_plus = GoTime {
-        unix_secs: 1_893_553_445,
-        nanos: 120_000_000,
-        offset: Some(5 * 3600 + 30 * 60),
-    };
-    let nested = tilores_plugin::gob::json::interface_from_plain_json(&serde_json::json!({"k": 1}));
-    let data = BTreeMap::from([
-        ("utc".into(), Interface::from_concrete(t_utc)),
-        ("plus".into(), Interface::from_concrete(t_plus)),
-        ("zero".into(), Interface::from_concrete(GoTime::ZERO)),
-        ("int64".into(), Interface::from(-7i64)),
-        ("float32".into(), Interface::from(0.1f32)),
-        ("bytes".into(), Interface::from(vec![1u8, 2, 3, 250])),
-        ("nested".into(), nested),
-    ]);
-    let submit = SubmitInput {
-        records: vec![Record::new("t", data)],
-    };
-    for socket in [&go_server.socket, &rust_socket] {
-        let client = rust_client(socket).await;
-        client
-            .submit(CallContext::background(), submit.clone())
-            .await
-            .unwrap();
-        // A search for the UTC time matches (Go compares UTC times equal after gob).
-        let found = client
-            .search(
-                CallContext::background(),
-                SearchInput {
-                    parameters: Some(SearchParameters(BTreeMap::from([(
-                        "utc".into(),
-                        Interface::from_concrete(t_utc),
-                    )]))),
-                },
-            )
-            .await
-            .unwrap();
+    common::limit(async {
+        let dir = TempDir::new("disp-time");
+        let go_server = GoServer::start(&dir, "go", "fake");
+        let rust_socket = rust_server(&dir, "rust", Arc::new(FakeDispatcher::new())).await;
+        let t_utc = GoTime::from_unix(1_893_553_445, 6);
+        let t_plus = GoTime {
+            unix_secs: 1_893_553_445,
+            nanos: 120_000_000,
+            offset: Some(5 * 3600 + 30 * 60),
+        };
+        let nested = tilores_plugin::gob::json::interface_from_plain_json(&serde_json::json!({"k": 1}));
+        let data = BTreeMap::from([
+            ("utc".into(), Interface::from_concrete(t_utc)),
+            ("plus".into(), Interface::from_concrete(t_plus)),
+            ("zero".into(), Interface::from_concrete(GoTime::ZERO)),
+            ("int64".into(), Interface::from(-7i64)),
+            ("float32".into(), Interface::from(0.1f32)),
+            ("bytes".into(), Interface::from(vec![1u8, 2, 3, 250])),
+            ("nested".into(), nested),
+        ]);
+        let submit = SubmitInput {
+            records: vec![Record::new("t", data)],
+        };
+        for socket in [&go_server.socket, &rust_socket] {
+            let client = rust_client(socket).await;
+            client
+                .submit(CallContext::background(), submit.clone())
+                .await
+                .unwrap();
+            // A search for the UTC time matches (Go compares UTC times equal after gob).
+            let found = client
+                .search(
+                    CallContext::background(),
+                    SearchInput {
+                        parameters: Some(SearchParameters(BTreeMap::from([(
+                            "utc".into(),
+                            Interface::from_concrete(t_utc),
+                        )]))),
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                found.entities.len(),
+                1,
+                "search by time on {}",
+                socket.display()
+            );
+        }
+        let script = "{\"call\":\"entity\",\"input\":{\"id\":\"t\"}}\n";
+        let go = go_call(&dir, &go_server.socket, script, 1).await;
+        let rust_reads_go = rust_call(&go_server.socket, script).await;
+        let go_reads_rust = go_call(&dir, &rust_socket, script, 1).await;
         assert_eq!(
-            found.entities.len(),
-            1,
-            "search by time on {}",
-            socket.display()
+            go,
+            "{\"output\":{\"entity\":{\"id\":\"t\",\"records\":[{\"id\":\"t\",\"data\":{\"bytes\":\"AQID+g==\",\"float32\":0.1,\"int64\":-7,\"nested\":{\"k\":1},\"plus\":\"2030-01-02T08:34:05.12+05:30\",\"utc\":\"2030-01-02T03:04:05.000000006Z\",\"zero\":\"0001-01-01T00:00:00Z\"}}],\"edges\":null,\"duplicates\":{},\"hits\":{}}}}\n"
         );
-    }
-    let script = "{\"call\":\"entity\",\"input\":{\"id\":\"t\"}}\n";
-    let go = go_call(&dir, &go_server.socket, script, 1).await;
-    let rust_reads_go = rust_call(&go_server.socket, script).await;
-    let go_reads_rust = go_call(&dir, &rust_socket, script, 1).await;
-    assert_eq!(
-        go,
-        "{\"output\":{\"entity\":{\"id\":\"t\",\"records\":[{\"id\":\"t\",\"data\":{\"bytes\":\"AQID+g==\",\"float32\":0.1,\"int64\":-7,\"nested\":{\"k\":1},\"plus\":\"2030-01-02T08:34:05.12+05:30\",\"utc\":\"2030-01-02T03:04:05.000000006Z\",\"zero\":\"0001-01-01T00:00:00Z\"}}],\"edges\":null,\"duplicates\":{},\"hits\":{}}}}\n"
-    );
-    assert_eq!(rust_reads_go, go);
-    assert_eq!(go_reads_rust, go);
+        assert_eq!(rust_reads_go, go);
+        assert_eq!(go_reads_rust, go);
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_concurrent_callers() {
-    let dir = TempDir::new("disp-conc");
-    let go_server = GoServer::start(&dir, "go", "test");
-    let rust_socket = rust_server(&dir, "rust", Arc::new(Fixture)).await;
-    // Without the deadline line: its output carries the wall-clock deadline, and the Go
-    // peer compares its 64 outputs byte for byte.
-    let script: String = FIXTURE_SCRIPT
-        .lines()
-        .filter(|l| !l.contains("deadline_ms"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let script = script.as_str();
-    let expected = go_call(&dir, &go_server.socket, script, 1).await;
-    assert_eq!(expected.lines().count(), 5);
+    common::limit(async {
+        let dir = TempDir::new("disp-conc");
+        let go_server = GoServer::start(&dir, "go", "test");
+        let rust_socket = rust_server(&dir, "rust", Arc::new(Fixture)).await;
+        // Without the deadline line: its output carries the wall-clock deadline, and the Go
+        // peer compares its 64 outputs byte for byte.
+        let script: String = FIXTURE_SCRIPT
+            .lines()
+            .filter(|l| !l.contains("deadline_ms"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let script = script.as_str();
+        let expected = go_call(&dir, &go_server.socket, script, 1).await;
+        assert_eq!(expected.lines().count(), 5);
 
-    // 64 Rust callers sharing one connection to the Go server.
-    let client = Arc::new(rust_client(&go_server.socket).await);
-    let mut tasks = Vec::new();
-    for _ in 0..64 {
-        let client = client.clone();
-        let script = script.to_string();
-        tasks.push(tokio::spawn(async move {
-            let mut out = Vec::new();
-            run_script(
-                &*client,
-                script.as_bytes(),
-                &mut out,
-                &ScriptOptions::default(),
-            )
-            .await
-            .map(|_| out)
-        }));
-    }
-    for t in tasks {
-        let out = t.await.expect("task").expect("script");
-        assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
-    }
-    assert_eq!(client.rpc().pending_calls(), 0);
+        // 64 Rust callers sharing one connection to the Go server.
+        let client = Arc::new(rust_client(&go_server.socket).await);
+        let mut tasks = Vec::new();
+        for _ in 0..64 {
+            let client = client.clone();
+            let script = script.to_string();
+            tasks.push(tokio::spawn(async move {
+                let mut out = Vec::new();
+                run_script(
+                    &*client,
+                    script.as_bytes(),
+                    &mut out,
+                    &ScriptOptions::default(),
+                )
+                .await
+                .map(|_| out)
+            }));
+        }
+        for t in tasks {
+            let out = t.await.expect("task").expect("script");
+            assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
+        }
+        assert_eq!(client.rpc().pending_calls(), 0);
 
-    // 64 Go goroutines sharing one Go client to the Rust server (the peer checks that all
-    // 64 outputs are equal).
-    let out = go_call(&dir, &rust_socket, script, 64).await;
-    assert_eq!(out, expected);
+        // 64 Go goroutines sharing one Go client to the Rust server (the peer checks that all
+        // 64 outputs are equal).
+        let out = go_call(&dir, &rust_socket, script, 64).await;
+        assert_eq!(out, expected);
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn null_record_fails_like_go_without_breaking_the_connection() {
-    let dir = TempDir::new("disp-nil");
-    let server = GoServer::start(&dir, "go", "fake");
-    let script = "{\"call\":\"submit\",\"input\":{\"records\":[null]}}\n{\"call\":\"entity\",\"input\":{\"id\":\"x\"}}\n";
-    let go = go_call(&dir, &server.socket, script, 1).await;
-    // Go's client fails the call and corrupts its connection; the Rust client sends nothing.
-    assert_eq!(
-        go.lines().collect::<Vec<_>>(),
-        [
-            r#"{"error":"gob: encodeArray: nil element"}"#,
-            r#"{"error":"unexpected EOF"}"#
-        ]
-    );
-    let rust = rust_call(&server.socket, script).await;
-    assert_eq!(
-        rust.lines().collect::<Vec<_>>(),
-        [
-            r#"{"error":"gob: encodeArray: nil element"}"#,
-            r#"{"output":{"entity":{"id":"x","records":null,"edges":null,"duplicates":{},"hits":{}}}}"#
-        ]
-    );
+    common::limit(async {
+        let dir = TempDir::new("disp-nil");
+        let server = GoServer::start(&dir, "go", "fake");
+        let script = "{\"call\":\"submit\",\"input\":{\"records\":[null]}}\n{\"call\":\"entity\",\"input\":{\"id\":\"x\"}}\n";
+        let go = go_call(&dir, &server.socket, script, 1).await;
+        // Go's client fails the call and corrupts its connection; the Rust client sends nothing.
+        assert_eq!(
+            go.lines().collect::<Vec<_>>(),
+            [
+                r#"{"error":"gob: encodeArray: nil element"}"#,
+                r#"{"error":"unexpected EOF"}"#
+            ]
+        );
+        let rust = rust_call(&server.socket, script).await;
+        assert_eq!(
+            rust.lines().collect::<Vec<_>>(),
+            [
+                r#"{"error":"gob: encodeArray: nil element"}"#,
+                r#"{"output":{"entity":{"id":"x","records":null,"edges":null,"duplicates":{},"hits":{}}}}"#
+            ]
+        );
+    })
+    .await
 }

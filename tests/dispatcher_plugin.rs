@@ -74,6 +74,8 @@ async fn rust_host_script(plugin: &Path, script: &str) -> String {
 /// The checks of tilores-plugin-api v0.6.0 `dispatcher/plugin_test.go` (as go-interop's
 /// `dispatcher-host -scenario api-test` runs them), from the Rust host.
 async fn rust_api_test(plugin: &Path) {
+    let step = |what: &str| common::step(format!("Rust host → {}: {what}", plugin.display()));
+    step("initialize");
     let mut p = initialize(PluginCommand::new(plugin), None)
         .await
         .unwrap_or_else(|e| panic!("initialize {}: {e}", plugin.display()));
@@ -81,6 +83,7 @@ async fn rust_api_test(plugin: &Path) {
     let what = plugin.display().to_string();
 
     // Entity with a deadline 3 s ahead: the plugin sees exactly that deadline.
+    step("entity with deadline");
     let call = CallContext::with_timeout(Duration::from_secs(3));
     let deadline = call.deadline.expect("deadline");
     let out = d
@@ -108,6 +111,7 @@ async fn rust_api_test(plugin: &Path) {
     assert_eq!(e.hits.expect("hits").0["12345"], vec!["someRuleName"]);
 
     // Without a deadline the plugin sees none.
+    step("entity without deadline");
     let out = d
         .entity(CallContext::background(), EntityInput { id: "abcd".into() })
         .await
@@ -117,7 +121,7 @@ async fn rust_api_test(plugin: &Path) {
     assert_eq!(data["deadlineExists"], Interface::from(false), "{what}");
     assert!(!data.contains_key("deadline"));
 
-    // Search.
+    step("search");
     let params = SearchParameters([("foo".into(), Interface::from("bar"))].into());
     let out = d
         .search(
@@ -131,7 +135,7 @@ async fn rust_api_test(plugin: &Path) {
     assert_eq!(out.entities.len(), 1);
     assert_eq!(out.entities[0].id, "abcd");
 
-    // Submit.
+    step("submit");
     let out = d
         .submit(
             CallContext::background(),
@@ -146,7 +150,7 @@ async fn rust_api_test(plugin: &Path) {
         .unwrap();
     assert_eq!(out.records_added, 1);
 
-    // Disassemble.
+    step("disassemble");
     let out = d
         .disassemble(
             CallContext::background(),
@@ -171,6 +175,7 @@ async fn rust_api_test(plugin: &Path) {
     assert_eq!((out.deleted_edges, out.deleted_records), (1, 1));
 
     // RemoveConnectionBan returns its error text.
+    step("removeConnectionBan");
     let err = d
         .remove_connection_ban(
             CallContext::background(),
@@ -188,6 +193,7 @@ async fn rust_api_test(plugin: &Path) {
         .unwrap_err();
     assert_eq!(err.to_string(), "forced remove connection ban error");
 
+    step("kill");
     let outcome = p.kill().await;
     assert!(outcome.graceful, "{what}: {outcome:?}");
 }
@@ -218,185 +224,206 @@ fn go_api_test(plugin: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_test_in_all_four_pairings() {
-    let go_plugin = go_bin("dispatcher-testplugin");
-    let rust_plugin = example_bin("dispatcher_test_plugin");
-    go_api_test(&go_plugin); // Go host ↔ Go plugin: the baseline
-    rust_api_test(&go_plugin).await; // Rust host → Go plugin
-    go_api_test(&rust_plugin); // Go host → Rust plugin
-    rust_api_test(&rust_plugin).await; // Rust ↔ Rust
+    common::limit(async {
+        let go_plugin = go_bin("dispatcher-testplugin");
+        let rust_plugin = example_bin("dispatcher_test_plugin");
+        common::step("Go host ↔ Go plugin");
+        go_api_test(&go_plugin); // the baseline
+        common::step("Rust host → Go plugin");
+        rust_api_test(&go_plugin).await;
+        common::step("Go host → Rust plugin");
+        go_api_test(&rust_plugin);
+        common::step("Rust host ↔ Rust plugin");
+        rust_api_test(&rust_plugin).await;
+    })
+    .await
 }
 
 #[test]
 fn go_host_reattaches_to_rust_fake_dispatcher() {
-    let out = std::process::Command::new(go_bin("dispatcher-host"))
-        .arg("-reattach-scenario")
-        .arg("-plugin")
-        .arg(rust_fake())
-        .output()
-        .expect("run dispatcher-host");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(last).expect("JSON line");
-    assert_eq!(v["ok"], true, "{stdout}");
+    common::limit_sync(|| {
+        let out = std::process::Command::new(go_bin("dispatcher-host"))
+            .arg("-reattach-scenario")
+            .arg("-plugin")
+            .arg(rust_fake())
+            .output()
+            .expect("run dispatcher-host");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let last = stdout.lines().last().unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_str(last).expect("JSON line");
+        assert_eq!(v["ok"], true, "{stdout}");
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_initialize_reattaches_or_falls_back() {
-    let plugin = rust_fake();
-    let mut first = initialize(PluginCommand::new(&plugin), None).await.unwrap();
-    let rc = first.reattach_config();
-    let submit = SubmitInput {
-        records: vec![Record::new(
-            "r1",
-            [("k".into(), Interface::from("v"))].into(),
-        )],
-    };
-    first
-        .dispatcher()
-        .submit(CallContext::background(), submit)
-        .await
-        .unwrap();
-    // Reattach: same process, same records.
-    let mut second = initialize(PluginCommand::new(&plugin), Some(&rc))
-        .await
-        .unwrap();
-    assert_eq!(second.reattach_config().pid, rc.pid);
-    let out = second
-        .dispatcher()
-        .entity(CallContext::background(), EntityInput { id: "x".into() })
-        .await
-        .unwrap();
-    assert_eq!(out.entity.expect("entity").records.len(), 1);
-    second.kill().await;
-    first.kill().await;
-    // A stale config: Initialize silently launches a fresh process.
-    let mut third = initialize(PluginCommand::new(&plugin), Some(&rc))
-        .await
-        .unwrap();
-    assert_ne!(third.reattach_config().pid, rc.pid);
-    let out = third
-        .dispatcher()
-        .entity(CallContext::background(), EntityInput { id: "x".into() })
-        .await
-        .unwrap();
-    assert!(out.entity.expect("entity").records.is_empty());
-    third.kill().await;
+    common::limit(async {
+        let plugin = rust_fake();
+        let mut first = initialize(PluginCommand::new(&plugin), None).await.unwrap();
+        let rc = first.reattach_config();
+        let submit = SubmitInput {
+            records: vec![Record::new(
+                "r1",
+                [("k".into(), Interface::from("v"))].into(),
+            )],
+        };
+        first
+            .dispatcher()
+            .submit(CallContext::background(), submit)
+            .await
+            .unwrap();
+        // Reattach: same process, same records.
+        let mut second = initialize(PluginCommand::new(&plugin), Some(&rc))
+            .await
+            .unwrap();
+        assert_eq!(second.reattach_config().pid, rc.pid);
+        let out = second
+            .dispatcher()
+            .entity(CallContext::background(), EntityInput { id: "x".into() })
+            .await
+            .unwrap();
+        assert_eq!(out.entity.expect("entity").records.len(), 1);
+        second.kill().await;
+        first.kill().await;
+        // A stale config: Initialize silently launches a fresh process.
+        let mut third = initialize(PluginCommand::new(&plugin), Some(&rc))
+            .await
+            .unwrap();
+        assert_ne!(third.reattach_config().pid, rc.pid);
+        let out = third
+            .dispatcher()
+            .entity(CallContext::background(), EntityInput { id: "x".into() })
+            .await
+            .unwrap();
+        assert!(out.entity.expect("entity").records.is_empty());
+        third.kill().await;
+    })
+    .await
 }
 
 // ------------------------------------------------------------- fakes: same answers, any host
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fakes_answer_alike_whichever_side_hosts() {
-    let script = fake_script();
-    let go_fake = go_bin("tilores-plugin-fake-dispatcher");
-    let baseline = go_host_script(&go_fake, &script).await; // Go ↔ Go
-    let rust_host_go_fake = rust_host_script(&go_fake, &script).await;
-    let go_host_rust_fake = go_host_script(&rust_fake(), &script).await;
-    let rust_rust = rust_host_script(&rust_fake(), &script).await;
-    let bundled = run_with_stdin(&cli(), &["dispatch"], &script).await;
-    assert_same(
-        "Rust host → Go fake",
-        &script,
-        &baseline,
-        &rust_host_go_fake,
-    );
-    assert_same(
-        "Go host → Rust fake",
-        &script,
-        &baseline,
-        &go_host_rust_fake,
-    );
-    assert_same("Rust host → Rust fake", &script, &baseline, &rust_rust);
-    assert_same("bundled fake", &script, &baseline, &bundled);
-    // The script's last lines: the fake's crash and the host's connection errors after it.
-    let lines: Vec<&str> = baseline.lines().collect();
-    assert_eq!(lines[lines.len() - 2], r#"{"error":"unexpected EOF"}"#);
-    assert_eq!(
-        lines[lines.len() - 1],
-        r#"{"error":"connection is shut down"}"#
-    );
+    common::limit(async {
+        let script = fake_script();
+        let go_fake = go_bin("tilores-plugin-fake-dispatcher");
+        let baseline = go_host_script(&go_fake, &script).await; // Go ↔ Go
+        let rust_host_go_fake = rust_host_script(&go_fake, &script).await;
+        let go_host_rust_fake = go_host_script(&rust_fake(), &script).await;
+        let rust_rust = rust_host_script(&rust_fake(), &script).await;
+        let bundled = run_with_stdin(&cli(), &["dispatch"], &script).await;
+        assert_same(
+            "Rust host → Go fake",
+            &script,
+            &baseline,
+            &rust_host_go_fake,
+        );
+        assert_same(
+            "Go host → Rust fake",
+            &script,
+            &baseline,
+            &go_host_rust_fake,
+        );
+        assert_same("Rust host → Rust fake", &script, &baseline, &rust_rust);
+        assert_same("bundled fake", &script, &baseline, &bundled);
+        // The script's last lines: the fake's crash and the host's connection errors after it.
+        let lines: Vec<&str> = baseline.lines().collect();
+        assert_eq!(lines[lines.len() - 2], r#"{"error":"unexpected EOF"}"#);
+        assert_eq!(
+            lines[lines.len() - 1],
+            r#"{"error":"connection is shut down"}"#
+        );
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn big_values_through_plugin_processes() {
-    let script = big_script();
-    let go_fake = go_bin("tilores-plugin-fake-dispatcher");
-    let baseline = go_host_script(&go_fake, &script).await;
-    let rust_host = rust_host_script(&go_fake, &script).await;
-    let go_host = go_host_script(&rust_fake(), &script).await;
-    assert_same("big: Rust host → Go fake", &script, &baseline, &rust_host);
-    assert_same("big: Go host → Rust fake", &script, &baseline, &go_host);
-    let lines: Vec<&str> = baseline.lines().collect();
-    assert!(lines[1].len() > 1 << 20, "the 1 MiB string came back");
-    assert_eq!(lines[2], r#"{"output":{"recordsAdded":10000}}"#);
+    common::limit(async {
+        let script = big_script();
+        let go_fake = go_bin("tilores-plugin-fake-dispatcher");
+        let baseline = go_host_script(&go_fake, &script).await;
+        let rust_host = rust_host_script(&go_fake, &script).await;
+        let go_host = go_host_script(&rust_fake(), &script).await;
+        assert_same("big: Rust host → Go fake", &script, &baseline, &rust_host);
+        assert_same("big: Go host → Rust fake", &script, &baseline, &go_host);
+        let lines: Vec<&str> = baseline.lines().collect();
+        assert!(lines[1].len() > 1 << 20, "the 1 MiB string came back");
+        assert_eq!(lines[2], r#"{"output":{"recordsAdded":10000}}"#);
+    })
+    .await
 }
 
 /// Time values inside interface values and 64 concurrent callers, Rust host → Go fake and
 /// Rust host → Rust fake: the same stored records come back from both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn times_and_concurrent_callers() {
-    for plugin in [go_bin("tilores-plugin-fake-dispatcher"), rust_fake()] {
-        let mut p = initialize(PluginCommand::new(&plugin), None).await.unwrap();
-        let d = p.dispatcher().clone();
-        let when = GoTime {
-            unix_secs: 1_700_000_000,
-            nanos: 123_456_789,
-            offset: Some(19_800),
-        };
-        let utc = GoTime {
-            offset: None,
-            ..when
-        };
-        let data = [
-            ("at".into(), Interface::from_concrete(when)),
-            ("utc".into(), Interface::from_concrete(utc)),
-            ("name".into(), Interface::from("Zoë")),
-        ]
-        .into();
-        d.submit(
-            CallContext::background(),
-            SubmitInput {
-                records: vec![Record::new("t1", data)],
-            },
-        )
-        .await
-        .unwrap();
-        let mut calls = Vec::new();
-        for i in 0..64 {
-            let d = d.clone();
-            calls.push(tokio::spawn(async move {
-                let out = d
-                    .entity(
-                        CallContext::background(),
-                        EntityInput {
-                            id: format!("e{i}"),
-                        },
-                    )
-                    .await?;
-                Ok::<_, DispatchError>((i, out))
-            }));
-        }
-        for call in calls {
-            let (i, out) = call.await.unwrap().unwrap();
-            let e = out.entity.expect("entity");
-            assert_eq!(e.id, format!("e{i}"), "reply matched to its call");
-            assert_eq!(e.records.len(), 1);
-            let data = e.records[0].data.as_ref().expect("record data");
-            assert_eq!(data["at"], Interface::from_concrete(when));
-            assert_eq!(data["utc"], Interface::from_concrete(utc));
-        }
-        // Search by a UTC time matches (Go compares times including the location).
-        let params = SearchParameters([("utc".into(), Interface::from_concrete(utc))].into());
-        let out = d
-            .search(
+    common::limit(async {
+        for plugin in [go_bin("tilores-plugin-fake-dispatcher"), rust_fake()] {
+            let mut p = initialize(PluginCommand::new(&plugin), None).await.unwrap();
+            let d = p.dispatcher().clone();
+            let when = GoTime {
+                unix_secs: 1_700_000_000,
+                nanos: 123_456_789,
+                offset: Some(19_800),
+            };
+            let utc = GoTime {
+                offset: None,
+                ..when
+            };
+            let data = [
+                ("at".into(), Interface::from_concrete(when)),
+                ("utc".into(), Interface::from_concrete(utc)),
+                ("name".into(), Interface::from("Zoë")),
+            ]
+            .into();
+            d.submit(
                 CallContext::background(),
-                SearchInput {
-                    parameters: Some(params),
+                SubmitInput {
+                    records: vec![Record::new("t1", data)],
                 },
             )
             .await
             .unwrap();
-        assert_eq!(out.entities.len(), 1, "{}", plugin.display());
-        p.kill().await;
-    }
+            let mut calls = Vec::new();
+            for i in 0..64 {
+                let d = d.clone();
+                calls.push(tokio::spawn(async move {
+                    let out = d
+                        .entity(
+                            CallContext::background(),
+                            EntityInput {
+                                id: format!("e{i}"),
+                            },
+                        )
+                        .await?;
+                    Ok::<_, DispatchError>((i, out))
+                }));
+            }
+            for call in calls {
+                let (i, out) = call.await.unwrap().unwrap();
+                let e = out.entity.expect("entity");
+                assert_eq!(e.id, format!("e{i}"), "reply matched to its call");
+                assert_eq!(e.records.len(), 1);
+                let data = e.records[0].data.as_ref().expect("record data");
+                assert_eq!(data["at"], Interface::from_concrete(when));
+                assert_eq!(data["utc"], Interface::from_concrete(utc));
+            }
+            // Search by a UTC time matches (Go compares times including the location).
+            let params = SearchParameters([("utc".into(), Interface::from_concrete(utc))].into());
+            let out = d
+                .search(
+                    CallContext::background(),
+                    SearchInput {
+                        parameters: Some(params),
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(out.entities.len(), 1, "{}", plugin.display());
+            p.kill().await;
+        }
+    })
+    .await
 }

@@ -654,12 +654,12 @@ macro_rules! per_transport {
     ($($case:ident => $name_unix:ident, $name_mux:ident;)*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name_unix() {
-            $case(Transport::Unix).await;
+            common::limit($case(Transport::Unix)).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name_mux() {
-            $case(Transport::Mux).await;
+            common::limit($case(Transport::Mux)).await;
         }
     )*};
 }

@@ -43,8 +43,14 @@ pub struct Stream {
     id: u32,
     /// Keeps the session's live-stream count accurate until this is dropped.
     _live: LiveGuard,
-    /// Resolves once the session's driver has finished (see `Shared::ended`).
-    ended: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// Resolves once the session's driver has finished (see `Shared::ended`); polled by
+    /// reads. A waiter wakes only the task that polled it last, and a split stream (net/rpc
+    /// client and server) reads and writes from two tasks: with one waiter for both, a write
+    /// that stalled after the reader's last poll left the reader waiting forever once the
+    /// session ended.
+    read_ended: Pin<Box<WaitForCancellationFutureOwned>>,
+    /// The same, polled by writes, flushes and shutdowns.
+    write_ended: Pin<Box<WaitForCancellationFutureOwned>>,
 }
 
 impl Stream {
@@ -55,14 +61,20 @@ impl Stream {
             io: inner.compat(),
             id,
             _live: LiveGuard::new(&shared.live_streams),
-            ended: Box::pin(shared.ended.clone().cancelled_owned()),
+            read_ended: Box::pin(shared.ended.clone().cancelled_owned()),
+            write_ended: Box::pin(shared.ended.clone().cancelled_owned()),
         }
     }
 
-    /// Whether the session is gone: polled only when yamux itself has nothing, so it
-    /// registers the waker for the session's end.
-    fn session_ended(&mut self, cx: &mut Context<'_>) -> bool {
-        self.ended.as_mut().poll(cx).is_ready()
+    /// Whether the session is gone, for a pending read: polled only when yamux itself has
+    /// nothing, so it registers the reader's waker for the session's end.
+    fn ended_for_read(&mut self, cx: &mut Context<'_>) -> bool {
+        self.read_ended.as_mut().poll(cx).is_ready()
+    }
+
+    /// The same for a pending write, flush or shutdown (the writer's waker).
+    fn ended_for_write(&mut self, cx: &mut Context<'_>) -> bool {
+        self.write_ended.as_mut().poll(cx).is_ready()
     }
 
     /// The yamux stream id: odd if the client ([`Role::Client`](super::Role::Client))
@@ -102,7 +114,7 @@ impl AsyncRead for Stream {
     ) -> Poll<io::Result<()>> {
         match Pin::new(&mut self.io).poll_read(cx, buf) {
             // The session ended without yamux telling this stream: EOF.
-            Poll::Pending if self.session_ended(cx) => Poll::Ready(Ok(())),
+            Poll::Pending if self.ended_for_read(cx) => Poll::Ready(Ok(())),
             other => other,
         }
     }
@@ -115,14 +127,14 @@ impl AsyncWrite for Stream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         match Pin::new(&mut self.io).poll_write(cx, buf) {
-            Poll::Pending if self.session_ended(cx) => Poll::Ready(Err(session_gone())),
+            Poll::Pending if self.ended_for_write(cx) => Poll::Ready(Err(session_gone())),
             other => other,
         }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match Pin::new(&mut self.io).poll_flush(cx) {
-            Poll::Pending if self.session_ended(cx) => Poll::Ready(Err(session_gone())),
+            Poll::Pending if self.ended_for_write(cx) => Poll::Ready(Err(session_gone())),
             other => other,
         }
     }
@@ -131,7 +143,7 @@ impl AsyncWrite for Stream {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match Pin::new(&mut self.io).poll_shutdown(cx) {
             // Nothing left to close.
-            Poll::Pending if self.session_ended(cx) => Poll::Ready(Ok(())),
+            Poll::Pending if self.ended_for_write(cx) => Poll::Ready(Ok(())),
             other => other,
         }
     }

@@ -269,3 +269,36 @@ async fn local_close_ends_pending_reads_on_both_sides() {
         .await
         .is_err());
 }
+
+/// A stream split into a read half and a write half (as the net/rpc client and server use
+/// it) has two tasks waiting on it: after a graceful local close both must end, whichever
+/// of them polled last. Regression: one shared "session ended" waiter kept only the last
+/// poller's waker, so a reader pending behind a writer that had stalled on the send window
+/// was never woken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_close_ends_a_split_streams_reader_and_stalled_writer() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    let c = within("open", client.open_acked()).await.expect("open");
+    // The peer accepts but never reads: the writer below stalls on the send window.
+    let _s = within("accept", server.accept()).await.expect("accept");
+    let (mut rd, mut wr) = tokio::io::split(c);
+    let reader = tokio::spawn(async move {
+        let mut buf = [0u8; 16];
+        rd.read(&mut buf).await.map_err(|e| e.kind())
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let writer = tokio::spawn(async move {
+        let big = vec![0u8; 8 << 20];
+        wr.write_all(&big).await.map_err(|e| e.kind())
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        !writer.is_finished(),
+        "the writer should be stalled on the window"
+    );
+    within("close", client.close()).await.expect("close");
+    let w = within("stalled writer ends", writer).await.expect("task");
+    assert!(w.is_err(), "a write into a closed session fails: {w:?}");
+    let r = within("pending reader ends", reader).await.expect("task");
+    assert!(!matches!(r, Ok(n) if n > 0), "reader: {r:?}");
+}
