@@ -5,7 +5,8 @@ Usage: python3 bench/report.py RESULTS_DIR
 
 Files read (written by bench/run): disp-<host>-<plugin>-<run>.json (go-interop/cmd/dispatcher-bench
 or bench/benches/dispatcher.rs), crates-<run>.jsonl (bench/benches/crates.rs),
-floor-<run>.json (go-interop/cmd/sockfloor -echo-process), meta.txt, rust_fake_dispatcher.
+floor-<run>-<a,b,c>.json (go-interop/cmd/sockfloor -echo-process, three per run; the floor is
+their median), meta.txt, rust_fake_dispatcher.
 """
 import glob
 import json
