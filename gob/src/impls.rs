@@ -141,18 +141,6 @@ macro_rules! strings {
                 Ok(ids::STRING)
             }
         }
-        impl Encode for $t {
-            fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
-                Ok(ids::STRING)
-            }
-            fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
-                e.put_bytes(self.as_bytes());
-                Ok(())
-            }
-            fn omit_in_struct(&self) -> bool {
-                self.is_empty()
-            }
-        }
         impl Decode for $t {
             fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
                 d.expect(ids::STRING, w, "string")?;
@@ -171,18 +159,24 @@ fn utf8(b: &[u8]) -> Result<&str> {
     })
 }
 
-impl Encode for str {
-    fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
-        Ok(ids::STRING)
-    }
-    fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
-        e.put_bytes(self.as_bytes());
-        Ok(())
-    }
-    fn omit_in_struct(&self) -> bool {
-        self.is_empty()
-    }
+/// Every string type is sent as Go `string`.
+macro_rules! string_encode {
+    ($($t:ty),*) => {$(
+        impl Encode for $t {
+            fn wire_type(&self, _: &mut Schema) -> Result<WireId> {
+                Ok(ids::STRING)
+            }
+            fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
+                e.put_bytes(self.as_bytes());
+                Ok(())
+            }
+            fn omit_in_struct(&self) -> bool {
+                self.is_empty()
+            }
+        }
+    )*};
 }
+string_encode!(str, String, GoStr);
 
 impl<T: Encode + ?Sized> Encode for &T {
     fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
