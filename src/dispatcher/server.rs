@@ -294,16 +294,14 @@ impl<D: Dispatcher> Decode for SubmitArgs<D> {
         for i in 0..n {
             d.element(i, n)?;
             let key = d.nested(|d| GoStr::decode(d, ids::STRING))?;
-            let value = d
-                .nested(|d| match d.interface_header()? {
-                    None => Ok(ArgValue::Plain(Interface::nil())),
-                    Some((name, id)) if key == "input" && name == SubmitInput::GO_NAME => d
-                        .interface_payload(id, |d, w| stream_records(d, w, keep))
-                        .map(ArgValue::Streamed)
-                        .map_err(|e| e.in_path(format!("({name})"))),
-                    Some((name, id)) => d.interface_after_header(&name, id).map(ArgValue::Plain),
-                })
-                .map_err(|e| e.in_path(format!("[{key:?}]")))?;
+            let value = d.nested(|d| match d.interface_header()? {
+                None => Ok(ArgValue::Plain(Interface::nil())),
+                Some((name, id)) if key == "input" && name == SubmitInput::GO_NAME => d
+                    .interface_payload(id, |d, w| stream_records(d, w, keep))
+                    .map(ArgValue::Streamed)
+                    .map_err(|e| e.in_path(format!("({name})"))),
+                Some((name, id)) => d.interface_after_header(&name, id).map(ArgValue::Plain),
+            })?;
             // A later duplicate key wins, as in Go.
             match value {
                 ArgValue::Plain(v) => {
