@@ -332,19 +332,24 @@ mod tests {
         expected
     }
 
+    /// A writer over `rec` that ignores write errors.
+    fn quiet_writer(rec: &Recorder) -> WriteSide {
+        WriteSide::spawn(
+            rec.clone(),
+            64,
+            CancellationToken::new(),
+            None,
+            Box::new(|_, _| {}),
+        )
+    }
+
     // The writer task runs only when the test awaits something that yields (current-thread
     // runtime), so every message below is queued before it writes anything.
 
     #[tokio::test(flavor = "current_thread")]
     async fn messages_queued_together_leave_in_one_write() {
         let rec = Recorder::default();
-        let w = WriteSide::spawn(
-            rec.clone(),
-            64,
-            CancellationToken::new(),
-            None,
-            Box::new(|_, _| {}),
-        );
+        let w = quiet_writer(&rec);
         let bodies: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 10 + i as usize]).collect();
         let expected = queue(&w, &bodies).await;
         w.close().await;
@@ -355,13 +360,7 @@ mod tests {
     #[tokio::test(flavor = "current_thread")]
     async fn a_large_message_is_written_on_its_own() {
         let rec = Recorder::default();
-        let w = WriteSide::spawn(
-            rec.clone(),
-            64,
-            CancellationToken::new(),
-            None,
-            Box::new(|_, _| {}),
-        );
+        let w = quiet_writer(&rec);
         let bodies = vec![
             vec![1u8; 100],
             vec![2u8; BATCH],
