@@ -42,6 +42,14 @@ pub fn assert_same(what: &str, script: &str, go: &str, rust: &str) {
         assert_eq!(g, r, "{what}: line {} differs; script line: {s}", i + 1);
     }
     assert_eq!(gl.len(), rl.len(), "{what}: line counts differ");
+    // One answer per script line: two empty (or equally truncated) outputs are no match.
+    assert_eq!(
+        gl.len(),
+        scripts.len(),
+        "{what}: {} answers to {} script lines",
+        gl.len(),
+        scripts.len()
+    );
     assert_eq!(go, rust, "{what}: outputs differ (newlines?)");
 }
 
