@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
+use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::Arc;
 
 use gob::{ids, Dec, Decode, GoName, GoStr, GoTime, Interface, Value, WireId, WireType};
@@ -45,17 +46,26 @@ pub fn register<D: Dispatcher + 'static>(
                     unpack::<SubmitInput>(args.rest, "key records is not a *SubmitInput")?;
                 return d.submit(call, input).await.map_err(|e| e.to_string());
             };
-            // The checks `unpack` makes, in the same order: the other keys, then the records.
-            for v in args.rest.values() {
+            // The checks `unpack` makes, in the same (key) order: the keys before `input`,
+            // the records, the keys after it.
+            for v in args
+                .rest
+                .range::<str, _>((Unbounded, Excluded("input")))
+                .map(|(_, v)| v)
+            {
                 check_registered(v)?;
             }
             if let Some(rejected) = streamed.rejected {
                 return Err(rejected);
             }
-            let call = CallContext {
-                deadline: args.rest.get("deadline").and_then(deadline_of),
-            };
-            d.submit_tail(call, streamed.input, streamed.sent)
+            for v in args
+                .rest
+                .range::<str, _>((Excluded("input"), Unbounded))
+                .map(|(_, v)| v)
+            {
+                check_registered(v)?;
+            }
+            d.submit_tail(call_context(&args.rest), streamed.input, streamed.sent)
                 .await
                 .map_err(|e| e.to_string())
         }
@@ -111,9 +121,7 @@ fn unpack<T: 'static>(
     for v in args.values() {
         check_registered(v)?;
     }
-    let call = CallContext {
-        deadline: args.get("deadline").and_then(deadline_of),
-    };
+    let call = call_context(&args);
     let Some(input) = args.remove("input") else {
         return Err("key input not found in args".into());
     };
@@ -124,6 +132,13 @@ fn unpack<T: 'static>(
             "{wrong_type} but a {}",
             other.name().unwrap_or("<nil>")
         )),
+    }
+}
+
+/// Go's `createContext`: the call's deadline from the `deadline` argument.
+fn call_context(args: &InterfaceMap) -> CallContext {
+    CallContext {
+        deadline: args.get("deadline").and_then(deadline_of),
     }
 }
 

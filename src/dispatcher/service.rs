@@ -140,6 +140,9 @@ pub trait Dispatcher: Send + Sync {
     /// `Submit` record by record, checks every record as Go's decoder would, keeps only the
     /// last `n` and calls [`Dispatcher::submit_tail`]: a 10,000-record submit never holds
     /// 10,000 decoded records at once. The fake dispatcher's ring keeps 10.
+    ///
+    /// Set it together with [`Dispatcher::submit_tail`]: the default `submit_tail` forwards
+    /// the last records alone to [`Dispatcher::submit`], which cannot see how many were sent.
     const SUBMIT_KEEPS_LAST: Option<usize> = None;
 
     /// `Plugin.Submit` when [`Dispatcher::SUBMIT_KEEPS_LAST`] is set: `input` holds only the

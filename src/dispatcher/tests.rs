@@ -830,6 +830,25 @@ async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
         raw_error(&client, "Submit", &args).await,
         "gob: name not registered for interface: \"main.Secret\""
     );
+    // Go checks the argument in key order: a later key's name is reported after the records',
+    // an earlier key's before them.
+    let mut bad = submit(25);
+    bad.records[5]
+        .data
+        .get_or_insert_with(InterfaceMap::new)
+        .insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
+    let mut args = InterfaceMap::new();
+    args.insert("input".into(), Interface::from_concrete(bad));
+    args.insert("meta".into(), Interface::new("main.Later", Value::Int(2)));
+    assert_eq!(
+        raw_error(&client, "Submit", &args).await,
+        "gob: name not registered for interface: \"main.Secret\""
+    );
+    args.insert("aaa".into(), Interface::new("main.Earlier", Value::Int(3)));
+    assert_eq!(
+        raw_error(&client, "Submit", &args).await,
+        "gob: name not registered for interface: \"main.Earlier\""
+    );
     // An input of another type gets Go's text; fewer records than kept are all handed over.
     let mut args = InterfaceMap::new();
     args.insert(
