@@ -1,5 +1,7 @@
 //! Hostile input: corrupted, truncated, lying and deeply nested streams give typed errors,
 //! never a panic, a hang or an allocation larger than the input justifies.
+mod common;
+
 use gob::{wire::put_uint, Decoder, ErrorKind, Limits, Value};
 
 fn hex(s: &str) -> Vec<u8> {
@@ -172,10 +174,7 @@ fn counts_beyond_the_message_fail_per_element_without_allocating() {
 /// the last value and the decoder.
 #[test]
 fn recursive_types_are_freed_with_their_values() {
-    let s = hex(
-        "1c 7f 02 01 01 0e 72 65 63 75 72 73 69 76 65 53 6c 69 63 65 01 ff 80 00 01 ff 80 00 00
-        07 ff 80 00 02 01 00 00",
-    );
+    let s = common::vector("recursive_slice_type");
     let weak = {
         let mut dec = Decoder::new();
         let vals = dec.decode_all::<Value>(&s).expect("Go's stream decodes");

@@ -1,16 +1,11 @@
 //! The default depth limit is reached before the stack runs out: the deepest Go vectors decode
 //! (to their typed depth error) on a 2 MiB thread, the default test-thread stack, even in
 //! unoptimised builds.
-use std::path::PathBuf;
+mod common;
+
+use common::vector;
 
 use gob::{Decoder, ErrorKind, Value};
-
-fn vector(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/gob")
-        .join(format!("{name}.gob"));
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
 
 fn on_small_stack(name: &'static str) -> gob::Error {
     std::thread::Builder::new()

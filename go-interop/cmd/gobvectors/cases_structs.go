@@ -147,6 +147,16 @@ func init() {
 		Values: vals(&Node{1, []*Node{{2, nil}}}),
 	})
 	add(&Case{
+		Name: "recursive_struct_slice", Checklist: []int{31, 49},
+		Desc:   "T{Kids []T; Name string} = 64, []main.T = 65: T{Name: \"root\", Kids: []T{{Name: \"a\"}, {Name: \"b\", Kids: []T{{Name: \"c\"}}}}}",
+		Values: vals(T{Name: "root", Kids: []T{{Name: "a"}, {Name: "b", Kids: []T{{Name: "c"}}}}}),
+	})
+	add(&Case{
+		Name: "recursive_struct_slice_inner", Checklist: []int{31, 49},
+		Desc:   "the inner value of recursive_struct_slice alone: T{Name: \"b\", Kids: []T{{Name: \"c\"}}}",
+		Values: vals(T{Name: "b", Kids: []T{{Name: "c"}}}),
+	})
+	add(&Case{
 		Name: "end_to_end", Checklist: []int{32},
 		Desc: "TestEndToEnd kitchen sink (function-local types T1, T2, T3): maps of pointers, map[int]T3, map[complex128]complex128, map[[2]string][2]*float64, an empty non-nil map (sent with count 0), *[3]float64, *[2]string, *[]int64, complex64, string, []byte, *T2",
 		Values: func() []any {

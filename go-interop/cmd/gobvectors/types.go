@@ -58,6 +58,13 @@ type Node struct {
 	Kids []*Node
 }
 
+// T refers to itself through a slice of values (not pointers): T and []T are
+// one recursive pair of definitions.
+type T struct {
+	Kids []T
+	Name string
+}
+
 type WithIface struct{ V interface{} }
 
 // Bin is the spec §1.9 BinaryMarshaler example (value receiver, fixed bytes).
