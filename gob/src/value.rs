@@ -600,8 +600,7 @@ pub trait Concrete: Any + Send + Sync + fmt::Debug {
 /// A dynamic concrete value: a Go name and a [`Value`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynConcrete {
-    /// The Go name on the wire (inline up to 24 bytes: copying it is cheaper than counting
-    /// references to a shared name, and almost all Go type names are that short).
+    /// The Go name on the wire (shared: a stream repeats few names).
     pub name: Arc<str>,
     /// The value.
     pub value: Value,
