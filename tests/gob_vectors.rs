@@ -285,7 +285,10 @@ fn run_vectors() {
             if !same(&got, w) {
                 failures.insert(name.to_string(), format!("value {i}: Rust {got} != Go {w}"));
             }
-            // The typed JSON form must rebuild the same value (CLI decode | encode).
+        }
+        // The typed JSON form must rebuild the same value (CLI decode | encode), also for the
+        // cases whose values the manifest omits.
+        for (i, v) in vals.iter().enumerate() {
             let back = gjson::from_typed_json(&gjson::to_typed_json(v)).map_err(|e| e.to_string());
             if !back.as_ref().is_ok_and(|b| same_bits(b, v)) {
                 failures.insert(
@@ -380,6 +383,12 @@ fn run_vectors() {
             "known gap {gap} now fails differently (expected {expected:?}): {got}"
         );
     }
+    // Today's vectors give 89 byte-exact comparisons and 34 checked error cases; fewer would
+    // mean checks silently dropped (e.g. `exact` flags lost from the manifest).
+    assert!(
+        exact >= 89 && checked_errors >= 34,
+        "{exact} byte-exact cases, {checked_errors} error cases checked"
+    );
     assert!(
         failures.is_empty(),
         "{} of {} cases failed ({exact} exact, {checked_errors} error cases):\n{}",
