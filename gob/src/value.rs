@@ -223,14 +223,6 @@ impl TypeDef {
         TypeDef::single(GroupDef::new(name, kind.into_refs()))
     }
 
-    /// A stand-alone marshaler definition with Go's extra pointer-type id (see
-    /// [`GroupDef::pointer_id`]).
-    pub fn new_pointer_id(name: impl Into<String>, kind: DefKind) -> TypeDef {
-        let mut d = GroupDef::new(name, kind.into_refs());
-        d.pointer_id = true;
-        TypeDef::single(d)
-    }
-
     fn single(def: GroupDef) -> TypeDef {
         let group = Arc::new(TypeGroup {
             defs: Box::new([def]),
