@@ -136,10 +136,11 @@ pub struct Schema {
     next_id: WireId,
     by_rust: HashMap<RustTypeId, WireId>,
     by_dyn: HashMap<usize, WireId>,
-    /// Slice, array and map definitions by shape (name, element ids, length), so equal
-    /// dynamic types built separately (e.g. a fresh `map[string]interface {}` per JSON value)
-    /// share one id as in Go, where such types are identical.
-    by_shape: HashMap<Shape, WireId>,
+    /// Slice, array and map definitions by shape (kind, element ids, length; then name), so
+    /// equal dynamic types built separately (e.g. a fresh `map[string]interface {}` per JSON
+    /// value) share one id as in Go, where such types are identical. Keyed without the name so
+    /// a lookup allocates nothing; the few names per key are compared in place.
+    by_shape: HashMap<Shape, Vec<(String, WireId)>>,
     /// Keeps the groups of dynamic definitions alive so their addresses stay unique keys.
     dyn_keep: Vec<Arc<TypeGroup>>,
     defs: Vec<Option<Def>>,
@@ -157,13 +158,13 @@ enum Described {
     Pending(TypeDef),
 }
 
-/// The identity of an unnamed-or-named composite that has no identity of its own in a
-/// dynamic value: kind, name, key and element ids, array length.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// The identity of a composite that has no identity of its own in a dynamic value, short of
+/// its name: kind, key and element ids, array length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Shape {
-    Slice(String, WireId),
-    Array(String, WireId, u64),
-    Map(String, WireId, WireId),
+    Slice(WireId),
+    Array(WireId, u64),
+    Map(WireId, WireId),
 }
 
 /// The schema state before an encode, to restore if the encode fails.
@@ -220,7 +221,10 @@ impl Schema {
         let first_new = cp.next_id;
         self.by_rust.retain(|_, id| *id < first_new);
         self.by_dyn.retain(|_, id| *id < first_new);
-        self.by_shape.retain(|_, id| *id < first_new);
+        self.by_shape.retain(|_, named| {
+            named.retain(|(_, id)| *id < first_new);
+            !named.is_empty()
+        });
         self.dyn_keep.truncate(cp.dyn_keep);
         self.defs
             .truncate(usize::try_from(first_new - ids::FIRST_USER).unwrap_or(0));
@@ -415,8 +419,9 @@ impl Schema {
     /// The id of an already described composite of the same shape. The type object is not
     /// bound to it: a stream sending values with a fresh type object each (JSON-derived data)
     /// must not keep every one of them alive.
-    fn same_shape(&self, shape: Shape) -> Option<WireId> {
-        self.by_shape.get(&shape).copied()
+    fn same_shape(&self, shape: Shape, name: &str) -> Option<WireId> {
+        let named = self.by_shape.get(&shape)?;
+        named.iter().find(|(n, _)| n == name).map(|(_, id)| *id)
     }
 
     /// [`Schema::describe_dyn_depth`] for a reference in the shape of `d`.
@@ -482,7 +487,7 @@ impl Schema {
             DefKind::Slice(e) => {
                 let elem = self.describe_ref(d, e, depth + 1)?;
                 if let Described::Id(elem) = elem {
-                    if let Some(id) = self.same_shape(Shape::Slice(d.name().to_string(), elem)) {
+                    if let Some(id) = self.same_shape(Shape::Slice(elem), d.name()) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -498,8 +503,7 @@ impl Schema {
             DefKind::Array(n, e) => {
                 let elem = self.describe_ref(d, e, depth + 1)?;
                 if let Described::Id(elem) = elem {
-                    if let Some(id) = self.same_shape(Shape::Array(d.name().to_string(), elem, *n))
-                    {
+                    if let Some(id) = self.same_shape(Shape::Array(elem, *n), d.name()) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -518,7 +522,7 @@ impl Schema {
                 let key_d = self.describe_ref(d, k, depth + 1)?;
                 let elem_d = self.describe_ref(d, v, depth + 1)?;
                 if let (Described::Id(k), Described::Id(e)) = (&key_d, &elem_d) {
-                    if let Some(id) = self.same_shape(Shape::Map(d.name().to_string(), *k, *e)) {
+                    if let Some(id) = self.same_shape(Shape::Map(*k, *e), d.name()) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -548,19 +552,19 @@ impl Schema {
         };
         self.in_progress.remove(&key);
         let shape = match &wire {
-            WireType::Slice { common, elem } => Some(Shape::Slice(common.name.clone(), *elem)),
-            WireType::Array { common, elem, len } => Some(Shape::Array(
-                common.name.clone(),
-                *elem,
-                u64::try_from(*len).unwrap_or(u64::MAX),
+            WireType::Slice { common, elem } => Some((Shape::Slice(*elem), &common.name)),
+            WireType::Array { common, elem, len } => Some((
+                Shape::Array(*elem, u64::try_from(*len).unwrap_or(u64::MAX)),
+                &common.name,
             )),
-            WireType::Map { common, key, elem } => {
-                Some(Shape::Map(common.name.clone(), *key, *elem))
-            }
+            WireType::Map { common, key, elem } => Some((Shape::Map(*key, *elem), &common.name)),
             _ => None,
         };
-        if let Some(shape) = shape {
-            self.by_shape.entry(shape).or_insert(id);
+        if let Some((shape, name)) = shape {
+            let named = self.by_shape.entry(shape).or_default();
+            if !named.iter().any(|(n, _)| n == name) {
+                named.push((name.clone(), id));
+            }
         }
         self.define(id, wire, children);
         if d.pointer_id() {
