@@ -321,15 +321,9 @@ async fn read_replies<R>(reader: &mut FrameReader<R>, shared: &Shared) -> Ending
 where
     R: AsyncRead + Unpin,
 {
-    let mut since_yield = 0usize;
+    let mut budget = super::YieldBudget::default();
     loop {
-        since_yield += 1;
-        if since_yield == super::YIELD_EVERY {
-            // Let the callers of the replies read so far go on (and send their next calls)
-            // before the rest of a large batch is decoded; see the server's read loop.
-            since_yield = 0;
-            tokio::task::yield_now().await;
-        }
+        budget.tick().await;
         let resp = match reader
             .decode_with(|d, b, c| d.decode_next::<Response>(b, c))
             .await

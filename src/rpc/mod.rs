@@ -78,8 +78,26 @@ pub use error::{RegisterError, RpcError};
 pub use server::Server;
 pub use wire::{Request, Response};
 
-/// Messages a read loop handles before it yields to the tasks it woke (see `server.rs`).
+/// Messages a read loop handles before it yields to the tasks it woke.
 const YIELD_EVERY: usize = 16;
+
+/// A read loop's yield budget: every [`YIELD_EVERY`] messages it lets the tasks it woke run
+/// (callers of the replies read so far, handlers of the requests read so far), so that on a
+/// single-threaded runtime early replies leave while the rest of a large batch is still being
+/// read, and the peer works on them in parallel instead of in lockstep.
+#[derive(Default)]
+struct YieldBudget(usize);
+
+impl YieldBudget {
+    /// Counts one message; yields when the budget is used up.
+    async fn tick(&mut self) {
+        self.0 += 1;
+        if self.0 == YIELD_EVERY {
+            self.0 = 0;
+            tokio::task::yield_now().await;
+        }
+    }
+}
 
 /// Default largest gob message accepted from a peer: 128 MiB (room for a 64 MiB `[]byte`).
 pub const DEFAULT_MAX_MESSAGE: u64 = 128 << 20;

@@ -282,18 +282,11 @@ impl Server {
     where
         R: AsyncRead + Unpin,
     {
-        let mut since_yield = 0usize;
+        let mut budget = super::YieldBudget::default();
         loop {
             // Reap finished calls.
             while tasks.try_join_next().is_some() {}
-            since_yield += 1;
-            if since_yield == super::YIELD_EVERY {
-                // Let the calls started so far run and their replies leave while the rest of
-                // a large batch is still being read: on a single-threaded runtime the peer
-                // then works on early replies in parallel instead of in lockstep.
-                since_yield = 0;
-                tokio::task::yield_now().await;
-            }
+            budget.tick().await;
             let req = match reader
                 .decode_with(|d, b, c| d.decode_next::<Request>(b, c))
                 .await
