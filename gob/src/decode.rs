@@ -415,8 +415,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     }
 
     /// Reads the start of a slice of wire type `wire`: its element type and element count.
-    /// Decode the `n` elements in order, calling [`Dec::element`] before each (and
-    /// [`Dec::nested`] around it), as `Vec<T>` does.
+    /// Decode the `n` elements with [`Dec::each_element`], as `Vec<T>` does.
     pub fn slice_header(&mut self, wire: WireId) -> Result<(WireId, usize)> {
         let elem = match self.types.get(wire).map(|w| &**w) {
             Some(WireType::Slice { elem, .. }) => *elem,
@@ -443,6 +442,23 @@ impl<'a, 'b> Dec<'a, 'b> {
             })
             .at_offset(self.r.pos())
             .in_path(format!("[{i}]")));
+        }
+        Ok(())
+    }
+
+    /// Decodes `n` elements in order with `f` (called with the element's index): checks
+    /// before each that input is left ([`Dec::element`]), runs it one level deeper
+    /// ([`Dec::nested`]) and puts `[i]` into the path of its error.
+    #[inline]
+    pub fn each_element(
+        &mut self,
+        n: usize,
+        mut f: impl FnMut(&mut Self, usize) -> Result<()>,
+    ) -> Result<()> {
+        for i in 0..n {
+            self.element(i, n)?;
+            self.nested(|d| f(d, i))
+                .map_err(|e| e.in_path(format!("[{i}]")))?;
         }
         Ok(())
     }
@@ -905,13 +921,10 @@ impl<'a, 'b> Dec<'a, 'b> {
     #[inline(never)]
     fn elements_n(&mut self, elem: WireId, n: usize) -> Result<Vec<Value>> {
         let mut out = Vec::with_capacity(self.capacity(n, 1));
-        for i in 0..n {
-            self.element(i, n)?;
-            out.push(
-                self.nested(|d| d.value(elem))
-                    .map_err(|e| e.in_path(format!("[{i}]")))?,
-            );
-        }
+        self.each_element(n, |d, _| {
+            out.push(d.value(elem)?);
+            Ok(())
+        })?;
         Ok(out)
     }
 

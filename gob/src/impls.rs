@@ -243,13 +243,10 @@ impl<T: Decode + 'static> Decode for Vec<T> {
         }
         let (elem, n) = d.slice_header(w)?;
         let mut out = Vec::with_capacity(d.capacity(n, 1));
-        for i in 0..n {
-            d.element(i, n)?;
-            out.push(
-                d.nested(|d| T::decode(d, elem))
-                    .map_err(|e| e.in_path(format!("[{i}]")))?,
-            );
-        }
+        d.each_element(n, |d, _| {
+            out.push(T::decode(d, elem)?);
+            Ok(())
+        })?;
         Ok(out)
     }
 }

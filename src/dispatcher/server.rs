@@ -343,11 +343,8 @@ fn stream_records(d: &mut Dec<'_, '_>, wire: WireId, keep: usize) -> gob::Result
     let mut rejected = None;
     d.decode_struct(wire, "dispatcher.SubmitInput", FIELDS, |d, _, records| {
         let (elem, n) = d.slice_header(records)?;
-        for i in 0..n {
-            d.element(i, n)?;
-            let r = d
-                .nested(|d| Record::decode(d, elem))
-                .map_err(|e| e.in_path(format!("[{i}]")))?;
+        d.each_element(n, |d, _| {
+            let r = Record::decode(d, elem)?;
             if rejected.is_none() {
                 rejected = check_record(&r).err();
             }
@@ -358,8 +355,8 @@ fn stream_records(d: &mut Dec<'_, '_>, wire: WireId, keep: usize) -> gob::Result
             if keep > 0 {
                 ring.push_back(r);
             }
-        }
-        Ok(())
+            Ok(())
+        })
     })?;
     Ok(StreamedSubmit {
         input: SubmitInput {
