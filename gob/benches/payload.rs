@@ -342,11 +342,15 @@ fn main() {
     }
     if std::env::var_os("GOB_BENCH_PROFILE").is_some() {
         // Only this crate's typed steady-state decode and encode, for a profiler.
-        if std::env::var("GOB_BENCH_PROFILE").is_ok_and(|p| p == "ordered") {
-            typed_ordered(&first, &next, reps, iters);
+        let row = if std::env::var("GOB_BENCH_PROFILE").is_ok_and(|p| p == "ordered") {
+            typed_ordered(&first, &next, reps, iters)
         } else {
-            typed(&first, &next, reps, iters);
-        }
+            typed(&first, &next, reps, iters)
+        };
+        println!(
+            "{}: encode {:.0} ns/op, decode {:.0} ns/op",
+            row.name, row.enc_ns, row.dec_ns
+        );
         return;
     }
     // Rounds interleave the implementations (Go, then each Rust column), so load that comes

@@ -856,7 +856,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             ids::BYTES => Value::Bytes(self.r.bytes()?.to_vec()),
             ids::STRING => {
                 let b = self.r.bytes()?;
-                match std::str::from_utf8(b) {
+                match crate::wire::utf8(b) {
                     Ok(s) => Value::String(GoStr::from(s)),
                     Err(_) => Value::RawString(b.to_vec()),
                 }

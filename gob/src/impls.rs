@@ -152,7 +152,7 @@ macro_rules! strings {
 strings!(String, GoStr);
 
 fn utf8(b: &[u8]) -> Result<&str> {
-    std::str::from_utf8(b).map_err(|e| {
+    crate::wire::utf8(b).map_err(|e| {
         Error::new(ErrorKind::Corrupt(format!(
             "string is not valid UTF-8 ({e}); decode into gob::Value to keep raw bytes"
         )))
