@@ -46,6 +46,11 @@ pub enum RpcError {
     /// (see the module documentation).
     #[error("{0}")]
     Encode(gob::Error),
+    /// A [`gob::Decode`] implementation panicked while a header or body was read. The
+    /// decoder's state is then unknown, so the connection ends: every pending call fails
+    /// with this error (the text is the panic's message).
+    #[error("rpc: decoding a message panicked: {0}")]
+    DecodePanicked(String),
     /// Reading from or writing to the transport failed.
     #[error("{0}")]
     Io(Arc<std::io::Error>),

@@ -59,7 +59,20 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         mut f: impl FnMut(&mut Decoder, &[u8], bool) -> gob::Result<Step<T>>,
     ) -> Result<Frame<T>, ReadError> {
         loop {
-            match f(&mut self.dec, &self.buf, self.eof) {
+            // `f` runs the caller's `Decode` implementations: a panic there must end this
+            // connection with an error, not the task that reads it (its pending calls or
+            // requests would wait forever).
+            let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                f(&mut self.dec, &self.buf, self.eof)
+            }));
+            let attempt = match attempt {
+                Ok(attempt) => attempt,
+                Err(panic) => {
+                    let text = super::panic_text(&*panic);
+                    return Err(ReadError::Rpc(RpcError::DecodePanicked(text)));
+                }
+            };
+            match attempt {
                 Ok(Step::Value(v, used)) => {
                     self.buf.advance(used);
                     self.release();

@@ -137,5 +137,16 @@ impl Config {
     }
 }
 
+/// The message of a caught panic (a `&str` or `String` payload), for error texts.
+pub(crate) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests;

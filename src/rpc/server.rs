@@ -335,7 +335,7 @@ impl Server {
                             Err(panic) => Err(format!(
                                 "rpc: method {} panicked: {}",
                                 req.service_method,
-                                panic_text(&*panic)
+                                super::panic_text(&*panic)
                             )),
                         };
                         send_reply(&writer, &cancel, req, reply).await;
@@ -402,15 +402,5 @@ async fn send_reply(
     if let Err(SendError::Encode(..)) = sent {
         // Go closes the connection when a reply cannot be encoded.
         cancel.cancel();
-    }
-}
-
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic payload)".to_string()
     }
 }

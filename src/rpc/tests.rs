@@ -254,6 +254,92 @@ async fn undecodable_reply_fails_the_call_and_terminates_the_client() {
     assert!(c.is_shut_down());
 }
 
+/// Decodes like an `int`, but its `Decode` panics on 13 (a buggy user type).
+#[derive(Debug)]
+struct Touchy(i64);
+
+impl gob::Decode for Touchy {
+    fn decode(d: &mut gob::Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
+        let v = i64::decode(d, wire)?;
+        assert_ne!(v, 13, "Touchy cannot stand 13");
+        Ok(Touchy(v))
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_reply_decoder_fails_every_pending_call_and_ends_the_client() {
+    let (c, _h) = pair(&echo_server());
+    let hang = {
+        let c = c.clone();
+        tokio::spawn(async move { c.call::<_, i64>("Echo.Hang", &1i64).await })
+    };
+    while c.pending_calls() == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let ok = timeout(T, c.call::<_, Touchy>("Echo.Sleep", &12i64)).await;
+    assert_eq!(ok.expect("no hang").expect("12 decodes").0, 12);
+    let err = timeout(T, c.call::<_, Touchy>("Echo.Sleep", &13i64))
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    assert!(
+        matches!(&err, RpcError::DecodePanicked(text) if text == "assertion `left != right` failed: Touchy cannot stand 13\n  left: 13\n right: 13"),
+        "{err:?}"
+    );
+    let hang_err = timeout(T, hang)
+        .await
+        .expect("the pending call is failed, not left waiting")
+        .expect("task")
+        .unwrap_err();
+    assert!(
+        matches!(hang_err, RpcError::DecodePanicked(_)),
+        "{hang_err:?}"
+    );
+    assert!(c.is_shut_down());
+    let later = c.call::<_, i64>("Echo.Sleep", &1i64).await.unwrap_err();
+    assert!(later.is_shutdown(), "{later:?}");
+}
+
+#[tokio::test]
+async fn a_panicking_argument_decoder_ends_the_connection_not_the_server() {
+    let server = echo_server();
+    server
+        .register_fn(
+            "Echo",
+            "Touchy",
+            |t: Touchy| async move { Ok::<_, String>(t.0) },
+        )
+        .expect("register");
+    let (c, h) = pair(&server);
+    assert_eq!(
+        c.call::<_, i64>("Echo.Touchy", &12i64).await.expect("12"),
+        12
+    );
+    let running = {
+        let c = c.clone();
+        tokio::spawn(async move { c.call::<_, i64>("Echo.Sleep", &300i64).await })
+    };
+    while c.pending_calls() == 0 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let err = timeout(T, c.call::<_, i64>("Echo.Touchy", &13i64))
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    assert!(err.is_unexpected_eof(), "{err:?}");
+    // As after any read error (Go's ServeCodec), running calls still reply before the close.
+    let replied = timeout(T, running).await.expect("no hang").expect("task");
+    assert_eq!(replied.expect("the running call replies"), 300);
+    let served = timeout(T, h).await.expect("serve ends").expect("task");
+    assert!(
+        matches!(&served, Err(RpcError::DecodePanicked(text)) if text.contains("Touchy cannot stand 13")),
+        "{served:?}"
+    );
+    // The server itself goes on serving other connections.
+    let (c2, _h2) = pair(&server);
+    assert_eq!(c2.call::<_, i64>("Echo.Touchy", &7i64).await.expect("7"), 7);
+}
+
 #[tokio::test]
 async fn server_shutdown_fails_pending_calls_then_later_calls_are_shut_down() {
     let server = echo_server();
