@@ -14,6 +14,10 @@
 //! ours; go-netrpc has no multiplexer, so its rows use a plain socket (and our rpc layer the
 //! same, for a like-for-like column).
 //!
+//! Both processes of every row run on a current-thread tokio runtime, as the dispatcher bench
+//! host and this crate's plugin binaries do (a multi-thread runtime adds cross-thread wake-ups
+//! to every call of an I/O-bound peer; see BENCHMARKS.md, net/rpc section).
+//!
 //! ```text
 //! cargo bench -p tilores-plugin-bench --bench crates -- [-only ROW] [-seq-calls 5000]
 //!     [-callers 64] [-duration 3s] [-codec-iters 200000]
@@ -507,7 +511,7 @@ fn opts() -> Result<Opts, String> {
     Ok(o)
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(mode) = args.get(1).filter(|m| m.starts_with("child-")) {
