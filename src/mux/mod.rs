@@ -18,15 +18,14 @@
 //!   for throughput.
 //!
 //! Layout: `config` (role, settings → `yamux::Config`), `driver` (the task
-//! owning the connection), `socket` (the buffered socket), `quiet` (a unix
-//! socket registered for reads only), `stream` (tokio I/O for one stream), `error`.
+//! owning the connection), `socket` (the buffered socket), `stream` (tokio
+//! I/O for one stream), `error`.
 //! Interop tests against a real Go peer live in `interop_tests`, Rust-only
 //! contract tests in `tests`.
 
 mod config;
 mod driver;
 mod error;
-mod quiet;
 mod socket;
 mod stream;
 
@@ -42,7 +41,6 @@ use tokio_util::compat::TokioAsyncReadCompatExt;
 
 pub use config::{MuxConfig, Role};
 pub use error::{CloseReason, MuxError};
-pub use quiet::{QuietUnixStream, CALM_WRITES};
 pub use stream::Stream;
 
 use driver::{Command, Driver, Shared};

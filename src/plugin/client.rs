@@ -432,8 +432,7 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Socket for T {}
 
 async fn dial(addr: &PluginAddr) -> std::io::Result<Box<dyn Socket>> {
     Ok(match addr {
-        // Registered for reads only: no wake-up each time the plugin consumes a request.
-        PluginAddr::Unix(path) => Box::new(crate::mux::QuietUnixStream::connect(path).await?),
+        PluginAddr::Unix(path) => Box::new(tokio::net::UnixStream::connect(path).await?),
         PluginAddr::Tcp(a) => {
             let s = tokio::net::TcpStream::connect(a).await?;
             s.set_nodelay(true)?;

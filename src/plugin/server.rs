@@ -344,17 +344,10 @@ impl PluginServer {
             tokio::select! {
                 _ = inner.quit.cancelled() => break ServeEnd::Quit,
                 accepted = listener.accept() => match accepted {
-                    // Registered for reads only: no wake-up each time the host consumes
-                    // a reply (crate::mux::QuietUnixStream).
-                    Ok((socket, _)) => match crate::mux::QuietUnixStream::new(socket) {
-                        Ok(socket) => {
-                            let this = self.clone();
-                            connections.spawn(async move { this.serve_connection(socket).await });
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "plugin: cannot register a host connection");
-                        }
-                    },
+                    Ok((socket, _)) => {
+                        let this = self.clone();
+                        connections.spawn(async move { this.serve_connection(socket).await });
+                    }
                     Err(e) => {
                         tracing::error!(error = %e, "plugin: accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
