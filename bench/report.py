@@ -6,7 +6,8 @@ Usage: python3 bench/report.py RESULTS_DIR
 Files read (written by bench/run): disp-<host>-<plugin>-<run>.json (go-interop/cmd/dispatcher-bench
 or bench/benches/dispatcher.rs), crates-<run>.jsonl (bench/benches/crates.rs),
 floor-<run>-<a,b,c>.json (go-interop/cmd/sockfloor -echo-process, three per run; the floor is
-their median), meta.txt, rust_fake_dispatcher.
+their median), workfloor-<run>.json (the same with -work 25us: a diagnostic), meta.txt,
+rust_fake_dispatcher.
 """
 import glob
 import json
@@ -85,6 +86,8 @@ def main():
                     crates.setdefault(r.get("row", "?"), []).append(r)
     floor = [load_json(p) for p in sorted(glob.glob(os.path.join(d, "floor-*.json")))]
     floor_p50 = med(floor, "p50_us")
+    workfloor = [load_json(p) for p in sorted(glob.glob(os.path.join(d, "workfloor-*.json")))]
+    workfloor_p50 = med(workfloor, "p50_us")
 
     try:
         with open(os.path.join(d, "meta.txt")) as f:
@@ -201,6 +204,14 @@ def main():
     print(table(["p50 µs", "p99 µs", "round trips/s"],
                 [[fmt(floor_p50), fmt(med(floor, "p99_us")), fmt(med(floor, "roundtrips_per_sec"), 0)]]))
     print()
+    if workfloor:
+        print("Diagnostic, the same ping-pong with 25 µs of CPU work on each side per message (`-work 25us`):")
+        print()
+        print(table(["p50 µs", "p99 µs", "round trips/s", "Rust↔Rust Entity seq p50 vs it"],
+                    [[fmt(workfloor_p50), fmt(med(workfloor, "p99_us")),
+                      fmt(med(workfloor, "roundtrips_per_sec"), 0),
+                      fmt_ratio(ratio(med(disp[("rust", "rust")], "seq_p50_us"), workfloor_p50))]]))
+        print()
 
     print("### Targets")
     print()

@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	sockfloor [-duration 3s] [-size 64] [-warmup 500ms] [-echo-process]
+//	sockfloor [-duration 3s] [-size 64] [-warmup 500ms] [-echo-process] [-work 0]
 //
 // It listens on a unix socket in a fresh temp dir; one goroutine accepts the
 // connection and echoes fixed-size messages (io.ReadFull of -size bytes, then one
@@ -15,6 +15,10 @@
 // re-executed as "sockfloor -child-echo-socket PATH -size S"), i.e. the cross-process
 // floor that a Rust<->Go pair of processes faces; without it both goroutines share
 // one Go runtime, which can hand the wake-up over without an OS-level switch.
+//
+// -work D: each side keeps its CPU busy for D per message inside the timed round trip
+// (the echo side before replying, the pinging side after the reply arrived), the shape of
+// a call whose two sides each compute; the floor of such a call is 2*D plus the floor.
 //
 // Output: ONE JSON line on stdout, exit 0:
 //
@@ -46,6 +50,7 @@ type result struct {
 	Size             int     `json:"size"`
 	DurationS        float64 `json:"duration_s"`
 	EchoProcess      bool    `json:"echo_process"`
+	WorkUs           float64 `json:"work_us"`
 }
 
 func fail(err error) {
@@ -63,8 +68,15 @@ func percentileUs(sorted []time.Duration, p float64) float64 {
 	return math.Round(float64(sorted[rank].Nanoseconds())/100) / 10
 }
 
-// echo echoes size-byte messages on conn until EOF (nil) or an error.
-func echo(conn net.Conn, size int) error {
+// spin keeps the CPU busy for d: the work a real call would do between two messages.
+func spin(d time.Duration) {
+	for start := time.Now(); time.Since(start) < d; {
+	}
+}
+
+// echo echoes size-byte messages on conn until EOF (nil) or an error, after work of CPU
+// time per message.
+func echo(conn net.Conn, size int, work time.Duration) error {
 	defer conn.Close()
 	buf := make([]byte, size)
 	for {
@@ -74,6 +86,7 @@ func echo(conn net.Conn, size int) error {
 			}
 			return err
 		}
+		spin(work)
 		if _, err := conn.Write(buf); err != nil {
 			return err
 		}
@@ -86,6 +99,7 @@ func main() {
 	warmup := flag.Duration("warmup", 500*time.Millisecond, "discarded warm-up")
 	echoProcess := flag.Bool("echo-process", false, "run the echoing side in a child process")
 	childSocket := flag.String("child-echo-socket", "", "internal: be the echoing child, dial this socket")
+	work := flag.Duration("work", 0, "busy CPU time on each side per message (models a call's own work)")
 	flag.Parse()
 	if *childSocket != "" {
 		conn, err := net.Dial("unix", *childSocket)
@@ -93,7 +107,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "sockfloor child:", err)
 			os.Exit(1)
 		}
-		if err := echo(conn, *size); err != nil {
+		if err := echo(conn, *size, *work); err != nil {
 			fmt.Fprintln(os.Stderr, "sockfloor child:", err)
 			os.Exit(1)
 		}
@@ -122,7 +136,7 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		child := exec.Command(exe, "-child-echo-socket", l.Addr().String(), "-size", fmt.Sprint(*size))
+		child := exec.Command(exe, "-child-echo-socket", l.Addr().String(), "-size", fmt.Sprint(*size), "-work", work.String())
 		child.Stderr = os.Stderr
 		if err := child.Start(); err != nil {
 			fail(err)
@@ -138,7 +152,7 @@ func main() {
 				echoErr <- err
 				return
 			}
-			echoErr <- echo(c, *size)
+			echoErr <- echo(c, *size, *work)
 		}()
 		if conn, err = net.Dial("unix", l.Addr().String()); err != nil {
 			fail(err)
@@ -163,6 +177,7 @@ func main() {
 		if _, err := io.ReadFull(conn, back); err != nil {
 			fail(err)
 		}
+		spin(*work)
 		t1 := time.Now()
 		if !t0.Before(measStart) && !t1.After(measEnd) {
 			lats = append(lats, t1.Sub(t0))
@@ -181,6 +196,7 @@ func main() {
 		Size:             *size,
 		DurationS:        duration.Seconds(),
 		EchoProcess:      *echoProcess,
+		WorkUs:           float64(work.Microseconds()),
 	})
 	os.Stdout.Write(append(b, '\n'))
 }
