@@ -229,16 +229,28 @@ async fn a_panicking_handler_yields_an_error_reply() {
     );
 }
 
+/// Starts a call of `method` with `arg` on its own task and returns once the client counts
+/// it as pending (its request is on the way).
+async fn spawn_pending(
+    c: &Client,
+    method: &'static str,
+    arg: i64,
+) -> JoinHandle<Result<i64, RpcError>> {
+    let before = c.pending_calls();
+    let call = {
+        let c = c.clone();
+        tokio::spawn(async move { c.call::<_, i64>(method, &arg).await })
+    };
+    while c.pending_calls() == before {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    call
+}
+
 #[tokio::test]
 async fn undecodable_reply_fails_the_call_and_terminates_the_client() {
     let (c, _h) = pair(&echo_server());
-    let hang = {
-        let c = c.clone();
-        tokio::spawn(async move { c.call::<_, i64>("Echo.Hang", &1i64).await })
-    };
-    while c.pending_calls() == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let hang = spawn_pending(&c, "Echo.Hang", 1).await;
     // The reply is an i64; decoding it as a String fails.
     let err = c.call::<_, String>("Echo.Sleep", &1i64).await.unwrap_err();
     assert!(matches!(err, RpcError::ReadingBody(_)), "{err:?}");
@@ -269,13 +281,7 @@ impl gob::Decode for Touchy {
 #[tokio::test]
 async fn a_panicking_reply_decoder_fails_every_pending_call_and_ends_the_client() {
     let (c, _h) = pair(&echo_server());
-    let hang = {
-        let c = c.clone();
-        tokio::spawn(async move { c.call::<_, i64>("Echo.Hang", &1i64).await })
-    };
-    while c.pending_calls() == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let hang = spawn_pending(&c, "Echo.Hang", 1).await;
     let ok = timeout(T, c.call::<_, Touchy>("Echo.Sleep", &12i64)).await;
     assert_eq!(ok.expect("no hang").expect("12 decodes").0, 12);
     let err = timeout(T, c.call::<_, Touchy>("Echo.Sleep", &13i64))
@@ -315,13 +321,7 @@ async fn a_panicking_argument_decoder_ends_the_connection_not_the_server() {
         c.call::<_, i64>("Echo.Touchy", &12i64).await.expect("12"),
         12
     );
-    let running = {
-        let c = c.clone();
-        tokio::spawn(async move { c.call::<_, i64>("Echo.Sleep", &300i64).await })
-    };
-    while c.pending_calls() == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let running = spawn_pending(&c, "Echo.Sleep", 300).await;
     let err = timeout(T, c.call::<_, i64>("Echo.Touchy", &13i64))
         .await
         .expect("no hang")
@@ -429,13 +429,7 @@ async fn stop_lets_running_calls_reply_then_closes() {
 #[tokio::test]
 async fn close_fails_pending_calls_with_shutdown() {
     let (c, h) = pair(&echo_server());
-    let hang = {
-        let c = c.clone();
-        tokio::spawn(async move { c.call::<_, i64>("Echo.Hang", &1i64).await })
-    };
-    while c.pending_calls() == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let hang = spawn_pending(&c, "Echo.Hang", 1).await;
     c.close().await.expect("close");
     let e = timeout(T, hang)
         .await
