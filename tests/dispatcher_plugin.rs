@@ -29,6 +29,11 @@ fn cli() -> PathBuf {
 
 /// Runs `program args` with `stdin`; returns stdout (panics on a non-zero exit).
 async fn run_with_stdin(program: &Path, args: &[&str], stdin: &str) -> String {
+    run_with_stdin_both(program, args, stdin).await.0
+}
+
+/// [`run_with_stdin`], returning standard error too.
+async fn run_with_stdin_both(program: &Path, args: &[&str], stdin: &str) -> (String, String) {
     use tokio::io::AsyncWriteExt;
     let mut child = tokio::process::Command::new(program)
         .args(args)
@@ -54,7 +59,10 @@ async fn run_with_stdin(program: &Path, args: &[&str], stdin: &str) -> String {
         program.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).expect("utf-8 output")
+    (
+        String::from_utf8(out.stdout).expect("utf-8 output"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Go host (`dispatcher.Initialize`) running a script against `plugin`.
@@ -297,6 +305,30 @@ async fn rust_initialize_reattaches_or_falls_back() {
             .unwrap();
         assert!(out.entity.expect("entity").records.is_empty());
         third.kill().await;
+    })
+    .await
+}
+
+/// The README's main job: the demo script against the bundled fake answers every line and
+/// ends without an error in the log (the plugin's connection ending at the host's kill is
+/// not one, as in Go).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_demo_runs_clean() {
+    common::limit(async {
+        let demo = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dispatch/demo.jsonl"),
+        )
+        .expect("demo script");
+        let (out, err) = run_with_stdin_both(&cli(), &["dispatch"], &demo).await;
+        assert_eq!(
+            out.lines().count(),
+            demo.lines().filter(|l| !l.trim().is_empty()).count(),
+            "one answer per script line:\n{out}"
+        );
+        assert!(
+            !err.lines().any(|l| l.contains(" ERROR ")),
+            "errors logged by the demo:\n{err}"
+        );
     })
     .await
 }

@@ -325,8 +325,17 @@ impl PluginServer {
         let id = broker.next_id();
         let broker = broker.clone();
         tokio::spawn(async move {
-            if let Err(e) = broker.accept_and_serve(id, server).await {
-                tracing::error!("go-plugin: plugin dispense error: {name}: {e}");
+            // As in Go, only a failed accept is an error; the served stream ends with the
+            // session, which at the host's kill is an I/O error rather than a clean EOF.
+            let stream = match broker.accept(id).await {
+                Ok(stream) => stream,
+                Err(e) => {
+                    tracing::error!("go-plugin: plugin dispense error: {name}: {e}");
+                    return;
+                }
+            };
+            if let Err(e) = server.serve(stream).await {
+                tracing::debug!(plugin = %name, error = %e, "dispensed plugin connection ended");
             }
         });
         Ok(id)
