@@ -81,10 +81,10 @@ pub fn close_chunk(buf: &mut Vec<u8>, start: usize) {
     prefix[1..].copy_from_slice(&len.to_be_bytes()[8 - (n - 1)..]);
 }
 
-/// `b` as UTF-8 text. Short ASCII strings (most of what Go programs send: names, keys,
+/// `b` as UTF-8 text. ASCII strings (most of what Go programs send: names, keys,
 /// identifiers) take a word-at-a-time check instead of the general validator.
 #[allow(unsafe_code)]
-pub fn utf8(b: &[u8]) -> std::result::Result<&str, std::str::Utf8Error> {
+pub(crate) fn utf8(b: &[u8]) -> std::result::Result<&str, std::str::Utf8Error> {
     if b.is_ascii() {
         // SAFETY: every ASCII byte sequence is valid UTF-8, the only requirement of
         // `from_utf8_unchecked`.

@@ -222,7 +222,9 @@ impl MuxBroker {
 
     /// go-plugin's `AcceptAndServe`: accepts `id` and serves `server` on the stream until the
     /// peer closes it. Register the methods under the service name `Plugin` if a Go peer is to
-    /// call them through go-plugin's conventions.
+    /// call them through go-plugin's conventions. Unlike Go, which logs only a failed accept,
+    /// this also returns the error the serving ended with (an I/O error when the session
+    /// goes away while the stream is open, as at the host's kill).
     pub async fn accept_and_serve(&self, id: u32, server: rpc::Server) -> Result<(), BrokerError> {
         let stream = self.accept(id).await?;
         server.serve(stream).await?;

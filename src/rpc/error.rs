@@ -46,9 +46,11 @@ pub enum RpcError {
     /// (see the module documentation).
     #[error("{0}")]
     Encode(gob::Error),
-    /// A [`gob::Decode`] implementation panicked while a header or body was read. The
-    /// decoder's state is then unknown, so the connection ends: every pending call fails
-    /// with this error (the text is the panic's message).
+    /// A [`gob::Decode`] implementation panicked while a header or body was read (the text
+    /// is the panic's message). The decoder's state is then unknown, so the connection ends:
+    /// on a client every pending call fails with this error; a server answers the request
+    /// whose argument panicked with an error reply, lets running calls reply, closes the
+    /// connection and returns this error from [`Server::serve`](super::Server::serve).
     #[error("rpc: decoding a message panicked: {0}")]
     DecodePanicked(String),
     /// Reading from or writing to the transport failed.

@@ -51,6 +51,11 @@
 //!
 //! - A handler that panics does not take the process down (Go's server does not recover);
 //!   the caller gets the error reply `rpc: method <Service.Method> panicked: <message>`.
+//! - A [`gob::Decode`] implementation that panics (a reply type on a client, an argument
+//!   type on a server) ends that connection with [`RpcError::DecodePanicked`] instead of
+//!   the process: a client fails every pending call with it; a server answers the request
+//!   with `rpc: decoding the argument of <Service.Method> panicked: <message>`, lets running
+//!   calls reply and closes the connection.
 //! - A handler error with an empty text would make Go send the (unset) reply value as a
 //!   success; there is no reply value here, so the error text
 //!   `rpc: method <Service.Method> returned an empty error` is sent instead.

@@ -350,6 +350,15 @@ impl Server {
                     send_reply(writer, cancel, req, Err("unexpected EOF".into())).await;
                     return Ok(());
                 }
+                Err(ReadError::Rpc(RpcError::DecodePanicked(text))) => {
+                    // The decoder's state is unknown: answer this request, then end.
+                    let answer = format!(
+                        "rpc: decoding the argument of {} panicked: {text}",
+                        req.service_method
+                    );
+                    send_reply(writer, cancel, req, Err(answer)).await;
+                    return Err(RpcError::DecodePanicked(text));
+                }
                 Err(ReadError::Rpc(e)) => return Err(e),
                 Err(ReadError::Gob(e)) => {
                     // Go answers with the decoder's error and goes on with the next request.

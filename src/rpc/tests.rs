@@ -289,7 +289,7 @@ async fn a_panicking_reply_decoder_fails_every_pending_call_and_ends_the_client(
         .expect("no hang")
         .unwrap_err();
     assert!(
-        matches!(&err, RpcError::DecodePanicked(text) if text == "assertion `left != right` failed: Touchy cannot stand 13\n  left: 13\n right: 13"),
+        matches!(&err, RpcError::DecodePanicked(text) if text.contains("Touchy cannot stand 13")),
         "{err:?}"
     );
     let hang_err = timeout(T, hang)
@@ -326,7 +326,10 @@ async fn a_panicking_argument_decoder_ends_the_connection_not_the_server() {
         .await
         .expect("no hang")
         .unwrap_err();
-    assert!(err.is_unexpected_eof(), "{err:?}");
+    assert!(
+        matches!(err.server_message(), Some(t) if t.starts_with("rpc: decoding the argument of Echo.Touchy panicked: ") && t.contains("Touchy cannot stand 13")),
+        "{err:?}"
+    );
     // As after any read error (Go's ServeCodec), running calls still reply before the close.
     let replied = timeout(T, running).await.expect("no hang").expect("task");
     assert_eq!(replied.expect("the running call replies"), 300);

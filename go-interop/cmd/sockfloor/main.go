@@ -16,9 +16,10 @@
 // floor that a Rust<->Go pair of processes faces; without it both goroutines share
 // one Go runtime, which can hand the wake-up over without an OS-level switch.
 //
-// -work D: each side keeps its CPU busy for D per message inside the timed round trip
-// (the echo side before replying, the pinging side after the reply arrived), the shape of
-// a call whose two sides each compute; the floor of such a call is 2*D plus the floor.
+// -work D: each side keeps its CPU busy (spinning on the clock) for D per message inside
+// the timed round trip (the echo side before replying, the pinging side after the reply
+// arrived), the shape of a call whose two sides each compute. Ideally that adds 2*D to the
+// round trip; on a VM whose idle vCPUs halt it adds far more (BENCHMARKS.md).
 //
 // Output: ONE JSON line on stdout, exit 0:
 //
@@ -70,6 +71,9 @@ func percentileUs(sorted []time.Duration, p float64) float64 {
 
 // spin keeps the CPU busy for d: the work a real call would do between two messages.
 func spin(d time.Duration) {
+	if d <= 0 {
+		return
+	}
 	for start := time.Now(); time.Since(start) < d; {
 	}
 }
@@ -99,7 +103,7 @@ func main() {
 	warmup := flag.Duration("warmup", 500*time.Millisecond, "discarded warm-up")
 	echoProcess := flag.Bool("echo-process", false, "run the echoing side in a child process")
 	childSocket := flag.String("child-echo-socket", "", "internal: be the echoing child, dial this socket")
-	work := flag.Duration("work", 0, "busy CPU time on each side per message (models a call's own work)")
+	work := flag.Duration("work", 0, "time each side spins per message (models a call's own work)")
 	flag.Parse()
 	if *childSocket != "" {
 		conn, err := net.Dial("unix", *childSocket)
@@ -114,7 +118,7 @@ func main() {
 		os.Exit(0)
 	}
 	if *duration <= 0 || *size < 1 || *warmup < 0 || flag.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "usage: sockfloor [-duration 3s] [-size 64] [-warmup 500ms]")
+		fmt.Fprintln(os.Stderr, "usage: sockfloor [-duration 3s] [-size 64] [-warmup 500ms] [-echo-process] [-work 0]")
 		os.Exit(2)
 	}
 	dir, err := os.MkdirTemp("", "sockfloor-")
