@@ -947,12 +947,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub fn dyn_interface(&mut self) -> Result<Interface> {
         match self.header()? {
             None => Ok(Interface::nil()),
-            Some((name, _, id)) => {
-                let v = self
-                    .interface_payload(id, |d, w| d.value(w))
-                    .map_err(|e| e.in_path(format!("({name})")))?;
-                Ok(Interface::new(name, v))
-            }
+            Some((name, _, id)) => self.typed_payload(name, None, id),
         }
     }
 
@@ -972,6 +967,8 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
     }
 
+    /// The payload of an interface value named `name` of wire type `id`: through the
+    /// registered decoder when there is one, else dynamically.
     fn typed_payload(
         &mut self,
         name: Arc<str>,
