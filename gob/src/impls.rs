@@ -340,15 +340,15 @@ macro_rules! map_impl {
                 };
                 let (key, elem) = (*key, *elem);
                 let n = d.count(2)?;
-                let mut out = <$m<K, V> as MapBuild>::Builder::with_capacity(d.capacity(n, 2));
+                let mut out = <$m<K, V> as MapBuild<K, V>>::builder(d.capacity(n, 2));
                 for i in 0..n {
                     d.element(i, n)?;
                     let k = d.nested(|d| K::decode(d, key))?;
                     let v = d.nested(|d| V::decode(d, elem))?;
-                    out.push((k, v));
+                    <$m<K, V> as MapBuild<K, V>>::push(&mut out, k, v);
                 }
                 // Later duplicates win, as in Go.
-                Ok(<$m<K, V> as MapBuild>::build(out))
+                Ok(<$m<K, V> as MapBuild<K, V>>::build(out))
             }
         }
     };
@@ -356,37 +356,36 @@ macro_rules! map_impl {
 /// How a decoded map is put together: a `HashMap` is filled as entries arrive; a `BTreeMap`
 /// is built once from all entries (one sort and a bulk build instead of a search from the
 /// root per entry). Either way a later duplicate key replaces an earlier one, as in Go.
-trait MapBuild: Sized {
-    type Builder: EntrySink<Self>;
+trait MapBuild<K, V>: Sized {
+    /// What the entries are collected in.
+    type Builder;
+    fn builder(capacity: usize) -> Self::Builder;
+    fn push(b: &mut Self::Builder, k: K, v: V);
     fn build(b: Self::Builder) -> Self;
 }
-trait EntrySink<M> {
-    type Entry;
-    fn push(&mut self, e: Self::Entry);
-}
-impl<K: Eq + Hash, V> MapBuild for HashMap<K, V> {
+impl<K: Eq + Hash, V> MapBuild<K, V> for HashMap<K, V> {
     type Builder = HashMap<K, V>;
+    fn builder(capacity: usize) -> Self {
+        HashMap::with_capacity(capacity)
+    }
+    fn push(b: &mut Self, k: K, v: V) {
+        b.insert(k, v);
+    }
     fn build(b: Self) -> Self {
         b
     }
 }
-impl<K: Eq + Hash, V> EntrySink<HashMap<K, V>> for HashMap<K, V> {
-    type Entry = (K, V);
-    fn push(&mut self, (k, v): (K, V)) {
-        self.insert(k, v);
-    }
-}
-impl<K: Ord, V> MapBuild for BTreeMap<K, V> {
+impl<K: Ord, V> MapBuild<K, V> for BTreeMap<K, V> {
     type Builder = Vec<(K, V)>;
+    fn builder(capacity: usize) -> Vec<(K, V)> {
+        Vec::with_capacity(capacity)
+    }
+    fn push(b: &mut Vec<(K, V)>, k: K, v: V) {
+        b.push((k, v));
+    }
     fn build(b: Vec<(K, V)>) -> Self {
         // `FromIterator` sorts stably and keeps the last of equal keys.
         b.into_iter().collect()
-    }
-}
-impl<K: Ord, V> EntrySink<BTreeMap<K, V>> for Vec<(K, V)> {
-    type Entry = (K, V);
-    fn push(&mut self, e: (K, V)) {
-        Vec::push(self, e);
     }
 }
 
