@@ -494,27 +494,19 @@ async fn rust_host_launch_failures_are_clear() {
         let (bin, _) = &go_plugins()[0];
         let with_mode = |mode: &str| PluginCommand::new(bin).env("KVPLUGIN_MODE", mode);
 
-        // Garbage handshake: the error quotes the line.
-        let e = PluginClient::start(with_mode("garbage"), kv_config())
-            .await
-            .unwrap_err();
-        assert!(
-            e.to_string().contains("this is not a handshake"),
-            "garbage: {e}"
-        );
-        // Unknown network type (Go v1.4.3's host errs badly here).
-        let e = PluginClient::start(with_mode("bad-network"), kv_config())
-            .await
-            .unwrap_err();
-        assert!(e.to_string().contains("carrier-pigeon"), "bad-network: {e}");
-        // Wrong app protocol version.
-        let e = PluginClient::start(with_mode("bad-version"), kv_config())
-            .await
-            .unwrap_err();
-        assert!(
-            e.to_string().contains("Plugin version: 9"),
-            "bad-version: {e}"
-        );
+        for (mode, quoted) in [
+            // Garbage handshake: the error quotes the line.
+            ("garbage", "this is not a handshake"),
+            // Unknown network type (Go v1.4.3's host errs badly here).
+            ("bad-network", "carrier-pigeon"),
+            // Wrong app protocol version.
+            ("bad-version", "Plugin version: 9"),
+        ] {
+            let e = PluginClient::start(with_mode(mode), kv_config())
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains(quoted), "{mode}: {e}");
+        }
         // Exits before the handshake, with its stderr in the error.
         let e = PluginClient::start(with_mode("exit-early"), kv_config())
             .await
