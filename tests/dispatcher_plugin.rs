@@ -263,6 +263,16 @@ fn go_host_reattaches_to_rust_fake_dispatcher() {
     })
 }
 
+/// How many records the plugin's Entity answer holds.
+async fn stored_records(plugin: &DispatcherPlugin) -> usize {
+    let out = plugin
+        .dispatcher()
+        .entity(CallContext::background(), EntityInput { id: "x".into() })
+        .await
+        .unwrap();
+    out.entity.expect("entity").records.len()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_initialize_reattaches_or_falls_back() {
     common::limit(async {
@@ -285,12 +295,7 @@ async fn rust_initialize_reattaches_or_falls_back() {
             .await
             .unwrap();
         assert_eq!(second.reattach_config().pid, rc.pid);
-        let out = second
-            .dispatcher()
-            .entity(CallContext::background(), EntityInput { id: "x".into() })
-            .await
-            .unwrap();
-        assert_eq!(out.entity.expect("entity").records.len(), 1);
+        assert_eq!(stored_records(&second).await, 1);
         second.kill().await;
         first.kill().await;
         // A stale config: Initialize silently launches a fresh process.
@@ -298,12 +303,7 @@ async fn rust_initialize_reattaches_or_falls_back() {
             .await
             .unwrap();
         assert_ne!(third.reattach_config().pid, rc.pid);
-        let out = third
-            .dispatcher()
-            .entity(CallContext::background(), EntityInput { id: "x".into() })
-            .await
-            .unwrap();
-        assert!(out.entity.expect("entity").records.is_empty());
+        assert_eq!(stored_records(&third).await, 0);
         third.kill().await;
     })
     .await
