@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{builtin_name, ids, WireId, WireType};
-use crate::value::{DefKind, GoStr, GroupDef, Interface, Type, TypeGroup, TypeRef, Value};
+use crate::value::{
+    go_type_string, DefKind, GoStr, GroupDef, Interface, Type, TypeGroup, TypeRef, Value,
+};
 use crate::wire::Reader;
 
 /// Resource limits for decoding untrusted input.
@@ -112,6 +114,8 @@ impl<V> IdMap<V> {
 pub struct TypeTable {
     defs: IdMap<Arc<WireType>>,
     dyn_types: IdMap<Type>,
+    /// Go's default interface name for the values of a composite wire type.
+    default_names: IdMap<Arc<str>>,
     plans: HashMap<(WireId, usize), Plan>,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`).
     names: Vec<(Arc<str>, Option<crate::registry::DecodeFn>)>,
@@ -196,6 +200,7 @@ impl Decoder {
                 for id in added {
                     self.types.defs.remove(id);
                     self.types.dyn_types.remove(id);
+                    self.types.default_names.remove(id);
                 }
             }
         }
@@ -861,7 +866,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                     Err(_) => Value::RawString(b.to_vec()),
                 }
             }
-            ids::INTERFACE => Value::Interface(Box::new(self.dyn_interface()?)),
+            ids::INTERFACE => return self.interface_value(),
             _ => return self.composite_value(id),
         })
     }
@@ -941,6 +946,45 @@ impl<'a, 'b> Dec<'a, 'b> {
             out.push((k, v));
         }
         Ok(Value::Map(ty, out))
+    }
+
+    /// An interface value in a dynamic `interface{}` position: bare when its name is Go's
+    /// default name for its value, boxed otherwise (the form described at [`Value`]).
+    #[inline(never)]
+    fn interface_value(&mut self) -> Result<Value> {
+        let Some((name, _, id)) = self.header()? else {
+            return Ok(Value::Interface(Box::new(Interface::nil())));
+        };
+        if self.is_default_name(&name, id) {
+            return self
+                .interface_payload(id, |d, w| d.value(w))
+                .map_err(|e| e.in_path(format!("({name})")));
+        }
+        self.typed_payload(name, None, id)
+            .map(|i| Value::Interface(Box::new(i)))
+    }
+
+    /// Whether `name` is Go's default interface name ([`Value::default_go_name`]) for the
+    /// values of wire type `id`; false for ids that are not (yet) valid, whose payload then
+    /// fails as usual.
+    fn is_default_name(&mut self, name: &str, id: WireId) -> bool {
+        if id == ids::INTERFACE {
+            // Never a concrete type; keep such a payload boxed, whatever it is called.
+            return false;
+        }
+        if let Some(t) = builtin_type(id) {
+            return *go_type_string(&t, 0) == *name;
+        }
+        if let Some(d) = self.types.default_names.get(id) {
+            return **d == *name;
+        }
+        let Ok(t) = self.dyn_type(id) else {
+            return false;
+        };
+        let d: Arc<str> = go_type_string(&t, 4).into();
+        let yes = *d == *name;
+        self.types.default_names.insert(id, d);
+        yes
     }
 
     /// Decodes an interface value dynamically (registered typed names are ignored here).

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::types::{ids, CommonType, FieldType, WireId, WireType};
-use crate::value::{DefKind, Interface, Type, TypeDef, TypeGroup, TypeRef};
+use crate::value::{DefKind, Interface, Type, TypeDef, TypeGroup, TypeRef, Value};
 use crate::wire::{close_chunk, open_chunk, put_bytes, put_float, put_int, put_uint};
 
 /// Go's limit on one message (`tooBig` on 64-bit Go): 8 GiB.
@@ -708,6 +708,22 @@ impl<'a> Enc<'a> {
         r
     }
 
+    /// Writes a nested dynamic value; `interface` says whether its position (element, key
+    /// or field) is of type `interface{}`, where the value may be stored bare.
+    #[inline]
+    pub(crate) fn value_at(&mut self, interface: bool, v: &Value) -> Result<()> {
+        if !interface {
+            return self.value(v);
+        }
+        self.depth += 1;
+        if self.depth > MAX_ENCODE_DEPTH {
+            return Err(Error::encode("value nesting too deep"));
+        }
+        let r = self.interface_position(v);
+        self.depth -= 1;
+        r
+    }
+
     /// Sends every definition `id` still needs, Go's way: the first one is appended to the
     /// current part and the part is flushed as one chunk; the others follow as chunks of their
     /// own.
@@ -764,24 +780,54 @@ impl<'a> Enc<'a> {
             self.put_uint(0);
             return Ok(());
         };
-        let name = c.go_name();
+        self.named_value(
+            c.go_name(),
+            c.is_struct(),
+            |s| c.wire_type(s),
+            |e| c.encode_concrete(e),
+        )
+    }
+
+    /// Writes `v`, which is in an `interface{}` position: a [`Value::Interface`] as itself, a
+    /// bare value as the interface value it stands for (its default Go name, see [`Value`]).
+    pub fn interface_position(&mut self, v: &Value) -> Result<()> {
+        match v {
+            Value::Interface(i) => self.interface(i),
+            v => self.named_value(
+                &v.default_go_name(),
+                v.is_struct(),
+                |s| v.wire_type(s),
+                |e| v.encode(e),
+            ),
+        }
+    }
+
+    /// The body of a non-nil interface value: its name, the definitions and id of its type,
+    /// and the value in a chunk of its own.
+    fn named_value(
+        &mut self,
+        name: &str,
+        is_struct: bool,
+        wire_type: impl FnOnce(&mut Schema) -> Result<WireId>,
+        encode: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
         if name.is_empty() {
             return Err(Error::encode("interface value with an empty type name"));
         }
         self.put_bytes(name.as_bytes());
-        let id = c.wire_type(self.schema)?;
+        let id = wire_type(self.schema)?;
         self.send_defs(id);
         self.put_int(id);
         let saved = self.region;
         self.region = open_chunk(self.buf);
-        if !c.is_struct() {
+        if !is_struct {
             self.put_uint(0);
         }
         self.depth += 1;
         let r = if self.depth > MAX_ENCODE_DEPTH {
             Err(Error::encode("value nesting too deep"))
         } else {
-            c.encode_concrete(self)
+            encode(self)
         };
         self.depth -= 1;
         r.map_err(|e| e.in_path(format!("({name})")))?;

@@ -490,20 +490,24 @@ impl Encode for Value {
             }
             Value::String(s) => e.put_bytes(s.as_bytes()),
             Value::RawString(b) | Value::Bytes(b) => e.put_bytes(b),
-            Value::Slice(_, items) | Value::Array(_, items) => {
+            // Elements, keys and fields of type `interface{}` may be stored bare (see `Value`).
+            Value::Slice(t, items) | Value::Array(t, items) => {
+                let (_, iface) = t.interface_positions();
                 e.put_uint(items.len() as u64);
                 for (i, v) in items.iter().enumerate() {
-                    e.value(v).map_err(|err| err.in_path(format!("[{i}]")))?;
+                    e.value_at(iface, v)
+                        .map_err(|err| err.in_path(format!("[{i}]")))?;
                 }
             }
-            Value::Map(_, entries) => {
+            Value::Map(t, entries) => {
+                let (key_iface, elem_iface) = t.interface_positions();
                 e.put_uint(entries.len() as u64);
                 for (k, v) in entries {
-                    e.value(k)?;
-                    e.value(v)?;
+                    e.value_at(key_iface, k)?;
+                    e.value_at(elem_iface, v)?;
                 }
             }
-            Value::Struct(_, fields) => {
+            Value::Struct(t, fields) => {
                 let mut prev = -1i64;
                 for (i, v) in fields {
                     let n = *i as i64;
@@ -511,7 +515,7 @@ impl Encode for Value {
                         return Err(Error::encode("struct fields out of order"));
                     }
                     e.put_uint((n - prev) as u64);
-                    e.value(v)?;
+                    e.value_at(t.field_is_interface(*i), v)?;
                     prev = n;
                 }
                 e.end_struct();

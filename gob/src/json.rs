@@ -158,13 +158,17 @@ fn value_json(v: &Value) -> Json {
         Value::String(s) => Json::String(s.to_string()),
         Value::RawString(b) => json!({"hex": hex(b)}),
         Value::Bytes(b) => json!({"bytes": hex(b)}),
-        Value::Slice(_, items) | Value::Array(_, items) => {
-            Json::Array(items.iter().map(value_json).collect())
+        Value::Slice(t, items) | Value::Array(t, items) => {
+            let (_, iface) = t.interface_positions();
+            Json::Array(items.iter().map(|v| value_json_at(iface, v)).collect())
         }
-        Value::Map(_, entries) => json!({"map": entries
-            .iter()
-            .map(|(k, v)| json!([value_json(k), value_json(v)]))
-            .collect::<Vec<_>>()}),
+        Value::Map(t, entries) => {
+            let (key_iface, elem_iface) = t.interface_positions();
+            json!({"map": entries
+                .iter()
+                .map(|(k, v)| json!([value_json_at(key_iface, k), value_json_at(elem_iface, v)]))
+                .collect::<Vec<_>>()})
+        }
         Value::Struct(t, fields) => {
             let names = match t.def().map(|d| d.shape()) {
                 Some(DefKind::Struct(f)) => &f[..],
@@ -176,7 +180,7 @@ fn value_json(v: &Value) -> Json {
                     .get(*i)
                     .map(|(n, _)| n.clone())
                     .unwrap_or_else(|| format!("#{i}"));
-                m.insert(n, value_json(fv));
+                m.insert(n, value_json_at(t.field_is_interface(*i), fv));
             }
             Json::Object(m)
         }
@@ -194,18 +198,31 @@ fn value_json(v: &Value) -> Json {
     }
 }
 
+/// [`value_json`] for a value in a position that is `interface{}` or not: a bare value in an
+/// interface position is written as the interface value it stands for (see [`Value`]).
+fn value_json_at(interface: bool, v: &Value) -> Json {
+    match v {
+        Value::Interface(_) => value_json(v),
+        v if interface => named_json(&v.default_go_name(), v),
+        v => value_json(v),
+    }
+}
+
+/// An interface value holding the dynamic value `v` under `name`.
+fn named_json(name: &str, v: &Value) -> Json {
+    let mut doc = to_typed_json(v);
+    if let Json::Object(m) = &mut doc {
+        m.insert("name".into(), Json::String(name.into()));
+    }
+    doc
+}
+
 fn interface_json(i: &Interface) -> Json {
     let Some(c) = i.concrete() else {
         return Json::Null;
     };
     match c.as_value() {
-        Some(v) => {
-            let mut doc = to_typed_json(v);
-            if let Json::Object(m) = &mut doc {
-                m.insert("name".into(), Json::String(c.go_name().into()));
-            }
-            doc
-        }
+        Some(v) => named_json(c.go_name(), v),
         None => json!({"name": c.go_name(), "typed": format!("{c:?}")}),
     }
 }

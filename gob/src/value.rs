@@ -3,6 +3,7 @@
 //! [`Interface`], the Rust side of a Go `interface{}` slot.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -429,7 +430,16 @@ impl fmt::Debug for Type {
 }
 
 /// A decoded gob value that keeps its wire type.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// **Values in `interface{}` positions.** An element or key of a slice, array or map, or a
+/// struct field, whose type is `interface{}` holds a Go interface value. When its Go name is
+/// Go's default name for the value ([`Value::default_go_name`]: `string`, `float64`, `bool`,
+/// `map[string]interface {}`, `[]interface {}`, ...) it is stored *bare*, as that value; a nil
+/// interface or any other name (`int64`, `main.T`, `time.Time`, ...) is stored as
+/// [`Value::Interface`]. The decoder and `From<Interface> for Value` produce this form (it
+/// saves an allocation per element of JSON-shaped data); the encoder also accepts
+/// `Value::Interface` holding a default name, and `==` treats both forms as equal.
+#[derive(Clone, Debug)]
 pub enum Value {
     /// bool
     Bool(bool),
@@ -462,6 +472,29 @@ pub enum Value {
     Interface(Box<Interface>),
     /// The payload of a GobEncoder / BinaryMarshaler type (e.g. `time.Time`).
     Marshaled(Type, Vec<u8>),
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Uint(a), Uint(b)) => a == b,
+            (Float(a), Float(b)) => a == b,
+            (Complex(a, b), Complex(c, d)) => a == c && b == d,
+            (String(a), String(b)) => a == b,
+            (RawString(a), RawString(b)) | (Bytes(a), Bytes(b)) => a == b,
+            (Slice(t, a), Slice(u, b)) | (Array(t, a), Array(u, b)) => t == u && a == b,
+            (Map(t, a), Map(u, b)) => t == u && a == b,
+            (Struct(t, a), Struct(u, b)) => t == u && a == b,
+            (Marshaled(t, a), Marshaled(u, b)) => t == u && a == b,
+            (Interface(a), Interface(b)) => a == b,
+            // The two forms of an interface value under its default name (see [`Value`]).
+            (Interface(i), v) | (v, Interface(i)) => i.holds_bare(v),
+            _ => false,
+        }
+    }
 }
 
 impl Value {
@@ -518,48 +551,77 @@ impl Value {
     }
 
     /// Go's default interface name for this value when it has no better one
-    /// (`int`, `float64`, `string`, `map[string]interface {}`, ...).
-    pub fn default_go_name(&self) -> String {
+    /// (`int`, `float64`, `string`, `map[string]interface {}`, ...); borrowed for builtins
+    /// and the JSON-shaped composites.
+    pub fn default_go_name(&self) -> Cow<'static, str> {
         match self {
-            Value::Bool(_) => "bool".into(),
-            Value::Int(_) => "int".into(),
-            Value::Uint(_) => "uint".into(),
-            Value::Float(_) => "float64".into(),
-            Value::Complex(..) => "complex128".into(),
-            Value::String(_) | Value::RawString(_) => "string".into(),
-            Value::Bytes(_) => "[]uint8".into(),
-            Value::Interface(_) => "interface {}".into(),
+            Value::Interface(_) => Cow::Borrowed("interface {}"),
+            Value::RawString(_) => Cow::Borrowed("string"),
             Value::Slice(t, _)
             | Value::Array(t, _)
             | Value::Map(t, _)
             | Value::Struct(t, _)
             | Value::Marshaled(t, _) => go_type_string(t, 4),
+            other => go_type_string(&other.ty(), 0),
         }
     }
 }
 
 /// A best-effort Go type string for a dynamic type (used for default interface names).
-fn go_type_string(t: &Type, depth: usize) -> String {
-    match t {
-        Type::Bool => "bool".into(),
-        Type::Int => "int".into(),
-        Type::Uint => "uint".into(),
-        Type::Float => "float64".into(),
-        Type::Complex => "complex128".into(),
-        Type::String => "string".into(),
-        Type::Bytes => "[]uint8".into(),
-        Type::Interface => "interface {}".into(),
+pub(crate) fn go_type_string(t: &Type, depth: usize) -> Cow<'static, str> {
+    let builtin = match t {
+        Type::Bool => "bool",
+        Type::Int => "int",
+        Type::Uint => "uint",
+        Type::Float => "float64",
+        Type::Complex => "complex128",
+        Type::String => "string",
+        Type::Bytes => "[]uint8",
+        Type::Interface => "interface {}",
         Type::Def(d) => {
             if !d.name().is_empty() || depth == 0 {
-                return d.name().to_string();
+                return Cow::Owned(d.name().to_string());
             }
-            let s = |r: &TypeRef| go_type_string(&d.resolve(r), depth - 1);
+            let is = |r: &TypeRef, want: &Type| matches!(r, TypeRef::Type(t) if t == want);
             match d.shape() {
-                DefKind::Slice(e) => format!("[]{}", s(e)),
-                DefKind::Array(n, e) => format!("[{n}]{}", s(e)),
-                DefKind::Map(k, v) => format!("map[{}]{}", s(k), s(v)),
-                _ => String::new(),
+                DefKind::Slice(e) if is(e, &Type::Interface) => "[]interface {}",
+                DefKind::Map(k, v) if is(k, &Type::String) && is(v, &Type::Interface) => {
+                    "map[string]interface {}"
+                }
+                shape => {
+                    let s = |r: &TypeRef| go_type_string(&d.resolve(r), depth - 1);
+                    return Cow::Owned(match shape {
+                        DefKind::Slice(e) => format!("[]{}", s(e)),
+                        DefKind::Array(n, e) => format!("[{n}]{}", s(e)),
+                        DefKind::Map(k, v) => format!("map[{}]{}", s(k), s(v)),
+                        _ => String::new(),
+                    });
+                }
             }
+        }
+    };
+    Cow::Borrowed(builtin)
+}
+
+impl Type {
+    /// Whether a map's keys (`.0`) and the elements of a slice, array or map (`.1`) are
+    /// `interface{}` values, which [`Value`] stores in its interface-position form.
+    pub fn interface_positions(&self) -> (bool, bool) {
+        let is = |r: &TypeRef| matches!(r, TypeRef::Type(Type::Interface));
+        match self.def().map(|d| d.shape()) {
+            Some(DefKind::Slice(e)) | Some(DefKind::Array(_, e)) => (false, is(e)),
+            Some(DefKind::Map(k, v)) => (is(k), is(v)),
+            _ => (false, false),
+        }
+    }
+
+    /// Whether struct field `i` of this (struct) type is an `interface{}` field.
+    pub fn field_is_interface(&self, i: usize) -> bool {
+        match self.def().map(|d| d.shape()) {
+            Some(DefKind::Struct(f)) => {
+                matches!(f.get(i), Some((_, TypeRef::Type(Type::Interface))))
+            }
+            _ => false,
         }
     }
 }
@@ -708,6 +770,15 @@ impl Interface {
         }
     }
 
+    /// True when this interface holds `v` under `v`'s default Go name: what `v` means when
+    /// stored bare in an `interface{}` position.
+    fn holds_bare(&self, v: &Value) -> bool {
+        match &self.0 {
+            Slot::Dyn(d) => d.value == *v && *d.name == *v.default_go_name(),
+            _ => false,
+        }
+    }
+
     /// The typed concrete value, when it is a `T`.
     pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         self.concrete().and_then(|c| c.as_any().downcast_ref::<T>())
@@ -731,9 +802,20 @@ impl Interface {
     }
 }
 
+/// An interface value for an `interface{}` position, in the canonical form described at
+/// [`Value`]: bare when it holds a dynamic value under that value's default Go name, else
+/// boxed.
 impl From<Interface> for Value {
     fn from(i: Interface) -> Value {
-        Value::Interface(Box::new(i))
+        match i.0 {
+            Slot::Dyn(d)
+                if !matches!(d.value, Value::Interface(_))
+                    && *d.value.default_go_name() == *d.name =>
+            {
+                d.value
+            }
+            slot => Value::Interface(Box::new(Interface(slot))),
+        }
     }
 }
 

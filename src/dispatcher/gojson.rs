@@ -390,6 +390,15 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
             },
         },
         Value::Marshaled(_, b) => {
+            // Bare in an `interface{}` position (see `gob::Value`), the value's own type name
+            // is its name.
+            let own;
+            let name = if name.is_empty() || name == "interface {}" {
+                own = v.default_go_name();
+                &*own
+            } else {
+                name
+            };
             if name == "time.Time" || name == "Time" {
                 let t = GoTime::unmarshal_binary(b).map_err(|e| {
                     JsonError(format!(

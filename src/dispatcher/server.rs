@@ -211,11 +211,9 @@ fn check_registered(i: &Interface) -> Result<(), String> {
     let Some(name) = i.name() else {
         return Ok(());
     };
-    if !registered_in_go(name) {
-        return Err(format!("gob: name not registered for interface: {name:?}"));
-    }
+    check_name(name)?;
     if let Some(v) = i.value() {
-        return check_value(v);
+        return check_value(v, false);
     }
     if let Some(s) = i.downcast_ref::<SubmitInput>() {
         return s.records.iter().try_for_each(check_record);
@@ -235,16 +233,40 @@ fn check_registered(i: &Interface) -> Result<(), String> {
     Ok(())
 }
 
-fn check_value(v: &Value) -> Result<(), String> {
+/// Checks the interface values inside `v`. `interface` says whether `v` itself is in an
+/// `interface{}` position, where a bare value stands for an interface holding it under its
+/// default Go name (see `gob::Value`).
+fn check_value(v: &Value, interface: bool) -> Result<(), String> {
     match v {
-        Value::Interface(i) => check_registered(i),
-        Value::Slice(_, items) | Value::Array(_, items) => items.iter().try_for_each(check_value),
-        Value::Map(_, entries) => entries.iter().try_for_each(|(k, v)| {
-            check_value(k)?;
-            check_value(v)
-        }),
-        Value::Struct(_, fields) => fields.iter().try_for_each(|(_, v)| check_value(v)),
+        Value::Interface(i) => return check_registered(i),
+        v if interface => check_name(&v.default_go_name())?,
+        _ => {}
+    }
+    match v {
+        Value::Slice(t, items) | Value::Array(t, items) => {
+            let (_, elem) = t.interface_positions();
+            items.iter().try_for_each(|x| check_value(x, elem))
+        }
+        Value::Map(t, entries) => {
+            let (key, elem) = t.interface_positions();
+            entries.iter().try_for_each(|(k, x)| {
+                check_value(k, key)?;
+                check_value(x, elem)
+            })
+        }
+        Value::Struct(t, fields) => fields
+            .iter()
+            .try_for_each(|(i, x)| check_value(x, t.field_is_interface(*i))),
         _ => Ok(()),
+    }
+}
+
+/// Go's error for an interface value whose name Go would not know.
+fn check_name(name: &str) -> Result<(), String> {
+    if registered_in_go(name) {
+        Ok(())
+    } else {
+        Err(format!("gob: name not registered for interface: {name:?}"))
     }
 }
 

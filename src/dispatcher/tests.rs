@@ -292,6 +292,25 @@ async fn server_checks_arguments_with_go_texts() {
         .await,
         "gob: name not registered for interface: \"main.Secret\""
     );
+    // So does a bare element of a list (an interface under its default name) whose default
+    // name Go never registered.
+    let bare_map = Value::Map(Type::map("", Type::String, Type::Int), vec![]);
+    let list = Interface::new(
+        "[]interface {}",
+        Value::Slice(Type::interface_slice(), vec![bare_map]),
+    );
+    let submit = SubmitInput {
+        records: vec![Record::new("r", BTreeMap::from([("k".into(), list)]))],
+    };
+    assert_eq!(
+        raw_error(
+            &client,
+            "Submit",
+            &args(vec![("input", Interface::from_concrete(submit))])
+        )
+        .await,
+        "gob: name not registered for interface: \"map[string]int\""
+    );
     assert_eq!(
         raw_error(&client, "Frobnicate", &args(vec![])).await,
         "rpc: can't find method Plugin.Frobnicate"
