@@ -45,7 +45,51 @@ pub trait Decode: Sized {
 type Plan = Arc<[(Option<u16>, WireId)]>;
 
 /// An interface header: the interned name, its registered decoder (if any), the wire id.
-type Header = (Arc<str>, Option<crate::registry::DecodeFn>, WireId);
+type Header = (Name, WireId);
+
+/// An interface name read from the stream: a slot of the stream's name table, or the name
+/// itself once the table is full.
+enum Name {
+    Slot(usize),
+    Own(Arc<str>, Option<crate::registry::DecodeFn>),
+}
+
+/// An interned interface name with its registered decoder. `head` and `tail` are the first
+/// and last eight bytes of the name (zero-padded when shorter), so that a lookup compares
+/// names of up to 16 bytes (every builtin name) without a byte-wise compare.
+struct NameEntry {
+    len: usize,
+    head: u64,
+    tail: u64,
+    name: Arc<str>,
+    decode: Option<crate::registry::DecodeFn>,
+    /// The last wire id this name came with, and whether the name is Go's default name for
+    /// that type's values (a name nearly always comes with one id).
+    default_for: Option<(WireId, bool)>,
+}
+
+impl NameEntry {
+    fn keys(raw: &[u8]) -> (u64, u64) {
+        let word = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(b);
+            u64::from_le_bytes(w)
+        };
+        if raw.len() >= 8 {
+            (word(&raw[..8]), word(&raw[raw.len() - 8..]))
+        } else {
+            (raw.iter().fold(0, |a, &b| (a << 8) | u64::from(b)), 0)
+        }
+    }
+
+    #[inline]
+    fn is(&self, raw: &[u8], head: u64, tail: u64) -> bool {
+        self.len == raw.len()
+            && self.head == head
+            && self.tail == tail
+            && (raw.len() <= 16 || self.name.as_bytes() == raw)
+    }
+}
 
 /// Ids Go allocates in sequence from 64: those below `64 + DIRECT` live in a vector (no
 /// hashing on the hot path); any other id a peer may choose goes to a `HashMap`.
@@ -117,12 +161,23 @@ pub struct TypeTable {
     /// Go's default interface name for the values of a composite wire type.
     default_names: IdMap<Arc<str>>,
     plans: HashMap<(WireId, usize), Plan>,
-    /// Registry lookups of interface names seen on this stream (valid for `names_gen`).
-    names: Vec<(Arc<str>, Option<crate::registry::DecodeFn>)>,
+    /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
+    /// appended to while a value is decoded, so a [`Name::Slot`] stays valid).
+    names: Vec<NameEntry>,
     names_gen: u64,
 }
 
 impl TypeTable {
+    /// Drops the interned names when the registry has changed since they were looked up
+    /// (called before each value, never during one).
+    fn refresh_names(&mut self) {
+        let generation = crate::registry::generation();
+        if self.names_gen != generation {
+            self.names.clear();
+            self.names_gen = generation;
+        }
+    }
+
     /// The definition of `id`.
     pub fn get(&self, id: WireId) -> Option<&Arc<WireType>> {
         self.defs.get(id)
@@ -202,6 +257,9 @@ impl Decoder {
                     self.types.dyn_types.remove(id);
                     self.types.default_names.remove(id);
                 }
+                for e in &mut self.types.names {
+                    e.default_for = None;
+                }
             }
         }
         r
@@ -236,6 +294,7 @@ impl Decoder {
                 saw_def = true;
                 continue;
             }
+            self.types.refresh_names();
             let mut d = Dec {
                 r: &mut r,
                 types: &mut self.types,
@@ -598,7 +657,9 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// and wire id, after receiving any type definitions that come with it (possibly pulling
     /// further messages, as Go's decoder does).
     pub fn interface_header(&mut self) -> Result<Option<(String, WireId)>> {
-        Ok(self.header()?.map(|(name, _, id)| (name.to_string(), id)))
+        Ok(self
+            .header()?
+            .map(|(name, id)| (self.name_str(&name).to_string(), id)))
     }
 
     /// [`Dec::interface_header`] with the name interned for this stream and its registered
@@ -616,7 +677,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
         }
         let raw = self.r.take(n as usize)?;
-        let (name, registered) = self.intern(raw);
+        let name = self.intern(raw);
         loop {
             if self.r.remaining() == 0 && !self.r.next_message()? {
                 return Err(Error::new(ErrorKind::UnexpectedEof));
@@ -625,7 +686,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             if id >= 0 {
                 // The byte count that follows is not a reliable delimiter (Go ignores it too).
                 self.r.uint()?;
-                return Ok(Some((name, registered, id)));
+                return Ok(Some((name, id)));
             }
             let id = id
                 .checked_neg()
@@ -637,25 +698,51 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
     }
 
-    /// The shared name and registered decoder for an interface name, through a small
-    /// per-stream cache (a stream uses few names; the cache is dropped when the registry
+    /// Interns an interface name for this stream with its registry lookup, in a small
+    /// per-stream table (a stream uses few names; the table is dropped when the registry
     /// changes, and holds at most 64 names).
-    fn intern(&mut self, raw: &[u8]) -> (Arc<str>, Option<crate::registry::DecodeFn>) {
-        let generation = crate::registry::generation();
-        let t = &mut *self.types;
-        if t.names_gen != generation {
-            t.names.clear();
-            t.names_gen = generation;
-        }
-        if let Some((n, f)) = t.names.iter().find(|(n, _)| n.as_bytes() == raw) {
-            return (n.clone(), *f);
+    fn intern(&mut self, raw: &[u8]) -> Name {
+        let (head, tail) = NameEntry::keys(raw);
+        let names = &mut self.types.names;
+        if let Some(i) = names.iter().position(|e| e.is(raw, head, tail)) {
+            return Name::Slot(i);
         }
         let name: Arc<str> = String::from_utf8_lossy(raw).into();
-        let f = crate::registry::lookup(&name);
-        if t.names.len() < 64 {
-            t.names.push((name.clone(), f));
+        let decode = crate::registry::lookup(&name);
+        if names.len() >= 64 {
+            return Name::Own(name, decode);
         }
-        (name, f)
+        names.push(NameEntry {
+            len: raw.len(),
+            head,
+            tail,
+            name,
+            decode,
+            default_for: None,
+        });
+        Name::Slot(names.len() - 1)
+    }
+
+    fn name_entry(&self, slot: usize) -> Option<&NameEntry> {
+        self.types.names.get(slot)
+    }
+
+    /// The text of an interned name.
+    fn name_str<'n>(&'n self, name: &'n Name) -> &'n str {
+        match name {
+            Name::Slot(i) => self.name_entry(*i).map_or("", |e| &e.name),
+            Name::Own(n, _) => n,
+        }
+    }
+
+    /// A shared handle to an interned name and its registered decoder, if any.
+    fn name_parts(&self, name: Name) -> (Arc<str>, Option<crate::registry::DecodeFn>) {
+        match name {
+            Name::Slot(i) => self
+                .name_entry(i)
+                .map_or_else(|| (Arc::from(""), None), |e| (e.name.clone(), e.decode)),
+            Name::Own(n, f) => (n, f),
+        }
     }
 
     /// Decodes an interface value's concrete payload with `f` (struct or singleton form).
@@ -685,7 +772,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.r.bytes()?;
             }
             ids::INTERFACE => {
-                if let Some((_, _, cid)) = self.header()? {
+                if let Some((_, cid)) = self.header()? {
                     self.interface_payload(cid, |d, w| d.skip_inner(w))?;
                 }
             }
@@ -952,14 +1039,15 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// default name for its value, boxed otherwise (the form described at [`Value`]).
     #[inline(never)]
     fn interface_value(&mut self) -> Result<Value> {
-        let Some((name, _, id)) = self.header()? else {
+        let Some((name, id)) = self.header()? else {
             return Ok(Value::Interface(Box::new(Interface::nil())));
         };
         if self.is_default_name(&name, id) {
             return self
                 .interface_payload(id, |d, w| d.value(w))
-                .map_err(|e| e.in_path(format!("({name})")));
+                .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
         }
+        let (name, _) = self.name_parts(name);
         self.typed_payload(name, None, id)
             .map(|i| Value::Interface(Box::new(i)))
     }
@@ -967,31 +1055,53 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// Whether `name` is Go's default interface name ([`Value::default_go_name`]) for the
     /// values of wire type `id`; false for ids that are not (yet) valid, whose payload then
     /// fails as usual.
-    fn is_default_name(&mut self, name: &str, id: WireId) -> bool {
+    fn is_default_name(&mut self, name: &Name, id: WireId) -> bool {
+        let Name::Slot(slot) = *name else {
+            return self.check_default_name(name, id);
+        };
+        match self.types.names.get(slot).and_then(|e| e.default_for) {
+            Some((last, yes)) if last == id => yes,
+            _ => {
+                let yes = self.check_default_name(name, id);
+                if let Some(e) = self.types.names.get_mut(slot) {
+                    e.default_for = Some((id, yes));
+                }
+                yes
+            }
+        }
+    }
+
+    fn check_default_name(&mut self, name: &Name, id: WireId) -> bool {
         if id == ids::INTERFACE {
             // Never a concrete type; keep such a payload boxed, whatever it is called.
             return false;
         }
         if let Some(t) = builtin_type(id) {
-            return *go_type_string(&t, 0) == *name;
+            return *go_type_string(&t, 0) == *self.name_str(name);
         }
-        if let Some(d) = self.types.default_names.get(id) {
-            return **d == *name;
+        if self.types.default_names.get(id).is_none() {
+            let Ok(t) = self.dyn_type(id) else {
+                return false;
+            };
+            self.types
+                .default_names
+                .insert(id, go_type_string(&t, 4).into());
         }
-        let Ok(t) = self.dyn_type(id) else {
-            return false;
-        };
-        let d: Arc<str> = go_type_string(&t, 4).into();
-        let yes = *d == *name;
-        self.types.default_names.insert(id, d);
-        yes
+        let name = self.name_str(name);
+        self.types
+            .default_names
+            .get(id)
+            .is_some_and(|d| **d == *name)
     }
 
     /// Decodes an interface value dynamically (registered typed names are ignored here).
     pub fn dyn_interface(&mut self) -> Result<Interface> {
         match self.header()? {
             None => Ok(Interface::nil()),
-            Some((name, _, id)) => self.typed_payload(name, None, id),
+            Some((name, id)) => {
+                let (name, _) = self.name_parts(name);
+                self.typed_payload(name, None, id)
+            }
         }
     }
 
@@ -999,7 +1109,8 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// [`Dec::interface_header`]: a registered name as its Rust type, any other dynamically
     /// (what decoding the whole value as [`Interface`] gives).
     pub fn interface_after_header(&mut self, name: &str, id: WireId) -> Result<Interface> {
-        let (name, registered) = self.intern(name.as_bytes());
+        let name = self.intern(name.as_bytes());
+        let (name, registered) = self.name_parts(name);
         self.typed_payload(name, registered, id)
     }
 
@@ -1007,7 +1118,10 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub fn typed_interface(&mut self) -> Result<Interface> {
         match self.header()? {
             None => Ok(Interface::nil()),
-            Some((name, registered, id)) => self.typed_payload(name, registered, id),
+            Some((name, id)) => {
+                let (name, registered) = self.name_parts(name);
+                self.typed_payload(name, registered, id)
+            }
         }
     }
 

@@ -210,9 +210,24 @@ impl<'a> Reader<'a> {
     /// Reads a gob unsigned integer.
     #[inline]
     pub fn uint(&mut self) -> Result<u64> {
+        if self.pos < self.end {
+            if let Some(&b) = self.buf.get(self.pos) {
+                if b < 0x80 {
+                    self.pos += 1;
+                    return Ok(u64::from(b));
+                }
+            }
+        }
+        self.uint_long()
+    }
+
+    /// [`Reader::uint`] past its one-byte form: a byte count, then that many big-endian
+    /// bytes (floats always take this path).
+    #[inline(never)]
+    fn uint_long(&mut self) -> Result<u64> {
         let b = self.byte()?;
         if b < 0x80 {
-            return Ok(b as u64);
+            return Ok(u64::from(b));
         }
         let n = (b as i8).unsigned_abs() as usize;
         if n > 8 {
@@ -221,10 +236,17 @@ impl<'a> Reader<'a> {
         if self.end - self.pos < n {
             return Err(self.short());
         }
-        let mut v: u64 = 0;
-        for &x in &self.buf[self.pos..self.pos + n] {
-            v = (v << 8) | x as u64;
-        }
+        // One eight-byte load when the buffer has the room, shifted down to the n bytes.
+        let v = match self.buf.get(self.pos..self.pos + 8) {
+            Some(w) => {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(w);
+                u64::from_be_bytes(word) >> (8 * (8 - n))
+            }
+            None => self.buf[self.pos..self.pos + n]
+                .iter()
+                .fold(0, |v, &x| (v << 8) | u64::from(x)),
+        };
         self.pos += n;
         Ok(v)
     }
@@ -355,6 +377,35 @@ mod tests {
             enc_u(u64::MAX),
             [0xf8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
         );
+    }
+
+    #[test]
+    fn every_uint_width_reads_back_at_and_before_the_buffer_end() {
+        for bytes in 0..=8u32 {
+            let v = if bytes == 0 {
+                0x45
+            } else {
+                u64::MAX >> (64 - 8 * bytes)
+            };
+            let body = enc_u(v);
+            // The value alone, then followed by another message whose bytes must not leak in.
+            for trailer in [&[][..], &[0x02, 0xff, 0xff][..]] {
+                let mut buf = enc_u(body.len() as u64);
+                buf.extend_from_slice(&body);
+                buf.extend_from_slice(trailer);
+                let mut r = Reader::new(&buf, true, 1 << 20);
+                assert!(r.next_message().unwrap());
+                assert_eq!(r.uint().unwrap(), v, "{bytes} bytes, trailer {trailer:?}");
+                assert_eq!(r.remaining(), 0);
+            }
+        }
+        // A count byte claiming more bytes than the message has is an error, not a read past it.
+        let buf = [0x03, 0xfe, 0x01, 0x02];
+        let mut r = Reader::new(&buf[..3], true, 1 << 20);
+        assert!(r.next_message().is_err() || r.uint().is_err());
+        let mut r = Reader::new(&[0x02, 0xfd, 0x01, 0x02, 0x03], true, 1 << 20);
+        assert!(r.next_message().unwrap());
+        assert!(r.uint().is_err(), "3 bytes claimed, 1 left in the message");
     }
 
     #[test]
