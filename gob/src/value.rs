@@ -554,16 +554,21 @@ impl Value {
     /// (`int`, `float64`, `string`, `map[string]interface {}`, ...); borrowed for builtins
     /// and the JSON-shaped composites.
     pub fn default_go_name(&self) -> Cow<'static, str> {
-        match self {
-            Value::Interface(_) => Cow::Borrowed("interface {}"),
-            Value::RawString(_) => Cow::Borrowed("string"),
+        Cow::Borrowed(match self {
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Uint(_) => "uint",
+            Value::Float(_) => "float64",
+            Value::Complex(..) => "complex128",
+            Value::String(_) | Value::RawString(_) => "string",
+            Value::Bytes(_) => "[]uint8",
+            Value::Interface(_) => "interface {}",
             Value::Slice(t, _)
             | Value::Array(t, _)
             | Value::Map(t, _)
             | Value::Struct(t, _)
-            | Value::Marshaled(t, _) => go_type_string(t, 4),
-            other => go_type_string(&other.ty(), 0),
-        }
+            | Value::Marshaled(t, _) => return go_type_string(t, 4),
+        })
     }
 }
 
@@ -582,10 +587,9 @@ pub(crate) fn go_type_string(t: &Type, depth: usize) -> Cow<'static, str> {
             if !d.name().is_empty() || depth == 0 {
                 return Cow::Owned(d.name().to_string());
             }
-            let is = |r: &TypeRef, want: &Type| matches!(r, TypeRef::Type(t) if t == want);
             match d.shape() {
-                DefKind::Slice(e) if is(e, &Type::Interface) => "[]interface {}",
-                DefKind::Map(k, v) if is(k, &Type::String) && is(v, &Type::Interface) => {
+                DefKind::Slice(TypeRef::Type(Type::Interface)) => "[]interface {}",
+                DefKind::Map(TypeRef::Type(Type::String), TypeRef::Type(Type::Interface)) => {
                     "map[string]interface {}"
                 }
                 shape => {
