@@ -44,7 +44,7 @@ pub trait Decode: Sized {
 
 type Plan = Arc<[(Option<u16>, WireId)]>;
 
-/// An interface header: the interned name, its registered decoder (if any), the wire id.
+/// An interface header: the interned name (with its registered decoder) and the wire id.
 type Header = (Name, WireId);
 
 /// An interface name read from the stream: a slot of the stream's name table, or the name
@@ -55,8 +55,9 @@ enum Name {
 }
 
 /// An interned interface name with its registered decoder. `head` and `tail` are the first
-/// and last eight bytes of the name (zero-padded when shorter), so that a lookup compares
-/// names of up to 16 bytes (every builtin name) without a byte-wise compare.
+/// and last eight bytes of the name (a name shorter than eight bytes is packed into `head`),
+/// so that with the length they tell names of up to 16 bytes (every builtin name) apart
+/// without a byte-wise compare.
 struct NameEntry {
     len: usize,
     head: u64,
