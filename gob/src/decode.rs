@@ -939,7 +939,19 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// Composite values are decoded by small separate functions so that each nesting level
     /// costs only the frames of the kind being decoded (this keeps the default depth limit
     /// within a 2 MiB stack even in unoptimised builds).
+    ///
+    /// A value of type `interface{}` (an interface value at top level, or the payload of one
+    /// whose concrete type is itself an interface) comes back as [`Value::Interface`].
     pub fn value(&mut self, id: WireId) -> Result<Value> {
+        if id == ids::INTERFACE {
+            return Ok(Value::Interface(Box::new(self.dyn_interface()?)));
+        }
+        self.position_value(id)
+    }
+
+    /// [`Dec::value`] for an element, key or field of a dynamic value, where an interface
+    /// value takes the form described at [`Value`] (bare under its default name).
+    fn position_value(&mut self, id: WireId) -> Result<Value> {
         Ok(match id {
             ids::BOOL => Value::Bool(self.r.uint()? != 0),
             ids::INT => Value::Int(self.r.int()?),
@@ -997,7 +1009,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         while let Some(i) = self.next_field(&mut field, fields.len())? {
             let fd = &fields[i];
             let v = self
-                .nested(|d| d.value(fd.id))
+                .nested(|d| d.position_value(fd.id))
                 .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
             out.push((i, v));
         }
@@ -1015,7 +1027,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     fn elements_n(&mut self, elem: WireId, n: usize) -> Result<Vec<Value>> {
         let mut out = Vec::with_capacity(self.capacity(n, 1));
         self.each_element(n, |d, _| {
-            out.push(d.value(elem)?);
+            out.push(d.position_value(elem)?);
             Ok(())
         })?;
         Ok(out)
@@ -1027,9 +1039,9 @@ impl<'a, 'b> Dec<'a, 'b> {
         let mut out = Vec::with_capacity(self.capacity(n, 2));
         for i in 0..n {
             self.element(i, n)?;
-            let k = self.nested(|d| d.value(key))?;
+            let k = self.nested(|d| d.position_value(key))?;
             let v = self
-                .nested(|d| d.value(elem))
+                .nested(|d| d.position_value(elem))
                 .map_err(|e| e.in_path(format!("[{k:?}]")))?;
             out.push((k, v));
         }

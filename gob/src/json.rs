@@ -234,7 +234,26 @@ pub fn from_typed_json(doc: &Json) -> Result<Value> {
         .ok_or_else(|| Error::corrupt("typed JSON document must be an object"))?;
     let types = build_types(obj.get("types"))?;
     let ty = resolve(&types, obj.get("type").unwrap_or(&Json::Null))?;
-    parse_value(&ty, obj.get("value").unwrap_or(&Json::Null), "value")
+    let value = obj.get("value").unwrap_or(&Json::Null);
+    if matches!(ty, Type::Interface) {
+        // A top-level interface value is always a `Value::Interface` (never bare, see
+        // `Value`): it encodes with its name and type id.
+        return Ok(Value::Interface(Box::new(parse_interface(value, "value")?)));
+    }
+    parse_value(&ty, value, "value")
+}
+
+/// An interface value from its typed-JSON form: `null` or a document with a `name`.
+fn parse_interface(j: &Json, at: &str) -> Result<Interface> {
+    if j.is_null() {
+        return Ok(Interface::nil());
+    }
+    let name = j.get("name").and_then(|n| n.as_str()).ok_or_else(|| {
+        Error::corrupt(format!(
+            "{at}: expected an interface object with a name, got {j}"
+        ))
+    })?;
+    Ok(Interface::new(name, from_typed_json(j)?))
 }
 
 /// The table's definitions as one [`TypeGroup`] (references between entries, cycles
@@ -383,18 +402,8 @@ fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
                 .and_then(|h| h.as_str())
                 .ok_or_else(|| bad("{\"bytes\": hex}"))?,
         )?),
-        Type::Interface => {
-            if j.is_null() {
-                Value::from(Interface::nil())
-            } else {
-                let name = j
-                    .get("name")
-                    .and_then(|n| n.as_str())
-                    .ok_or_else(|| bad("an interface object with a name"))?;
-                let v = from_typed_json(j)?;
-                Value::from(Interface::new(name, v))
-            }
-        }
+        // An element, key or field: bare under its default name (see `Value`).
+        Type::Interface => Value::from(parse_interface(j, at)?),
         Type::Def(d) => match d.shape() {
             DefKind::Slice(e) | DefKind::Array(_, e) => {
                 let a = j.as_array().ok_or_else(|| bad("an array"))?;

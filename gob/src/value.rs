@@ -435,10 +435,13 @@ impl fmt::Debug for Type {
 /// struct field, whose type is `interface{}` holds a Go interface value. When its Go name is
 /// Go's default name for the value ([`Value::default_go_name`]: `string`, `float64`, `bool`,
 /// `map[string]interface {}`, `[]interface {}`, ...) it is stored *bare*, as that value; a nil
-/// interface or any other name (`int64`, `main.T`, `time.Time`, ...) is stored as
-/// [`Value::Interface`]. The decoder and `From<Interface> for Value` produce this form (it
-/// saves an allocation per element of JSON-shaped data); the encoder also accepts
-/// `Value::Interface` holding a default name, and `==` treats both forms as equal.
+/// interface, any other name (`int64`, `main.T`, `time.Time`, ...) and an interface holding
+/// an interface are stored as [`Value::Interface`]. The decoder and
+/// `From<Interface> for Value` produce this form (it saves an allocation per element of
+/// JSON-shaped data); the encoder also accepts `Value::Interface` holding a default name
+/// there. A top-level interface value is always a `Value::Interface` (it is sent with its
+/// name). `==` treats a bare value and a `Value::Interface` holding it under its default name
+/// as equal wherever they are, although the two only encode alike in an interface position.
 #[derive(Clone, Debug)]
 pub enum Value {
     /// bool
@@ -466,9 +469,10 @@ pub enum Value {
     /// A struct: the struct type and the fields that were present, as (field index, value),
     /// in increasing field order.
     Struct(Type, Vec<(usize, Value)>),
-    /// An interface value (possibly nil). Boxed: an [`Interface`] holds its dynamic value
-    /// inline, so that typed containers of interfaces (`HashMap<String, Interface>`) need no
-    /// allocation per entry.
+    /// An interface value (possibly nil): at top level, and in an `interface{}` position when
+    /// it is nil or its name is not the default one (see [`Value`]). Boxed: an [`Interface`]
+    /// holds its dynamic value inline, so that typed containers of interfaces
+    /// (`HashMap<String, Interface>`) need no allocation per entry.
     Interface(Box<Interface>),
     /// The payload of a GobEncoder / BinaryMarshaler type (e.g. `time.Time`).
     Marshaled(Type, Vec<u8>),
@@ -778,7 +782,11 @@ impl Interface {
     /// stored bare in an `interface{}` position.
     fn holds_bare(&self, v: &Value) -> bool {
         match &self.0 {
-            Slot::Dyn(d) => d.value == *v && *d.name == *v.default_go_name(),
+            Slot::Dyn(d) => {
+                !matches!(d.value, Value::Interface(_))
+                    && d.value == *v
+                    && *d.name == *v.default_go_name()
+            }
             _ => false,
         }
     }
@@ -807,8 +815,9 @@ impl Interface {
 }
 
 /// An interface value for an `interface{}` position, in the canonical form described at
-/// [`Value`]: bare when it holds a dynamic value under that value's default Go name, else
-/// boxed.
+/// [`Value`]: bare when it holds a dynamic value (other than an interface value) under that
+/// value's default Go name, else boxed. (At top level, box it yourself:
+/// `Value::Interface(Box::new(i))`.)
 impl From<Interface> for Value {
     fn from(i: Interface) -> Value {
         match i.0 {

@@ -222,7 +222,7 @@ impl<'a> Reader<'a> {
     }
 
     /// [`Reader::uint`] past its one-byte form: a byte count, then that many big-endian
-    /// bytes (floats always take this path).
+    /// bytes (most floats take this path: gob sends a float's bits byte-reversed).
     #[inline(never)]
     fn uint_long(&mut self) -> Result<u64> {
         let b = self.byte()?;

@@ -80,6 +80,32 @@ fn both_forms_encode_alike_and_compare_equal() {
 }
 
 #[test]
+fn top_level_interface_values_stay_boxed() {
+    // Go's bytes for `Encode(&iface)` with iface = interface{}("a") (also a Go vector:
+    // testdata/gob/toplevel_iface_default_names.gob).
+    let go = [
+        0x0e, 0x10, 0x00, 0x06, b's', b't', b'r', b'i', b'n', b'g', 0x0c, 0x03, 0x00, 0x01, b'a',
+    ];
+    let v = decode_one(&go);
+    assert!(
+        matches!(&v, Value::Interface(i) if i.name() == Some("string")),
+        "{v:?}"
+    );
+    assert_eq!(encode(&v), go);
+}
+
+#[test]
+fn equality_of_the_two_forms_needs_the_same_level() {
+    let a = || Value::String("a".into());
+    let twice = Value::Interface(Box::new(Interface::new(
+        "string",
+        Value::Interface(Box::new(Interface::new("string", a()))),
+    )));
+    assert_ne!(twice, a());
+    assert_ne!(a(), twice);
+}
+
+#[test]
 fn from_interface_is_canonical() {
     assert_eq!(
         Value::from(Interface::from("a")),
@@ -148,4 +174,10 @@ fn typed_json_shows_bare_elements_as_interfaces() {
     assert!(items[2].is_null());
     let back = gob::json::from_typed_json(&json).expect("parse");
     assert_eq!(encode(&back), encode(&all_boxed()));
+
+    // A top-level interface document rebuilds a top-level interface value.
+    let top = Value::Interface(Box::new(Interface::from("a")));
+    let back = gob::json::from_typed_json(&gob::json::to_typed_json(&top)).expect("parse");
+    assert!(matches!(&back, Value::Interface(_)), "{back:?}");
+    assert_eq!(encode(&back), encode(&top));
 }

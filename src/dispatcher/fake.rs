@@ -276,17 +276,44 @@ fn time_of(i: &Interface) -> Option<GoTime> {
     }
 }
 
+/// Go's `==` on two array elements; `interface` says whether the element type is
+/// `interface{}`, where an element is bare under its default name or a `Value::Interface`
+/// (see `gob::Value`) and compares as the interface value it stands for.
+fn element_equal(p: &Value, q: &Value, interface: bool, go_type: &str) -> Result<bool, String> {
+    if !interface {
+        return value_equal(p, q, go_type);
+    }
+    match (p, q) {
+        (Value::Interface(x), Value::Interface(y)) => go_equal(x, y),
+        (Value::Interface(x), bare) | (bare, Value::Interface(x)) => {
+            let name = bare.default_go_name();
+            match x.value() {
+                Some(v) if x.name() == Some(&*name) => value_equal(v, bare, &name),
+                _ => Ok(false),
+            }
+        }
+        (x, y) => {
+            let name = x.default_go_name();
+            if name != y.default_go_name() {
+                return Ok(false);
+            }
+            value_equal(x, y, &name)
+        }
+    }
+}
+
 fn value_equal(a: &Value, b: &Value, go_type: &str) -> Result<bool, String> {
     match (a, b) {
         (Value::Slice(..), _) | (Value::Map(..), _) | (Value::Bytes(_), _) => {
             Err(go_type.to_string())
         }
-        (Value::Array(_, x), Value::Array(_, y)) => {
+        (Value::Array(t, x), Value::Array(_, y)) => {
             if x.len() != y.len() {
                 return Ok(false);
             }
+            let (_, interface) = t.interface_positions();
             for (p, q) in x.iter().zip(y) {
-                if !value_equal(p, q, go_type)? {
+                if !element_equal(p, q, interface, go_type)? {
                     return Ok(false);
                 }
             }

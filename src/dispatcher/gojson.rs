@@ -318,6 +318,15 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
             "json: unsupported value: value nested deeper than {MAX_WRITE_DEPTH}"
         )));
     }
+    // A bare value in an `interface{}` position (see `gob::Value`), or one without a type
+    // hint, goes by its own type's name.
+    let own;
+    let name = if (name.is_empty() || name == "interface {}") && !matches!(v, Value::Interface(_)) {
+        own = v.default_go_name();
+        &*own
+    } else {
+        name
+    };
     match v {
         Value::Bool(b) => w.bool(*b)?,
         Value::Int(i) => w.int(*i)?,
@@ -340,6 +349,11 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
         Value::Slice(t, items) | Value::Array(t, items) => {
             let elem = elem_name(name, t);
             w.array(items, |w, x| write_value(w, &elem, x, depth + 1))?
+        }
+        // Go's encoding/json takes string, integer and TextMarshaler keys only: an
+        // `interface{}` key type is refused whatever the keys hold.
+        Value::Map(t, _) if t.interface_positions().0 => {
+            return Err(JsonError(format!("json: unsupported type: {name}")));
         }
         Value::Map(t, entries) => {
             let elem = elem_name(name, t);
@@ -390,15 +404,6 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
             },
         },
         Value::Marshaled(_, b) => {
-            // Bare in an `interface{}` position (see `gob::Value`), the value's own type name
-            // is its name.
-            let own;
-            let name = if name.is_empty() || name == "interface {}" {
-                own = v.default_go_name();
-                &*own
-            } else {
-                name
-            };
             if name == "time.Time" || name == "Time" {
                 let t = GoTime::unmarshal_binary(b).map_err(|e| {
                     JsonError(format!(

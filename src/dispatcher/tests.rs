@@ -620,6 +620,62 @@ fn go_equal_on_times_and_nil() {
     assert_eq!(go_equal(&Interface::nil(), &Interface::from("")), Ok(false));
 }
 
+/// Elements of `interface{}` arrays and maps may be stored bare (see `gob::Value`); Go's `==`
+/// and Go's JSON encoder still see the interface values they stand for.
+#[test]
+fn bare_interface_elements_keep_go_semantics() {
+    let arr = |v: Value| {
+        Interface::new(
+            "[1]interface {}",
+            Value::Array(Type::array("", 1, Type::Interface), vec![v]),
+        )
+    };
+    let list = || Value::Slice(Type::interface_slice(), vec![]);
+    let x = || Value::String("x".into());
+    // Different dynamic types are unequal; identical uncomparable ones panic with their type.
+    assert_eq!(go_equal(&arr(list()), &arr(x())), Ok(false));
+    assert_eq!(
+        go_equal(&arr(list()), &arr(list())),
+        Err("[]interface {}".into())
+    );
+    // Bare and boxed forms of the same interface value are equal; int and int64 are not.
+    assert_eq!(
+        go_equal(
+            &arr(x()),
+            &arr(Value::Interface(Box::new(Interface::from("x"))))
+        ),
+        Ok(true)
+    );
+    assert_eq!(
+        go_equal(
+            &arr(Value::Int(1)),
+            &arr(Value::from(Interface::from(1i64)))
+        ),
+        Ok(false)
+    );
+    // Arrays of different element types holding equal elements are different types.
+    let inner_iface = Value::Array(Type::array("", 1, Type::Interface), vec![x()]);
+    let inner_string = Value::Array(Type::array("", 1, Type::String), vec![x()]);
+    assert_eq!(go_equal(&arr(inner_iface), &arr(inner_string)), Ok(false));
+
+    // Go's encoding/json refuses interface{} map keys, also when the keys are bare strings
+    // and when the map is itself a bare list element.
+    let iface_map = Value::Map(
+        Type::map("", Type::Interface, Type::Interface),
+        vec![(x(), x())],
+    );
+    let want = "json: unsupported type: map[interface {}]interface {}";
+    let top = Interface::new("map[interface {}]interface {}", iface_map.clone());
+    let nested = Interface::new(
+        "[]interface {}",
+        Value::Slice(Type::interface_slice(), vec![iface_map]),
+    );
+    for i in [top, nested] {
+        let mut w = gojson::JsonWriter::new();
+        assert_eq!(gojson::write_interface(&mut w, &i).unwrap_err().0, want);
+    }
+}
+
 /// The script and the Go output recorded in go-interop/README.md (dispatcher-host against
 /// the Go fake dispatcher v0.5.2), with the random search entity id masked.
 const README_SCRIPT: &str = r#"{"call":"entity","input":{"id":"e1"}}

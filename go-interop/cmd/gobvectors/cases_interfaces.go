@@ -53,6 +53,11 @@ func init() {
 		Values: func() []any { return []any{ifacePtr(int64(-2))} },
 	})
 	add(&Case{
+		Name: "toplevel_iface_default_names", Checklist: []int{60},
+		Desc:   "top-level interface{} values whose names are the default ones (string, []interface {}), encoded through pointers to the interface variables: a decoder that stores such values bare in element positions must still keep them as interfaces at top level",
+		Values: func() []any { return []any{ifacePtr("a"), ifacePtr([]interface{}{"x", 1.5})} },
+	})
+	add(&Case{
 		Name: "interface_pointer", Checklist: []int{61},
 		Desc: "TestInterfacePointer: &PtrInterfaceItem{Str1: &\"howdy\", Str2: &String(\"kiddo\")}: pointers in interfaces travel as their base type (names \"string\", \"main.String\"); decoded as values",
 		Values: func() []any {
