@@ -323,6 +323,15 @@ async fn server_checks_arguments_with_go_texts() {
     assert_eq!(ok.entity.unwrap().id, "abcd");
 }
 
+/// `Dispatcher` methods that a test dispatcher refuses with the error "no".
+macro_rules! refuse {
+    ($($method:ident($input:ty) -> $output:ty),* $(,)?) => {$(
+        async fn $method(&self, _: CallContext, _: $input) -> Result<$output, DispatchError> {
+            Err("no".into())
+        }
+    )*};
+}
+
 /// A plugin whose RemoveConnectionBan succeeds.
 struct Unbanner;
 
@@ -340,18 +349,12 @@ impl Dispatcher for Unbanner {
             }),
         })
     }
-    async fn submit(&self, _: CallContext, _: SubmitInput) -> Result<SubmitOutput, DispatchError> {
-        Err("no".into())
-    }
+    refuse!(
+        submit(SubmitInput) -> SubmitOutput,
+        disassemble(DisassembleInput) -> DisassembleOutput,
+    );
     async fn search(&self, _: CallContext, _: SearchInput) -> Result<SearchOutput, DispatchError> {
         Ok(SearchOutput::default())
-    }
-    async fn disassemble(
-        &self,
-        _: CallContext,
-        _: DisassembleInput,
-    ) -> Result<DisassembleOutput, DispatchError> {
-        Err("no".into())
     }
     async fn remove_connection_ban(
         &self,
@@ -845,23 +848,11 @@ impl Dispatcher for TailKeeper {
             records_added: sent as i64,
         })
     }
-    async fn search(&self, _: CallContext, _: SearchInput) -> Result<SearchOutput, DispatchError> {
-        Err("no".into())
-    }
-    async fn disassemble(
-        &self,
-        _: CallContext,
-        _: DisassembleInput,
-    ) -> Result<DisassembleOutput, DispatchError> {
-        Err("no".into())
-    }
-    async fn remove_connection_ban(
-        &self,
-        _: CallContext,
-        _: RemoveConnectionBanInput,
-    ) -> Result<(), DispatchError> {
-        Err("no".into())
-    }
+    refuse!(
+        search(SearchInput) -> SearchOutput,
+        disassemble(DisassembleInput) -> DisassembleOutput,
+        remove_connection_ban(RemoveConnectionBanInput) -> (),
+    );
 }
 
 #[tokio::test]
@@ -901,13 +892,6 @@ async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
     );
     // Go checks the argument in key order: a later key's name is reported after the records',
     // an earlier key's before them.
-    let mut bad = submit(25);
-    bad.records[5]
-        .data
-        .get_or_insert_with(InterfaceMap::new)
-        .insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
-    let mut args = InterfaceMap::new();
-    args.insert("input".into(), Interface::from_concrete(bad));
     args.insert("meta".into(), Interface::new("main.Later", Value::Int(2)));
     assert_eq!(
         raw_error(&client, "Submit", &args).await,
