@@ -159,8 +159,6 @@ impl<V> IdMap<V> {
 pub struct TypeTable {
     defs: IdMap<Arc<WireType>>,
     dyn_types: IdMap<Type>,
-    /// Go's default interface name for the values of a composite wire type.
-    default_names: IdMap<Arc<str>>,
     plans: HashMap<(WireId, usize), Plan>,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
     /// appended to while a value is decoded, so a [`Name::Slot`] stays valid).
@@ -256,7 +254,6 @@ impl Decoder {
                 for id in added {
                     self.types.defs.remove(id);
                     self.types.dyn_types.remove(id);
-                    self.types.default_names.remove(id);
                 }
                 for e in &mut self.types.names {
                     e.default_for = None;
@@ -1084,27 +1081,17 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
     }
 
+    /// [`Dec::is_default_name`] without the per-name cache.
     fn check_default_name(&mut self, name: &Name, id: WireId) -> bool {
         if id == ids::INTERFACE {
             // Never a concrete type; keep such a payload boxed, whatever it is called.
             return false;
         }
-        if let Some(t) = builtin_type(id) {
-            return *go_type_string(&t, 0) == *self.name_str(name);
+        match self.dyn_type(id) {
+            // The same rule as `Value::default_go_name`.
+            Ok(t) => *go_type_string(&t, 4) == *self.name_str(name),
+            Err(_) => false,
         }
-        if self.types.default_names.get(id).is_none() {
-            let Ok(t) = self.dyn_type(id) else {
-                return false;
-            };
-            self.types
-                .default_names
-                .insert(id, go_type_string(&t, 4).into());
-        }
-        let name = self.name_str(name);
-        self.types
-            .default_names
-            .get(id)
-            .is_some_and(|d| **d == *name)
     }
 
     /// Decodes an interface value dynamically (registered typed names are ignored here).
