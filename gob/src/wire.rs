@@ -401,7 +401,13 @@ mod tests {
         }
         // A count byte claiming more bytes than the message has is an error, not a read past
         // it (the buffer goes on, so the eight-byte load would have the room).
-        let mut r = Reader::new(&[0x02, 0xfd, 0x01, 0x02, 0x03], true, 1 << 20);
+        let mut r = Reader::new(
+            &[
+                0x02, 0xfd, 0x01, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+            ],
+            true,
+            1 << 20,
+        );
         assert!(r.next_message().unwrap());
         assert!(r.uint().is_err(), "3 bytes claimed, 1 left in the message");
     }
