@@ -699,11 +699,18 @@ impl<'a> Enc<'a> {
     /// Writes a nested value, guarding the depth.
     #[inline]
     pub fn value<T: Encode + ?Sized>(&mut self, v: &T) -> Result<()> {
+        self.nested(|e| v.encode(e))
+    }
+
+    /// Runs `f` one nesting level deeper, refusing values nested beyond `MAX_ENCODE_DEPTH`.
+    #[inline]
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
         self.depth += 1;
-        if self.depth > MAX_ENCODE_DEPTH {
-            return Err(Error::encode("value nesting too deep"));
-        }
-        let r = v.encode(self);
+        let r = if self.depth > MAX_ENCODE_DEPTH {
+            Err(Error::encode("value nesting too deep"))
+        } else {
+            f(self)
+        };
         self.depth -= 1;
         r
     }
@@ -712,16 +719,11 @@ impl<'a> Enc<'a> {
     /// or field) is of type `interface{}`, where the value may be stored bare.
     #[inline]
     pub(crate) fn value_at(&mut self, interface: bool, v: &Value) -> Result<()> {
-        if !interface {
-            return self.value(v);
+        if interface {
+            self.nested(|e| e.interface_position(v))
+        } else {
+            self.value(v)
         }
-        self.depth += 1;
-        if self.depth > MAX_ENCODE_DEPTH {
-            return Err(Error::encode("value nesting too deep"));
-        }
-        let r = self.interface_position(v);
-        self.depth -= 1;
-        r
     }
 
     /// Sends every definition `id` still needs, Go's way: the first one is appended to the
@@ -823,14 +825,8 @@ impl<'a> Enc<'a> {
         if !is_struct {
             self.put_uint(0);
         }
-        self.depth += 1;
-        let r = if self.depth > MAX_ENCODE_DEPTH {
-            Err(Error::encode("value nesting too deep"))
-        } else {
-            encode(self)
-        };
-        self.depth -= 1;
-        r.map_err(|e| e.in_path(format!("({name})")))?;
+        self.nested(encode)
+            .map_err(|e| e.in_path(format!("({name})")))?;
         close_chunk(self.buf, self.region);
         self.region = saved;
         Ok(())
