@@ -1,7 +1,7 @@
 //! Decoding: the per-stream [`Decoder`] (received type definitions), the [`Dec`] value reader
 //! used by [`Decode`] implementations, dynamic decoding into [`Value`] and structural skipping.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -158,6 +158,15 @@ impl<V> IdMap<V> {
 #[derive(Default)]
 pub struct TypeTable {
     defs: IdMap<Arc<WireType>>,
+    /// Ids defined with no `wireType` field set: Go accepts such a definition and fails only
+    /// on a value that uses it (here: as an unknown type id).
+    empty_defs: HashSet<WireId>,
+    /// Ids defined since the last value (or interface payload) began, in the order received:
+    /// the definitions Go sent for it, read by [`TypeTable::infer_companions`].
+    pending: Vec<WireId>,
+    /// Marshaler definitions and the definitions Go sent after them that no value refers to
+    /// (see `GroupDef::companions`).
+    companions: HashMap<WireId, Vec<WireId>>,
     dyn_types: IdMap<Type>,
     plans: HashMap<(WireId, usize), Plan>,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
@@ -177,16 +186,68 @@ impl TypeTable {
         }
     }
 
-    /// The definition of `id`.
+    /// The definition of `id`: received on the stream, or one of Go's own bootstrap types.
     pub fn get(&self, id: WireId) -> Option<&Arc<WireType>> {
+        if id < ids::FIRST_USER {
+            return bootstrap_type(id);
+        }
         self.defs.get(id)
+    }
+
+    /// The ids a dynamic type of `id` refers to: its wire children and its companions.
+    fn dyn_children(&self, id: WireId, w: &WireType) -> Vec<WireId> {
+        let mut c = wire_children(w);
+        if let Some(more) = self.companions.get(&id) {
+            c.extend_from_slice(more);
+        }
+        c
+    }
+
+    /// Replays Go's encoder (`sendType`) over the definitions received for the value of type
+    /// `root` that begins now, to find the definitions Go sent after a marshaler without a
+    /// value referring to them. Go sends a type's definition, then those of its children in
+    /// order (struct fields; element; key then element), each at most once per stream; after
+    /// a marshaler it describes the Go type behind it instead. So whatever follows a
+    /// marshaler's definition before the next definition the replay expects belongs to it.
+    /// A stream that does not follow Go's order (not written by Go) gets no companions.
+    fn infer_companions(&mut self, root: WireId, max_depth: usize) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let marshaler = |id: &WireId| {
+            matches!(
+                self.get(*id).map(|w| &**w),
+                Some(
+                    WireType::GobEncoder(_)
+                        | WireType::BinaryMarshaler(_)
+                        | WireType::TextMarshaler(_)
+                )
+            )
+        };
+        if !pending.iter().any(marshaler) {
+            return;
+        }
+        let mut replay = Replay {
+            order: &pending,
+            pos: 0,
+            fresh: pending.iter().copied().collect(),
+            found: Vec::new(),
+            ok: true,
+            max_depth,
+        };
+        replay.visit(self, root, &[], 0);
+        if replay.ok {
+            let found = replay.found;
+            self.companions.extend(found);
+        }
     }
 
     fn describe(&self, id: WireId) -> String {
         if let Some(n) = builtin_name(id) {
             return n.to_string();
         }
-        match self.defs.get(id) {
+        match self.get(id) {
             Some(w) => w.describe(),
             None => format!("unknown type id {id}"),
         }
@@ -251,8 +312,11 @@ impl Decoder {
                 // Forget only what this attempt defined; plans of older types stay valid
                 // (a large value read in pieces must not rebuild every plan each time).
                 self.types.plans.retain(|(id, _), _| !added.contains(id));
+                self.types.pending.retain(|p| !added.contains(p));
+                self.types.companions.retain(|m, _| !added.contains(m));
                 for id in added {
                     self.types.defs.remove(id);
+                    self.types.empty_defs.remove(&id);
                     self.types.dyn_types.remove(id);
                 }
                 for e in &mut self.types.names {
@@ -349,14 +413,19 @@ fn define(
     id: WireId,
     added: &mut Vec<WireId>,
 ) -> Result<()> {
-    if id < ids::FIRST_USER || types.defs.get(id).is_some() {
+    if id < ids::FIRST_USER || types.defs.get(id).is_some() || types.empty_defs.contains(&id) {
         return Err(Error::new(ErrorKind::DuplicateType(id)));
     }
-    if types.defs.len >= limits.max_types {
+    if types.defs.len + types.empty_defs.len() >= limits.max_types {
         return Err(Error::new(ErrorKind::TooManyTypes(limits.max_types)));
     }
-    let wire = WireType::decode(r, limits.max_fields)?;
-    types.defs.insert(id, Arc::new(wire));
+    match WireType::decode(r, limits.max_fields)? {
+        Some(wire) => types.defs.insert(id, Arc::new(wire)),
+        None => {
+            types.empty_defs.insert(id);
+        }
+    }
+    types.pending.push(id);
     added.push(id);
     Ok(())
 }
@@ -369,6 +438,131 @@ struct Scc {
     seen: HashMap<WireId, (usize, usize)>,
     stack: Vec<WireId>,
     next: usize,
+}
+
+/// Go's own definitions of its type descriptors (`wireType` 16 to `gobEncoderType` 24, in
+/// the order `encoding/gob`'s `init` allocates them; ids 9 to 15 are reserved and have no
+/// definition). Go's decoder knows them on every stream, so a value may use them.
+fn bootstrap_type(id: WireId) -> Option<&'static Arc<WireType>> {
+    use crate::types::{CommonType, FieldType};
+    static TYPES: std::sync::OnceLock<Vec<Arc<WireType>>> = std::sync::OnceLock::new();
+    let types = TYPES.get_or_init(|| {
+        let common = |name: &str, id| CommonType {
+            name: name.to_string(),
+            id,
+        };
+        let structure = |name: &str, id, fields: &[(&str, WireId)]| {
+            Arc::new(WireType::Struct {
+                common: common(name, id),
+                fields: fields
+                    .iter()
+                    .map(|(n, t)| FieldType {
+                        name: n.to_string(),
+                        id: *t,
+                    })
+                    .collect(),
+            })
+        };
+        vec![
+            structure(
+                "wireType",
+                16,
+                &[
+                    ("ArrayT", 17),
+                    ("SliceT", 19),
+                    ("StructT", 20),
+                    ("MapT", 23),
+                    ("GobEncoderT", 24),
+                    ("BinaryMarshalerT", 24),
+                    ("TextMarshalerT", 24),
+                ],
+            ),
+            structure(
+                "arrayType",
+                17,
+                &[("CommonType", 18), ("Elem", ids::INT), ("Len", ids::INT)],
+            ),
+            structure("CommonType", 18, &[("Name", ids::STRING), ("Id", ids::INT)]),
+            structure("sliceType", 19, &[("CommonType", 18), ("Elem", ids::INT)]),
+            structure("structType", 20, &[("CommonType", 18), ("Field", 22)]),
+            structure("fieldType", 21, &[("Name", ids::STRING), ("Id", ids::INT)]),
+            Arc::new(WireType::Slice {
+                common: common("[]gob.fieldType", 22),
+                elem: 21,
+            }),
+            structure(
+                "mapType",
+                23,
+                &[("CommonType", 18), ("Key", ids::INT), ("Elem", ids::INT)],
+            ),
+            structure("gobEncoderType", 24, &[("CommonType", 18)]),
+        ]
+    });
+    let i = usize::try_from(id.checked_sub(16)?).ok()?;
+    types.get(i)
+}
+
+/// The state of [`TypeTable::infer_companions`]' replay of Go's sending order.
+struct Replay<'p> {
+    /// The definitions received, in order.
+    order: &'p [WireId],
+    /// How many of them the replay has matched.
+    pos: usize,
+    /// Received and not yet matched: Go sends these; any other id was sent before.
+    fresh: HashSet<WireId>,
+    /// Marshalers and their companions.
+    found: Vec<(WireId, Vec<WireId>)>,
+    /// False once the received order is not Go's.
+    ok: bool,
+    max_depth: usize,
+}
+
+impl Replay<'_> {
+    /// Go's `sendType(id)`, with `cont` the ids to send after this one's subtree (in order).
+    fn visit(&mut self, table: &TypeTable, id: WireId, cont: &[WireId], depth: usize) {
+        if !self.ok || !self.fresh.contains(&id) {
+            return;
+        }
+        if depth > self.max_depth || self.order.get(self.pos) != Some(&id) {
+            self.ok = false;
+            return;
+        }
+        self.fresh.remove(&id);
+        self.pos += 1;
+        let Some(w) = table.get(id).cloned() else {
+            return;
+        };
+        match &*w {
+            WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+                let mut comps = Vec::new();
+                loop {
+                    let next = cont.iter().find(|c| self.fresh.contains(c));
+                    match self.order.get(self.pos) {
+                        Some(c) if Some(c) != next && self.fresh.contains(c) => {
+                            let c = *c;
+                            comps.push(c);
+                            self.visit(table, c, cont, depth + 1);
+                            if !self.ok {
+                                return;
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+                if !comps.is_empty() {
+                    self.found.push((id, comps));
+                }
+            }
+            other => {
+                let children = wire_children(other);
+                for (i, c) in children.iter().enumerate() {
+                    let mut rest = children[i + 1..].to_vec();
+                    rest.extend_from_slice(cont);
+                    self.visit(table, *c, &rest, depth + 1);
+                }
+            }
+        }
+    }
 }
 
 /// The dynamic type of a builtin wire id.
@@ -423,15 +617,13 @@ impl<'a, 'b> Dec<'a, 'b> {
         id: WireId,
         f: impl FnOnce(&mut Self, WireId) -> Result<T>,
     ) -> Result<T> {
+        self.types.infer_companions(id, self.limits.max_depth);
         let is_struct = matches!(
             self.types.get(id).map(|w| &**w),
             Some(WireType::Struct { .. })
         );
         if !is_struct {
-            if id >= ids::FIRST_USER && self.types.get(id).is_none() {
-                return Err(Error::new(ErrorKind::UnknownTypeId(id)));
-            }
-            if id == 0 || (id > ids::INTERFACE && id < ids::FIRST_USER) {
+            if builtin_type(id).is_none() && self.types.get(id).is_none() {
                 return Err(Error::new(ErrorKind::UnknownTypeId(id)));
             }
             let delta = self.r.uint()?;
@@ -848,7 +1040,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         scc.next += 1;
         scc.seen.insert(id, (order, order));
         scc.stack.push(id);
-        for child in wire_children(&w) {
+        for child in self.types.dyn_children(id, &w) {
             if builtin_type(child).is_some() || self.types.dyn_types.get(child).is_some() {
                 continue;
             }
@@ -918,10 +1110,15 @@ impl<'a, 'b> Dec<'a, 'b> {
                 &*w,
                 WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_)
             );
+            let companions = match self.types.companions.get(&m) {
+                Some(cs) => cs.iter().map(|c| r(*c)).collect::<Result<_>>()?,
+                None => Vec::new(),
+            };
             defs.push(GroupDef {
                 name: w.common().name.clone(),
                 kind,
                 pointer_id: marshaler && w.common().id != m,
+                companions,
             });
         }
         let types = TypeGroup::build(defs)?;
@@ -1032,9 +1229,27 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     #[inline(never)]
     fn map_value(&mut self, ty: Type, key: WireId, elem: WireId) -> Result<Value> {
-        let n = self.count(2)?;
-        let mut out = Vec::with_capacity(self.capacity(n, 2));
+        // A struct takes no bytes at the end of a message (Go's decoder ends it there), so an
+        // entry needs a byte for each side that is not a struct.
+        let is_struct = |id| {
+            matches!(
+                self.types.get(id).map(|w| &**w),
+                Some(WireType::Struct { .. })
+            )
+        };
+        let (key_struct, elem_struct) = (is_struct(key), is_struct(elem));
+        let min = usize::from(!key_struct) + usize::from(!elem_struct);
+        let n = self.count(min)?;
+        let mut out = Vec::with_capacity(self.capacity(n, min.max(1)));
         for i in 0..n {
+            if self.r.remaining() == 0 && key_struct && elem_struct {
+                // Go reads every entry left as the zero key and element, and its map keeps one
+                // of them: so does this one (a count the input cannot hold costs no memory).
+                let k = self.nested(|d| d.position_value(key))?;
+                let v = self.nested(|d| d.position_value(elem))?;
+                out.push((k, v));
+                break;
+            }
             self.element(i, n)?;
             let k = self.nested(|d| d.position_value(key))?;
             let v = self

@@ -125,6 +125,9 @@ struct Def {
     /// A marshaler definition Go writes for a pointer type: its `CommonType.Id` is a fresh id
     /// allocated when the definition is sent (Go's `getTypeInfo(*T)`).
     pointer_id: bool,
+    /// Types Go describes right after this marshaler definition (`GroupDef::companions`):
+    /// described (ids allocated) and sent when this definition is sent, as Go does.
+    companions: Vec<Type>,
 }
 
 /// One stream's encoder-side type state.
@@ -136,10 +139,13 @@ pub struct Schema {
     next_id: WireId,
     by_rust: HashMap<RustTypeId, WireId>,
     by_dyn: HashMap<usize, WireId>,
-    /// Slice, array and map definitions by shape (kind, element ids, length; then name), so
-    /// equal dynamic types built separately (e.g. a fresh `map[string]interface {}` per JSON
-    /// value) share one id as in Go, where such types are identical. Keyed without the name so
-    /// a lookup allocates nothing; the few names per key are compared in place.
+    /// Stand-alone slice, array and map definitions (Go's unnamed composites, built with
+    /// `Type::slice` and its siblings) by shape (kind, element ids, length; then name), so
+    /// equal ones built separately share one id as in Go, where such types are identical.
+    /// Definitions from a decoder or typed-JSON reader are never merged: equal-looking wire
+    /// definitions can be distinct Go types (`[]uint64` and `type U1 []uint64`). Keyed
+    /// without the name so a lookup allocates nothing; the few names per key are compared in
+    /// place.
     by_shape: HashMap<Shape, Vec<(String, WireId)>>,
     /// Keeps the groups of dynamic definitions alive so their addresses stay unique keys.
     dyn_keep: Vec<Arc<TypeGroup>>,
@@ -261,6 +267,7 @@ impl Schema {
             children,
             sent: false,
             pointer_id: false,
+            companions: Vec::new(),
         });
     }
 
@@ -419,7 +426,10 @@ impl Schema {
     /// The id of an already described composite of the same shape. The type object is not
     /// bound to it: a stream sending values with a fresh type object each (JSON-derived data)
     /// must not keep every one of them alive.
-    fn same_shape(&self, shape: Shape, name: &str) -> Option<WireId> {
+    fn same_shape(&self, d: &TypeDef, shape: Shape, name: &str) -> Option<WireId> {
+        if !d.structural() {
+            return None;
+        }
         let named = self.by_shape.get(&shape)?;
         named.iter().find(|(n, _)| n == name).map(|(_, id)| *id)
     }
@@ -487,7 +497,7 @@ impl Schema {
             DefKind::Slice(e) => {
                 let elem = self.describe_ref(d, e, depth + 1)?;
                 if let Described::Id(elem) = elem {
-                    if let Some(id) = self.same_shape(Shape::Slice(elem), d.name()) {
+                    if let Some(id) = self.same_shape(d, Shape::Slice(elem), d.name()) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -503,7 +513,7 @@ impl Schema {
             DefKind::Array(n, e) => {
                 let elem = self.describe_ref(d, e, depth + 1)?;
                 if let Described::Id(elem) = elem {
-                    if let Some(id) = self.same_shape(Shape::Array(elem, *n), d.name()) {
+                    if let Some(id) = self.same_shape(d, Shape::Array(elem, *n), d.name()) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -522,7 +532,7 @@ impl Schema {
                 let key_d = self.describe_ref(d, k, depth + 1)?;
                 let elem_d = self.describe_ref(d, v, depth + 1)?;
                 if let (Described::Id(k), Described::Id(e)) = (&key_d, &elem_d) {
-                    if let Some(id) = self.same_shape(Shape::Map(*k, *e), d.name()) {
+                    if let Some(id) = self.same_shape(d, Shape::Map(*k, *e), d.name()) {
                         self.in_progress.remove(&key);
                         return Ok(Described::Id(id));
                     }
@@ -560,17 +570,16 @@ impl Schema {
             WireType::Map { common, key, elem } => Some((Shape::Map(*key, *elem), &common.name)),
             _ => None,
         };
-        if let Some((shape, name)) = shape {
+        if let Some((shape, name)) = shape.filter(|_| d.structural()) {
             let named = self.by_shape.entry(shape).or_default();
             if !named.iter().any(|(n, _)| n == name) {
                 named.push((name.clone(), id));
             }
         }
         self.define(id, wire, children);
-        if d.pointer_id() {
-            if let Some(def) = self.def_mut(id) {
-                def.pointer_id = true;
-            }
+        if let Some(def) = self.def_mut(id) {
+            def.pointer_id = d.pointer_id();
+            def.companions = d.companions().collect();
         }
         Ok(Described::Id(id))
     }
@@ -729,12 +738,14 @@ impl<'a> Enc<'a> {
     /// Sends every definition `id` still needs, Go's way: the first one is appended to the
     /// current part and the part is flushed as one chunk; the others follow as chunks of their
     /// own.
-    fn send_defs(&mut self, id: WireId) {
+    fn send_defs(&mut self, id: WireId) -> Result<()> {
         if !self.schema.needs_send(id) {
-            return;
+            return Ok(());
         }
         let mut stack = vec![id];
-        // Pre-order depth-first, children in order: Go's sendActualType recursion.
+        // Pre-order depth-first, children in order: Go's sendActualType recursion. Ids Go
+        // allocates while sending (a pointer marshaler's second id, the companions of a
+        // marshaler) are allocated here, in the same order.
         let mut order = Vec::new();
         while let Some(t) = stack.pop() {
             if !self.schema.needs_send(t) {
@@ -745,35 +756,38 @@ impl<'a> Enc<'a> {
             };
             def.sent = true;
             let children = def.children.clone();
+            let pointer_id = def.pointer_id;
+            let companions = std::mem::take(&mut def.companions);
             self.schema.sent_log.push(t);
+            if pointer_id {
+                let inner = self.schema.alloc();
+                if let Some(def) = self.schema.def_mut(t) {
+                    def.wire.set_common_id(inner);
+                }
+            }
             order.push(t);
-            for c in children.into_iter().rev() {
+            let mut next = children;
+            for c in &companions {
+                next.push(self.schema.describe_dyn(c)?);
+            }
+            if let Some(def) = self.schema.def_mut(t) {
+                def.companions = companions;
+            }
+            for c in next.into_iter().rev() {
                 stack.push(c);
             }
         }
         for t in order {
-            let fresh = match self.schema.def_mut(t) {
-                Some(def) if def.pointer_id => true,
-                Some(_) => false,
-                None => continue,
-            };
-            let inner = if fresh {
-                Some(self.schema.alloc())
-            } else {
-                None
-            };
             let Some(def) = self.schema.def_mut(t) else {
                 continue;
             };
-            if let Some(inner) = inner {
-                def.wire.set_common_id(inner);
-            }
             let wire = def.wire.clone();
             put_int(self.buf, -t);
             wire.encode(self.buf);
             close_chunk(self.buf, self.region);
             self.region = open_chunk(self.buf);
         }
+        Ok(())
     }
 
     /// Writes an interface value.
@@ -818,7 +832,7 @@ impl<'a> Enc<'a> {
         }
         self.put_bytes(name.as_bytes());
         let id = wire_type(self.schema)?;
-        self.send_defs(id);
+        self.send_defs(id)?;
         self.put_int(id);
         let saved = self.region;
         self.region = open_chunk(self.buf);
@@ -899,7 +913,7 @@ impl Encoder {
             schema: &mut self.schema,
             depth: 0,
         };
-        enc.send_defs(id);
+        enc.send_defs(id)?;
         enc.put_int(id);
         if !value.is_struct() {
             enc.put_uint(0);

@@ -48,12 +48,22 @@ fn builtin_name(t: &Type) -> Option<&'static str> {
     })
 }
 
-struct TypeNamer {
-    refs: HashMap<usize, String>,
+/// The stream-wide numbering of composite types: the same definition keeps its `#N` in every
+/// document of a stream, so a reader can give it one identity (Go defines a type once per
+/// stream, by Go type, name included).
+#[derive(Default)]
+struct Refs {
+    /// By definition identity; the `Type` keeps the definition (and so its address) alive.
+    by_key: HashMap<usize, (String, Type)>,
+}
+
+/// One document's type table, numbered by the stream's [`Refs`].
+struct DocNamer<'w> {
+    refs: &'w mut Refs,
     table: Map<String, Json>,
 }
 
-impl TypeNamer {
+impl DocNamer<'_> {
     fn name(&mut self, t: &Type) -> Json {
         if let Some(b) = builtin_name(t) {
             return Json::String(b.into());
@@ -62,11 +72,16 @@ impl TypeNamer {
             return Json::Null;
         };
         let key = d.key();
-        if let Some(r) = self.refs.get(&key) {
-            return Json::String(r.clone());
-        }
-        let r = format!("#{}", self.refs.len());
-        self.refs.insert(key, r.clone());
+        let r = match self.refs.by_key.get(&key) {
+            Some((r, _)) if self.table.contains_key(r) => return Json::String(r.clone()),
+            Some((r, _)) => r.clone(),
+            None => {
+                let r = format!("#{}", self.refs.by_key.len());
+                self.refs.by_key.insert(key, (r.clone(), t.clone()));
+                r
+            }
+        };
+        // A placeholder first: a recursive definition refers back to itself.
         self.table.insert(r.clone(), Json::Null);
         let name = d.name();
         let def = match d.shape() {
@@ -88,9 +103,15 @@ impl TypeNamer {
             DefKind::BinaryMarshaler => json!({"binary_marshaler": name}),
             DefKind::TextMarshaler => json!({"text_marshaler": name}),
         };
+        let companions: Vec<Json> = d.companions().map(|c| self.name(&c)).collect();
         let def = match def {
-            Json::Object(mut m) if d.pointer_id() => {
-                m.insert("pointer_id".into(), Json::Bool(true));
+            Json::Object(mut m) => {
+                if d.pointer_id() {
+                    m.insert("pointer_id".into(), Json::Bool(true));
+                }
+                if !companions.is_empty() {
+                    m.insert("companions".into(), Json::Array(companions));
+                }
                 Json::Object(m)
             }
             other => other,
@@ -137,186 +158,392 @@ fn float_json(f: f64) -> Json {
     Json::String(format!("0x{:016x}", f.to_bits()))
 }
 
-/// A typed-JSON document for one top-level value.
+/// A typed-JSON document for one top-level value (a stream of one value; for several values
+/// of one stream use [`TypedJsonWriter`], which keeps their shared types one type).
 pub fn to_typed_json(v: &Value) -> Json {
-    let mut namer = TypeNamer {
-        refs: HashMap::new(),
-        table: Map::new(),
-    };
-    let ty = namer.name(&v.ty());
-    let value = value_json(v);
-    json!({"type": ty, "types": Json::Object(namer.table), "value": value})
+    TypedJsonWriter::new().document(v)
 }
 
-fn value_json(v: &Value) -> Json {
-    match v {
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::Number((*i).into()),
-        Value::Uint(u) => Json::Number((*u).into()),
-        Value::Float(f) => float_json(*f),
-        Value::Complex(r, i) => json!([float_json(*r), float_json(*i)]),
-        Value::String(s) => Json::String(s.to_string()),
-        Value::RawString(b) => json!({"hex": hex(b)}),
-        Value::Bytes(b) => json!({"bytes": hex(b)}),
-        Value::Slice(t, items) | Value::Array(t, items) => {
-            let (_, iface) = t.interface_positions();
-            Json::Array(items.iter().map(|v| value_json_at(iface, v)).collect())
-        }
-        Value::Map(t, entries) => {
-            let (key_iface, elem_iface) = t.interface_positions();
-            json!({"map": entries
-                .iter()
-                .map(|(k, v)| json!([value_json_at(key_iface, k), value_json_at(elem_iface, v)]))
-                .collect::<Vec<_>>()})
-        }
-        Value::Struct(t, fields) => {
-            let names = match t.def().map(|d| d.shape()) {
-                Some(DefKind::Struct(f)) => &f[..],
-                _ => &[],
-            };
-            let mut m = Map::new();
-            for (i, fv) in fields {
-                let n = names
-                    .get(*i)
-                    .map(|(n, _)| n.clone())
-                    .unwrap_or_else(|| format!("#{i}"));
-                m.insert(n, value_json_at(t.field_is_interface(*i), fv));
+/// Writes the typed-JSON documents of one stream's values.
+///
+/// Each document is complete on its own (its `types` table defines every type it uses), and
+/// a type shared by several values, or by a value and an interface payload, has the same
+/// `#N` reference in all of them, so [`TypedJsonReader`] rebuilds one type for it and the
+/// encoder defines it once per stream, as Go does. Two distinct types with equal definitions
+/// (Go's `[]uint64` in one place and `type U1 []uint64` in another can look alike on the
+/// wire) keep distinct references.
+#[derive(Default)]
+pub struct TypedJsonWriter {
+    refs: Refs,
+}
+
+impl TypedJsonWriter {
+    /// A writer for a new stream.
+    pub fn new() -> Self {
+        TypedJsonWriter::default()
+    }
+
+    /// The document of the stream's next top-level value.
+    pub fn document(&mut self, v: &Value) -> Json {
+        let mut doc = DocNamer {
+            refs: &mut self.refs,
+            table: Map::new(),
+        };
+        let ty = doc.name(&v.ty());
+        let value = doc.value_json(v);
+        json!({"type": ty, "types": Json::Object(doc.table), "value": value})
+    }
+}
+
+impl DocNamer<'_> {
+    fn value_json(&mut self, v: &Value) -> Json {
+        match v {
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Int(i) => Json::Number((*i).into()),
+            Value::Uint(u) => Json::Number((*u).into()),
+            Value::Float(f) => float_json(*f),
+            Value::Complex(r, i) => json!([float_json(*r), float_json(*i)]),
+            Value::String(s) => Json::String(s.to_string()),
+            Value::RawString(b) => json!({"hex": hex(b)}),
+            Value::Bytes(b) => json!({"bytes": hex(b)}),
+            Value::Slice(t, items) | Value::Array(t, items) => {
+                let (_, iface) = t.interface_positions();
+                Json::Array(items.iter().map(|v| self.value_json_at(iface, v)).collect())
             }
-            Json::Object(m)
+            Value::Map(t, entries) => {
+                let (key_iface, elem_iface) = t.interface_positions();
+                json!({"map": entries
+                    .iter()
+                    .map(|(k, v)| {
+                        json!([self.value_json_at(key_iface, k), self.value_json_at(elem_iface, v)])
+                    })
+                    .collect::<Vec<_>>()})
+            }
+            Value::Struct(t, fields) => {
+                let names = match t.def().map(|d| d.shape()) {
+                    Some(DefKind::Struct(f)) => &f[..],
+                    _ => &[],
+                };
+                let mut m = Map::new();
+                for (i, fv) in fields {
+                    let n = names
+                        .get(*i)
+                        .map(|(n, _)| n.clone())
+                        .unwrap_or_else(|| format!("#{i}"));
+                    m.insert(n, self.value_json_at(t.field_is_interface(*i), fv));
+                }
+                Json::Object(m)
+            }
+            Value::Interface(i) => self.interface_json(i),
+            Value::Marshaled(t, b) => {
+                let mut m = Map::new();
+                m.insert("marshaled".into(), Json::String(hex(b)));
+                if t.def().is_some_and(|d| d.name() == "Time") {
+                    if let Ok(tm) = GoTime::unmarshal_binary(b) {
+                        m.insert("time".into(), Json::String(tm.to_rfc3339()));
+                    }
+                }
+                Json::Object(m)
+            }
         }
-        Value::Interface(i) => interface_json(i),
-        Value::Marshaled(t, b) => {
-            let mut m = Map::new();
-            m.insert("marshaled".into(), Json::String(hex(b)));
-            if t.def().is_some_and(|d| d.name() == "Time") {
-                if let Ok(tm) = GoTime::unmarshal_binary(b) {
-                    m.insert("time".into(), Json::String(tm.to_rfc3339()));
+    }
+
+    /// [`DocNamer::value_json`] for a value in a position that is `interface{}` or not: a
+    /// bare value in an interface position is written as the interface value it stands for
+    /// (see [`Value`]).
+    fn value_json_at(&mut self, interface: bool, v: &Value) -> Json {
+        match v {
+            Value::Interface(_) => self.value_json(v),
+            v if interface => self.named_json(&v.default_go_name(), v),
+            v => self.value_json(v),
+        }
+    }
+
+    /// An interface value holding the dynamic value `v` under `name`: a document of its own,
+    /// numbered like the rest of the stream.
+    fn named_json(&mut self, name: &str, v: &Value) -> Json {
+        let mut inner = DocNamer {
+            refs: &mut *self.refs,
+            table: Map::new(),
+        };
+        let ty = inner.name(&v.ty());
+        let value = inner.value_json(v);
+        json!({"name": name, "type": ty, "types": Json::Object(inner.table), "value": value})
+    }
+
+    fn interface_json(&mut self, i: &Interface) -> Json {
+        let Some(c) = i.concrete() else {
+            return Json::Null;
+        };
+        match c.as_value() {
+            Some(v) => self.named_json(c.go_name(), v),
+            None => json!({"name": c.go_name(), "typed": format!("{c:?}")}),
+        }
+    }
+}
+
+/// Rebuilds a value from a typed-JSON document made by [`to_typed_json`] (a stream of one
+/// value; for the documents of one stream use [`TypedJsonReader`]).
+pub fn from_typed_json(doc: &Json) -> Result<Value> {
+    TypedJsonReader::new().value(doc)
+}
+
+/// Rebuilds the values of one stream from the documents of a [`TypedJsonWriter`].
+///
+/// A `#N` reference names one type for the whole stream: its first definition builds it, and
+/// later documents (and interface payloads) that list it again must define it the same way.
+#[derive(Default)]
+pub struct TypedJsonReader {
+    /// By reference: the definition as first read, and the type built from it.
+    known: HashMap<String, (Json, Type)>,
+}
+
+impl TypedJsonReader {
+    /// A reader for a new stream.
+    pub fn new() -> Self {
+        TypedJsonReader::default()
+    }
+
+    /// The value of the stream's next document.
+    pub fn value(&mut self, doc: &Json) -> Result<Value> {
+        let obj = doc
+            .as_object()
+            .ok_or_else(|| Error::corrupt("typed JSON document must be an object"))?;
+        self.learn_types(obj.get("types"))?;
+        let ty = self.resolve(obj.get("type").unwrap_or(&Json::Null))?;
+        let value = obj.get("value").unwrap_or(&Json::Null);
+        if matches!(ty, Type::Interface) {
+            // A top-level interface value is always a `Value::Interface` (never bare, see
+            // `Value`): it encodes with its name and type id.
+            return Ok(Value::Interface(Box::new(self.interface(value, "value")?)));
+        }
+        self.parse_value(&ty, value, "value")
+    }
+
+    /// An interface value from its typed-JSON form: `null` or a document with a `name`.
+    fn interface(&mut self, j: &Json, at: &str) -> Result<Interface> {
+        if j.is_null() {
+            return Ok(Interface::nil());
+        }
+        let name = j.get("name").and_then(|n| n.as_str()).ok_or_else(|| {
+            Error::corrupt(format!(
+                "{at}: expected an interface object with a name, got {j}"
+            ))
+        })?;
+        Ok(Interface::new(name, self.value(j)?))
+    }
+
+    /// Adds a document's new definitions as one [`TypeGroup`] (references between them,
+    /// cycles included, become group-local indices; references to types of earlier documents
+    /// stay those types) and checks that the ones already known are defined as before.
+    fn learn_types(&mut self, table: Option<&Json>) -> Result<()> {
+        let Some(Json::Object(t)) = table else {
+            return Ok(());
+        };
+        for (k, def) in t {
+            if let Some((known, _)) = self.known.get(k) {
+                if known != def {
+                    return Err(Error::corrupt(format!(
+                        "type {k} is defined as {def} here but as {known} before"
+                    )));
                 }
             }
-            Json::Object(m)
+        }
+        let new: Vec<(&String, &Json)> = t
+            .iter()
+            .filter(|(k, _)| !self.known.contains_key(*k))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let index: HashMap<&str, usize> = new
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.as_str(), i))
+            .collect();
+        let r = |t: Option<&Json>| -> Result<TypeRef> {
+            let s = type_str(t.unwrap_or(&Json::Null))?;
+            if let Some(b) = builtin(s) {
+                return Ok(TypeRef::Type(b));
+            }
+            if let Some(i) = index.get(s) {
+                return Ok(TypeRef::Local(*i));
+            }
+            match self.known.get(s) {
+                Some((_, t)) => Ok(TypeRef::Type(t.clone())),
+                None => Err(Error::corrupt(format!("unknown type reference {s:?}"))),
+            }
+        };
+        let mut defs = Vec::with_capacity(new.len());
+        for (k, def) in &new {
+            let name = [
+                "struct",
+                "slice",
+                "array",
+                "map",
+                "gob_encoder",
+                "binary_marshaler",
+                "text_marshaler",
+            ]
+            .iter()
+            .find_map(|key| def.get(*key).and_then(|n| n.as_str()))
+            .ok_or_else(|| Error::corrupt(format!("type {k}: unknown definition {def}")))?;
+            let kind = if def.get("struct").is_some() {
+                let fields = def
+                    .get("fields")
+                    .and_then(|f| f.as_array())
+                    .map(|f| &f[..])
+                    .unwrap_or_default();
+                let mut fs = Vec::with_capacity(fields.len());
+                for f in fields {
+                    let name = f.get(0).and_then(|n| n.as_str()).ok_or_else(|| {
+                        Error::corrupt(format!("struct field must be [name, type], got {f}"))
+                    })?;
+                    fs.push((name.to_string(), r(f.get(1))?));
+                }
+                DefKind::Struct(fs)
+            } else if def.get("slice").is_some() {
+                DefKind::Slice(r(def.get("elem"))?)
+            } else if def.get("array").is_some() {
+                let n = def
+                    .get("len")
+                    .and_then(|n| n.as_u64())
+                    .ok_or_else(|| Error::corrupt("array type needs a len"))?;
+                DefKind::Array(n, r(def.get("elem"))?)
+            } else if def.get("map").is_some() {
+                DefKind::Map(r(def.get("key"))?, r(def.get("elem"))?)
+            } else if def.get("gob_encoder").is_some() {
+                DefKind::GobEncoder
+            } else if def.get("binary_marshaler").is_some() {
+                DefKind::BinaryMarshaler
+            } else {
+                DefKind::TextMarshaler
+            };
+            let companions = match def.get("companions") {
+                Some(Json::Array(cs)) => cs.iter().map(|c| r(Some(c))).collect::<Result<_>>()?,
+                _ => Vec::new(),
+            };
+            defs.push(GroupDef {
+                name: name.to_string(),
+                kind,
+                pointer_id: def.get("pointer_id").and_then(|p| p.as_bool()) == Some(true),
+                companions,
+            });
+        }
+        let types = TypeGroup::build(defs)?;
+        for ((k, def), ty) in new.into_iter().zip(types) {
+            self.known.insert(k.clone(), (def.clone(), ty));
+        }
+        Ok(())
+    }
+
+    /// A type reference of a document: a builtin or a type of the stream.
+    fn resolve(&self, t: &Json) -> Result<Type> {
+        let s = type_str(t)?;
+        match builtin(s) {
+            Some(b) => Ok(b),
+            None => self
+                .known
+                .get(s)
+                .map(|(_, t)| t.clone())
+                .ok_or_else(|| Error::corrupt(format!("unknown type reference {s:?}"))),
         }
     }
-}
 
-/// [`value_json`] for a value in a position that is `interface{}` or not: a bare value in an
-/// interface position is written as the interface value it stands for (see [`Value`]).
-fn value_json_at(interface: bool, v: &Value) -> Json {
-    match v {
-        Value::Interface(_) => value_json(v),
-        v if interface => named_json(&v.default_go_name(), v),
-        v => value_json(v),
-    }
-}
-
-/// An interface value holding the dynamic value `v` under `name`.
-fn named_json(name: &str, v: &Value) -> Json {
-    let mut doc = to_typed_json(v);
-    if let Json::Object(m) = &mut doc {
-        m.insert("name".into(), Json::String(name.into()));
-    }
-    doc
-}
-
-fn interface_json(i: &Interface) -> Json {
-    let Some(c) = i.concrete() else {
-        return Json::Null;
-    };
-    match c.as_value() {
-        Some(v) => named_json(c.go_name(), v),
-        None => json!({"name": c.go_name(), "typed": format!("{c:?}")}),
-    }
-}
-
-/// Rebuilds a value from a typed-JSON document made by [`to_typed_json`].
-pub fn from_typed_json(doc: &Json) -> Result<Value> {
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| Error::corrupt("typed JSON document must be an object"))?;
-    let types = build_types(obj.get("types"))?;
-    let ty = resolve(&types, obj.get("type").unwrap_or(&Json::Null))?;
-    let value = obj.get("value").unwrap_or(&Json::Null);
-    if matches!(ty, Type::Interface) {
-        // A top-level interface value is always a `Value::Interface` (never bare, see
-        // `Value`): it encodes with its name and type id.
-        return Ok(Value::Interface(Box::new(parse_interface(value, "value")?)));
-    }
-    parse_value(&ty, value, "value")
-}
-
-/// An interface value from its typed-JSON form: `null` or a document with a `name`.
-fn parse_interface(j: &Json, at: &str) -> Result<Interface> {
-    if j.is_null() {
-        return Ok(Interface::nil());
-    }
-    let name = j.get("name").and_then(|n| n.as_str()).ok_or_else(|| {
-        Error::corrupt(format!(
-            "{at}: expected an interface object with a name, got {j}"
-        ))
-    })?;
-    Ok(Interface::new(name, from_typed_json(j)?))
-}
-
-/// The table's definitions as one [`TypeGroup`] (references between entries, cycles
-/// included, become group-local indices).
-fn build_types(table: Option<&Json>) -> Result<HashMap<String, Type>> {
-    let Some(Json::Object(t)) = table else {
-        return Ok(HashMap::new());
-    };
-    let index: HashMap<&str, usize> = t.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
-    let r = |t: Option<&Json>| resolve_ref(&index, t.unwrap_or(&Json::Null));
-    let mut defs = Vec::with_capacity(t.len());
-    for (k, def) in t {
-        let name = [
-            "struct",
-            "slice",
-            "array",
-            "map",
-            "gob_encoder",
-            "binary_marshaler",
-            "text_marshaler",
-        ]
-        .iter()
-        .find_map(|key| def.get(*key).and_then(|n| n.as_str()))
-        .ok_or_else(|| Error::corrupt(format!("type {k}: unknown definition {def}")))?;
-        let kind = if def.get("struct").is_some() {
-            let fields = def
-                .get("fields")
-                .and_then(|f| f.as_array())
-                .map(|f| &f[..])
-                .unwrap_or_default();
-            let mut fs = Vec::with_capacity(fields.len());
-            for f in fields {
-                let name = f.get(0).and_then(|n| n.as_str()).ok_or_else(|| {
-                    Error::corrupt(format!("struct field must be [name, type], got {f}"))
-                })?;
-                fs.push((name.to_string(), r(f.get(1))?));
+    fn parse_value(&mut self, t: &Type, j: &Json, at: &str) -> Result<Value> {
+        let bad = |what: &str| Error::corrupt(format!("{at}: expected {what}, got {j}"));
+        Ok(match t {
+            Type::Bool => Value::Bool(j.as_bool().ok_or_else(|| bad("a bool"))?),
+            Type::Int => Value::Int(j.as_i64().ok_or_else(|| bad("an int64"))?),
+            Type::Uint => Value::Uint(j.as_u64().ok_or_else(|| bad("a uint64"))?),
+            Type::Float => Value::Float(parse_float(j, at)?),
+            Type::Complex => {
+                let a = j
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .ok_or_else(|| bad("[re, im]"))?;
+                Value::Complex(parse_float(&a[0], at)?, parse_float(&a[1], at)?)
             }
-            DefKind::Struct(fs)
-        } else if def.get("slice").is_some() {
-            DefKind::Slice(r(def.get("elem"))?)
-        } else if def.get("array").is_some() {
-            let n = def
-                .get("len")
-                .and_then(|n| n.as_u64())
-                .ok_or_else(|| Error::corrupt("array type needs a len"))?;
-            DefKind::Array(n, r(def.get("elem"))?)
-        } else if def.get("map").is_some() {
-            DefKind::Map(r(def.get("key"))?, r(def.get("elem"))?)
-        } else if def.get("gob_encoder").is_some() {
-            DefKind::GobEncoder
-        } else if def.get("binary_marshaler").is_some() {
-            DefKind::BinaryMarshaler
-        } else {
-            DefKind::TextMarshaler
-        };
-        defs.push(GroupDef {
-            name: name.to_string(),
-            kind,
-            pointer_id: def.get("pointer_id").and_then(|p| p.as_bool()) == Some(true),
-        });
+            Type::String => match j {
+                Json::String(s) => Value::String(s.as_str().into()),
+                Json::Object(m) => Value::RawString(unhex(
+                    m.get("hex")
+                        .and_then(|h| h.as_str())
+                        .ok_or_else(|| bad("a string"))?,
+                )?),
+                _ => return Err(bad("a string")),
+            },
+            Type::Bytes => Value::Bytes(unhex(
+                j.get("bytes")
+                    .and_then(|h| h.as_str())
+                    .ok_or_else(|| bad("{\"bytes\": hex}"))?,
+            )?),
+            // An element, key or field: bare under its default name (see `Value`).
+            Type::Interface => Value::from(self.interface(j, at)?),
+            Type::Def(d) => match d.shape() {
+                DefKind::Slice(e) | DefKind::Array(_, e) => {
+                    let a = j.as_array().ok_or_else(|| bad("an array"))?;
+                    let e = d.resolve(e);
+                    let items = a
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| self.parse_value(&e, x, &format!("{at}[{i}]")))
+                        .collect::<Result<Vec<_>>>()?;
+                    if let DefKind::Array(n, _) = d.shape() {
+                        if items.len() as u64 != *n {
+                            return Err(bad(&format!("{n} array elements")));
+                        }
+                        Value::Array(t.clone(), items)
+                    } else {
+                        Value::Slice(t.clone(), items)
+                    }
+                }
+                DefKind::Map(k, v) => {
+                    let a = j
+                        .get("map")
+                        .and_then(|m| m.as_array())
+                        .ok_or_else(|| bad("{\"map\": [[k, v], ...]}"))?;
+                    let (k, v) = (d.resolve(k), d.resolve(v));
+                    let mut entries = Vec::with_capacity(a.len());
+                    for e in a {
+                        let pair = e
+                            .as_array()
+                            .filter(|p| p.len() == 2)
+                            .ok_or_else(|| bad("[k, v] pairs"))?;
+                        entries.push((
+                            self.parse_value(&k, &pair[0], at)?,
+                            self.parse_value(&v, &pair[1], &format!("{at}[{}]", pair[0]))?,
+                        ));
+                    }
+                    Value::Map(t.clone(), entries)
+                }
+                DefKind::Struct(fields) => {
+                    let m = j.as_object().ok_or_else(|| bad("an object"))?;
+                    let mut out = Vec::new();
+                    for (i, (name, ft)) in fields.iter().enumerate() {
+                        if let Some(fj) = m.get(name) {
+                            let ft = d.resolve(ft);
+                            out.push((i, self.parse_value(&ft, fj, &format!("{at}.{name}"))?));
+                        }
+                    }
+                    if let Some(k) = m.keys().find(|k| !fields.iter().any(|(n, _)| n == *k)) {
+                        return Err(Error::corrupt(format!("{at}: struct has no field {k:?}")));
+                    }
+                    Value::Struct(t.clone(), out)
+                }
+                DefKind::GobEncoder | DefKind::BinaryMarshaler | DefKind::TextMarshaler => {
+                    Value::Marshaled(
+                        t.clone(),
+                        unhex(
+                            j.get("marshaled")
+                                .and_then(|h| h.as_str())
+                                .ok_or_else(|| bad("{\"marshaled\": hex}"))?,
+                        )?,
+                    )
+                }
+            },
+        })
     }
-    let types = TypeGroup::build(defs)?;
-    Ok(t.keys().cloned().zip(types).collect())
 }
 
 /// A builtin type name, if `s` is one.
@@ -339,29 +566,6 @@ fn type_str(t: &Json) -> Result<&str> {
         .ok_or_else(|| Error::corrupt(format!("type must be a string, got {t}")))
 }
 
-/// A type reference inside the table: a builtin or another entry.
-fn resolve_ref(index: &HashMap<&str, usize>, t: &Json) -> Result<TypeRef> {
-    let s = type_str(t)?;
-    match builtin(s) {
-        Some(b) => Ok(TypeRef::Type(b)),
-        None => index
-            .get(s)
-            .map(|i| TypeRef::Local(*i))
-            .ok_or_else(|| Error::corrupt(format!("unknown type reference {s:?}"))),
-    }
-}
-
-fn resolve(types: &HashMap<String, Type>, t: &Json) -> Result<Type> {
-    let s = type_str(t)?;
-    match builtin(s) {
-        Some(b) => Ok(b),
-        None => types
-            .get(s)
-            .cloned()
-            .ok_or_else(|| Error::corrupt(format!("unknown type reference {s:?}"))),
-    }
-}
-
 fn parse_float(j: &Json, at: &str) -> Result<f64> {
     match j {
         Json::Number(n) => n
@@ -374,99 +578,61 @@ fn parse_float(j: &Json, at: &str) -> Result<f64> {
     }
 }
 
-fn parse_value(t: &Type, j: &Json, at: &str) -> Result<Value> {
-    let bad = |what: &str| Error::corrupt(format!("{at}: expected {what}, got {j}"));
-    Ok(match t {
-        Type::Bool => Value::Bool(j.as_bool().ok_or_else(|| bad("a bool"))?),
-        Type::Int => Value::Int(j.as_i64().ok_or_else(|| bad("an int64"))?),
-        Type::Uint => Value::Uint(j.as_u64().ok_or_else(|| bad("a uint64"))?),
-        Type::Float => Value::Float(parse_float(j, at)?),
-        Type::Complex => {
-            let a = j
-                .as_array()
-                .filter(|a| a.len() == 2)
-                .ok_or_else(|| bad("[re, im]"))?;
-            Value::Complex(parse_float(&a[0], at)?, parse_float(&a[1], at)?)
+/// Deepest nesting of JSON arrays and objects [`parse_typed_json`] accepts: enough for every
+/// value the decoder accepts within [`crate::Limits`]' default depth (a map level takes three
+/// JSON levels, an interface level two), small enough for the parser's recursion.
+pub const MAX_JSON_DEPTH: usize = 4 * 256 + 64;
+
+/// Parses one typed-JSON document from text. Unlike `serde_json::from_str`, whose recursion
+/// limit (128) is below what a deep gob value needs, it accepts nesting up to
+/// [`MAX_JSON_DEPTH`] (checked before parsing, so hostile text cannot exhaust the stack).
+pub fn parse_typed_json(text: &str) -> Result<Json> {
+    let depth = json_depth(text.as_bytes());
+    if depth > MAX_JSON_DEPTH {
+        return Err(Error::corrupt(format!(
+            "JSON nested {depth} deep, more than the {MAX_JSON_DEPTH} allowed"
+        )));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let mut docs = de.into_iter::<Json>();
+    let doc = match docs.next() {
+        Some(d) => d.map_err(|e| Error::corrupt(format!("invalid JSON: {e}")))?,
+        None => return Err(Error::corrupt("invalid JSON: no document")),
+    };
+    if !text[docs.byte_offset()..].trim().is_empty() {
+        return Err(Error::corrupt(
+            "invalid JSON: trailing characters after the document",
+        ));
+    }
+    Ok(doc)
+}
+
+/// The deepest nesting of `[`/`{` outside strings (a malformed text may count wrong; the
+/// parser rejects it anyway).
+fn json_depth(b: &[u8]) -> usize {
+    let (mut depth, mut max, mut in_str, mut esc) = (0usize, 0usize, false, false);
+    for &c in b {
+        if in_str {
+            match c {
+                _ if esc => esc = false,
+                b'\\' => esc = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
         }
-        Type::String => match j {
-            Json::String(s) => Value::String(s.as_str().into()),
-            Json::Object(m) => Value::RawString(unhex(
-                m.get("hex")
-                    .and_then(|h| h.as_str())
-                    .ok_or_else(|| bad("a string"))?,
-            )?),
-            _ => return Err(bad("a string")),
-        },
-        Type::Bytes => Value::Bytes(unhex(
-            j.get("bytes")
-                .and_then(|h| h.as_str())
-                .ok_or_else(|| bad("{\"bytes\": hex}"))?,
-        )?),
-        // An element, key or field: bare under its default name (see `Value`).
-        Type::Interface => Value::from(parse_interface(j, at)?),
-        Type::Def(d) => match d.shape() {
-            DefKind::Slice(e) | DefKind::Array(_, e) => {
-                let a = j.as_array().ok_or_else(|| bad("an array"))?;
-                let e = d.resolve(e);
-                let items = a
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| parse_value(&e, x, &format!("{at}[{i}]")))
-                    .collect::<Result<Vec<_>>>()?;
-                if let DefKind::Array(n, _) = d.shape() {
-                    if items.len() as u64 != *n {
-                        return Err(bad(&format!("{n} array elements")));
-                    }
-                    Value::Array(t.clone(), items)
-                } else {
-                    Value::Slice(t.clone(), items)
-                }
+        match c {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
             }
-            DefKind::Map(k, v) => {
-                let a = j
-                    .get("map")
-                    .and_then(|m| m.as_array())
-                    .ok_or_else(|| bad("{\"map\": [[k, v], ...]}"))?;
-                let (k, v) = (d.resolve(k), d.resolve(v));
-                let mut entries = Vec::with_capacity(a.len());
-                for e in a {
-                    let pair = e
-                        .as_array()
-                        .filter(|p| p.len() == 2)
-                        .ok_or_else(|| bad("[k, v] pairs"))?;
-                    entries.push((
-                        parse_value(&k, &pair[0], at)?,
-                        parse_value(&v, &pair[1], &format!("{at}[{}]", pair[0]))?,
-                    ));
-                }
-                Value::Map(t.clone(), entries)
-            }
-            DefKind::Struct(fields) => {
-                let m = j.as_object().ok_or_else(|| bad("an object"))?;
-                let mut out = Vec::new();
-                for (i, (name, ft)) in fields.iter().enumerate() {
-                    if let Some(fj) = m.get(name) {
-                        let ft = d.resolve(ft);
-                        out.push((i, parse_value(&ft, fj, &format!("{at}.{name}"))?));
-                    }
-                }
-                if let Some(k) = m.keys().find(|k| !fields.iter().any(|(n, _)| n == *k)) {
-                    return Err(Error::corrupt(format!("{at}: struct has no field {k:?}")));
-                }
-                Value::Struct(t.clone(), out)
-            }
-            DefKind::GobEncoder | DefKind::BinaryMarshaler | DefKind::TextMarshaler => {
-                Value::Marshaled(
-                    t.clone(),
-                    unhex(
-                        j.get("marshaled")
-                            .and_then(|h| h.as_str())
-                            .ok_or_else(|| bad("{\"marshaled\": hex}"))?,
-                    )?,
-                )
-            }
-        },
-    })
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// What Go's `encoding/json` makes of a value held in an `interface{}`: maps with string keys

@@ -237,78 +237,112 @@ impl WireType {
         put_uint(buf, 0);
     }
 
-    /// Decodes a `wireType` struct value from the current message.
-    pub fn decode(r: &mut Reader<'_>, max_fields: usize) -> Result<WireType> {
-        let delta = r.uint()?;
-        if delta == 0 || delta > 7 {
-            return Err(Error::corrupt(format!(
-                "type definition selects wireType field {delta}"
-            )));
+    /// Decodes a `wireType` struct value from the current message, as Go's decoder reads it
+    /// (a general gob struct: each present field a struct of its own, every struct ending at
+    /// a zero delta or at the end of the message).
+    ///
+    /// `None` for a definition with no field set, which Go stores and fails on only when a
+    /// value uses it. When several fields are set, the one Go's type-free decoder takes is
+    /// chosen (array, slice, map, struct, then the marshalers), preferring one with content
+    /// over an empty one beside it (Go decoding into a concrete type picks the field of that
+    /// type's kind, which for a stream Go wrote is the one with content).
+    pub fn decode(r: &mut Reader<'_>, max_fields: usize) -> Result<Option<WireType>> {
+        let mut set: Vec<(u64, WireType, bool)> = Vec::new();
+        let mut field: u64 = u64::MAX;
+        while let Some(kind) = next_field(r, &mut field, 7)? {
+            let (wire, content) = decode_kind(r, kind, max_fields)?;
+            set.push((kind, wire, content));
         }
-        let kind = delta - 1;
-        let mut common = CommonType::default();
-        let mut a = 0i64; // elem / key
-        let mut b = 0i64; // len / elem
-        let mut fields = Vec::new();
-        let nfields: u64 = match kind {
-            0 => 3,
-            1 => 2,
-            2 => 2,
-            3 => 3,
-            _ => 1,
-        };
-        let mut field: i64 = -1;
-        loop {
-            let d = r.uint()?;
-            if d == 0 {
-                break;
-            }
-            field = field
-                .checked_add(
-                    i64::try_from(d).map_err(|_| Error::new(ErrorKind::FieldNumberOutOfBounds))?,
-                )
-                .ok_or_else(|| Error::new(ErrorKind::FieldNumberOutOfBounds))?;
-            if field as u64 >= nfields {
-                return Err(Error::new(ErrorKind::FieldNumberOutOfBounds));
-            }
-            match (kind, field) {
-                (_, 0) => common = decode_common(r)?,
-                (2, 1) => {
-                    let n = r.count(1)?;
-                    if n > max_fields {
-                        return Err(Error::new(ErrorKind::TooManyTypes(max_fields)));
-                    }
-                    fields.reserve(n);
-                    for _ in 0..n {
-                        fields.push(decode_field(r)?);
-                    }
-                }
-                (_, 1) => a = r.int()?,
-                (_, 2) => b = r.int()?,
-                _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
-            }
-        }
-        if r.uint()? != 0 {
-            return Err(Error::corrupt("wireType has more than one field set"));
-        }
-        Ok(match kind {
-            0 => WireType::Array {
-                common,
-                elem: a,
-                len: b,
-            },
-            1 => WireType::Slice { common, elem: a },
-            2 => WireType::Struct { common, fields },
-            3 => WireType::Map {
-                common,
-                key: a,
-                elem: b,
-            },
-            4 => WireType::GobEncoder(common),
-            5 => WireType::BinaryMarshaler(common),
-            _ => WireType::TextMarshaler(common),
-        })
+        // Go's type-free order: ArrayT, SliceT, MapT, StructT, then the marshalers.
+        const ORDER: [u64; 7] = [0, 1, 3, 2, 4, 5, 6];
+        let rank = |k: u64| ORDER.iter().position(|o| *o == k).unwrap_or(7);
+        set.sort_by_key(|(k, _, content)| (!content, rank(*k)));
+        Ok(set.into_iter().next().map(|(_, w, _)| w))
     }
+}
+
+/// The next field of a struct being read field by field: `None` at its end (a zero delta, or
+/// the end of the message, where Go stops too); `field` is the previous field (`u64::MAX`
+/// before the first).
+fn next_field(r: &mut Reader<'_>, field: &mut u64, nfields: u64) -> Result<Option<u64>> {
+    if r.remaining() == 0 {
+        return Ok(None);
+    }
+    let d = r.uint()?;
+    if d == 0 {
+        return Ok(None);
+    }
+    *field = field.wrapping_add(d);
+    if *field >= nfields {
+        return Err(Error::new(ErrorKind::FieldNumberOutOfBounds));
+    }
+    Ok(Some(*field))
+}
+
+/// A type id field (Go's `typeId` is an `int32`).
+fn type_id(r: &mut Reader<'_>) -> Result<WireId> {
+    let id = r.int()?;
+    if i32::try_from(id).is_err() {
+        return Err(Error::corrupt(format!("type id {id} out of range")));
+    }
+    Ok(id)
+}
+
+/// One field of `wireType` (`kind` 0..7: `arrayType`, `sliceType`, `structType`, `mapType`,
+/// then three `gobEncoderType`s) and whether any of its fields was set.
+fn decode_kind(r: &mut Reader<'_>, kind: u64, max_fields: usize) -> Result<(WireType, bool)> {
+    let nfields: u64 = match kind {
+        0 | 3 => 3,
+        1 | 2 => 2,
+        _ => 1,
+    };
+    let mut common = CommonType::default();
+    let (mut a, mut b) = (0i64, 0i64); // elem or key; len or elem
+    let mut fields = Vec::new();
+    let mut content = false;
+    let mut field: u64 = u64::MAX;
+    while let Some(f) = next_field(r, &mut field, nfields)? {
+        content = true;
+        match (kind, f) {
+            (_, 0) => common = decode_common(r)?,
+            (2, 1) => {
+                let n = r.count(1)?;
+                if n > max_fields {
+                    return Err(Error::new(ErrorKind::TooManyTypes(max_fields)));
+                }
+                fields.reserve(n);
+                for _ in 0..n {
+                    // Go's slice decoding checks before each element that input is left.
+                    if r.remaining() == 0 {
+                        return Err(r.short());
+                    }
+                    fields.push(decode_field(r)?);
+                }
+            }
+            (0, 2) => b = r.int()?,
+            (_, 1) => a = type_id(r)?,
+            (_, 2) => b = type_id(r)?,
+            _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
+        }
+    }
+    let wire = match kind {
+        0 => WireType::Array {
+            common,
+            elem: a,
+            len: b,
+        },
+        1 => WireType::Slice { common, elem: a },
+        2 => WireType::Struct { common, fields },
+        3 => WireType::Map {
+            common,
+            key: a,
+            elem: b,
+        },
+        4 => WireType::GobEncoder(common),
+        5 => WireType::BinaryMarshaler(common),
+        _ => WireType::TextMarshaler(common),
+    };
+    Ok((wire, content))
 }
 
 fn decode_string(r: &mut Reader<'_>) -> Result<String> {
@@ -319,18 +353,13 @@ fn decode_string(r: &mut Reader<'_>) -> Result<String> {
 fn decode_common(r: &mut Reader<'_>) -> Result<CommonType> {
     let mut c = CommonType::default();
     let mut field: u64 = u64::MAX;
-    loop {
-        let d = r.uint()?;
-        if d == 0 {
-            return Ok(c);
-        }
-        field = field.wrapping_add(d);
-        match field {
+    while let Some(f) = next_field(r, &mut field, 2)? {
+        match f {
             0 => c.name = decode_string(r)?,
-            1 => c.id = r.int()?,
-            _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
+            _ => c.id = type_id(r)?,
         }
     }
+    Ok(c)
 }
 
 fn decode_field(r: &mut Reader<'_>) -> Result<FieldType> {

@@ -133,6 +133,11 @@ pub struct GroupDef {
     /// for `*T` when it sends the definition (and the name is the pointer's, i.e. empty).
     /// Re-encoding reproduces that extra id so later ids match Go's.
     pub pointer_id: bool,
+    /// For a marshaler definition: the types Go sends right after it although no value
+    /// refers to them. Go's encoder describes the exported field types of a marshaler whose
+    /// Go type is a struct (and the element types of a slice, array or map marshaler), in
+    /// order; the decoder keeps them so that re-encoding sends the same definitions.
+    pub companions: Vec<TypeRef>,
 }
 
 impl GroupDef {
@@ -142,6 +147,7 @@ impl GroupDef {
             name: name.into(),
             kind,
             pointer_id: false,
+            companions: Vec::new(),
         }
     }
 }
@@ -155,6 +161,11 @@ impl GroupDef {
 #[derive(Debug)]
 pub struct TypeGroup {
     defs: Box<[GroupDef]>,
+    /// False for a stand-alone definition made by [`Type::slice`] and its siblings: those stand
+    /// for Go's unnamed composite types, identical wherever their shape and name are (the
+    /// encoder defines equal ones once). Groups built by [`TypeGroup::build`] (the decoder's,
+    /// the typed-JSON reader's) are distinct types however they look, as Go's named types are.
+    nominal: bool,
 }
 
 impl TypeGroup {
@@ -168,12 +179,13 @@ impl TypeGroup {
         }
         let local = |r: &TypeRef| matches!(r, TypeRef::Local(i) if *i >= n);
         for (i, d) in defs.iter().enumerate() {
-            let bad = match &d.kind {
-                DefKind::Struct(fields) => fields.iter().any(|(_, r)| local(r)),
-                DefKind::Slice(e) | DefKind::Array(_, e) => local(e),
-                DefKind::Map(k, v) => local(k) || local(v),
-                _ => false,
-            };
+            let bad = d.companions.iter().any(local)
+                || match &d.kind {
+                    DefKind::Struct(fields) => fields.iter().any(|(_, r)| local(r)),
+                    DefKind::Slice(e) | DefKind::Array(_, e) => local(e),
+                    DefKind::Map(k, v) => local(k) || local(v),
+                    _ => false,
+                };
             if bad {
                 return Err(Error::encode(format!(
                     "type group: definition {i} ({:?}) refers past the group's {n} definitions",
@@ -181,7 +193,10 @@ impl TypeGroup {
                 )));
             }
         }
-        let group = Arc::new(TypeGroup { defs: defs.into() });
+        let group = Arc::new(TypeGroup {
+            defs: defs.into(),
+            nominal: true,
+        });
         Ok((0..n as u32)
             .map(|index| Type::Def(TypeDef::at(&group, index)))
             .collect())
@@ -227,6 +242,7 @@ impl TypeDef {
     fn single(def: GroupDef) -> TypeDef {
         let group = Arc::new(TypeGroup {
             defs: Box::new([def]),
+            nominal: false,
         });
         TypeDef::at(&group, 0)
     }
@@ -246,6 +262,12 @@ impl TypeDef {
     /// (see [`GroupDef::pointer_id`]).
     pub fn pointer_id(&self) -> bool {
         self.node().pointer_id
+    }
+
+    /// The types Go sends after this (marshaler) definition without a value using them (see
+    /// [`GroupDef::companions`]).
+    pub fn companions(&self) -> impl Iterator<Item = Type> + '_ {
+        self.node().companions.iter().map(|r| self.resolve(r))
     }
 
     /// The shape as stored: references to the same group are [`TypeRef::Local`] (see
@@ -295,6 +317,11 @@ impl TypeDef {
         self.index == other.index && Arc::ptr_eq(&self.group, &other.group)
     }
 
+    /// True when equal definitions of this kind are one type (see `TypeGroup::nominal`).
+    pub(crate) fn structural(&self) -> bool {
+        !self.group.nominal
+    }
+
     /// An identity for the definition, valid while its group is alive (the address of the
     /// definition in its group).
     #[inline]
@@ -339,13 +366,17 @@ impl Type {
     }
 
     /// Go's `map[string]interface {}` as a top-level or interface type (unnamed on the wire).
+    /// One shared type, cheap to clone.
     pub fn string_interface_map() -> Type {
-        Type::map("", Type::String, Type::Interface)
+        static T: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
+        T.get_or_init(|| Type::map("", Type::String, Type::Interface))
+            .clone()
     }
 
-    /// Go's `[]interface {}` (unnamed on the wire).
+    /// Go's `[]interface {}` (unnamed on the wire). One shared type, cheap to clone.
     pub fn interface_slice() -> Type {
-        Type::slice("", Type::Interface)
+        static T: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
+        T.get_or_init(|| Type::slice("", Type::Interface)).clone()
     }
 
     /// The definition, for composite types.

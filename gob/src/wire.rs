@@ -138,7 +138,7 @@ impl<'a> Reader<'a> {
         self.pos >= self.buf.len()
     }
 
-    fn short(&self) -> Error {
+    pub(crate) fn short(&self) -> Error {
         Error::new(ErrorKind::UnexpectedEof).at_offset(self.pos)
     }
 

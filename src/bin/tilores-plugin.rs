@@ -70,10 +70,11 @@ fn gob_decode() -> Result<(), String> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut offset = 0usize;
     let mut index = 0usize;
+    let mut writer = gjson::TypedJsonWriter::new();
     loop {
         match dec.decode_next::<Value>(&input[offset..], true) {
             Ok(Step::Value(v, used)) => {
-                let line = serde_json::to_string(&gjson::to_typed_json(&v))
+                let line = serde_json::to_string(&writer.document(&v))
                     .map_err(|e| format!("value {index}: {e}"))?;
                 writeln!(out, "{line}").map_err(|e| format!("writing stdout: {e}"))?;
                 offset += used;
@@ -94,15 +95,17 @@ fn gob_decode() -> Result<(), String> {
 fn gob_encode() -> Result<(), String> {
     let stdin = std::io::stdin();
     let mut enc = Encoder::new();
+    let mut reader = gjson::TypedJsonReader::new();
     let mut buf = Vec::new();
     for (n, line) in stdin.lock().lines().enumerate() {
         let line = line.map_err(|e| format!("reading stdin: {e}"))?;
         if line.trim().is_empty() {
             continue;
         }
-        let doc: serde_json::Value = serde_json::from_str(&line)
-            .map_err(|e| format!("line {}: invalid JSON: {e}", n + 1))?;
-        let v = gjson::from_typed_json(&doc).map_err(|e| format!("line {}: {e}", n + 1))?;
+        let doc = gjson::parse_typed_json(&line).map_err(|e| format!("line {}: {e}", n + 1))?;
+        let v = reader
+            .value(&doc)
+            .map_err(|e| format!("line {}: {e}", n + 1))?;
         enc.encode_into(&v, &mut buf)
             .map_err(|e| format!("line {}: cannot encode: {e}", n + 1))?;
     }

@@ -49,7 +49,7 @@ func typesOf(values []any) []reflect.Type {
 // checkStreams compares rust against goData for case c; it returns the
 // number of values compared.
 func checkStreams(c *Case, rust, goData []byte) (int, error) {
-	if c.Error {
+	if !checkable(c) {
 		return 0, errNotCheckable
 	}
 	values := c.Values()
@@ -72,6 +72,11 @@ func checkStreams(c *Case, rust, goData []byte) (int, error) {
 
 var errNotCheckable = errors.New("error case: the stream is bad data on purpose, nothing to check")
 
+// checkable reports whether Go can decode a re-encoding of c's stream: every valid case, and
+// the error cases whose stream is Go's untouched output (Go rejects those only because of
+// the destination type the case decodes into; the stream's own types decode it).
+func checkable(c *Case) bool { return !c.Error || (!c.crafted() && c.Values != nil) }
+
 // goStream returns Go's stream for c: the file when given, else c re-encoded
 // in this process (type ids differ from the fresh-process file, which does not
 // matter for decoding; crafted cases get the same byte manipulation).
@@ -89,7 +94,7 @@ func cmdCheck(name, file, goFile string) int {
 		fmt.Fprintf(os.Stderr, "check: unknown case %q\n", name)
 		return 2
 	}
-	if c.Error {
+	if !checkable(c) {
 		fmt.Printf("not checkable %s: %v\n", name, errNotCheckable)
 		return 2
 	}
@@ -115,7 +120,7 @@ func cmdCheck(name, file, goFile string) int {
 func cmdCheckAll(dir, rustDir string) int {
 	var ok, failed, skipped int
 	for _, c := range orderedCases() {
-		if c.Error {
+		if !checkable(c) {
 			continue
 		}
 		rustFile := filepath.Join(rustDir, c.Name+".gob")
