@@ -1,0 +1,147 @@
+//! Issue 14, "every wait bounded, every peer's bytes budgeted", end to end through plugin
+//! processes: hostile plugins (a reply trickled byte by byte) end the host's calls at their
+//! deadline with Go's text, and well-behaved calls on the same connection still get their
+//! answers.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::example_bin;
+
+fn cli() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin"))
+}
+
+/// Runs `program args` with `stdin` and extra environment, within `limit`; returns stdout,
+/// stderr and how long it took (panics on a non-zero exit or past the limit).
+async fn run(
+    program: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: &str,
+    limit: Duration,
+) -> (String, String, Duration) {
+    use tokio::io::AsyncWriteExt;
+    let start = Instant::now();
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    input.write_all(stdin.as_bytes()).await.expect("stdin");
+    drop(input);
+    let out = tokio::time::timeout(limit, child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} {args:?} still running after {limit:?}",
+                program.display()
+            )
+        })
+        .expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed: {stderr}",
+        program.display()
+    );
+    (
+        String::from_utf8(out.stdout).expect("utf-8 output"),
+        stderr,
+        start.elapsed(),
+    )
+}
+
+/// The bug: a plugin trickling its reply at a byte a second wedged `tilores-plugin dispatch`
+/// forever although the call carried `deadline_ms`. Now the call ends at its deadline with
+/// Go's text and the run (kill included: the Quit reply trickles too) ends in bounded time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatch_ends_a_call_whose_reply_trickles_at_a_byte_a_second() {
+    common::limit(async {
+        let plugin = example_bin("dispatcher_test_plugin");
+        let p = plugin.to_str().expect("utf-8 path");
+        let script = r#"{"call":"entity","input":{"id":"trickle"},"deadline_ms":500}
+"#;
+        let (out, err, took) = run(
+            &cli(),
+            &["dispatch", "--plugin", p],
+            &[("DISPATCHER_TEST_PLUGIN_TRICKLE_MS", "1000")],
+            script,
+            Duration::from_secs(30),
+        )
+        .await;
+        assert_eq!(
+            out, "{\"error\":\"context deadline exceeded\"}\n",
+            "stderr: {err}"
+        );
+        // 0.5 s deadline, then Kill: Control.Quit (its reply trickles: 2 s), SIGKILL, reap.
+        assert!(took < Duration::from_secs(10), "took {took:?}");
+    })
+    .await
+}
+
+/// The late reply of a call that passed its deadline is dropped without harm: the next
+/// call on the same connection gets its own answer, and a call without `deadline_ms` gets
+/// the CLI's default deadline (the plugin sees one).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatch_goes_on_after_a_deadline_with_correct_answers() {
+    common::limit(async {
+        let plugin = example_bin("dispatcher_test_plugin");
+        let p = plugin.to_str().expect("utf-8 path");
+        let script = r#"{"call":"entity","input":{"id":"abcd"}}
+{"call":"entity","input":{"id":"trickle"},"deadline_ms":200}
+{"call":"entity","input":{"id":"abcd"},"deadline_ms":20000}
+{"call":"entity","input":{"id":"abcd"}}
+"#;
+        let (out, err, took) = run(
+            &cli(),
+            &["dispatch", "--plugin", p, "--deadline-ms", "0"],
+            &[("DISPATCHER_TEST_PLUGIN_TRICKLE_MS", "5")],
+            script,
+            Duration::from_secs(30),
+        )
+        .await;
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 4, "{out}\nstderr: {err}");
+        // --deadline-ms 0: no default deadline.
+        assert!(
+            lines[0].contains(r#""deadlineExists":false"#),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(lines[1], r#"{"error":"context deadline exceeded"}"#);
+        for l in &lines[2..3] {
+            assert!(l.starts_with(r#"{"output":{"entity":{"id":"abcd""#), "{l}");
+            assert!(l.contains(r#""deadlineExists":true"#), "{l}");
+        }
+        assert!(
+            lines[3].contains(r#""deadlineExists":false"#),
+            "{}",
+            lines[3]
+        );
+        assert!(took < Duration::from_secs(20), "took {took:?}");
+
+        // Without --deadline-ms, a call without deadline_ms carries the default deadline.
+        let (out, err, _) = run(
+            &cli(),
+            &["dispatch", "--plugin", p],
+            &[],
+            "{\"call\":\"entity\",\"input\":{\"id\":\"abcd\"}}\n",
+            Duration::from_secs(30),
+        )
+        .await;
+        assert!(
+            out.contains(r#""deadlineExists":true"#),
+            "{out}\nstderr: {err}"
+        );
+    })
+    .await
+}
