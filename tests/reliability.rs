@@ -145,3 +145,119 @@ async fn dispatch_goes_on_after_a_deadline_with_correct_answers() {
     })
     .await
 }
+
+// ------------------------------------------------------------------- provider limits
+
+use tilores_plugin::plugin::{
+    ClientConfig, ExitPolicy, HandshakeConfig, PluginAddr, PluginClient, PluginServer, PluginSet,
+    Protocol, ReattachConfig, ServeConfig,
+};
+use tilores_plugin::rpc;
+use tokio::io::AsyncReadExt;
+
+fn echo_handshake() -> HandshakeConfig {
+    HandshakeConfig {
+        protocol_version: 1,
+        magic_cookie_key: "RELIABILITY".into(),
+        magic_cookie_value: "test".into(),
+    }
+}
+
+/// A provider (connection part) serving `Plugin.Echo` on a socket in `dir`, with `tune`
+/// applied to its config; returns the reattach config a host connects with.
+fn echo_provider(dir: &common::TempDir, tune: impl FnOnce(&mut ServeConfig)) -> ReattachConfig {
+    let plugins = PluginSet::new().plugin("echo", |_broker| {
+        let server = rpc::Server::new();
+        server.register_fn(
+            "Plugin",
+            "Echo",
+            |s: String| async move { Ok::<_, String>(s) },
+        )?;
+        Ok(server)
+    });
+    let mut config = ServeConfig::new(echo_handshake(), plugins);
+    tune(&mut config);
+    let server = PluginServer::with_config(&config);
+    let path = dir.path().join("p.sock");
+    let listener = tokio::net::UnixListener::bind(&path).expect("bind");
+    tokio::spawn(async move { server.run(&listener, ExitPolicy::QuitOnly).await });
+    ReattachConfig {
+        protocol: Protocol::NetRpc,
+        protocol_version: 0,
+        addr: PluginAddr::Unix(path),
+        pid: std::process::id(),
+        test: true,
+    }
+}
+
+/// A well-behaved host: connects, dispenses `echo`, gets a correct answer.
+async fn echo_round_trip(rc: &ReattachConfig) {
+    let config = ClientConfig::new(echo_handshake()).plugins(["echo"]);
+    let mut host = PluginClient::reattach(rc, config).await.expect("reattach");
+    let echo = host.dispense("echo").await.expect("dispense");
+    let got: String = echo
+        .call_timeout("Plugin.Echo", &"hi".to_string(), Duration::from_secs(5))
+        .await
+        .expect("echo");
+    assert_eq!(got, "hi");
+    host.kill().await;
+}
+
+/// A connection that opens no streams is closed after `streams_timeout` (go-plugin holds it
+/// forever); a host connected meanwhile is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_closed_after_the_streams_timeout() {
+    common::limit(async {
+        let dir = common::TempDir::new("rel-silent");
+        let rc = echo_provider(&dir, |c| c.streams_timeout = Duration::from_millis(300));
+        let PluginAddr::Unix(path) = &rc.addr else {
+            unreachable!()
+        };
+        let mut silent = tokio::net::UnixStream::connect(path)
+            .await
+            .expect("connect");
+        let start = Instant::now();
+        echo_round_trip(&rc).await;
+        let mut rest = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), silent.read_to_end(&mut rest))
+            .await
+            .expect("closed by the provider within 5 s")
+            .expect("read");
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(250), "closed after {took:?}");
+    })
+    .await
+}
+
+/// With `max_connections` held by silent connections, the next host waits in the backlog
+/// until they are closed, then is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_max_connections_wait_their_turn() {
+    common::limit(async {
+        let dir = common::TempDir::new("rel-maxconn");
+        let rc = echo_provider(&dir, |c| {
+            c.max_connections = 2;
+            c.streams_timeout = Duration::from_millis(1500);
+        });
+        let PluginAddr::Unix(path) = &rc.addr else {
+            unreachable!()
+        };
+        let _a = tokio::net::UnixStream::connect(path)
+            .await
+            .expect("connect");
+        let _b = tokio::net::UnixStream::connect(path)
+            .await
+            .expect("connect");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let start = Instant::now();
+        tokio::time::timeout(Duration::from_secs(10), echo_round_trip(&rc))
+            .await
+            .expect("served within 10 s");
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(1200),
+            "served after {took:?}, before the silent connections were closed"
+        );
+    })
+    .await
+}

@@ -902,7 +902,7 @@ async fn a_peer_that_pipelines_and_never_reads_replies_is_held_back() {
             })
             .expect("register");
     }
-    let (mut c, s) = tokio::io::duplex(64 * 1024);
+    let (c, s) = tokio::io::duplex(64 * 1024);
     let srv = server.clone();
     let serving = tokio::spawn(async move { srv.serve(s).await });
     let mut enc = gob::Encoder::new();
