@@ -261,3 +261,52 @@ async fn connections_beyond_max_connections_wait_their_turn() {
     })
     .await
 }
+
+// ------------------------------------------------------------------- SIGTERM
+
+/// SIGTERM ends a Rust provider gracefully: it stops serving, removes its private socket
+/// directory and exits on its own (status 0), promptly. (A Go plugin dies of the signal and
+/// leaves its socket file behind; before the handler the Rust one left its directory too.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_a_provider_and_removes_its_socket_directory() {
+    common::limit(async {
+        use tilores_plugin::dispatcher::{initialize, CallContext, Dispatcher, EntityInput};
+        let fake = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"));
+        let mut plugin = initialize(tilores_plugin::plugin::PluginCommand::new(&fake), None)
+            .await
+            .expect("start the fake");
+        let out = plugin
+            .dispatcher()
+            .entity(
+                CallContext::with_timeout(Duration::from_secs(5)),
+                EntityInput { id: "e".into() },
+            )
+            .await
+            .expect("entity");
+        assert!(out.entity.is_some());
+        let rc = plugin.reattach_config();
+        let PluginAddr::Unix(socket) = &rc.addr else {
+            panic!("unix socket expected: {rc:?}")
+        };
+        let dir = socket.parent().expect("socket directory").to_path_buf();
+        assert!(dir.exists());
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(rc.pid).expect("pid"));
+        let start = Instant::now();
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+        while !plugin.plugin().exited() {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "still running 5 s after SIGTERM"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!dir.exists(), "{} left behind", dir.display());
+        let outcome = plugin.kill().await;
+        assert_eq!(
+            outcome.status.and_then(|s| s.code()),
+            Some(0),
+            "{outcome:?}"
+        );
+    })
+    .await
+}

@@ -4,7 +4,7 @@
 //! check (go-plugin's message, exit status 1), version negotiation, hclog JSON logging on the
 //! real stderr, a listener in a private directory, the handshake line on stdout, SIGINT
 //! ignored, the process's stdout/stderr redirected into the host's stdio streams, then every
-//! host connection served until `Control.Quit`.
+//! host connection served until `Control.Quit` (or SIGTERM, which Go does not handle).
 //!
 //! [`PluginServer`] is the connection part alone (no process-wide effects), for serving on a
 //! socket of your own or in tests.
@@ -149,6 +149,9 @@ pub enum ServeEnd {
     Quit,
     /// The [`ExitPolicy`] found the host gone.
     HostGone,
+    /// [`serve`] received SIGTERM: it stopped serving as on `Control.Quit` and removed its
+    /// socket and directory.
+    Terminated,
 }
 
 /// The connection part of a provider: serves go-plugin host connections (control stream with
@@ -640,8 +643,14 @@ pub enum ServeError {
 static ORIGINAL_STDIO: OnceLock<(OwnedFd, OwnedFd)> = OnceLock::new();
 
 /// Serves plugins as a go-plugin v1.4.3 plugin process (see the module docs). Returns when
-/// the host called `Control.Quit` or the exit policy found the host gone; return from `main`
-/// then. A wrong or missing magic cookie prints go-plugin's message and exits with status 1.
+/// the host called `Control.Quit`, the exit policy found the host gone, or on SIGTERM; return
+/// from `main` then. A wrong or missing magic cookie prints go-plugin's message and exits
+/// with status 1.
+///
+/// SIGTERM: a Go plugin has no handler, so it dies of the signal at once and leaves its
+/// socket file behind. Here SIGTERM ends serving like `Control.Quit` (running calls get
+/// [`CONNECTIONS_FLUSH_TIMEOUT`] to reply), the private socket directory is removed, and
+/// `serve` returns [`ServeEnd::Terminated`] (a `main` that then returns exits with status 0).
 ///
 /// Must run inside a multi-threaded or current-thread Tokio runtime, once per process.
 pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
@@ -685,12 +694,45 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
         config.broker,
         stdio,
     );
-    let end = server.run(listener.listener(), config.exit_policy).await;
+    let end = run_until_terminated(&server, listener.listener(), config.exit_policy).await;
     if let Err(e) = listener.close() {
         tracing::debug!(error = %e, "plugin: removing the socket failed");
     }
     std::io::stdout().flush()?;
     Ok(end)
+}
+
+/// [`PluginServer::run`], ended like `Control.Quit` by SIGTERM: the connections get
+/// [`CONNECTIONS_FLUSH_TIMEOUT`] to write their last replies, then [`serve`] removes the socket
+/// directory and returns [`ServeEnd::Terminated`].
+async fn run_until_terminated(
+    server: &PluginServer,
+    listener: &UnixListener,
+    policy: ExitPolicy,
+) -> ServeEnd {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => Some(term),
+        Err(e) => {
+            tracing::warn!(error = %e, "plugin: cannot handle SIGTERM");
+            None
+        }
+    };
+    let run = server.run(listener, policy);
+    tokio::pin!(run);
+    let mut terminated = false;
+    loop {
+        tokio::select! {
+            end = &mut run => {
+                return if terminated { ServeEnd::Terminated } else { end };
+            }
+            Some(()) = async { term.as_mut()?.recv().await }, if !terminated => {
+                tracing::debug!("plugin: SIGTERM received, exiting");
+                terminated = true;
+                server.quit();
+            }
+        }
+    }
 }
 
 /// Points fd 1 and 2 at pipes relayed to the host's stdio streams; panic messages keep going
