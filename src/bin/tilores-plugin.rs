@@ -9,7 +9,12 @@
 //!   dispatcher calls from stdin against one plugin process (default: the bundled Rust fake
 //!   dispatcher, which is this binary run as `serve-fake-dispatcher`) and prints one JSON line
 //!   per input line (see `tilores_plugin::dispatcher::run_script`). The plugin's own
-//!   stdout/stderr and logs go to stderr, so stdout holds only the answers.
+//!   stdout/stderr and logs go to stderr, so stdout holds only the answers. A line without
+//!   `deadline_ms` gets the default deadline, `DEFAULT_DEADLINE` (60 s) from when it is
+//!   run, so a stalled plugin cannot wedge the run: the call then answers
+//!   `{"error":"context deadline exceeded"}` and the run goes on. `--deadline-ms N` changes
+//!   the default; `--deadline-ms 0` sends such calls without a deadline and waits without
+//!   limit, as Go's `dispatcher-host` does.
 //!
 //! Malformed gob input exits non-zero with a message on stderr that says what and where; a
 //! malformed dispatch line gets an error line and the run goes on.
@@ -25,7 +30,13 @@ const USAGE: &str = "usage:
   tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
       each input line: {\"call\": entity|submit|search|disassemble|removeConnectionBan,
                         \"input\": {...}, \"deadline_ms\": N (optional)}
-      without --plugin the bundled Rust fake dispatcher runs as the plugin";
+      without --plugin the bundled Rust fake dispatcher runs as the plugin;
+      --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none)";
+
+/// Deadline of a `dispatch` call whose line has no `deadline_ms` (change with
+/// `--deadline-ms`): long enough for any real dispatcher call, short enough that a stalled
+/// plugin ends the call with `context deadline exceeded` instead of wedging the run.
+const DEFAULT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Hidden subcommand: this binary as the Rust fake dispatcher plugin process.
 const SERVE_FAKE: &str = "serve-fake-dispatcher";
@@ -116,15 +127,19 @@ fn gob_encode() -> Result<(), String> {
 }
 
 /// Options of `dispatch`.
-#[derive(Default)]
 struct DispatchArgs {
     plugin: Option<std::path::PathBuf>,
+    /// Deadline of calls without `deadline_ms`; `None`: no deadline.
     deadline: Option<std::time::Duration>,
     verbose: bool,
 }
 
 fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
-    let mut out = DispatchArgs::default();
+    let mut out = DispatchArgs {
+        plugin: None,
+        deadline: Some(DEFAULT_DEADLINE),
+        verbose: false,
+    };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match *arg {
@@ -137,7 +152,7 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
                 let ms: u64 = ms
                     .parse()
                     .map_err(|_| format!("--deadline-ms: not a number: {ms:?}"))?;
-                out.deadline = Some(std::time::Duration::from_millis(ms));
+                out.deadline = (ms > 0).then(|| std::time::Duration::from_millis(ms));
             }
             "-v" | "--verbose" => out.verbose = true,
             other => return Err(format!("dispatch: unknown argument {other:?}\n{USAGE}")),

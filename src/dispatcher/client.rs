@@ -12,8 +12,14 @@ use crate::rpc::Client;
 /// `deadline` (a `time.Time`). Error texts reach the caller verbatim.
 ///
 /// The wrapped [`Client`] may be shared; calls may overlap (replies are matched by sequence
-/// number). Like Go's client it does not enforce the deadline it sends (see
-/// [`CallContext`]).
+/// number).
+///
+/// Unlike Go's client, which sends the deadline and then waits however long the plugin
+/// takes, a call with a deadline also ends locally when the deadline passes: it fails with
+/// [`RpcError::DeadlineExceeded`](crate::rpc::RpcError::DeadlineExceeded), whose text is
+/// Go's `context deadline exceeded` (what a Go caller waiting under that context sees), and
+/// the connection stays usable (a late reply is dropped). A call whose deadline has already
+/// passed fails without being sent. A call without a deadline waits as long as Go's does.
 #[derive(Debug, Clone)]
 pub struct DispatcherClient {
     rpc: Client,
@@ -47,8 +53,23 @@ impl DispatcherClient {
         if let Some(deadline) = call.deadline {
             args.insert("deadline".into(), Interface::from_concrete(deadline));
         }
-        Ok(self.rpc.call::<_, R>(method, &args).await?)
+        let reply = match call.remaining() {
+            None => self.rpc.call::<_, R>(method, &args).await,
+            Some(left) => {
+                let at = tokio::time::Instant::now()
+                    .checked_add(left)
+                    .unwrap_or_else(far_future);
+                self.rpc.call_deadline::<_, R>(method, &args, at).await
+            }
+        };
+        Ok(reply?)
     }
+}
+
+/// An instant no call waits for: about 30 years ahead (a deadline too far away to be
+/// represented is as good as none).
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_secs(30 * 365 * 24 * 3600)
 }
 
 impl Dispatcher for DispatcherClient {

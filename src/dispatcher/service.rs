@@ -13,10 +13,10 @@ use crate::rpc::RpcError;
 /// What a call carries besides its input: Go sends the caller's context deadline, and
 /// nothing else of the context, as the `deadline` argument (only when there is one).
 ///
-/// Neither side enforces the deadline, exactly as in Go: the Go client sends it and then
-/// waits for the reply however long it takes, and the Go server only makes it the deadline
-/// of the context handed to the implementation. A caller that wants to stop waiting wraps
-/// the call in a timeout (the client's calls are cancel-safe); an implementation reads
+/// The Go client sends the deadline and then waits for the reply however long it takes;
+/// [`DispatcherClient`](super::DispatcherClient) also stops waiting when the deadline passes
+/// (`context deadline exceeded`), so a plugin that stalls cannot hold its caller past it.
+/// The server side, as Go's, only hands the deadline to the implementation, which reads
 /// [`CallContext::deadline`] or [`CallContext::remaining`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallContext {
@@ -87,6 +87,12 @@ impl DispatchError {
     /// opposed to the plugin reporting an error.
     pub fn is_connection_error(&self) -> bool {
         matches!(self, DispatchError::Rpc(e) if e.is_connection_error())
+    }
+
+    /// True when the call's deadline passed before the plugin answered (text
+    /// `context deadline exceeded`); the connection is still usable.
+    pub fn is_deadline_exceeded(&self) -> bool {
+        matches!(self, DispatchError::Rpc(e) if e.is_deadline_exceeded())
     }
 }
 

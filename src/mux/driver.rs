@@ -412,8 +412,9 @@ where
         loop {
             match self.conn.poll_next_inbound(cx) {
                 Poll::Ready(Some(Ok(inner))) => {
+                    // No log line per stream: a provider's log goes into the host's log
+                    // (go-plugin re-logs plugin stderr), and a Go plugin logs none here.
                     let stream = Stream::new(inner, &self.shared);
-                    tracing::trace!(id = stream.id(), "inbound yamux stream");
                     self.inbound_pending.push_back(stream);
                     self.deliver_inbound(cx);
                 }

@@ -12,7 +12,8 @@
 //! Same behaviour as Go, except where Go can stall or leak:
 //! - ids are read from new streams concurrently (Go reads them one after the other, so one
 //!   silent stream blocks every later one), each within [`BrokerConfig::accept_timeout`];
-//! - a stream for an id nobody accepts within the timeout is dropped (closed), as in Go.
+//! - a stream for an id nobody accepts within the timeout is dropped (closed), as in Go;
+//! - a dial ends within [`BrokerConfig::dial_timeout`] (Go waits for the ack forever).
 //!
 //! ```no_run
 //! # async fn demo(broker: tilores_plugin::plugin::MuxBroker) -> Result<(), Box<dyn std::error::Error>> {
@@ -48,11 +49,23 @@ use crate::rpc;
 /// stream, and how long a stream the peer dialed waits for someone to accept it.
 pub const DEFAULT_ACCEPT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Settings of a [`MuxBroker`]. The default is go-plugin's.
+/// Default [`BrokerConfig::dial_timeout`]: 5 s, go-plugin's accept timeout, the longest a
+/// well-behaved peer takes to answer (its acceptor waits that long for the stream).
+pub const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Settings of a [`MuxBroker`]. The default is go-plugin's, plus a bound on dials.
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
-    /// See [`DEFAULT_ACCEPT_TIMEOUT`].
+    /// How long [`MuxBroker::accept`] waits for the peer to dial the id, and how long a
+    /// stream the peer dialed waits for someone to accept it. Default
+    /// [`DEFAULT_ACCEPT_TIMEOUT`] (go-plugin's fixed 5 s).
     pub accept_timeout: Duration,
+    /// How long [`MuxBroker::dial`] may take in all: opening the stream, sending the id and
+    /// receiving the peer's 4-byte ack; past it the dial fails with
+    /// [`BrokerError::DialTimeout`] and the stream is closed. go-plugin waits for the ack
+    /// without limit (a peer that never answers hangs the dialer, e.g. `Dispense`). Default
+    /// [`DEFAULT_DIAL_TIMEOUT`].
+    pub dial_timeout: Duration,
     /// net/rpc limits of the clients [`MuxBroker::dial_client`] makes (and of the host's
     /// control client). [`MuxBroker::accept_and_serve`] serves with the given server's own.
     pub rpc: rpc::Config,
@@ -62,6 +75,7 @@ impl Default for BrokerConfig {
     fn default() -> Self {
         BrokerConfig {
             accept_timeout: DEFAULT_ACCEPT_TIMEOUT,
+            dial_timeout: DEFAULT_DIAL_TIMEOUT,
             rpc: rpc::Config::default(),
         }
     }
@@ -75,6 +89,15 @@ pub enum BrokerError {
     AcceptTimeout {
         /// The id that was waited for.
         id: u32,
+    },
+    /// The peer did not answer a dial (stream opened, id sent, 4-byte ack back) within
+    /// [`BrokerConfig::dial_timeout`]; the stream was closed.
+    #[error("broker: no ack for stream id {id} within {timeout:?}")]
+    DialTimeout {
+        /// The id that was dialed.
+        id: u32,
+        /// The limit that passed.
+        timeout: Duration,
     },
     /// The peer answered the dial with another id (go-plugin's text).
     #[error("bad ack: {got} (expected {expected})")]
@@ -231,9 +254,18 @@ impl MuxBroker {
         Ok(())
     }
 
-    /// Opens a stream to the peer's `id` and checks its ack. Like Go, waits for the ack
-    /// without a time limit (until the peer answers or the session ends).
+    /// Opens a stream to the peer's `id` and checks its ack, all within
+    /// [`BrokerConfig::dial_timeout`] (Go waits for the ack without limit), else fails with
+    /// [`BrokerError::DialTimeout`].
     pub async fn dial(&self, id: u32) -> Result<Stream, BrokerError> {
+        let timeout = self.inner.config.dial_timeout;
+        tokio::time::timeout(timeout, self.dial_unbounded(id))
+            .await
+            .unwrap_or(Err(BrokerError::DialTimeout { id, timeout }))
+    }
+
+    /// [`MuxBroker::dial`] without the time limit (dropping the future drops the stream).
+    async fn dial_unbounded(&self, id: u32) -> Result<Stream, BrokerError> {
         let mut stream = self.inner.session.open().await?;
         stream
             .write_all(&id.to_le_bytes())
@@ -405,6 +437,49 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         echo_once(host.accept(id).await.expect("accept")).await;
         assert_eq!(dialed.await.expect("dial task"), b"hello");
+    }
+
+    #[tokio::test]
+    async fn a_dial_whose_ack_never_comes_times_out_and_the_session_stays_usable() {
+        // The peer takes the stream and reads the id but never acks (nor closes): before
+        // the dial timeout this hung the dialer (e.g. the host's Dispense) forever.
+        let (a, b) = tokio::net::UnixStream::pair().expect("socket pair");
+        let host = Session::new(a, Role::Client, MuxConfig::default()).expect("session");
+        let peer = Session::new(b, Role::Server, MuxConfig::default()).expect("session");
+        let config = BrokerConfig {
+            dial_timeout: Duration::from_millis(300),
+            ..BrokerConfig::default()
+        };
+        let host = MuxBroker::new(host, config);
+        let hold = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Some(mut s) = peer.accept().await {
+                let mut id = [0u8; 4];
+                s.read_exact(&mut id).await.expect("id");
+                if u32::from_le_bytes(id) == 2 {
+                    // A well-behaved answer for id 2.
+                    s.write_all(&id).await.expect("ack");
+                }
+                held.push(s);
+            }
+        });
+        let start = tokio::time::Instant::now();
+        let e = tokio::time::timeout(Duration::from_secs(5), host.dial(1))
+            .await
+            .expect("bounded")
+            .expect_err("no ack");
+        assert!(matches!(e, BrokerError::DialTimeout { id: 1, .. }), "{e:?}");
+        let took = start.elapsed();
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
+        // The session is fine: a dial the peer answers still works.
+        tokio::time::timeout(Duration::from_secs(5), host.dial(2))
+            .await
+            .expect("bounded")
+            .expect("acked dial");
+        hold.abort();
     }
 
     #[tokio::test]

@@ -72,6 +72,14 @@ impl fmt::Debug for StdioSink {
 /// (not a go-plugin setting: Go would hang on a listener that is not a plugin).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Default [`ClientConfig::quit_timeout`]: 2 s. go-plugin waits for the `Control.Quit`
+/// reply without limit; a plugin that answers at all answers within milliseconds.
+pub const DEFAULT_QUIT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long [`PluginClient::kill`] waits for a reattached plugin (not our child, so it
+/// cannot be reaped) to disappear after SIGKILL, polling its pid.
+const KILLED_PID_WAIT: Duration = Duration::from_secs(2);
+
 /// Host configuration (go-plugin `ClientConfig`). [`ClientConfig::new`] gives go-plugin's
 /// defaults.
 #[derive(Debug)]
@@ -85,8 +93,19 @@ pub struct ClientConfig {
     pub stdout: StdioSink,
     /// Destination of the plugin's redirected stderr.
     pub stderr: StdioSink,
-    /// Limit for connecting and opening the first three streams.
+    /// Limit for connecting and opening the first three streams (control, stdout,
+    /// stderr). Default [`DEFAULT_CONNECT_TIMEOUT`]; go-plugin has none. Waiting for the
+    /// handshake line of a launched plugin is [`LaunchConfig::start_timeout`]; dialing a
+    /// dispensed plugin's stream is [`BrokerConfig::dial_timeout`].
     pub connect_timeout: Duration,
+    /// How long [`PluginClient::kill`] waits for the `Control.Quit` reply before it gives up
+    /// on a graceful exit and SIGKILLs the plugin. Default [`DEFAULT_QUIT_TIMEOUT`];
+    /// go-plugin has none.
+    pub quit_timeout: Duration,
+    /// How long [`PluginClient::kill`] waits, after `Control.Quit` was answered, for the
+    /// plugin to exit on its own before it SIGKILLs it. Default
+    /// [`GRACEFUL_EXIT_TIMEOUT`] (go-plugin's fixed 2 s).
+    pub exit_timeout: Duration,
     /// yamux settings (keep the default).
     pub mux: MuxConfig,
     /// Broker settings (accept timeout; net/rpc limits of the control and dispensed clients).
@@ -102,6 +121,8 @@ impl ClientConfig {
             stdout: StdioSink::Discard,
             stderr: StdioSink::Discard,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            quit_timeout: DEFAULT_QUIT_TIMEOUT,
+            exit_timeout: GRACEFUL_EXIT_TIMEOUT,
             mux: MuxConfig::default(),
             broker: BrokerConfig::default(),
         }
@@ -194,6 +215,9 @@ pub struct PluginClient {
     tasks: Vec<JoinHandle<()>>,
     /// Set by the first [`PluginClient::kill`].
     killed: Option<KillOutcome>,
+    /// [`ClientConfig::quit_timeout`] and [`ClientConfig::exit_timeout`].
+    quit_timeout: Duration,
+    exit_timeout: Duration,
 }
 
 impl fmt::Debug for PluginClient {
@@ -215,6 +239,8 @@ impl PluginClient {
             stdout,
             stderr,
             connect_timeout,
+            quit_timeout,
+            exit_timeout,
             mux,
             broker,
         } = config;
@@ -222,7 +248,12 @@ impl PluginClient {
         let reattach = process.reattach_config();
         let connected = connect(&reattach.addr, connect_timeout, mux, broker, stdout, stderr).await;
         match connected {
-            Ok(conn) => Ok(conn.into_client(Owner::Child(process), reattach, plugins)),
+            Ok(conn) => Ok(conn.into_client(
+                Owner::Child(process),
+                reattach,
+                plugins,
+                (quit_timeout, exit_timeout),
+            )),
             Err(e) => {
                 process.kill().await;
                 Err(e)
@@ -260,6 +291,7 @@ impl PluginClient {
             },
             rc.clone(),
             config.plugins,
+            (config.quit_timeout, config.exit_timeout),
         ))
     }
 
@@ -313,9 +345,12 @@ impl PluginClient {
         self.session.is_closed()
     }
 
-    /// go-plugin's `Kill`: `Control.Quit`, close the connection, wait up to 2 s for the process
-    /// to exit, else SIGKILL; returns once the process is gone (a launched child is reaped) and
-    /// its output relayed.
+    /// go-plugin's `Kill`: `Control.Quit` (its reply awaited at most
+    /// [`ClientConfig::quit_timeout`]), close the connection, wait up to
+    /// [`ClientConfig::exit_timeout`] (2 s) for the process to exit, else SIGKILL; returns
+    /// once the process is gone (a launched child is reaped) and its output relayed (at most
+    /// 2 s more per relay, in case a grandchild holds a pipe open). Every step is bounded:
+    /// with the defaults a plugin that stalls everything is gone within about 8 s.
     ///
     /// Unlike go-plugin, a `Control.Quit` whose reply is lost because the plugin exited first
     /// (spec §7.6) counts as graceful, so the 2 s wait is still granted. A reattached plugin in
@@ -346,7 +381,7 @@ impl PluginClient {
             true
         } else {
             let quit = self.control.call::<_, Empty>("Control.Quit", &true);
-            match tokio::time::timeout(GRACEFUL_EXIT_TIMEOUT, quit).await {
+            match tokio::time::timeout(self.quit_timeout, quit).await {
                 Ok(Ok(_)) => true,
                 Ok(Err(e)) if e.is_connection_error() => true,
                 Ok(Err(e)) => {
@@ -364,7 +399,7 @@ impl PluginClient {
         let outcome = match &mut self.owner {
             Owner::Child(process) => {
                 if asked {
-                    let s = process.shutdown(GRACEFUL_EXIT_TIMEOUT).await;
+                    let s = process.shutdown(self.exit_timeout).await;
                     KillOutcome {
                         graceful: s.graceful,
                         status: s.status,
@@ -384,11 +419,11 @@ impl PluginClient {
             },
             Owner::Reattached { pid, test: false } => {
                 let pid = *pid;
-                let gone = asked && wait_pid_gone(pid, GRACEFUL_EXIT_TIMEOUT).await;
+                let gone = asked && wait_pid_gone(pid, self.exit_timeout).await;
                 if !gone {
                     tracing::warn!(pid, "plugin failed to exit gracefully");
                     let _ = kill_pid(pid);
-                    wait_pid_gone(pid, GRACEFUL_EXIT_TIMEOUT).await;
+                    wait_pid_gone(pid, KILLED_PID_WAIT).await;
                 }
                 KillOutcome {
                     graceful: gone,
@@ -455,6 +490,7 @@ impl Connection {
         owner: Owner,
         reattach: ReattachConfig,
         plugins: Vec<String>,
+        (quit_timeout, exit_timeout): (Duration, Duration),
     ) -> PluginClient {
         PluginClient {
             owner,
@@ -465,6 +501,8 @@ impl Connection {
             plugins,
             tasks: self.tasks,
             killed: None,
+            quit_timeout,
+            exit_timeout,
         }
     }
 }

@@ -35,8 +35,12 @@ use super::hclog::{relay_stderr, LineReader, StderrSink, StderrTail};
 
 /// go-plugin's default `StartTimeout`.
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long go-plugin's `Kill` waits for a graceful exit before SIGKILL.
+/// How long go-plugin's `Kill` waits for a graceful exit before SIGKILL (the default of
+/// `ClientConfig::exit_timeout`).
 pub const GRACEFUL_EXIT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a launched plugin's stdout/stderr relays may take to finish once the process is
+/// gone (a grandchild may hold a pipe open, a peer may never close a stream).
+pub(crate) const RELAY_FINISH_TIMEOUT: Duration = Duration::from_secs(2);
 /// Longest handshake line (Go `bufio.Scanner` token limit: 64 KiB buffer incl. the newline).
 pub const MAX_HANDSHAKE_LINE: usize = 64 * 1024 - 1;
 
@@ -422,12 +426,12 @@ impl PluginProcess {
     }
 }
 
-/// Waits for each helper task at most 2 s (a grandchild may hold a pipe open, a peer may
-/// never close a stream), aborting the ones that do not finish.
+/// Waits for each helper task at most [`RELAY_FINISH_TIMEOUT`], aborting the ones that do
+/// not finish.
 pub(crate) async fn join_or_abort(tasks: impl IntoIterator<Item = JoinHandle<()>>) {
     for task in tasks {
         let abort = task.abort_handle();
-        if tokio::time::timeout(Duration::from_secs(2), task)
+        if tokio::time::timeout(RELAY_FINISH_TIMEOUT, task)
             .await
             .is_err()
         {

@@ -4,7 +4,7 @@
 //! check (go-plugin's message, exit status 1), version negotiation, hclog JSON logging on the
 //! real stderr, a listener in a private directory, the handshake line on stdout, SIGINT
 //! ignored, the process's stdout/stderr redirected into the host's stdio streams, then every
-//! host connection served until `Control.Quit`.
+//! host connection served until `Control.Quit` (or SIGTERM, which Go does not handle).
 //!
 //! [`PluginServer`] is the connection part alone (no process-wide effects), for serving on a
 //! socket of your own or in tests.
@@ -44,7 +44,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::UnixListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -149,6 +149,9 @@ pub enum ServeEnd {
     Quit,
     /// The [`ExitPolicy`] found the host gone.
     HostGone,
+    /// [`serve`] received SIGTERM: it stopped serving as on `Control.Quit` and removed its
+    /// socket and directory.
+    Terminated,
 }
 
 /// The connection part of a provider: serves go-plugin host connections (control stream with
@@ -162,6 +165,10 @@ struct ServerInner {
     plugins: PluginSet,
     mux: MuxConfig,
     broker: BrokerConfig,
+    /// [`ServeConfig::streams_timeout`].
+    streams_timeout: Duration,
+    /// Permits for [`ServeConfig::max_connections`] connections served at once.
+    connections: Arc<Semaphore>,
     quit: CancellationToken,
     /// Connections that opened their three streams and are still open.
     live: AtomicUsize,
@@ -183,12 +190,32 @@ impl fmt::Debug for PluginServer {
 }
 
 impl PluginServer {
-    /// A server for `plugins` with default mux and broker settings.
+    /// A server for `plugins` with the default connection settings of [`ServeConfig`].
     pub fn new(plugins: PluginSet) -> Self {
-        Self::build(plugins, MuxConfig::default(), BrokerConfig::default(), None)
+        Self::build(
+            Limits::default(),
+            plugins,
+            MuxConfig::default(),
+            BrokerConfig::default(),
+            None,
+        )
+    }
+
+    /// A server with the connection settings of `config` (its plugins, `mux`, `broker`,
+    /// [`ServeConfig::streams_timeout`] and [`ServeConfig::max_connections`]); the
+    /// process-level fields (listener, stdio, logging, exit policy) are not used.
+    pub fn with_config(config: &ServeConfig) -> Self {
+        Self::build(
+            Limits::of(config),
+            config.plugins.clone(),
+            config.mux.clone(),
+            config.broker.clone(),
+            None,
+        )
     }
 
     fn build(
+        limits: Limits,
         plugins: PluginSet,
         mux: MuxConfig,
         broker: BrokerConfig,
@@ -199,6 +226,8 @@ impl PluginServer {
                 plugins,
                 mux,
                 broker,
+                streams_timeout: limits.streams_timeout,
+                connections: Arc::new(Semaphore::new(limits.max_connections.max(1))),
                 quit: CancellationToken::new(),
                 live: AtomicUsize::new(0),
                 ever_connected: std::sync::atomic::AtomicBool::new(false),
@@ -225,7 +254,8 @@ impl PluginServer {
 
     /// Serves one host connection until the host closes it, or until quit (then the session
     /// is flushed and closed after the `Quit` reply). A connection that ends before opening
-    /// its three streams (go-plugin's reattach probe) is ignored silently.
+    /// its three streams (go-plugin's reattach probe) is ignored silently; one that has not
+    /// opened them within [`ServeConfig::streams_timeout`] is closed.
     pub async fn serve_connection<S>(&self, socket: S)
     where
         S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
@@ -239,14 +269,25 @@ impl PluginServer {
             }
         };
         // Control, stdout, stderr: by order of arrival, as go-plugin does.
-        let Some(control) = session.accept().await else {
-            return;
-        };
-        let Some(stdout) = session.accept().await else {
-            return;
-        };
-        let Some(stderr) = session.accept().await else {
-            return;
+        let streams = tokio::time::timeout(inner.streams_timeout, async {
+            Some((
+                session.accept().await?,
+                session.accept().await?,
+                session.accept().await?,
+            ))
+        })
+        .await;
+        let (control, stdout, stderr) = match streams {
+            Ok(Some(streams)) => streams,
+            Ok(None) => return,
+            Err(_) => {
+                tracing::debug!(
+                    timeout = ?inner.streams_timeout,
+                    "plugin: a connection opened no control streams in time; closing it"
+                );
+                let _ = tokio::time::timeout(SESSION_CLOSE_TIMEOUT, session.close()).await;
+                return;
+            }
         };
         let broker = MuxBroker::new(session.clone(), inner.broker.clone());
         let server = match self.control_server(&broker) {
@@ -283,7 +324,7 @@ impl PluginServer {
         stopper.abort();
         if inner.quit.is_cancelled() {
             // The Quit reply is queued: flush it and end the session.
-            let _ = tokio::time::timeout(Duration::from_secs(1), session.close()).await;
+            let _ = tokio::time::timeout(SESSION_CLOSE_TIMEOUT, session.close()).await;
         } else {
             session.closed().await;
         }
@@ -341,8 +382,10 @@ impl PluginServer {
         Ok(id)
     }
 
-    /// Accepts host connections on `listener` (each served concurrently) until quit or until
-    /// `policy` says the host is gone; then waits up to 2 s for the connections to flush.
+    /// Accepts host connections on `listener` (each served concurrently, at most
+    /// [`ServeConfig::max_connections`] at once: beyond that further connections wait in
+    /// the listen backlog) until quit or until `policy` says the host is gone; then waits up
+    /// to [`CONNECTIONS_FLUSH_TIMEOUT`] for the connections to flush.
     pub async fn run(&self, listener: &UnixListener, policy: ExitPolicy) -> ServeEnd {
         let inner = &self.inner;
         let parent = std::os::unix::process::parent_id();
@@ -352,10 +395,13 @@ impl PluginServer {
             let disconnected = inner.disconnected.notified();
             tokio::select! {
                 _ = inner.quit.cancelled() => break ServeEnd::Quit,
-                accepted = listener.accept() => match accepted {
+                (accepted, permit) = accept_permitted(listener, &inner.connections) => match accepted {
                     Ok((socket, _)) => {
                         let this = self.clone();
-                        connections.spawn(async move { this.serve_connection(socket).await });
+                        connections.spawn(async move {
+                            this.serve_connection(socket).await;
+                            drop(permit);
+                        });
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "plugin: accept failed");
@@ -380,11 +426,67 @@ impl PluginServer {
             }
         };
         inner.quit.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = tokio::time::timeout(CONNECTIONS_FLUSH_TIMEOUT, async {
             while connections.join_next().await.is_some() {}
         })
         .await;
         end
+    }
+}
+
+/// Waits for a connection permit, then accepts. Cancel-safe (tokio's `accept` is; a permit
+/// taken by a cancelled attempt goes back).
+async fn accept_permitted(
+    listener: &UnixListener,
+    permits: &Arc<Semaphore>,
+) -> (
+    std::io::Result<(tokio::net::UnixStream, tokio::net::unix::SocketAddr)>,
+    Option<OwnedSemaphorePermit>,
+) {
+    // The semaphore is never closed; should it be, connections are no longer limited.
+    let permit = permits.clone().acquire_owned().await.ok();
+    (listener.accept().await, permit)
+}
+
+/// How long a provider flushes and closes a session after `Control.Quit` (or when closing a
+/// connection that opened no control streams in time).
+pub const SESSION_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long [`PluginServer::run`] waits for its connections to end after quit (their last
+/// replies being written) before it returns anyway.
+pub const CONNECTIONS_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Default [`ServeConfig::streams_timeout`]: 10 s, as the host's
+/// [`DEFAULT_CONNECT_TIMEOUT`](super::client::DEFAULT_CONNECT_TIMEOUT) for the same streams.
+pub const DEFAULT_STREAMS_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default [`ServeConfig::max_connections`]: 64. A host holds one connection (plus a
+/// short-lived probe when it reattaches); 64 leaves room for several hosts sharing a
+/// reattachable plugin while bounding what a flood of connections can take (each costs
+/// about 75 KiB while open).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+
+/// The connection limits of a [`PluginServer`].
+struct Limits {
+    streams_timeout: Duration,
+    max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            streams_timeout: DEFAULT_STREAMS_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+impl Limits {
+    fn of(config: &ServeConfig) -> Self {
+        Limits {
+            streams_timeout: config.streams_timeout,
+            max_connections: config.max_connections,
+        }
     }
 }
 
@@ -484,10 +586,20 @@ pub struct ServeConfig {
     pub log_level: Option<tracing::Level>,
     /// When to stop besides `Control.Quit`.
     pub exit_policy: ExitPolicy,
-    /// yamux settings (keep the default).
+    /// yamux settings (keep the default). Its `max_num_streams` bounds the streams one
+    /// connection may hold.
     pub mux: MuxConfig,
     /// Broker settings.
     pub broker: BrokerConfig,
+    /// How long a host connection may take to open its control, stdout and stderr streams
+    /// before it is closed. Default [`DEFAULT_STREAMS_TIMEOUT`]; go-plugin waits without
+    /// limit (so a silent connection is held forever).
+    pub streams_timeout: Duration,
+    /// Most host connections served at once; further ones wait in the listen backlog until
+    /// one ends. Default [`DEFAULT_MAX_CONNECTIONS`]; go-plugin has no limit. `0` counts as 1.
+    /// The calls of each dispensed stream are limited by the plugin's
+    /// [`rpc::Config::max_in_flight`].
+    pub max_connections: usize,
 }
 
 impl ServeConfig {
@@ -503,6 +615,8 @@ impl ServeConfig {
             exit_policy: ExitPolicy::from_env(),
             mux: MuxConfig::default(),
             broker: BrokerConfig::default(),
+            streams_timeout: DEFAULT_STREAMS_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -529,8 +643,14 @@ pub enum ServeError {
 static ORIGINAL_STDIO: OnceLock<(OwnedFd, OwnedFd)> = OnceLock::new();
 
 /// Serves plugins as a go-plugin v1.4.3 plugin process (see the module docs). Returns when
-/// the host called `Control.Quit` or the exit policy found the host gone; return from `main`
-/// then. A wrong or missing magic cookie prints go-plugin's message and exits with status 1.
+/// the host called `Control.Quit`, the exit policy found the host gone, or on SIGTERM; return
+/// from `main` then. A wrong or missing magic cookie prints go-plugin's message and exits
+/// with status 1.
+///
+/// SIGTERM: a Go plugin has no handler, so it dies of the signal at once and leaves its
+/// socket file behind. Here SIGTERM ends serving like `Control.Quit` (running calls get
+/// [`CONNECTIONS_FLUSH_TIMEOUT`] to reply), the private socket directory is removed, and
+/// `serve` returns [`ServeEnd::Terminated`] (a `main` that then returns exits with status 0).
 ///
 /// Must run inside a multi-threaded or current-thread Tokio runtime, once per process.
 pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
@@ -567,13 +687,52 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
     } else {
         None
     };
-    let server = PluginServer::build(config.plugins, config.mux, config.broker, stdio);
-    let end = server.run(listener.listener(), config.exit_policy).await;
+    let server = PluginServer::build(
+        Limits::of(&config),
+        config.plugins,
+        config.mux,
+        config.broker,
+        stdio,
+    );
+    let end = run_until_terminated(&server, listener.listener(), config.exit_policy).await;
     if let Err(e) = listener.close() {
         tracing::debug!(error = %e, "plugin: removing the socket failed");
     }
     std::io::stdout().flush()?;
     Ok(end)
+}
+
+/// [`PluginServer::run`], ended like `Control.Quit` by SIGTERM: the connections get
+/// [`CONNECTIONS_FLUSH_TIMEOUT`] to write their last replies, then [`serve`] removes the socket
+/// directory and returns [`ServeEnd::Terminated`].
+async fn run_until_terminated(
+    server: &PluginServer,
+    listener: &UnixListener,
+    policy: ExitPolicy,
+) -> ServeEnd {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => Some(term),
+        Err(e) => {
+            tracing::warn!(error = %e, "plugin: cannot handle SIGTERM");
+            None
+        }
+    };
+    let run = server.run(listener, policy);
+    tokio::pin!(run);
+    let mut terminated = false;
+    loop {
+        tokio::select! {
+            end = &mut run => {
+                return if terminated { ServeEnd::Terminated } else { end };
+            }
+            Some(()) = async { term.as_mut()?.recv().await }, if !terminated => {
+                tracing::debug!("plugin: SIGTERM received, exiting");
+                terminated = true;
+                server.quit();
+            }
+        }
+    }
 }
 
 /// Points fd 1 and 2 at pipes relayed to the host's stdio streams; panic messages keep going

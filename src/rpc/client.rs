@@ -30,6 +30,9 @@ use super::Config;
 ///   [`Client::close`]) and every later call fails at once with [`RpcError::Shutdown`].
 ///
 /// A call whose future is dropped is forgotten: its late reply is read and discarded.
+/// [`Client::call`] waits for the reply without a time limit, as Go's `Call` does;
+/// [`Client::call_timeout`] and [`Client::call_deadline`] bound the wait and fail with
+/// [`RpcError::DeadlineExceeded`].
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -219,6 +222,50 @@ impl Client {
             // The reader ended while it held this call's slot.
             Err(_) => Err(shared.ended()),
         }
+    }
+
+    /// [`Client::call`] bounded by `timeout`: the whole call (queueing the request and
+    /// waiting for the reply) must end within it, else it fails with
+    /// [`RpcError::DeadlineExceeded`]. The call is then no longer pending (see
+    /// [`Client::pending_calls`]); its reply, should it still come, is read and dropped
+    /// without disturbing other calls, and the connection stays usable.
+    ///
+    /// The server is not told: a request already sent still runs there (net/rpc has no
+    /// cancellation).
+    pub async fn call_timeout<A, R>(
+        &self,
+        service_method: &str,
+        args: &A,
+        timeout: std::time::Duration,
+    ) -> Result<R, RpcError>
+    where
+        A: Encode + Sync + ?Sized,
+        R: Decode + Send + 'static,
+    {
+        tokio::time::timeout(timeout, self.call(service_method, args))
+            .await
+            .unwrap_or(Err(RpcError::DeadlineExceeded))
+    }
+
+    /// [`Client::call_timeout`] with an instant instead of a duration: fails with
+    /// [`RpcError::DeadlineExceeded`] once `deadline` has passed (at once, without sending
+    /// anything, when it has passed already).
+    pub async fn call_deadline<A, R>(
+        &self,
+        service_method: &str,
+        args: &A,
+        deadline: tokio::time::Instant,
+    ) -> Result<R, RpcError>
+    where
+        A: Encode + Sync + ?Sized,
+        R: Decode + Send + 'static,
+    {
+        if deadline <= tokio::time::Instant::now() {
+            return Err(RpcError::DeadlineExceeded);
+        }
+        tokio::time::timeout_at(deadline, self.call(service_method, args))
+            .await
+            .unwrap_or(Err(RpcError::DeadlineExceeded))
     }
 
     /// Closes the client: shuts the stream's write side down (FIN), stops reading, and fails

@@ -56,6 +56,14 @@ pub enum RpcError {
     /// Reading from or writing to the transport failed.
     #[error("{0}")]
     Io(Arc<std::io::Error>),
+    /// The call's deadline or timeout passed before its reply came
+    /// ([`Client::call_timeout`](super::Client::call_timeout),
+    /// [`Client::call_deadline`](super::Client::call_deadline)). Only this call failed: it is
+    /// no longer pending, a reply that comes later is read and dropped, and the connection
+    /// stays usable for other calls. The text is Go's `context.DeadlineExceeded`, what a Go
+    /// caller that waits under a context sees.
+    #[error("context deadline exceeded")]
+    DeadlineExceeded,
 }
 
 impl RpcError {
@@ -77,10 +85,17 @@ impl RpcError {
         }
     }
 
+    /// True for [`RpcError::DeadlineExceeded`] (Go:
+    /// `errors.Is(err, context.DeadlineExceeded)`).
+    pub fn is_deadline_exceeded(&self) -> bool {
+        matches!(self, RpcError::DeadlineExceeded)
+    }
+
     /// True when the error came from the connection rather than from the server's answer:
-    /// the call may or may not have been executed, and the connection is unusable.
+    /// the call may or may not have been executed, and the connection is unusable. A
+    /// [`RpcError::DeadlineExceeded`] is not one (the connection stays usable).
     pub fn is_connection_error(&self) -> bool {
-        !matches!(self, RpcError::Server(_))
+        !matches!(self, RpcError::Server(_) | RpcError::DeadlineExceeded)
     }
 
     pub(crate) fn io(e: std::io::Error) -> Self {
@@ -204,5 +219,11 @@ mod tests {
         assert!(RpcError::Shutdown.is_connection_error());
         assert_eq!(RpcError::Server("x".into()).server_message(), Some("x"));
         assert!(!RpcError::Server("x".into()).is_connection_error());
+        assert_eq!(
+            RpcError::DeadlineExceeded.to_string(),
+            "context deadline exceeded"
+        );
+        assert!(RpcError::DeadlineExceeded.is_deadline_exceeded());
+        assert!(!RpcError::DeadlineExceeded.is_connection_error());
     }
 }

@@ -67,7 +67,10 @@
 //!   before decoding (e.g. `gob: type mismatch in decoder: want struct type main.EchoArgs;
 //!   got non-struct`); other decode errors carry this crate's gob error text.
 //! - Memory is bounded: a header or body needing more than [`Config::max_buffered`] bytes
-//!   ends the connection ([`RpcError::TooLarge`]).
+//!   ends the connection ([`RpcError::TooLarge`]), and a server runs at most
+//!   [`Config::max_in_flight`] calls per stream (it stops reading the stream at the limit).
+//! - Waits can be bounded: [`Client::call_timeout`] / [`Client::call_deadline`] end a call
+//!   with [`RpcError::DeadlineExceeded`] (Go's callers use a context for that).
 //! - [`Client::close`] fails the pending calls with `connection is shut down` (Go's pending
 //!   calls get the transport's "use of closed network connection" error instead).
 
@@ -117,7 +120,20 @@ pub struct Config {
     pub max_buffered: usize,
     /// Encoded messages queued for the writer before senders wait.
     pub write_queue: usize,
+    /// Server side: most calls of one stream running (or waiting for their reply to be
+    /// written) at once, [`DEFAULT_MAX_IN_FLIGHT`] by default. At the limit
+    /// [`Server::serve`] stops reading that stream until a call has finished; the peer's
+    /// further requests wait in the transport (a yamux stream's window, a socket buffer), so
+    /// a peer that pipelines requests and never reads the replies holds at most this many
+    /// calls' memory in the server. Go's server has no limit (one goroutine per request).
+    /// `0` counts as 1. Not used by a [`Client`].
+    pub max_in_flight: usize,
 }
+
+/// Default [`Config::max_in_flight`]: 256 calls per stream, far more than a go-plugin host
+/// keeps in flight (tilores issues one call per request goroutine) and enough to keep a
+/// pipelining peer busy, while 256 tasks with small arguments take well under 1 MiB.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 256;
 
 impl Default for Config {
     fn default() -> Self {
@@ -125,6 +141,7 @@ impl Default for Config {
             limits: gob::Limits::default(),
             max_buffered: 0,
             write_queue: 64,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
         .with_max_message(DEFAULT_MAX_MESSAGE)
     }

@@ -84,6 +84,9 @@ where
 /// answered with Go's texts (`rpc: service/method request ill-formed: X`,
 /// `rpc: can't find service X`, `rpc: can't find method X`, or the gob error for an
 /// undecodable argument) and an empty-struct body, and the stream stays usable.
+///
+/// Unlike Go, at most [`Config::max_in_flight`] calls of one stream run at once; beyond that
+/// the server stops reading the stream until one has finished.
 #[derive(Clone, Default)]
 pub struct Server {
     inner: Arc<Inner>,
@@ -283,9 +286,15 @@ impl Server {
         R: AsyncRead + Unpin,
     {
         let mut budget = super::YieldBudget::default();
+        let max_in_flight = self.inner.config.max_in_flight.max(1);
         loop {
             // Reap finished calls.
             while tasks.try_join_next().is_some() {}
+            // Backpressure: at the limit, read nothing more until a call has finished (its
+            // reply written or queued). The peer's requests wait in the transport.
+            while tasks.len() >= max_in_flight {
+                tasks.join_next().await;
+            }
             budget.tick().await;
             let req = match reader
                 .decode_with(|d, b, c| d.decode_next::<Request>(b, c))

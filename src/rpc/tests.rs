@@ -703,3 +703,259 @@ fn assert_send_sync() {
         send(async move { s.serve(io).await });
     };
 }
+
+/// A stream whose writes trickle (one byte per `every`) while `slow` is set: a peer that
+/// sends its reply at a crawl.
+struct Trickle<S> {
+    io: S,
+    slow: Arc<std::sync::atomic::AtomicBool>,
+    every: Duration,
+    sleep: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Trickle<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Trickle<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        use std::task::Poll;
+        if !self.slow.load(Ordering::SeqCst) {
+            self.sleep = None;
+            return std::pin::Pin::new(&mut self.io).poll_write(cx, buf);
+        }
+        let every = self.every;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(every)));
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.sleep = None;
+        let one = &buf[..buf.len().min(1)];
+        std::pin::Pin::new(&mut self.io).poll_write(cx, one)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+use std::future::Future as _;
+
+#[tokio::test]
+async fn a_trickled_reply_times_out_alone_and_is_dropped_when_it_comes() {
+    // Before `call_timeout`, a reply trickling in at a byte per 20 ms held its caller for
+    // as long as the peer liked.
+    let slow = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (c, s) = tokio::io::duplex(256 * 1024);
+    let server = echo_server();
+    let trickle = Trickle {
+        io: s,
+        slow: slow.clone(),
+        every: Duration::from_millis(20),
+        sleep: None,
+    };
+    tokio::spawn(async move { server.serve(trickle).await });
+    let client = Client::new(c);
+
+    // The slow call's reply is written first; a well-behaved call waits behind it.
+    let slow_call = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let start = tokio::time::Instant::now();
+            let r = client
+                .call_timeout::<_, Vec<u8>>(
+                    "Echo.Bytes",
+                    &vec![7u8; 100],
+                    Duration::from_millis(200),
+                )
+                .await;
+            (r, start.elapsed())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let patient = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .call::<_, i64>("Arith.Multiply", &Args { a: 6, b: 7 })
+                .await
+        })
+    };
+    let (r, took) = timeout(T, slow_call).await.expect("bounded").expect("task");
+    let e = r.expect_err("the deadline passes first");
+    assert!(e.is_deadline_exceeded(), "{e:?}");
+    assert_eq!(e.to_string(), "context deadline exceeded");
+    assert!(!e.is_connection_error());
+    assert!(took < Duration::from_millis(400), "ended after {took:?}");
+    assert_eq!(
+        client.pending_calls(),
+        1,
+        "only the patient call is pending"
+    );
+
+    // The peer speeds up: the late reply is read and dropped, the patient call gets its own.
+    slow.store(false, Ordering::SeqCst);
+    let v = timeout(T, patient).await.expect("bounded").expect("task");
+    assert_eq!(v.expect("patient call"), 42);
+    let v: i64 = timeout(T, client.call("Arith.Multiply", &Args { a: 2, b: 3 }))
+        .await
+        .expect("bounded")
+        .expect("next call");
+    assert_eq!(v, 6);
+    assert_eq!(client.pending_calls(), 0);
+    assert!(!client.is_shut_down());
+
+    // A deadline already passed fails at once, without a request.
+    let e = client
+        .call_deadline::<_, i64>(
+            "Arith.Multiply",
+            &Args::default(),
+            tokio::time::Instant::now(),
+        )
+        .await
+        .expect_err("passed deadline");
+    assert!(e.is_deadline_exceeded());
+    let v: i64 = client
+        .call_deadline(
+            "Arith.Multiply",
+            &Args { a: 3, b: 3 },
+            tokio::time::Instant::now() + T,
+        )
+        .await
+        .expect("in time");
+    assert_eq!(v, 9);
+}
+
+#[tokio::test]
+async fn a_server_stops_reading_at_max_in_flight_calls() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let server = Server::with_config(Config {
+        max_in_flight: 4,
+        ..Config::default()
+    });
+    {
+        let (started, release) = (started.clone(), release.clone());
+        server
+            .register_fn("Block", "Wait", move |n: i64| {
+                let (started, release) = (started.clone(), release.clone());
+                async move {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    let _permit = release.acquire().await.map_err(|e| e.to_string())?;
+                    Ok::<_, String>(n)
+                }
+            })
+            .expect("register");
+    }
+    let (client, _h) = pair(&server);
+    let calls: Vec<_> = (0..20i64)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move { client.call::<_, i64>("Block.Wait", &i).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(started.load(Ordering::SeqCst), 4, "only 4 calls may run");
+    assert_eq!(client.pending_calls(), 20, "the others wait unread");
+    release.add_permits(1000);
+    for (i, c) in calls.into_iter().enumerate() {
+        let v = timeout(T, c).await.expect("bounded").expect("task");
+        assert_eq!(v.expect("call"), i as i64);
+    }
+    assert_eq!(started.load(Ordering::SeqCst), 20);
+}
+
+#[tokio::test]
+async fn a_peer_that_pipelines_and_never_reads_replies_is_held_back() {
+    // 100,000 requests written without reading a reply: the server must stop reading once
+    // its replies back up, instead of spawning a task per request.
+    let handled = Arc::new(AtomicUsize::new(0));
+    let server = Server::new();
+    {
+        let handled = handled.clone();
+        server
+            .register_fn("Arith", "Multiply", move |a: Args| {
+                handled.fetch_add(1, Ordering::SeqCst);
+                async move { Ok::<_, String>(a.a * a.b) }
+            })
+            .expect("register");
+    }
+    let (c, s) = tokio::io::duplex(64 * 1024);
+    let srv = server.clone();
+    let serving = tokio::spawn(async move { srv.serve(s).await });
+    let mut enc = gob::Encoder::new();
+    let mut bytes = Vec::new();
+    for seq in 0..100_000u64 {
+        enc.encode_into(
+            &Request {
+                service_method: "Arith.Multiply".into(),
+                seq,
+            },
+            &mut bytes,
+        )
+        .expect("encode");
+        enc.encode_into(&Args { a: 1, b: 2 }, &mut bytes)
+            .expect("encode");
+    }
+    let (mut rd, mut wr) = tokio::io::split(c);
+    let sent = Arc::new(AtomicUsize::new(0));
+    let total = bytes.len();
+    let writer = {
+        let sent = sent.clone();
+        tokio::spawn(async move {
+            for chunk in bytes.chunks(4096) {
+                wr.write_all(chunk).await.expect("write");
+                sent.fetch_add(chunk.len(), Ordering::SeqCst);
+            }
+            wr.shutdown().await.expect("fin");
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        sent.load(Ordering::SeqCst) < total / 2,
+        "the server must stop reading"
+    );
+    let n = handled.load(Ordering::SeqCst);
+    // Replies fill the 64 KiB transport (~2,000 of ~30 bytes) and the write queue, then at
+    // most max_in_flight calls wait.
+    assert!(
+        n < 5_000,
+        "{n} requests were handled without their replies being read"
+    );
+    // Reading the replies lets everything through.
+    let reader = tokio::spawn(async move {
+        let mut sink = Vec::new();
+        let _ = rd.read_to_end(&mut sink).await;
+        sink.len()
+    });
+    timeout(T, writer).await.expect("bounded").expect("writer");
+    timeout(T, serving)
+        .await
+        .expect("bounded")
+        .expect("task")
+        .expect("clean end");
+    assert_eq!(handled.load(Ordering::SeqCst), 100_000);
+    timeout(T, reader).await.expect("bounded").expect("task");
+}
