@@ -876,6 +876,8 @@ impl<'a, 'b> Dec<'a, 'b> {
             if id >= 0 {
                 // The byte count that follows is not a reliable delimiter (Go ignores it too).
                 self.r.uint()?;
+                // Before anything builds the payload's dynamic type (the default-name check).
+                self.types.infer_companions(id, self.limits.max_depth);
                 return Ok(Some((name, id)));
             }
             let id = id

@@ -13,8 +13,11 @@
 //!   `{"struct": NAME, "fields": [[FIELD, TYPE], ...]}`, `{"slice": NAME, "elem": TYPE}`,
 //!   `{"array": NAME, "len": N, "elem": TYPE}`, `{"map": NAME, "key": TYPE, "elem": TYPE}`,
 //!   `{"gob_encoder": NAME}`, `{"binary_marshaler": NAME}`, `{"text_marshaler": NAME}`
-//!   (NAME is Go's informational type name, often empty). References are numbered in
-//!   depth-first pre-order from the root, so recursive types are expressible.
+//!   (NAME is Go's informational type name, often empty); a marshaler may carry
+//!   `"pointer_id": true` and `"companions": [TYPE, ...]` (see `GroupDef`). References are
+//!   numbered in depth-first pre-order, so recursive types are expressible, and per stream
+//!   ([`TypedJsonWriter`]): a type keeps its `#N` in every document of the stream, and
+//!   [`TypedJsonReader`] gives it one identity, so it is defined once when re-encoded.
 //! - values by wire kind: bool → `true`; int/uint → exact integers; float → a number, or
 //!   `"0x<16 hex digits>"` (the IEEE bits) for NaN, ±Inf and -0; complex → `[re, im]`;
 //!   string → a string, or `{"hex": ".."}` when not UTF-8; bytes → `{"bytes": "<hex>"}`;
