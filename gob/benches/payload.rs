@@ -48,7 +48,7 @@ macro_rules! payload_types {
             pub struct Entity {
                 #[gob(name = "ID")]
                 pub id: String,
-                pub records: Vec<Record>,
+                pub records: Vec<Box<Record>>,
                 pub edges: Edges,
                 pub duplicates: Duplicates,
                 pub hits: Hits,
@@ -152,6 +152,40 @@ struct Row {
     bytes: f64,
 }
 
+/// Where `go_checks` finds Go: the `gobbench` binary and the directory of Go's payload.
+static GO: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
+
+/// The encoding being timed must be right: Go decodes `ours` (a fresh stream: definitions and
+/// the value) to the value it decodes from its own stream `go`, and the bytes are as long as
+/// Go's (equal but for the order of map entries, which Go randomises).
+fn go_checks(name: &str, ours: &[u8], go: &[u8]) {
+    let (bin, dir) = GO.get().expect("gobbench located");
+    let file = dir.join(format!(
+        "{}.gob",
+        name.replace(|c: char| !c.is_alphanumeric(), "_")
+    ));
+    std::fs::write(&file, ours).expect("write encoding");
+    let out = Command::new(bin)
+        .args(["check", "-file"])
+        .arg(&file)
+        .arg("-want")
+        .arg(dir.join("payload.gob"))
+        .output()
+        .expect("gobbench check");
+    assert!(
+        out.status.success(),
+        "{name}: Go rejects the encoding: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        ours.len(),
+        go.len(),
+        "{name}: the encoding differs in length from Go's ({})",
+        file.display()
+    );
+}
+
 fn go_bench(bin: &Path, file: &Path, iters: usize) -> Row {
     let out = Command::new(bin)
         .args(["run", "-iters", &iters.to_string(), "-file"])
@@ -191,8 +225,14 @@ fn ours_bench<T: gob::Decode + gob::Encode + std::fmt::Debug>(
     let mut enc = gob::Encoder::new();
     let mut buf = Vec::new();
     enc.encode_into(&v, &mut buf).expect("encode");
+    go_checks(name, &buf, first);
     buf.clear();
     enc.encode_into(&v, &mut buf).expect("encode");
+    assert_eq!(
+        buf.len(),
+        next.len(),
+        "{name}: the steady-state message differs in length from Go's"
+    );
     let bytes = buf.len() as f64;
     let profile_decode = std::env::var("GOB_BENCH_PROFILE").is_ok_and(|p| p == "decode");
     let enc_ns = time(if profile_decode { 0 } else { reps }, iters, || {
@@ -326,6 +366,7 @@ fn main() {
         .expect("gobbench write");
     assert!(st.success(), "gobbench write failed");
     let first = std::fs::read(&file).expect("payload");
+    let _ = GO.set((bin.clone(), dir.clone()));
     let next = std::fs::read(dir.join("payload.gob.next")).expect("payload.next");
 
     if std::env::var_os("GOB_BENCH_FLOOR").is_some() {

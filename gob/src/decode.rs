@@ -520,7 +520,17 @@ struct Replay<'p> {
 impl Replay<'_> {
     /// Go's `sendType(id)`, with `cont` the ids to send after this one's subtree (in order).
     fn visit(&mut self, table: &TypeTable, id: WireId, cont: &[WireId], depth: usize) {
-        if !self.ok || !self.fresh.contains(&id) {
+        if !self.ok {
+            return;
+        }
+        if !self.fresh.contains(&id) {
+            // Sent before, so defined by now: Go sends a definition before (or, for a child
+            // of the one being sent, right after) any definition that refers to it. An id
+            // still undefined is a forward reference Go's encoder never writes (Go's decoder
+            // only resolves it when a value uses it): this is not Go's order.
+            if builtin_type(id).is_none() && table.get(id).is_none() {
+                self.ok = false;
+            }
             return;
         }
         if depth > self.max_depth || self.order.get(self.pos) != Some(&id) {
@@ -530,6 +540,8 @@ impl Replay<'_> {
         self.fresh.remove(&id);
         self.pos += 1;
         let Some(w) = table.get(id).cloned() else {
+            // A definition with no type set: Go's encoder never sends one.
+            self.ok = false;
             return;
         };
         match &*w {
@@ -1241,7 +1253,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         };
         let (key_struct, elem_struct) = (is_struct(key), is_struct(elem));
         let min = usize::from(!key_struct) + usize::from(!elem_struct);
-        let n = self.count(min)?;
+        let n = self.r.map_count(min)?;
         let mut out = Vec::with_capacity(self.capacity(n, min.max(1)));
         for i in 0..n {
             if self.r.remaining() == 0 && key_struct && elem_struct {

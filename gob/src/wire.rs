@@ -318,6 +318,19 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// [`Reader::value_count`] for a map: a count of 2^63 or more is no entries, as in Go, whose
+    /// `int(count)` turns it negative so that its decoder reads an empty map.
+    #[inline]
+    pub fn map_count(&mut self, min_bytes_each: usize) -> Result<usize> {
+        let at = self.pos;
+        let n = self.uint()?;
+        if n > i64::MAX as u64 {
+            return Ok(0);
+        }
+        self.pos = at;
+        self.value_count(min_bytes_each)
+    }
+
     /// Reads a length-prefixed byte string, borrowing from the input.
     #[inline]
     pub fn bytes(&mut self) -> Result<&'a [u8]> {

@@ -22,6 +22,7 @@ import (
 	"io"
 	"math/rand"
 	"os"
+	"reflect"
 	"runtime"
 	"sort"
 	"time"
@@ -143,6 +144,40 @@ func cmdWrite(out string) error {
 	return os.WriteFile(out+".json", []byte(gobjson.JSON(want)+"\n"), 0o644)
 }
 
+// cmdCheck decodes another encoder's stream of the payload and Go's own, each into a
+// fresh EntityOutput, and requires them deeply equal (Go's decoder is the judge of the
+// other encoder's bytes). Maps are compared as maps, so entry order does not matter.
+func cmdCheck(file, want string) error {
+	decode := func(name string) (*EntityOutput, error) {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		v := new(EntityOutput)
+		dec := gob.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(v); err != nil {
+			return nil, fmt.Errorf("decoding %s: %v", name, err)
+		}
+		if err := dec.Decode(new(EntityOutput)); err != io.EOF {
+			return nil, fmt.Errorf("%s: more than one value (%v)", name, err)
+		}
+		return v, nil
+	}
+	got, err := decode(file)
+	if err != nil {
+		return err
+	}
+	exp, err := decode(want)
+	if err != nil {
+		return err
+	}
+	if !reflect.DeepEqual(got, exp) {
+		return fmt.Errorf("%s decodes to a different value than Go's %s", file, want)
+	}
+	fmt.Println("ok")
+	return nil
+}
+
 // countWriter counts bytes and discards them, standing in for the network.
 type countWriter struct{ n int64 }
 
@@ -251,7 +286,8 @@ func main() {
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	out := fs.String("out", "", "output file (write)")
 	iters := fs.Int("iters", 1000, "values per timed loop (run)")
-	file := fs.String("file", "", "stream written by `gobbench write` whose value is benchmarked (run)")
+	file := fs.String("file", "", "stream written by `gobbench write` whose value is benchmarked (run), or another encoder's stream to check (check)")
+	want := fs.String("want", "", "Go's stream of the same value (check)")
 	fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -260,6 +296,11 @@ func main() {
 			usage()
 		}
 		err = cmdWrite(*out)
+	case "check":
+		if *file == "" || *want == "" {
+			usage()
+		}
+		err = cmdCheck(*file, *want)
 	case "run":
 		if *iters <= 0 {
 			err = errors.New("-iters must be positive")
@@ -276,6 +317,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage:\n  gobbench write -out FILE\n  gobbench run -iters N [-file FILE]")
+	fmt.Fprintln(os.Stderr, "usage:\n  gobbench write -out FILE\n  gobbench run -iters N [-file FILE]\n  gobbench check -file FILE -want GOFILE")
 	os.Exit(2)
 }

@@ -4,7 +4,12 @@ package main
 // streams Go accepts that the Rust decoder refused, found by issue 13's audit and by the
 // differential fuzzer (go-interop/cmd/gobfuzz). Each stream is Go's own output.
 
-import "math"
+import (
+	"math"
+	"time"
+
+	"tilores-plugin-rs/go-interop/cmd/gobvectors/gobjson"
+)
 
 // U1 has the wire definition of an unnamed []uint64 when both are map elements: Go still
 // gives each its own type id.
@@ -69,5 +74,63 @@ func init() {
 		Name: "lookalike_slice_types", Checklist: []int{42},
 		Desc:   "map[int][]uint64 and map[int]U1 (type U1 []uint64): both element definitions are unnamed slices of uint, yet Go gives each its own id; one entry per map, so exact",
 		Values: vals(TwoSliceMaps{A: map[int][]uint64{1: {2}}, B: map[int]U1{3: {4}}}),
+	})
+}
+
+// TimeWrap embeds time.Time, so it is a GobEncoder whose Go type has an exported field:
+// Go sends time.Time's definition right after TimeWrap's, unused (a companion).
+type TimeWrap struct{ time.Time }
+
+// HasTimeWrap holds one in an interface field.
+type HasTimeWrap struct{ V interface{} }
+
+func init() {
+	gobjson.Register(TimeWrap{})
+	add(&Case{
+		Name: "companion_in_interface", Checklist: []int{92},
+		Desc: "HasTimeWrap{V: TimeWrap{...}} twice: the interface payload's GobEncoder definition is followed by time.Time's (never used); re-encoding must send it at the same place",
+		Values: vals(
+			HasTimeWrap{V: TimeWrap{time.Date(2029, 3, 27, 3, 44, 38, 0, time.UTC)}},
+			HasTimeWrap{V: TimeWrap{time.Date(2001, 1, 2, 3, 4, 5, 6, time.UTC)}},
+		),
+	})
+	add(&Case{
+		Name: "companion_forward_reference", Checklist: []int{92},
+		Desc:   "TimeWrap then map[int]Point, with the map's definition (which refers to Point, defined later) moved in front of the first value: Go stores definitions without resolving them, so both values decode; the stream is not in Go's sending order, so no companions may be inferred from it",
+		Values: vals(TimeWrap{time.Date(2029, 3, 27, 3, 44, 38, 0, time.UTC)}, map[int]Point{1: {2, 3}}),
+		Stream: func(data []byte) []byte {
+			// Messages: 0 TimeWrap def, 1 time.Time def, 2 value, 3 map def, 4 Point def, 5 value.
+			s := messageStarts(data)
+			if len(s) != 7 {
+				panic("companion_forward_reference: unexpected message count")
+			}
+			var out []byte
+			out = append(out, data[s[0]:s[1]]...)
+			out = append(out, data[s[3]:s[4]]...)
+			out = append(out, data[s[1]:s[3]]...)
+			out = append(out, data[s[4]:]...)
+			return out
+		},
+	})
+	add(&Case{
+		Name: "map_count_overflow", Checklist: []int{95},
+		Desc:   "map[int]int{1: 2} then 7, with the map's count rewritten to 2^64-1 and its entries dropped: Go's int(count) is negative, so Go decodes an empty map and goes on",
+		Values: vals(map[int]int{1: 2}, 7),
+		Stream: func(data []byte) []byte {
+			// Messages: 0 map def, 1 map value (id, 0, count 1, key, elem), 2 the int.
+			s := messageStarts(data)
+			msg := data[s[1]:s[2]]
+			rest := msg
+			if _, err := gobjson.ReadUint(&rest); err != nil {
+				panic(err)
+			}
+			body := append([]byte{}, rest[:2]...) // the type id (64: ff 80)
+			body = append(body, 0)                // singleton marker
+			body = gobjson.AppendUint(body, math.MaxUint64)
+			out := append([]byte{}, data[:s[1]]...)
+			out = gobjson.AppendUint(out, uint64(len(body)))
+			out = append(out, body...)
+			return append(out, data[s[2]:]...)
+		},
 	})
 }

@@ -362,6 +362,10 @@ func (r *wireReader) value(id int64) any {
 		return r.elems(r.uint(), d.elem)
 	case wMap:
 		n := r.uint()
+		if n > math.MaxInt64 {
+			// Go's decoder takes int(n), which is negative: no entries.
+			n = 0
+		}
 		var entries [][2]any
 		for i := uint64(0); i < n; i++ {
 			if len(r.buf) == 0 {
