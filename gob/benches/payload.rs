@@ -156,8 +156,8 @@ struct Row {
 static GO: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
 
 /// The encoding being timed must be right: Go decodes `ours` (a fresh stream: definitions and
-/// the value) to the value it decodes from its own stream `go`, and the bytes are as long as
-/// Go's (equal but for the order of map entries, which Go randomises).
+/// the value) to the value it decodes from its own stream `go`, and the content is as long as
+/// Go's, within the variation of Go's own encodings (map order).
 fn go_checks(name: &str, ours: &[u8], go: &[u8]) {
     let (bin, dir) = GO.get().expect("gobbench located");
     let file = dir.join(format!(
@@ -178,12 +178,29 @@ fn go_checks(name: &str, ours: &[u8], go: &[u8]) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        ours.len(),
-        go.len(),
-        "{name}: the encoding differs in length from Go's ({})",
+    let (a, b) = (framed_body_len(ours), framed_body_len(go));
+    assert!(
+        a.abs_diff(b) <= MAP_ORDER_SLACK,
+        "{name}: the encoding's content is {a} bytes, Go's {b} ({})",
         file.display()
     );
+}
+
+/// How much the content of Go's own encodings of the payload varies from run to run: map
+/// order moves the point where an interface value first needs a type definition, and with it
+/// where Go splits the value (measured: 54,684 or 54,685 bytes, in 11 or 12 messages).
+const MAP_ORDER_SLACK: usize = 2;
+
+/// The length of a stream without its message length prefixes (whose widths follow the split
+/// points, see `MAP_ORDER_SLACK`).
+fn framed_body_len(stream: &[u8]) -> usize {
+    let mut r = gob::wire::Reader::new(stream, true, u64::MAX);
+    let mut total = 0;
+    while r.next_message().expect("well-framed stream") {
+        total += r.remaining();
+        r.finish_message();
+    }
+    total
 }
 
 fn go_bench(bin: &Path, file: &Path, iters: usize) -> Row {
@@ -228,9 +245,8 @@ fn ours_bench<T: gob::Decode + gob::Encode + std::fmt::Debug>(
     go_checks(name, &buf, first);
     buf.clear();
     enc.encode_into(&v, &mut buf).expect("encode");
-    assert_eq!(
-        buf.len(),
-        next.len(),
+    assert!(
+        framed_body_len(&buf).abs_diff(framed_body_len(next)) <= MAP_ORDER_SLACK,
         "{name}: the steady-state message differs in length from Go's"
     );
     let bytes = buf.len() as f64;

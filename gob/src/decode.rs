@@ -167,6 +167,11 @@ pub struct TypeTable {
     /// Marshaler definitions and the definitions Go sent after them that no value refers to
     /// (see `GroupDef::companions`).
     companions: HashMap<WireId, Vec<WireId>>,
+    /// One more than the highest id Go is known to have allocated (defined ids and the
+    /// pointer ids inside marshaler definitions); 0 before the first definition.
+    next_alloc: WireId,
+    /// Definitions preceded by ids Go allocated and never sent (see `GroupDef::skip_ids`).
+    skips: HashMap<WireId, u32>,
     dyn_types: IdMap<Type>,
     plans: HashMap<(WireId, usize), Plan>,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
@@ -201,6 +206,44 @@ impl TypeTable {
             c.extend_from_slice(more);
         }
         c
+    }
+
+    /// Finds the ids Go allocated without sending them before the definitions received for
+    /// the value that begins now. Go allocates ids in increasing order and all of a value's
+    /// definitions (at top level or in one interface) come before it, so every id between the
+    /// highest one accounted for earlier and one of these that is neither defined nor a
+    /// marshaler's pointer id was allocated by Go and never sent (`getTypeInfo(*T)` for an
+    /// already-sent marshaler `T`). The gap is recorded on the first definition after it.
+    /// A leading gap on the stream's first definitions is Go <= 1.20's first id (65).
+    fn note_gaps(&mut self) {
+        let mut ids: Vec<(WireId, bool)> = Vec::with_capacity(self.pending.len());
+        for &p in &self.pending {
+            ids.push((p, true));
+            if let Some(w) = self.defs.get(p) {
+                if matches!(
+                    &**w,
+                    WireType::GobEncoder(_)
+                        | WireType::BinaryMarshaler(_)
+                        | WireType::TextMarshaler(_)
+                ) && w.common().id != p
+                    && w.common().id >= ids::FIRST_USER
+                {
+                    ids.push((w.common().id, false));
+                }
+            }
+        }
+        ids.sort_unstable();
+        for (id, defined) in ids {
+            if self.next_alloc == 0 {
+                self.next_alloc = id;
+            }
+            if id > self.next_alloc && defined {
+                if let Ok(gap) = u32::try_from(id - self.next_alloc) {
+                    self.skips.insert(id, gap);
+                }
+            }
+            self.next_alloc = self.next_alloc.max(id.saturating_add(1));
+        }
     }
 
     /// Replays Go's encoder (`sendType`) over the definitions received for the value of type
@@ -306,9 +349,12 @@ impl Decoder {
     /// decoder state is unchanged, so the caller can retry with more bytes.
     pub fn decode_next<T: Decode>(&mut self, input: &[u8], complete: bool) -> Result<Step<T>> {
         let mut added: Vec<WireId> = Vec::new();
+        let next_alloc = self.types.next_alloc;
         let r = self.decode_next_inner(input, complete, &mut added);
         if let Err(e) = &r {
             if e.is_incomplete() && !added.is_empty() {
+                self.types.next_alloc = next_alloc;
+                self.types.skips.retain(|m, _| !added.contains(m));
                 // Forget only what this attempt defined; plans of older types stay valid
                 // (a large value read in pieces must not rebuild every plan each time).
                 self.types.plans.retain(|(id, _), _| !added.contains(id));
@@ -629,6 +675,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         id: WireId,
         f: impl FnOnce(&mut Self, WireId) -> Result<T>,
     ) -> Result<T> {
+        self.types.note_gaps();
         self.types.infer_companions(id, self.limits.max_depth);
         let is_struct = matches!(
             self.types.get(id).map(|w| &**w),
@@ -889,6 +936,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 // The byte count that follows is not a reliable delimiter (Go ignores it too).
                 self.r.uint()?;
                 // Before anything builds the payload's dynamic type (the default-name check).
+                self.types.note_gaps();
                 self.types.infer_companions(id, self.limits.max_depth);
                 return Ok(Some((name, id)));
             }
@@ -1133,6 +1181,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 kind,
                 pointer_id: marshaler && w.common().id != m,
                 companions,
+                skip_ids: self.types.skips.get(&m).copied().unwrap_or(0),
             });
         }
         let types = TypeGroup::build(defs)?;

@@ -147,6 +147,10 @@ pub struct Schema {
     /// without the name so a lookup allocates nothing; the few names per key are compared in
     /// place.
     by_shape: HashMap<Shape, Vec<(String, WireId)>>,
+    /// Unnamed composites by Go type string (`map[string]interface {}`, `[]int64`): a Rust
+    /// type such as `HashMap<GoStr, Interface>` and the dynamic `Type::string_interface_map()`
+    /// are one Go type, so one id, as in Go (where the first use also fixes the name sent).
+    by_go_type: HashMap<String, WireId>,
     /// Keeps the groups of dynamic definitions alive so their addresses stay unique keys.
     dyn_keep: Vec<Arc<TypeGroup>>,
     defs: Vec<Option<Def>>,
@@ -199,6 +203,7 @@ impl Schema {
             by_rust: HashMap::new(),
             by_dyn: HashMap::new(),
             by_shape: HashMap::new(),
+            by_go_type: HashMap::new(),
             dyn_keep: Vec::new(),
             defs: Vec::new(),
             sent_log: Vec::new(),
@@ -227,6 +232,7 @@ impl Schema {
         let first_new = cp.next_id;
         self.by_rust.retain(|_, id| *id < first_new);
         self.by_dyn.retain(|_, id| *id < first_new);
+        self.by_go_type.retain(|_, id| *id < first_new);
         self.by_shape.retain(|_, named| {
             named.retain(|(_, id)| *id < first_new);
             !named.is_empty()
@@ -269,6 +275,29 @@ impl Schema {
             pointer_id: false,
             companions: Vec::new(),
         });
+    }
+
+    /// Registers the Rust type `T` of an unnamed Go composite type `go_type()` with `describe`,
+    /// unless the same Go type already has an id on this stream (described for another Rust
+    /// type or as a dynamic type), which `T` then shares.
+    pub fn describe_unnamed<T: 'static + ?Sized>(
+        &mut self,
+        go_type: impl FnOnce() -> String,
+        describe: impl FnOnce(&mut Schema) -> Result<WireId>,
+    ) -> Result<WireId> {
+        if let Some(id) = self.lookup::<T>() {
+            return Ok(id);
+        }
+        let go = go_type();
+        if let Some(id) = self.by_go_type.get(&go).copied() {
+            self.by_rust.insert(RustTypeId::of::<T>(), id);
+            return Ok(id);
+        }
+        let id = describe(self)?;
+        if id >= ids::FIRST_USER {
+            self.by_go_type.entry(go).or_insert(id);
+        }
+        Ok(id)
     }
 
     /// Registers a Rust slice type with element `E` (Go: element first, then the slice).
@@ -417,6 +446,8 @@ impl Schema {
         if let Some(id) = self.by_dyn.get(&key) {
             return *id;
         }
+        // Ids Go allocated (and never sent) just before this one.
+        self.next_id = self.next_id.saturating_add(WireId::from(d.skip_ids()));
         let id = self.alloc();
         self.by_dyn.insert(key, id);
         self.dyn_keep.push(d.group().clone());
@@ -458,6 +489,12 @@ impl Schema {
             Type::Def(d) => d,
         };
         let key = d.key();
+        let well_known = d.well_known_go_type();
+        if let Some(go) = well_known {
+            if let Some(id) = self.by_go_type.get(go).copied() {
+                return Ok(Described::Id(id));
+            }
+        }
         if self.in_progress.contains(&key) {
             // A cycle back into a definition still being described.
             return Ok(match self.by_dyn.get(&key) {
@@ -575,6 +612,9 @@ impl Schema {
             if !named.iter().any(|(n, _)| n == name) {
                 named.push((name.clone(), id));
             }
+        }
+        if let Some(go) = well_known {
+            self.by_go_type.entry(go.to_string()).or_insert(id);
         }
         self.define(id, wire, children);
         if let Some(def) = self.def_mut(id) {

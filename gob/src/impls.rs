@@ -202,7 +202,13 @@ impl<T: GobType> GobType for Vec<T> {
         GoTypeName::unnamed(format!("[]{}", T::go_type().full()))
     }
     fn describe(s: &mut Schema, name: &str) -> Result<WireId> {
-        Self::describe_as::<Self>(s, name)
+        if is_u8::<T>() {
+            return Ok(ids::BYTES);
+        }
+        s.describe_unnamed::<Self>(
+            || Self::go_type().string,
+            |s| s.describe_slice::<Self, T>(name),
+        )
     }
     fn describe_as<O: 'static>(s: &mut Schema, name: &str) -> Result<WireId> {
         if is_u8::<T>() {
@@ -256,7 +262,10 @@ impl<T: GobType, const N: usize> GobType for [T; N] {
         GoTypeName::unnamed(format!("[{N}]{}", T::go_type().full()))
     }
     fn describe(s: &mut Schema, name: &str) -> Result<WireId> {
-        s.describe_array::<Self, T>(name, N)
+        s.describe_unnamed::<Self>(
+            || Self::go_type().string,
+            |s| s.describe_array::<Self, T>(name, N),
+        )
     }
 }
 impl<T: GobType + Encode, const N: usize> Encode for [T; N] {
@@ -312,7 +321,10 @@ macro_rules! map_impl {
                 GoTypeName::unnamed(format!("map[{}]{}", K::go_type().full(), V::go_type().full()))
             }
             fn describe(s: &mut Schema, name: &str) -> Result<WireId> {
-                s.describe_map::<Self, K, V>(name)
+                s.describe_unnamed::<Self>(
+                    || Self::go_type().string,
+                    |s| s.describe_map::<Self, K, V>(name),
+                )
             }
             fn describe_as<O: 'static>(s: &mut Schema, name: &str) -> Result<WireId> {
                 s.describe_map::<O, K, V>(name)

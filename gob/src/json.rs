@@ -115,6 +115,9 @@ impl DocNamer<'_> {
                 if !companions.is_empty() {
                     m.insert("companions".into(), Json::Array(companions));
                 }
+                if d.skip_ids() > 0 {
+                    m.insert("skip_ids".into(), Json::from(d.skip_ids()));
+                }
                 Json::Object(m)
             }
             other => other,
@@ -431,6 +434,11 @@ impl TypedJsonReader {
                 kind,
                 pointer_id: def.get("pointer_id").and_then(|p| p.as_bool()) == Some(true),
                 companions,
+                skip_ids: def
+                    .get("skip_ids")
+                    .and_then(|n| n.as_u64())
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(0),
             });
         }
         let types = TypeGroup::build(defs)?;

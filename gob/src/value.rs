@@ -138,6 +138,12 @@ pub struct GroupDef {
     /// Go type is a struct (and the element types of a slice, array or map marshaler), in
     /// order; the decoder keeps them so that re-encoding sends the same definitions.
     pub companions: Vec<TypeRef>,
+    /// Ids Go allocated, and never sent, just before this definition's id: Go's
+    /// `getTypeInfo(*T)` for a marshaler `T` whose (non-pointer) definition was already sent,
+    /// when a `*T` is encoded at top level or in an interface. The bytes of that value are
+    /// the same as for a `T`; only the gap in later ids shows it. Re-encoding skips as many
+    /// ids before allocating this definition's id, so later ids match Go's.
+    pub skip_ids: u32,
 }
 
 impl GroupDef {
@@ -148,6 +154,7 @@ impl GroupDef {
             kind,
             pointer_id: false,
             companions: Vec::new(),
+            skip_ids: 0,
         }
     }
 }
@@ -264,6 +271,12 @@ impl TypeDef {
         self.node().pointer_id
     }
 
+    /// Ids Go allocated and never sent right before this definition's id (see
+    /// [`GroupDef::skip_ids`]).
+    pub fn skip_ids(&self) -> u32 {
+        self.node().skip_ids
+    }
+
     /// The types Go sends after this (marshaler) definition without a value using them (see
     /// [`GroupDef::companions`]).
     pub fn companions(&self) -> impl Iterator<Item = Type> + '_ {
@@ -317,6 +330,31 @@ impl TypeDef {
         self.index == other.index && Arc::ptr_eq(&self.group, &other.group)
     }
 
+    /// Go's type string, for the definitions known to stand for one unnamed Go type: the
+    /// shared [`Type::string_interface_map`] and [`Type::interface_slice`], and a definition
+    /// of their shape that Go named with that very type string.
+    pub(crate) fn well_known_go_type(&self) -> Option<&'static str> {
+        let is = |t: &std::sync::OnceLock<Type>| matches!(t.get(), Some(Type::Def(d)) if d.same_def(self));
+        if is(&STRING_INTERFACE_MAP) {
+            return Some("map[string]interface {}");
+        }
+        if is(&INTERFACE_SLICE) {
+            return Some("[]interface {}");
+        }
+        // A definition Go named with the type string itself is that unnamed type: Go names a
+        // struct field's unnamed type by its String(), a named type by its bare name.
+        match (self.shape(), self.name()) {
+            (
+                DefKind::Map(TypeRef::Type(Type::String), TypeRef::Type(Type::Interface)),
+                "map[string]interface {}",
+            ) => Some("map[string]interface {}"),
+            (DefKind::Slice(TypeRef::Type(Type::Interface)), "[]interface {}") => {
+                Some("[]interface {}")
+            }
+            _ => None,
+        }
+    }
+
     /// True when equal definitions of this kind are one type (see `TypeGroup::nominal`).
     pub(crate) fn structural(&self) -> bool {
         !self.group.nominal
@@ -344,6 +382,9 @@ impl DefKind {
     }
 }
 
+static STRING_INTERFACE_MAP: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
+static INTERFACE_SLICE: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
+
 impl Type {
     /// A struct type.
     pub fn structure(name: impl Into<String>, fields: Vec<(String, Type)>) -> Type {
@@ -366,17 +407,20 @@ impl Type {
     }
 
     /// Go's `map[string]interface {}` as a top-level or interface type (unnamed on the wire).
-    /// One shared type, cheap to clone.
+    /// One shared type, cheap to clone; on an encoder's stream it is the same type as a Rust
+    /// map of `GoStr` (or `String`) to `Interface`.
     pub fn string_interface_map() -> Type {
-        static T: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
-        T.get_or_init(|| Type::map("", Type::String, Type::Interface))
+        STRING_INTERFACE_MAP
+            .get_or_init(|| Type::map("", Type::String, Type::Interface))
             .clone()
     }
 
-    /// Go's `[]interface {}` (unnamed on the wire). One shared type, cheap to clone.
+    /// Go's `[]interface {}` (unnamed on the wire). One shared type, cheap to clone; on an
+    /// encoder's stream it is the same type as a Rust `Vec<Interface>`.
     pub fn interface_slice() -> Type {
-        static T: std::sync::OnceLock<Type> = std::sync::OnceLock::new();
-        T.get_or_init(|| Type::slice("", Type::Interface)).clone()
+        INTERFACE_SLICE
+            .get_or_init(|| Type::slice("", Type::Interface))
+            .clone()
     }
 
     /// The definition, for composite types.

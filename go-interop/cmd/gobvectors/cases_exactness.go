@@ -134,3 +134,20 @@ func init() {
 		},
 	})
 }
+
+// HoldsAny carries an interface value.
+type HoldsAny struct{ I interface{} }
+
+func init() {
+	t := time.Unix(0, 0).UTC()
+	add(&Case{
+		Name: "hidden_pointer_id_top_level", Checklist: []int{92},
+		Desc:   "time.Time, then *time.Time at top level, then Point: the pointer value's bytes are a time.Time's, but Go allocates (and never sends) an id for *time.Time, so Point gets 66, not 65; re-encoding must leave the same gap",
+		Values: vals(t, &t, Point{1, 2}),
+	})
+	add(&Case{
+		Name: "hidden_pointer_id_in_interface", Checklist: []int{92},
+		Desc:   "time.Time, then HoldsAny{&time.Time}, then Point: the same unsent id, allocated for an interface payload",
+		Values: vals(t, HoldsAny{&t}, Point{1, 2}),
+	})
+}
