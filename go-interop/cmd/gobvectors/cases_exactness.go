@@ -151,3 +151,75 @@ func init() {
 		Values: vals(t, HoldsAny{&t}, Point{1, 2}),
 	})
 }
+
+// S1 is a one-field struct whose zero value is just the struct terminator.
+type S1 struct{ A int }
+
+// CommonType mirrors gob's own CommonType (bootstrap type id 18) by field names.
+type CommonType struct {
+	Name string
+	Id   int
+}
+
+// frame prefixes a message body with its length.
+func frame(body []byte) []byte {
+	return append(gobjson.AppendUint(nil, uint64(len(body))), body...)
+}
+
+// body returns message i of a stream without its length prefix.
+func body(data []byte, i int) []byte {
+	s := messageStarts(data)
+	m := data[s[i]:s[i+1]]
+	if _, err := gobjson.ReadUint(&m); err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func init() {
+	add(&Case{
+		Name: "struct_ends_at_message_end_in_map", Checklist: []int{95},
+		Desc:   "map[string]S1{\"\": {}} with the element struct's terminator dropped: the struct ends at the end of the message, which Go's decoder accepts anywhere (here one entry of one byte)",
+		Values: vals(map[string]S1{"": {}}),
+		Stream: func(data []byte) []byte {
+			s := messageStarts(data)
+			last := len(s) - 2 // the value's message, after the two definitions
+			b := body(data, last)
+			return append(append([]byte{}, data[:s[last]]...), frame(b[:len(b)-1])...)
+		},
+	})
+	add(&Case{
+		Name: "wiretype_extra_empty_field", Checklist: []int{95},
+		Desc:   "Point{1, 2} whose definition also sets an empty MapT beside StructT: Go stores both and decodes by the struct",
+		Values: vals(Point{1, 2}),
+		Stream: func(data []byte) []byte {
+			b := body(data, 0)
+			// The wireType ends with 00 (end of structType) 00 (end of wireType): set field
+			// MapT (delta 1 after StructT) to an empty mapType before the final 00.
+			def := append(append(append([]byte{}, b[:len(b)-1]...), 0x01, 0x00), 0x00)
+			return append(frame(def), data[messageStarts(data)[1]:]...)
+		},
+	})
+	add(&Case{
+		Name: "empty_unused_definition", Checklist: []int{95},
+		Desc:   "Point{1, 2} preceded by a definition of id 100 with no wireType field set: Go stores it and fails only on a value that uses it",
+		Values: vals(Point{1, 2}),
+		Stream: func(data []byte) []byte {
+			def := append(gobjson.AppendUint(nil, 199), 0x00) // int -100, empty wireType
+			return append(frame(def), data...)
+		},
+	})
+	add(&Case{
+		Name: "bootstrap_type_id_value", Checklist: []int{95},
+		Desc:   "CommonType{\"x\", 5} sent as a value of Go's own bootstrap type id 18 (gob's CommonType: Name string, Id int) without a definition: Go's decoder knows ids 16 to 24 on every stream",
+		Values: vals(CommonType{"x", 5}),
+		Stream: func(data []byte) []byte {
+			b := body(data, 1)
+			// The value's type id 64 is ff 80; id 18 is 0x24.
+			if b[0] != 0xff || b[1] != 0x80 {
+				panic("bootstrap_type_id_value: unexpected value message")
+			}
+			return frame(append([]byte{0x24}, b[2:]...))
+		},
+	})
+}

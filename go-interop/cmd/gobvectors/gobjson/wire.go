@@ -157,7 +157,7 @@ type wireReader struct {
 type wireError struct{ err error }
 
 func newWireReader(data []byte) *wireReader {
-	return &wireReader{rest: data, defs: make(map[int64]*wireDef)}
+	return &wireReader{rest: data, defs: bootstrapDefs()}
 }
 
 func (r *wireReader) fail(format string, args ...any) {
@@ -237,20 +237,26 @@ func (r *wireReader) Next() (v any, err error) {
 	}
 }
 
-// definition reads a wireType value: a struct whose single present field
-// (0 array, 1 slice, 2 struct, 3 map, 4 GobEncoder, 5 BinaryMarshaler,
-// 6 TextMarshaler) is itself a struct starting with CommonType.
+// definition reads a wireType value as Go's decoder reads it: a struct whose
+// present fields (0 array, 1 slice, 2 struct, 3 map, 4 GobEncoder,
+// 5 BinaryMarshaler, 6 TextMarshaler) are structs starting with CommonType.
+// Go stores every field it finds; a type-free reader takes the first with
+// content in Go's ignore order (array, slice, map, struct, marshalers), and a
+// definition with no field set is stored and fails only when a value uses it.
 func (r *wireReader) definition(id int64) {
 	if id < 64 || r.defs[id] != nil {
 		r.fail("duplicate type received")
 	}
-	d := &wireDef{}
+	var set []*wireDef
+	var content []bool
 	r.structFields(func(f int) {
 		if f > 6 {
 			r.fail("bad wireType field %d", f)
 		}
-		d.kind = f + 1
+		d := &wireDef{kind: f + 1}
+		has := false
 		r.structFields(func(g int) {
+			has = true
 			switch {
 			case g == 0: // CommonType{Name, Id}
 				r.structFields(func(h int) {
@@ -289,11 +295,44 @@ func (r *wireReader) definition(id int64) {
 				r.fail("bad field %d in wire type kind %d", g, d.kind)
 			}
 		})
+		set = append(set, d)
+		content = append(content, has)
 	})
-	if d.kind == 0 {
-		r.fail("empty wireType")
+	rank := map[int]int{wArray: 0, wSlice: 1, wMap: 2, wStruct: 3, wGobEncoder: 4, wBinaryMarshaler: 5, wTextMarshaler: 6}
+	best := -1
+	for i, d := range set {
+		if best < 0 || (content[i] && !content[best]) ||
+			(content[i] == content[best] && rank[d.kind] < rank[set[best].kind]) {
+			best = i
+		}
 	}
-	r.defs[id] = d
+	if best < 0 {
+		r.defs[id] = &wireDef{} // empty: a value using it fails
+		return
+	}
+	r.defs[id] = set[best]
+}
+
+// bootstrapDefs are Go's own definitions of its type descriptors (ids 16 to
+// 24), known to every decoder.
+func bootstrapDefs() map[int64]*wireDef {
+	st := func(name string, fields ...wireField) *wireDef {
+		return &wireDef{kind: wStruct, name: name, fields: fields}
+	}
+	common := wireField{"CommonType", 18}
+	return map[int64]*wireDef{
+		16: st("wireType", wireField{"ArrayT", 17}, wireField{"SliceT", 19}, wireField{"StructT", 20},
+			wireField{"MapT", 23}, wireField{"GobEncoderT", 24}, wireField{"BinaryMarshalerT", 24},
+			wireField{"TextMarshalerT", 24}),
+		17: st("arrayType", common, wireField{"Elem", 2}, wireField{"Len", 2}),
+		18: st("CommonType", wireField{"Name", 6}, wireField{"Id", 2}),
+		19: st("sliceType", common, wireField{"Elem", 2}),
+		20: st("structType", common, wireField{"Field", 22}),
+		21: st("fieldType", wireField{"Name", 6}, wireField{"Id", 2}),
+		22: {kind: wSlice, name: "[]gob.fieldType", elem: 21},
+		23: st("mapType", common, wireField{"Key", 2}, wireField{"Elem", 2}),
+		24: st("gobEncoderType", common),
+	}
 }
 
 // structFields walks delta-encoded fields until the terminator (or the end
@@ -348,7 +387,7 @@ func (r *wireReader) value(id int64) any {
 		return r.iface()
 	}
 	d := r.defs[id]
-	if d == nil {
+	if d == nil || d.kind == 0 {
 		r.fail("unknown type id %d", id)
 	}
 	switch d.kind {
