@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{builtin_name, ids, WireId, WireType};
 use crate::value::{
-    go_type_string, DefKind, GoStr, GroupDef, Interface, Type, TypeGroup, TypeRef, Value,
+    go_type_string, DefKind, GoStr, GroupDef, Interface, Type, TypeDef, TypeGroup, TypeRef, Value,
 };
 use crate::wire::Reader;
 
@@ -389,11 +389,9 @@ impl Decoder {
                 }
                 return Ok(Step::End(r.pos()));
             }
-            let id = r.int().map_err(|e| e.at_offset(at))?;
+            let id = type_id(r.int().map_err(|e| e.at_offset(at))?);
             if id < 0 {
-                let id = id
-                    .checked_neg()
-                    .ok_or_else(|| Error::new(ErrorKind::DuplicateType(id)))?;
+                let id = definition_id(id)?;
                 define(&mut self.types, &self.limits, &mut r, id, added)
                     .map_err(|e| e.at_offset(at))?;
                 if r.remaining() > 0 {
@@ -474,6 +472,22 @@ fn define(
     types.pending.push(id);
     added.push(id);
     Ok(())
+}
+
+/// A message's or an interface's type id as Go reads it: `typeId(int32)` of the integer, so
+/// the high bits of a wider one are dropped.
+#[inline]
+fn type_id(wire: i64) -> WireId {
+    WireId::from(wire as i32)
+}
+
+/// The id a negative type id defines (Go's `-id` in `int32`: `MinInt32` stays negative, which
+/// Go reports as a duplicate type).
+fn definition_id(id: WireId) -> Result<WireId> {
+    match i32::try_from(id).ok().and_then(i32::checked_neg) {
+        Some(d) => Ok(WireId::from(d)),
+        None => Err(Error::new(ErrorKind::DuplicateType(id))),
+    }
 }
 
 /// Tarjan's state while building dynamic types: each definition on the stack with its visit
@@ -620,6 +634,49 @@ impl Replay<'_> {
                 }
             }
         }
+    }
+}
+
+/// The dynamic types of Go's bootstrap ids 16 to 24, one group shared by every stream, so
+/// that an encoder writes a value of one of them under its bootstrap id, as Go would
+/// ([`bootstrap_id`]).
+fn bootstrap_dyn_types() -> &'static [Type] {
+    static TYPES: std::sync::OnceLock<Vec<Type>> = std::sync::OnceLock::new();
+    TYPES.get_or_init(|| {
+        let r = |id: WireId| match builtin_type(id) {
+            Some(t) => TypeRef::Type(t),
+            None => TypeRef::Local(usize::try_from(id - 16).unwrap_or(0)),
+        };
+        let defs = (16..=24)
+            .filter_map(bootstrap_type)
+            .map(|w| {
+                let kind = match &**w {
+                    WireType::Struct { fields, .. } => {
+                        DefKind::Struct(fields.iter().map(|f| (f.name.clone(), r(f.id))).collect())
+                    }
+                    WireType::Slice { elem, .. } => DefKind::Slice(r(*elem)),
+                    _ => DefKind::Struct(Vec::new()),
+                };
+                GroupDef::new(w.common().name.clone(), kind)
+            })
+            .collect();
+        // Nine definitions whose references stay within the group: the build cannot fail.
+        TypeGroup::build(defs).unwrap_or_default()
+    })
+}
+
+pub(crate) fn bootstrap_dyn_type(id: WireId) -> Option<Type> {
+    let i = usize::try_from(id.checked_sub(16)?).ok()?;
+    bootstrap_dyn_types().get(i).cloned()
+}
+
+/// The bootstrap id of a definition of [`bootstrap_dyn_types`]' group.
+pub(crate) fn bootstrap_id(d: &TypeDef) -> Option<WireId> {
+    match bootstrap_dyn_types().first() {
+        Some(Type::Def(first)) if Arc::ptr_eq(first.group(), d.group()) => {
+            WireId::try_from(d.index()).ok().map(|i| 16 + i)
+        }
+        _ => None,
     }
 }
 
@@ -931,7 +988,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             if self.r.remaining() == 0 && !self.r.next_message()? {
                 return Err(Error::new(ErrorKind::UnexpectedEof));
             }
-            let id = self.r.int()?;
+            let id = type_id(self.r.int()?);
             if id >= 0 {
                 // The byte count that follows is not a reliable delimiter (Go ignores it too).
                 self.r.uint()?;
@@ -940,9 +997,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.types.infer_companions(id, self.limits.max_depth);
                 return Ok(Some((name, id)));
             }
-            let id = id
-                .checked_neg()
-                .ok_or_else(|| Error::new(ErrorKind::DuplicateType(id)))?;
+            let id = definition_id(id)?;
             define(self.types, self.limits, self.r, id, self.added)?;
             if self.r.remaining() > 0 {
                 self.r.uint()?;
@@ -1066,7 +1121,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// The dynamic [`Type`] for a wire id (built once per stream).
     #[inline]
     pub fn dyn_type(&mut self, id: WireId) -> Result<Type> {
-        if let Some(t) = builtin_type(id) {
+        if let Some(t) = builtin_type(id).or_else(|| bootstrap_dyn_type(id)) {
             return Ok(t);
         }
         if let Some(t) = self.types.dyn_types.get(id) {
@@ -1103,7 +1158,10 @@ impl<'a, 'b> Dec<'a, 'b> {
         scc.seen.insert(id, (order, order));
         scc.stack.push(id);
         for child in self.types.dyn_children(id, &w) {
-            if builtin_type(child).is_some() || self.types.dyn_types.get(child).is_some() {
+            if builtin_type(child).is_some()
+                || bootstrap_dyn_type(child).is_some()
+                || self.types.dyn_types.get(child).is_some()
+            {
                 continue;
             }
             let low = match scc.seen.get(&child) {
@@ -1146,6 +1204,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                     return Ok(TypeRef::Local(*i));
                 }
                 builtin_type(c)
+                    .or_else(|| bootstrap_dyn_type(c))
                     .or_else(|| self.types.dyn_types.get(c).cloned())
                     .map(TypeRef::Type)
                     .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(c)))

@@ -488,6 +488,10 @@ impl Schema {
             Type::Interface => return Ok(Described::Id(ids::INTERFACE)),
             Type::Def(d) => d,
         };
+        if let Some(id) = crate::decode::bootstrap_id(d) {
+            // One of Go's own descriptor types: known to every decoder, never defined.
+            return Ok(Described::Id(id));
+        }
         let key = d.key();
         let well_known = d.well_known_go_type();
         if let Some(go) = well_known {

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! - `type`: a builtin (`bool`, `int`, `uint`, `float`, `complex`, `string`, `bytes`,
-//!   `interface`) or a reference `#N` into `types`; composite definitions are
+//!   `interface`), one of Go's own descriptor types by its bootstrap id (`@16` `wireType`
+//!   to `@24` `gobEncoderType`), or a reference `#N` into `types`; composite definitions are
 //!   `{"struct": NAME, "fields": [[FIELD, TYPE], ...]}`, `{"slice": NAME, "elem": TYPE}`,
 //!   `{"array": NAME, "len": N, "elem": TYPE}`, `{"map": NAME, "key": TYPE, "elem": TYPE}`,
 //!   `{"gob_encoder": NAME}`, `{"binary_marshaler": NAME}`, `{"text_marshaler": NAME}`
@@ -74,6 +75,9 @@ impl DocNamer<'_> {
         let Type::Def(d) = t else {
             return Json::Null;
         };
+        if let Some(id) = crate::decode::bootstrap_id(d) {
+            return Json::String(format!("@{id}"));
+        }
         let key = d.key();
         let r = match self.refs.by_key.get(&key) {
             Some((r, _)) if self.table.contains_key(r) => return Json::String(r.clone()),
@@ -568,7 +572,12 @@ fn builtin(s: &str) -> Option<Type> {
         "string" => Type::String,
         "bytes" => Type::Bytes,
         "interface" => Type::Interface,
-        _ => return None,
+        _ => {
+            return s
+                .strip_prefix('@')
+                .and_then(|id| id.parse().ok())
+                .and_then(crate::decode::bootstrap_dyn_type)
+        }
     })
 }
 

@@ -5,6 +5,8 @@ package main
 // differential fuzzer (go-interop/cmd/gobfuzz). Each stream is Go's own output.
 
 import (
+	"bytes"
+	"encoding/gob"
 	"math"
 	"time"
 
@@ -220,6 +222,39 @@ func init() {
 				panic("bootstrap_type_id_value: unexpected value message")
 			}
 			return frame(append([]byte{0x24}, b[2:]...))
+		},
+	})
+}
+
+func init() {
+	add(&Case{
+		Name: "bootstrap_id_into_unmatched_struct", Checklist: []int{95},
+		Desc:   "a value of bootstrap type 18 (gob's CommonType{\"x\", 5}) decoded into Point: Go skips its no-fields-matched check for the ids it defines itself (no wire definition), so it decodes a zero Point; a re-encoding must keep id 18 rather than define a CommonType of its own, which Go would refuse into Point",
+		Values: vals(Point{}),
+		Stream: func([]byte) []byte {
+			var b bytes.Buffer
+			if err := gob.NewEncoder(&b).Encode(CommonType{"x", 5}); err != nil {
+				panic(err)
+			}
+			v := body(b.Bytes(), 1)
+			if _, err := gobjson.ReadUint(&v); err != nil { // drop the value's own type id
+				panic(err)
+			}
+			return frame(append([]byte{0x24}, v...))
+		},
+	})
+	add(&Case{
+		Name: "wide_type_id", Checklist: []int{95},
+		Desc:   "Point{1, 2} whose value message carries type id 64 + 2^33: Go reads a type id as int32(int64), so the high bits are dropped and the id is 64",
+		Values: vals(Point{1, 2}),
+		Stream: func(data []byte) []byte {
+			s := messageStarts(data)
+			v := body(data, 1)
+			if v[0] != 0xff || v[1] != 0x80 {
+				panic("wide_type_id: unexpected value message")
+			}
+			wide := gobjson.AppendInt(nil, 64+1<<33)
+			return append(append([]byte{}, data[:s[1]]...), frame(append(wide, v[2:]...))...)
 		},
 	})
 }

@@ -174,6 +174,10 @@ func (r *wireReader) uint() uint64 {
 
 func (r *wireReader) int() int64 { return ToInt(r.uint()) }
 
+// typeID reads a message's or interface's type id as Go does: typeId(int32), so the
+// high bits of a wider integer are dropped.
+func (r *wireReader) typeID() int64 { return int64(int32(r.int())) }
+
 func (r *wireReader) bytes() []byte {
 	n := r.uint()
 	if n > uint64(len(r.buf)) {
@@ -220,7 +224,7 @@ func (r *wireReader) Next() (v any, err error) {
 			return nil, io.ErrUnexpectedEOF
 		}
 		first = false
-		id := r.int()
+		id := r.typeID()
 		if id < 0 {
 			r.definition(-id)
 			if len(r.buf) > 0 {
@@ -458,7 +462,7 @@ func (r *wireReader) iface() any {
 		if len(r.buf) == 0 && !r.nextMessage() {
 			panic(wireError{io.ErrUnexpectedEOF})
 		}
-		id = r.int()
+		id = r.typeID()
 		if id >= 0 {
 			break
 		}
