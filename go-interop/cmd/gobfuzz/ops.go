@@ -12,6 +12,8 @@ import (
 	"io"
 	"reflect"
 	"strings"
+
+	"tilores-plugin-rs/go-interop/cmd/gobvectors/gobjson"
 )
 
 type failure struct {
@@ -294,10 +296,15 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 		// path (Decode(nil)). Values that only Go's typed path accepts depend on the
 		// destination (e.g. compileDec sharing one op per local type hides an undefined
 		// wire id), so refusing them is not a bug; refusing what both accept is.
-		if free := freeDecodeCount(rec.payload(0), len(s.Types)); rv >= free {
+		// Decode(nil) skips interface payloads by their byte count, so a type-free reader
+		// that parses them too (gobjson's wire reader, written to Go's rules) is the other
+		// judge: a value both of Go's readers take must decode.
+		free := freeDecodeCount(rec.payload(0), len(s.Types))
+		wire, _, _ := gobjson.CheckWire(rec.payload(0), len(s.Types))
+		if rv >= min(free, wire) {
 			resp.Info = "go_typed_only_accepts"
 		} else {
-			fail("go_accepts_rust_refuses", fmt.Sprintf("go decoded %d values (type-free: %d), rust %d; rust error: %s", gv, free, rv, rustErr))
+			fail("go_accepts_rust_refuses", fmt.Sprintf("go decoded %d values (type-free: %d, structural: %d), rust %d; rust error: %s", gv, free, wire, rv, rustErr))
 		}
 	}
 	if rv > gv && md.GoErrorClass != nil {
@@ -319,7 +326,14 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 	resp.CheckedValues = len(got)
 	for i := range got {
 		if d := (differ{lenient: true}).diff(goVals[i].Elem(), got[i].Elem(), fmt.Sprintf("v[%d]", i)); d != "" {
-			fail("semantic_mismatch", d)
+			// An interface whose byte count disagrees with its payload is read by Go
+			// structurally into a known field but skipped by the count otherwise: Go's
+			// own answer then depends on the destination.
+			if _, mismatch, _ := gobjson.CheckWire(rec.payload(0), len(s.Types)); mismatch {
+				resp.Info = "interface_count_disagrees"
+			} else {
+				fail("semantic_mismatch", d)
+			}
 			break
 		}
 	}

@@ -152,6 +152,9 @@ type wireReader struct {
 	// leftover counts top-level messages that had bytes after their value
 	// (Go tolerates and discards them; Go's encoder never produces them).
 	leftover int
+	// countMismatches counts interface values whose byte count differs from
+	// the size of their payload (Go's encoder never writes one).
+	countMismatches int
 }
 
 type wireError struct{ err error }
@@ -471,8 +474,33 @@ func (r *wireReader) iface() any {
 			r.uint() // length of the chunk that follows an inline definition
 		}
 	}
-	r.uint() // byte count of the value: ignored, as Go does
-	return jIface(string(name), r.topValue(id))
+	count := r.uint() // byte count of the value: not trusted, as Go's decodeInterface
+	before := len(r.buf)
+	v := r.topValue(id)
+	if consumed := before - len(r.buf); consumed >= 0 && uint64(consumed) != count {
+		// Go's type-free path (ignoreInterface) skips by the count instead, so the two
+		// paths of Go's own decoder read such a stream differently.
+		r.countMismatches++
+	}
+	return jIface(string(name), v)
+}
+
+// CheckWire reads up to n top-level values of a stream type-free and
+// structurally, interface payloads included (unlike Go's Decode(nil), which
+// skips them by their byte count): how many it read, whether an interface's
+// byte count disagreed with its payload, and the error that stopped it.
+func CheckWire(data []byte, n int) (values int, countMismatch bool, err error) {
+	r := newWireReader(data)
+	for values < n {
+		if _, err = r.Next(); err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			break
+		}
+		values++
+	}
+	return values, r.countMismatches > 0, err
 }
 
 // RenderWire renders every top-level value of a stream. leftover counts
