@@ -491,8 +491,18 @@ func (r *wireReader) iface() any {
 // byte count disagreed with its payload, and the error that stopped it.
 func CheckWire(data []byte, n int) (values int, countMismatch bool, err error) {
 	r := newWireReader(data)
+	next := func() (err error) {
+		// A hostile stream can trip the reader's own slicing; that is a refusal too.
+		defer func() {
+			if e := recover(); e != nil {
+				err = fmt.Errorf("wire reader: %v", e)
+			}
+		}()
+		_, err = r.Next()
+		return err
+	}
 	for values < n {
-		if _, err = r.Next(); err != nil {
+		if err = next(); err != nil {
 			if err == io.EOF {
 				err = nil
 			}
