@@ -36,6 +36,7 @@ fn config() -> ClientConfig {
     let mut c = ClientConfig::new(handshake()).plugins(["echo"]);
     c.launch.start_timeout = Duration::from_secs(5);
     c.connect_timeout = Duration::from_secs(1);
+    c.control_timeout = Duration::from_secs(1);
     c.quit_timeout = Duration::from_millis(500);
     c.exit_timeout = Duration::from_millis(500);
     c.broker.dial_timeout = Duration::from_secs(1);
@@ -268,6 +269,33 @@ fn syns_never_acked_end_at_the_connect_and_dial_timeouts() {
         );
         assert!(took < 3 * SEC, "{took:?}");
         host.ping().await.expect("the control stream still answers");
+        kill_within(host, pid_of(&pidfile), 3 * SEC).await;
+    })
+}
+
+/// A plugin that accepts the connection but never answers `Control.Ping` or
+/// `Dispenser.Dispense`: both end at the host's `control_timeout` (1 s here) with
+/// `context deadline exceeded` instead of waiting forever as go-plugin does.
+#[test]
+fn unanswered_control_calls_end_at_the_control_timeout() {
+    isolated(20 * SEC, 40, || async {
+        let dir = common::TempDir::new("hostile-control");
+        let (cmd, pidfile) = hostile(&dir, &[("HOSTILE_STALL_CONTROL", "1")]);
+        let host = PluginClient::start(cmd, config()).await.expect("start");
+        for what in ["dispense", "ping"] {
+            let start = Instant::now();
+            let err = match what {
+                "dispense" => host.dispense("echo").await.map(|_| ()),
+                _ => host.ping().await,
+            }
+            .expect_err(what);
+            assert!(
+                matches!(err, ClientError::Rpc(RpcError::DeadlineExceeded)),
+                "{what}: {err:?}"
+            );
+            let took = start.elapsed();
+            assert!(took >= SEC && took < 2 * SEC, "{what}: {took:?}");
+        }
         kill_within(host, pid_of(&pidfile), 3 * SEC).await;
     })
 }
