@@ -559,3 +559,78 @@ fn sigstop_of_the_plugin_mid_call_ends_the_call_at_its_deadline() {
         assert!(start.elapsed() < 10 * SEC);
     })
 }
+
+// ------------------------------------------------------------------- file descriptors
+
+/// The host (`tilores-plugin dispatch` with the fake dispatcher) under `prlimit --nofile=N`
+/// for N from 8 to 64: each run ends within 15 s, without a panic, either with the right
+/// answer or with a clear "Too many open files" error, and leaves no plugin process behind.
+#[test]
+fn a_host_short_of_file_descriptors_fails_cleanly() {
+    common::limit_sync(|| {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let cli = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin"));
+        let fake = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"));
+        let mut outcomes = Vec::new();
+        for n in [8, 12, 16, 20, 22, 23, 24, 32, 64] {
+            let mark = format!("nofile-{n}-{}", std::process::id());
+            let start = Instant::now();
+            let mut child = Command::new("prlimit")
+                .arg(format!("--nofile={n}:{n}"))
+                .arg("--")
+                .arg(&cli)
+                .args(["dispatch", "--plugin"])
+                .arg(&fake)
+                .env("HOSTILE_MARK", &mark)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            let mut stdin = child.stdin.take().expect("stdin");
+            // The host may be gone before it reads its script.
+            let _ = stdin.write_all(b"{\"call\":\"entity\",\"input\":{\"id\":\"a\"}}\n");
+            drop(stdin);
+            let pid = child.id();
+            let waiter = std::thread::spawn(move || child.wait_with_output());
+            while !waiter.is_finished() {
+                assert!(
+                    start.elapsed() < 15 * SEC,
+                    "nofile={n}: the host still runs after 15 s"
+                );
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let out = waiter.join().expect("thread").expect("output");
+            let took = start.elapsed();
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            assert!(
+                !stderr.contains("panicked"),
+                "nofile={n}: the host panicked: {stderr}"
+            );
+            let answered =
+                out.status.success() && stdout.contains(r#"{"output":{"entity":{"id":"a""#);
+            let refused =
+                stdout.contains("Too many open files") || stderr.contains("Too many open files");
+            assert!(
+                answered || refused,
+                "nofile={n} ({}): neither an answer nor a clear error:\n{stdout}\n{stderr}",
+                out.status
+            );
+            assert_gone(pid, SEC);
+            common::hostile::assert_no_marked_process("HOSTILE_MARK", &mark, 3 * SEC);
+            outcomes.push(format!(
+                "nofile={n}: {} in {took:?}",
+                if answered { "answered" } else { "refused" }
+            ));
+        }
+        eprintln!("{}", outcomes.join("\n"));
+        assert!(
+            outcomes[0].contains("refused")
+                && outcomes.last().is_some_and(|o| o.contains("answered"))
+        );
+    })
+}

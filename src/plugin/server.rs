@@ -669,6 +669,15 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
         let _ = tracing::subscriber::set_global_default(super::hclog::hclog_subscriber(level));
     }
 
+    // Everything the stdio redirection needs (pipes, the relay thread) is made before the
+    // handshake line, as Go makes its pipes first: a plugin out of file descriptors then
+    // fails its start with this error (the host reports the exit and the stderr line)
+    // instead of exiting after the line or serving with nobody reading its stdout/stderr.
+    let stdio = if config.redirect_stdio {
+        Some(PreparedStdio::prepare(&original_stderr)?)
+    } else {
+        None
+    };
     let listener = PluginListener::bind_with(&config.listener)?;
     let addr = listener.addr();
     tracing::debug!(network = addr.network(), address = %addr, "plugin address");
@@ -682,10 +691,9 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
         tracing::warn!(error = %e, "plugin: cannot ignore SIGINT");
     }
 
-    let stdio = if config.redirect_stdio {
-        Some(redirect_stdio(original_stdout, original_stderr)?)
-    } else {
-        None
+    let stdio = match stdio {
+        Some(prepared) => Some(prepared.apply(original_stdout, original_stderr)?),
+        None => None,
     };
     let server = PluginServer::build(
         Limits::of(&config),
@@ -735,66 +743,85 @@ async fn run_until_terminated(
     }
 }
 
-/// Points fd 1 and 2 at pipes relayed to the host's stdio streams; panic messages keep going
-/// to the original stderr.
-fn redirect_stdio(
-    original_stdout: OwnedFd,
-    original_stderr: OwnedFd,
-) -> std::io::Result<Arc<StdioTargets>> {
-    use nix::fcntl::OFlag;
-    let (out_read, out_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
-    let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
-    std::io::stdout().flush()?;
-    nix::unistd::dup2_stdout(&out_write)?;
-    nix::unistd::dup2_stderr(&err_write)?;
-    drop((out_write, err_write));
+/// The stdio redirection, ready but not applied: the pipes, their relay thread (already
+/// reading), and the panic hook's copy of the original stderr. Dropped unapplied, the relay
+/// thread ends.
+struct PreparedStdio {
+    out_write: OwnedFd,
+    err_write: OwnedFd,
+    panic_out: Option<std::fs::File>,
+    targets: Arc<StdioTargets>,
+}
 
-    if let Ok(stderr_copy) = original_stderr.try_clone() {
-        let panic_out = Mutex::new(std::fs::File::from(stderr_copy));
-        std::panic::set_hook(Box::new(move |info| {
-            let mut f = panic_out.lock().unwrap_or_else(|p| p.into_inner());
-            let _ = writeln!(f, "panic: {info}");
-        }));
+impl PreparedStdio {
+    /// Makes the pipes, the relay's runtime (registering the pipes' read ends with it) and
+    /// its thread: every file descriptor and thread the redirection takes.
+    fn prepare(original_stderr: &OwnedFd) -> std::io::Result<Self> {
+        use nix::fcntl::OFlag;
+        let (out_read, out_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+        let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+        let panic_out = Some(std::fs::File::from(original_stderr.try_clone()?));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
+        let (out, err) = {
+            let _context = runtime.enter();
+            (
+                tokio::net::unix::pipe::Receiver::from_owned_fd(out_read)?,
+                tokio::net::unix::pipe::Receiver::from_owned_fd(err_read)?,
+            )
+        };
+        let targets = Arc::new(StdioTargets {
+            stdout: StdioTarget::default(),
+            stderr: StdioTarget::default(),
+        });
+        // The relays run on a thread of their own: code on the serving runtime may write to
+        // stdout/stderr with blocking writes (println!), which must not wait for a task of
+        // the same (possibly single-threaded) runtime to drain the pipe.
+        let relay_targets = targets.clone();
+        std::thread::Builder::new()
+            .name("plugin-stdio".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    futures::join!(
+                        relay_targets.stdout.relay(out),
+                        relay_targets.stderr.relay(err)
+                    );
+                });
+            })?;
+        Ok(PreparedStdio {
+            out_write,
+            err_write,
+            panic_out,
+            targets,
+        })
     }
-    let _ = ORIGINAL_STDIO.set((original_stdout, original_stderr));
 
-    let targets = Arc::new(StdioTargets {
-        stdout: StdioTarget::default(),
-        stderr: StdioTarget::default(),
-    });
-    // The relays run on a thread of their own: code on the serving runtime may write to
-    // stdout/stderr with blocking writes (println!), which must not wait for a task of the
-    // same (possibly single-threaded) runtime to drain the pipe.
-    let relay_targets = targets.clone();
-    std::thread::Builder::new()
-        .name("plugin-stdio".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_io()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    tracing::error!(error = %e, "plugin: cannot start the stdio relay");
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                let pipes =
-                    tokio::net::unix::pipe::Receiver::from_owned_fd(out_read).and_then(|out| {
-                        tokio::net::unix::pipe::Receiver::from_owned_fd(err_read)
-                            .map(|err| (out, err))
-                    });
-                match pipes {
-                    Ok((out, err)) => {
-                        futures::join!(
-                            relay_targets.stdout.relay(out),
-                            relay_targets.stderr.relay(err)
-                        );
-                    }
-                    Err(e) => tracing::error!(error = %e, "plugin: cannot read the stdio pipes"),
-                }
-            });
-        })?;
-    Ok(targets)
+    /// Points fd 1 and 2 at the pipes (after the handshake line); panic messages keep going
+    /// to the original stderr.
+    fn apply(
+        self,
+        original_stdout: OwnedFd,
+        original_stderr: OwnedFd,
+    ) -> std::io::Result<Arc<StdioTargets>> {
+        let PreparedStdio {
+            out_write,
+            err_write,
+            panic_out,
+            targets,
+        } = self;
+        std::io::stdout().flush()?;
+        nix::unistd::dup2_stdout(&out_write)?;
+        nix::unistd::dup2_stderr(&err_write)?;
+        drop((out_write, err_write));
+        if let Some(file) = panic_out {
+            let panic_out = Mutex::new(file);
+            std::panic::set_hook(Box::new(move |info| {
+                let mut f = panic_out.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = writeln!(f, "panic: {info}");
+            }));
+        }
+        let _ = ORIGINAL_STDIO.set((original_stdout, original_stderr));
+        Ok(targets)
+    }
 }
