@@ -167,6 +167,8 @@ struct ServerInner {
     broker: BrokerConfig,
     /// [`ServeConfig::streams_timeout`].
     streams_timeout: Duration,
+    /// [`ServeConfig::max_pending_dispenses`].
+    max_pending_dispenses: usize,
     /// Permits for [`ServeConfig::max_connections`] connections served at once.
     connections: Arc<Semaphore>,
     quit: CancellationToken,
@@ -202,7 +204,8 @@ impl PluginServer {
     }
 
     /// A server with the connection settings of `config` (its plugins, `mux`, `broker`,
-    /// [`ServeConfig::streams_timeout`] and [`ServeConfig::max_connections`]); the
+    /// [`ServeConfig::streams_timeout`], [`ServeConfig::max_connections`] and
+    /// [`ServeConfig::max_pending_dispenses`]); the
     /// process-level fields (listener, stdio, logging, exit policy) are not used.
     pub fn with_config(config: &ServeConfig) -> Self {
         Self::build(
@@ -227,6 +230,7 @@ impl PluginServer {
                 mux,
                 broker,
                 streams_timeout: limits.streams_timeout,
+                max_pending_dispenses: limits.max_pending_dispenses.max(1),
                 connections: Arc::new(Semaphore::new(limits.max_connections.max(1))),
                 quit: CancellationToken::new(),
                 live: AtomicUsize::new(0),
@@ -335,6 +339,8 @@ impl PluginServer {
 
     /// `Control.Ping`, `Control.Quit` and `Dispenser.Dispense` for one connection.
     fn control_server(&self, broker: &MuxBroker) -> Result<rpc::Server, RegisterError> {
+        // Dispensed plugins waiting for the host to dial them, on this connection.
+        let pending = Arc::new(Semaphore::new(self.inner.max_pending_dispenses));
         let server = rpc::Server::new();
         server.register_fn("Control", "Ping", |_: bool| async {
             Ok::<_, String>(Empty)
@@ -349,26 +355,42 @@ impl PluginServer {
         server.register_fn("Dispenser", "Dispense", move |name: String| {
             let this = this.clone();
             let broker = broker.clone();
-            async move { this.dispense(&broker, name) }
+            let pending = pending.clone();
+            async move { this.dispense(&broker, &pending, name) }
         })?;
         Ok(server)
     }
 
-    /// go-plugin's `dispenseServer.Dispense`.
-    fn dispense(&self, broker: &MuxBroker, name: String) -> Result<u32, String> {
+    /// go-plugin's `dispenseServer.Dispense`, with at most
+    /// [`ServeConfig::max_pending_dispenses`] dispensed plugins of a connection waiting to
+    /// be dialed.
+    fn dispense(
+        &self,
+        broker: &MuxBroker,
+        pending: &Arc<Semaphore>,
+        name: String,
+    ) -> Result<u32, String> {
         let factory = self
             .inner
             .plugins
             .plugins
             .get(&name)
             .ok_or_else(|| format!("unknown plugin type: {name}"))?;
+        let Ok(permit) = pending.clone().try_acquire_owned() else {
+            return Err(format!(
+                "plugin: {} dispensed plugins are waiting to be dialed; dial them first",
+                self.inner.max_pending_dispenses
+            ));
+        };
         let server = factory(broker).map_err(|e| e.to_string())?;
         let id = broker.next_id();
         let broker = broker.clone();
         tokio::spawn(async move {
             // As in Go, only a failed accept is an error; the served stream ends with the
             // session, which at the host's kill is an I/O error rather than a clean EOF.
-            let stream = match broker.accept(id).await {
+            let accepted = broker.accept(id).await;
+            drop(permit);
+            let stream = match accepted {
                 Ok(stream) => stream,
                 Err(e) => {
                     tracing::error!("go-plugin: plugin dispense error: {name}: {e}");
@@ -466,10 +488,17 @@ pub const DEFAULT_STREAMS_TIMEOUT: Duration = Duration::from_secs(10);
 /// about 75 KiB while open).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 
+/// Default [`ServeConfig::max_pending_dispenses`]: 64 per connection. A host dials a
+/// dispensed plugin at once (go-plugin's `Dispense` does both); a host that dispenses
+/// without dialing held a plugin server and a task per call for the broker's accept timeout
+/// (100,000 such calls: 243 MiB).
+pub const DEFAULT_MAX_PENDING_DISPENSES: usize = 64;
+
 /// The connection limits of a [`PluginServer`].
 struct Limits {
     streams_timeout: Duration,
     max_connections: usize,
+    max_pending_dispenses: usize,
 }
 
 impl Default for Limits {
@@ -477,6 +506,7 @@ impl Default for Limits {
         Limits {
             streams_timeout: DEFAULT_STREAMS_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_pending_dispenses: DEFAULT_MAX_PENDING_DISPENSES,
         }
     }
 }
@@ -486,6 +516,7 @@ impl Limits {
         Limits {
             streams_timeout: config.streams_timeout,
             max_connections: config.max_connections,
+            max_pending_dispenses: config.max_pending_dispenses,
         }
     }
 }
@@ -600,6 +631,11 @@ pub struct ServeConfig {
     /// The calls of each dispensed stream are limited by the plugin's
     /// [`rpc::Config::max_in_flight`].
     pub max_connections: usize,
+    /// Most plugins dispensed on one connection and not yet dialed by the host (each waits
+    /// up to [`BrokerConfig::accept_timeout`]); a `Dispense` beyond it fails with an error
+    /// reply. Default [`DEFAULT_MAX_PENDING_DISPENSES`]; go-plugin has no limit. `0` counts
+    /// as 1.
+    pub max_pending_dispenses: usize,
 }
 
 impl ServeConfig {
@@ -617,6 +653,7 @@ impl ServeConfig {
             broker: BrokerConfig::default(),
             streams_timeout: DEFAULT_STREAMS_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_pending_dispenses: DEFAULT_MAX_PENDING_DISPENSES,
         }
     }
 }
