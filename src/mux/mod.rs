@@ -39,7 +39,7 @@ use std::sync::{atomic::Ordering, Arc};
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
-pub use config::{MuxConfig, Role};
+pub use config::{MuxConfig, Role, DEFAULT_MAX_NUM_STREAMS};
 pub use error::{CloseReason, MuxError};
 pub use stream::Stream;
 
