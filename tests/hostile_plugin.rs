@@ -518,8 +518,10 @@ fn sigkill_of_the_plugin_mid_call_fails_the_call_at_once() {
 }
 
 /// SIGSTOP of the plugin while a call waits: the call ends at its deadline (1 s) with
-/// `context deadline exceeded`, `kill` gives up on Quit after `quit_timeout` (0.5 s),
-/// SIGKILLs the stopped process and reaps it, within 3 s.
+/// `context deadline exceeded`; with a 4 MiB call stuck in the stopped plugin's window,
+/// `kill` gives up on Quit after `quit_timeout` (0.5 s), SIGKILLs the stopped process and
+/// reaps it within 3 s (it waited 5.5 s, flushing the session, before), and the stuck call
+/// then fails with a connection error.
 #[test]
 fn sigstop_of_the_plugin_mid_call_ends_the_call_at_its_deadline() {
     isolated(20 * SEC, 40, || async {
@@ -542,6 +544,14 @@ fn sigstop_of_the_plugin_mid_call_ends_the_call_at_its_deadline() {
             .await
             .expect_err("a stopped plugin answers nothing");
         assert!(err.is_deadline_exceeded(), "{err:?}");
+        // A 4 MiB argument cannot leave (the stopped plugin grants no window): the writer
+        // is stuck mid-message when `kill` runs.
+        let big = client.clone();
+        let stuck = tokio::spawn(async move {
+            big.call_timeout::<_, String>("Plugin.Echo", &"x".repeat(4 << 20), 10 * SEC)
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
         let start_kill = Instant::now();
         let outcome = tokio::time::timeout(3 * SEC, host.kill())
             .await
@@ -549,6 +559,12 @@ fn sigstop_of_the_plugin_mid_call_ends_the_call_at_its_deadline() {
         assert!(!outcome.graceful);
         assert!(start_kill.elapsed() < 3 * SEC);
         assert_gone(pid, SEC);
+        let err = tokio::time::timeout(SEC, stuck)
+            .await
+            .expect("the stuck call ends with the kill")
+            .expect("task")
+            .expect_err("killed");
+        assert!(err.is_connection_error(), "{err:?}");
         assert!(start.elapsed() < 10 * SEC);
     })
 }

@@ -386,8 +386,12 @@ impl PluginClient {
     /// [`ClientConfig::quit_timeout`]), close the connection, wait up to
     /// [`ClientConfig::exit_timeout`] (2 s) for the process to exit, else SIGKILL; returns
     /// once the process is gone (a launched child is reaped) and its output relayed (at most
-    /// 2 s more per relay, in case a grandchild holds a pipe open). Every step is bounded:
-    /// with the defaults a plugin that stalls everything is gone within about 8 s.
+    /// 2 s more per relay, in case a grandchild holds a pipe open). A plugin that does not
+    /// answer `Control.Quit` is SIGKILLed before the connection is closed (no flush to a
+    /// peer that reads nothing). Every step is bounded: with the defaults a plugin that
+    /// stalls everything is gone within about 2 s of the Quit timeout (a stopped plugin
+    /// with a call stuck in its window took 5.5 s more before: the session close waited
+    /// to flush).
     ///
     /// Unlike go-plugin, a `Control.Quit` whose reply is lost because the plugin exited first
     /// (spec §7.6) counts as graceful, so the 2 s wait is still granted. A reattached plugin in
@@ -431,32 +435,33 @@ impl PluginClient {
                 }
             }
         };
+        // A plugin that did not answer gets no grace, and is SIGKILLed before its
+        // connection is closed: a graceful close would wait (up to the mux `close_timeout`,
+        // 5 s) to flush frames to a plugin that reads nothing.
+        let unanswered = if asked {
+            None
+        } else {
+            Some(self.kill_unanswering().await)
+        };
         let _ = self.control.close().await;
         let _ = self.session.close().await;
-        let outcome = match &mut self.owner {
-            Owner::Child(process) => {
-                if asked {
-                    let s = process.shutdown(self.timeouts.exit).await;
-                    KillOutcome {
-                        graceful: s.graceful,
-                        status: s.status,
-                    }
-                } else {
-                    tracing::warn!(pid = process.pid(), "plugin failed to exit gracefully");
-                    KillOutcome {
-                        graceful: false,
-                        status: process.kill().await,
-                    }
+        let outcome = match (unanswered, &mut self.owner) {
+            (Some(outcome), _) => outcome,
+            (None, Owner::Child(process)) => {
+                let s = process.shutdown(self.timeouts.exit).await;
+                KillOutcome {
+                    graceful: s.graceful,
+                    status: s.status,
                 }
             }
             // Returned early above.
-            Owner::Reattached { test: true, .. } => KillOutcome {
+            (None, Owner::Reattached { test: true, .. }) => KillOutcome {
                 graceful: true,
                 status: None,
             },
-            Owner::Reattached { pid, test: false } => {
+            (None, Owner::Reattached { pid, test: false }) => {
                 let pid = *pid;
-                let gone = asked && wait_pid_gone(pid, self.timeouts.exit).await;
+                let gone = wait_pid_gone(pid, self.timeouts.exit).await;
                 if !gone {
                     tracing::warn!(pid, "plugin failed to exit gracefully");
                     let _ = kill_pid(pid);
@@ -475,6 +480,35 @@ impl PluginClient {
         };
         self.killed = Some(outcome);
         outcome
+    }
+
+    /// SIGKILLs a plugin that did not answer `Control.Quit` and waits until it is gone
+    /// (reaped, or for a reattached plugin no longer running, at most 2 s).
+    async fn kill_unanswering(&mut self) -> KillOutcome {
+        match &mut self.owner {
+            Owner::Child(process) => {
+                tracing::warn!(pid = process.pid(), "plugin failed to exit gracefully");
+                KillOutcome {
+                    graceful: false,
+                    status: process.kill().await,
+                }
+            }
+            // A test-mode plugin is never asked to quit (see `kill`).
+            Owner::Reattached { test: true, .. } => KillOutcome {
+                graceful: true,
+                status: None,
+            },
+            Owner::Reattached { pid, test: false } => {
+                let pid = *pid;
+                tracing::warn!(pid, "plugin failed to exit gracefully");
+                let _ = kill_pid(pid);
+                wait_pid_gone(pid, KILLED_PID_WAIT).await;
+                KillOutcome {
+                    graceful: false,
+                    status: None,
+                }
+            }
+        }
     }
 
     /// Waits (at most 2 s each) for the stdio drains and the broker loop to end.
