@@ -16,6 +16,10 @@ const STREAM_WINDOW: usize = 256 * 1024;
 /// of a session: 1 MiB (rust-yamux's largest accepted frame) minus the initial window.
 const WINDOW_GROWTH: usize = 1024 * 1024 - STREAM_WINDOW;
 
+/// Default [`MuxConfig::max_num_streams`]: 64 streams per connection (go-plugin uses
+/// three plus one per dispensed plugin and broker connection).
+pub const DEFAULT_MAX_NUM_STREAMS: usize = 64;
+
 /// Which end of the go-plugin connection this session is.
 ///
 /// Decides the yamux mode and so the stream-id parity, which rust-yamux checks
@@ -55,6 +59,13 @@ pub struct MuxConfig {
     /// the driver does before opening; only a stream dropped in the middle of
     /// that pass can still be counted by yamux and fail the connection.
     /// go-plugin uses a handful of streams per connection.
+    ///
+    /// It also bounds the memory a peer can fill: every stream may receive its
+    /// 256 KiB window before anyone reads it (rust-yamux sizes the connection's
+    /// receive budget as streams × 256 KiB), so a connection buffers at most
+    /// `max_num_streams` × 256 KiB + 768 KiB: 16.75 MiB with the default 64.
+    /// (With 512, a host parking 500 streams of 256 KiB with the broker took a
+    /// provider to 133 MiB per connection.)
     pub max_num_streams: usize,
     /// Largest data frame payload we send. 64 KiB stays well below Go's fixed
     /// 256 KiB window and gives about +45 % Rust→Go bulk throughput over the
@@ -118,7 +129,7 @@ pub struct MuxConfig {
 impl Default for MuxConfig {
     fn default() -> Self {
         MuxConfig {
-            max_num_streams: 512,
+            max_num_streams: DEFAULT_MAX_NUM_STREAMS,
             split_send_size: 64 * 1024,
             write_buffer_capacity: 128 * 1024,
             read_buffer_capacity: 64 * 1024,

@@ -205,6 +205,13 @@ where
                     tracing::debug!(error = %e, "yamux socket write failed");
                     cx.waker().wake_by_ref();
                 }
+                if let Some(code) = flush.error_goaway() {
+                    // yamux answered a protocol violation with GoAway and would go on;
+                    // end the session like hashicorp/yamux (the GoAway is flushed by
+                    // `run` on the way out).
+                    tracing::debug!(code, "yamux peer broke the protocol; closing");
+                    return Poll::Ready(CloseReason::ProtocolViolation { code });
+                }
             }
         }
         polled

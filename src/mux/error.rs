@@ -18,8 +18,18 @@ pub enum CloseReason {
     /// and that were not read yet are lost.
     Peer,
     /// The connection failed: socket error, undecodable frame (for example
-    /// `FrameTooLarge`), protocol violation, or too many streams.
+    /// `FrameTooLarge`), or too many streams opened here.
     Failed(Arc<yamux::ConnectionError>),
+    /// The peer broke the yamux protocol with a frame that decodes but may not be sent (a
+    /// window update beyond 2^32, a stream beyond `max_num_streams`, data beyond a
+    /// stream's window, a SYN for a stream that exists): GoAway with error `code` (1:
+    /// protocol error, 2: internal error) was sent and the session closed, as
+    /// hashicorp/yamux does. (rust-yamux alone would send the GoAway and go on, with the
+    /// offending frame dropped.) Noticed with `MuxConfig::buffered_socket` (the default).
+    ProtocolViolation {
+        /// The GoAway code sent.
+        code: u32,
+    },
     /// The driver task stopped without reporting a reason (runtime shut down
     /// or the task panicked).
     DriverStopped,
@@ -53,6 +63,10 @@ impl fmt::Display for CloseReason {
             CloseReason::Local => f.write_str("closed locally"),
             CloseReason::Peer => f.write_str("closed by the peer"),
             CloseReason::Failed(e) => write!(f, "connection failed: {e}"),
+            CloseReason::ProtocolViolation { code } => write!(
+                f,
+                "the peer broke the yamux protocol (GoAway with error code {code} sent)"
+            ),
             CloseReason::DriverStopped => f.write_str("mux driver task stopped"),
         }
     }

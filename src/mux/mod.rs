@@ -15,7 +15,11 @@
 //! - the socket sits behind read and write buffers, and the frames queued in
 //!   one driver pass leave with one write (rust-yamux would flush after every
 //!   frame and read every frame with two reads); frames are split at 64 KiB,
-//!   for throughput.
+//!   for throughput;
+//! - rust-yamux answers a peer's protocol violation (a window update past
+//!   2^32, data beyond a window, a stream beyond `max_num_streams`) with
+//!   GoAway and goes on reading; the driver then ends the session, as Go does
+//!   ([`CloseReason::ProtocolViolation`]).
 //!
 //! Layout: `config` (role, settings → `yamux::Config`), `driver` (the task
 //! owning the connection), `socket` (the buffered socket), `stream` (tokio
@@ -39,7 +43,7 @@ use std::sync::{atomic::Ordering, Arc};
 use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
-pub use config::{MuxConfig, Role};
+pub use config::{MuxConfig, Role, DEFAULT_MAX_NUM_STREAMS};
 pub use error::{CloseReason, MuxError};
 pub use stream::Stream;
 

@@ -41,6 +41,65 @@ struct WriteState<S> {
     /// The error of a failed deferred flush, reported to yamux at its next write or flush
     /// (which ends the connection).
     failed: Option<io::Error>,
+    /// Frame boundaries of what yamux wrote, to see the GoAway it sends when it
+    /// terminates the connection.
+    scan: FrameScan,
+}
+
+/// Follows the frames yamux writes, to notice a GoAway with an error code.
+///
+/// rust-yamux 0.14.1 answers a peer's protocol violation (a window update beyond 2^32, a
+/// stream beyond `max_num_streams`, data beyond a stream's window, a SYN for a stream that
+/// exists) with GoAway(protocol error) and then goes on reading the connection, with the
+/// offending frame dropped: the streams go on as if nothing happened, minus that frame.
+/// hashicorp/yamux closes the session after such a GoAway; the driver does the same once
+/// this scan has seen one (our own GoAway, on close, has code 0).
+#[derive(Debug, Default)]
+struct FrameScan {
+    /// Header bytes of the frame being written.
+    header: [u8; 12],
+    /// How many of them have been seen.
+    have: usize,
+    /// Body bytes of the current data frame still to come.
+    body_left: usize,
+    /// The code of the first GoAway with a non-zero code.
+    error_goaway: Option<u32>,
+}
+
+impl FrameScan {
+    /// Bytes of a yamux frame header.
+    const HEADER: usize = 12;
+    /// Frame types with a body (data) and the GoAway type.
+    const DATA: u8 = 0;
+    const GO_AWAY: u8 = 3;
+
+    /// Feeds bytes yamux wrote, in order.
+    fn feed(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            if self.body_left > 0 {
+                let k = self.body_left.min(data.len());
+                self.body_left -= k;
+                data = &data[k..];
+                continue;
+            }
+            let k = (Self::HEADER - self.have).min(data.len());
+            self.header[self.have..self.have + k].copy_from_slice(&data[..k]);
+            self.have += k;
+            data = &data[k..];
+            if self.have == Self::HEADER {
+                self.have = 0;
+                let [_, kind, _, _, _, _, _, _, l0, l1, l2, l3] = self.header;
+                let length = u32::from_be_bytes([l0, l1, l2, l3]);
+                match kind {
+                    Self::DATA => self.body_left = length as usize,
+                    Self::GO_AWAY if length != 0 && self.error_goaway.is_none() => {
+                        self.error_goaway = Some(length);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
 }
 
 impl<S: AsyncWrite + Unpin> WriteState<S> {
@@ -97,6 +156,10 @@ pub(super) trait FlushHandle: Send + Sync {
     /// registered) while the socket is full. An error is also kept for yamux, whose next
     /// write or flush then fails and ends the connection.
     fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// The code of the GoAway with an error code yamux has written, if it has: yamux has
+    /// then terminated the connection (see `FrameScan`).
+    fn error_goaway(&self) -> Option<u32>;
 }
 
 struct Handle<S>(Arc<Mutex<WriteState<S>>>);
@@ -115,6 +178,10 @@ impl<S: AsyncWrite + Unpin + Send> FlushHandle for Handle<S> {
             }
             other => other,
         }
+    }
+
+    fn error_goaway(&self) -> Option<u32> {
+        lock(&self.0).scan.error_goaway
     }
 }
 
@@ -135,6 +202,7 @@ where
             written: 0,
             capacity: write_capacity,
             failed: None,
+            scan: FrameScan::default(),
         }));
         let handle: Arc<dyn FlushHandle> = Arc::new(Handle(Arc::clone(&shared)));
         let me = BufferedSocket {
@@ -201,10 +269,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> futures::AsyncWrite for BufferedSocket<S
             // Full: write the buffer out first (yamux waits while the socket is full).
             std::task::ready!(st.poll_drain(cx))?;
             if data.len() >= st.capacity {
-                return Pin::new(&mut st.socket).poll_write(cx, data);
+                let n = std::task::ready!(Pin::new(&mut st.socket).poll_write(cx, data))?;
+                st.scan.feed(&data[..n.min(data.len())]);
+                return Poll::Ready(Ok(n));
             }
         }
         st.buf.extend_from_slice(data);
+        st.scan.feed(data);
         Poll::Ready(Ok(data.len()))
     }
 
@@ -313,6 +384,24 @@ mod tests {
         assert_eq!(&sent, b"window-update");
         b.write_all(b"z").await.expect("peer write");
         assert_eq!(read.await.expect("task").expect("read"), b'z');
+    }
+
+    #[tokio::test]
+    async fn an_error_goaway_is_noticed_across_split_writes_and_data_bodies() {
+        let (a, _b) = tokio::io::duplex(1 << 20);
+        let (mut s, flush) = BufferedSocket::new(a, 64, 1 << 16);
+        // A data frame whose body looks like a GoAway header, then our own GoAway(0).
+        let fake = [0u8, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        let mut frames = vec![0u8, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 12];
+        frames.extend_from_slice(&fake);
+        frames.extend_from_slice(&[0u8, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        s.write_all(&frames).await.expect("write");
+        assert_eq!(flush.error_goaway(), None);
+        // GoAway(protocol error), its header split over writes.
+        s.write_all(&[0u8, 3, 0, 0, 0]).await.expect("write");
+        assert_eq!(flush.error_goaway(), None);
+        s.write_all(&[0u8, 0, 0, 0, 0, 0, 1]).await.expect("write");
+        assert_eq!(flush.error_goaway(), Some(1));
     }
 
     #[tokio::test]

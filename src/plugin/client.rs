@@ -76,6 +76,11 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// reply without limit; a plugin that answers at all answers within milliseconds.
 pub const DEFAULT_QUIT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Default [`ClientConfig::control_timeout`]: 10 s. go-plugin waits for the
+/// `Dispenser.Dispense` and `Control.Ping` replies without limit; a plugin answers them at
+/// once.
+pub const DEFAULT_CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How long [`PluginClient::kill`] waits for a reattached plugin (not our child, so it
 /// cannot be reaped) to disappear after SIGKILL, polling its pid.
 const KILLED_PID_WAIT: Duration = Duration::from_secs(2);
@@ -98,6 +103,11 @@ pub struct ClientConfig {
     /// handshake line of a launched plugin is [`LaunchConfig::start_timeout`]; dialing a
     /// dispensed plugin's stream is [`BrokerConfig::dial_timeout`].
     pub connect_timeout: Duration,
+    /// How long [`PluginClient::dispense`] waits for the `Dispenser.Dispense` reply and
+    /// [`PluginClient::ping`] for the `Control.Ping` reply before failing with
+    /// [`RpcError::DeadlineExceeded`]. Default [`DEFAULT_CONTROL_TIMEOUT`]; go-plugin has
+    /// none (a plugin that never answers hangs its host).
+    pub control_timeout: Duration,
     /// How long [`PluginClient::kill`] waits for the `Control.Quit` reply before it gives up
     /// on a graceful exit and SIGKILLs the plugin. Default [`DEFAULT_QUIT_TIMEOUT`];
     /// go-plugin has none.
@@ -121,6 +131,7 @@ impl ClientConfig {
             stdout: StdioSink::Discard,
             stderr: StdioSink::Discard,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            control_timeout: DEFAULT_CONTROL_TIMEOUT,
             quit_timeout: DEFAULT_QUIT_TIMEOUT,
             exit_timeout: GRACEFUL_EXIT_TIMEOUT,
             mux: MuxConfig::default(),
@@ -215,9 +226,27 @@ pub struct PluginClient {
     tasks: Vec<JoinHandle<()>>,
     /// Set by the first [`PluginClient::kill`].
     killed: Option<KillOutcome>,
-    /// [`ClientConfig::quit_timeout`] and [`ClientConfig::exit_timeout`].
-    quit_timeout: Duration,
-    exit_timeout: Duration,
+    /// The waits of [`ClientConfig`].
+    timeouts: Timeouts,
+}
+
+/// [`ClientConfig::control_timeout`], [`ClientConfig::quit_timeout`] and
+/// [`ClientConfig::exit_timeout`].
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    control: Duration,
+    quit: Duration,
+    exit: Duration,
+}
+
+impl Timeouts {
+    fn of(config: &ClientConfig) -> Self {
+        Timeouts {
+            control: config.control_timeout,
+            quit: config.quit_timeout,
+            exit: config.exit_timeout,
+        }
+    }
 }
 
 impl fmt::Debug for PluginClient {
@@ -233,27 +262,22 @@ impl PluginClient {
     /// Launches `cmd`, validates its handshake and connects (go-plugin's `Start` + `Client`).
     /// On failure after the launch the process is killed and reaped.
     pub async fn start(cmd: PluginCommand, config: ClientConfig) -> Result<Self, ClientError> {
+        let timeouts = Timeouts::of(&config);
         let ClientConfig {
             launch: launch_config,
             plugins,
             stdout,
             stderr,
             connect_timeout,
-            quit_timeout,
-            exit_timeout,
             mux,
             broker,
+            ..
         } = config;
         let mut process = launch(cmd, launch_config).await?;
         let reattach = process.reattach_config();
         let connected = connect(&reattach.addr, connect_timeout, mux, broker, stdout, stderr).await;
         match connected {
-            Ok(conn) => Ok(conn.into_client(
-                Owner::Child(process),
-                reattach,
-                plugins,
-                (quit_timeout, exit_timeout),
-            )),
+            Ok(conn) => Ok(conn.into_client(Owner::Child(process), reattach, plugins, timeouts)),
             Err(e) => {
                 process.kill().await;
                 Err(e)
@@ -269,6 +293,7 @@ impl PluginClient {
         if rc.protocol != Protocol::NetRpc {
             return Err(ClientError::UnsupportedProtocol(rc.protocol));
         }
+        let timeouts = Timeouts::of(&config);
         if dial(&rc.addr).await.is_err() {
             if !rc.test {
                 let _ = kill_pid(rc.pid);
@@ -291,27 +316,39 @@ impl PluginClient {
             },
             rc.clone(),
             config.plugins,
-            (config.quit_timeout, config.exit_timeout),
+            timeouts,
         ))
     }
 
     /// Dispenses plugin `name`: `Dispenser.Dispense` on the control stream, then a broker dial
     /// to the returned id. The returned net/rpc client talks to the plugin's service `Plugin`
     /// (call `Plugin.<Method>`), on its own stream with fresh gob state.
+    ///
+    /// Bounded: the `Dispense` reply is awaited at most [`ClientConfig::control_timeout`]
+    /// (then [`RpcError::DeadlineExceeded`]), the dial at most
+    /// [`BrokerConfig::dial_timeout`].
     pub async fn dispense(&self, name: &str) -> Result<rpc::Client, ClientError> {
         if !self.plugins.is_empty() && !self.plugins.iter().any(|p| p == name) {
             return Err(ClientError::UnknownPlugin(name.to_owned()));
         }
         let id: u32 = self
             .control
-            .call("Dispenser.Dispense", &name.to_owned())
+            .call_timeout(
+                "Dispenser.Dispense",
+                &name.to_owned(),
+                self.timeouts.control,
+            )
             .await?;
         Ok(self.broker.dial_client(id).await?)
     }
 
-    /// `Control.Ping`.
+    /// `Control.Ping`, its reply awaited at most [`ClientConfig::control_timeout`] (then
+    /// [`RpcError::DeadlineExceeded`]).
     pub async fn ping(&self) -> Result<(), ClientError> {
-        let _: Empty = self.control.call("Control.Ping", &true).await?;
+        let _: Empty = self
+            .control
+            .call_timeout("Control.Ping", &true, self.timeouts.control)
+            .await?;
         Ok(())
     }
 
@@ -349,8 +386,12 @@ impl PluginClient {
     /// [`ClientConfig::quit_timeout`]), close the connection, wait up to
     /// [`ClientConfig::exit_timeout`] (2 s) for the process to exit, else SIGKILL; returns
     /// once the process is gone (a launched child is reaped) and its output relayed (at most
-    /// 2 s more per relay, in case a grandchild holds a pipe open). Every step is bounded:
-    /// with the defaults a plugin that stalls everything is gone within about 8 s.
+    /// 2 s more per relay, in case a grandchild holds a pipe open). A plugin that does not
+    /// answer `Control.Quit` is SIGKILLed before the connection is closed (no flush to a
+    /// peer that reads nothing). Every step is bounded: with the defaults a plugin that
+    /// stalls everything is gone within about 2 s of the Quit timeout (a stopped plugin
+    /// with a call stuck in its window took 5.5 s more before: the session close waited
+    /// to flush).
     ///
     /// Unlike go-plugin, a `Control.Quit` whose reply is lost because the plugin exited first
     /// (spec §7.6) counts as graceful, so the 2 s wait is still granted. A reattached plugin in
@@ -381,7 +422,7 @@ impl PluginClient {
             true
         } else {
             let quit = self.control.call::<_, Empty>("Control.Quit", &true);
-            match tokio::time::timeout(self.quit_timeout, quit).await {
+            match tokio::time::timeout(self.timeouts.quit, quit).await {
                 Ok(Ok(_)) => true,
                 Ok(Err(e)) if e.is_connection_error() => true,
                 Ok(Err(e)) => {
@@ -394,32 +435,33 @@ impl PluginClient {
                 }
             }
         };
+        // A plugin that did not answer gets no grace, and is SIGKILLed before its
+        // connection is closed: a graceful close would wait (up to the mux `close_timeout`,
+        // 5 s) to flush frames to a plugin that reads nothing.
+        let unanswered = if asked {
+            None
+        } else {
+            Some(self.kill_unanswering().await)
+        };
         let _ = self.control.close().await;
         let _ = self.session.close().await;
-        let outcome = match &mut self.owner {
-            Owner::Child(process) => {
-                if asked {
-                    let s = process.shutdown(self.exit_timeout).await;
-                    KillOutcome {
-                        graceful: s.graceful,
-                        status: s.status,
-                    }
-                } else {
-                    tracing::warn!(pid = process.pid(), "plugin failed to exit gracefully");
-                    KillOutcome {
-                        graceful: false,
-                        status: process.kill().await,
-                    }
+        let outcome = match (unanswered, &mut self.owner) {
+            (Some(outcome), _) => outcome,
+            (None, Owner::Child(process)) => {
+                let s = process.shutdown(self.timeouts.exit).await;
+                KillOutcome {
+                    graceful: s.graceful,
+                    status: s.status,
                 }
             }
             // Returned early above.
-            Owner::Reattached { test: true, .. } => KillOutcome {
+            (None, Owner::Reattached { test: true, .. }) => KillOutcome {
                 graceful: true,
                 status: None,
             },
-            Owner::Reattached { pid, test: false } => {
+            (None, Owner::Reattached { pid, test: false }) => {
                 let pid = *pid;
-                let gone = asked && wait_pid_gone(pid, self.exit_timeout).await;
+                let gone = wait_pid_gone(pid, self.timeouts.exit).await;
                 if !gone {
                     tracing::warn!(pid, "plugin failed to exit gracefully");
                     let _ = kill_pid(pid);
@@ -438,6 +480,35 @@ impl PluginClient {
         };
         self.killed = Some(outcome);
         outcome
+    }
+
+    /// SIGKILLs a plugin that did not answer `Control.Quit` and waits until it is gone
+    /// (reaped, or for a reattached plugin no longer running, at most 2 s).
+    async fn kill_unanswering(&mut self) -> KillOutcome {
+        match &mut self.owner {
+            Owner::Child(process) => {
+                tracing::warn!(pid = process.pid(), "plugin failed to exit gracefully");
+                KillOutcome {
+                    graceful: false,
+                    status: process.kill().await,
+                }
+            }
+            // A test-mode plugin is never asked to quit (see `kill`).
+            Owner::Reattached { test: true, .. } => KillOutcome {
+                graceful: true,
+                status: None,
+            },
+            Owner::Reattached { pid, test: false } => {
+                let pid = *pid;
+                tracing::warn!(pid, "plugin failed to exit gracefully");
+                let _ = kill_pid(pid);
+                wait_pid_gone(pid, KILLED_PID_WAIT).await;
+                KillOutcome {
+                    graceful: false,
+                    status: None,
+                }
+            }
+        }
     }
 
     /// Waits (at most 2 s each) for the stdio drains and the broker loop to end.
@@ -490,7 +561,7 @@ impl Connection {
         owner: Owner,
         reattach: ReattachConfig,
         plugins: Vec<String>,
-        (quit_timeout, exit_timeout): (Duration, Duration),
+        timeouts: Timeouts,
     ) -> PluginClient {
         PluginClient {
             owner,
@@ -501,8 +572,7 @@ impl Connection {
             plugins,
             tasks: self.tasks,
             killed: None,
-            quit_timeout,
-            exit_timeout,
+            timeouts,
         }
     }
 }

@@ -167,6 +167,8 @@ struct ServerInner {
     broker: BrokerConfig,
     /// [`ServeConfig::streams_timeout`].
     streams_timeout: Duration,
+    /// [`ServeConfig::max_pending_dispenses`].
+    max_pending_dispenses: usize,
     /// Permits for [`ServeConfig::max_connections`] connections served at once.
     connections: Arc<Semaphore>,
     quit: CancellationToken,
@@ -202,7 +204,8 @@ impl PluginServer {
     }
 
     /// A server with the connection settings of `config` (its plugins, `mux`, `broker`,
-    /// [`ServeConfig::streams_timeout`] and [`ServeConfig::max_connections`]); the
+    /// [`ServeConfig::streams_timeout`], [`ServeConfig::max_connections`] and
+    /// [`ServeConfig::max_pending_dispenses`]); the
     /// process-level fields (listener, stdio, logging, exit policy) are not used.
     pub fn with_config(config: &ServeConfig) -> Self {
         Self::build(
@@ -227,6 +230,7 @@ impl PluginServer {
                 mux,
                 broker,
                 streams_timeout: limits.streams_timeout,
+                max_pending_dispenses: limits.max_pending_dispenses.max(1),
                 connections: Arc::new(Semaphore::new(limits.max_connections.max(1))),
                 quit: CancellationToken::new(),
                 live: AtomicUsize::new(0),
@@ -335,6 +339,8 @@ impl PluginServer {
 
     /// `Control.Ping`, `Control.Quit` and `Dispenser.Dispense` for one connection.
     fn control_server(&self, broker: &MuxBroker) -> Result<rpc::Server, RegisterError> {
+        // Dispensed plugins waiting for the host to dial them, on this connection.
+        let pending = Arc::new(Semaphore::new(self.inner.max_pending_dispenses));
         let server = rpc::Server::new();
         server.register_fn("Control", "Ping", |_: bool| async {
             Ok::<_, String>(Empty)
@@ -349,26 +355,42 @@ impl PluginServer {
         server.register_fn("Dispenser", "Dispense", move |name: String| {
             let this = this.clone();
             let broker = broker.clone();
-            async move { this.dispense(&broker, name) }
+            let pending = pending.clone();
+            async move { this.dispense(&broker, &pending, name) }
         })?;
         Ok(server)
     }
 
-    /// go-plugin's `dispenseServer.Dispense`.
-    fn dispense(&self, broker: &MuxBroker, name: String) -> Result<u32, String> {
+    /// go-plugin's `dispenseServer.Dispense`, with at most
+    /// [`ServeConfig::max_pending_dispenses`] dispensed plugins of a connection waiting to
+    /// be dialed.
+    fn dispense(
+        &self,
+        broker: &MuxBroker,
+        pending: &Arc<Semaphore>,
+        name: String,
+    ) -> Result<u32, String> {
         let factory = self
             .inner
             .plugins
             .plugins
             .get(&name)
             .ok_or_else(|| format!("unknown plugin type: {name}"))?;
+        let Ok(permit) = pending.clone().try_acquire_owned() else {
+            return Err(format!(
+                "plugin: {} dispensed plugins are waiting to be dialed; dial them first",
+                self.inner.max_pending_dispenses
+            ));
+        };
         let server = factory(broker).map_err(|e| e.to_string())?;
         let id = broker.next_id();
         let broker = broker.clone();
         tokio::spawn(async move {
             // As in Go, only a failed accept is an error; the served stream ends with the
             // session, which at the host's kill is an I/O error rather than a clean EOF.
-            let stream = match broker.accept(id).await {
+            let accepted = broker.accept(id).await;
+            drop(permit);
+            let stream = match accepted {
                 Ok(stream) => stream,
                 Err(e) => {
                     tracing::error!("go-plugin: plugin dispense error: {name}: {e}");
@@ -466,10 +488,17 @@ pub const DEFAULT_STREAMS_TIMEOUT: Duration = Duration::from_secs(10);
 /// about 75 KiB while open).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
 
+/// Default [`ServeConfig::max_pending_dispenses`]: 64 per connection. A host dials a
+/// dispensed plugin at once (go-plugin's `Dispense` does both); a host that dispenses
+/// without dialing held a plugin server and a task per call for the broker's accept timeout
+/// (100,000 such calls: 243 MiB).
+pub const DEFAULT_MAX_PENDING_DISPENSES: usize = 64;
+
 /// The connection limits of a [`PluginServer`].
 struct Limits {
     streams_timeout: Duration,
     max_connections: usize,
+    max_pending_dispenses: usize,
 }
 
 impl Default for Limits {
@@ -477,6 +506,7 @@ impl Default for Limits {
         Limits {
             streams_timeout: DEFAULT_STREAMS_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_pending_dispenses: DEFAULT_MAX_PENDING_DISPENSES,
         }
     }
 }
@@ -486,6 +516,7 @@ impl Limits {
         Limits {
             streams_timeout: config.streams_timeout,
             max_connections: config.max_connections,
+            max_pending_dispenses: config.max_pending_dispenses,
         }
     }
 }
@@ -600,6 +631,11 @@ pub struct ServeConfig {
     /// The calls of each dispensed stream are limited by the plugin's
     /// [`rpc::Config::max_in_flight`].
     pub max_connections: usize,
+    /// Most plugins dispensed on one connection and not yet dialed by the host (each waits
+    /// up to [`BrokerConfig::accept_timeout`]); a `Dispense` beyond it fails with an error
+    /// reply. Default [`DEFAULT_MAX_PENDING_DISPENSES`]; go-plugin has no limit. `0` counts
+    /// as 1.
+    pub max_pending_dispenses: usize,
 }
 
 impl ServeConfig {
@@ -617,6 +653,7 @@ impl ServeConfig {
             broker: BrokerConfig::default(),
             streams_timeout: DEFAULT_STREAMS_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_pending_dispenses: DEFAULT_MAX_PENDING_DISPENSES,
         }
     }
 }
@@ -669,6 +706,15 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
         let _ = tracing::subscriber::set_global_default(super::hclog::hclog_subscriber(level));
     }
 
+    // Everything the stdio redirection needs (pipes, the relay thread) is made before the
+    // handshake line, as Go makes its pipes first: a plugin out of file descriptors then
+    // fails its start with this error (the host reports the exit and the stderr line)
+    // instead of exiting after the line or serving with nobody reading its stdout/stderr.
+    let stdio = if config.redirect_stdio {
+        Some(PreparedStdio::prepare(&original_stderr)?)
+    } else {
+        None
+    };
     let listener = PluginListener::bind_with(&config.listener)?;
     let addr = listener.addr();
     tracing::debug!(network = addr.network(), address = %addr, "plugin address");
@@ -682,10 +728,9 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
         tracing::warn!(error = %e, "plugin: cannot ignore SIGINT");
     }
 
-    let stdio = if config.redirect_stdio {
-        Some(redirect_stdio(original_stdout, original_stderr)?)
-    } else {
-        None
+    let stdio = match stdio {
+        Some(prepared) => Some(prepared.apply(original_stdout, original_stderr)?),
+        None => None,
     };
     let server = PluginServer::build(
         Limits::of(&config),
@@ -735,66 +780,85 @@ async fn run_until_terminated(
     }
 }
 
-/// Points fd 1 and 2 at pipes relayed to the host's stdio streams; panic messages keep going
-/// to the original stderr.
-fn redirect_stdio(
-    original_stdout: OwnedFd,
-    original_stderr: OwnedFd,
-) -> std::io::Result<Arc<StdioTargets>> {
-    use nix::fcntl::OFlag;
-    let (out_read, out_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
-    let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
-    std::io::stdout().flush()?;
-    nix::unistd::dup2_stdout(&out_write)?;
-    nix::unistd::dup2_stderr(&err_write)?;
-    drop((out_write, err_write));
+/// The stdio redirection, ready but not applied: the pipes, their relay thread (already
+/// reading), and the panic hook's copy of the original stderr. Dropped unapplied, the relay
+/// thread ends.
+struct PreparedStdio {
+    out_write: OwnedFd,
+    err_write: OwnedFd,
+    panic_out: Option<std::fs::File>,
+    targets: Arc<StdioTargets>,
+}
 
-    if let Ok(stderr_copy) = original_stderr.try_clone() {
-        let panic_out = Mutex::new(std::fs::File::from(stderr_copy));
-        std::panic::set_hook(Box::new(move |info| {
-            let mut f = panic_out.lock().unwrap_or_else(|p| p.into_inner());
-            let _ = writeln!(f, "panic: {info}");
-        }));
+impl PreparedStdio {
+    /// Makes the pipes, the relay's runtime (registering the pipes' read ends with it) and
+    /// its thread: every file descriptor and thread the redirection takes.
+    fn prepare(original_stderr: &OwnedFd) -> std::io::Result<Self> {
+        use nix::fcntl::OFlag;
+        let (out_read, out_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+        let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+        let panic_out = Some(std::fs::File::from(original_stderr.try_clone()?));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
+        let (out, err) = {
+            let _context = runtime.enter();
+            (
+                tokio::net::unix::pipe::Receiver::from_owned_fd(out_read)?,
+                tokio::net::unix::pipe::Receiver::from_owned_fd(err_read)?,
+            )
+        };
+        let targets = Arc::new(StdioTargets {
+            stdout: StdioTarget::default(),
+            stderr: StdioTarget::default(),
+        });
+        // The relays run on a thread of their own: code on the serving runtime may write to
+        // stdout/stderr with blocking writes (println!), which must not wait for a task of
+        // the same (possibly single-threaded) runtime to drain the pipe.
+        let relay_targets = targets.clone();
+        std::thread::Builder::new()
+            .name("plugin-stdio".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    futures::join!(
+                        relay_targets.stdout.relay(out),
+                        relay_targets.stderr.relay(err)
+                    );
+                });
+            })?;
+        Ok(PreparedStdio {
+            out_write,
+            err_write,
+            panic_out,
+            targets,
+        })
     }
-    let _ = ORIGINAL_STDIO.set((original_stdout, original_stderr));
 
-    let targets = Arc::new(StdioTargets {
-        stdout: StdioTarget::default(),
-        stderr: StdioTarget::default(),
-    });
-    // The relays run on a thread of their own: code on the serving runtime may write to
-    // stdout/stderr with blocking writes (println!), which must not wait for a task of the
-    // same (possibly single-threaded) runtime to drain the pipe.
-    let relay_targets = targets.clone();
-    std::thread::Builder::new()
-        .name("plugin-stdio".into())
-        .spawn(move || {
-            let runtime = match tokio::runtime::Builder::new_current_thread()
-                .enable_io()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    tracing::error!(error = %e, "plugin: cannot start the stdio relay");
-                    return;
-                }
-            };
-            runtime.block_on(async move {
-                let pipes =
-                    tokio::net::unix::pipe::Receiver::from_owned_fd(out_read).and_then(|out| {
-                        tokio::net::unix::pipe::Receiver::from_owned_fd(err_read)
-                            .map(|err| (out, err))
-                    });
-                match pipes {
-                    Ok((out, err)) => {
-                        futures::join!(
-                            relay_targets.stdout.relay(out),
-                            relay_targets.stderr.relay(err)
-                        );
-                    }
-                    Err(e) => tracing::error!(error = %e, "plugin: cannot read the stdio pipes"),
-                }
-            });
-        })?;
-    Ok(targets)
+    /// Points fd 1 and 2 at the pipes (after the handshake line); panic messages keep going
+    /// to the original stderr.
+    fn apply(
+        self,
+        original_stdout: OwnedFd,
+        original_stderr: OwnedFd,
+    ) -> std::io::Result<Arc<StdioTargets>> {
+        let PreparedStdio {
+            out_write,
+            err_write,
+            panic_out,
+            targets,
+        } = self;
+        std::io::stdout().flush()?;
+        nix::unistd::dup2_stdout(&out_write)?;
+        nix::unistd::dup2_stderr(&err_write)?;
+        drop((out_write, err_write));
+        if let Some(file) = panic_out {
+            let panic_out = Mutex::new(file);
+            std::panic::set_hook(Box::new(move |info| {
+                let mut f = panic_out.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = writeln!(f, "panic: {info}");
+            }));
+        }
+        let _ = ORIGINAL_STDIO.set((original_stdout, original_stderr));
+        Ok(targets)
+    }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod dispatch;
+pub mod hostile;
 
 use std::cell::RefCell;
 use std::future::Future;
