@@ -233,10 +233,12 @@ fn random_go_streams_and_their_mutants_decode_and_reencode_exactly() {
     let from = env_num("GOBFUZZ_SEED", 1);
     let count = env_num("GOBFUZZ_STREAMS", 1000);
     let per = env_num("GOBFUZZ_MUTANTS", 10);
-    // Kept after the run (overwritten by the next), so a failure can be replayed with
-    // `gobfuzz show -seed S` and the files here.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gobfuzz");
+    // One directory per run (runs may overlap), removed when the run passes and kept when it
+    // fails, so a failure can be replayed with `gobfuzz show -seed S` and the files there.
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("gobfuzz-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("work dir");
+    println!("gobfuzz work dir: {}", dir.display());
     let streams = dir.join("streams.bin");
     let rust = dir.join("rust.bin");
     let mutants = dir.join("mutants.bin");
@@ -336,6 +338,7 @@ fn random_go_streams_and_their_mutants_decode_and_reencode_exactly() {
     };
     if per == 0 {
         check_streams(&streams_summary);
+        let _ = std::fs::remove_dir_all(&dir);
         return;
     }
     let t = Instant::now();
@@ -401,4 +404,5 @@ fn random_go_streams_and_their_mutants_decode_and_reencode_exactly() {
     );
     check_streams(&streams_summary);
     assert_clean("mutated streams", &summary);
+    let _ = std::fs::remove_dir_all(&dir);
 }
