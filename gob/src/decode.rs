@@ -490,6 +490,20 @@ fn definition_id(id: WireId) -> Result<WireId> {
     }
 }
 
+/// Go compiles a decoder for every struct definition a value reaches, typed or skipped, and
+/// refuses one with a field of no name there.
+fn check_field_names(w: &WireType) -> Result<()> {
+    if let WireType::Struct { common, fields } = w {
+        if fields.iter().any(|f| f.name.is_empty()) {
+            return Err(Error::corrupt(format!(
+                "empty name for remote field of type {}",
+                common.name
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Tarjan's state while building dynamic types: each definition on the stack with its visit
 /// order and the lowest visit order it reaches (a finished component leaves `seen`: its types
 /// are in the stream's table then).
@@ -902,6 +916,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                         self.describe(wire),
                     ));
                 };
+                check_field_names(&w)?;
                 let plan: Plan = fields
                     .iter()
                     .map(|wf| {
@@ -1085,6 +1100,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
             _ => {
                 let w = self.wire(id)?;
+                check_field_names(&w)?;
                 match &*w {
                     WireType::Struct { fields, .. } => {
                         let mut field: i64 = -1;
@@ -1199,6 +1215,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         let mut defs = Vec::with_capacity(members.len());
         for &m in members {
             let w = self.wire(m)?;
+            check_field_names(&w)?;
             let r = |c: WireId| -> Result<TypeRef> {
                 if let Some(i) = local.get(&c) {
                     return Ok(TypeRef::Local(*i));

@@ -272,6 +272,10 @@ fn next_field(r: &mut Reader<'_>, field: &mut u64, nfields: u64) -> Result<Optio
     if d == 0 {
         return Ok(None);
     }
+    if d > i64::MAX as u64 {
+        // Go's int(delta) is negative: "corrupted data: negative delta".
+        return Err(Error::corrupt("negative field delta"));
+    }
     *field = field.wrapping_add(d);
     if *field >= nfields {
         return Err(Error::new(ErrorKind::FieldNumberOutOfBounds));

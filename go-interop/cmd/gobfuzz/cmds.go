@@ -170,6 +170,24 @@ func cmdGen(from uint64, count int, out string, jobs int) int {
 	return 0
 }
 
+// blankNumbers replaces every run of digits with "N", for grouping messages.
+func blankNumbers(s string) string {
+	var b strings.Builder
+	digit := false
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			if !digit {
+				b.WriteByte('N')
+			}
+			digit = true
+			continue
+		}
+		digit = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // errorShape strips the variable parts of an encode error for grouping.
 func errorShape(e string) string {
 	if strings.HasPrefix(e, "attempt ") {
@@ -458,6 +476,9 @@ type mSummary struct {
 	Failures        []failure      `json:"failures"`
 	Info            map[string]int `json:"info"`
 	InfoExamples    []failure      `json:"info_examples"`
+	// InfoShapes counts Go's errors behind "rust accepts, Go refuses (data)" by their
+	// shape (numbers blanked), to review what Go refuses that the dynamic decoder takes.
+	InfoShapes map[string]int `json:"info_data_shapes"`
 }
 
 func cmdCheckMutants(mutants, rust string, jobs int) int {
@@ -472,8 +493,8 @@ func cmdCheckMutants(mutants, rust string, jobs int) int {
 	}
 	defer rf.Close()
 	sum := &mSummary{FailuresByClass: map[string]int{}, Failures: []failure{},
-		Info:         map[string]int{"go_typed_only_accepts": 0, "interface_count_disagrees": 0, "rust_accepts_go_refuses_data": 0, "rust_accepts_go_refuses_type": 0, "rust_accepts_go_refuses_panic": 0},
-		InfoExamples: []failure{}}
+		Info:         map[string]int{"go_typed_only_accepts": 0, "interface_count_disagrees": 0, "definition_sets_several_kinds": 0, "rust_accepts_go_refuses_data": 0, "rust_accepts_go_refuses_type": 0, "rust_accepts_go_refuses_panic": 0},
+		InfoExamples: []failure{}, InfoShapes: map[string]int{}}
 	seeds := map[uint64]bool{}
 	produce := func(emit func(*wjob)) error {
 		for {
@@ -530,6 +551,9 @@ func cmdCheckMutants(mutants, rust string, jobs int) int {
 		}
 		if cr.Info != "" {
 			sum.Info[cr.Info]++
+			if cr.Info == "rust_accepts_go_refuses_data" && cr.GoError != nil {
+				sum.InfoShapes[blankNumbers(short(*cr.GoError, 80))]++
+			}
 			if len(sum.InfoExamples) < 10 && cr.GoError != nil {
 				m := h.Mutant
 				sum.InfoExamples = append(sum.InfoExamples, failure{Seed: h.Seed, Mutant: &m, Class: cr.Info,

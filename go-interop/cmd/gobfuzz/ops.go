@@ -300,7 +300,7 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 		// that parses them too (gobjson's wire reader, written to Go's rules) is the other
 		// judge: a value both of Go's readers take must decode.
 		free := freeDecodeCount(rec.payload(0), len(s.Types))
-		wire, _, _ := gobjson.CheckWire(rec.payload(0), len(s.Types))
+		wire := gobjson.CheckWire(rec.payload(0), len(s.Types)).Values
 		if rv >= min(free, wire) {
 			resp.Info = "go_typed_only_accepts"
 		} else {
@@ -321,6 +321,13 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 	got, _, err, pan := goDecode(s.Types, rec.payload(1), m)
 	if err != nil {
 		resp.Restart = resp.Restart || pan
+		// A definition that sets several wireType fields is read by Go's typed decoder as
+		// its destination's kind and by a type-free reader as the first in Go's order: a
+		// re-encoding of the type-free reading can then fail Go's destination.
+		if gobjson.CheckWire(rec.payload(0), len(s.Types)).SeveralKinds {
+			resp.Info = "definition_sets_several_kinds"
+			return resp
+		}
 		fail("go_refuses_rust", fmt.Sprintf("value %d (%s): %v", len(got), typeName(s.Types, len(got)), err))
 	}
 	resp.CheckedValues = len(got)
@@ -329,9 +336,12 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 			// An interface whose byte count disagrees with its payload is read by Go
 			// structurally into a known field but skipped by the count otherwise: Go's
 			// own answer then depends on the destination.
-			if _, mismatch, _ := gobjson.CheckWire(rec.payload(0), len(s.Types)); mismatch {
+			switch c := gobjson.CheckWire(rec.payload(0), len(s.Types)); {
+			case c.CountMismatch:
 				resp.Info = "interface_count_disagrees"
-			} else {
+			case c.SeveralKinds:
+				resp.Info = "definition_sets_several_kinds"
+			default:
 				fail("semantic_mismatch", d)
 			}
 			break

@@ -258,3 +258,20 @@ func init() {
 		},
 	})
 }
+
+func init() {
+	add(&Case{
+		Name: "empty_field_name", Checklist: []int{95}, Error: true, Targets: tgts(nil),
+		Desc:   "Point{1, 2} whose definition names its field X \"\": Go compiles a decoder for every struct definition a value reaches (typed or discarded) and refuses a field of no name",
+		Values: vals(Point{1, 2}),
+		Stream: func(data []byte) []byte {
+			b := body(data, 0)
+			i := bytes.Index(b, []byte{0x01, 'X'})
+			if i < 0 {
+				panic("empty_field_name: field X not found")
+			}
+			def := append(append(append([]byte{}, b[:i]...), 0x00), b[i+2:]...)
+			return append(frame(def), data[messageStarts(data)[1]:]...)
+		},
+	})
+}

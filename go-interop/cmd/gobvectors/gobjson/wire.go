@@ -155,6 +155,10 @@ type wireReader struct {
 	// countMismatches counts interface values whose byte count differs from
 	// the size of their payload (Go's encoder never writes one).
 	countMismatches int
+	// severalKinds counts definitions that set more than one wireType field
+	// (Go's encoder never writes one; Go's typed decoder picks the field of its
+	// destination's kind, the type-free reader the first in its own order).
+	severalKinds int
 }
 
 type wireError struct{ err error }
@@ -316,6 +320,9 @@ func (r *wireReader) definition(id int64) {
 	if best < 0 {
 		r.defs[id] = &wireDef{} // empty: a value using it fails
 		return
+	}
+	if len(set) > 1 {
+		r.severalKinds++
 	}
 	r.defs[id] = set[best]
 }
@@ -485,11 +492,23 @@ func (r *wireReader) iface() any {
 	return jIface(string(name), v)
 }
 
+// WireCheck is what CheckWire found.
+type WireCheck struct {
+	// Values is how many values it read.
+	Values int
+	// CountMismatch: an interface's byte count disagreed with its payload.
+	CountMismatch bool
+	// SeveralKinds: a definition set more than one wireType field.
+	SeveralKinds bool
+	// Err stopped it (nil at the end of the stream or after n values).
+	Err error
+}
+
 // CheckWire reads up to n top-level values of a stream type-free and
 // structurally, interface payloads included (unlike Go's Decode(nil), which
-// skips them by their byte count): how many it read, whether an interface's
-// byte count disagreed with its payload, and the error that stopped it.
-func CheckWire(data []byte, n int) (values int, countMismatch bool, err error) {
+// skips them by their byte count), noting what Go's encoder never writes and
+// Go's decoder reads differently depending on the destination.
+func CheckWire(data []byte, n int) WireCheck {
 	r := newWireReader(data)
 	next := func() (err error) {
 		// A hostile stream can trip the reader's own slicing; that is a refusal too.
@@ -501,16 +520,19 @@ func CheckWire(data []byte, n int) (values int, countMismatch bool, err error) {
 		_, err = r.Next()
 		return err
 	}
-	for values < n {
-		if err = next(); err != nil {
-			if err == io.EOF {
-				err = nil
+	var c WireCheck
+	for c.Values < n {
+		if err := next(); err != nil {
+			if err != io.EOF {
+				c.Err = err
 			}
 			break
 		}
-		values++
+		c.Values++
 	}
-	return values, r.countMismatches > 0, err
+	c.CountMismatch = r.countMismatches > 0
+	c.SeveralKinds = r.severalKinds > 0
+	return c
 }
 
 // RenderWire renders every top-level value of a stream. leftover counts
