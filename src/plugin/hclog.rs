@@ -422,10 +422,10 @@ pub(crate) struct StderrTail {
 }
 
 impl StderrTail {
-    const MAX_LINES: usize = 50;
+    pub(crate) const MAX_LINES: usize = 50;
     const MAX_BYTES: usize = 16 * 1024;
 
-    const MAX_LINE: usize = 1024;
+    pub(crate) const MAX_LINE: usize = 1024;
 
     fn push(&mut self, mut line: String) {
         if line.len() > Self::MAX_LINE {
@@ -462,10 +462,22 @@ pub type StderrSink = Box<dyn Write + Send + 'static>;
 pub(crate) async fn relay_stderr<R: AsyncRead + Unpin>(
     r: R,
     plugin_name: String,
+    sink: Option<StderrSink>,
+    tail: std::sync::Weak<Mutex<StderrTail>>,
+) {
+    relay_stderr_buffered(r, STDERR_BUFFER_SIZE, plugin_name, sink, tail).await;
+}
+
+/// [`relay_stderr`] with a line buffer of `buffer` bytes instead of [`STDERR_BUFFER_SIZE`]
+/// (the fuzz targets use small ones to reach the fragments of over-long lines).
+pub(crate) async fn relay_stderr_buffered<R: AsyncRead + Unpin>(
+    r: R,
+    buffer: usize,
+    plugin_name: String,
     mut sink: Option<StderrSink>,
     tail: std::sync::Weak<Mutex<StderrTail>>,
 ) {
-    let mut reader = LineReader::new(r, STDERR_BUFFER_SIZE);
+    let mut reader = LineReader::new(r, buffer);
     let mut continuation = false;
     loop {
         let (bytes, is_prefix) = match reader.read_line().await {
