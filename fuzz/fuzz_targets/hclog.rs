@@ -5,7 +5,8 @@
 //! last lines kept for error reports.
 //!
 //! Checks: no panic; the sink receives exactly the input with `\r\n` turned into `\n` and a
-//! final `\n` added when missing; the kept tail is within its limits; the input as one line
+//! final `\n` added when missing (not after a last line that ended as a full-buffer fragment,
+//! like Go); the kept tail is within its limits; the input as one line
 //! classifies consistently (a raw line keeps the whole text and has no fields; a structured
 //! one has its fields sorted without the `@message`/`@level`/`@timestamp` keys).
 #![no_main]
@@ -72,7 +73,17 @@ fuzz_target!(|data: &[u8]| {
     };
     let sink = Sink::default();
     let tail = relay_stderr(stderr, buffer, Some(Box::new(sink.clone())));
-    assert_eq!(*sink.0.lock().unwrap(), normalised(stderr));
+    // Input without a final newline: the relay adds one, except when the last line came as
+    // buffer-sized fragments and its last fragment filled the buffer (Go's `ReadLine` marks
+    // it as a prefix: EOF is only seen on the next read, and go-plugin's `logStderr` then
+    // writes no newline either).
+    let got = sink.0.lock().unwrap().clone();
+    let want = normalised(stderr);
+    let unterminated_fragment = stderr.last() != Some(&b'\n')
+        && got.len() + 1 == want.len()
+        && want.starts_with(&got)
+        && stderr.len() - stderr.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) >= buffer - 1;
+    assert!(got == want || unterminated_fragment);
 
     let (max_lines, max_line) = STDERR_TAIL_LIMITS;
     assert!(tail.len() <= max_lines);
