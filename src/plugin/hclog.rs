@@ -984,6 +984,31 @@ mod tests {
         assert_eq!(t[3], r#"{"@level":"warn","@message":"w"}"#);
     }
 
+    /// Found by the `hclog` fuzz target (its oracle, not a bug): an unterminated last line
+    /// whose last fragment fills the buffer is a prefix (EOF is only seen by the next read),
+    /// so no newline follows it in the sink — as with Go's `ReadLine` and `logStderr`. A
+    /// shorter unterminated last line gets its newline.
+    #[tokio::test]
+    async fn relay_unterminated_last_fragment_like_go() {
+        for (data, want) in [
+            (&b"ab\nxxxxxxxx"[..], &b"ab\nxxxxxxxx"[..]),
+            (&b"ab\nxxxxxxx"[..], &b"ab\nxxxxxxx\n"[..]),
+            (&b"ab\r\nxx\r"[..], &b"ab\nxx\r\n"[..]),
+        ] {
+            let sink = Buf::default();
+            let tail = Arc::new(Mutex::new(StderrTail::default()));
+            relay_stderr_buffered(
+                data,
+                4,
+                "p".into(),
+                Some(Box::new(sink.clone())),
+                Arc::downgrade(&tail),
+            )
+            .await;
+            assert_eq!(*sink.0.lock().unwrap(), want, "{data:?}");
+        }
+    }
+
     fn ts_ok(v: &Value) -> bool {
         v.as_str().is_some_and(|s| {
             let b = s.as_bytes();
