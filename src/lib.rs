@@ -10,6 +10,9 @@
 pub use gob;
 
 pub mod dispatcher;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod mux;
 pub mod plugin;
 pub mod rpc;

@@ -325,6 +325,29 @@ pub fn parse_line(
     host_versions: &[u32],
     allowed_protocols: &[Protocol],
 ) -> Result<Handshake, HandshakeError> {
+    parse_line_with(line, host_versions, allowed_protocols, &system_resolver)
+}
+
+/// Resolves a `tcp` host name and port to socket addresses (`to_socket_addrs`), or Go-like
+/// error text.
+pub(crate) type Resolver = dyn Fn(&str, u16) -> Result<Vec<SocketAddr>, String>;
+
+/// The system resolver (blocking), used by [`parse_line`].
+fn system_resolver(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+    Ok((host, port)
+        .to_socket_addrs()
+        .map_err(|e| e.to_string())?
+        .collect())
+}
+
+/// [`parse_line`] with the name resolution of `tcp` host names given (the fuzz targets use a
+/// deterministic one).
+pub(crate) fn parse_line_with(
+    line: &str,
+    host_versions: &[u32],
+    allowed_protocols: &[Protocol],
+    resolve: &Resolver,
+) -> Result<Handshake, HandshakeError> {
     let line = line.trim();
     let parts: Vec<&str> = line.splitn(6, '|').collect();
     if parts.len() < 4 {
@@ -353,7 +376,7 @@ pub fn parse_line(
 
     let address = match parts[2] {
         "unix" => resolve_unix(parts[3]),
-        "tcp" => resolve_tcp(parts[3]),
+        "tcp" => resolve_tcp(parts[3], resolve),
         other => {
             return Err(HandshakeError::UnknownNetwork {
                 network: other.into(),
@@ -402,7 +425,7 @@ fn resolve_unix(addr: &str) -> Result<PluginAddr, String> {
     Ok(PluginAddr::Unix(Path::new(addr).to_path_buf()))
 }
 
-fn resolve_tcp(addr: &str) -> Result<PluginAddr, String> {
+fn resolve_tcp(addr: &str, resolve: &Resolver) -> Result<PluginAddr, String> {
     if let Ok(a) = addr.parse::<SocketAddr>() {
         return Ok(PluginAddr::Tcp(a));
     }
@@ -420,10 +443,7 @@ fn resolve_tcp(addr: &str) -> Result<PluginAddr, String> {
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| e.to_string())?
-        .collect();
+    let addrs = resolve(host, port)?;
     addrs
         .iter()
         .find(|a| a.is_ipv4())

@@ -422,10 +422,10 @@ pub(crate) struct StderrTail {
 }
 
 impl StderrTail {
-    const MAX_LINES: usize = 50;
+    pub(crate) const MAX_LINES: usize = 50;
     const MAX_BYTES: usize = 16 * 1024;
 
-    const MAX_LINE: usize = 1024;
+    pub(crate) const MAX_LINE: usize = 1024;
 
     fn push(&mut self, mut line: String) {
         if line.len() > Self::MAX_LINE {
@@ -462,10 +462,22 @@ pub type StderrSink = Box<dyn Write + Send + 'static>;
 pub(crate) async fn relay_stderr<R: AsyncRead + Unpin>(
     r: R,
     plugin_name: String,
+    sink: Option<StderrSink>,
+    tail: std::sync::Weak<Mutex<StderrTail>>,
+) {
+    relay_stderr_buffered(r, STDERR_BUFFER_SIZE, plugin_name, sink, tail).await;
+}
+
+/// [`relay_stderr`] with a line buffer of `buffer` bytes instead of [`STDERR_BUFFER_SIZE`]
+/// (the fuzz targets use small ones to reach the fragments of over-long lines).
+pub(crate) async fn relay_stderr_buffered<R: AsyncRead + Unpin>(
+    r: R,
+    buffer: usize,
+    plugin_name: String,
     mut sink: Option<StderrSink>,
     tail: std::sync::Weak<Mutex<StderrTail>>,
 ) {
-    let mut reader = LineReader::new(r, STDERR_BUFFER_SIZE);
+    let mut reader = LineReader::new(r, buffer);
     let mut continuation = false;
     loop {
         let (bytes, is_prefix) = match reader.read_line().await {
@@ -970,6 +982,31 @@ mod tests {
         assert_eq!(t[1], format!("{}…", "q".repeat(1024)));
         assert_eq!(t[2], "qqqqq");
         assert_eq!(t[3], r#"{"@level":"warn","@message":"w"}"#);
+    }
+
+    /// Found by the `hclog` fuzz target (its oracle, not a bug): an unterminated last line
+    /// whose last fragment fills the buffer is a prefix (EOF is only seen by the next read),
+    /// so no newline follows it in the sink — as with Go's `ReadLine` and `logStderr`. A
+    /// shorter unterminated last line gets its newline.
+    #[tokio::test]
+    async fn relay_unterminated_last_fragment_like_go() {
+        for (data, want) in [
+            (&b"ab\nxxxxxxxx"[..], &b"ab\nxxxxxxxx"[..]),
+            (&b"ab\nxxxxxxx"[..], &b"ab\nxxxxxxx\n"[..]),
+            (&b"ab\r\nxx\r"[..], &b"ab\nxx\r\n"[..]),
+        ] {
+            let sink = Buf::default();
+            let tail = Arc::new(Mutex::new(StderrTail::default()));
+            relay_stderr_buffered(
+                data,
+                4,
+                "p".into(),
+                Some(Box::new(sink.clone())),
+                Arc::downgrade(&tail),
+            )
+            .await;
+            assert_eq!(*sink.0.lock().unwrap(), want, "{data:?}");
+        }
     }
 
     fn ts_ok(v: &Value) -> bool {
