@@ -215,6 +215,16 @@ impl TypeTable {
     /// marshaler's pointer id was allocated by Go and never sent (`getTypeInfo(*T)` for an
     /// already-sent marshaler `T`). The gap is recorded on the first definition after it.
     /// A leading gap on the stream's first definitions is Go <= 1.20's first id (65).
+    /// What a value (top level or interface payload) of type `root` that begins now needs
+    /// from the definitions received for it: Go's unsent ids and marshaler companions.
+    #[inline]
+    fn begin_value(&mut self, root: WireId, max_depth: usize) {
+        if !self.pending.is_empty() {
+            self.note_gaps();
+            self.infer_companions(root, max_depth);
+        }
+    }
+
     fn note_gaps(&mut self) {
         let mut ids: Vec<(WireId, bool)> = Vec::with_capacity(self.pending.len());
         for &p in &self.pending {
@@ -746,8 +756,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         id: WireId,
         f: impl FnOnce(&mut Self, WireId) -> Result<T>,
     ) -> Result<T> {
-        self.types.note_gaps();
-        self.types.infer_companions(id, self.limits.max_depth);
+        self.types.begin_value(id, self.limits.max_depth);
         let is_struct = matches!(
             self.types.get(id).map(|w| &**w),
             Some(WireType::Struct { .. })
@@ -1008,8 +1017,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 // The byte count that follows is not a reliable delimiter (Go ignores it too).
                 self.r.uint()?;
                 // Before anything builds the payload's dynamic type (the default-name check).
-                self.types.note_gaps();
-                self.types.infer_companions(id, self.limits.max_depth);
+                self.types.begin_value(id, self.limits.max_depth);
                 return Ok(Some((name, id)));
             }
             let id = definition_id(id)?;

@@ -488,17 +488,7 @@ impl Schema {
             Type::Interface => return Ok(Described::Id(ids::INTERFACE)),
             Type::Def(d) => d,
         };
-        if let Some(id) = crate::decode::bootstrap_id(d) {
-            // One of Go's own descriptor types: known to every decoder, never defined.
-            return Ok(Described::Id(id));
-        }
         let key = d.key();
-        let well_known = d.well_known_go_type();
-        if let Some(go) = well_known {
-            if let Some(id) = self.by_go_type.get(go).copied() {
-                return Ok(Described::Id(id));
-            }
-        }
         if self.in_progress.contains(&key) {
             // A cycle back into a definition still being described.
             return Ok(match self.by_dyn.get(&key) {
@@ -508,6 +498,16 @@ impl Schema {
         }
         if let Some(id) = self.by_dyn.get(&key) {
             return Ok(Described::Id(*id));
+        }
+        if let Some(id) = crate::decode::bootstrap_id(d) {
+            // One of Go's own descriptor types: known to every decoder, never defined.
+            return Ok(Described::Id(id));
+        }
+        let well_known = d.well_known_go_type();
+        if let Some(go) = well_known {
+            if let Some(id) = self.by_go_type.get(go).copied() {
+                return Ok(Described::Id(id));
+            }
         }
         let common = |id| CommonType {
             name: d.name().to_string(),

@@ -301,6 +301,12 @@ impl<'a> Reader<'a> {
     pub fn value_count(&mut self, min_bytes_each: usize) -> Result<usize> {
         let at = self.pos;
         let n = self.uint()?;
+        self.check_count(n, min_bytes_each, at)
+    }
+
+    /// [`Reader::value_count`]'s check of a count `n` read at `at`.
+    #[inline]
+    fn check_count(&self, n: u64, min_bytes_each: usize, at: usize) -> Result<usize> {
         let rest = (self.buf.len() - self.pos) as u64;
         if self.complete && min_bytes_each > 0 && n > rest / min_bytes_each as u64 {
             return Err(Error::new(ErrorKind::LengthExceedsInput {
@@ -327,8 +333,7 @@ impl<'a> Reader<'a> {
         if n > i64::MAX as u64 {
             return Ok(0);
         }
-        self.pos = at;
-        self.value_count(min_bytes_each)
+        self.check_count(n, min_bytes_each, at)
     }
 
     /// Reads a length-prefixed byte string, borrowing from the input.
