@@ -333,27 +333,27 @@ fn run_vectors() {
             }
         }
         // Go <= 1.20 numbered user types from 65 (point_struct_id65 reproduces it).
-        let mut enc = match lowest_defined_id(&bytes) {
-            Some(first) if first > gob::ids::FIRST_USER => Encoder::with_first_id(first),
-            _ => Encoder::new(),
-        };
-        let mut re = Vec::new();
-        for v in &vals {
-            if let Err(e) = enc.encode_into(v, &mut re) {
-                failures.insert(name.to_string(), format!("Rust cannot re-encode: {e}"));
-            }
-        }
-        if via_json.len() == vals.len() {
+        let reencode = |values: &[Value]| -> Result<Vec<u8>, String> {
             let mut enc = match lowest_defined_id(&bytes) {
                 Some(first) if first > gob::ids::FIRST_USER => Encoder::with_first_id(first),
                 _ => Encoder::new(),
             };
-            let mut re_json = Vec::new();
-            for v in &via_json {
-                if let Err(e) = enc.encode_into(v, &mut re_json) {
-                    failures.insert(name.to_string(), format!("Rust cannot re-encode: {e}"));
-                }
+            let mut out = Vec::new();
+            for v in values {
+                enc.encode_into(v, &mut out)
+                    .map_err(|e| format!("Rust cannot re-encode: {e}"))?;
             }
+            Ok(out)
+        };
+        let re = reencode(&vals).unwrap_or_else(|e| {
+            failures.insert(name.to_string(), e);
+            Vec::new()
+        });
+        if via_json.len() == vals.len() {
+            let re_json = reencode(&via_json).unwrap_or_else(|e| {
+                failures.insert(name.to_string(), e);
+                Vec::new()
+            });
             if re_json != re {
                 failures.insert(
                     name.to_string(),
