@@ -172,6 +172,8 @@ pub struct TypeTable {
     next_alloc: WireId,
     /// Definitions preceded by ids Go allocated and never sent (see `GroupDef::skip_ids`).
     skips: HashMap<WireId, u32>,
+    /// The ids in `skips`, added up (at most [`MAX_SKIPPED_IDS`]).
+    skipped: u32,
     dyn_types: IdMap<Type>,
     plans: HashMap<(WireId, usize), Plan>,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
@@ -248,8 +250,15 @@ impl TypeTable {
                 self.next_alloc = id;
             }
             if id > self.next_alloc && defined {
-                if let Ok(gap) = u32::try_from(id - self.next_alloc) {
-                    self.skips.insert(id, gap);
+                // Go allocates one unsent id per `*T` use, so a stream's gaps are few; a
+                // hostile one could otherwise make a re-encoder allocate ids (and their
+                // table) by the billion.
+                let gap = id - self.next_alloc;
+                if let Ok(gap) = u32::try_from(gap) {
+                    if self.skipped + gap <= MAX_SKIPPED_IDS {
+                        self.skipped += gap;
+                        self.skips.insert(id, gap);
+                    }
                 }
             }
             self.next_alloc = self.next_alloc.max(id.saturating_add(1));
@@ -364,7 +373,11 @@ impl Decoder {
         if let Err(e) = &r {
             if e.is_incomplete() && !added.is_empty() {
                 self.types.next_alloc = next_alloc;
-                self.types.skips.retain(|m, _| !added.contains(m));
+                let dropped: u32 = added
+                    .iter()
+                    .filter_map(|m| self.types.skips.remove(m))
+                    .sum();
+                self.types.skipped = self.types.skipped.saturating_sub(dropped);
                 // Forget only what this attempt defined; plans of older types stay valid
                 // (a large value read in pieces must not rebuild every plan each time).
                 self.types.plans.retain(|(id, _), _| !added.contains(id));
@@ -483,6 +496,10 @@ fn define(
     added.push(id);
     Ok(())
 }
+
+/// The most unsent ids a stream's definitions may ask a re-encoder to leave (gaps beyond it
+/// are not reproduced).
+const MAX_SKIPPED_IDS: u32 = 4096;
 
 /// A message's or an interface's type id as Go reads it: `typeId(int32)` of the integer, so
 /// the high bits of a wider one are dropped.

@@ -136,6 +136,9 @@ struct Def {
 /// process (a struct before its fields; slices, arrays and maps after their elements), so a
 /// stream encoding the same values as a fresh Go process gets the same ids.
 pub struct Schema {
+    /// The first id this schema allocates: `defs` is indexed from it (a schema told to start
+    /// at a high id must not hold a slot for every id below).
+    base: WireId,
     next_id: WireId,
     by_rust: HashMap<RustTypeId, WireId>,
     by_dyn: HashMap<usize, WireId>,
@@ -199,6 +202,7 @@ impl Schema {
     /// A fresh schema whose first user id is `first` (65 reproduces Go ≤ 1.20).
     pub fn with_first_id(first: WireId) -> Self {
         Schema {
+            base: first.max(ids::FIRST_USER),
             next_id: first.max(ids::FIRST_USER),
             by_rust: HashMap::new(),
             by_dyn: HashMap::new(),
@@ -239,7 +243,7 @@ impl Schema {
         });
         self.dyn_keep.truncate(cp.dyn_keep);
         self.defs
-            .truncate(usize::try_from(first_new - ids::FIRST_USER).unwrap_or(0));
+            .truncate(usize::try_from(first_new - self.base).unwrap_or(0));
         self.next_id = first_new;
     }
 
@@ -264,7 +268,9 @@ impl Schema {
 
     /// Stores the definition of an allocated id; `children` are the types Go sends after it.
     pub fn define(&mut self, id: WireId, wire: WireType, children: Vec<WireId>) {
-        let idx = (id - ids::FIRST_USER) as usize;
+        let Some(idx) = self.slot(id) else {
+            return;
+        };
         if self.defs.len() <= idx {
             self.defs.resize_with(idx + 1, || None);
         }
@@ -628,22 +634,22 @@ impl Schema {
         Ok(Described::Id(id))
     }
 
+    /// The index of an id this schema allocated in `defs`.
+    #[inline]
+    fn slot(&self, id: WireId) -> Option<usize> {
+        usize::try_from(id.checked_sub(self.base)?).ok()
+    }
+
     fn def_mut(&mut self, id: WireId) -> Option<&mut Def> {
-        if id < ids::FIRST_USER {
-            return None;
-        }
-        self.defs
-            .get_mut((id - ids::FIRST_USER) as usize)
-            .and_then(|d| d.as_mut())
+        let i = self.slot(id)?;
+        self.defs.get_mut(i).and_then(|d| d.as_mut())
     }
 
     fn needs_send(&self, id: WireId) -> bool {
-        id >= ids::FIRST_USER
-            && self
-                .defs
-                .get((id - ids::FIRST_USER) as usize)
-                .and_then(|d| d.as_ref())
-                .is_some_and(|d| !d.sent)
+        self.slot(id)
+            .and_then(|i| self.defs.get(i))
+            .and_then(|d| d.as_ref())
+            .is_some_and(|d| !d.sent)
     }
 }
 

@@ -275,3 +275,39 @@ func init() {
 		},
 	})
 }
+
+func init() {
+	add(&Case{
+		Name: "huge_id_gap", Checklist: []int{95},
+		Desc:   "Point{1, 2} defined and sent as type id 64 + 2^30 instead of 64: Go takes any id; a re-encoder must not reproduce such a gap (as ids Go allocated and never sent) by allocating a billion ids",
+		Values: vals(Point{1, 2}),
+		Stream: func(data []byte) []byte {
+			const id = 64 + 1<<30
+			def, val := body(data, 0), body(data, 1)
+			if def[0] != 0x7f || val[0] != 0xff || val[1] != 0x80 {
+				panic("huge_id_gap: unexpected messages")
+			}
+			out := frame(append(gobjson.AppendInt(nil, -id), def[1:]...))
+			return append(out, frame(append(gobjson.AppendInt(nil, id), val[2:]...))...)
+		},
+	})
+}
+
+func init() {
+	add(&Case{
+		Name: "huge_id_gap_mid_stream", Checklist: []int{95},
+		Desc:   "Point{1, 2} as id 64, then Args{3, 4} defined and sent as 65 + 2^30: a gap after the first definition reads like ids Go allocated and never sent, which a re-encoder reproduces only up to a bound",
+		Values: vals(Point{1, 2}, Args{3, 4}),
+		Stream: func(data []byte) []byte {
+			const id = 65 + 1<<30
+			s := messageStarts(data)
+			def, val := body(data, 2), body(data, 3)
+			if def[0] != 0xff || def[1] != 0x81 || val[0] != 0xff || val[1] != 0x82 {
+				panic("huge_id_gap_mid_stream: unexpected messages")
+			}
+			out := append([]byte{}, data[:s[2]]...)
+			out = append(out, frame(append(gobjson.AppendInt(nil, -id), def[2:]...))...)
+			return append(out, frame(append(gobjson.AppendInt(nil, id), val[2:]...))...)
+		},
+	})
+}
