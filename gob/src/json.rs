@@ -15,7 +15,8 @@
 //!   `{"array": NAME, "len": N, "elem": TYPE}`, `{"map": NAME, "key": TYPE, "elem": TYPE}`,
 //!   `{"gob_encoder": NAME}`, `{"binary_marshaler": NAME}`, `{"text_marshaler": NAME}`
 //!   (NAME is Go's informational type name, often empty); a marshaler may carry
-//!   `"pointer_id": true` and `"companions": [TYPE, ...]` (see `GroupDef`). References are
+//!   `"pointer_id": true` and `"companions": [TYPE, ...]`, any definition `"skip_ids": N`
+//!   (see `GroupDef`). References are
 //!   numbered in depth-first pre-order, so recursive types are expressible, and per stream
 //!   ([`TypedJsonWriter`]): a type keeps its `#N` in every document of the stream, and
 //!   [`TypedJsonReader`] gives it one identity, so it is defined once when re-encoded.
