@@ -160,6 +160,14 @@ fn unhex(s: &str) -> Result<Vec<u8>> {
         .collect()
 }
 
+/// The fields of a struct type (none for any other type).
+fn struct_fields(t: &Type) -> &[(String, TypeRef)] {
+    match t.def().map(|d| d.shape()) {
+        Some(DefKind::Struct(f)) => f,
+        _ => &[],
+    }
+}
+
 fn float_json(f: f64) -> Json {
     if f.is_finite() && !(f == 0.0 && f.is_sign_negative()) {
         if let Some(n) = Number::from_f64(f) {
@@ -231,10 +239,7 @@ impl DocNamer<'_> {
                     .collect::<Vec<_>>()})
             }
             Value::Struct(t, fields) => {
-                let names = match t.def().map(|d| d.shape()) {
-                    Some(DefKind::Struct(f)) => &f[..],
-                    _ => &[],
-                };
+                let names = struct_fields(t);
                 let mut m = Map::new();
                 for (i, fv) in fields {
                     let n = names
@@ -685,10 +690,7 @@ pub fn to_plain_json(v: &Value) -> Json {
             Json::Object(m)
         }
         Value::Struct(t, fields) => {
-            let names = match t.def().map(|d| d.shape()) {
-                Some(DefKind::Struct(f)) => &f[..],
-                _ => &[],
-            };
+            let names = struct_fields(t);
             let mut m = Map::new();
             for (i, fv) in fields {
                 if let Some((n, _)) = names.get(*i) {
