@@ -134,12 +134,47 @@ async fn closed_within(sock: &mut UnixStream, limit: Duration) {
     assert!(closed.is_ok(), "connection still open after {limit:?}");
 }
 
+/// net/rpc replies read from the bytes of a stream as they come: each a header, then a body
+/// of any type (decoded as a gob Value and dropped).
+#[derive(Default)]
+struct ReplyReader {
+    data: Vec<u8>,
+    dec: Decoder,
+    header: Option<Response>,
+}
+
+impl ReplyReader {
+    /// Takes the next bytes of the stream; adds the replies they complete to `replies`.
+    fn push(&mut self, body: &[u8], replies: &mut Vec<Response>) {
+        self.data.extend_from_slice(body);
+        loop {
+            if self.header.is_none() {
+                match self.dec.decode_next::<Response>(&self.data, false) {
+                    Ok(Step::Value(resp, used)) => {
+                        self.data.drain(..used);
+                        self.header = Some(resp);
+                    }
+                    _ => break,
+                }
+            }
+            match self
+                .dec
+                .decode_next::<tilores_plugin::gob::Value>(&self.data, false)
+            {
+                Ok(Step::Value(_, used)) => {
+                    self.data.drain(..used);
+                    replies.extend(self.header.take());
+                }
+                _ => break,
+            }
+        }
+    }
+}
+
 /// Reads the replies on stream 1 until `n` have come (or the stream ended); returns them.
 async fn control_replies(sock: &mut UnixStream, n: usize, limit: Duration) -> Vec<Response> {
-    let mut data = Vec::new();
-    let mut dec = Decoder::new();
+    let mut reader = ReplyReader::default();
     let mut replies = Vec::new();
-    let mut header = None;
     let _ = tokio::time::timeout(limit, async {
         while replies.len() < n {
             let Ok(Some(f)) = raw::read_frame(sock, 1 << 20).await else {
@@ -148,26 +183,7 @@ async fn control_replies(sock: &mut UnixStream, n: usize, limit: Duration) -> Ve
             if f.stream() != 1 {
                 continue;
             }
-            data.extend_from_slice(&f.body);
-            // Header, then a body of any type (decoded as a gob Value and dropped).
-            loop {
-                if header.is_none() {
-                    match dec.decode_next::<Response>(&data, false) {
-                        Ok(Step::Value(resp, used)) => {
-                            data.drain(..used);
-                            header = Some(resp);
-                        }
-                        _ => break,
-                    }
-                }
-                match dec.decode_next::<tilores_plugin::gob::Value>(&data, false) {
-                    Ok(Step::Value(_, used)) => {
-                        data.drain(..used);
-                        replies.extend(header.take());
-                    }
-                    _ => break,
-                }
-            }
+            reader.push(&f.body, &mut replies);
             if f.flags() & (raw::FIN | raw::RST) != 0 {
                 return;
             }
@@ -207,9 +223,7 @@ async fn flow_reader(
     credit: Arc<tokio::sync::Semaphore>,
     n: usize,
 ) -> Vec<Response> {
-    let mut data = Vec::new();
-    let mut dec = Decoder::new();
-    let mut header = None;
+    let mut reader = ReplyReader::default();
     let mut replies = Vec::new();
     while replies.len() < n {
         let Ok(Some(f)) = raw::read_frame(&mut rd, 1 << 20).await else {
@@ -221,25 +235,7 @@ async fn flow_reader(
                 let grant = raw::frame(raw::WINDOW_UPDATE, 0, f.stream(), f.length(), &[]);
                 let _ = wr.lock().await.write_all(&grant).await;
                 if f.stream() == 1 {
-                    data.extend_from_slice(&f.body);
-                    loop {
-                        if header.is_none() {
-                            match dec.decode_next::<Response>(&data, false) {
-                                Ok(Step::Value(resp, used)) => {
-                                    data.drain(..used);
-                                    header = Some(resp);
-                                }
-                                _ => break,
-                            }
-                        }
-                        match dec.decode_next::<tilores_plugin::gob::Value>(&data, false) {
-                            Ok(Step::Value(_, used)) => {
-                                data.drain(..used);
-                                replies.extend(header.take());
-                            }
-                            _ => break,
-                        }
-                    }
+                    reader.push(&f.body, &mut replies);
                 }
             }
             _ => {}
