@@ -201,6 +201,19 @@ impl TypeTable {
         self.defs.get(id)
     }
 
+    /// The dynamic type of `id` when it needs no building: a builtin, a bootstrap type, or one
+    /// already built on this stream.
+    fn known_type(&self, id: WireId) -> Option<Type> {
+        builtin_type(id)
+            .or_else(|| bootstrap_dyn_type(id))
+            .or_else(|| self.dyn_types.get(id).cloned())
+    }
+
+    /// True when `id` is defined as a struct.
+    fn is_struct(&self, id: WireId) -> bool {
+        matches!(self.get(id).map(|w| &**w), Some(WireType::Struct { .. }))
+    }
+
     /// The ids a dynamic type of `id` refers to: its wire children and its companions.
     fn dyn_children(&self, id: WireId, w: &WireType) -> Vec<WireId> {
         let mut c = wire_children(w);
@@ -210,13 +223,6 @@ impl TypeTable {
         c
     }
 
-    /// Finds the ids Go allocated without sending them before the definitions received for
-    /// the value that begins now. Go allocates ids in increasing order and all of a value's
-    /// definitions (at top level or in one interface) come before it, so every id between the
-    /// highest one accounted for earlier and one of these that is neither defined nor a
-    /// marshaler's pointer id was allocated by Go and never sent (`getTypeInfo(*T)` for an
-    /// already-sent marshaler `T`). The gap is recorded on the first definition after it.
-    /// A leading gap on the stream's first definitions is Go <= 1.20's first id (65).
     /// What a value (top level or interface payload) of type `root` that begins now needs
     /// from the definitions received for it: Go's unsent ids and marshaler companions.
     #[inline]
@@ -227,19 +233,19 @@ impl TypeTable {
         }
     }
 
+    /// Finds the ids Go allocated without sending them before the definitions received for
+    /// the value that begins now. Go allocates ids in increasing order and all of a value's
+    /// definitions (at top level or in one interface) come before it, so every id between the
+    /// highest one accounted for earlier and one of these that is neither defined nor a
+    /// marshaler's pointer id was allocated by Go and never sent (`getTypeInfo(*T)` for an
+    /// already-sent marshaler `T`). The gap is recorded on the first definition after it.
+    /// A leading gap on the stream's first definitions is Go <= 1.20's first id (65).
     fn note_gaps(&mut self) {
         let mut ids: Vec<(WireId, bool)> = Vec::with_capacity(self.pending.len());
         for &p in &self.pending {
             ids.push((p, true));
             if let Some(w) = self.defs.get(p) {
-                if matches!(
-                    &**w,
-                    WireType::GobEncoder(_)
-                        | WireType::BinaryMarshaler(_)
-                        | WireType::TextMarshaler(_)
-                ) && w.common().id != p
-                    && w.common().id >= ids::FIRST_USER
-                {
+                if w.is_marshaler() && w.common().id != p && w.common().id >= ids::FIRST_USER {
                     ids.push((w.common().id, false));
                 }
             }
@@ -273,21 +279,11 @@ impl TypeTable {
     /// marshaler's definition before the next definition the replay expects belongs to it.
     /// A stream that does not follow Go's order (not written by Go) gets no companions.
     fn infer_companions(&mut self, root: WireId, max_depth: usize) {
-        if self.pending.is_empty() {
-            return;
-        }
         let pending = std::mem::take(&mut self.pending);
-        let marshaler = |id: &WireId| {
-            matches!(
-                self.get(*id).map(|w| &**w),
-                Some(
-                    WireType::GobEncoder(_)
-                        | WireType::BinaryMarshaler(_)
-                        | WireType::TextMarshaler(_)
-                )
-            )
-        };
-        if !pending.iter().any(marshaler) {
+        if !pending
+            .iter()
+            .any(|id| self.get(*id).is_some_and(|w| w.is_marshaler()))
+        {
             return;
         }
         let mut replay = Replay {
@@ -646,7 +642,7 @@ impl Replay<'_> {
             return;
         };
         match &*w {
-            WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+            w if w.is_marshaler() => {
                 let mut comps = Vec::new();
                 loop {
                     let next = cont.iter().find(|c| self.fresh.contains(c));
@@ -774,11 +770,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         f: impl FnOnce(&mut Self, WireId) -> Result<T>,
     ) -> Result<T> {
         self.types.begin_value(id, self.limits.max_depth);
-        let is_struct = matches!(
-            self.types.get(id).map(|w| &**w),
-            Some(WireType::Struct { .. })
-        );
-        if !is_struct {
+        if !self.types.is_struct(id) {
             if builtin_type(id).is_none() && self.types.get(id).is_none() {
                 return Err(Error::new(ErrorKind::UnknownTypeId(id)));
             }
@@ -1162,11 +1154,8 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// The dynamic [`Type`] for a wire id (built once per stream).
     #[inline]
     pub fn dyn_type(&mut self, id: WireId) -> Result<Type> {
-        if let Some(t) = builtin_type(id).or_else(|| bootstrap_dyn_type(id)) {
+        if let Some(t) = self.types.known_type(id) {
             return Ok(t);
-        }
-        if let Some(t) = self.types.dyn_types.get(id) {
-            return Ok(t.clone());
         }
         self.build_dyn_types(id)
     }
@@ -1199,10 +1188,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         scc.seen.insert(id, (order, order));
         scc.stack.push(id);
         for child in self.types.dyn_children(id, &w) {
-            if builtin_type(child).is_some()
-                || bootstrap_dyn_type(child).is_some()
-                || self.types.dyn_types.get(child).is_some()
-            {
+            if self.types.known_type(child).is_some() {
                 continue;
             }
             let low = match scc.seen.get(&child) {
@@ -1245,9 +1231,8 @@ impl<'a, 'b> Dec<'a, 'b> {
                 if let Some(i) = local.get(&c) {
                     return Ok(TypeRef::Local(*i));
                 }
-                builtin_type(c)
-                    .or_else(|| bootstrap_dyn_type(c))
-                    .or_else(|| self.types.dyn_types.get(c).cloned())
+                self.types
+                    .known_type(c)
                     .map(TypeRef::Type)
                     .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(c)))
             };
@@ -1269,10 +1254,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
                 WireType::TextMarshaler(_) => DefKind::TextMarshaler,
             };
-            let marshaler = matches!(
-                &*w,
-                WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_)
-            );
+            let marshaler = w.is_marshaler();
             let companions = match self.types.companions.get(&m) {
                 Some(cs) => cs.iter().map(|c| r(*c)).collect::<Result<_>>()?,
                 None => Vec::new(),
@@ -1395,13 +1377,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     fn map_value(&mut self, ty: Type, key: WireId, elem: WireId) -> Result<Value> {
         // A struct takes no bytes at the end of a message (Go's decoder ends it there), so an
         // entry needs a byte for each side that is not a struct.
-        let is_struct = |id| {
-            matches!(
-                self.types.get(id).map(|w| &**w),
-                Some(WireType::Struct { .. })
-            )
-        };
-        let (key_struct, elem_struct) = (is_struct(key), is_struct(elem));
+        let (key_struct, elem_struct) = (self.types.is_struct(key), self.types.is_struct(elem));
         let min = usize::from(!key_struct) + usize::from(!elem_struct);
         let n = self.r.map_count(min)?;
         let mut out = Vec::with_capacity(self.capacity(n, min.max(1)));

@@ -286,7 +286,7 @@ impl Schema {
     /// Registers the Rust type `T` of an unnamed Go composite type `go_type()` with `describe`,
     /// unless the same Go type already has an id on this stream (described for another Rust
     /// type or as a dynamic type), which `T` then shares.
-    pub fn describe_unnamed<T: 'static + ?Sized>(
+    pub(crate) fn describe_unnamed<T: 'static + ?Sized>(
         &mut self,
         go_type: impl FnOnce() -> String,
         describe: impl FnOnce(&mut Schema) -> Result<WireId>,

@@ -119,6 +119,15 @@ impl WireType {
         }
     }
 
+    /// True for the marshaler kinds (GobEncoder, BinaryMarshaler, TextMarshaler), whose
+    /// values are opaque bytes.
+    pub(crate) fn is_marshaler(&self) -> bool {
+        matches!(
+            self,
+            WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_)
+        )
+    }
+
     /// Sets the id written inside the definition (`CommonType.Id`).
     pub(crate) fn set_common_id(&mut self, id: WireId) {
         match self {
