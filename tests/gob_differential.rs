@@ -13,9 +13,9 @@
 //! The mutation pass flips, inserts, deletes, truncates, inflates and reorders Go's streams
 //! and compares the decisions: a stream Go decodes must decode here to the same values.
 //!
-//! CI runs a fixed seed range; a long run sets the sizes (see `gob/fuzz/README.md`):
-//! `GOBFUZZ_STREAMS=50000 GOBFUZZ_MUTANTS=10 cargo test --release --test gob_differential -- --nocapture`
-//! (`GOBFUZZ_SEED` moves the range).
+//! CI runs a fixed seed range; a long run sets the range and sizes with `GOBFUZZ_SEED`,
+//! `GOBFUZZ_STREAMS` and `GOBFUZZ_MUTANTS`, in chunks of 5,000 streams (the command is in
+//! `gob/fuzz/README.md`).
 
 mod common;
 
@@ -216,7 +216,7 @@ fn assert_clean(what: &str, summary: &Json) {
     let by_class = summary["failures_by_class"]
         .as_object()
         .cloned()
-        .unwrap_or_default();
+        .unwrap_or_else(|| panic!("{what}: gobfuzz printed no failures_by_class: {summary}"));
     let failing: Vec<_> = by_class
         .iter()
         .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
@@ -403,6 +403,16 @@ fn random_go_streams_and_their_mutants_decode_and_reencode_exactly() {
         t.elapsed()
     );
     check_streams(&streams_summary);
+    assert!(n_mutants > 0, "gobfuzz mutate wrote no mutants");
+    assert_eq!(
+        summary["mutants"].as_u64(),
+        Some(n_mutants as u64),
+        "gobfuzz check-mutants read every mutant"
+    );
+    assert!(
+        summary["checked_values"].as_u64().unwrap_or(0) > 0,
+        "no mutant value was compared: {summary}"
+    );
     assert_clean("mutated streams", &summary);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -520,8 +520,9 @@ fn cases() -> Vec<(&'static str, CaseFn)> {
 
 /// Every hostile host of [`cases`] in turn against one provider, each followed by a
 /// well-behaved host served on a second connection (with the hostile one still open where
-/// the provider keeps it). Bounds: each hostile connection handled within 2 s, each
-/// well-behaved host served within 5 s, the provider's peak RSS within 32 MiB, no panic,
+/// the provider keeps it). Bounds: each hostile connection handled (closed, or its checks
+/// done) within its case's own waits and the whole table within 30 s, each well-behaved host
+/// served within 5 s, the provider's peak RSS within 32 MiB, no panic,
 /// and the provider gone within 3 s of Quit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_survives_hostile_hosts_and_serves_a_good_one() {

@@ -4,7 +4,8 @@
 //! numbers, huge gob lengths and counts, floods of stdout/stderr and hclog lines, replies
 //! cut off mid-way, SIGKILL and SIGSTOP mid-call, a host short of file descriptors.
 //!
-//! Every case runs in a process of its own (`common::hostile::isolated`): it ends within its
+//! Every case but the file-descriptor one (which runs the CLI under `prlimit`, a process of its
+//! own anyway) runs in a process of its own (`common::hostile::isolated`): it ends within its
 //! stated time, the host's peak resident set stays within its stated bound, the error is
 //! typed, no plugin process survives, and where the connection can go on, a well-behaved
 //! call on it still gets its answer.
@@ -386,8 +387,8 @@ fn replies_cut_off_midway_fail_the_call() {
 
 // ------------------------------------------------------------------- floods
 
-/// The plugin floods 32 MiB on its stdout, 32 MiB of hclog lines and a 16 MiB line on its
-/// stderr, and 32 MiB on each of the stdout and stderr streams, while the host keeps
+/// The plugin floods 32 MiB on its stdout, 32 MiB on its stderr (16 MiB of hclog lines and
+/// a 16 MiB line), and 32 MiB on each of the stdout and stderr streams, while the host keeps
 /// calling: every call is answered correctly, the flooding call too, within 30 s, and the
 /// host's peak stays within 64 MiB (nothing of the floods is held).
 #[test]

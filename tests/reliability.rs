@@ -113,7 +113,8 @@ async fn dispatch_goes_on_after_a_deadline_with_correct_answers() {
         assert_eq!(lines.len(), 4, "{out}\nstderr: {err}");
         // --deadline-ms 0: no default deadline.
         assert!(
-            lines[0].contains(r#""deadlineExists":false"#),
+            lines[0].starts_with(r#"{"output":{"entity":{"id":"abcd""#)
+                && lines[0].contains(r#""deadlineExists":false"#),
             "{}",
             lines[0]
         );

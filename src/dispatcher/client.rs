@@ -55,21 +55,10 @@ impl DispatcherClient {
         }
         let reply = match call.remaining() {
             None => self.rpc.call::<_, R>(method, &args).await,
-            Some(left) => {
-                let at = tokio::time::Instant::now()
-                    .checked_add(left)
-                    .unwrap_or_else(far_future);
-                self.rpc.call_deadline::<_, R>(method, &args, at).await
-            }
+            Some(left) => self.rpc.call_timeout::<_, R>(method, &args, left).await,
         };
         Ok(reply?)
     }
-}
-
-/// An instant no call waits for: about 30 years ahead (a deadline too far away to be
-/// represented is as good as none).
-fn far_future() -> tokio::time::Instant {
-    tokio::time::Instant::now() + std::time::Duration::from_secs(30 * 365 * 24 * 3600)
 }
 
 impl Dispatcher for DispatcherClient {

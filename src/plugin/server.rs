@@ -407,7 +407,7 @@ impl PluginServer {
     /// Accepts host connections on `listener` (each served concurrently, at most
     /// [`ServeConfig::max_connections`] at once: beyond that further connections wait in
     /// the listen backlog) until quit or until `policy` says the host is gone; then waits up
-    /// to [`CONNECTIONS_FLUSH_TIMEOUT`] for the connections to flush.
+    /// to 2 s for the connections to flush.
     pub async fn run(&self, listener: &UnixListener, policy: ExitPolicy) -> ServeEnd {
         let inner = &self.inner;
         let parent = std::os::unix::process::parent_id();
@@ -472,11 +472,11 @@ async fn accept_permitted(
 
 /// How long a provider flushes and closes a session after `Control.Quit` (or when closing a
 /// connection that opened no control streams in time).
-pub const SESSION_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const SESSION_CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How long [`PluginServer::run`] waits for its connections to end after quit (their last
 /// replies being written) before it returns anyway.
-pub const CONNECTIONS_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const CONNECTIONS_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Default [`ServeConfig::streams_timeout`]: 10 s, as the host's
 /// [`DEFAULT_CONNECT_TIMEOUT`](super::client::DEFAULT_CONNECT_TIMEOUT) for the same streams.
@@ -686,7 +686,7 @@ static ORIGINAL_STDIO: OnceLock<(OwnedFd, OwnedFd)> = OnceLock::new();
 ///
 /// SIGTERM: a Go plugin has no handler, so it dies of the signal at once and leaves its
 /// socket file behind. Here SIGTERM ends serving like `Control.Quit` (running calls get
-/// [`CONNECTIONS_FLUSH_TIMEOUT`] to reply), the private socket directory is removed, and
+/// 2 s to reply), the private socket directory is removed, and
 /// `serve` returns [`ServeEnd::Terminated`] (a `main` that then returns exits with status 0).
 ///
 /// Must run inside a multi-threaded or current-thread Tokio runtime, once per process.
@@ -748,7 +748,7 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
 }
 
 /// [`PluginServer::run`], ended like `Control.Quit` by SIGTERM: the connections get
-/// [`CONNECTIONS_FLUSH_TIMEOUT`] to write their last replies, then [`serve`] removes the socket
+/// 2 s to write their last replies, then [`serve`] removes the socket
 /// directory and returns [`ServeEnd::Terminated`].
 async fn run_until_terminated(
     server: &PluginServer,
@@ -786,7 +786,7 @@ async fn run_until_terminated(
 struct PreparedStdio {
     out_write: OwnedFd,
     err_write: OwnedFd,
-    panic_out: Option<std::fs::File>,
+    panic_out: std::fs::File,
     targets: Arc<StdioTargets>,
 }
 
@@ -797,7 +797,7 @@ impl PreparedStdio {
         use nix::fcntl::OFlag;
         let (out_read, out_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
         let (err_read, err_write) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
-        let panic_out = Some(std::fs::File::from(original_stderr.try_clone()?));
+        let panic_out = std::fs::File::from(original_stderr.try_clone()?);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .build()?;
@@ -851,13 +851,11 @@ impl PreparedStdio {
         nix::unistd::dup2_stdout(&out_write)?;
         nix::unistd::dup2_stderr(&err_write)?;
         drop((out_write, err_write));
-        if let Some(file) = panic_out {
-            let panic_out = Mutex::new(file);
-            std::panic::set_hook(Box::new(move |info| {
-                let mut f = panic_out.lock().unwrap_or_else(|p| p.into_inner());
-                let _ = writeln!(f, "panic: {info}");
-            }));
-        }
+        let panic_out = Mutex::new(panic_out);
+        std::panic::set_hook(Box::new(move |info| {
+            let mut f = panic_out.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = writeln!(f, "panic: {info}");
+        }));
         let _ = ORIGINAL_STDIO.set((original_stdout, original_stderr));
         Ok(targets)
     }

@@ -31,7 +31,7 @@ use super::Config;
 ///
 /// A call whose future is dropped is forgotten: its late reply is read and discarded.
 /// [`Client::call`] waits for the reply without a time limit, as Go's `Call` does;
-/// [`Client::call_timeout`] and [`Client::call_deadline`] bound the wait and fail with
+/// [`Client::call_timeout`] bounds the wait and fail with
 /// [`RpcError::DeadlineExceeded`].
 #[derive(Clone)]
 pub struct Client {
@@ -230,8 +230,9 @@ impl Client {
     /// [`Client::pending_calls`]); its reply, should it still come, is read and dropped
     /// without disturbing other calls, and the connection stays usable.
     ///
-    /// The server is not told: a request already sent still runs there (net/rpc has no
-    /// cancellation).
+    /// A zero `timeout` (a deadline already passed) fails at once, without a request. The
+    /// server is not told of a call that times out: a request already sent still runs there
+    /// (net/rpc has no cancellation).
     pub async fn call_timeout<A, R>(
         &self,
         service_method: &str,
@@ -242,28 +243,10 @@ impl Client {
         A: Encode + Sync + ?Sized,
         R: Decode + Send + 'static,
     {
-        tokio::time::timeout(timeout, self.call(service_method, args))
-            .await
-            .unwrap_or(Err(RpcError::DeadlineExceeded))
-    }
-
-    /// [`Client::call_timeout`] with an instant instead of a duration: fails with
-    /// [`RpcError::DeadlineExceeded`] once `deadline` has passed (at once, without sending
-    /// anything, when it has passed already).
-    pub async fn call_deadline<A, R>(
-        &self,
-        service_method: &str,
-        args: &A,
-        deadline: tokio::time::Instant,
-    ) -> Result<R, RpcError>
-    where
-        A: Encode + Sync + ?Sized,
-        R: Decode + Send + 'static,
-    {
-        if deadline <= tokio::time::Instant::now() {
+        if timeout.is_zero() {
             return Err(RpcError::DeadlineExceeded);
         }
-        tokio::time::timeout_at(deadline, self.call(service_method, args))
+        tokio::time::timeout(timeout, self.call(service_method, args))
             .await
             .unwrap_or(Err(RpcError::DeadlineExceeded))
     }

@@ -57,8 +57,7 @@ pub enum RpcError {
     #[error("{0}")]
     Io(Arc<std::io::Error>),
     /// The call's deadline or timeout passed before its reply came
-    /// ([`Client::call_timeout`](super::Client::call_timeout),
-    /// [`Client::call_deadline`](super::Client::call_deadline)). Only this call failed: it is
+    /// ([`Client::call_timeout`](super::Client::call_timeout)). Only this call failed: it is
     /// no longer pending, a reply that comes later is read and dropped, and the connection
     /// stays usable for other calls. The text is Go's `context.DeadlineExceeded`, what a Go
     /// caller that waits under a context sees.

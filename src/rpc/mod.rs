@@ -69,7 +69,7 @@
 //! - Memory is bounded: a header or body needing more than [`Config::max_buffered`] bytes
 //!   ends the connection ([`RpcError::TooLarge`]), and a server runs at most
 //!   [`Config::max_in_flight`] calls per stream (it stops reading the stream at the limit).
-//! - Waits can be bounded: [`Client::call_timeout`] / [`Client::call_deadline`] end a call
+//! - Waits can be bounded: [`Client::call_timeout`] ends a call
 //!   with [`RpcError::DeadlineExceeded`] (Go's callers use a context for that).
 //! - [`Client::close`] fails the pending calls with `connection is shut down` (Go's pending
 //!   calls get the transport's "use of closed network connection" error instead).

@@ -829,20 +829,12 @@ async fn a_trickled_reply_times_out_alone_and_is_dropped_when_it_comes() {
 
     // A deadline already passed fails at once, without a request.
     let e = client
-        .call_deadline::<_, i64>(
-            "Arith.Multiply",
-            &Args::default(),
-            tokio::time::Instant::now(),
-        )
+        .call_timeout::<_, i64>("Arith.Multiply", &Args::default(), Duration::ZERO)
         .await
         .expect_err("passed deadline");
     assert!(e.is_deadline_exceeded());
     let v: i64 = client
-        .call_deadline(
-            "Arith.Multiply",
-            &Args { a: 3, b: 3 },
-            tokio::time::Instant::now() + T,
-        )
+        .call_timeout("Arith.Multiply", &Args { a: 3, b: 3 }, T)
         .await
         .expect("in time");
     assert_eq!(v, 9);
