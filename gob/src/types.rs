@@ -251,10 +251,10 @@ impl WireType {
     /// a zero delta or at the end of the message).
     ///
     /// `None` for a definition with no field set, which Go stores and fails on only when a
-    /// value uses it. When several fields are set, the one Go's type-free decoder takes is
-    /// chosen (array, slice, map, struct, then the marshalers), preferring one with content
-    /// over an empty one beside it (Go decoding into a concrete type picks the field of that
-    /// type's kind, which for a stream Go wrote is the one with content).
+    /// value uses it. When several fields are set, one with content wins over an empty one
+    /// beside it (Go decoding into a concrete type takes the field of that type's kind, which
+    /// for a stream Go wrote is the one with content), then Go's type-free order: array, map,
+    /// slice, struct, the marshalers (`decIgnoreOpFor`).
     pub fn decode(r: &mut Reader<'_>, max_fields: usize) -> Result<Option<WireType>> {
         let mut set: Vec<(u64, WireType, bool)> = Vec::new();
         let mut field: u64 = u64::MAX;
@@ -262,8 +262,8 @@ impl WireType {
             let (wire, content) = decode_kind(r, kind, max_fields)?;
             set.push((kind, wire, content));
         }
-        // Go's type-free order: ArrayT, SliceT, MapT, StructT, then the marshalers.
-        const ORDER: [u64; 7] = [0, 1, 3, 2, 4, 5, 6];
+        // Go's type-free order (field indices): ArrayT, MapT, SliceT, StructT, marshalers.
+        const ORDER: [u64; 7] = [0, 3, 1, 2, 4, 5, 6];
         let rank = |k: u64| ORDER.iter().position(|o| *o == k).unwrap_or(7);
         set.sort_by_key(|(k, _, content)| (!content, rank(*k)));
         Ok(set.into_iter().next().map(|(_, w, _)| w))

@@ -493,7 +493,7 @@ func cmdCheckMutants(mutants, rust string, jobs int) int {
 	}
 	defer rf.Close()
 	sum := &mSummary{FailuresByClass: map[string]int{}, Failures: []failure{},
-		Info:         map[string]int{"go_typed_only_accepts": 0, "interface_count_disagrees": 0, "definition_sets_several_kinds": 0, "rust_accepts_go_refuses_data": 0, "rust_accepts_go_refuses_type": 0, "rust_accepts_go_refuses_panic": 0},
+		Info:         map[string]int{"go_typed_only_accepts": 0, "interface_count_disagrees": 0, "definition_sets_several_kinds": 0, "wire_reader_panic": 0, "rust_accepts_go_refuses_data": 0, "rust_accepts_go_refuses_type": 0, "rust_accepts_go_refuses_panic": 0},
 		InfoExamples: []failure{}, InfoShapes: map[string]int{}}
 	seeds := map[uint64]bool{}
 	produce := func(emit func(*wjob)) error {

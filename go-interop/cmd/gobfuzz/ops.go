@@ -291,7 +291,25 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 	if rh.RustError != nil {
 		rustErr = *rh.RustError
 	}
-	if rv < gv {
+	// Go's type-free structural reading of the mutant, computed once and only when a
+	// decision needs it (the reader is not hardened for every hostile stream: a panic of its
+	// own counts as its refusal and is reported as information).
+	var wcMemo *gobjson.WireCheck
+	check := func() gobjson.WireCheck {
+		if wcMemo == nil {
+			c := gobjson.CheckWire(rec.payload(0), len(s.Types))
+			if c.ReaderPanic != "" {
+				resp.Info = "wire_reader_panic"
+			}
+			wcMemo = &c
+		}
+		return *wcMemo
+	}
+	// oddBy reports whether value i, or one before it, met such a construction.
+	oddBy := func(at, i int) bool { return at >= 0 && at <= i }
+	if rv < gv && rh.RustError == nil {
+		fail("rust_stopped_without_error", fmt.Sprintf("go decoded %d values, rust %d without an error", gv, rv))
+	} else if rv < gv {
 		// The Rust decoder has no destination type: its Go counterpart is Go's type-free
 		// path (Decode(nil)). Values that only Go's typed path accepts depend on the
 		// destination (e.g. compileDec sharing one op per local type hides an undefined
@@ -300,7 +318,7 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 		// that parses them too (gobjson's wire reader, written to Go's rules) is the other
 		// judge: a value both of Go's readers take must decode.
 		free := freeDecodeCount(rec.payload(0), len(s.Types))
-		wire := gobjson.CheckWire(rec.payload(0), len(s.Types)).Values
+		wire := check().Values
 		if rv >= min(free, wire) {
 			resp.Info = "go_typed_only_accepts"
 		} else {
@@ -324,11 +342,11 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 		// A definition that sets several wireType fields is read by Go's typed decoder as
 		// its destination's kind and by a type-free reader as the first in Go's order: a
 		// re-encoding of the type-free reading can then fail Go's destination.
-		if gobjson.CheckWire(rec.payload(0), len(s.Types)).SeveralKinds {
+		if oddBy(check().SeveralKindsAt, len(got)) {
 			resp.Info = "definition_sets_several_kinds"
-			return resp
+		} else {
+			fail("go_refuses_rust", fmt.Sprintf("value %d (%s): %v", len(got), typeName(s.Types, len(got)), err))
 		}
-		fail("go_refuses_rust", fmt.Sprintf("value %d (%s): %v", len(got), typeName(s.Types, len(got)), err))
 	}
 	resp.CheckedValues = len(got)
 	for i := range got {
@@ -336,10 +354,10 @@ func opCheckMutant(s *Stream, req *workerReq, rec *record) any {
 			// An interface whose byte count disagrees with its payload is read by Go
 			// structurally into a known field but skipped by the count otherwise: Go's
 			// own answer then depends on the destination.
-			switch c := gobjson.CheckWire(rec.payload(0), len(s.Types)); {
-			case c.CountMismatch:
+			switch {
+			case oddBy(check().CountMismatchAt, i):
 				resp.Info = "interface_count_disagrees"
-			case c.SeveralKinds:
+			case oddBy(check().SeveralKindsAt, i):
 				resp.Info = "definition_sets_several_kinds"
 			default:
 				fail("semantic_mismatch", d)

@@ -252,7 +252,7 @@ func (r *wireReader) Next() (v any, err error) {
 // present fields (0 array, 1 slice, 2 struct, 3 map, 4 GobEncoder,
 // 5 BinaryMarshaler, 6 TextMarshaler) are structs starting with CommonType.
 // Go stores every field it finds; a type-free reader takes the first with
-// content in Go's ignore order (array, slice, map, struct, marshalers), and a
+// content in Go's ignore order (array, map, slice, struct, marshalers), and a
 // definition with no field set is stored and fails only when a value uses it.
 func (r *wireReader) definition(id int64) {
 	if id < 64 || r.defs[id] != nil {
@@ -309,7 +309,7 @@ func (r *wireReader) definition(id int64) {
 		set = append(set, d)
 		content = append(content, has)
 	})
-	rank := map[int]int{wArray: 0, wSlice: 1, wMap: 2, wStruct: 3, wGobEncoder: 4, wBinaryMarshaler: 5, wTextMarshaler: 6}
+	rank := map[int]int{wArray: 0, wMap: 1, wSlice: 2, wStruct: 3, wGobEncoder: 4, wBinaryMarshaler: 5, wTextMarshaler: 6}
 	best := -1
 	for i, d := range set {
 		if best < 0 || (content[i] && !content[best]) ||
@@ -496,42 +496,47 @@ func (r *wireReader) iface() any {
 type WireCheck struct {
 	// Values is how many values it read.
 	Values int
-	// CountMismatch: an interface's byte count disagreed with its payload.
-	CountMismatch bool
-	// SeveralKinds: a definition set more than one wireType field.
-	SeveralKinds bool
-	// Err stopped it (nil at the end of the stream or after n values).
-	Err error
+	// CountMismatchAt is the index of the first value in which an interface's
+	// byte count disagreed with its payload (-1: none).
+	CountMismatchAt int
+	// SeveralKindsAt is the index of the first value whose definitions include
+	// one that sets more than one wireType field (-1: none).
+	SeveralKindsAt int
+	// ReaderPanic is a panic of the reader itself (not a refusal of the
+	// stream): a bug to report, not a judgement.
+	ReaderPanic string
 }
 
 // CheckWire reads up to n top-level values of a stream type-free and
 // structurally, interface payloads included (unlike Go's Decode(nil), which
-// skips them by their byte count), noting what Go's encoder never writes and
-// Go's decoder reads differently depending on the destination.
+// skips them by their byte count), noting where it met what Go's encoder never
+// writes and Go's decoder reads differently depending on the destination.
 func CheckWire(data []byte, n int) WireCheck {
 	r := newWireReader(data)
+	c := WireCheck{CountMismatchAt: -1, SeveralKindsAt: -1}
 	next := func() (err error) {
-		// A hostile stream can trip the reader's own slicing; that is a refusal too.
 		defer func() {
 			if e := recover(); e != nil {
-				err = fmt.Errorf("wire reader: %v", e)
+				c.ReaderPanic = fmt.Sprint(e)
+				err = errors.New("wire reader panicked")
 			}
 		}()
 		_, err = r.Next()
 		return err
 	}
-	var c WireCheck
 	for c.Values < n {
-		if err := next(); err != nil {
-			if err != io.EOF {
-				c.Err = err
-			}
+		err := next()
+		if c.CountMismatchAt < 0 && r.countMismatches > 0 {
+			c.CountMismatchAt = c.Values
+		}
+		if c.SeveralKindsAt < 0 && r.severalKinds > 0 {
+			c.SeveralKindsAt = c.Values
+		}
+		if err != nil {
 			break
 		}
 		c.Values++
 	}
-	c.CountMismatch = r.countMismatches > 0
-	c.SeveralKinds = r.severalKinds > 0
 	return c
 }
 
