@@ -21,6 +21,8 @@
 //! - `huge-length`: the reply header, then a gob message claiming 2^40 bytes.
 //! - `huge-string`: the reply header, then a small message whose string claims 2^50 bytes.
 //! - `huge-count`: the reply header, then a small `[]int` message whose count is 2^50.
+//! - `nil-flood`: a 10 MB reply of 10 million nil interface values (`[]interface{}`), one
+//!   wire byte each.
 //! - `half-reply-close`: half of the reply, then the stream is closed (FIN).
 //! - `half-reply-exit`: half of the reply, then the process exits (status 7).
 //! - `stall`: no reply, ever.
@@ -37,7 +39,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tilores_plugin::gob::{Decode, Decoder, Empty, Encode, Encoder, Step};
+use tilores_plugin::gob::{Decode, Decoder, Empty, Encode, Encoder, Step, Type, Value};
 use tilores_plugin::mux::{MuxConfig, Role, Session, Stream};
 use tilores_plugin::plugin::{
     format_line, BrokerConfig, ListenerConfig, MuxBroker, PluginListener, Protocol,
@@ -310,6 +312,10 @@ async fn answer(req: &Request, arg: &str, id: u32, enc: &Mutex<Encoder>, conn: &
             let ints = enc.encode(&vec![1i64, 2, 3]).unwrap_or_default();
             b.extend(patch_last_count(&ints, 1 << 50));
             Answer::Bytes(b)
+        }
+        "nil-flood" => {
+            let nils = Value::new_slice(Type::interface_slice(), vec![Value::Nil; 10_000_000]);
+            Answer::Bytes(reply(&mut enc, seq, "", &nils))
         }
         "half-reply-close" => Answer::HalfThenClose(reply(&mut enc, seq, "", &"x".repeat(4000))),
         "half-reply-exit" => Answer::HalfThenExit(reply(&mut enc, seq, "", &"x".repeat(4000))),

@@ -171,18 +171,20 @@ fn same_bits(a: &Value, b: &Value) -> bool {
         (Value::Complex(xr, xi), Value::Complex(yr, yi)) => {
             xr.to_bits() == yr.to_bits() && xi.to_bits() == yi.to_bits()
         }
-        (Value::Slice(t, x), Value::Slice(u, y)) | (Value::Array(t, x), Value::Array(u, y)) => {
-            t == u && all(x, y)
+        (Value::Slice(a), Value::Slice(b)) | (Value::Array(a), Value::Array(b)) => {
+            a.ty == b.ty && all(&a.items, &b.items)
         }
-        (Value::Map(t, x), Value::Map(u, y)) => {
-            t == u
+        (Value::Map(a), Value::Map(b)) => {
+            let (x, y) = (&a.items, &b.items);
+            a.ty == b.ty
                 && x.len() == y.len()
                 && x.iter()
                     .zip(y)
                     .all(|((xk, xv), (yk, yv))| same_bits(xk, yk) && same_bits(xv, yv))
         }
-        (Value::Struct(t, x), Value::Struct(u, y)) => {
-            t == u
+        (Value::Struct(a), Value::Struct(b)) => {
+            let (x, y) = (&a.items, &b.items);
+            a.ty == b.ty
                 && x.len() == y.len()
                 && x.iter()
                     .zip(y)

@@ -680,3 +680,42 @@ async fn a_provider_out_of_file_descriptors_recovers() {
     })
     .await
 }
+
+/// A host whose `Entity` arguments hold 10 million nil interface values (10 MB on the wire,
+/// one byte each): the provider decodes them with at most 24 bytes of heap per wire byte (it
+/// took 1.23 GiB when each nil took a boxed 112 bytes), answers Go's error for the missing
+/// input, and serves a well-behaved host afterwards; its peak stays within 24 × 10 MB plus its
+/// base and the message buffer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_of_ten_million_nil_interfaces_stays_within_its_budget() {
+    use tilores_plugin::gob::{GoStr, Interface, Type, Value};
+    common::limit(async {
+        let (process, _path, lines) = provider(&fake(), &[]).await;
+        let rc = process.reattach_config();
+        let pid = process.pid();
+        let config = ClientConfig::new(dispatcher::handshake()).plugins([dispatcher::PLUGIN_NAME]);
+        let host = PluginClient::reattach(&rc, config).await.expect("reattach");
+        let rpc = host
+            .dispense(dispatcher::PLUGIN_NAME)
+            .await
+            .expect("dispense");
+        let nils = Value::new_slice(Type::interface_slice(), vec![Value::Nil; 10_000_000]);
+        let args: std::collections::BTreeMap<GoStr, Interface> =
+            [("junk".into(), Interface::new("[]interface {}", nils))].into();
+        let err = rpc
+            .call_timeout::<_, Value>("Plugin.Entity", &args, 60 * SEC)
+            .await
+            .expect_err("no input");
+        assert!(err.to_string().contains("input"), "{err}");
+        well_behaved(&rc).await;
+        let peak = peak_kib(pid);
+        eprintln!("provider peak RSS after 10 million nil interfaces: {peak} KiB");
+        assert!(peak < (24 * 10 + 64) * 1024, "provider peak RSS {peak} KiB");
+        let mut host = host;
+        assert!(host.kill().await.graceful);
+        let _ = tokio::time::timeout(3 * SEC, process.wait()).await;
+        let log = lines.text();
+        assert!(!log.contains("panic"), "{log}");
+    })
+    .await
+}

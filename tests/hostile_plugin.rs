@@ -355,6 +355,36 @@ fn huge_gob_lengths_and_counts_are_refused() {
     })
 }
 
+/// A 10 MB reply of 10 million nil interface values: decoded (as Go decodes it) with at most
+/// 24 bytes of heap per wire byte, so the host's peak stays within 24 × 10 MB plus its base
+/// and the message buffer (it was 1.28 GiB when each nil took a boxed 112 bytes); the
+/// connection goes on.
+#[test]
+fn a_reply_of_ten_million_nil_interfaces_stays_within_its_budget() {
+    isolated(60 * SEC, 24 * 10 + 64, || async {
+        let (host, client, pid, _dir) = started(&[]).await;
+        let v = client
+            .call_timeout::<_, tilores_plugin::gob::Value>(
+                "Plugin.Echo",
+                &"nil-flood".to_string(),
+                50 * SEC,
+            )
+            .await
+            .expect("decoded");
+        let tilores_plugin::gob::Value::Slice(list) = &v else {
+            panic!("not a slice: {:?}", v.ty())
+        };
+        assert_eq!(list.items.len(), 10_000_000);
+        assert!(list
+            .items
+            .iter()
+            .all(|x| matches!(x, tilores_plugin::gob::Value::Nil)));
+        drop(v);
+        assert_eq!(echo(&client, "fine").await.expect("echo"), "fine");
+        kill_within(host, pid, 3 * SEC).await;
+    })
+}
+
 /// Half a reply, then the stream closed: that call fails with `unexpected EOF` at once, and
 /// a stream dispensed anew answers. Half a reply, then the process gone: the call fails with
 /// a connection error at once, `kill` ends within 3 s and the process is reaped.

@@ -92,7 +92,7 @@ fn args(input: Interface) -> HashMap<String, Interface> {
 fn string_map(entries: Vec<(&str, Interface)>) -> Interface {
     Interface::new(
         "map[string]interface {}",
-        Value::Map(
+        Value::new_map(
             Type::string_interface_map(),
             entries
                 .into_iter()
@@ -139,7 +139,7 @@ fn make_record(i: usize, comment: &str) -> Record {
             "tags".to_string(),
             Interface::new(
                 "[]interface {}",
-                Value::Slice(
+                Value::new_slice(
                     Type::interface_slice(),
                     vec![
                         Value::from(Interface::from("customer")),

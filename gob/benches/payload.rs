@@ -297,7 +297,7 @@ const TYPED: &str = "tilores-gob (typed)";
 /// The records of the payload decoded as a dynamic value (`Entity` is a flattened pointer).
 fn value_records(v: &gob::Value) -> usize {
     match v.field("Entity").and_then(|e| e.field("Records")) {
-        Some(gob::Value::Slice(_, records)) => records.len(),
+        Some(gob::Value::Slice(c)) => c.items.len(),
         _ => 0,
     }
 }

@@ -7,8 +7,12 @@ use std::sync::Arc;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{builtin_name, ids, WireId, WireType};
 use crate::value::{
-    go_type_string, DefKind, GoStr, GroupDef, Interface, Type, TypeDef, TypeGroup, TypeRef, Value,
+    go_type_string, Composite, DefKind, GoStr, GroupDef, Interface, Type, TypeDef, TypeGroup,
+    TypeRef, Value,
 };
+
+/// The longest string a [`GoStr`] holds without an allocation.
+const GO_STR_INLINE: usize = std::mem::size_of::<GoStr>();
 use crate::wire::Reader;
 
 /// Resource limits for decoding untrusted input.
@@ -22,6 +26,23 @@ pub struct Limits {
     pub max_types: usize,
     /// Most fields in one struct definition.
     pub max_fields: usize,
+    /// Heap that decoding one message may take for the values it builds, as a multiple of
+    /// the message's size on the wire; beyond `heap_per_byte × size + heap_allowance` the
+    /// message is refused with [`ErrorKind::MemoryBudget`] and the path of the value that
+    /// crossed it. What counts: the element storage of every slice, array and map (Rust
+    /// sizes), the box of every composite [`Value`] and boxed interface, and string and byte
+    /// contents that do not fit inline.
+    ///
+    /// The default, 64, admits everything Go's decoder admits into [`Value`]s: a
+    /// [`Value`] is 24 bytes and a composite adds a 40-byte box, so the worst message, one
+    /// of empty composites (one wire byte each), needs 64; nil interfaces, booleans, small
+    /// numbers and short strings need at most 24. Typed destinations whose Rust size is far
+    /// beyond their wire size (a `Vec` of large structs sent empty) can exceed it, as they
+    /// would in Go.
+    pub heap_per_byte: u64,
+    /// Heap every message may take whatever its size (so that small messages are never
+    /// refused), in bytes.
+    pub heap_allowance: u64,
 }
 
 impl Default for Limits {
@@ -31,6 +52,8 @@ impl Default for Limits {
             max_depth: 256,
             max_types: 10_000,
             max_fields: 10_000,
+            heap_per_byte: 64,
+            heap_allowance: 1 << 20,
         }
     }
 }
@@ -420,7 +443,14 @@ impl Decoder {
                 continue;
             }
             self.types.refresh_names();
+            let size = (r.message_end() - at) as u64;
+            let budget = size
+                .saturating_mul(self.limits.heap_per_byte)
+                .saturating_add(self.limits.heap_allowance);
             let mut d = Dec {
+                budget,
+                heap_left: budget,
+                message: size,
                 r: &mut r,
                 types: &mut self.types,
                 limits: &self.limits,
@@ -748,6 +778,11 @@ fn wire_children(w: &WireType) -> Vec<WireId> {
 /// The value reader handed to [`Decode::decode`].
 pub struct Dec<'a, 'b> {
     r: &'b mut Reader<'a>,
+    /// This message's heap budget ([`Limits::heap_per_byte`]), what is left of it, and the
+    /// message's size.
+    budget: u64,
+    heap_left: u64,
+    message: u64,
     types: &'b mut TypeTable,
     limits: &'b Limits,
     depth: usize,
@@ -826,11 +861,61 @@ impl<'a, 'b> Dec<'a, 'b> {
         Ok((elem, self.count(1)?))
     }
 
-    /// How many of `n` elements (each at least `min_bytes_each` bytes on the wire) it is safe
-    /// to pre-allocate: no more than the current message could hold, and at most 4096.
+    /// How many of `n` elements (each at least `min_bytes_each` bytes on the wire) the rest
+    /// of the current message can hold: what to pre-allocate (charged with
+    /// [`Dec::charge`] first, as [`Dec::reserve`] does).
     #[inline]
     pub fn capacity(&self, n: usize, min_bytes_each: usize) -> usize {
-        n.min(self.r.remaining() / min_bytes_each.max(1)).min(4096)
+        n.min(self.r.remaining() / min_bytes_each.max(1))
+    }
+
+    /// An empty vector with room for the `n` elements (each at least `min_bytes_each`
+    /// bytes on the wire) that the rest of the message can hold, charged to the message's
+    /// heap budget. Every element takes a byte or more ([`Dec::element`] checks), so the
+    /// vector does not grow while the elements are read.
+    #[inline]
+    pub fn reserve<T>(&mut self, n: usize, min_bytes_each: usize) -> Result<Vec<T>> {
+        let cap = self.capacity(n, min_bytes_each);
+        self.charge(cap.saturating_mul(std::mem::size_of::<T>()))?;
+        Ok(Vec::with_capacity(cap))
+    }
+
+    /// Charges `bytes` of heap to this message's budget ([`Limits::heap_per_byte`]): a
+    /// [`Decode`] implementation that allocates in proportion to a count or length read
+    /// from the peer calls this first. Past the budget the error is
+    /// [`ErrorKind::MemoryBudget`]; the callers up the value add the path.
+    #[inline]
+    pub fn charge(&mut self, bytes: usize) -> Result<()> {
+        match self.heap_left.checked_sub(bytes as u64) {
+            Some(left) => {
+                self.heap_left = left;
+                Ok(())
+            }
+            None => Err(Error::new(ErrorKind::MemoryBudget {
+                budget: self.budget,
+                message: self.message,
+            })
+            .at_offset(self.r.pos())),
+        }
+    }
+
+    /// Adds a message of `size` bytes that the value continues in to its heap budget.
+    fn grow_budget(&mut self, size: u64) {
+        let more = size.saturating_mul(self.limits.heap_per_byte);
+        self.budget = self.budget.saturating_add(more);
+        self.heap_left = self.heap_left.saturating_add(more);
+        self.message = self.message.saturating_add(size);
+    }
+
+    /// A length-prefixed string or byte string, its heap (beyond `inline` bytes, which the
+    /// destination stores without an allocation) charged to the budget.
+    #[inline]
+    pub(crate) fn owned_bytes(&mut self, inline: usize) -> Result<&'a [u8]> {
+        let b = self.r.bytes()?;
+        if b.len() > inline {
+            self.charge(b.len())?;
+        }
+        Ok(b)
     }
 
     /// Checks, before element `i` of `n`, that the current message still has input (Go's
@@ -1018,8 +1103,14 @@ impl<'a, 'b> Dec<'a, 'b> {
         let raw = self.r.take(n as usize)?;
         let name = self.intern(raw);
         loop {
-            if self.r.remaining() == 0 && !self.r.next_message()? {
-                return Err(Error::new(ErrorKind::UnexpectedEof));
+            if self.r.remaining() == 0 {
+                let at = self.r.pos();
+                if !self.r.next_message()? {
+                    return Err(Error::new(ErrorKind::UnexpectedEof));
+                }
+                // The value goes on in this message (after the definitions of an interface
+                // value's type, which Go sends in the middle of it): its budget grows too.
+                self.grow_budget((self.r.message_end() - at) as u64);
             }
             let id = type_id(self.r.int()?);
             if id >= 0 {
@@ -1284,6 +1375,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// whose concrete type is itself an interface) comes back as [`Value::Interface`].
     pub fn value(&mut self, id: WireId) -> Result<Value> {
         if id == ids::INTERFACE {
+            self.charge(std::mem::size_of::<Interface>())?;
             return Ok(Value::Interface(Box::new(self.dyn_interface()?)));
         }
         self.position_value(id)
@@ -1298,12 +1390,12 @@ impl<'a, 'b> Dec<'a, 'b> {
             ids::UINT => Value::Uint(self.r.uint()?),
             ids::FLOAT => Value::Float(self.r.float()?),
             ids::COMPLEX => Value::Complex(self.r.float()?, self.r.float()?),
-            ids::BYTES => Value::Bytes(self.r.bytes()?.to_vec()),
+            ids::BYTES => Value::Bytes(self.owned_bytes(0)?.into()),
             ids::STRING => {
-                let b = self.r.bytes()?;
+                let b = self.owned_bytes(GO_STR_INLINE)?;
                 match crate::wire::utf8(b) {
                     Ok(s) => Value::String(GoStr::from(s)),
-                    Err(_) => Value::RawString(b.to_vec()),
+                    Err(_) => Value::RawString(b.into()),
                 }
             }
             ids::INTERFACE => return self.interface_value(),
@@ -1316,10 +1408,14 @@ impl<'a, 'b> Dec<'a, 'b> {
         let w = self.wire(id)?;
         let ty = self.dyn_type(id)?;
         match &*w {
-            WireType::Struct { fields, .. } => self.struct_value(ty, fields),
+            WireType::Struct { fields, .. } => {
+                self.charge(std::mem::size_of::<Composite<(usize, Value)>>())?;
+                self.struct_value(ty, fields)
+            }
             WireType::Slice { elem, .. } => {
+                self.charge(std::mem::size_of::<Composite<Value>>())?;
                 let items = self.elements(*elem)?;
-                Ok(Value::Slice(ty, items))
+                Ok(Value::new_slice(ty, items))
             }
             WireType::Array { elem, len, .. } => {
                 let at = self.r.pos();
@@ -1331,12 +1427,17 @@ impl<'a, 'b> Dec<'a, 'b> {
                     })
                     .at_offset(at));
                 }
+                self.charge(std::mem::size_of::<Composite<Value>>())?;
                 let items = self.elements_n(*elem, n)?;
-                Ok(Value::Array(ty, items))
+                Ok(Value::new_array(ty, items))
             }
-            WireType::Map { key, elem, .. } => self.map_value(ty, *key, *elem),
+            WireType::Map { key, elem, .. } => {
+                self.charge(std::mem::size_of::<Composite<(Value, Value)>>())?;
+                self.map_value(ty, *key, *elem)
+            }
             WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
-                Ok(Value::Marshaled(ty, self.r.bytes()?.to_vec()))
+                self.charge(std::mem::size_of::<Composite<u8>>())?;
+                Ok(Value::new_marshaled(ty, self.owned_bytes(0)?.to_vec()))
             }
         }
     }
@@ -1348,12 +1449,14 @@ impl<'a, 'b> Dec<'a, 'b> {
         let mut field: i64 = -1;
         while let Some(i) = self.next_field(&mut field, fields.len())? {
             let fd = &fields[i];
+            // Each present field takes a delta and a value: two wire bytes or more.
+            self.charge(std::mem::size_of::<(usize, Value)>())?;
             let v = self
                 .nested(|d| d.position_value(fd.id))
                 .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
             out.push((i, v));
         }
-        Ok(Value::Struct(ty, out))
+        Ok(Value::new_struct(ty, out))
     }
 
     /// A slice's count and elements.
@@ -1365,7 +1468,7 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     #[inline(never)]
     fn elements_n(&mut self, elem: WireId, n: usize) -> Result<Vec<Value>> {
-        let mut out = Vec::with_capacity(self.capacity(n, 1));
+        let mut out = self.reserve(n, 1)?;
         self.each_element(n, |d, _| {
             out.push(d.position_value(elem)?);
             Ok(())
@@ -1380,7 +1483,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         let (key_struct, elem_struct) = (self.types.is_struct(key), self.types.is_struct(elem));
         let min = usize::from(!key_struct) + usize::from(!elem_struct);
         let n = self.r.map_count(min)?;
-        let mut out = Vec::with_capacity(self.capacity(n, min.max(1)));
+        let mut out = self.reserve(n, min.max(1))?;
         for i in 0..n {
             if self.r.remaining() == 0 && key_struct && elem_struct {
                 // Go reads every entry left as the zero key and element, and its map keeps one
@@ -1397,7 +1500,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 .map_err(|e| e.in_path(format!("[{k:?}]")))?;
             out.push((k, v));
         }
-        Ok(Value::Map(ty, out))
+        Ok(Value::new_map(ty, out))
     }
 
     /// An interface value in a dynamic `interface{}` position: bare when its name is Go's
@@ -1405,13 +1508,14 @@ impl<'a, 'b> Dec<'a, 'b> {
     #[inline(never)]
     fn interface_value(&mut self) -> Result<Value> {
         let Some((name, id)) = self.header()? else {
-            return Ok(Value::Interface(Box::new(Interface::nil())));
+            return Ok(Value::Nil);
         };
         if self.is_default_name(&name, id) {
             return self
                 .interface_payload(id, |d, w| d.value(w))
                 .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
         }
+        self.charge(std::mem::size_of::<Interface>())?;
         let (name, _) = self.name_parts(name);
         self.typed_payload(name, None, id)
             .map(|i| Value::Interface(Box::new(i)))

@@ -854,11 +854,16 @@ impl<'a> Enc<'a> {
         )
     }
 
-    /// Writes `v`, which is in an `interface{}` position: a [`Value::Interface`] as itself, a
+    /// Writes `v`, which is in an `interface{}` position: a [`Value::Interface`] as itself,
+    /// [`Value::Nil`] as the nil interface, a
     /// bare value as the interface value it stands for (its default Go name, see [`Value`]).
     pub fn interface_position(&mut self, v: &Value) -> Result<()> {
         match v {
             Value::Interface(i) => self.interface(i),
+            Value::Nil => {
+                self.put_uint(0);
+                Ok(())
+            }
             v => self.named_value(
                 &v.default_go_name(),
                 v.is_struct(),

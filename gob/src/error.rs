@@ -52,6 +52,14 @@ pub enum ErrorKind {
         /// Bytes left in the input.
         remaining: u64,
     },
+    /// Decoding one message would take more heap than [`crate::Limits`] allows for a
+    /// message of its size (a peer's few bytes must not make the decoder hold gigabytes).
+    MemoryBudget {
+        /// The heap allowed for this message, in bytes.
+        budget: u64,
+        /// The message's size on the wire, in bytes.
+        message: u64,
+    },
     /// Array length on the wire differs from the local array length.
     ArrayLengthMismatch {
         /// Local length.
@@ -111,6 +119,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::LengthExceedsInput { count, remaining } => write!(
                 f,
                 "length exceeds input size: count {count} with {remaining} bytes left"
+            ),
+            ErrorKind::MemoryBudget { budget, message } => write!(
+                f,
+                "decoding a {message}-byte message needs more than its heap budget of {budget} bytes"
             ),
             ErrorKind::ArrayLengthMismatch { want, got } => {
                 write!(

@@ -144,7 +144,7 @@ macro_rules! strings {
         impl Decode for $t {
             fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
                 d.expect(ids::STRING, w, "string")?;
-                Ok(<$t>::from(utf8(d.bytes()?)?))
+                Ok(<$t>::from(utf8(d.owned_bytes(0)?)?))
             }
         }
     )*};
@@ -240,7 +240,7 @@ impl<T: Decode + 'static> Decode for Vec<T> {
     fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
         if is_u8::<T>() {
             d.expect(ids::BYTES, w, "[]byte")?;
-            let b = d.bytes()?.to_vec();
+            let b = d.owned_bytes(0)?.to_vec();
             let boxed: Box<dyn Any> = Box::new(b);
             return boxed
                 .downcast::<Vec<T>>()
@@ -248,7 +248,7 @@ impl<T: Decode + 'static> Decode for Vec<T> {
                 .map_err(|_| Error::corrupt("internal: byte slice downcast"));
         }
         let (elem, n) = d.slice_header(w)?;
-        let mut out = Vec::with_capacity(d.capacity(n, 1));
+        let mut out = d.reserve(n, 1)?;
         d.each_element(n, |d, _| {
             out.push(T::decode(d, elem)?);
             Ok(())
@@ -297,7 +297,7 @@ impl<T: Decode, const N: usize> Decode for [T; N] {
                 got: n as u64,
             }));
         }
-        let mut out = Vec::with_capacity(d.capacity(N, 1));
+        let mut out = d.reserve(N, 1)?;
         for i in 0..N {
             d.element(i, N)?;
             out.push(
@@ -352,7 +352,9 @@ macro_rules! map_impl {
                 };
                 let (key, elem) = (*key, *elem);
                 let n = d.count(2)?;
-                let mut out = <$m<K, V> as MapBuild<K, V>>::builder(d.capacity(n, 2));
+                let cap = d.capacity(n, 2);
+                d.charge(cap.saturating_mul(std::mem::size_of::<(K, V)>()))?;
+                let mut out = <$m<K, V> as MapBuild<K, V>>::builder(cap);
                 for i in 0..n {
                     d.element(i, n)?;
                     let k = d.nested(|d| K::decode(d, key))?;
@@ -503,37 +505,39 @@ impl Encode for Value {
             Value::String(s) => e.put_bytes(s.as_bytes()),
             Value::RawString(b) | Value::Bytes(b) => e.put_bytes(b),
             // Elements, keys and fields of type `interface{}` may be stored bare (see `Value`).
-            Value::Slice(t, items) | Value::Array(t, items) => {
-                let (_, iface) = t.interface_positions();
-                e.put_uint(items.len() as u64);
-                for (i, v) in items.iter().enumerate() {
+            Value::Slice(c) | Value::Array(c) => {
+                let (_, iface) = c.ty.interface_positions();
+                e.put_uint(c.items.len() as u64);
+                for (i, v) in c.items.iter().enumerate() {
                     e.value_at(iface, v)
                         .map_err(|err| err.in_path(format!("[{i}]")))?;
                 }
             }
-            Value::Map(t, entries) => {
-                let (key_iface, elem_iface) = t.interface_positions();
-                e.put_uint(entries.len() as u64);
-                for (k, v) in entries {
+            Value::Map(c) => {
+                let (key_iface, elem_iface) = c.ty.interface_positions();
+                e.put_uint(c.items.len() as u64);
+                for (k, v) in &c.items {
                     e.value_at(key_iface, k)?;
                     e.value_at(elem_iface, v)?;
                 }
             }
-            Value::Struct(t, fields) => {
+            Value::Struct(c) => {
                 let mut prev = -1i64;
-                for (i, v) in fields {
+                for (i, v) in &c.items {
                     let n = *i as i64;
                     if n <= prev {
                         return Err(Error::encode("struct fields out of order"));
                     }
                     e.put_uint((n - prev) as u64);
-                    e.value_at(t.field_is_interface(*i), v)?;
+                    e.value_at(c.ty.field_is_interface(*i), v)?;
                     prev = n;
                 }
                 e.end_struct();
             }
+            // A nil interface value is its empty name.
+            Value::Nil => e.put_uint(0),
             Value::Interface(i) => e.interface(i)?,
-            Value::Marshaled(_, b) => e.put_bytes(b),
+            Value::Marshaled(c) => e.put_bytes(&c.items),
         }
         Ok(())
     }

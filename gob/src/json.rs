@@ -225,37 +225,43 @@ impl DocNamer<'_> {
             Value::String(s) => Json::String(s.to_string()),
             Value::RawString(b) => json!({"hex": hex(b)}),
             Value::Bytes(b) => json!({"bytes": hex(b)}),
-            Value::Slice(t, items) | Value::Array(t, items) => {
-                let (_, iface) = t.interface_positions();
-                Json::Array(items.iter().map(|v| self.value_json_at(iface, v)).collect())
+            Value::Slice(c) | Value::Array(c) => {
+                let (_, iface) = c.ty.interface_positions();
+                Json::Array(
+                    c.items
+                        .iter()
+                        .map(|v| self.value_json_at(iface, v))
+                        .collect(),
+                )
             }
-            Value::Map(t, entries) => {
-                let (key_iface, elem_iface) = t.interface_positions();
-                json!({"map": entries
+            Value::Map(c) => {
+                let (key_iface, elem_iface) = c.ty.interface_positions();
+                json!({"map": c.items
                     .iter()
                     .map(|(k, v)| {
                         json!([self.value_json_at(key_iface, k), self.value_json_at(elem_iface, v)])
                     })
                     .collect::<Vec<_>>()})
             }
-            Value::Struct(t, fields) => {
-                let names = struct_fields(t);
+            Value::Struct(c) => {
+                let names = struct_fields(&c.ty);
                 let mut m = Map::new();
-                for (i, fv) in fields {
+                for (i, fv) in &c.items {
                     let n = names
                         .get(*i)
                         .map(|(n, _)| n.clone())
                         .unwrap_or_else(|| format!("#{i}"));
-                    m.insert(n, self.value_json_at(t.field_is_interface(*i), fv));
+                    m.insert(n, self.value_json_at(c.ty.field_is_interface(*i), fv));
                 }
                 Json::Object(m)
             }
+            Value::Nil => Json::Null,
             Value::Interface(i) => self.interface_json(i),
-            Value::Marshaled(t, b) => {
+            Value::Marshaled(c) => {
                 let mut m = Map::new();
-                m.insert("marshaled".into(), Json::String(hex(b)));
-                if t.def().is_some_and(|d| d.name() == "Time") {
-                    if let Ok(tm) = GoTime::unmarshal_binary(b) {
+                m.insert("marshaled".into(), Json::String(hex(&c.items)));
+                if c.ty.def().is_some_and(|d| d.name() == "Time") {
+                    if let Ok(tm) = GoTime::unmarshal_binary(&c.items) {
                         m.insert("time".into(), Json::String(tm.to_rfc3339()));
                     }
                 }
@@ -269,7 +275,7 @@ impl DocNamer<'_> {
     /// (see [`Value`]).
     fn value_json_at(&mut self, interface: bool, v: &Value) -> Json {
         match v {
-            Value::Interface(_) => self.value_json(v),
+            Value::Interface(_) | Value::Nil => self.value_json(v),
             v if interface => self.named_json(&v.default_go_name(), v),
             v => self.value_json(v),
         }
@@ -487,18 +493,24 @@ impl TypedJsonReader {
             }
             Type::String => match j {
                 Json::String(s) => Value::String(s.as_str().into()),
-                Json::Object(m) => Value::RawString(unhex(
-                    m.get("hex")
-                        .and_then(|h| h.as_str())
-                        .ok_or_else(|| bad("a string"))?,
-                )?),
+                Json::Object(m) => Value::RawString(
+                    unhex(
+                        m.get("hex")
+                            .and_then(|h| h.as_str())
+                            .ok_or_else(|| bad("a string"))?,
+                    )?
+                    .into(),
+                ),
                 _ => return Err(bad("a string")),
             },
-            Type::Bytes => Value::Bytes(unhex(
-                j.get("bytes")
-                    .and_then(|h| h.as_str())
-                    .ok_or_else(|| bad("{\"bytes\": hex}"))?,
-            )?),
+            Type::Bytes => Value::Bytes(
+                unhex(
+                    j.get("bytes")
+                        .and_then(|h| h.as_str())
+                        .ok_or_else(|| bad("{\"bytes\": hex}"))?,
+                )?
+                .into(),
+            ),
             // An element, key or field: bare under its default name (see `Value`).
             Type::Interface => Value::from(self.interface(j, at)?),
             Type::Def(d) => match d.shape() {
@@ -514,9 +526,9 @@ impl TypedJsonReader {
                         if items.len() as u64 != *n {
                             return Err(bad(&format!("{n} array elements")));
                         }
-                        Value::Array(t.clone(), items)
+                        Value::new_array(t.clone(), items)
                     } else {
-                        Value::Slice(t.clone(), items)
+                        Value::new_slice(t.clone(), items)
                     }
                 }
                 DefKind::Map(k, v) => {
@@ -536,7 +548,7 @@ impl TypedJsonReader {
                             self.parse_value(&v, &pair[1], &format!("{at}[{}]", pair[0]))?,
                         ));
                     }
-                    Value::Map(t.clone(), entries)
+                    Value::new_map(t.clone(), entries)
                 }
                 DefKind::Struct(fields) => {
                     let m = j.as_object().ok_or_else(|| bad("an object"))?;
@@ -550,10 +562,10 @@ impl TypedJsonReader {
                     if let Some(k) = m.keys().find(|k| !fields.iter().any(|(n, _)| n == *k)) {
                         return Err(Error::corrupt(format!("{at}: struct has no field {k:?}")));
                     }
-                    Value::Struct(t.clone(), out)
+                    Value::new_struct(t.clone(), out)
                 }
                 DefKind::GobEncoder | DefKind::BinaryMarshaler | DefKind::TextMarshaler => {
-                    Value::Marshaled(
+                    Value::new_marshaled(
                         t.clone(),
                         unhex(
                             j.get("marshaled")
@@ -673,12 +685,12 @@ pub fn to_plain_json(v: &Value) -> Json {
         Value::String(s) => Json::String(s.to_string()),
         Value::RawString(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
         Value::Bytes(b) => Json::String(base64(b)),
-        Value::Slice(_, items) | Value::Array(_, items) => {
-            Json::Array(items.iter().map(to_plain_json).collect())
+        Value::Slice(c) | Value::Array(c) => {
+            Json::Array(c.items.iter().map(to_plain_json).collect())
         }
-        Value::Map(_, entries) => {
+        Value::Map(c) => {
             let mut m = Map::new();
-            for (k, v) in entries {
+            for (k, v) in &c.items {
                 let key = match k {
                     Value::String(s) => s.to_string(),
                     Value::Int(i) => i.to_string(),
@@ -689,20 +701,21 @@ pub fn to_plain_json(v: &Value) -> Json {
             }
             Json::Object(m)
         }
-        Value::Struct(t, fields) => {
-            let names = struct_fields(t);
+        Value::Struct(c) => {
+            let names = struct_fields(&c.ty);
             let mut m = Map::new();
-            for (i, fv) in fields {
+            for (i, fv) in &c.items {
                 if let Some((n, _)) = names.get(*i) {
                     m.insert(n.clone(), to_plain_json(fv));
                 }
             }
             Json::Object(m)
         }
+        Value::Nil => Json::Null,
         Value::Interface(i) => interface_to_plain_json(i),
-        Value::Marshaled(_, b) => match GoTime::unmarshal_binary(b) {
+        Value::Marshaled(c) => match GoTime::unmarshal_binary(&c.items) {
             Ok(t) => Json::String(t.to_rfc3339()),
-            Err(_) => Json::String(base64(b)),
+            Err(_) => Json::String(base64(&c.items)),
         },
     }
 }
@@ -728,7 +741,7 @@ pub fn interface_from_plain_json(j: &Json) -> Interface {
         Json::String(s) => Interface::from(s.as_str()),
         Json::Array(a) => Interface::new(
             "[]interface {}",
-            Value::Slice(
+            Value::new_slice(
                 Type::interface_slice(),
                 a.iter()
                     .map(|x| Value::from(interface_from_plain_json(x)))
@@ -737,7 +750,7 @@ pub fn interface_from_plain_json(j: &Json) -> Interface {
         ),
         Json::Object(m) => Interface::new(
             "map[string]interface {}",
-            Value::Map(
+            Value::new_map(
                 Type::string_interface_map(),
                 m.iter()
                     .map(|(k, v)| {

@@ -36,8 +36,8 @@ pub use registry::{register, register_name, GoName};
 pub use time::GoTime;
 pub use types::{ids, CommonType, FieldType, WireId, WireType};
 pub use value::{
-    Concrete, DefKind, DynConcrete, GoStr, GroupDef, Interface, Type, TypeDef, TypeGroup, TypeRef,
-    Value,
+    Composite, Concrete, DefKind, DynConcrete, GoStr, GroupDef, Interface, Type, TypeDef,
+    TypeGroup, TypeRef, Value,
 };
 
 #[cfg(feature = "derive")]

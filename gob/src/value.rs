@@ -510,13 +510,19 @@ impl fmt::Debug for Type {
 /// struct field, whose type is `interface{}` holds a Go interface value. When its Go name is
 /// Go's default name for the value ([`Value::default_go_name`]: `string`, `float64`, `bool`,
 /// `map[string]interface {}`, `[]interface {}`, ...) it is stored *bare*, as that value; a nil
-/// interface, any other name (`int64`, `main.T`, `time.Time`, ...) and an interface holding
-/// an interface are stored as [`Value::Interface`]. The decoder and
-/// `From<Interface> for Value` produce this form (it saves an allocation per element of
-/// JSON-shaped data); the encoder also accepts `Value::Interface` holding a default name
-/// there. A top-level interface value is always a `Value::Interface` (it is sent with its
-/// name). `==` treats a bare value and a `Value::Interface` holding it under its default name
-/// as equal wherever they are, although the two only encode alike in an interface position.
+/// interface is stored as [`Value::Nil`]; any other name (`int64`, `main.T`, `time.Time`,
+/// ...) and an interface holding an interface are stored as [`Value::Interface`]. The decoder
+/// and `From<Interface> for Value` produce this form (it saves an allocation per element of
+/// JSON-shaped data); the encoder also accepts `Value::Interface` holding a default name or
+/// nil there. A top-level interface value is always a `Value::Interface` (it is sent with its
+/// name). `==` treats a bare value (or [`Value::Nil`]) and a `Value::Interface` holding it
+/// under its default name (or nil) as equal wherever they are, although the two only encode
+/// alike in an interface position.
+///
+/// **Size.** A `Value` is 24 bytes (a test checks it): composites keep their type and
+/// contents behind one box, so that a decoded message of many small elements (nil
+/// interfaces, booleans, small numbers, short strings: one or a few wire bytes each) holds at
+/// most 24 bytes per wire byte.
 #[derive(Clone, Debug)]
 pub enum Value {
     /// bool
@@ -532,25 +538,38 @@ pub enum Value {
     /// A string that is valid UTF-8 (stored inline up to 24 bytes, see [`GoStr`]).
     String(GoStr),
     /// A string that is not valid UTF-8 (Go strings may hold any bytes).
-    RawString(Vec<u8>),
+    RawString(Box<[u8]>),
     /// `[]byte`
-    Bytes(Vec<u8>),
+    Bytes(Box<[u8]>),
     /// A slice; the type is the slice type.
-    Slice(Type, Vec<Value>),
+    Slice(Box<Composite<Value>>),
     /// An array; the type is the array type.
-    Array(Type, Vec<Value>),
+    Array(Box<Composite<Value>>),
     /// A map, entries in wire order; the type is the map type.
-    Map(Type, Vec<(Value, Value)>),
+    Map(Box<Composite<(Value, Value)>>),
     /// A struct: the struct type and the fields that were present, as (field index, value),
     /// in increasing field order.
-    Struct(Type, Vec<(usize, Value)>),
-    /// An interface value (possibly nil): at top level, and in an `interface{}` position when
-    /// it is nil or its name is not the default one (see [`Value`]). Boxed: an [`Interface`]
-    /// holds its dynamic value inline, so that typed containers of interfaces
-    /// (`HashMap<String, Interface>`) need no allocation per entry.
+    Struct(Box<Composite<(usize, Value)>>),
+    /// A nil interface value in an `interface{}` position (see [`Value`]).
+    Nil,
+    /// An interface value: at top level, and in an `interface{}` position when its name is
+    /// not the default one (see [`Value`]). Boxed: an [`Interface`] holds its dynamic value
+    /// inline, so that typed containers of interfaces (`HashMap<String, Interface>`) need no
+    /// allocation per entry.
     Interface(Box<Interface>),
-    /// The payload of a GobEncoder / BinaryMarshaler type (e.g. `time.Time`).
-    Marshaled(Type, Vec<u8>),
+    /// The payload of a GobEncoder / BinaryMarshaler type (e.g. `time.Time`): the type and
+    /// the payload bytes.
+    Marshaled(Box<Composite<u8>>),
+}
+
+/// The type and contents of a composite [`Value`]: a slice's or array's elements, a map's
+/// entries, a struct's present fields, a marshaler's payload bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Composite<T> {
+    /// The wire type of the value (the slice, array, map, struct or marshaler type).
+    pub ty: Type,
+    /// The contents.
+    pub items: Vec<T>,
 }
 
 impl PartialEq for Value {
@@ -564,15 +583,41 @@ impl PartialEq for Value {
             (Complex(a, b), Complex(c, d)) => a == c && b == d,
             (String(a), String(b)) => a == b,
             (RawString(a), RawString(b)) | (Bytes(a), Bytes(b)) => a == b,
-            (Slice(t, a), Slice(u, b)) | (Array(t, a), Array(u, b)) => t == u && a == b,
-            (Map(t, a), Map(u, b)) => t == u && a == b,
-            (Struct(t, a), Struct(u, b)) => t == u && a == b,
-            (Marshaled(t, a), Marshaled(u, b)) => t == u && a == b,
+            (Slice(a), Slice(b)) | (Array(a), Array(b)) => a == b,
+            (Map(a), Map(b)) => a == b,
+            (Struct(a), Struct(b)) => a == b,
+            (Marshaled(a), Marshaled(b)) => a == b,
+            (Nil, Nil) => true,
             (Interface(a), Interface(b)) => a == b,
-            // The two forms of an interface value under its default name (see [`Value`]).
+            // The two forms of a nil interface value and of one under its default name.
+            (Interface(i), Nil) | (Nil, Interface(i)) => i.is_nil(),
             (Interface(i), v) | (v, Interface(i)) => i.holds_bare(v),
             _ => false,
         }
+    }
+}
+
+impl Value {
+    /// A slice value of slice type `ty`.
+    pub fn new_slice(ty: Type, items: Vec<Value>) -> Value {
+        Value::Slice(Box::new(Composite { ty, items }))
+    }
+    /// An array value of array type `ty`.
+    pub fn new_array(ty: Type, items: Vec<Value>) -> Value {
+        Value::Array(Box::new(Composite { ty, items }))
+    }
+    /// A map value of map type `ty`, entries in the order they are to be sent.
+    pub fn new_map(ty: Type, entries: Vec<(Value, Value)>) -> Value {
+        Value::Map(Box::new(Composite { ty, items: entries }))
+    }
+    /// A struct value of struct type `ty`: the fields present, as (field index, value), in
+    /// increasing field order.
+    pub fn new_struct(ty: Type, fields: Vec<(usize, Value)>) -> Value {
+        Value::Struct(Box::new(Composite { ty, items: fields }))
+    }
+    /// A marshaler payload of marshaler type `ty`.
+    pub fn new_marshaled(ty: Type, payload: Vec<u8>) -> Value {
+        Value::Marshaled(Box::new(Composite { ty, items: payload }))
     }
 }
 
@@ -587,18 +632,20 @@ impl Value {
             Value::Complex(..) => Type::Complex,
             Value::String(_) | Value::RawString(_) => Type::String,
             Value::Bytes(_) => Type::Bytes,
-            Value::Interface(_) => Type::Interface,
-            Value::Slice(t, _)
-            | Value::Array(t, _)
-            | Value::Map(t, _)
-            | Value::Struct(t, _)
-            | Value::Marshaled(t, _) => t.clone(),
+            Value::Nil | Value::Interface(_) => Type::Interface,
+            Value::Slice(c) | Value::Array(c) => c.ty.clone(),
+            Value::Map(c) => c.ty.clone(),
+            Value::Struct(c) => c.ty.clone(),
+            Value::Marshaled(c) => c.ty.clone(),
         }
     }
 
     /// Looks up a present struct field by name.
     pub fn field(&self, name: &str) -> Option<&Value> {
-        let Value::Struct(Type::Def(d), fields) = self else {
+        let Value::Struct(c) = self else {
+            return None;
+        };
+        let (Type::Def(d), fields) = (&c.ty, &c.items) else {
             return None;
         };
         let DefKind::Struct(defs) = d.shape() else {
@@ -621,7 +668,8 @@ impl Value {
     /// Looks up a map entry whose key is the given string.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
-            Value::Map(_, entries) => entries
+            Value::Map(c) => c
+                .items
                 .iter()
                 .find(|(k, _)| k.as_str() == Some(key))
                 .map(|(_, v)| v),
@@ -641,12 +689,11 @@ impl Value {
             Value::Complex(..) => "complex128",
             Value::String(_) | Value::RawString(_) => "string",
             Value::Bytes(_) => "[]uint8",
-            Value::Interface(_) => "interface {}",
-            Value::Slice(t, _)
-            | Value::Array(t, _)
-            | Value::Map(t, _)
-            | Value::Struct(t, _)
-            | Value::Marshaled(t, _) => return go_type_string(t, 4),
+            Value::Nil | Value::Interface(_) => "interface {}",
+            Value::Slice(c) | Value::Array(c) => return go_type_string(&c.ty, 4),
+            Value::Map(c) => return go_type_string(&c.ty, 4),
+            Value::Struct(c) => return go_type_string(&c.ty, 4),
+            Value::Marshaled(c) => return go_type_string(&c.ty, 4),
         })
     }
 }
@@ -858,7 +905,7 @@ impl Interface {
     fn holds_bare(&self, v: &Value) -> bool {
         match &self.0 {
             Slot::Dyn(d) => {
-                !matches!(d.value, Value::Interface(_))
+                !matches!(d.value, Value::Interface(_) | Value::Nil)
                     && d.value == *v
                     && *d.name == *v.default_go_name()
             }
@@ -890,14 +937,15 @@ impl Interface {
 }
 
 /// An interface value for an `interface{}` position, in the canonical form described at
-/// [`Value`]: bare when it holds a dynamic value (other than an interface value) under that
-/// value's default Go name, else boxed. (At top level, box it yourself:
+/// [`Value`]: [`Value::Nil`] when nil, bare when it holds a dynamic value (other than an
+/// interface value) under that value's default Go name, else boxed. (At top level, box it yourself:
 /// `Value::Interface(Box::new(i))`.)
 impl From<Interface> for Value {
     fn from(i: Interface) -> Value {
         match i.0 {
+            Slot::Nil => Value::Nil,
             Slot::Dyn(d)
-                if !matches!(d.value, Value::Interface(_))
+                if !matches!(d.value, Value::Interface(_) | Value::Nil)
                     && *d.value.default_go_name() == *d.name =>
             {
                 d.value
@@ -957,5 +1005,5 @@ iface_from! {
     f32 => "float32", |v: f32| Value::Float(v.into());
     String => "string", |v: String| Value::String(v.into());
     &str => "string", |v: &str| Value::String(v.into());
-    Vec<u8> => "[]uint8", Value::Bytes;
+    Vec<u8> => "[]uint8", |v: Vec<u8>| Value::Bytes(v.into());
 }

@@ -6,7 +6,7 @@ use gob::{Encoder, Type, Value};
 
 fn string_map(entries: &[(&str, &str)]) -> Value {
     // A fresh type definition per value, as JSON conversion creates them.
-    Value::Map(
+    Value::new_map(
         Type::string_interface_map(),
         entries
             .iter()
@@ -27,8 +27,8 @@ fn separately_built_equal_maps_share_one_definition() {
     let first = string_map(&[("a", "1")]);
     let second = string_map(&[("b", "2")]);
     let reused = match &first {
-        Value::Map(t, _) => Value::Map(
-            t.clone(),
+        Value::Map(c) => Value::new_map(
+            c.ty.clone(),
             vec![(
                 Value::String("b".into()),
                 Value::from(gob::Interface::from("2")),
@@ -45,7 +45,7 @@ fn separately_built_equal_maps_share_one_definition() {
         "the second map's type is not defined again (same bytes as with one shared type)"
     );
     // And a different shape still gets its own definition.
-    let other = Value::Map(
+    let other = Value::new_map(
         Type::map("", Type::String, Type::Int),
         vec![(Value::String("n".into()), Value::Int(1))],
     );

@@ -49,13 +49,13 @@ impl Types {
     }
 
     fn point(&self, x: i64) -> Interface {
-        let v = Value::Struct(self.point.clone(), vec![(0, Value::Int(x))]);
+        let v = Value::new_struct(self.point.clone(), vec![(0, Value::Int(x))]);
         Interface::new("main.Point", v)
     }
 
     fn ifaces(&self, items: Vec<Interface>) -> Value {
         let items = items.into_iter().map(Value::from).collect();
-        Value::Slice(self.slice.clone(), items)
+        Value::new_slice(self.slice.clone(), items)
     }
 }
 

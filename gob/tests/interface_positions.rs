@@ -20,7 +20,7 @@ fn decode_one(bytes: &[u8]) -> Value {
 
 /// `[]interface{}{"a", int64(5), nil, 1.5, true, []interface{}{"x"}}`, every element boxed.
 fn all_boxed() -> Value {
-    Value::Slice(
+    Value::new_slice(
         Type::interface_slice(),
         vec![
             boxed("string", Value::String("a".into())),
@@ -30,7 +30,7 @@ fn all_boxed() -> Value {
             boxed("bool", Value::Bool(true)),
             boxed(
                 "[]interface {}",
-                Value::Slice(
+                Value::new_slice(
                     Type::interface_slice(),
                     vec![boxed("string", Value::String("x".into()))],
                 ),
@@ -41,9 +41,10 @@ fn all_boxed() -> Value {
 
 #[test]
 fn decoder_stores_default_names_bare_and_others_boxed() {
-    let Value::Slice(_, items) = decode_one(&encode(&all_boxed())) else {
+    let Value::Slice(c) = decode_one(&encode(&all_boxed())) else {
         panic!("not a slice")
     };
+    let items = &c.items;
     assert!(
         matches!(&items[0], Value::String(s) if s == "a"),
         "{:?}",
@@ -56,11 +57,14 @@ fn decoder_stores_default_names_bare_and_others_boxed() {
         }
         other => panic!("int64 must stay boxed, got {other:?}"),
     }
-    assert!(matches!(&items[2], Value::Interface(i) if i.is_nil()));
+    assert!(
+        matches!(&items[2], Value::Nil),
+        "a nil interface element is Value::Nil"
+    );
     assert!(matches!(items[3], Value::Float(f) if f == 1.5));
     assert!(matches!(items[4], Value::Bool(true)));
     match &items[5] {
-        Value::Slice(_, inner) => assert!(matches!(&inner[0], Value::String(s) if s == "x")),
+        Value::Slice(c) => assert!(matches!(&c.items[0], Value::String(s) if s == "x")),
         other => panic!("nested []interface {{}} must be bare, got {other:?}"),
     }
 }
@@ -116,7 +120,7 @@ fn from_interface_is_canonical() {
         Value::from(Interface::from(5i64)),
         Value::Interface(_)
     ));
-    assert!(matches!(Value::from(Interface::nil()), Value::Interface(_)));
+    assert!(matches!(Value::from(Interface::nil()), Value::Nil));
     // An interface holding an interface value keeps its level.
     let nested = Interface::new("interface {}", boxed("string", Value::String("a".into())));
     assert!(matches!(Value::from(nested), Value::Interface(_)));
@@ -124,7 +128,7 @@ fn from_interface_is_canonical() {
 
 #[test]
 fn map_keys_values_and_struct_fields_follow_the_same_rule() {
-    let map = Value::Map(
+    let map = Value::new_map(
         Type::map("", Type::Interface, Type::Interface),
         vec![
             (
@@ -137,9 +141,10 @@ fn map_keys_values_and_struct_fields_follow_the_same_rule() {
             ),
         ],
     );
-    let Value::Map(_, entries) = decode_one(&encode(&map)) else {
+    let Value::Map(c) = decode_one(&encode(&map)) else {
         panic!("not a map")
     };
+    let entries = &c.items;
     assert!(matches!(&entries[0].0, Value::String(s) if s == "k"));
     assert!(matches!(&entries[0].1, Value::Interface(i) if i.name() == Some("int32")));
     assert!(matches!(entries[1].0, Value::Int(2)));
@@ -149,7 +154,7 @@ fn map_keys_values_and_struct_fields_follow_the_same_rule() {
         "T",
         vec![("A".into(), Type::Interface), ("B".into(), Type::String)],
     );
-    let st = Value::Struct(
+    let st = Value::new_struct(
         ty,
         vec![
             (0, boxed("string", Value::String("a".into()))),

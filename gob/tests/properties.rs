@@ -139,7 +139,7 @@ fn floats_of_every_class_round_trip_by_bits_on_the_wire_and_through_typed_json()
             f64::from_bits(pair[0]),
             f64::from_bits(*pair.last().unwrap_or(&0)),
         );
-        let v = Value::Struct(
+        let v = Value::new_struct(
             point.clone(),
             vec![(0, Value::Float(a)), (1, Value::Complex(b, a))],
         );
@@ -147,10 +147,11 @@ fn floats_of_every_class_round_trip_by_bits_on_the_wire_and_through_typed_json()
         let back = reader
             .value(&parse_typed_json(&text).expect("parses"))
             .expect("rebuilds");
-        let Value::Struct(_, fields) = &back else {
+        let Value::Struct(c) = &back else {
             panic!("not a struct: {back:?}")
         };
-        let bits: Vec<u64> = fields
+        let bits: Vec<u64> = c
+            .items
             .iter()
             .flat_map(|(_, f)| match f {
                 Value::Float(x) => vec![x.to_bits()],
@@ -223,12 +224,12 @@ fn strings_and_bytes_of_every_length_class_round_trip() {
         let multi: String = (0..n / 3)
             .map(|_| char::from_u32(0x80 + rng.below(0x10_ff00) as u32).unwrap_or('é'))
             .collect();
-        values.push(Value::Bytes(bytes.clone()));
+        values.push(Value::Bytes(bytes.clone().into()));
         values.push(Value::String(ascii.as_str().into()));
         values.push(Value::String(multi.as_str().into()));
         match String::from_utf8(bytes.clone()) {
             Ok(s) => values.push(Value::String(s.as_str().into())),
-            Err(_) => values.push(Value::RawString(bytes)),
+            Err(_) => values.push(Value::RawString(bytes.into())),
         }
     }
     let mut enc = Encoder::new();

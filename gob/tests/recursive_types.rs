@@ -76,19 +76,20 @@ fn inner_value_outlives_decoder_and_outer_value() {
         let mut dec = Decoder::new();
         let mut vals = dec.decode_all::<Value>(&go_root()).expect("decodes");
         let weak = group_of(&vals[0]);
-        let Value::Struct(_, fields) = vals.remove(0) else {
+        let Value::Struct(c) = vals.remove(0) else {
             panic!("struct expected")
         };
         // Keep only the `Kids` slice; the outer struct and the decoder are dropped here.
-        let kids = fields
+        let kids = c
+            .items
             .into_iter()
             .find(|(i, _)| *i == 0)
             .map(|(_, v)| v)
             .expect("Kids present");
-        let Value::Slice(_, items) = &kids else {
+        let Value::Slice(c) = &kids else {
             panic!("slice expected, got {kids:?}")
         };
-        let b = items[1].clone();
+        let b = c.items[1].clone();
         (kids, b, weak)
     };
     assert!(weak.upgrade().is_some(), "the kept values hold their types");
@@ -118,10 +119,10 @@ fn go_recursive_node_keeps_its_kids_slice() {
     drop(node);
     let again = decode_one(&encode(&kids));
     assert_eq!(again, kids);
-    let Value::Slice(_, items) = &again else {
+    let Value::Slice(c) = &again else {
         panic!("slice expected")
     };
-    assert_eq!(items[0].field("Val"), Some(&Value::Int(2)));
+    assert_eq!(c.items[0].field("Val"), Some(&Value::Int(2)));
     drop((kids, again));
     assert!(weak.upgrade().is_none(), "recursive type leaked");
 }
@@ -156,10 +157,10 @@ fn hand_built_recursive_type_encodes_as_go_and_is_freed() {
     let node = |name: &str, kids: Vec<Value>| {
         let mut fields = Vec::new();
         if !kids.is_empty() {
-            fields.push((0, Value::Slice(slice.clone(), kids)));
+            fields.push((0, Value::new_slice(slice.clone(), kids)));
         }
         fields.push((1, Value::String(name.into())));
-        Value::Struct(t.clone(), fields)
+        Value::new_struct(t.clone(), fields)
     };
     let root = node(
         "root",

@@ -271,7 +271,7 @@ fn time_of(i: &Interface) -> Option<GoTime> {
         return Some(*t);
     }
     match i.value() {
-        Some(Value::Marshaled(_, b)) => GoTime::unmarshal_binary(b).ok(),
+        Some(Value::Marshaled(c)) => GoTime::unmarshal_binary(&c.items).ok(),
         _ => None,
     }
 }
@@ -285,6 +285,7 @@ fn element_equal(p: &Value, q: &Value, interface: bool, go_type: &str) -> Result
     }
     match (p, q) {
         (Value::Interface(x), Value::Interface(y)) => go_equal(x, y),
+        (Value::Interface(x), Value::Nil) | (Value::Nil, Value::Interface(x)) => Ok(x.is_nil()),
         (Value::Interface(x), bare) | (bare, Value::Interface(x)) => {
             let name = bare.default_go_name();
             match x.value() {
@@ -307,11 +308,12 @@ fn value_equal(a: &Value, b: &Value, go_type: &str) -> Result<bool, String> {
         (Value::Slice(..), _) | (Value::Map(..), _) | (Value::Bytes(_), _) => {
             Err(go_type.to_string())
         }
-        (Value::Array(t, x), Value::Array(_, y)) => {
+        (Value::Array(a), Value::Array(b)) => {
+            let (x, y) = (&a.items, &b.items);
             if x.len() != y.len() {
                 return Ok(false);
             }
-            let (_, interface) = t.interface_positions();
+            let (_, interface) = a.ty.interface_positions();
             for (p, q) in x.iter().zip(y) {
                 if !element_equal(p, q, interface, go_type)? {
                     return Ok(false);
@@ -321,7 +323,7 @@ fn value_equal(a: &Value, b: &Value, go_type: &str) -> Result<bool, String> {
         }
         (Value::Interface(x), Value::Interface(y)) => go_equal(x, y),
         (Value::String(x), Value::RawString(y)) | (Value::RawString(y), Value::String(x)) => {
-            Ok(x.as_bytes() == y.as_slice())
+            Ok(x.as_bytes() == &y[..])
         }
         // Floats compare by value (NaN != NaN, 0 == -0), as `PartialEq` on f64 does.
         _ => Ok(a == b),

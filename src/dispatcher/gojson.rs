@@ -345,20 +345,20 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
         // Gob cannot carry an empty non-nil slice: Go decodes it as nil, which is `null`.
         Value::Bytes(b) if b.is_empty() => w.null()?,
         Value::Bytes(b) => w.string(&gob::json::base64(b))?,
-        Value::Slice(_, items) if items.is_empty() => w.null()?,
-        Value::Slice(t, items) | Value::Array(t, items) => {
-            let elem = elem_name(name, t);
-            w.array(items, |w, x| write_value(w, &elem, x, depth + 1))?
+        Value::Slice(c) if c.items.is_empty() => w.null()?,
+        Value::Slice(c) | Value::Array(c) => {
+            let elem = elem_name(name, &c.ty);
+            w.array(&c.items, |w, x| write_value(w, &elem, x, depth + 1))?
         }
         // Go's encoding/json takes string, integer and TextMarshaler keys only: an
         // `interface{}` key type is refused whatever the keys hold.
-        Value::Map(t, _) if t.interface_positions().0 => {
+        Value::Map(c) if c.ty.interface_positions().0 => {
             return Err(JsonError(format!("json: unsupported type: {name}")));
         }
-        Value::Map(t, entries) => {
-            let elem = elem_name(name, t);
-            let mut keyed = Vec::with_capacity(entries.len());
-            for (k, x) in entries {
+        Value::Map(c) => {
+            let elem = elem_name(name, &c.ty);
+            let mut keyed = Vec::with_capacity(c.items.len());
+            for (k, x) in &c.items {
                 let key = match k {
                     Value::String(s) => s.to_string(),
                     Value::RawString(b) => String::from_utf8_lossy(b).into_owned(),
@@ -377,17 +377,17 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
                 Ok(())
             })?
         }
-        Value::Struct(t, fields) => {
+        Value::Struct(c) => {
             // A struct that is not one of the dispatcher types (those decode typed): Go would
             // use its JSON tags, which the wire does not carry; the Go field names are the
             // closest faithful rendering.
-            let def = t.def();
+            let def = c.ty.def();
             let names = match def.map(|d| d.shape()) {
                 Some(DefKind::Struct(f)) => &f[..],
                 _ => &[],
             };
             w.object(|o| {
-                for (i, x) in fields {
+                for (i, x) in &c.items {
                     if let (Some(d), Some((n, ft))) = (def, names.get(*i)) {
                         let fname = type_name_hint(&d.resolve(ft));
                         o.field(n, |w| write_value(w, &fname, x, depth + 1))?;
@@ -396,6 +396,7 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
                 Ok(())
             })?
         }
+        Value::Nil => w.null()?,
         Value::Interface(i) => match i.concrete() {
             None => w.null()?,
             Some(c) => match c.as_value() {
@@ -403,9 +404,9 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
                 None => write_interface(w, i)?,
             },
         },
-        Value::Marshaled(_, b) => {
+        Value::Marshaled(c) => {
             if name == "time.Time" || name == "Time" {
-                let t = GoTime::unmarshal_binary(b).map_err(|e| {
+                let t = GoTime::unmarshal_binary(&c.items).map_err(|e| {
                     JsonError(format!(
                         "json: error calling MarshalJSON for type time.Time: {e}"
                     ))
@@ -1160,7 +1161,7 @@ impl Decoder {
                 }
                 Interface::new(
                     "[]interface {}",
-                    Value::Slice(Type::interface_slice(), vals),
+                    Value::new_slice(Type::interface_slice(), vals),
                 )
             }
             Node::Object(members) => {
@@ -1172,7 +1173,7 @@ impl Decoder {
                 }
                 Interface::new(
                     "map[string]interface {}",
-                    Value::Map(
+                    Value::new_map(
                         Type::string_interface_map(),
                         m.into_iter()
                             .map(|(k, v)| (Value::String(k.into()), v))

@@ -148,7 +148,7 @@ fn deadline_of(v: &Interface) -> Option<GoTime> {
         return Some(*t);
     }
     match (v.name(), v.value()) {
-        (Some("time.Time"), Some(Value::Marshaled(_, b))) => GoTime::unmarshal_binary(b).ok(),
+        (Some("time.Time"), Some(Value::Marshaled(c))) => GoTime::unmarshal_binary(&c.items).ok(),
         _ => None,
     }
 }
@@ -239,24 +239,26 @@ fn check_registered(i: &Interface) -> Result<(), String> {
 fn check_value(v: &Value, interface: bool) -> Result<(), String> {
     match v {
         Value::Interface(i) => return check_registered(i),
+        Value::Nil => return Ok(()),
         v if interface => check_name(&v.default_go_name())?,
         _ => {}
     }
     match v {
-        Value::Slice(t, items) | Value::Array(t, items) => {
-            let (_, elem) = t.interface_positions();
-            items.iter().try_for_each(|x| check_value(x, elem))
+        Value::Slice(c) | Value::Array(c) => {
+            let (_, elem) = c.ty.interface_positions();
+            c.items.iter().try_for_each(|x| check_value(x, elem))
         }
-        Value::Map(t, entries) => {
-            let (key, elem) = t.interface_positions();
-            entries.iter().try_for_each(|(k, x)| {
+        Value::Map(c) => {
+            let (key, elem) = c.ty.interface_positions();
+            c.items.iter().try_for_each(|(k, x)| {
                 check_value(k, key)?;
                 check_value(x, elem)
             })
         }
-        Value::Struct(t, fields) => fields
+        Value::Struct(c) => c
+            .items
             .iter()
-            .try_for_each(|(i, x)| check_value(x, t.field_is_interface(*i))),
+            .try_for_each(|(i, x)| check_value(x, c.ty.field_is_interface(*i))),
         _ => Ok(()),
     }
 }

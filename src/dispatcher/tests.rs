@@ -272,7 +272,7 @@ async fn server_checks_arguments_with_go_texts() {
     }
     let nested_map = Interface::new(
         "map[string]interface {}",
-        Value::Map(Type::string_interface_map(), vec![]),
+        Value::new_map(Type::string_interface_map(), vec![]),
     );
     assert_eq!(
         raw_error(&client, "Entity", &args(vec![("input", nested_map)])).await,
@@ -281,13 +281,13 @@ async fn server_checks_arguments_with_go_texts() {
     // A name Go never registered fails the whole argument, as Go's gob decoder does; so does a
     // bare element of a list (an interface under its default name) whose default name Go never
     // registered.
-    let bare_map = Value::Map(Type::map("", Type::String, Type::Int), vec![]);
+    let bare_map = Value::new_map(Type::map("", Type::String, Type::Int), vec![]);
     for (value, name) in [
         (Interface::new("main.Secret", Value::Int(1)), "main.Secret"),
         (
             Interface::new(
                 "[]interface {}",
-                Value::Slice(Type::interface_slice(), vec![bare_map]),
+                Value::new_slice(Type::interface_slice(), vec![bare_map]),
             ),
             "map[string]int",
         ),
@@ -630,10 +630,10 @@ fn bare_interface_elements_keep_go_semantics() {
     let arr = |v: Value| {
         Interface::new(
             "[1]interface {}",
-            Value::Array(Type::array("", 1, Type::Interface), vec![v]),
+            Value::new_array(Type::array("", 1, Type::Interface), vec![v]),
         )
     };
-    let list = || Value::Slice(Type::interface_slice(), vec![]);
+    let list = || Value::new_slice(Type::interface_slice(), vec![]);
     let x = || Value::String("x".into());
     // Different dynamic types are unequal; identical uncomparable ones panic with their type.
     assert_eq!(go_equal(&arr(list()), &arr(x())), Ok(false));
@@ -657,13 +657,13 @@ fn bare_interface_elements_keep_go_semantics() {
         Ok(false)
     );
     // Arrays of different element types holding equal elements are different types.
-    let inner_iface = Value::Array(Type::array("", 1, Type::Interface), vec![x()]);
-    let inner_string = Value::Array(Type::array("", 1, Type::String), vec![x()]);
+    let inner_iface = Value::new_array(Type::array("", 1, Type::Interface), vec![x()]);
+    let inner_string = Value::new_array(Type::array("", 1, Type::String), vec![x()]);
     assert_eq!(go_equal(&arr(inner_iface), &arr(inner_string)), Ok(false));
 
     // Go's encoding/json refuses interface{} map keys, also when the keys are bare strings
     // and when the map is itself a bare list element.
-    let iface_map = Value::Map(
+    let iface_map = Value::new_map(
         Type::map("", Type::Interface, Type::Interface),
         vec![(x(), x())],
     );
@@ -671,7 +671,7 @@ fn bare_interface_elements_keep_go_semantics() {
     let top = Interface::new("map[interface {}]interface {}", iface_map.clone());
     let nested = Interface::new(
         "[]interface {}",
-        Value::Slice(Type::interface_slice(), vec![iface_map]),
+        Value::new_slice(Type::interface_slice(), vec![iface_map]),
     );
     for i in [top, nested] {
         let mut w = gojson::JsonWriter::new();
