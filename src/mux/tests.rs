@@ -1,6 +1,6 @@
 //! Session behaviour between two Rust sessions (or a raw socket), no Go needed.
 //!
-//! Go compatibility is covered by `interop_tests`; these check the adapter's
+//! Go compatibility is covered by `tests/mux_interop.rs`; these check the adapter's
 //! own contract: ids, ordering, ACK waiting, limits, errors and close reasons.
 
 use std::time::Duration;

@@ -6,16 +6,18 @@
 //! (`MuxConfig` fields) and asserts the failure the workaround prevents, so the
 //! tests prove the workaround is what makes them pass.
 //!
-//! The Go peer is built once per test process with `go build`. Without a Go
+//! The Go peer is built once per test process by go-interop/build.sh. Without a Go
 //! toolchain these tests FAIL (they never skip): interop is the point of the
 //! mux layer. Every wait is bounded; peers are killed when dropped.
 
+mod common;
+
 use std::{
-    path::{Path, PathBuf},
+    path::PathBuf,
     process::Stdio,
     sync::{
-        atomic::{AtomicU32, AtomicUsize, Ordering},
-        Arc, Mutex as StdMutex, OnceLock,
+        atomic::{AtomicU32, Ordering},
+        Arc, Mutex as StdMutex,
     },
     time::{Duration, Instant},
 };
@@ -27,7 +29,8 @@ use tokio::{
     process::{Child, ChildStdout, Command},
 };
 
-use super::{CloseReason, MuxConfig, Role, Session, Stream};
+use common::TempDir;
+use tilores_plugin::mux::{CloseReason, MuxConfig, Role, Session, Stream};
 
 const MIB: usize = 1024 * 1024;
 /// Size of the bulk transfers of cases 1 and 2.
@@ -57,76 +60,9 @@ async fn within<F: std::future::Future>(limit: Duration, what: &str, fut: F) -> 
 // Go peer harness
 // ---------------------------------------------------------------------------
 
-/// Builds `go-interop/bin/yamux-peer` once per process.
+/// `go-interop/bin/yamux-peer`, built once per test process by go-interop/build.sh.
 fn go_peer_binary() -> PathBuf {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match BUILT.get_or_init(build_go_peer) {
-        Ok(path) => path.clone(),
-        Err(msg) => panic!("{msg}"),
-    }
-}
-
-/// Runs `go build` for the peer; the error text says exactly what is missing.
-///
-/// Builds to a process-private name and renames it into place, so concurrent
-/// test processes never write over a binary another one is running.
-fn build_go_peer() -> Result<PathBuf, String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("go-interop");
-    let out = dir.join("bin").join("yamux-peer");
-    let tmp = dir
-        .join("bin")
-        .join(format!(".yamux-peer.{}", std::process::id()));
-    let result = std::process::Command::new("go")
-        .args(["build", "-o"])
-        .arg(&tmp)
-        .arg("./cmd/yamux-peer")
-        .current_dir(&dir)
-        .env(
-            "GONOSUMDB",
-            std::env::var("GONOSUMDB").unwrap_or_else(|_| "github.com/tilotech".into()),
-        )
-        .output();
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(
-            "mux interop tests need the Go toolchain, but `go` is not on PATH. \
-             Install Go (>= 1.22) so the hashicorp/yamux peer in go-interop/cmd/yamux-peer \
-             can be built; these tests deliberately fail instead of skipping."
-                .to_string(),
-        ),
-        Err(e) => Err(format!("could not run `go build` for the yamux peer: {e}")),
-        Ok(output) if !output.status.success() => Err(format!(
-            "`go build ./cmd/yamux-peer` failed in {}:\n{}",
-            dir.display(),
-            String::from_utf8_lossy(&output.stderr)
-        )),
-        Ok(_) => std::fs::rename(&tmp, &out)
-            .map(|()| out.clone())
-            .map_err(|e| format!("moving the built peer to {}: {e}", out.display())),
-    }
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    /// Creates a uniquely named directory.
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "mux-it-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create temp dir");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    common::go_bin("yamux-peer")
 }
 
 /// A running Go peer process.
@@ -207,8 +143,8 @@ async fn start_via(
     latency: Option<Duration>,
 ) -> Rig {
     let binary = go_peer_binary();
-    let dir = TempDir::new();
-    let socket = dir.0.join("yamux.sock");
+    let dir = TempDir::new("mux-it");
+    let socket = dir.path().join("yamux.sock");
     let role_flag = match go_role {
         Role::Client => "client",
         Role::Server => "server",
