@@ -49,6 +49,7 @@
 mod client;
 mod fake;
 pub mod gojson;
+mod methods;
 mod plugin;
 mod script;
 mod server;
@@ -57,6 +58,7 @@ pub mod types;
 
 pub use client::DispatcherClient;
 pub use fake::{go_equal, uuid_v4, FakeDispatcher, PanicPolicy, FAKE_CAPACITY, NOT_IMPLEMENTED};
+pub use methods::{methods, ApiVersion, MethodInfo};
 pub use plugin::{
     client_config, handshake, initialize, initialize_with, plugin_set, serve_dispatcher,
     serve_fake_dispatcher, DispatcherPlugin, PLUGIN_NAME,

@@ -298,9 +298,16 @@ pub struct RemoveConnectionBanMeta {
     pub reason: String,
 }
 
+/// Go `[]*api.Record` as tilores-plugin-api v0.1.x–v0.3.0 send it inside `interface{}`: the
+/// `records` argument of their `Plugin.Submit` (v0.4.0 replaced it with `SubmitInput`).
+#[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[gob(go_type = "[]*api.Record", interface = "[]*api.Record")]
+pub struct RecordList(#[serde(with = "nil_slice")] pub Vec<Record>);
+
 /// Registers the types Go's `api` and `dispatcher` packages register with gob (the five
-/// inputs, `*api.SearchParameters`, `time.Time`), so that interface values carrying these
-/// names decode into the Rust types. Idempotent; the client and server adapters call it.
+/// inputs, `*api.SearchParameters`, `time.Time`, and v0.2.0–v0.3.0's `[]*api.Record`), so
+/// that interface values carrying these names decode into the Rust types. Idempotent; the
+/// client and server adapters call it.
 pub fn register_types() {
     use std::sync::OnceLock;
     static DONE: OnceLock<()> = OnceLock::new();
@@ -308,21 +315,40 @@ pub fn register_types() {
         // Each name is registered only for its own type, so these cannot conflict unless
         // another part of the process registered a different type under a dispatcher name;
         // that would be a programming error worth a loud message, not a silent mis-decode.
-        let results = [
-            gob::register::<EntityInput>(),
-            gob::register::<SearchInput>(),
-            gob::register::<SubmitInput>(),
-            gob::register::<DisassembleInput>(),
-            gob::register::<RemoveConnectionBanInput>(),
+        let mut results = super::methods::register_inputs();
+        results.extend([
             gob::register::<SearchParameters>(),
+            gob::register::<RecordList>(),
             gob::register::<gob::GoTime>(),
-        ];
+        ]);
         for r in results {
             if let Err(e) = r {
                 tracing::error!("dispatcher: gob registration failed: {e}");
             }
         }
     });
+}
+
+/// Test-only input of the test-only `echo` method (see `methods.rs`).
+#[cfg(test)]
+#[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[gob(go_type = "dispatcher.EchoInput", interface = "*dispatcher.EchoInput")]
+pub struct EchoInput {
+    /// `Text`, JSON `text`.
+    #[gob(name = "Text")]
+    #[serde(rename = "text", default)]
+    pub text: String,
+}
+
+/// Test-only output of the test-only `echo` method.
+#[cfg(test)]
+#[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[gob(go_type = "dispatcher.EchoOutput")]
+pub struct EchoOutput {
+    /// `Text`, JSON `text`.
+    #[gob(name = "Text")]
+    #[serde(rename = "text", default)]
+    pub text: String,
 }
 
 /// serde for slices that stand for Go slices: empty serializes as `null` (Go's nil after the
