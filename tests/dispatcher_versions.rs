@@ -18,7 +18,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::dispatch::{assert_same, fake_script, mask};
-use common::go_bin;
+use common::{example_bin, go_bin};
 use serde_json::Value;
 
 fn rust_fake() -> PathBuf {
@@ -150,6 +150,26 @@ async fn go_host_v0_5_0_gets_from_the_rust_fake_what_a_go_plugin_answers() {
     assert_eq!(
         lines[12],
         r#"{"error":"not implemented for fake dispatcher"}"#
+    );
+}
+
+/// v0.5.0 reads search hits from `SearchOutput.Hits` (v0.6.0 moved them into `api.Entity`):
+/// the Rust provider sends both, so a v0.5.0 host sees the hits of a Rust dispatcher.
+#[tokio::test]
+async fn go_host_v0_5_0_gets_search_hits_from_a_rust_provider() {
+    let script = r#"{"call":"search","input":{"parameters":{"foo":"bar"}}}"#.to_string() + "\n";
+    let out = go_host(
+        "v0.5.0",
+        &example_bin("dispatcher_test_plugin"),
+        &[],
+        &script,
+    )
+    .await;
+    assert_eq!(
+        out,
+        r#"{"output":{"entities":[{"ID":"abcd","Records":[{"ID":"12345","Data":{"foo":"bar"}}],"Edges":["12345:12345:STATIC"],"Duplicates":{"12345":["12345","duplicateID"]}}],"hits":{"12345":["someRuleName"]}}}"#
+            .to_string()
+            + "\n"
     );
 }
 

@@ -220,7 +220,7 @@ dispatcher_methods!(method_inputs);
 
 /// The input of a method: sent inside `interface{}` under its Go name, read from script JSON
 /// with Go's rules, and (for the first three methods) in its v0.2.0–v0.3.0 form.
-pub trait MethodInput:
+pub(crate) trait MethodInput:
     Concrete + GoName + Decode + Clone + serde::de::DeserializeOwned + Send + 'static
 {
     /// What a script line's `input` decodes into before [`MethodInput::from_json`].
@@ -246,7 +246,9 @@ pub trait MethodInput:
 
 /// The output of a method: its net/rpc reply (current and v0.2.0–v0.3.0 forms) and its Go
 /// JSON.
-pub trait MethodOutput: WriteJson + serde::Serialize + Send + Sized + 'static {
+pub(crate) trait MethodOutput:
+    WriteJson + serde::Serialize + Send + Sized + 'static
+{
     /// What a v0.5.0+ plugin replies.
     type Reply: Decode + Send + 'static;
     /// What a v0.2.0–v0.3.0 plugin replies (the same where the method had no legacy form).
@@ -433,10 +435,10 @@ impl MethodOutput for SubmitOutput {
 }
 
 impl MethodOutput for SearchOutput {
-    type Reply = SearchOutput;
+    type Reply = SearchReply;
     type LegacyReply = Vec<Entity>;
-    fn from_reply(reply: SearchOutput) -> Self {
-        reply
+    fn from_reply(reply: SearchReply) -> Self {
+        reply.into()
     }
     fn from_legacy_reply(reply: Vec<Entity>) -> Self {
         SearchOutput { entities: reply }
@@ -446,7 +448,8 @@ impl MethodOutput for SearchOutput {
             // `[]*api.Entity`.
             Box::new(self.entities)
         } else {
-            Box::new(self)
+            // With v0.5.0's `Hits` too: v0.5.0 and v0.6.0 hosts send the same arguments.
+            Box::new(SearchReply::from(self))
         }
     }
 }

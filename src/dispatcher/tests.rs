@@ -1145,3 +1145,44 @@ fn api_versions_parse_and_print() {
     assert!("v0.4.0".parse::<ApiVersion>().is_err());
     assert!(ApiVersion::V0_3_0.is_legacy() && !ApiVersion::V0_5_0.is_legacy());
 }
+
+/// v0.5.0 carries search hits in `SearchOutput.Hits`, v0.6.0 in each entity: the reply holds
+/// both, and a v0.5.0-shaped reply's hits go to the entities holding their records.
+#[test]
+fn search_hits_travel_in_both_shapes() {
+    use super::types::SearchReply;
+    let entity = |id: &str, records: &[&str]| Entity {
+        id: id.into(),
+        records: records
+            .iter()
+            .map(|r| Record {
+                id: r.to_string(),
+                data: None,
+            })
+            .collect(),
+        ..Entity::default()
+    };
+    let hits = |pairs: &[(&str, &str)]| {
+        Hits(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+                .collect(),
+        )
+    };
+    let v5 = SearchReply {
+        entities: vec![entity("a", &["1", "2"]), entity("b", &["3"])],
+        hits: Some(hits(&[("1", "r"), ("3", "s")])),
+    };
+    let out = SearchOutput::from(v5);
+    assert_eq!(out.entities[0].hits, Some(hits(&[("1", "r")])));
+    assert_eq!(out.entities[1].hits, Some(hits(&[("3", "s")])));
+    let back = SearchReply::from(out.clone());
+    assert_eq!(back.hits, Some(hits(&[("1", "r"), ("3", "s")])));
+    // A v0.6.0 reply keeps its entities' hits; no hits anywhere sends no `Hits`.
+    assert_eq!(SearchOutput::from(back), out);
+    let none = SearchReply::from(SearchOutput {
+        entities: vec![entity("a", &["1"])],
+    });
+    assert_eq!(none.hits, None);
+}

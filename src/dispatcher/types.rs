@@ -154,6 +154,56 @@ pub struct SearchOutput {
     pub entities: Vec<Entity>,
 }
 
+/// Go `dispatcher.SearchOutput` as it travels: v0.6.0's `Entities` plus v0.5.0's `Hits`
+/// (which v0.6.0 moved into `api.Entity`). A v0.6.0 peer ignores `Hits`, a v0.5.0 peer the
+/// entities' hits, so one reply serves both (see [`SearchOutput`]).
+#[derive(Gob, Debug, Clone, Default, PartialEq)]
+#[gob(go_type = "dispatcher.SearchOutput")]
+pub(crate) struct SearchReply {
+    #[gob(name = "Entities")]
+    pub(crate) entities: Vec<Entity>,
+    /// The union of the entities' hits; `None` (not sent) when they have none.
+    #[gob(name = "Hits")]
+    pub(crate) hits: Option<Hits>,
+}
+
+impl From<SearchOutput> for SearchReply {
+    fn from(out: SearchOutput) -> SearchReply {
+        let mut all = BTreeMap::new();
+        for e in &out.entities {
+            for (record, rules) in e.hits.iter().flat_map(|h| &h.0) {
+                all.insert(record.clone(), rules.clone());
+            }
+        }
+        SearchReply {
+            entities: out.entities,
+            hits: (!all.is_empty()).then_some(Hits(all)),
+        }
+    }
+}
+
+impl From<SearchReply> for SearchOutput {
+    /// A v0.5.0 reply's `Hits` (record id → rules) go to the entities holding those records,
+    /// where v0.6.0 keeps them; entities that already carry hits (v0.6.0) are left alone.
+    fn from(reply: SearchReply) -> SearchOutput {
+        let mut entities = reply.entities;
+        if let Some(hits) = reply.hits {
+            if entities.iter().all(|e| e.hits.is_none()) {
+                for e in &mut entities {
+                    let mine: BTreeMap<_, _> = hits
+                        .0
+                        .iter()
+                        .filter(|(record, _)| e.records.iter().any(|r| &r.id == *record))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    e.hits = Some(Hits(mine));
+                }
+            }
+        }
+        SearchOutput { entities }
+    }
+}
+
 /// Go `dispatcher.SubmitInput`. Travels as `*dispatcher.SubmitInput`.
 #[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[gob(
