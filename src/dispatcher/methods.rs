@@ -274,6 +274,10 @@ impl MethodInput for EntityInput {
             Some(Value::String(s)) if id.name() == Some("string") => {
                 Ok(EntityInput { id: s.to_string() })
             }
+            // A Go string that is not UTF-8: replaced, not refused (ids are text).
+            Some(Value::RawString(b)) if id.name() == Some("string") => Ok(EntityInput {
+                id: String::from_utf8_lossy(b).into_owned(),
+            }),
             _ => Err(format!(
                 "key id is not a string but a {}",
                 id.name().unwrap_or("<nil>")
