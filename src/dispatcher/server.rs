@@ -2,11 +2,10 @@
 //! unpacking the `map[string]interface{}` argument with Go's checks and error texts.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::Arc;
-
-use std::future::Future;
 
 use gob::{ids, Dec, Decode, ErrorKind, GoName, GoStr, GoTime, Interface, Value, WireId, WireType};
 
