@@ -32,11 +32,20 @@ const USAGE: &str = "usage:
   tilores-plugin gob decode   < stream.gob   > values.jsonl
   tilores-plugin gob encode   < values.jsonl > stream.gob
   tilores-plugin dispatch [--plugin PATH] [--api VERSION] [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
-      each input line: {\"call\": entity|submit|search|disassemble|removeConnectionBan,
+      each input line: {\"call\": CALLS,
                         \"input\": {...}, \"deadline_ms\": N (optional)}
       without --plugin the bundled Rust fake dispatcher runs as the plugin;
       --api: tilores-plugin-api version spoken: v0.2.0, v0.3.0, v0.5.0 or v0.6.0 (default)
       --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none)";
+
+/// [`USAGE`] with the script calls of the dispatcher's method table in place of `CALLS`.
+fn usage() -> String {
+    let calls: Vec<&str> = tilores_plugin::dispatcher::methods()
+        .iter()
+        .map(|m| m.script)
+        .collect();
+    USAGE.replace("CALLS", &calls.join("|"))
+}
 
 /// Deadline of a `dispatch` call whose line has no `deadline_ms` (change with
 /// `--deadline-ms`): long enough for any real dispatcher call, short enough that a stalled
@@ -59,10 +68,10 @@ fn main() -> ExitCode {
         ["dispatch", rest @ ..] => dispatch(rest),
         [cmd] if *cmd == SERVE_FAKE => serve_fake(),
         ["-h"] | ["--help"] | ["help"] => {
-            println!("{USAGE}");
+            println!("{}", usage());
             Ok(())
         }
-        _ => Err(format!("unknown command {:?}\n{USAGE}", args.join(" "))),
+        _ => Err(format!("unknown command {:?}\n{}", args.join(" "), usage())),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
@@ -166,7 +175,7 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
                 out.deadline = (ms > 0).then(|| std::time::Duration::from_millis(ms));
             }
             "-v" | "--verbose" => out.verbose = true,
-            other => return Err(format!("dispatch: unknown argument {other:?}\n{USAGE}")),
+            other => return Err(format!("dispatch: unknown argument {other:?}\n{}", usage())),
         }
     }
     Ok(out)

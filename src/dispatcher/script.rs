@@ -40,8 +40,8 @@ pub struct ScriptSummary {
 /// {"call": NAME, "input": {...}, "deadline_ms": N}
 /// ```
 ///
-/// with NAME one of `entity`, `submit`, `search`, `disassemble`, `removeConnectionBan`,
-/// `input` in tilores' JSON shape (Go's json tags; missing or `null` is the zero input;
+/// with NAME the script name of a method of the method table ([`methods`](super::methods):
+/// `entity`, `submit`, `search`, `disassemble`, `removeConnectionBan`), `input` in tilores' JSON shape (Go's json tags; missing or `null` is the zero input;
 /// numbers inside `data`/`parameters` become `float64`), and the optional `deadline_ms`
 /// giving the call a deadline that many milliseconds from now (else
 /// [`ScriptOptions::default_deadline`]). For each such line exactly one line is written and
