@@ -1186,3 +1186,33 @@ fn search_hits_travel_in_both_shapes() {
     });
     assert_eq!(none.hits, None);
 }
+
+/// Every method of the table is routed by the script runner and served by the net/rpc server
+/// (what the table generates cannot drift from what it lists).
+#[tokio::test]
+async fn every_method_of_the_table_is_routed_and_served() {
+    let rpc = raw_client(Arc::new(TestDispatcher::default()));
+    let client = DispatcherClient::new(rpc.clone());
+    let all = methods();
+    assert!(all.len() >= 5, "{all:?}");
+    for m in all {
+        let line = format!(r#"{{"call":"{}"}}"#, m.script);
+        let out =
+            String::from_utf8(run_line(&client, line.as_bytes(), &ScriptOptions::default()).await)
+                .unwrap();
+        assert!(!out.contains("unknown call"), "{}: {out}", m.name);
+        assert!(!out.contains("can't find method"), "{}: {out}", m.name);
+        assert_eq!(
+            raw_error(&rpc, m.go, &InterfaceMap::new()).await,
+            "key input not found in args",
+            "{}",
+            m.name
+        );
+        assert_eq!(
+            m.http,
+            format!("/{}", m.script.to_lowercase()),
+            "{}",
+            m.name
+        );
+    }
+}
