@@ -7,6 +7,9 @@
 #   - go-plugin v1.4.3 examples/basic          -> bin/basic-host, bin/basic-greeter
 #   - each ./latest/cmd/<name> and ./latest/plugin/<name> (nested module,
 #     newest go-plugin v1.8.0)                     -> bin/latest/<name>
+#   - each ./api/<version>/cmd/<name> and ./api/<version>/plugin/<name> (one
+#     module per older tilores-plugin-api: v0.2.0, v0.3.0, v0.5.0)
+#                                                  -> bin/api-<version>/<name>
 # Usage: go-interop/build.sh            (everything)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,4 +35,15 @@ if [ -f latest/go.mod ]; then
      go build -o "../bin/latest/$(basename "$dir")" "./$dir"
    done)
 fi
+for mod in api/*/; do
+  [ -f "$mod/go.mod" ] || continue
+  version="$(basename "$mod")"
+  mkdir -p "bin/api-$version"
+  (cd "$mod"
+   for dir in cmd/*/ plugin/*/; do
+     [ -d "$dir" ] || continue
+     ls "$dir"*.go >/dev/null 2>&1 || continue
+     go build -o "../../bin/api-$version/$(basename "$dir")" "./$dir"
+   done)
+done
 echo "build.sh: Go peers built into $here/bin"

@@ -16,6 +16,10 @@
 //!   the default; `--deadline-ms 0` sends such calls without a deadline and waits without
 //!   limit, as Go's `dispatcher-host` does.
 //!
+//!   `--api v0.2.0|v0.3.0|v0.5.0|v0.6.0` (default v0.6.0) speaks that tilores-plugin-api
+//!   version to the plugin (see `tilores_plugin::dispatcher::ApiVersion`); the answers keep
+//!   the v0.6.0 JSON shape whatever the version.
+//!
 //! Malformed gob input exits non-zero with a message on stderr that says what and where; a
 //! malformed dispatch line gets an error line and the run goes on.
 
@@ -27,11 +31,21 @@ use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
 const USAGE: &str = "usage:
   tilores-plugin gob decode   < stream.gob   > values.jsonl
   tilores-plugin gob encode   < values.jsonl > stream.gob
-  tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
-      each input line: {\"call\": entity|submit|search|disassemble|removeConnectionBan,
+  tilores-plugin dispatch [--plugin PATH] [--api VERSION] [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
+      each input line: {\"call\": CALLS,
                         \"input\": {...}, \"deadline_ms\": N (optional)}
       without --plugin the bundled Rust fake dispatcher runs as the plugin;
+      --api: tilores-plugin-api version spoken: v0.2.0, v0.3.0, v0.5.0 or v0.6.0 (default)
       --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none)";
+
+/// [`USAGE`] with the script calls of the dispatcher's method table in place of `CALLS`.
+fn usage() -> String {
+    let calls: Vec<&str> = tilores_plugin::dispatcher::methods()
+        .iter()
+        .map(|m| m.script)
+        .collect();
+    USAGE.replace("CALLS", &calls.join("|"))
+}
 
 /// Deadline of a `dispatch` call whose line has no `deadline_ms` (change with
 /// `--deadline-ms`): long enough for any real dispatcher call, short enough that a stalled
@@ -54,10 +68,10 @@ fn main() -> ExitCode {
         ["dispatch", rest @ ..] => dispatch(rest),
         [cmd] if *cmd == SERVE_FAKE => serve_fake(),
         ["-h"] | ["--help"] | ["help"] => {
-            println!("{USAGE}");
+            println!("{}", usage());
             Ok(())
         }
-        _ => Err(format!("unknown command {:?}\n{USAGE}", args.join(" "))),
+        _ => Err(format!("unknown command {:?}\n{}", args.join(" "), usage())),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,
@@ -129,6 +143,7 @@ fn gob_encode() -> Result<(), String> {
 /// Options of `dispatch`.
 struct DispatchArgs {
     plugin: Option<std::path::PathBuf>,
+    api: tilores_plugin::dispatcher::ApiVersion,
     /// Deadline of calls without `deadline_ms`; `None`: no deadline.
     deadline: Option<std::time::Duration>,
     verbose: bool,
@@ -137,6 +152,7 @@ struct DispatchArgs {
 fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
     let mut out = DispatchArgs {
         plugin: None,
+        api: Default::default(),
         deadline: Some(DEFAULT_DEADLINE),
         verbose: false,
     };
@@ -147,6 +163,10 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
                 let p = it.next().ok_or("--plugin needs a path")?;
                 out.plugin = Some(p.into());
             }
+            "--api" => {
+                let v = it.next().ok_or("--api needs a version")?;
+                out.api = v.parse()?;
+            }
             "--deadline-ms" => {
                 let ms = it.next().ok_or("--deadline-ms needs a number")?;
                 let ms: u64 = ms
@@ -155,7 +175,7 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
                 out.deadline = (ms > 0).then(|| std::time::Duration::from_millis(ms));
             }
             "-v" | "--verbose" => out.verbose = true,
-            other => return Err(format!("dispatch: unknown argument {other:?}\n{USAGE}")),
+            other => return Err(format!("dispatch: unknown argument {other:?}\n{}", usage())),
         }
     }
     Ok(out)
@@ -203,6 +223,7 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
         let mut plugin = dispatcher::initialize_with(cmd, None, config, config)
             .await
             .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
+        plugin.set_api(args.api);
         let options = ScriptOptions {
             default_deadline: args.deadline,
         };

@@ -1,4 +1,8 @@
-//! The TiloRes dispatcher plugin API (tilores-plugin-api v0.6.0) over net/rpc, both sides.
+//! The TiloRes dispatcher plugin API (tilores-plugin-api v0.6.0, and the go-plugin-era
+//! versions before it: see [`ApiVersion`]) over net/rpc, both sides.
+//!
+//! Every method is declared once, in the method table of `methods.rs`; the trait, the client,
+//! the server, the script runner and [`methods`] derive from it.
 //!
 //! - [`types`]: `api.Entity`, `api.Record`, ... and the dispatcher inputs/outputs, with Go's
 //!   gob names and JSON tags and Go's nil-versus-empty behaviour.
@@ -7,7 +11,8 @@
 //! - [`DispatcherClient`]: calls a plugin's `Plugin.*` methods over an [`rpc::Client`]
 //!   exactly like Go's client (host side).
 //! - [`rpc_server`] / [`register`]: serves a [`Dispatcher`] as service `Plugin` on an
-//!   [`rpc::Server`] with Go's argument checks and error texts (provider side).
+//!   [`rpc::Server`] with Go's argument checks and error texts (provider side), answering
+//!   hosts of every go-plugin-era API version.
 //! - [`FakeDispatcher`]: tilores-plugin-fake-dispatcher v0.5.2.
 //! - [`run_script`]: the JSON-lines script runner of `tilores-plugin dispatch`, whose output
 //!   equals go-interop's `dispatcher-host -script`.
@@ -49,6 +54,7 @@
 mod client;
 mod fake;
 pub mod gojson;
+mod methods;
 mod plugin;
 mod script;
 mod server;
@@ -57,6 +63,7 @@ pub mod types;
 
 pub use client::DispatcherClient;
 pub use fake::{go_equal, uuid_v4, FakeDispatcher, PanicPolicy, FAKE_CAPACITY, NOT_IMPLEMENTED};
+pub use methods::{methods, ApiVersion, MethodInfo};
 pub use plugin::{
     client_config, handshake, initialize, initialize_with, plugin_set, serve_dispatcher,
     serve_fake_dispatcher, DispatcherPlugin, PLUGIN_NAME,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{register, Dispatcher, DispatcherClient, FakeDispatcher, PanicPolicy};
+use super::{register, ApiVersion, Dispatcher, DispatcherClient, FakeDispatcher, PanicPolicy};
 use crate::plugin::{
     serve, ClientConfig, ClientError, HandshakeConfig, KillOutcome, PluginClient, PluginCommand,
     PluginSet, ReattachConfig, ServeConfig, ServeEnd, ServeError, StdioSink,
@@ -43,6 +43,12 @@ impl DispatcherPlugin {
     /// The dispatcher; clone it freely (calls share one stream, many in flight).
     pub fn dispatcher(&self) -> &DispatcherClient {
         &self.dispatcher
+    }
+
+    /// Speak the given tilores-plugin-api version to the plugin from now on (the default is
+    /// v0.6.0, as Go's `Initialize` of that version).
+    pub fn set_api(&mut self, api: ApiVersion) {
+        self.dispatcher = DispatcherClient::with_api(self.dispatcher.rpc().clone(), api);
     }
 
     /// The plugin connection (ping, broker, exited state).

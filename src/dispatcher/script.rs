@@ -6,7 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use gob::GoTime;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
+use std::future::Future;
+
 use super::gojson::{self, DecodeJson, Decoder, JsonWriter, Node, WriteJson};
+use super::methods::{MethodInput, MethodOutput};
 use super::service::{CallContext, DispatchError, Dispatcher};
 use super::types::*;
 
@@ -37,8 +40,8 @@ pub struct ScriptSummary {
 /// {"call": NAME, "input": {...}, "deadline_ms": N}
 /// ```
 ///
-/// with NAME one of `entity`, `submit`, `search`, `disassemble`, `removeConnectionBan`,
-/// `input` in tilores' JSON shape (Go's json tags; missing or `null` is the zero input;
+/// with NAME the script name of a method of the method table ([`methods`](super::methods):
+/// `entity`, `submit`, `search`, `disassemble`, `removeConnectionBan`), `input` in tilores' JSON shape (Go's json tags; missing or `null` is the zero input;
 /// numbers inside `data`/`parameters` become `float64`), and the optional `deadline_ms`
 /// giving the call a deadline that many milliseconds from now (else
 /// [`ScriptOptions::default_deadline`]). For each such line exactly one line is written and
@@ -135,7 +138,7 @@ pub async fn run_line<D: Dispatcher + ?Sized>(
     options: &ScriptOptions,
 ) -> Vec<u8> {
     match run_call(dispatcher, line, options).await {
-        Ok(Some(out)) => {
+        Ok(out) => {
             let mut w = JsonWriter::new();
             let r = w.object(|o| o.field("output", |w| out.write_json(w)));
             match r {
@@ -143,7 +146,6 @@ pub async fn run_line<D: Dispatcher + ?Sized>(
                 Err(e) => error_line(&e.0),
             }
         }
-        Ok(None) => b"{\"output\":null}".to_vec(),
         Err(text) => error_line(&text),
     }
 }
@@ -162,7 +164,7 @@ async fn run_call<D: Dispatcher + ?Sized>(
     dispatcher: &D,
     line: &[u8],
     options: &ScriptOptions,
-) -> Result<Option<Output>, String> {
+) -> Result<Output, String> {
     let node = gojson::parse(line)?;
     let req: Request = gojson::decode(&node)?;
     let call = match req.deadline_ms {
@@ -175,38 +177,52 @@ async fn run_call<D: Dispatcher + ?Sized>(
         },
     };
     let input = req.input.unwrap_or(Node::Null);
-    let failed = |e: DispatchError| e.to_string();
-    Ok(match req.call.as_str() {
-        "entity" => {
-            let i: EntityInput = gojson::decode(&input)?;
-            Some(Box::new(dispatcher.entity(call, i).await.map_err(failed)?))
-        }
-        "submit" => {
-            let i: gojson::SubmitInputJson = gojson::decode(&input)?;
-            let i = i.into_input()?;
-            Some(Box::new(dispatcher.submit(call, i).await.map_err(failed)?))
-        }
-        "search" => {
-            let i: SearchInput = gojson::decode(&input)?;
-            Some(Box::new(dispatcher.search(call, i).await.map_err(failed)?))
-        }
-        "disassemble" => {
-            let i: DisassembleInput = gojson::decode(&input)?;
-            Some(Box::new(
-                dispatcher.disassemble(call, i).await.map_err(failed)?,
-            ))
-        }
-        "removeConnectionBan" => {
-            let i: RemoveConnectionBanInput = gojson::decode(&input)?;
-            dispatcher
-                .remove_connection_ban(call, i)
-                .await
-                .map_err(failed)?;
-            None
-        }
-        other => return Err(format!("unknown call: {other}")),
-    })
+    script_call(dispatcher, &req.call, call, &input).await
 }
+
+/// Decodes a line's input as `I`, runs the call, boxes the output for printing.
+async fn run_method<I, O, Fut>(
+    input: &Node,
+    method: impl FnOnce(I) -> Fut,
+) -> Result<Output, String>
+where
+    I: MethodInput,
+    O: MethodOutput,
+    Fut: Future<Output = Result<O, DispatchError>>,
+{
+    let json: I::Json = gojson::decode(input)?;
+    let input = I::from_json(json)?;
+    let out = method(input).await.map_err(|e| e.to_string())?;
+    Ok(Box::new(out))
+}
+
+macro_rules! script_calls {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[cfg($cfg:meta)])?
+        fn $name:ident($in:ty) -> $out:ty {
+            go: $go:literal, script: $script:literal, http: $http:literal, since: $since:literal,
+            serve: $serve:ident
+        };
+    )*) => {
+        /// Runs the call named `name` (a script name of the method table).
+        async fn script_call<D: Dispatcher + ?Sized>(
+            dispatcher: &D,
+            name: &str,
+            call: CallContext,
+            input: &Node,
+        ) -> Result<Output, String> {
+            match name {
+                $(
+                    $(#[cfg($cfg)])?
+                    $script => run_method(input, |i: $in| dispatcher.$name(call, i)).await,
+                )*
+                other => Err(format!("unknown call: {other}")),
+            }
+        }
+    };
+}
+super::methods::dispatcher_methods!(script_calls);
 
 /// Now plus `nanos` (may be negative: a deadline already passed), saturating.
 fn now_plus_nanos(nanos: i128) -> GoTime {

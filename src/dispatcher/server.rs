@@ -2,19 +2,31 @@
 //! unpacking the `map[string]interface{}` argument with Go's checks and error texts.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::Arc;
 
-use gob::{ids, Dec, Decode, GoName, GoStr, GoTime, Interface, Value, WireId, WireType};
+use gob::{ids, Dec, Decode, ErrorKind, GoName, GoStr, GoTime, Interface, Value, WireId, WireType};
 
-use super::service::{CallContext, Dispatcher};
+use super::methods::{is_input_name, MethodInput, MethodOutput};
+use super::service::{CallContext, DispatchError, Dispatcher};
 use super::types::*;
 use crate::rpc::{RegisterError, Server};
 
-/// A net/rpc server with service `Plugin` (methods `Entity`, `Search`, `Submit`,
-/// `Disassemble`, `RemoveConnectionBan`) backed by `dispatcher` — what go-plugin serves on
-/// the dispensed stream of a dispatcher plugin. Serve a stream with [`Server::serve`].
+/// A net/rpc server with service `Plugin` (one method per entry of the method table:
+/// `Entity`, `Search`, `Submit`, `Disassemble`, `RemoveConnectionBan`) backed by `dispatcher`
+/// — what go-plugin serves on the dispensed stream of a dispatcher plugin. Serve a stream
+/// with [`Server::serve`].
+///
+/// It answers hosts of every go-plugin-era tilores-plugin-api version, telling the version
+/// from each call's argument map: `input` (v0.4.0+) or, for Entity / Submit / Search, the
+/// v0.1.0–v0.3.0 keys `id` / `records` / `parameters`, answered with that era's reply
+/// (`api.Entity`, `SubmissionResult`, `[]*api.Entity`).
+///
+/// An argument carrying an interface type name a Go dispatcher plugin never registered is
+/// answered with Go's `gob: name not registered for interface: …` and then the stream is
+/// closed, as Go's server does (see [`crate::rpc::Server`]).
 pub fn rpc_server<D: Dispatcher + 'static>(dispatcher: Arc<D>) -> Server {
     let server = Server::new();
     // A fresh server has no methods, and the names are constant and valid.
@@ -29,110 +41,123 @@ pub fn register<D: Dispatcher + 'static>(
     dispatcher: Arc<D>,
 ) -> Result<(), RegisterError> {
     register_types();
-    let d = dispatcher.clone();
-    server.register_fn("Plugin", "Entity", move |args: InterfaceMap| {
-        let d = d.clone();
-        async move {
-            let (call, input) = unpack::<EntityInput>(args, "key records is not a *EntityInput")?;
-            d.entity(call, input).await.map_err(|e| e.to_string())
-        }
-    })?;
-    let d = dispatcher.clone();
-    server.register_fn("Plugin", "Submit", move |args: SubmitArgs<D>| {
-        let d = d.clone();
-        async move {
-            let Some(streamed) = args.streamed else {
-                let (call, input) =
-                    unpack::<SubmitInput>(args.rest, "key records is not a *SubmitInput")?;
-                return d.submit(call, input).await.map_err(|e| e.to_string());
+    macro_rules! register_methods {
+        ($(
+            $(#[doc = $doc:literal])*
+            $(#[cfg($cfg:meta)])?
+            fn $name:ident($in:ty) -> $out:ty {
+                go: $go:literal, script: $script:literal, http: $http:literal,
+                since: $since:literal, serve: $serve:ident
             };
-            // The checks `unpack` makes, in the same (key) order: the keys before `input`,
-            // the records, the keys after it.
-            for v in args
-                .rest
-                .range::<str, _>((Unbounded, Excluded("input")))
-                .map(|(_, v)| v)
-            {
-                check_registered(v)?;
-            }
-            if let Some(rejected) = streamed.rejected {
-                return Err(rejected);
-            }
-            for v in args
-                .rest
-                .range::<str, _>((Excluded("input"), Unbounded))
-                .map(|(_, v)| v)
-            {
-                check_registered(v)?;
-            }
-            d.submit_tail(call_context(&args.rest), streamed.input, streamed.sent)
-                .await
-                .map_err(|e| e.to_string())
-        }
-    })?;
-    let d = dispatcher.clone();
-    server.register_fn("Plugin", "Search", move |args: InterfaceMap| {
-        let d = d.clone();
-        async move {
-            let (call, input) = unpack::<SearchInput>(args, "key input is not a *SearchInput")?;
-            d.search(call, input).await.map_err(|e| e.to_string())
-        }
-    })?;
-    let d = dispatcher.clone();
-    server.register_fn("Plugin", "Disassemble", move |args: InterfaceMap| {
-        let d = d.clone();
-        async move {
-            let (call, input) =
-                unpack::<DisassembleInput>(args, "key input is not a *DisassembleInput")?;
-            d.disassemble(call, input).await.map_err(|e| e.to_string())
-        }
-    })?;
-    let d = dispatcher;
-    server.register_fn(
-        "Plugin",
-        "RemoveConnectionBan",
-        move |args: InterfaceMap| {
-            let d = d.clone();
-            async move {
-                let (call, input) = unpack::<RemoveConnectionBanInput>(
-                    args,
-                    "key input is not a *RemoveConnectionBanInput",
-                )?;
-                d.remove_connection_ban(call, input)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                // Go's reply is an `interface{}` left nil; a Go host decodes it into an
-                // `interface{}` and needs exactly that wire type.
-                Ok::<_, String>(Interface::nil())
-            }
-        },
-    )?;
+        )*) => {
+            $(
+                $(#[cfg($cfg)])?
+                $serve(server, dispatcher.clone(), $go, |d: Arc<D>, call, input: $in| async move {
+                    d.$name(call, input).await
+                })?;
+            )*
+        };
+    }
+    super::methods::dispatcher_methods!(register_methods);
     Ok(())
 }
 
-/// Go's `createContext` plus the `input` checks of each server method. `wrong_type` is the
-/// method's message prefix; Go appends the `%T` of what it found.
-fn unpack<T: 'static>(
-    mut args: InterfaceMap,
-    wrong_type: &str,
-) -> Result<(CallContext, T), String> {
-    // Go's gob decoder rejects the whole argument before the method runs when any
-    // interface value carries a name the Go process never registered.
-    for v in args.values() {
-        check_registered(v)?;
-    }
+/// The server adapter of most methods: unpack the argument map, call, reply in the form the
+/// caller's API version expects.
+fn plain<D, I, O, F, Fut>(
+    server: &Server,
+    dispatcher: Arc<D>,
+    go: &'static str,
+    method: F,
+) -> Result<(), RegisterError>
+where
+    D: Dispatcher + 'static,
+    I: MethodInput,
+    O: MethodOutput,
+    F: Fn(Arc<D>, CallContext, I) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<O, DispatchError>> + Send + 'static,
+{
+    let method = Arc::new(method);
+    server.register_fn("Plugin", go, move |args: CheckedArgs| {
+        let (d, method) = (dispatcher.clone(), method.clone());
+        async move {
+            let (call, input, legacy) = unpack::<I>(args.0)?;
+            let out = method(d, call, input).await.map_err(|e| e.to_string())?;
+            Ok::<_, String>(out.into_reply(legacy))
+        }
+    })
+}
+
+/// The server adapter of `Submit`: with [`Dispatcher::SUBMIT_KEEPS_LAST`] the records of an
+/// `input` are decoded into a ring and [`Dispatcher::submit_tail`] is called; otherwise as
+/// [`plain`].
+fn streamed<D, F, Fut>(
+    server: &Server,
+    dispatcher: Arc<D>,
+    go: &'static str,
+    method: F,
+) -> Result<(), RegisterError>
+where
+    D: Dispatcher + 'static,
+    F: Fn(Arc<D>, CallContext, SubmitInput) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<SubmitOutput, DispatchError>> + Send + 'static,
+{
+    let method = Arc::new(method);
+    server.register_fn("Plugin", go, move |args: SubmitArgs<D>| {
+        let (d, method) = (dispatcher.clone(), method.clone());
+        async move {
+            let Some(streamed) = args.streamed else {
+                let (call, input, legacy) = unpack::<SubmitInput>(args.rest)?;
+                let out = method(d, call, input).await.map_err(|e| e.to_string())?;
+                return Ok(out.into_reply(legacy));
+            };
+            d.submit_tail(call_context(&args.rest), streamed.input, streamed.sent)
+                .await
+                .map(|out| out.into_reply(false))
+                .map_err(|e| e.to_string())
+        }
+    })
+}
+
+/// Go's `createContext` plus the `input` checks of each server method (Go appends the `%T`
+/// of what it found to [`MethodInput::WRONG_TYPE`]); without `input`, the v0.1.0–v0.3.0
+/// form of the arguments. Returns whether the legacy form was used.
+fn unpack<I: MethodInput>(mut args: InterfaceMap) -> Result<(CallContext, I, bool), String> {
     let call = call_context(&args);
     let Some(input) = args.remove("input") else {
-        return Err("key input not found in args".into());
+        return match I::from_legacy_args(&mut args) {
+            Some(input) => Ok((call, input?, true)),
+            None => Err("key input not found in args".into()),
+        };
     };
-    match input.downcast::<T>() {
-        Ok(input) => Ok((call, input)),
+    match input.downcast::<I>() {
+        Ok(input) => Ok((call, input, false)),
         // Go's `%T` of a decoded interface value is the name it was registered under.
         Err(other) => Err(format!(
-            "{wrong_type} but a {}",
+            "{} but a {}",
+            I::WRONG_TYPE,
             other.name().unwrap_or("<nil>")
         )),
     }
+}
+
+/// The argument map, refused while decoding (as Go's gob decoder refuses it) when an
+/// interface value carries a name a Go dispatcher plugin never registered.
+struct CheckedArgs(InterfaceMap);
+
+impl Decode for CheckedArgs {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
+        let args = InterfaceMap::decode(d, wire)?;
+        for v in args.values() {
+            check_registered(v).map_err(unregistered)?;
+        }
+        Ok(CheckedArgs(args))
+    }
+}
+
+/// Go's decoder error for an unregistered interface name.
+fn unregistered(name: String) -> gob::Error {
+    gob::Error::new(ErrorKind::UnregisteredName(name))
 }
 
 /// Go's `createContext`: the call's deadline from the `deadline` argument.
@@ -154,18 +179,15 @@ fn deadline_of(v: &Interface) -> Option<GoTime> {
 }
 
 /// The interface names a Go dispatcher plugin process has registered (gob's basics, the
-/// `api` and `dispatcher` packages).
+/// `api` and `dispatcher` packages), of any go-plugin-era version: `[]*api.Record` is
+/// registered by v0.1.0–v0.3.0, `time.Time` and the `*dispatcher.*Input`s by v0.5.0+.
 fn registered_in_go(name: &str) -> bool {
     // A `match` on the string (length first), not a scan: it runs for every interface
     // value of every argument (10,000-record submits).
     matches!(
         name,
-        "*dispatcher.EntityInput"
-            | "*dispatcher.SearchInput"
-            | "*dispatcher.SubmitInput"
-            | "*dispatcher.DisassembleInput"
-            | "*dispatcher.RemoveConnectionBanInput"
-            | "*api.SearchParameters"
+        "*api.SearchParameters"
+            | "[]*api.Record"
             | "map[string]interface {}"
             | "[]interface {}"
             | "time.Time"
@@ -203,10 +225,10 @@ fn registered_in_go(name: &str) -> bool {
             | "[]complex128"
             | "[]bool"
             | "[]string"
-    )
+    ) || is_input_name(name)
 }
 
-/// Go's error for the first interface value (depth first) whose name Go would not know.
+/// The first interface name (depth first) Go would not know.
 fn check_registered(i: &Interface) -> Result<(), String> {
     let Some(name) = i.name() else {
         return Ok(());
@@ -217,6 +239,9 @@ fn check_registered(i: &Interface) -> Result<(), String> {
     }
     if let Some(s) = i.downcast_ref::<SubmitInput>() {
         return s.records.iter().try_for_each(check_record);
+    }
+    if let Some(s) = i.downcast_ref::<RecordList>() {
+        return s.0.iter().try_for_each(check_record);
     }
     let maps: Vec<&InterfaceMap> = if let Some(s) = i.downcast_ref::<SearchInput>() {
         s.parameters.iter().map(|p| &p.0).collect()
@@ -263,12 +288,12 @@ fn check_value(v: &Value, interface: bool) -> Result<(), String> {
     }
 }
 
-/// Go's error for an interface value whose name Go would not know.
+/// `Err(name)` for a name Go would not know.
 fn check_name(name: &str) -> Result<(), String> {
     if registered_in_go(name) {
         Ok(())
     } else {
-        Err(format!("gob: name not registered for interface: {name:?}"))
+        Err(name.to_string())
     }
 }
 
@@ -314,7 +339,7 @@ impl<D: Dispatcher> Decode for SubmitArgs<D> {
             dispatcher: PhantomData,
         };
         let Some(keep) = D::SUBMIT_KEEPS_LAST else {
-            return InterfaceMap::decode(d, wire).map(plain);
+            return CheckedArgs::decode(d, wire).map(|a| plain(a.0));
         };
         let string_to_interface = matches!(
             d.wire(wire).as_deref(),
@@ -326,7 +351,7 @@ impl<D: Dispatcher> Decode for SubmitArgs<D> {
         );
         if !string_to_interface {
             // Not Go's map[string]interface{}: the usual decode gives the usual error.
-            return InterfaceMap::decode(d, wire).map(plain);
+            return CheckedArgs::decode(d, wire).map(|a| plain(a.0));
         }
         let n = d.count(2)?;
         let mut args = plain(InterfaceMap::new());
@@ -355,7 +380,27 @@ impl<D: Dispatcher> Decode for SubmitArgs<D> {
                 }
             }
         }
+        args.check().map_err(unregistered)?;
         Ok(args)
+    }
+}
+
+impl<D> SubmitArgs<D> {
+    /// The registration checks Go's decoder makes, in the same (key) order: the keys before
+    /// `input`, the records, the keys after it.
+    fn check(&self) -> Result<(), String> {
+        let Some(streamed) = &self.streamed else {
+            return self.rest.values().try_for_each(check_registered);
+        };
+        self.rest
+            .range::<str, _>((Unbounded, Excluded("input")))
+            .try_for_each(|(_, v)| check_registered(v))?;
+        if let Some(name) = &streamed.rejected {
+            return Err(name.clone());
+        }
+        self.rest
+            .range::<str, _>((Excluded("input"), Unbounded))
+            .try_for_each(|(_, v)| check_registered(v))
     }
 }
 

@@ -75,6 +75,11 @@ pub enum DispatchError {
     /// undecodable, argument unencodable). Server errors are [`DispatchError::Failed`].
     #[error("{0}")]
     Rpc(RpcError),
+    /// The implementation does not provide the method named (Go's method name, e.g.
+    /// `Disassemble`): the default body of every [`Dispatcher`] method. The text is what a Go
+    /// host sees from a Go plugin without that method.
+    #[error("rpc: can't find method Plugin.{0}")]
+    Unimplemented(&'static str),
 }
 
 impl DispatchError {
@@ -117,71 +122,71 @@ impl From<&str> for DispatchError {
     }
 }
 
-/// Go's `dispatcher.Dispatcher`: the TiloRes API a dispatcher plugin provides.
-///
-/// Implemented by plugins (served with [`super::rpc_server`]) and by
-/// [`super::DispatcherClient`] (calling a plugin). Go returns outputs through pointers that
-/// may be nil; here an output is always a value. Go's client returns a non-nil empty
-/// `DisassembleOutput` together with a Disassemble error; that output is always zero, so
-/// nothing is lost by returning only the error.
-pub trait Dispatcher: Send + Sync {
-    /// Fetches an entity by id (`Plugin.Entity`).
-    fn entity(
-        &self,
-        call: CallContext,
-        input: EntityInput,
-    ) -> impl Future<Output = Result<EntityOutput, DispatchError>> + Send;
+macro_rules! dispatcher_trait {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[cfg($cfg:meta)])?
+        fn $name:ident($in:ty) -> $out:ty {
+            go: $go:literal, script: $script:literal, http: $http:literal, since: $since:literal,
+            serve: $serve:ident
+        };
+    )*) => {
+        /// Go's `dispatcher.Dispatcher`: the TiloRes API a dispatcher plugin provides.
+        ///
+        /// Implemented by plugins (served with [`super::rpc_server`]) and by
+        /// [`super::DispatcherClient`] (calling a plugin). Go returns outputs through pointers
+        /// that may be nil; here an output is always a value. Go's client returns a non-nil
+        /// empty `DisassembleOutput` together with a Disassemble error; that output is always
+        /// zero, so nothing is lost by returning only the error.
+        ///
+        /// The methods come from the one table of methods (`dispatcher_methods!` in
+        /// `methods.rs`). Each has a default body failing with
+        /// [`DispatchError::Unimplemented`] (what a Go host calling a plugin without that
+        /// method sees), so a method added to the table leaves existing implementors
+        /// compiling; implement the methods your dispatcher provides.
+        pub trait Dispatcher: Send + Sync {
+            $(
+                $(#[doc = $doc])*
+                ///
+                #[doc = concat!("Go method `Plugin.", $go, "`, script call `", $script,
+                    "`, HTTP path `", $http, "`, since tilores-plugin-api ", $since, ".")]
+                $(#[cfg($cfg)])?
+                fn $name(
+                    &self,
+                    call: CallContext,
+                    input: $in,
+                ) -> impl Future<Output = Result<$out, DispatchError>> + Send {
+                    let _ = (call, input);
+                    async { Err(DispatchError::Unimplemented($go)) }
+                }
+            )*
 
-    /// Stores records (`Plugin.Submit`).
-    fn submit(
-        &self,
-        call: CallContext,
-        input: SubmitInput,
-    ) -> impl Future<Output = Result<SubmitOutput, DispatchError>> + Send;
+            /// At most how many records of one `Submit` this dispatcher keeps, counted from
+            /// the end (`None`, the default: all of them).
+            ///
+            /// With `Some(n)`, a server built by [`rpc_server`](super::rpc_server) decodes a
+            /// `Submit` record by record, checks every record as Go's decoder would, keeps only
+            /// the last `n` and calls [`Dispatcher::submit_tail`]: a 10,000-record submit never
+            /// holds 10,000 decoded records at once. The fake dispatcher's ring keeps 10.
+            ///
+            /// Set it together with [`Dispatcher::submit_tail`]: the default `submit_tail`
+            /// forwards the last records alone to [`Dispatcher::submit`], which cannot see how
+            /// many were sent.
+            const SUBMIT_KEEPS_LAST: Option<usize> = None;
 
-    /// At most how many records of one `Submit` this dispatcher keeps, counted from the end
-    /// (`None`, the default: all of them).
-    ///
-    /// With `Some(n)`, a server built by [`rpc_server`](super::rpc_server) decodes a
-    /// `Submit` record by record, checks every record as Go's decoder would, keeps only the
-    /// last `n` and calls [`Dispatcher::submit_tail`]: a 10,000-record submit never holds
-    /// 10,000 decoded records at once. The fake dispatcher's ring keeps 10.
-    ///
-    /// Set it together with [`Dispatcher::submit_tail`]: the default `submit_tail` forwards
-    /// the last records alone to [`Dispatcher::submit`], which cannot see how many were sent.
-    const SUBMIT_KEEPS_LAST: Option<usize> = None;
-
-    /// `Plugin.Submit` when [`Dispatcher::SUBMIT_KEEPS_LAST`] is set: `input` holds only the
-    /// last records, `sent` is how many the host sent (all of them were decoded and checked).
-    /// The default forwards `input` to [`Dispatcher::submit`].
-    fn submit_tail(
-        &self,
-        call: CallContext,
-        input: SubmitInput,
-        sent: usize,
-    ) -> impl Future<Output = Result<SubmitOutput, DispatchError>> + Send {
-        let _ = sent;
-        self.submit(call, input)
-    }
-
-    /// Searches entities (`Plugin.Search`).
-    fn search(
-        &self,
-        call: CallContext,
-        input: SearchInput,
-    ) -> impl Future<Output = Result<SearchOutput, DispatchError>> + Send;
-
-    /// Removes edges or records (`Plugin.Disassemble`).
-    fn disassemble(
-        &self,
-        call: CallContext,
-        input: DisassembleInput,
-    ) -> impl Future<Output = Result<DisassembleOutput, DispatchError>> + Send;
-
-    /// Removes a connection ban (`Plugin.RemoveConnectionBan`).
-    fn remove_connection_ban(
-        &self,
-        call: CallContext,
-        input: RemoveConnectionBanInput,
-    ) -> impl Future<Output = Result<(), DispatchError>> + Send;
+            /// `Plugin.Submit` when [`Dispatcher::SUBMIT_KEEPS_LAST`] is set: `input` holds
+            /// only the last records, `sent` is how many the host sent (all of them were
+            /// decoded and checked). The default forwards `input` to [`Dispatcher::submit`].
+            fn submit_tail(
+                &self,
+                call: CallContext,
+                input: SubmitInput,
+                sent: usize,
+            ) -> impl Future<Output = Result<SubmitOutput, DispatchError>> + Send {
+                let _ = sent;
+                self.submit(call, input)
+            }
+        }
+    };
 }
+super::methods::dispatcher_methods!(dispatcher_trait);

@@ -96,6 +96,13 @@ impl Dispatcher for TestDispatcher {
         self.unbanned.lock().unwrap().push(input);
         Err(DispatchError::new("forced remove connection ban error"))
     }
+    /// The test-only method of the method table.
+    async fn echo(&self, call: CallContext, input: EchoInput) -> Result<EchoOutput, DispatchError> {
+        self.saw("echo", call);
+        Ok(EchoOutput {
+            text: input.text.chars().rev().collect(),
+        })
+    }
 }
 
 /// A dispatcher client connected to `d` served on an in-memory stream.
@@ -212,6 +219,20 @@ async fn api_test_scenario() {
 }
 
 /// Calls `Plugin.<method>` with a hand-built argument map and returns the error text.
+/// The server closed the stream: the next call fails with a connection error.
+async fn assert_closed(client: &Client) {
+    let next = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        client.call::<_, Interface>("Plugin.Entity", &InterfaceMap::new()),
+    )
+    .await
+    .expect("the next call must end, not hang");
+    match next {
+        Err(e) if e.is_connection_error() => {}
+        other => panic!("expected the stream closed, got {other:?}"),
+    }
+}
+
 async fn raw_error(client: &Client, method: &str, args: &InterfaceMap) -> String {
     match client
         .call::<_, Interface>(&format!("Plugin.{method}"), args)
@@ -295,6 +316,9 @@ async fn server_checks_arguments_with_go_texts() {
         let submit = SubmitInput {
             records: vec![Record::new("r", BTreeMap::from([("k".into(), value)]))],
         };
+        // Go's server closes the connection after answering (its decoder is left inside the
+        // body): a fresh client per case, whose next call finds the stream closed.
+        let client = raw_client(Arc::new(TestDispatcher::default()));
         assert_eq!(
             raw_error(
                 &client,
@@ -304,6 +328,7 @@ async fn server_checks_arguments_with_go_texts() {
             .await,
             format!("gob: name not registered for interface: {name:?}")
         );
+        assert_closed(&client).await;
     }
     assert_eq!(
         raw_error(&client, "Frobnicate", &args(vec![])).await,
@@ -878,7 +903,8 @@ async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
         )]
     );
 
-    // A name Go never registered, in a record the ring drops, still fails the whole call.
+    // A name Go never registered, in a record the ring drops, still fails the whole call
+    // (and, as in Go, ends the connection: a fresh one per case).
     let mut bad = submit(25);
     bad.records[5]
         .data
@@ -886,20 +912,26 @@ async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
         .insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
     let mut args = InterfaceMap::new();
     args.insert("input".into(), Interface::from_concrete(bad));
+    let refused = |args: InterfaceMap| async move {
+        let client = raw_client(Arc::new(TailKeeper::default()));
+        let text = raw_error(&client, "Submit", &args).await;
+        assert_closed(&client).await;
+        text
+    };
     assert_eq!(
-        raw_error(&client, "Submit", &args).await,
+        refused(args.clone()).await,
         "gob: name not registered for interface: \"main.Secret\""
     );
     // Go checks the argument in key order: a later key's name is reported after the records',
     // an earlier key's before them.
     args.insert("meta".into(), Interface::new("main.Later", Value::Int(2)));
     assert_eq!(
-        raw_error(&client, "Submit", &args).await,
+        refused(args.clone()).await,
         "gob: name not registered for interface: \"main.Secret\""
     );
     args.insert("aaa".into(), Interface::new("main.Earlier", Value::Int(3)));
     assert_eq!(
-        raw_error(&client, "Submit", &args).await,
+        refused(args).await,
         "gob: name not registered for interface: \"main.Earlier\""
     );
     // An input of another type gets Go's text; fewer records than kept are all handed over.
@@ -957,5 +989,230 @@ async fn fake_ring_is_the_same_whether_records_are_streamed_or_not() {
                 .unwrap(),
         );
         assert_eq!(got, want, "after submitting {n}");
+    }
+}
+
+/// The method table's test-only `echo` entry (plus its two types) is all it takes: the trait
+/// method, the client, the net/rpc server, the script runner and the method list derive from
+/// it, and a dispatcher that does not implement it (the fake) still compiles and answers
+/// what a Go plugin without the method answers.
+#[tokio::test]
+async fn a_method_declared_once_is_served_and_called_end_to_end() {
+    let d = Arc::new(TestDispatcher::default());
+    let plugin = connect(d.clone());
+    let call = CallContext::with_timeout(std::time::Duration::from_secs(5));
+    let out = plugin
+        .echo(call, EchoInput { text: "abc".into() })
+        .await
+        .unwrap();
+    assert_eq!(out.text, "cba");
+    let seen = d.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "echo");
+    assert_eq!(
+        seen[0].1.deadline, call.deadline,
+        "the deadline crossed the wire"
+    );
+
+    let line = run_line(
+        &plugin,
+        br#"{"call":"echo","input":{"text":"xyz"}}"#,
+        &ScriptOptions::default(),
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8(line).unwrap(),
+        r#"{"output":{"text":"zyx"}}"#
+    );
+
+    let fake = connect(Arc::new(FakeDispatcher::new()));
+    let err = fake
+        .echo(CallContext::background(), EchoInput::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "rpc: can't find method Plugin.Echo");
+    let direct = FakeDispatcher::new()
+        .echo(CallContext::background(), EchoInput::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(direct, DispatchError::Unimplemented("Echo")),
+        "{direct:?}"
+    );
+
+    let echo = methods().into_iter().find(|m| m.name == "echo").unwrap();
+    assert_eq!((echo.go, echo.script, echo.http), ("Echo", "echo", "/echo"));
+}
+
+/// tilores-plugin-api v0.2.0 and v0.3.0 calls (`id`, `records`, `parameters`; replies
+/// `api.Entity`, `SubmissionResult`, `[]*api.Entity`; no deadline) against the same server.
+#[tokio::test]
+async fn legacy_api_versions_are_told_from_the_arguments() {
+    for api in [ApiVersion::V0_2_0, ApiVersion::V0_3_0] {
+        let d = Arc::new(FakeDispatcher::new());
+        let rpc = raw_client(d);
+        let legacy = DispatcherClient::with_api(rpc.clone(), api);
+        let current = DispatcherClient::new(rpc);
+        let bg = CallContext::background();
+        let out = legacy
+            .search(bg, search_for(vec![("isOdd", Interface::from(true))]))
+            .await
+            .unwrap();
+        assert!(out.entities.is_empty(), "{api}");
+        let added = legacy
+            .submit(
+                bg,
+                SubmitInput {
+                    records: (1..=3).map(odd_record).collect(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(added.records_added, 3);
+        let e = legacy
+            .entity(bg, EntityInput { id: "e1".into() })
+            .await
+            .unwrap()
+            .entity
+            .unwrap();
+        assert_eq!(e.id, "e1");
+        assert_eq!(e.records.len(), 3);
+        // The same state as a v0.6.0 caller sees.
+        let e6 = current
+            .entity(bg, EntityInput { id: "e1".into() })
+            .await
+            .unwrap()
+            .entity
+            .unwrap();
+        assert_eq!(e.records, e6.records);
+        let found = legacy
+            .search(bg, search_for(vec![("isOdd", Interface::from(true))]))
+            .await
+            .unwrap();
+        assert_eq!(found.entities.len(), 1, "{api}");
+        let ids: Vec<_> = found.entities[0]
+            .records
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(ids, ["1", "3"]);
+    }
+
+    // Legacy hosts send no deadline even when their context has one.
+    let d = Arc::new(TestDispatcher::default());
+    let legacy = DispatcherClient::with_api(raw_client(d.clone()), ApiVersion::V0_2_0);
+    let call = CallContext::with_timeout(std::time::Duration::from_secs(5));
+    legacy
+        .entity(call, EntityInput { id: "x".into() })
+        .await
+        .unwrap();
+    assert_eq!(d.seen.lock().unwrap()[0].1, CallContext::background());
+
+    // Go's texts for legacy arguments of the wrong type.
+    let client = raw_client(Arc::new(TestDispatcher::default()));
+    let one = |k: &str, v: Interface| -> InterfaceMap { [(k.into(), v)].into_iter().collect() };
+    assert_eq!(
+        raw_error(&client, "Entity", &one("id", Interface::from(1.5))).await,
+        "key id is not a string but a float64"
+    );
+    assert_eq!(
+        raw_error(&client, "Submit", &one("records", Interface::from("r"))).await,
+        "key records is not a records list but a string"
+    );
+    assert_eq!(
+        raw_error(&client, "Search", &one("parameters", Interface::from(true))).await,
+        "key parameters is not a *api.SearchParameters but a bool"
+    );
+    // v0.3.0 without parameters cannot be sent (Go's gob refuses a nil pointer).
+    let v3 = DispatcherClient::with_api(client, ApiVersion::V0_3_0);
+    let err = v3
+        .search(CallContext::background(), SearchInput::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "gob: cannot encode nil pointer of type *api.SearchParameters inside interface"
+    );
+}
+
+#[test]
+fn api_versions_parse_and_print() {
+    for v in ApiVersion::ALL {
+        assert_eq!(v.to_string().parse::<ApiVersion>().unwrap(), v);
+        assert_eq!(v.as_str()[1..].parse::<ApiVersion>().unwrap(), v);
+    }
+    assert_eq!(ApiVersion::default(), ApiVersion::V0_6_0);
+    assert!("v0.4.0".parse::<ApiVersion>().is_err());
+    assert!(ApiVersion::V0_3_0.is_legacy() && !ApiVersion::V0_5_0.is_legacy());
+}
+
+/// v0.5.0 carries search hits in `SearchOutput.Hits`, v0.6.0 in each entity: the reply holds
+/// both, and a v0.5.0-shaped reply's hits go to the entities holding their records.
+#[test]
+fn search_hits_travel_in_both_shapes() {
+    use super::types::SearchReply;
+    let entity = |id: &str, records: &[&str]| Entity {
+        id: id.into(),
+        records: records
+            .iter()
+            .map(|r| Record {
+                id: r.to_string(),
+                data: None,
+            })
+            .collect(),
+        ..Entity::default()
+    };
+    let hits = |pairs: &[(&str, &str)]| {
+        Hits(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+                .collect(),
+        )
+    };
+    let v5 = SearchReply {
+        entities: vec![entity("a", &["1", "2"]), entity("b", &["3"])],
+        hits: Some(hits(&[("1", "r"), ("3", "s")])),
+    };
+    let out = SearchOutput::from(v5);
+    assert_eq!(out.entities[0].hits, Some(hits(&[("1", "r")])));
+    assert_eq!(out.entities[1].hits, Some(hits(&[("3", "s")])));
+    let back = SearchReply::from(out.clone());
+    assert_eq!(back.hits, Some(hits(&[("1", "r"), ("3", "s")])));
+    // A v0.6.0 reply keeps its entities' hits; no hits anywhere sends no `Hits`.
+    assert_eq!(SearchOutput::from(back), out);
+    let none = SearchReply::from(SearchOutput {
+        entities: vec![entity("a", &["1"])],
+    });
+    assert_eq!(none.hits, None);
+}
+
+/// Every method of the table is routed by the script runner and served by the net/rpc server
+/// (what the table generates cannot drift from what it lists).
+#[tokio::test]
+async fn every_method_of_the_table_is_routed_and_served() {
+    let rpc = raw_client(Arc::new(TestDispatcher::default()));
+    let client = DispatcherClient::new(rpc.clone());
+    let all = methods();
+    assert!(all.len() >= 5, "{all:?}");
+    for m in all {
+        let line = format!(r#"{{"call":"{}"}}"#, m.script);
+        let out =
+            String::from_utf8(run_line(&client, line.as_bytes(), &ScriptOptions::default()).await)
+                .unwrap();
+        assert!(!out.contains("unknown call"), "{}: {out}", m.name);
+        assert!(!out.contains("can't find method"), "{}: {out}", m.name);
+        assert_eq!(
+            raw_error(&rpc, m.go, &InterfaceMap::new()).await,
+            "key input not found in args",
+            "{}",
+            m.name
+        );
+        assert_eq!(
+            m.http,
+            format!("/{}", m.script.to_lowercase()),
+            "{}",
+            m.name
+        );
     }
 }

@@ -154,6 +154,56 @@ pub struct SearchOutput {
     pub entities: Vec<Entity>,
 }
 
+/// Go `dispatcher.SearchOutput` as it travels: v0.6.0's `Entities` plus v0.5.0's `Hits`
+/// (which v0.6.0 moved into `api.Entity`). A v0.6.0 peer ignores `Hits`, a v0.5.0 peer the
+/// entities' hits, so one reply serves both (see [`SearchOutput`]).
+#[derive(Gob, Debug, Clone, Default, PartialEq)]
+#[gob(go_type = "dispatcher.SearchOutput")]
+pub(crate) struct SearchReply {
+    #[gob(name = "Entities")]
+    pub(crate) entities: Vec<Entity>,
+    /// The union of the entities' hits; `None` (not sent) when they have none.
+    #[gob(name = "Hits")]
+    pub(crate) hits: Option<Hits>,
+}
+
+impl From<SearchOutput> for SearchReply {
+    fn from(out: SearchOutput) -> SearchReply {
+        let mut all = BTreeMap::new();
+        for e in &out.entities {
+            for (record, rules) in e.hits.iter().flat_map(|h| &h.0) {
+                all.insert(record.clone(), rules.clone());
+            }
+        }
+        SearchReply {
+            entities: out.entities,
+            hits: (!all.is_empty()).then_some(Hits(all)),
+        }
+    }
+}
+
+impl From<SearchReply> for SearchOutput {
+    /// A v0.5.0 reply's `Hits` (record id → rules) go to the entities holding those records,
+    /// where v0.6.0 keeps them; entities that already carry hits (v0.6.0) are left alone.
+    fn from(reply: SearchReply) -> SearchOutput {
+        let mut entities = reply.entities;
+        if let Some(hits) = reply.hits {
+            if entities.iter().all(|e| e.hits.is_none()) {
+                for e in &mut entities {
+                    let mine: BTreeMap<_, _> = hits
+                        .0
+                        .iter()
+                        .filter(|(record, _)| e.records.iter().any(|r| &r.id == *record))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    e.hits = Some(Hits(mine));
+                }
+            }
+        }
+        SearchOutput { entities }
+    }
+}
+
 /// Go `dispatcher.SubmitInput`. Travels as `*dispatcher.SubmitInput`.
 #[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[gob(
@@ -298,9 +348,16 @@ pub struct RemoveConnectionBanMeta {
     pub reason: String,
 }
 
+/// Go `[]*api.Record` as tilores-plugin-api v0.1.x–v0.3.0 send it inside `interface{}`: the
+/// `records` argument of their `Plugin.Submit` (v0.4.0 replaced it with `SubmitInput`).
+#[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[gob(go_type = "[]*api.Record", interface = "[]*api.Record")]
+pub struct RecordList(#[serde(with = "nil_slice")] pub Vec<Record>);
+
 /// Registers the types Go's `api` and `dispatcher` packages register with gob (the five
-/// inputs, `*api.SearchParameters`, `time.Time`), so that interface values carrying these
-/// names decode into the Rust types. Idempotent; the client and server adapters call it.
+/// inputs, `*api.SearchParameters`, `time.Time`, and v0.2.0–v0.3.0's `[]*api.Record`), so
+/// that interface values carrying these names decode into the Rust types. Idempotent; the
+/// client and server adapters call it.
 pub fn register_types() {
     use std::sync::OnceLock;
     static DONE: OnceLock<()> = OnceLock::new();
@@ -308,21 +365,40 @@ pub fn register_types() {
         // Each name is registered only for its own type, so these cannot conflict unless
         // another part of the process registered a different type under a dispatcher name;
         // that would be a programming error worth a loud message, not a silent mis-decode.
-        let results = [
-            gob::register::<EntityInput>(),
-            gob::register::<SearchInput>(),
-            gob::register::<SubmitInput>(),
-            gob::register::<DisassembleInput>(),
-            gob::register::<RemoveConnectionBanInput>(),
+        let mut results = super::methods::register_inputs();
+        results.extend([
             gob::register::<SearchParameters>(),
+            gob::register::<RecordList>(),
             gob::register::<gob::GoTime>(),
-        ];
+        ]);
         for r in results {
             if let Err(e) = r {
                 tracing::error!("dispatcher: gob registration failed: {e}");
             }
         }
     });
+}
+
+/// Test-only input of the test-only `echo` method (see `methods.rs`).
+#[cfg(test)]
+#[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[gob(go_type = "dispatcher.EchoInput", interface = "*dispatcher.EchoInput")]
+pub struct EchoInput {
+    /// `Text`, JSON `text`.
+    #[gob(name = "Text")]
+    #[serde(rename = "text", default)]
+    pub text: String,
+}
+
+/// Test-only output of the test-only `echo` method.
+#[cfg(test)]
+#[derive(Gob, Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[gob(go_type = "dispatcher.EchoOutput")]
+pub struct EchoOutput {
+    /// `Text`, JSON `text`.
+    #[gob(name = "Text")]
+    #[serde(rename = "text", default)]
+    pub text: String,
 }
 
 /// serde for slices that stand for Go slices: empty serializes as `null` (Go's nil after the

@@ -185,6 +185,10 @@ pub(crate) fn go_decode_error_text(
                 &path[1..]
             )
         }
+        // Go's text carries neither path nor offset.
+        ErrorKind::UnregisteredName(name) => {
+            format!("gob: name not registered for interface: {name:?}")
+        }
         ErrorKind::NoFieldsMatched(local) if path.is_empty() => {
             let bare = local.rsplit('.').next().unwrap_or(local);
             format!("gob: type mismatch: no fields matched compiling decoder for {bare}")

@@ -951,3 +951,55 @@ async fn a_peer_that_pipelines_and_never_reads_replies_is_held_back() {
     assert_eq!(handled.load(Ordering::SeqCst), 100_000);
     timeout(T, reader).await.expect("bounded").expect("task");
 }
+
+/// An argument whose decoder refuses an interface name as unregistered, as Go's does.
+#[derive(Debug)]
+struct Registered(i64);
+
+impl gob::Decode for Registered {
+    fn decode(d: &mut gob::Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
+        let v = i64::decode(d, wire)?;
+        if v < 0 {
+            return Err(gob::Error::new(ErrorKind::UnregisteredName(
+                "main.Secret".into(),
+            )));
+        }
+        Ok(Registered(v))
+    }
+}
+
+#[tokio::test]
+async fn an_unregistered_interface_name_is_answered_then_the_stream_closes() {
+    let server = echo_server();
+    server
+        .register_fn("Echo", "Registered", |r: Registered| async move {
+            Ok::<_, String>(r.0)
+        })
+        .expect("register");
+    let (c, h) = pair(&server);
+    assert_eq!(
+        c.call::<_, i64>("Echo.Registered", &5i64).await.expect("5"),
+        5
+    );
+    let running = spawn_pending(&c, "Echo.Sleep", 300).await;
+    let err = timeout(T, c.call::<_, i64>("Echo.Registered", &-1i64))
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    // Go's text, without the offset the decoder error carries here.
+    assert_eq!(
+        err.server_message(),
+        Some("gob: name not registered for interface: \"main.Secret\"")
+    );
+    // As Go's ServeCodec after its decoder lost its place: running calls reply, then the
+    // stream closes and later calls fail.
+    let replied = timeout(T, running).await.expect("no hang").expect("task");
+    assert_eq!(replied.expect("the running call replies"), 300);
+    let served = timeout(T, h).await.expect("serve ends").expect("task");
+    assert!(served.is_ok(), "{served:?}");
+    let later = timeout(T, c.call::<_, i64>("Echo.Registered", &5i64))
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    assert!(later.is_connection_error(), "{later:?}");
+}
