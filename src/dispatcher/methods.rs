@@ -328,12 +328,13 @@ impl MethodInput for SearchInput {
     fn from_legacy_args(args: &mut InterfaceMap) -> Option<Result<Self, String>> {
         let p = args.remove("parameters")?;
         if p.name() == Some("map[string]interface {}") {
-            if let Some(Value::Map(_, entries)) = p.value() {
+            if let Some(Value::Map(c)) = p.value() {
                 let mut m = InterfaceMap::new();
-                for (k, v) in entries {
+                for (k, v) in &c.items {
                     let Value::String(k) = k else { continue };
                     let v = match v {
                         Value::Interface(i) => (**i).clone(),
+                        Value::Nil => Interface::nil(),
                         bare => Interface::from_value(bare.clone()),
                     };
                     m.insert(k.clone(), v);
@@ -369,7 +370,7 @@ impl MethodInput for SearchInput {
                     "parameters",
                     Interface::new(
                         "map[string]interface {}",
-                        Value::Map(gob::Type::string_interface_map(), entries),
+                        Value::new_map(gob::Type::string_interface_map(), entries),
                     ),
                 )))
             }
