@@ -7,6 +7,10 @@
 #   - go-plugin v1.4.3 examples/basic          -> bin/basic-host, bin/basic-greeter
 #   - each ./latest/cmd/<name> and ./latest/plugin/<name> (nested module,
 #     newest go-plugin v1.8.0)                     -> bin/latest/<name>
+#   - TiloRes' HTTP plugin protocol (nested modules ./api/v0.7.0 and ./api/v0.7.1):
+#     the host cmd/dispatcher-http-host            -> bin/api-v0.7.0/, bin/api-v0.7.1/
+#     (api v0.7.0 on tilotech/go-plugin v0.1.0; api v0.7.1 on go-plugin v0.1.2), and the
+#     Go fake dispatcher v0.6.0                    -> bin/tilores-plugin-fake-dispatcher-v0.6.0
 # Usage: go-interop/build.sh            (everything)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,4 +36,12 @@ if [ -f latest/go.mod ]; then
      go build -o "../bin/latest/$(basename "$dir")" "./$dir"
    done)
 fi
+# One host source for both api versions: the copies must not drift apart.
+cmp -s api/v0.7.0/cmd/dispatcher-http-host/main.go api/v0.7.1/cmd/dispatcher-http-host/main.go ||
+  { echo "build.sh: api/v0.7.0 and api/v0.7.1 dispatcher-http-host/main.go differ" >&2; exit 1; }
+for v in v0.7.0 v0.7.1; do
+  mkdir -p "bin/api-$v"
+  (cd "api/$v" && go build -o "../../bin/api-$v/dispatcher-http-host" ./cmd/dispatcher-http-host)
+done
+(cd api/v0.7.0 && go build -o ../../bin/tilores-plugin-fake-dispatcher-v0.6.0 github.com/tilotech/tilores-plugin-fake-dispatcher)
 echo "build.sh: Go peers built into $here/bin"

@@ -5,7 +5,8 @@
 //! - `tilores-plugin gob encode`: reads typed-JSON documents (one per line) on stdin and writes
 //!   the gob stream to stdout.
 //!
-//! - `tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v]`: runs JSON-lines
+//! - `tilores-plugin dispatch [--plugin PATH] [--protocol auto|netrpc|http] [--deadline-ms N]
+//!   [-v]`: runs JSON-lines
 //!   dispatcher calls from stdin against one plugin process (default: the bundled Rust fake
 //!   dispatcher, which is this binary run as `serve-fake-dispatcher`) and prints one JSON line
 //!   per input line (see `tilores_plugin::dispatcher::run_script`). The plugin's own
@@ -14,12 +15,19 @@
 //!   run, so a stalled plugin cannot wedge the run: the call then answers
 //!   `{"error":"context deadline exceeded"}` and the run goes on. `--deadline-ms N` changes
 //!   the default; `--deadline-ms 0` sends such calls without a deadline and waits without
-//!   limit, as Go's `dispatcher-host` does.
+//!   limit, as Go's `dispatcher-host` does. `--protocol` picks the plugin protocol: go-plugin
+//!   net/rpc (api v0.1–v0.6), TiloRes' HTTP plugin protocol (api v0.7+), or `auto` (the
+//!   default): the plugin is started once with both protocols' environments and its first
+//!   stdout line decides (`plugin is ready` → http, a go-plugin handshake → netrpc), then it
+//!   is started again with the chosen one. Over HTTP the deadline only travels (as with Go's
+//!   host); each call waits at most 30 s, and a plugin gone is restarted and the call retried
+//!   once.
 //!
 //! Malformed gob input exits non-zero with a message on stderr that says what and where; a
 //! malformed dispatch line gets an error line and the run goes on.
 
 use std::io::{BufRead, Read, Write};
+use std::os::unix::fs::DirBuilderExt;
 use std::process::ExitCode;
 
 use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
@@ -27,10 +35,13 @@ use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
 const USAGE: &str = "usage:
   tilores-plugin gob decode   < stream.gob   > values.jsonl
   tilores-plugin gob encode   < values.jsonl > stream.gob
-  tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
+  tilores-plugin dispatch [--plugin PATH] [--protocol auto|netrpc|http] [--deadline-ms N] [-v]
+                          < calls.jsonl > answers.jsonl
       each input line: {\"call\": entity|submit|search|disassemble|removeConnectionBan,
                         \"input\": {...}, \"deadline_ms\": N (optional)}
       without --plugin the bundled Rust fake dispatcher runs as the plugin;
+      --protocol: go-plugin net/rpc (api <= v0.6), TiloRes HTTP (api >= v0.7), or auto
+                  (default: decided from the plugin's first stdout line)
       --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none)";
 
 /// Deadline of a `dispatch` call whose line has no `deadline_ms` (change with
@@ -126,9 +137,17 @@ fn gob_encode() -> Result<(), String> {
         .map_err(|e| format!("writing stdout: {e}"))
 }
 
+/// `dispatch --protocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProtocolArg {
+    Auto,
+    Fixed(tilores_plugin::dispatcher::http::Protocol),
+}
+
 /// Options of `dispatch`.
 struct DispatchArgs {
     plugin: Option<std::path::PathBuf>,
+    protocol: ProtocolArg,
     /// Deadline of calls without `deadline_ms`; `None`: no deadline.
     deadline: Option<std::time::Duration>,
     verbose: bool,
@@ -137,6 +156,7 @@ struct DispatchArgs {
 fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
     let mut out = DispatchArgs {
         plugin: None,
+        protocol: ProtocolArg::Auto,
         deadline: Some(DEFAULT_DEADLINE),
         verbose: false,
     };
@@ -146,6 +166,19 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
             "--plugin" => {
                 let p = it.next().ok_or("--plugin needs a path")?;
                 out.plugin = Some(p.into());
+            }
+            "--protocol" => {
+                use tilores_plugin::dispatcher::http::Protocol;
+                out.protocol = match it.next().copied() {
+                    Some("auto") => ProtocolArg::Auto,
+                    Some("netrpc") => ProtocolArg::Fixed(Protocol::NetRpc),
+                    Some("http") => ProtocolArg::Fixed(Protocol::Http),
+                    other => {
+                        return Err(format!(
+                            "--protocol: expected auto, netrpc or http, got {other:?}"
+                        ))
+                    }
+                }
             }
             "--deadline-ms" => {
                 let ms = it.next().ok_or("--deadline-ms needs a number")?;
@@ -170,7 +203,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 fn dispatch(args: &[&str]) -> Result<(), String> {
     use tilores_plugin::dispatcher::{self, ScriptOptions};
-    use tilores_plugin::plugin::{PluginCommand, StdioSink};
+    use tilores_plugin::plugin::PluginCommand;
 
     let args = parse_dispatch_args(args)?;
     let level = if args.verbose {
@@ -194,24 +227,74 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
         }
     };
     runtime()?.block_on(async {
-        // Keep stdout for the answers: the plugin's stdout goes to stderr.
-        let config = || {
-            let mut c = dispatcher::client_config();
-            c.stdout = StdioSink::writer(tokio::io::stderr());
-            c
-        };
-        let mut plugin = dispatcher::initialize_with(cmd, None, config, config)
-            .await
-            .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
         let options = ScriptOptions {
             default_deadline: args.deadline,
         };
-        let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-        let result =
-            dispatcher::run_script(plugin.dispatcher(), stdin, tokio::io::stdout(), &options).await;
-        plugin.kill().await;
-        result.map(|_| ()).map_err(|e| format!("dispatch: {e}"))
+        // The HTTP protocol's socket: a private directory per run (Go's host uses the fixed
+        // $TMPDIR/dispatcher, which concurrent hosts would share).
+        let dir = std::env::temp_dir().join(format!("tilores-plugin-{}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .recursive(true)
+            .create(&dir)
+            .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let socket = dir.join("dispatcher");
+        let protocol = match args.protocol {
+            ProtocolArg::Fixed(p) => Ok(p),
+            ProtocolArg::Auto => dispatcher::http::probe_protocol(&cmd, &socket)
+                .await
+                .map_err(|e| format!("detecting the plugin protocol: {e}")),
+        };
+        let result = match protocol {
+            Ok(dispatcher::http::Protocol::NetRpc) => dispatch_netrpc(cmd, &options).await,
+            Ok(dispatcher::http::Protocol::Http) => dispatch_http(cmd, socket, &options).await,
+            Err(e) => Err(e),
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        result
     })
+}
+
+async fn dispatch_netrpc(
+    cmd: tilores_plugin::plugin::PluginCommand,
+    options: &tilores_plugin::dispatcher::ScriptOptions,
+) -> Result<(), String> {
+    use tilores_plugin::dispatcher;
+    use tilores_plugin::plugin::StdioSink;
+    // Keep stdout for the answers: the plugin's stdout goes to stderr.
+    let config = || {
+        let mut c = dispatcher::client_config();
+        c.stdout = StdioSink::writer(tokio::io::stderr());
+        c
+    };
+    let mut plugin = dispatcher::initialize_with(cmd, None, config, config)
+        .await
+        .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    let result =
+        dispatcher::run_script(plugin.dispatcher(), stdin, tokio::io::stdout(), options).await;
+    plugin.kill().await;
+    result.map(|_| ()).map_err(|e| format!("dispatch: {e}"))
+}
+
+async fn dispatch_http(
+    cmd: tilores_plugin::plugin::PluginCommand,
+    socket: std::path::PathBuf,
+    options: &tilores_plugin::dispatcher::ScriptOptions,
+) -> Result<(), String> {
+    use tilores_plugin::dispatcher::{self, http};
+    let config = http::HttpClientConfig {
+        socket,
+        stdout: http::OutputTo::Stderr,
+        ..http::HttpClientConfig::default()
+    };
+    let plugin = http::HttpDispatcherClient::start(cmd, config)
+        .await
+        .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    let result = dispatcher::run_script(&plugin, stdin, tokio::io::stdout(), options).await;
+    plugin.terminate().await;
+    result.map(|_| ()).map_err(|e| format!("dispatch: {e}"))
 }
 
 fn serve_fake() -> Result<(), String> {
@@ -220,10 +303,6 @@ fn serve_fake() -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
-    runtime.block_on(async {
-        tilores_plugin::dispatcher::serve_fake_dispatcher()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    })
+    runtime
+        .block_on(async { tilores_plugin::dispatcher::http::serve_fake_dispatcher_for_env().await })
 }
