@@ -232,12 +232,7 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
         };
         // The HTTP protocol's socket: a private directory per run (Go's host uses the fixed
         // $TMPDIR/dispatcher, which concurrent hosts would share).
-        let dir = std::env::temp_dir().join(format!("tilores-plugin-{}", std::process::id()));
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .recursive(true)
-            .create(&dir)
-            .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let dir = private_dir()?;
         let socket = dir.join("dispatcher");
         let protocol = match args.protocol {
             ProtocolArg::Fixed(p) => Ok(p),
@@ -253,6 +248,26 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
         let _ = std::fs::remove_dir_all(&dir);
         result
     })
+}
+
+/// A new directory only this user can enter (never one that already exists: another user
+/// could have made it).
+fn private_dir() -> Result<std::path::PathBuf, String> {
+    let base = std::env::temp_dir();
+    let mut last = None;
+    for n in 0..100 {
+        let dir = base.join(format!("tilores-plugin-{}-{n}", std::process::id()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(format!("creating {}: {e}", dir.display())),
+        }
+    }
+    Err(format!(
+        "creating a directory in {}: {}",
+        base.display(),
+        last.map(|e| e.to_string()).unwrap_or_default()
+    ))
 }
 
 async fn dispatch_netrpc(

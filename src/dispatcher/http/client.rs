@@ -63,7 +63,8 @@ pub struct HttpClientConfig {
     pub connect_timeout: Duration,
     /// How long to wait for `plugin is ready` (Go: 10 s).
     pub ready_timeout: Duration,
-    /// Largest answer body accepted (Go has no limit). Default 256 MiB.
+    /// Largest answer body accepted (Go has no limit). Default 128 MiB, as the net/rpc
+    /// side's message limit.
     pub max_answer: usize,
     /// Where the plugin's stdout goes (its stderr always goes to this process's stderr, as
     /// in go-plugin's `StartWithCmd`).
@@ -77,7 +78,7 @@ impl Default for HttpClientConfig {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
             ready_timeout: READY_TIMEOUT,
-            max_answer: 256 << 20,
+            max_answer: super::server::MAX_BODY,
             stdout: OutputTo::Stdout,
         }
     }

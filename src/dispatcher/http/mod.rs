@@ -1,5 +1,5 @@
 //! TiloRes' HTTP plugin protocol (tilores-plugin-api v0.7.x on github.com/tilotech/go-plugin
-//! v0.1.x), both sides, behind the same [`Dispatcher`] trait as the net/rpc protocol.
+//! v0.1.x), both sides, behind the same [`Dispatcher`](super::Dispatcher) trait as the net/rpc protocol.
 //!
 //! The protocol (go-plugin v0.1.0–v0.1.2 `start.go`, `client.go`, `server.go`; api v0.7.x
 //! `dispatcher/provider.go`, `proxy.go`):
@@ -22,7 +22,7 @@
 //! [`detect_protocol`] tells the two plugin protocols apart from the first stdout line.
 //!
 //! JSON is Go's `encoding/json`, byte for byte where a Go peer can see it: the request and
-//! answer bodies are written by [`gojson`](super::gojson) with `json.Marshal`'s HTML escaping,
+//! answer bodies are written by [`super::gojson`] with `json.Marshal`'s HTML escaping,
 //! request bodies are decoded with Go's rules and error texts (`json.Decoder`: the first JSON
 //! value of the body counts, what follows it is ignored).
 
@@ -234,6 +234,8 @@ pub async fn serve_fake_dispatcher_for_env() -> Result<(), String> {
 /// `PLUGIN_SOCKET=socket`), reads its first stdout line (at most [`READY_TIMEOUT`]), ends
 /// the process and tells which protocol it speaks (see [`detect_protocol`]). A plugin that
 /// speaks both answers with its choice (the Rust fake: net/rpc, see [`requested_protocol`]).
+/// The probe runs with `TMPDIR` set to the socket's directory, where a go-plugin plugin
+/// leaves its own socket: give it a private directory and remove it afterwards.
 pub async fn probe_protocol(
     cmd: &crate::plugin::PluginCommand,
     socket: &std::path::Path,
@@ -247,6 +249,11 @@ pub async fn probe_protocol(
     }
     if let Some(dir) = &cmd.current_dir {
         c.current_dir(dir);
+    }
+    // TMPDIR: a go-plugin plugin creates its socket there and, ended before a host ever
+    // connected, leaves it behind; the socket's directory is the caller's to clean up.
+    if let Some(dir) = socket.parent() {
+        c.env("TMPDIR", dir);
     }
     c.env(&hs.magic_cookie_key, &hs.magic_cookie_value)
         .env(SOCKET_ENV, socket)

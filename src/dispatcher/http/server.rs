@@ -23,12 +23,17 @@ use super::{
     answer_body, envelope, error_body, Method, LISTEN_FAILED_LINE, READY_LINE, SOCKET_ENV,
 };
 
+/// Default body limit of both sides: the net/rpc side's message limit.
+pub(super) const MAX_BODY: usize = crate::rpc::DEFAULT_MAX_MESSAGE as usize;
+
 /// Limits and shape of a [`serve_http`] server.
 #[derive(Debug, Clone)]
 pub struct HttpServerConfig {
     /// Largest request body accepted (Go has no limit); a larger one is answered 422
     /// `http: request body too large` (the text of Go's `http.MaxBytesReader`) and the
-    /// connection closed. Default 256 MiB.
+    /// connection closed. Default 128 MiB, the net/rpc side's
+    /// [`DEFAULT_MAX_MESSAGE`](crate::rpc::DEFAULT_MAX_MESSAGE). The body is decoded whole, so
+    /// a request costs a few times its size in memory.
     pub max_body: usize,
     /// How long a request's headers may take (go-plugin v0.1.2: `ReadHeaderTimeout` 3 s).
     pub header_read_timeout: Duration,
@@ -44,7 +49,7 @@ pub struct HttpServerConfig {
 impl Default for HttpServerConfig {
     fn default() -> Self {
         HttpServerConfig {
-            max_body: 256 << 20,
+            max_body: MAX_BODY,
             header_read_timeout: Duration::from_secs(3),
             body_read_timeout: Duration::from_secs(30),
             empty_slices_as_arrays: false,
