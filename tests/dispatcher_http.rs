@@ -582,3 +582,112 @@ fn the_fake_picks_its_protocol_from_the_environment() {
         assert!(first.starts_with("1|1|unix|"), "{first:?}");
     })
 }
+
+/// Calls with every input field, strings needing Go's escapes and numbers needing Go's float
+/// formatting (no empty arrays: the Rust types hold Go's `[]` as nil, see `nil_for_empty`).
+const REQUEST_SCRIPT: &str = r#"{"call":"entity","input":{"id":"e<1>&"}}
+{"call":"entity","input":{"id":"e2"},"deadline_ms":5000}
+{"call":"submit","input":{"records":[{"id":"1","data":{"f":1.5,"big":1e21,"small":1e-7,"s":"a<b>&\u2028é","b":true,"n":null,"m":{"k":[1,"x",null]}}},{"id":"2","data":null}]}}
+{"call":"search","input":{"parameters":{"k":"v","n":2}}}
+{"call":"search","input":{}}
+{"call":"disassemble","input":{"reference":"r","edges":[{"a":"1","b":"2"}],"recordIDs":["1"],"createConnectionBan":true,"meta":{"user":"u","reason":"why"},"timeout":1500000000}}
+{"call":"removeConnectionBan","input":{"reference":"r","entityID":"e","others":["o"],"meta":{"user":"u","reason":"r"}}}
+"#;
+
+/// Runs `host` (a command line) with REQUEST_SCRIPT against the recorder plugin; returns its
+/// answer lines and the recorded requests, deadlines checked as RFC 3339 and masked.
+fn recorded(host: &mut Command) -> (Vec<String>, Vec<String>) {
+    let dir = TempDir::new("http-rec");
+    let file = dir.path().join("requests");
+    let mut child = host
+        .env("TMPDIR", dir.path())
+        .env("HTTP_RECORD_FILE", &file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start host");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(REQUEST_SCRIPT.as_bytes())
+        .expect("script");
+    let out = child.wait_with_output().expect("host output");
+    assert!(out.status.success(), "{out:?}");
+    let answers = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(str::to_string)
+        .collect();
+    let requests = std::fs::read_to_string(&file)
+        .expect("recorded requests")
+        .lines()
+        .map(|l| {
+            let key = r#""Deadline":""#;
+            match l.find(key) {
+                None => l.to_string(),
+                Some(at) => {
+                    let start = at + key.len();
+                    let end = start + l[start..].find('"').expect("end of deadline");
+                    let t = &l[start..end];
+                    assert!(
+                        t.len() >= 20
+                            && &t[4..5] == "-"
+                            && &t[10..11] == "T"
+                            && (t.ends_with('Z') || t[t.len() - 6..].starts_with(['+', '-'])),
+                        "deadline {t:?} is not RFC 3339"
+                    );
+                    format!("{}T{}", &l[..start], &l[end..])
+                }
+            }
+        })
+        .collect();
+    (answers, requests)
+}
+
+#[test]
+fn go_and_rust_hosts_send_the_same_requests() {
+    limit_sync(|| {
+        let recorder = common::example_bin("http_recorder_plugin");
+        let (go_answers, go_requests) = recorded(
+            Command::new(go_bin("api-v0.7.0/dispatcher-http-host"))
+                .arg("-plugin")
+                .arg(&recorder),
+        );
+        let (rust_answers, rust_requests) = recorded(
+            Command::new(env!("CARGO_BIN_EXE_tilores-plugin"))
+                .args([
+                    "dispatch",
+                    "--protocol",
+                    "http",
+                    "--deadline-ms",
+                    "0",
+                    "--plugin",
+                ])
+                .arg(&recorder),
+        );
+        assert_eq!(go_requests.len(), 7, "{go_requests:#?}");
+        assert_eq!(rust_requests, go_requests);
+        assert_eq!(
+            go_requests[0],
+            r#"/entity {"Context":{"Deadline":null},"Payload":{"id":"e\u003c1\u003e\u0026"}}"#
+        );
+        assert_eq!(
+            go_requests[1],
+            r#"/entity {"Context":{"Deadline":"T"},"Payload":{"id":"e2"}}"#
+        );
+        // The deadline arrived where the Go host set one.
+        assert_eq!(go_answers[1], rust_answers[1]);
+        assert!(
+            go_answers[1].contains(r#""id":"deadline""#),
+            "{go_answers:?}"
+        );
+        assert!(go_answers[0].contains(r#""id":"none""#), "{go_answers:?}");
+        // RemoveConnectionBan's 200 null: Go's own proxy fails on it (nil response target);
+        // the Rust host reports success.
+        assert_eq!(go_answers[6], r#"{"error":"json: Unmarshal(nil)"}"#);
+        assert_eq!(rust_answers[6], r#"{"output":null}"#);
+        assert_eq!(go_answers[..6], rust_answers[..6]);
+    })
+}

@@ -275,3 +275,81 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text here was checked against Go 1.26's `json.Unmarshal` into a `time.Time`.
+    #[test]
+    fn rfc3339_like_go() {
+        let t = parse_rfc3339("2026-12-07T01:46:55.818854786+01:00").unwrap();
+        assert_eq!((t.nanos, t.offset), (818_854_786, Some(3600)));
+        assert_eq!(t.to_rfc3339(), "2026-12-07T01:46:55.818854786+01:00");
+        assert_eq!(
+            parse_rfc3339("1970-01-01T00:00:00Z").unwrap(),
+            GoTime::from_unix(0, 0)
+        );
+        // Go's Parse takes a one-digit hour and a comma before the fraction.
+        assert_eq!(
+            parse_rfc3339("1970-01-01T1:00:00,5Z").unwrap(),
+            GoTime::from_unix(3600, 500_000_000)
+        );
+        let layout = "\"2006-01-02T15:04:05Z07:00\"";
+        assert_eq!(
+            parse_rfc3339("x").unwrap_err(),
+            format!("parsing time \"x\" as {layout}: cannot parse \"x\" as \"2006\"")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-12-07 01:00:00Z").unwrap_err(),
+            format!("parsing time \"2026-12-07 01:00:00Z\" as {layout}: cannot parse \" 01:00:00Z\" as \"T\"")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-13-01T00:00:00Z").unwrap_err(),
+            "parsing time \"2026-13-01T00:00:00Z\": month out of range"
+        );
+        assert_eq!(
+            parse_rfc3339("2026-02-30T00:00:00Z").unwrap_err(),
+            "parsing time \"2026-02-30T00:00:00Z\": day out of range"
+        );
+        assert_eq!(
+            parse_rfc3339("2026-02-03T00:00:00+0100").unwrap_err(),
+            format!("parsing time \"2026-02-03T00:00:00+0100\" as {layout}: cannot parse \"+0100\" as \"Z07:00\"")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-02-03T00:00:00.Z").unwrap_err(),
+            format!("parsing time \"2026-02-03T00:00:00.Z\" as {layout}: cannot parse \".Z\" as \"Z07:00\"")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-02-03T24:00:00Z").unwrap_err(),
+            "parsing time \"2026-02-03T24:00:00Z\": hour out of range"
+        );
+        assert_eq!(
+            parse_rfc3339("2026-02-03T00:00:00Zjunk").unwrap_err(),
+            "parsing time \"2026-02-03T00:00:00Zjunk\": extra text: \"junk\""
+        );
+    }
+
+    #[test]
+    fn first_value_like_go_decoder() {
+        assert_eq!(first_value(b"").unwrap_err(), "EOF");
+        assert_eq!(first_value(b" \n").unwrap_err(), "EOF");
+        assert_eq!(first_value(b"{\"a\":").unwrap_err(), "unexpected EOF");
+        assert_eq!(
+            first_value(b"{\"a\":1} junk").unwrap(),
+            Node::Object(vec![("a".into(), Node::Number("1".into()))])
+        );
+        assert_eq!(first_value(b"\"s\" x").unwrap(), Node::String("s".into()));
+        assert_eq!(first_value(b"truex").unwrap(), Node::Bool(true));
+        assert_eq!(first_value(b"12 3").unwrap(), Node::Number("12".into()));
+        assert_eq!(
+            first_value(b"{\"a\":1]").unwrap_err(),
+            "invalid character ']' after object key:value pair"
+        );
+        // Brackets inside strings do not end the value.
+        assert_eq!(
+            first_value(b"[\"]\\\"\"]").unwrap(),
+            Node::Array(vec![Node::String("]\"".into())])
+        );
+    }
+}

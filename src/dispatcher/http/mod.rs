@@ -36,6 +36,8 @@ pub use client::{HttpClientConfig, HttpDispatcherClient, HttpError, OutputTo};
 pub use server::{serve_http, serve_http_dispatcher, HttpServeError, HttpServerConfig};
 
 use super::gojson::{self, JsonError, JsonWriter, WriteJson};
+#[cfg(test)]
+use super::types::EntityInput;
 
 /// The environment variable naming the socket a plugin listens on.
 pub const SOCKET_ENV: &str = "PLUGIN_SOCKET";
@@ -281,5 +283,45 @@ pub async fn probe_protocol(
         Ok(Ok(0)) => Err("plugin exited without printing a line".into()),
         Ok(Ok(_)) => detect_protocol(&line)
             .ok_or_else(|| format!("unknown plugin protocol: first line {:?}", line.trim_end())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_from_the_first_line() {
+        assert_eq!(detect_protocol("plugin is ready\n"), Some(Protocol::Http));
+        assert_eq!(
+            detect_protocol("failed to listen on socket"),
+            Some(Protocol::Http)
+        );
+        assert_eq!(
+            detect_protocol("1|1|unix|/tmp/plugin123|netrpc|\n"),
+            Some(Protocol::NetRpc)
+        );
+        assert_eq!(detect_protocol("hello"), None);
+        assert_eq!(detect_protocol(""), None);
+        assert_eq!(detect_protocol("|1|unix|x"), None);
+    }
+
+    #[test]
+    fn bodies_like_go() {
+        let input = EntityInput { id: "<&>".into() };
+        let body = request_body(None, &input).unwrap();
+        assert_eq!(
+            body,
+            br#"{"Context":{"Deadline":null},"Payload":{"id":"\u003c\u0026\u003e"}}"#
+        );
+        let at = gob::GoTime::from_unix(1, 500);
+        let body = request_body(Some(at), &input).unwrap();
+        assert!(body.starts_with(br#"{"Context":{"Deadline":"1970-01-01T00:00:01.0000005Z"}"#));
+        assert_eq!(error_body("a\"b"), b"\"a\\\"b\"\n");
+        assert_eq!(decode_error_text(b"\"x\"\n").unwrap(), "x");
+        assert_eq!(
+            decode_error_text(b"{}").unwrap_err(),
+            "json: cannot unmarshal object into Go value of type string"
+        );
     }
 }
