@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{go_bin, limit, limit_sync, ChildGuard, TempDir};
@@ -566,11 +566,12 @@ fn the_fake_picks_its_protocol_from_the_environment() {
         );
         // The cookie wins over PLUGIN_SOCKET: the go-plugin handshake line.
         let dir = TempDir::new("http-env");
-        let lines = Arc::new(Mutex::new(String::new()));
         let mut child = Command::new(rust_fake())
             .env("PLUGIN_SOCKET", dir.path().join("s"))
             .env("DISPATCHER_PLUGIN", "opsPsgZd3qsXpjgj69j5")
+            .env("TMPDIR", dir.path())
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("run");
         let mut first = String::new();
@@ -578,7 +579,6 @@ fn the_fake_picks_its_protocol_from_the_environment() {
             .read_line(&mut first)
             .expect("line");
         let _guard = ChildGuard(child);
-        lines.lock().expect("lock").push_str(&first);
         assert!(first.starts_with("1|1|unix|"), "{first:?}");
     })
 }
@@ -689,5 +689,74 @@ fn go_and_rust_hosts_send_the_same_requests() {
         assert_eq!(go_answers[6], r#"{"error":"json: Unmarshal(nil)"}"#);
         assert_eq!(rust_answers[6], r#"{"output":null}"#);
         assert_eq!(go_answers[..6], rust_answers[..6]);
+    })
+}
+
+/// Reads one HTTP/1.1 answer with a Content-Length from `s`; `None` at EOF.
+fn read_answer(s: &mut std::os::unix::net::UnixStream) -> Option<(u16, Vec<u8>)> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match s.read(&mut byte) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => head.push(byte[0]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).ok()?;
+    Some((status, body))
+}
+
+#[test]
+fn idle_connections_stay_open_and_slow_headers_are_cut() {
+    limit_sync(|| {
+        let dir = TempDir::new("http-idle");
+        let socket = dir.path().join("probe");
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let listener = rt
+            .block_on(async { tokio::net::UnixListener::bind(&socket) })
+            .expect("bind");
+        let config = HttpServerConfig {
+            header_read_timeout: Duration::from_millis(300),
+            ..HttpServerConfig::default()
+        };
+        let _server = rt.spawn(serve_http(
+            Arc::new(Probe),
+            listener,
+            config,
+            std::future::pending(),
+        ));
+        let request =
+            b"POST /submit HTTP/1.1\r\nHost: plugin\r\nContent-Length: 14\r\n\r\n{\"Payload\":{}}";
+        let mut s = std::os::unix::net::UnixStream::connect(&socket).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        for _ in 0..2 {
+            s.write_all(request).expect("write");
+            assert_eq!(
+                read_answer(&mut s),
+                Some((200, b"{\"recordsAdded\":0}\n".to_vec()))
+            );
+            // Idle for longer than the header timeout: Go keeps such connections, so do we.
+            std::thread::sleep(Duration::from_millis(700));
+        }
+        // A request whose headers stall is cut after the header timeout.
+        let started = Instant::now();
+        s.write_all(b"POST /submit HTTP/1.1\r\nHost: plu")
+            .expect("write");
+        assert_eq!(read_answer(&mut s), None);
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(250) && took < Duration::from_secs(3),
+            "{took:?}"
+        );
     })
 }

@@ -27,6 +27,7 @@
 //! value of the body counts, what follows it is ignored).
 
 mod client;
+mod conn;
 mod envelope;
 mod server;
 

@@ -20,7 +20,7 @@ use super::super::gojson::{self, WriteJson};
 use super::super::service::{CallContext, DispatchError, Dispatcher};
 use super::super::types::*;
 use super::{
-    answer_body, envelope, error_body, Method, LISTEN_FAILED_LINE, READY_LINE, SOCKET_ENV,
+    answer_body, conn, envelope, error_body, Method, LISTEN_FAILED_LINE, READY_LINE, SOCKET_ENV,
 };
 
 /// Default body limit of both sides: the net/rpc side's message limit.
@@ -35,8 +35,13 @@ pub struct HttpServerConfig {
     /// [`DEFAULT_MAX_MESSAGE`](crate::rpc::DEFAULT_MAX_MESSAGE). The body is decoded whole, so
     /// a request costs a few times its size in memory.
     pub max_body: usize,
-    /// How long a request's headers may take (go-plugin v0.1.2: `ReadHeaderTimeout` 3 s).
+    /// How long a request's headers may take from its first byte (go-plugin v0.1.2:
+    /// `ReadHeaderTimeout` 3 s; v0.1.0 has none). Idle keep-alive connections are kept, as
+    /// Go keeps them (no `IdleTimeout`).
     pub header_read_timeout: Duration,
+    /// Connections served at once (Go has no limit); further ones wait to be accepted.
+    /// Default 256.
+    pub max_connections: usize,
     /// How long a request's body may take once its headers arrived (not in Go, which waits
     /// forever: a host that stalls mid-body must not hold the connection). Default 30 s, the
     /// Go host's whole-request timeout.
@@ -51,6 +56,7 @@ impl Default for HttpServerConfig {
         HttpServerConfig {
             max_body: MAX_BODY,
             header_read_timeout: Duration::from_secs(3),
+            max_connections: 256,
             body_read_timeout: Duration::from_secs(30),
             empty_slices_as_arrays: false,
         }
@@ -142,6 +148,7 @@ pub async fn serve_http<D: Dispatcher + 'static>(
     config: HttpServerConfig,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
     let config = Arc::new(config);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -159,24 +166,14 @@ pub async fn serve_http<D: Dispatcher + 'static>(
                         continue;
                     }
                 };
-                let implementation = implementation.clone();
-                let config = config.clone();
-                let header_timeout = config.header_read_timeout;
-                connections.spawn(async move {
-                    let service = hyper::service::service_fn(move |req| {
-                        let implementation = implementation.clone();
-                        let config = config.clone();
-                        async move { Ok::<_, Infallible>(handle(&*implementation, &config, req).await) }
-                    });
-                    let mut builder = hyper::server::conn::http1::Builder::new();
-                    builder
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(header_timeout)
-                        .keep_alive(true);
-                    if let Err(e) = builder.serve_connection(TokioIo::new(stream), service).await {
-                        tracing::debug!(error = %e, "plugin connection ended");
-                    }
-                });
+                let Ok(permit) = slots.clone().try_acquire_owned() else {
+                    // At the limit: wait for a slot with this connection in hand (the host
+                    // waits for its answer meanwhile, within its own timeout).
+                    let Ok(permit) = slots.clone().acquire_owned().await else { break };
+                    spawn_connection(&mut connections, stream, permit, &implementation, &config);
+                    continue;
+                };
+                spawn_connection(&mut connections, stream, permit, &implementation, &config);
             }
             // Reap finished connection tasks so the set does not grow without bound.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -184,6 +181,40 @@ pub async fn serve_http<D: Dispatcher + 'static>(
     }
     connections.shutdown().await;
     Ok(())
+}
+
+fn spawn_connection<D: Dispatcher + 'static>(
+    connections: &mut JoinSet<()>,
+    stream: tokio::net::UnixStream,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    implementation: &Arc<D>,
+    config: &Arc<HttpServerConfig>,
+) {
+    let implementation = implementation.clone();
+    let config = config.clone();
+    connections.spawn(async move {
+        let _permit = permit;
+        let handling = Arc::new(conn::Handling::default());
+        let io = conn::TimedConn::new(stream, handling.clone(), config.header_read_timeout);
+        let service = hyper::service::service_fn(move |req| {
+            let implementation = implementation.clone();
+            let config = config.clone();
+            let handling = handling.clone();
+            async move {
+                let _in = conn::InRequest::new(&handling);
+                Ok::<_, Infallible>(handle(&*implementation, &config, req).await)
+            }
+        });
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        // hyper's own header timeout would also close idle connections (see `conn`).
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(None)
+            .keep_alive(true);
+        if let Err(e) = builder.serve_connection(TokioIo::new(io), service).await {
+            tracing::debug!(error = %e, "plugin connection ended");
+        }
+    });
 }
 
 /// One request: go-plugin's `httpHandler.ServeHTTP`.
