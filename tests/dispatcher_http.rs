@@ -760,3 +760,81 @@ fn idle_connections_stay_open_and_slow_headers_are_cut() {
         );
     })
 }
+
+/// The Rust host facing a plugin that misbehaves on the wire: the "plugin" is a shell that
+/// says `plugin is ready`, and the test serves its socket with a hostile server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_host_bounds_a_hostile_plugin() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    limit(async {
+        let dir = TempDir::new("http-hostile");
+        let socket = dir.path().join("dispatcher");
+        let config = HttpClientConfig {
+            socket: socket.clone(),
+            timeout: Duration::from_millis(500),
+            max_answer: 1024,
+            stdout: OutputTo::Discard,
+            ..HttpClientConfig::default()
+        };
+        let cmd = PluginCommand::new("sh").arg("-c").arg("echo plugin is ready; exec sleep 60");
+        let plugin = HttpDispatcherClient::start(cmd, config).await.expect("start");
+        let pid = plugin.pid().await.expect("pid");
+        let listener = tokio::net::UnixListener::bind(&socket).expect("bind");
+        // Each accepted connection: read the request head, then answer per the mode.
+        let mode = Arc::new(std::sync::Mutex::new("stall"));
+        let m = mode.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = listener.accept().await else { return };
+                let what = *m.lock().expect("mode");
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let _ = s.read(&mut buf).await;
+                    let answer: Vec<u8> = match what {
+                        "stall" => {
+                            tokio::time::sleep(Duration::from_secs(60)).await;
+                            return;
+                        }
+                        "huge" => {
+                            let mut a = b"HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n".to_vec();
+                            a.extend(std::iter::repeat_n(b' ', 64 * 1024));
+                            let _ = s.write_all(&a).await;
+                            tokio::time::sleep(Duration::from_secs(60)).await;
+                            return;
+                        }
+                        "object-error" => b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\n\r\n{}".to_vec(),
+                        "garbage" => b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nnope!".to_vec(),
+                        _ => return, // "hangup": close without an answer
+                    };
+                    let _ = s.write_all(&answer).await;
+                });
+            }
+        });
+        let entity = || plugin.entity(CallContext::background(), EntityInput { id: "x".into() });
+        let started = Instant::now();
+        let err = entity().await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Post \"http://plugin/entity\": context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+        );
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert_eq!(plugin.pid().await, Some(pid), "a timeout is not retried");
+        *mode.lock().expect("mode") = "huge";
+        assert_eq!(entity().await.unwrap_err().to_string(), "plugin answer exceeds 1024 bytes");
+        *mode.lock().expect("mode") = "object-error";
+        assert_eq!(
+            entity().await.unwrap_err().to_string(),
+            "json: cannot unmarshal object into Go value of type string"
+        );
+        *mode.lock().expect("mode") = "garbage";
+        assert!(entity().await.is_err());
+        assert_eq!(plugin.pid().await, Some(pid), "answers are never retried");
+        *mode.lock().expect("mode") = "hangup";
+        // Gone: restarted (the new "plugin" removed the hostile socket) and retried once.
+        let err = entity().await.unwrap_err().to_string();
+        assert!(err.starts_with("Post \"http://plugin/entity\": dial unix "), "{err}");
+        assert_ne!(plugin.pid().await, Some(pid), "the plugin was restarted");
+        plugin.terminate().await;
+    })
+    .await
+}

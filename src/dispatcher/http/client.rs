@@ -120,7 +120,23 @@ struct Inner {
     config: HttpClientConfig,
     /// The running plugin and its generation (bumped by every start).
     plugin: tokio::sync::Mutex<(Option<Child>, u64)>,
-    idle: Mutex<Vec<(SendRequest<Full<Bytes>>, u64)>>,
+    idle: Mutex<Vec<Conn>>,
+}
+
+/// One connection to the plugin: the request side and its connection task, which is ended
+/// when this is dropped (a call that timed out or failed, an idle connection let go), so a
+/// plugin that never finishes an answer holds no task.
+#[derive(Debug)]
+struct Conn {
+    sender: SendRequest<Full<Bytes>>,
+    task: tokio::task::AbortHandle,
+    generation: u64,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 impl HttpDispatcherClient {
@@ -346,12 +362,12 @@ impl Inner {
         // like Go's transport, try a fresh connection before calling the plugin gone.
         loop {
             let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let (mut sender, reused) = match idle {
-                Some((s, g)) if g == generation && !s.is_closed() => (s, true),
+            let (mut conn, reused) = match idle {
+                Some(c) if c.generation == generation && !c.sender.is_closed() => (c, true),
                 Some(_) => continue,
-                None => (self.connect().await?, false),
+                None => (self.connect(generation).await?, false),
             };
-            if sender.ready().await.is_err() {
+            if conn.sender.ready().await.is_err() {
                 if reused {
                     continue;
                 }
@@ -362,7 +378,7 @@ impl Inner {
                 .header(hyper::header::CONTENT_TYPE, "application/json")
                 .body(Full::new(body.clone()))
                 .map_err(|e| Failure::Answer(e.to_string()))?;
-            let response = match sender.send_request(req).await {
+            let response = match conn.sender.send_request(req).await {
                 Ok(r) => r,
                 Err(_) if reused => continue,
                 Err(e) => return Err(Failure::Gone(e.to_string())),
@@ -385,14 +401,14 @@ impl Inner {
                 })?
                 .to_bytes();
             let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-            if idle.len() < MAX_IDLE && !sender.is_closed() {
-                idle.push((sender, generation));
+            if idle.len() < MAX_IDLE && !conn.sender.is_closed() {
+                idle.push(conn);
             }
             return Ok((status, answer));
         }
     }
 
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, Failure> {
+    async fn connect(&self, generation: u64) -> Result<Conn, Failure> {
         let socket = &self.config.socket;
         let stream = tokio::time::timeout(
             self.config.connect_timeout,
@@ -410,12 +426,17 @@ impl Inner {
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| Failure::Gone(e.to_string()))?;
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, "plugin connection ended");
             }
-        });
-        Ok(sender)
+        })
+        .abort_handle();
+        Ok(Conn {
+            sender,
+            task,
+            generation,
+        })
     }
 }
 
