@@ -262,12 +262,28 @@ pub async fn probe_protocol(
         .env(SOCKET_ENV, socket)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
     let mut child = c
         .spawn()
         .map_err(|e| format!("starting {}: {e}", cmd.program.display()))?;
     let stdout = child.stdout.take().ok_or("no stdout pipe")?;
+    // The plugin's stderr: its first 4 KiB tell why a probe failed; the rest is drained.
+    let stderr = child.stderr.take().map(|mut e| {
+        tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut kept = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = e.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                let room = 4096usize.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+            kept
+        })
+    });
     // Go's line limit: a first line longer than 64 KiB is no protocol's.
     let mut reader = tokio::io::BufReader::new(tokio::io::AsyncReadExt::take(stdout, 64 * 1024));
     let mut line = String::new();
@@ -275,7 +291,21 @@ pub async fn probe_protocol(
     let _ = child.start_kill();
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), child.wait()).await;
     let _ = std::fs::remove_file(socket);
-    match read {
+    let why = match stderr {
+        Some(task) => match tokio::time::timeout(std::time::Duration::from_secs(1), task).await {
+            Ok(Ok(kept)) => {
+                let text = String::from_utf8_lossy(&kept).trim().to_string();
+                if text.is_empty() {
+                    text
+                } else {
+                    format!(" (its stderr: {text})")
+                }
+            }
+            _ => String::new(),
+        },
+        None => String::new(),
+    };
+    let found = match read {
         Err(_) => Err(format!(
             "plugin printed no line within {} seconds",
             READY_TIMEOUT.as_secs()
@@ -284,7 +314,8 @@ pub async fn probe_protocol(
         Ok(Ok(0)) => Err("plugin exited without printing a line".into()),
         Ok(Ok(_)) => detect_protocol(&line)
             .ok_or_else(|| format!("unknown plugin protocol: first line {:?}", line.trim_end())),
-    }
+    };
+    found.map_err(|e| format!("{e}{why}"))
 }
 
 #[cfg(test)]
