@@ -518,36 +518,50 @@ async fn ready_wait_is_bounded_and_a_dead_plugin_fails_fast() {
     .await
 }
 
+/// Both fakes: private socket (umask 0077), SIGTERM ends the process with status 0 and the
+/// socket file goes (Go's listener `Close` unlinks it).
 #[test]
-fn sigterm_ends_the_rust_fake_and_its_socket_is_private() {
+fn sigterm_ends_the_fakes_and_their_sockets_are_private() {
     limit_sync(|| {
-        let dir = TempDir::new("http-term");
-        let socket = dir.path().join("dispatcher");
-        let mut guard = start_plugin(&rust_fake(), &socket);
-        let mode = std::fs::metadata(&socket)
-            .expect("socket")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o700, "umask 0077: {mode:o}");
-        assert_eq!(
-            raw_post(&socket, "/entity", br#"{"Payload":{"id":"x"}}"#).0,
-            200
-        );
-        let pid = nix::unistd::Pid::from_raw(guard.0.id() as i32);
-        nix::sys::signal::kill(pid, nix::sys::signal::SIGTERM).expect("SIGTERM");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let status = loop {
-            if let Some(s) = guard.0.try_wait().expect("wait") {
-                break s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the fake did not end within 5 s of SIGTERM"
+        for plugin in [go_fake(), rust_fake()] {
+            let dir = TempDir::new("http-term");
+            let socket = dir.path().join("dispatcher");
+            let mut guard = start_plugin(&plugin, &socket);
+            let mode = std::fs::metadata(&socket)
+                .expect("socket")
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o700,
+                "{}: umask 0077: {mode:o}",
+                plugin.display()
             );
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(status.success(), "{status}");
-        assert!(!socket.exists(), "the socket file is removed");
+            assert_eq!(
+                raw_post(&socket, "/entity", br#"{"Payload":{"id":"x"}}"#).0,
+                200
+            );
+            let pid = nix::unistd::Pid::from_raw(guard.0.id() as i32);
+            nix::sys::signal::kill(pid, nix::sys::signal::SIGTERM).expect("SIGTERM");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let status = loop {
+                if let Some(s) = guard.0.try_wait().expect("wait") {
+                    break s;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{} did not end within 5 s of SIGTERM",
+                    plugin.display()
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            };
+            assert!(status.success(), "{}: {status}", plugin.display());
+            assert!(
+                !socket.exists(),
+                "{}: the socket file is removed",
+                plugin.display()
+            );
+        }
     })
 }
 
