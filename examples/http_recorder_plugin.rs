@@ -1,5 +1,5 @@
 //! A plugin of TiloRes' HTTP plugin protocol for the interop tests: it appends every request
-//! it gets, as `<path> <body>` lines, to the file named by `HTTP_RECORD_FILE`, so that the
+//! it gets, as `<request target> <body>` lines, to the file named by `HTTP_RECORD_FILE`, so that the
 //! tests can compare what a Go host (api v0.7.x) and the Rust host put on the wire for the
 //! same calls. Answers: `/entity` the entity whose id says whether the request carried a
 //! deadline (`deadline` or `none`), `/removeconnectionban` a successful `200 null`, the others
@@ -36,11 +36,13 @@ async fn main() {
                 let record = record.clone();
                 async move {
                     let path = req.uri().path().to_string();
+                    // The request target as sent (origin form `/entity` from Go's client).
+                    let target = req.uri().to_string();
                     let body = match req.into_body().collect().await {
                         Ok(b) => b.to_bytes(),
                         Err(_) => Bytes::new(),
                     };
-                    let mut line = format!("{path} ").into_bytes();
+                    let mut line = format!("{target} ").into_bytes();
                     line.extend_from_slice(&body);
                     line.push(b'\n');
                     std::fs::OpenOptions::new()

@@ -373,7 +373,8 @@ impl Inner {
                 }
                 return Err(Failure::Gone("connection closed".into()));
             }
-            let req = Request::post(format!("http://plugin{path}"))
+            // Origin form with a Host header, as Go's client writes the request line.
+            let req = Request::post(path)
                 .header(hyper::header::HOST, "plugin")
                 .header(hyper::header::CONTENT_TYPE, "application/json")
                 .body(Full::new(body.clone()))
