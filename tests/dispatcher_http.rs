@@ -740,6 +740,7 @@ fn idle_connections_stay_open_and_slow_headers_are_cut() {
             .expect("bind");
         let config = HttpServerConfig {
             header_read_timeout: Duration::from_millis(300),
+            body_read_timeout: Duration::from_millis(300),
             ..HttpServerConfig::default()
         };
         let _server = rt.spawn(serve_http(
@@ -772,6 +773,23 @@ fn idle_connections_stay_open_and_slow_headers_are_cut() {
             took >= Duration::from_millis(250) && took < Duration::from_secs(3),
             "{took:?}"
         );
+        // A body that stalls is answered 422 after the body timeout and the connection closed.
+        let mut s = std::os::unix::net::UnixStream::connect(&socket).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        s.write_all(b"POST /submit HTTP/1.1\r\nHost: plugin\r\nContent-Length: 100\r\n\r\n{\"Pay")
+            .expect("write");
+        let started = Instant::now();
+        assert_eq!(
+            read_answer(&mut s),
+            Some((422, b"\"i/o timeout reading the request body\"\n".to_vec()))
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(read_answer(&mut s), None, "closed after the answer");
     })
 }
 
