@@ -870,3 +870,121 @@ async fn rust_host_bounds_a_hostile_plugin() {
     })
     .await
 }
+
+/// The child processes of `pid` (from /proc).
+fn children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid ...": comm may hold spaces, so split after its ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            out.push(child);
+        }
+    }
+    out
+}
+
+/// A Go host of api `version` runs a submit, its plugin is SIGKILLed, then an entity call:
+/// the host's whole stdout, the socket directory masked.
+fn go_host_after_a_kill(version: &str, plugin: &Path) -> Vec<String> {
+    let tmp = TempDir::new("http-kill");
+    let mut child = Command::new(go_bin(&format!("api-{version}/dispatcher-http-host")))
+        .arg("-plugin")
+        .arg(plugin)
+        .env("TMPDIR", tmp.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start dispatcher-http-host");
+    let host = child.id();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let _guard = ChildGuard(child);
+    let mut lines = Vec::new();
+    // Everything up to and including the next answer line.
+    let until_answer = |lines: &mut Vec<String>| loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a line in time");
+        let answer = line.starts_with('{');
+        lines.push(line);
+        if answer {
+            return;
+        }
+    };
+    writeln!(
+        stdin,
+        r#"{{"call":"submit","input":{{"records":[{{"id":"1"}}]}}}}"#
+    )
+    .expect("write");
+    until_answer(&mut lines);
+    let plugins = children(host);
+    assert_eq!(plugins.len(), 1, "one plugin process: {plugins:?}");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(plugins[0] as i32),
+        nix::sys::signal::SIGKILL,
+    )
+    .expect("SIGKILL");
+    // The host reaps it (go-plugin's cmd.Wait goroutine prints "signal: killed").
+    let reaped = Instant::now();
+    while children(host).contains(&plugins[0]) {
+        assert!(
+            reaped.elapsed() < Duration::from_secs(5),
+            "plugin not reaped"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    writeln!(stdin, r#"{{"call":"entity","input":{{"id":"after"}}}}"#).expect("write");
+    until_answer(&mut lines);
+    drop(stdin);
+    let dir = tmp.path().to_string_lossy().to_string();
+    lines
+        .into_iter()
+        .map(|l| l.replace(&dir, "$TMPDIR"))
+        .collect()
+}
+
+#[test]
+fn go_hosts_restart_the_rust_fake_as_they_restart_the_go_fake() {
+    limit_sync(|| {
+        for version in ["v0.7.0", "v0.7.1"] {
+            let go = go_host_after_a_kill(version, &go_fake());
+            let rust = go_host_after_a_kill(version, &rust_fake());
+            assert_eq!(rust, go, "Go host {version}");
+            let gone = "received an error indicating that the plugin is gone: Post \"http://plugin/entity\": dial unix $TMPDIR/dispatcher: connect: ";
+            assert!(go.iter().any(|l| l.starts_with(gone)), "{version}: {go:#?}");
+            let last = go.last().expect("answer");
+            if version == "v0.7.0" {
+                // go-plugin v0.1.0 never restarts a plugin that died: its TermFunc signals
+                // the reaped process, fails with os.ErrProcessDone and the call returns that
+                // (v0.1.2 takes ErrProcessDone as success).
+                assert_eq!(last, r#"{"error":"os: process already finished"}"#);
+            } else {
+                // v0.1.2 removes it: a fresh plugin answers the retried call.
+                assert_eq!(
+                    last,
+                    r#"{"output":{"entity":{"id":"after","records":[],"edges":[],"duplicates":{},"hits":{}}}}"#
+                );
+            }
+        }
+    })
+}
