@@ -422,8 +422,7 @@ fn provider_answers_rcb_null_deadlines_panics_and_limits() {
         let _ = stop.send(());
         rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), server).await })
             .expect("server stops on shutdown")
-            .expect("join")
-            .expect("serve");
+            .expect("join");
     })
 }
 

@@ -12,7 +12,7 @@ use futures::FutureExt;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::UnixListener;
 use tokio::task::JoinSet;
 
@@ -107,28 +107,31 @@ pub async fn serve_http_dispatcher<D: Dispatcher + 'static>(
     let listener = match UnixListener::bind(&socket) {
         Ok(l) => l,
         Err(source) => {
-            println!("{LISTEN_FAILED_LINE}");
+            say(LISTEN_FAILED_LINE);
             return Err(HttpServeError::Listen {
                 path: socket,
                 source,
             });
         }
     };
-    println!("{READY_LINE}");
+    say(READY_LINE);
     let shutdown = async move {
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
         }
     };
-    let served = serve_http(implementation, listener, config, shutdown).await;
+    serve_http(implementation, listener, config, shutdown).await;
     remove_socket(&socket);
-    if let Err(e) = served {
-        // Go prints listener errors on stdout and returns them; accept errors here are
-        // transient per connection, so this is only reached for a broken listener.
-        println!("{e}");
-    }
     Ok(())
+}
+
+/// A line on stdout, where go-plugin's provider writes its messages; a host that closed the
+/// pipe does not matter (Go ignores the write error too).
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|_| out.flush());
 }
 
 fn remove_socket(path: &Path) {
@@ -141,13 +144,14 @@ fn remove_socket(path: &Path) {
 
 /// Serves `implementation` on `listener` until `shutdown` completes; then the open
 /// connections are cut. Each connection is HTTP/1.1 with keep-alive; requests on it are
-/// answered in order, connections concurrently.
+/// answered in order, connections concurrently. Accept errors (e.g. out of file descriptors)
+/// are logged and retried after 100 ms, as Go's server retries temporary ones.
 pub async fn serve_http<D: Dispatcher + 'static>(
     implementation: Arc<D>,
     listener: UnixListener,
     config: HttpServerConfig,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
+) {
     let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
     let config = Arc::new(config);
     let mut connections = JoinSet::new();
@@ -180,7 +184,6 @@ pub async fn serve_http<D: Dispatcher + 'static>(
         }
     }
     connections.shutdown().await;
-    Ok(())
 }
 
 fn spawn_connection<D: Dispatcher + 'static>(
@@ -207,10 +210,7 @@ fn spawn_connection<D: Dispatcher + 'static>(
         });
         let mut builder = hyper::server::conn::http1::Builder::new();
         // hyper's own header timeout would also close idle connections (see `conn`).
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(None)
-            .keep_alive(true);
+        builder.header_read_timeout(None).keep_alive(true);
         if let Err(e) = builder.serve_connection(TokioIo::new(io), service).await {
             tracing::debug!(error = %e, "plugin connection ended");
         }
@@ -328,7 +328,7 @@ async fn invoke<D: Dispatcher>(
                 // Go's encoder fails after WriteHeader(200): the status is sent, the body
                 // is empty and the error is printed (NaN or ±Inf in record data).
                 Err(e) => {
-                    println!("{e}");
+                    say(&e.to_string());
                     answer(StatusCode::OK, Vec::new())
                 }
             },
