@@ -385,7 +385,7 @@ fn provider_answers_rcb_null_deadlines_panics_and_limits() {
             .expect("bind");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let config = HttpServerConfig {
-            max_body: 1024,
+            max_body: 2048,
             ..HttpServerConfig::default()
         };
         let server = rt.spawn(serve_http(Arc::new(Probe), listener, config, async {
@@ -409,10 +409,32 @@ fn provider_answers_rcb_null_deadlines_panics_and_limits() {
             post("/disassemble", r#"{}"#),
             (500, b"\"no \\u003cdisassemble\\u003e\"\n".to_vec())
         );
-        let big = format!(r#"{{"Payload":{{"id":"{}"}}}}"#, "x".repeat(2000));
+        let big = format!(r#"{{"Payload":{{"id":"{}"}}}}"#, "x".repeat(4000));
         assert_eq!(
             post("/entity", &big),
             (422, b"\"http: request body too large\"\n".to_vec())
+        );
+        // Nesting: 512 levels are decoded (on a 2 MiB worker stack), deeper is refused with
+        // the text of Go's depth error (Go's own limit is 10,000; see the server docs).
+        let nested = |levels: usize| {
+            // The envelope holds the data 5 levels deep.
+            let n = levels - 5;
+            format!(
+                r#"{{"Payload":{{"records":[{{"id":"1","data":{{"a":{}{}}}}}]}}}}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        assert_eq!(
+            post("/submit", &nested(512)),
+            (200, b"{\"recordsAdded\":1}\n".to_vec())
+        );
+        assert_eq!(
+            post("/submit", &nested(513)),
+            (
+                422,
+                b"\"invalid character '[' exceeded max depth\"\n".to_vec()
+            )
         );
         // The server survived all of it.
         assert_eq!(

@@ -9,12 +9,18 @@ use super::super::gojson::{self, DecodeJson, Decoder, Node};
 /// The first JSON value of `body`, as `json.Decoder.Decode` reads it: what follows the value
 /// is ignored; an empty body is `EOF`, a value cut short `unexpected EOF`; syntax errors have
 /// Go's texts.
+/// Deepest nesting of objects and arrays accepted in a body. Go accepts 10,000 levels (its
+/// stacks grow); decoding, comparing and dropping such values here recurses, and 10,000
+/// levels overflowed an 8 MiB thread stack (the fake dispatcher aborted). 512 levels leave
+/// record data some 500 levels, beyond the net/rpc side's gob limit of 256.
+pub(super) const MAX_DEPTH: usize = 512;
+
 pub(super) fn first_value(body: &[u8]) -> Result<Node, String> {
     let start = body
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .ok_or("EOF")?;
-    let end = value_end(&body[start..]).map_or(body.len(), |n| start + n);
+    let end = value_end(&body[start..])?.map_or(body.len(), |n| start + n);
     gojson::parse(&body[start..end]).map_err(|e| {
         if e == "unexpected end of JSON input" {
             "unexpected EOF".to_string()
@@ -27,9 +33,13 @@ pub(super) fn first_value(body: &[u8]) -> Result<Node, String> {
 /// Where the first value of `b` (starting at a non-space byte) ends, as Go's scanner sees it
 /// for well-formed input: after the bracket closing the first `{`/`[`, after a string's
 /// closing quote, after a literal's last letter or a number's last digit. Malformed input
-/// may end elsewhere; the parser then reports Go's syntax error inside that prefix.
-fn value_end(b: &[u8]) -> Option<usize> {
-    match b.first()? {
+/// may end elsewhere; the parser then reports Go's syntax error inside that prefix. Nesting
+/// beyond [`MAX_DEPTH`] is refused with the text of Go's own depth error.
+fn value_end(b: &[u8]) -> Result<Option<usize>, String> {
+    let Some(first) = b.first() else {
+        return Ok(None);
+    };
+    Ok(match first {
         b'{' | b'[' => {
             let mut depth = 0usize;
             let mut in_string = false;
@@ -46,11 +56,19 @@ fn value_end(b: &[u8]) -> Option<usize> {
                 }
                 match c {
                     b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth > MAX_DEPTH {
+                            return Err(format!(
+                                "invalid character '{}' exceeded max depth",
+                                char::from(c)
+                            ));
+                        }
+                    }
                     b'}' | b']' => {
                         depth = depth.saturating_sub(1);
                         if depth == 0 {
-                            return Some(i + 1);
+                            return Ok(Some(i + 1));
                         }
                     }
                     _ => {}
@@ -64,7 +82,7 @@ fn value_end(b: &[u8]) -> Option<usize> {
                 match c {
                     _ if escaped => escaped = false,
                     b'\\' => escaped = true,
-                    b'"' => return Some(i + 1),
+                    b'"' => return Ok(Some(i + 1)),
                     _ => {}
                 }
             }
@@ -78,7 +96,7 @@ fn value_end(b: &[u8]) -> Option<usize> {
                 .unwrap_or(b.len())
                 .max(1),
         ),
-    }
+    })
 }
 
 /// A decoded request: the deadline and the payload (`None`: the body's `"Payload"` was
