@@ -173,11 +173,12 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
                     Some("auto") => ProtocolArg::Auto,
                     Some("netrpc") => ProtocolArg::Fixed(Protocol::NetRpc),
                     Some("http") => ProtocolArg::Fixed(Protocol::Http),
-                    other => {
+                    Some(other) => {
                         return Err(format!(
                             "--protocol: expected auto, netrpc or http, got {other:?}"
                         ))
                     }
+                    None => return Err("--protocol needs auto, netrpc or http".into()),
                 }
             }
             "--deadline-ms" => {
