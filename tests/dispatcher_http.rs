@@ -1009,3 +1009,58 @@ fn go_hosts_restart_the_rust_fake_as_they_restart_the_go_fake() {
         }
     })
 }
+
+/// `--protocol` forces a protocol: the Rust fake answers over net/rpc, the Go fake v0.5.2
+/// (go-plugin only) cannot be started over HTTP; a bad value is refused. (Not run: the Go
+/// fake v0.6.0 over net/rpc. Without `PLUGIN_SOCKET` its `ListenAndServe` blocks forever on
+/// its never-started cancel goroutine, so the launch ends at go-plugin's 1-minute timeout.)
+#[test]
+fn dispatch_protocol_flag_forces_a_protocol() {
+    limit_sync(|| {
+        let run = |args: &[&str], plugin: &Path| {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_tilores-plugin"))
+                .arg("dispatch")
+                .args(args)
+                .arg("--plugin")
+                .arg(plugin)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start tilores-plugin dispatch");
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(b"{\"call\":\"entity\",\"input\":{\"id\":\"n\"}}\n")
+                .expect("write");
+            child.wait_with_output().expect("output")
+        };
+        let out = run(&["--protocol", "netrpc"], &rust_fake());
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "{\"output\":{\"entity\":{\"id\":\"n\",\"records\":null,\"edges\":null,\"duplicates\":{},\"hits\":{}}}}\n"
+        );
+        let started = Instant::now();
+        let out = run(
+            &["--protocol", "http"],
+            &go_bin("tilores-plugin-fake-dispatcher"),
+        );
+        assert!(!out.status.success(), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("starting the dispatcher plugin: plugin failed to start"),
+            "{err}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let out = run(&["--protocol", "grpc"], &rust_fake());
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr)
+            .contains("--protocol: expected auto, netrpc or http, got \"grpc\""));
+    })
+}
