@@ -8,8 +8,9 @@
 #   - each ./latest/cmd/<name> and ./latest/plugin/<name> (nested module,
 #     newest go-plugin v1.8.0)                     -> bin/latest/<name>
 #   - each ./api/<version>/cmd/<name> and ./api/<version>/plugin/<name> (one
-#     module per older tilores-plugin-api: v0.2.0, v0.3.0, v0.5.0)
+#     module per other tilores-plugin-api: v0.2.0, v0.3.0, v0.5.0, v0.7.0, v0.7.1)
 #                                                  -> bin/api-<version>/<name>
+#   - the Go fake dispatcher v0.6.0 (HTTP protocol)  -> bin/tilores-plugin-fake-dispatcher-v0.6.0
 # Usage: go-interop/build.sh            (everything)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -35,6 +36,9 @@ if [ -f latest/go.mod ]; then
      go build -o "../bin/latest/$(basename "$dir")" "./$dir"
    done)
 fi
+# One host source for both HTTP api versions: the copies must not drift apart.
+cmp -s api/v0.7.0/cmd/dispatcher-http-host/main.go api/v0.7.1/cmd/dispatcher-http-host/main.go ||
+  { echo "build.sh: api/v0.7.0 and api/v0.7.1 dispatcher-http-host/main.go differ" >&2; exit 1; }
 for mod in api/*/; do
   [ -f "$mod/go.mod" ] || continue
   version="$(basename "$mod")"
@@ -46,4 +50,5 @@ for mod in api/*/; do
      go build -o "../../bin/api-$version/$(basename "$dir")" "./$dir"
    done)
 done
+(cd api/v0.7.0 && go build -o ../../bin/tilores-plugin-fake-dispatcher-v0.6.0 github.com/tilotech/tilores-plugin-fake-dispatcher)
 echo "build.sh: Go peers built into $here/bin"

@@ -5,7 +5,8 @@
 //! - `tilores-plugin gob encode`: reads typed-JSON documents (one per line) on stdin and writes
 //!   the gob stream to stdout.
 //!
-//! - `tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v]`: runs JSON-lines
+//! - `tilores-plugin dispatch [--plugin PATH] [--protocol auto|netrpc|http] [--deadline-ms N]
+//!   [-v]`: runs JSON-lines
 //!   dispatcher calls from stdin against one plugin process (default: the bundled Rust fake
 //!   dispatcher, which is this binary run as `serve-fake-dispatcher`) and prints one JSON line
 //!   per input line (see `tilores_plugin::dispatcher::run_script`). The plugin's own
@@ -14,7 +15,13 @@
 //!   run, so a stalled plugin cannot wedge the run: the call then answers
 //!   `{"error":"context deadline exceeded"}` and the run goes on. `--deadline-ms N` changes
 //!   the default; `--deadline-ms 0` sends such calls without a deadline and waits without
-//!   limit, as Go's `dispatcher-host` does.
+//!   limit, as Go's `dispatcher-host` does. `--protocol` picks the plugin protocol: go-plugin
+//!   net/rpc (api v0.1–v0.6), TiloRes' HTTP plugin protocol (api v0.7+), or `auto` (the
+//!   default): the plugin is started once with both protocols' environments and its first
+//!   stdout line decides (`plugin is ready` → http, a go-plugin handshake → netrpc), then it
+//!   is started again with the chosen one. Over HTTP the deadline only travels (as with Go's
+//!   host); each call waits at most 30 s, and a plugin gone is restarted and the call retried
+//!   once.
 //!
 //!   `--api v0.2.0|v0.3.0|v0.5.0|v0.6.0` (default v0.6.0) speaks that tilores-plugin-api
 //!   version to the plugin (see `tilores_plugin::dispatcher::ApiVersion`); the answers keep
@@ -24,6 +31,7 @@
 //! malformed dispatch line gets an error line and the run goes on.
 
 use std::io::{BufRead, Read, Write};
+use std::os::unix::fs::DirBuilderExt;
 use std::process::ExitCode;
 
 use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
@@ -31,11 +39,15 @@ use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
 const USAGE: &str = "usage:
   tilores-plugin gob decode   < stream.gob   > values.jsonl
   tilores-plugin gob encode   < values.jsonl > stream.gob
-  tilores-plugin dispatch [--plugin PATH] [--api VERSION] [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
+  tilores-plugin dispatch [--plugin PATH] [--protocol auto|netrpc|http] [--api VERSION]
+                          [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
       each input line: {\"call\": CALLS,
                         \"input\": {...}, \"deadline_ms\": N (optional)}
       without --plugin the bundled Rust fake dispatcher runs as the plugin;
-      --api: tilores-plugin-api version spoken: v0.2.0, v0.3.0, v0.5.0 or v0.6.0 (default)
+      --protocol: go-plugin net/rpc (api <= v0.6), TiloRes HTTP (api >= v0.7), or auto
+                  (default: decided from the plugin's first stdout line)
+      --api: tilores-plugin-api version spoken over net/rpc: v0.2.0, v0.3.0, v0.5.0 or
+             v0.6.0 (default)
       --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none)";
 
 /// [`USAGE`] with the script calls of the dispatcher's method table in place of `CALLS`.
@@ -140,10 +152,18 @@ fn gob_encode() -> Result<(), String> {
         .map_err(|e| format!("writing stdout: {e}"))
 }
 
+/// `dispatch --protocol`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProtocolArg {
+    Auto,
+    Fixed(tilores_plugin::dispatcher::http::Protocol),
+}
+
 /// Options of `dispatch`.
 struct DispatchArgs {
     plugin: Option<std::path::PathBuf>,
     api: tilores_plugin::dispatcher::ApiVersion,
+    protocol: ProtocolArg,
     /// Deadline of calls without `deadline_ms`; `None`: no deadline.
     deadline: Option<std::time::Duration>,
     verbose: bool,
@@ -153,6 +173,7 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
     let mut out = DispatchArgs {
         plugin: None,
         api: Default::default(),
+        protocol: ProtocolArg::Auto,
         deadline: Some(DEFAULT_DEADLINE),
         verbose: false,
     };
@@ -166,6 +187,20 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
             "--api" => {
                 let v = it.next().ok_or("--api needs a version")?;
                 out.api = v.parse()?;
+            }
+            "--protocol" => {
+                use tilores_plugin::dispatcher::http::Protocol;
+                out.protocol = match it.next().copied() {
+                    Some("auto") => ProtocolArg::Auto,
+                    Some("netrpc") => ProtocolArg::Fixed(Protocol::NetRpc),
+                    Some("http") => ProtocolArg::Fixed(Protocol::Http),
+                    Some(other) => {
+                        return Err(format!(
+                            "--protocol: expected auto, netrpc or http, got {other:?}"
+                        ))
+                    }
+                    None => return Err("--protocol needs auto, netrpc or http".into()),
+                }
             }
             "--deadline-ms" => {
                 let ms = it.next().ok_or("--deadline-ms needs a number")?;
@@ -190,7 +225,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 fn dispatch(args: &[&str]) -> Result<(), String> {
     use tilores_plugin::dispatcher::{self, ScriptOptions};
-    use tilores_plugin::plugin::{PluginCommand, StdioSink};
+    use tilores_plugin::plugin::PluginCommand;
 
     let args = parse_dispatch_args(args)?;
     let level = if args.verbose {
@@ -214,25 +249,98 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
         }
     };
     runtime()?.block_on(async {
-        // Keep stdout for the answers: the plugin's stdout goes to stderr.
-        let config = || {
-            let mut c = dispatcher::client_config();
-            c.stdout = StdioSink::writer(tokio::io::stderr());
-            c
-        };
-        let mut plugin = dispatcher::initialize_with(cmd, None, config, config)
-            .await
-            .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
-        plugin.set_api(args.api);
         let options = ScriptOptions {
             default_deadline: args.deadline,
         };
-        let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-        let result =
-            dispatcher::run_script(plugin.dispatcher(), stdin, tokio::io::stdout(), &options).await;
-        plugin.kill().await;
-        result.map(|_| ()).map_err(|e| format!("dispatch: {e}"))
+        // The HTTP protocol's socket: a private directory per run (Go's host uses the fixed
+        // $TMPDIR/dispatcher, which concurrent hosts would share).
+        let dir = private_dir()?;
+        let socket = dir.join("dispatcher");
+        let protocol = match args.protocol {
+            ProtocolArg::Fixed(p) => Ok(p),
+            ProtocolArg::Auto => dispatcher::http::probe_protocol(&cmd, &socket)
+                .await
+                .map_err(|e| format!("detecting the plugin protocol: {e}")),
+        };
+        let result = match protocol {
+            Ok(dispatcher::http::Protocol::NetRpc) => {
+                dispatch_netrpc(cmd, args.api, &options).await
+            }
+            Ok(dispatcher::http::Protocol::Http) if args.api != Default::default() => Err(format!(
+                "--api {}: the plugin speaks TiloRes' HTTP protocol (api v0.7+); --api chooses \
+                 among the go-plugin net/rpc versions",
+                args.api
+            )),
+            Ok(dispatcher::http::Protocol::Http) => dispatch_http(cmd, socket, &options).await,
+            Err(e) => Err(e),
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        result
     })
+}
+
+/// A new directory only this user can enter (never one that already exists: another user
+/// could have made it).
+fn private_dir() -> Result<std::path::PathBuf, String> {
+    let base = std::env::temp_dir();
+    let mut last = None;
+    for n in 0..100 {
+        let dir = base.join(format!("tilores-plugin-{}-{n}", std::process::id()));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(format!("creating {}: {e}", dir.display())),
+        }
+    }
+    Err(format!(
+        "creating a directory in {}: {}",
+        base.display(),
+        last.map(|e| e.to_string()).unwrap_or_default()
+    ))
+}
+
+async fn dispatch_netrpc(
+    cmd: tilores_plugin::plugin::PluginCommand,
+    api: tilores_plugin::dispatcher::ApiVersion,
+    options: &tilores_plugin::dispatcher::ScriptOptions,
+) -> Result<(), String> {
+    use tilores_plugin::dispatcher;
+    use tilores_plugin::plugin::StdioSink;
+    // Keep stdout for the answers: the plugin's stdout goes to stderr.
+    let config = || {
+        let mut c = dispatcher::client_config();
+        c.stdout = StdioSink::writer(tokio::io::stderr());
+        c
+    };
+    let mut plugin = dispatcher::initialize_with(cmd, None, config, config)
+        .await
+        .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
+    plugin.set_api(api);
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    let result =
+        dispatcher::run_script(plugin.dispatcher(), stdin, tokio::io::stdout(), options).await;
+    plugin.kill().await;
+    result.map(|_| ()).map_err(|e| format!("dispatch: {e}"))
+}
+
+async fn dispatch_http(
+    cmd: tilores_plugin::plugin::PluginCommand,
+    socket: std::path::PathBuf,
+    options: &tilores_plugin::dispatcher::ScriptOptions,
+) -> Result<(), String> {
+    use tilores_plugin::dispatcher::{self, http};
+    let config = http::HttpClientConfig {
+        socket,
+        stdout: http::OutputTo::Stderr,
+        ..http::HttpClientConfig::default()
+    };
+    let plugin = http::HttpDispatcherClient::start(cmd, config)
+        .await
+        .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    let result = dispatcher::run_script(&plugin, stdin, tokio::io::stdout(), options).await;
+    plugin.terminate().await;
+    result.map(|_| ()).map_err(|e| format!("dispatch: {e}"))
 }
 
 fn serve_fake() -> Result<(), String> {
@@ -241,10 +349,6 @@ fn serve_fake() -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
-    runtime.block_on(async {
-        tilores_plugin::dispatcher::serve_fake_dispatcher()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    })
+    runtime
+        .block_on(async { tilores_plugin::dispatcher::http::serve_fake_dispatcher_for_env().await })
 }

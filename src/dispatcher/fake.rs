@@ -26,6 +26,10 @@ pub enum PanicPolicy {
     /// with status 2 (Go's exit status for an unrecovered panic). Only for a fake running as
     /// its own plugin process, where hosts then see the connection end as with Go.
     ExitProcess,
+    /// Fail just that call with Go's panic text alone (e.g. `runtime error: invalid memory
+    /// address or nil pointer dereference`): what tilotech/go-plugin's HTTP server answers
+    /// (500) after recovering the Go fake v0.6.0's panic (`fmt.Errorf("%v", r)`).
+    Recovered,
 }
 
 #[derive(Debug, Default)]
@@ -94,6 +98,7 @@ impl FakeDispatcher {
             PanicPolicy::Error => {
                 DispatchError::new(format!("fake dispatcher: Go panics here: {message}"))
             }
+            PanicPolicy::Recovered => DispatchError::new(message),
             PanicPolicy::ExitProcess => {
                 eprintln!("panic: {message}\n\ngoroutine 1 [running]:");
                 std::process::exit(2);

@@ -28,12 +28,35 @@ pub struct JsonError(pub String);
 #[derive(Debug, Default)]
 pub struct JsonWriter {
     buf: Vec<u8>,
+    escape_html: bool,
+    json_slices: bool,
+    empty_slices: bool,
 }
 
 impl JsonWriter {
     /// An empty writer.
     pub fn new() -> Self {
         JsonWriter::default()
+    }
+
+    /// For the bodies of TiloRes' HTTP plugin protocol: escapes `<`, `>` and `&` in strings
+    /// as `\u003c`, `\u003e`, `\u0026`, as `json.Marshal` and a default `json.Encoder` do
+    /// (the script format turns it off); and writes an empty slice inside an `interface{}`
+    /// value as `[]`: such values were decoded from JSON, where Go keeps `[]` non-nil (after
+    /// gob an empty slice is nil, so the default writes `null`).
+    pub fn http_body(mut self) -> Self {
+        self.escape_html = true;
+        self.json_slices = true;
+        self
+    }
+
+    /// Writes an empty slice of a dispatcher value as `[]` (Go's non-nil empty slice)
+    /// instead of `null` (Go's nil slice, the default: see [`super::types`]). For
+    /// implementations whose Go original builds every output slice non-nil, as the Go fake
+    /// dispatcher v0.6.0 does (`api.Edges{}`, `records[0:length]`, `[]*api.Entity{}`).
+    pub fn empty_slices_as_arrays(mut self) -> Self {
+        self.empty_slices = true;
+        self
     }
 
     /// The bytes written so far.
@@ -99,6 +122,9 @@ impl JsonWriter {
                     b'\t' => Some(b"\\t"),
                     0x08 => Some(b"\\b"),
                     0x0c => Some(b"\\f"),
+                    b'<' if self.escape_html => Some(b"\\u003c"),
+                    b'>' if self.escape_html => Some(b"\\u003e"),
+                    b'&' if self.escape_html => Some(b"\\u0026"),
                     _ => None,
                 };
                 if let Some(e) = esc {
@@ -345,7 +371,7 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
         // Gob cannot carry an empty non-nil slice: Go decodes it as nil, which is `null`.
         Value::Bytes(b) if b.is_empty() => w.null()?,
         Value::Bytes(b) => w.string(&gob::json::base64(b))?,
-        Value::Slice(c) if c.items.is_empty() => w.null()?,
+        Value::Slice(c) if c.items.is_empty() && !w.json_slices => w.null()?,
         Value::Slice(c) | Value::Array(c) => {
             let elem = elem_name(name, &c.ty);
             w.array(&c.items, |w, x| write_value(w, &elem, x, depth + 1))?
@@ -467,14 +493,14 @@ pub trait WriteJson {
 }
 
 fn write_strings(w: &mut JsonWriter, v: &[String]) -> Result<(), JsonError> {
-    if v.is_empty() {
+    if v.is_empty() && !w.empty_slices {
         return w.null();
     }
     w.array(v, |w, s| w.string(s))
 }
 
 fn write_slice<T: WriteJson>(w: &mut JsonWriter, v: &[T]) -> Result<(), JsonError> {
-    if v.is_empty() {
+    if v.is_empty() && !w.empty_slices {
         return w.null();
     }
     w.array(v, |w, x| x.write_json(w))
@@ -584,7 +610,7 @@ impl WriteJson for DisassembleInput {
         w.object(|o| {
             o.field("reference", |w| w.string(&self.reference))?;
             o.field("edges", |w| {
-                if self.edges.is_empty() {
+                if self.edges.is_empty() && !w.empty_slices {
                     return w.null();
                 }
                 w.array(&self.edges, |w, e| {

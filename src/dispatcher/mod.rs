@@ -19,6 +19,7 @@
 //!
 //! - [`initialize`] / [`serve_dispatcher`]: the go-plugin wiring (tilores-plugin-api's
 //!   `Initialize` and a dispatcher plugin's `main`).
+//! - [`http`]: TiloRes' HTTP plugin protocol of tilores-plugin-api v0.7.x, both sides.
 //!
 //! The adapters work on any net/rpc stream; the go-plugin machinery (handshake, Dispense,
 //! broker) lives in [`crate::plugin`].
@@ -54,6 +55,7 @@
 mod client;
 mod fake;
 pub mod gojson;
+pub mod http;
 mod methods;
 mod plugin;
 mod script;
