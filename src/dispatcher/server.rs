@@ -6,7 +6,8 @@ use std::marker::PhantomData;
 use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::Arc;
 
-use gob::{ids, Dec, Decode, GoName, GoStr, GoTime, Interface, Value, WireId, WireType};
+use gob::raw::{ids, Dec, WireId, WireType};
+use gob::{Decode, GoName, GoStr, GoTime, Interface, Value};
 
 use super::service::{CallContext, Dispatcher};
 use super::types::*;

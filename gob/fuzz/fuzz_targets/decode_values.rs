@@ -15,12 +15,14 @@ fuzz_target!(|data: &[u8]| {
     let _ = Decoder::new().decode_next::<Value>(half, false);
     while values.len() < 64 {
         match dec.decode_next::<Value>(input, true) {
-            Ok(Step::Value(v, used)) => {
+            Ok(Step::Value { value: v, used }) => {
                 assert!(used > 0 && used <= input.len());
                 input = &input[used..];
                 values.push(v);
             }
-            Ok(Step::End(_)) | Err(_) => break,
+            Ok(Step::End { .. }) | Err(_) => break,
+            // A complete input ends in a value, an end or an error, never "need more".
+            Ok(Step::NeedMore) => panic!("a complete input asked for more bytes"),
         }
     }
     // Whatever the decoder accepts, the encoder writes back (the encoder's depth bound is
