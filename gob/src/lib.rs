@@ -46,6 +46,7 @@ mod value;
 #[doc(hidden)]
 pub mod wire;
 
+pub mod gotext;
 #[cfg(feature = "json")]
 pub mod json;
 
