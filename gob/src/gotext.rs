@@ -1,5 +1,6 @@
-//! Go's text formats, byte for byte, in one place for every layer: `encoding/json`'s float
-//! and string encoders and the proleptic Gregorian calendar behind `time.Time`'s text forms.
+//! Go's text formats, byte for byte, in one place for every layer: `encoding/json`'s float,
+//! string and `[]byte` (base64) encoders and the proleptic Gregorian calendar behind
+//! `time.Time`'s text forms.
 //! (RFC 3339 of a [`GoTime`](crate::GoTime): [`GoTime::to_rfc3339`](crate::GoTime::to_rfc3339);
 //! a `SystemTime` becomes a `GoTime` by `From`.)
 
@@ -98,6 +99,25 @@ pub fn json_string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
 }
 
+/// Standard base64 with padding, as Go's `encoding/json` writes `[]byte` values.
+pub fn base64(b: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(b.len().div_ceil(3) * 4);
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
 /// One UTF-8 sequence at the start of `b`: the char and its length, or `None` when the
 /// first byte does not start a valid sequence (Go's `utf8.RuneError` with width 1).
 fn decode_rune(b: &[u8]) -> Option<(char, usize)> {
@@ -163,6 +183,20 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "\"<&>\\\"\\\\\\n\\b\\f\\u0001\x7f\\u2028\\ufffd\u{e9}\""
         );
+    }
+
+    #[test]
+    fn base64_like_go_json_marshal_of_bytes() {
+        // Go: json.Marshal([]byte(x)) is the quoted base64.StdEncoding text.
+        for (b, want) in [
+            (&b""[..], ""),
+            (b"f", "Zg=="),
+            (b"fo", "Zm8="),
+            (b"foo", "Zm9v"),
+            (b"\xff\xfe\xfd\x00", "//79AA=="),
+        ] {
+            assert_eq!(base64(b), want);
+        }
     }
 
     #[test]

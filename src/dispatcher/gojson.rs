@@ -269,7 +269,7 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
         Value::RawString(b) => w.string_bytes(b)?,
         // Gob cannot carry an empty non-nil slice: Go decodes it as nil, which is `null`.
         Value::Bytes(b) if b.is_empty() => w.null()?,
-        Value::Bytes(b) => w.string(&gob::json::base64(b))?,
+        Value::Bytes(b) => w.string(&gob::gotext::base64(b))?,
         Value::Slice(_, items) if items.is_empty() => w.null()?,
         Value::Slice(t, items) | Value::Array(t, items) => {
             let elem = elem_name(name, t);
