@@ -201,12 +201,12 @@ impl<R: AsyncRead + Unpin> GobReader<R> {
     async fn next<T: Decode>(&mut self) -> Option<T> {
         loop {
             match self.dec.decode_next::<T>(&self.buf, self.eof) {
-                Ok(Step::Value(v, used)) => {
+                Ok(Step::Value { value: v, used }) => {
                     self.buf.drain(..used);
                     return Some(v);
                 }
-                Ok(Step::End(_)) => return None,
-                Err(e) if e.is_incomplete() && !self.eof => {
+                Ok(Step::End { .. }) => return None,
+                Ok(Step::NeedMore) => {
                     let mut chunk = [0u8; 16 * 1024];
                     match self.io.read(&mut chunk).await {
                         Ok(0) | Err(_) => self.eof = true,

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as Json};
-use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
+use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Value};
 
 /// One record of gobfuzz's container files: a JSON header and byte payloads.
 struct Record {
@@ -86,23 +86,16 @@ fn decode_stream(
     max_depth: Option<usize>,
     max_values: usize,
 ) -> (Vec<Value>, Option<gob::Error>) {
-    let mut limits = gob::Limits {
-        max_message: gob::GO_MAX_MESSAGE,
-        ..gob::Limits::default()
-    };
+    let mut limits = gob::Limits::default();
+    limits.max_message = gob::GO_MAX_MESSAGE;
     if let Some(d) = max_depth {
         limits.max_depth = d;
     }
     let mut dec = Decoder::with_limits(limits);
     let mut values = Vec::new();
-    let mut offset = 0;
-    while values.len() < max_values {
-        match dec.decode_next::<Value>(&input[offset..], true) {
-            Ok(Step::Value(v, used)) => {
-                values.push(v);
-                offset += used;
-            }
-            Ok(Step::End(_)) => return (values, None),
+    for v in dec.iter::<Value>(input).take(max_values) {
+        match v {
+            Ok(v) => values.push(v),
             Err(e) => return (values, Some(e)),
         }
     }

@@ -68,17 +68,13 @@ const CLEAN_EOF: &[&str] = &["bad_data_0", "trunc_at_boundary"];
 fn decode_prefix(bytes: &[u8]) -> (Vec<Value>, Option<gob::Error>) {
     let mut dec = Decoder::new();
     let mut values = Vec::new();
-    let mut rest = bytes;
-    loop {
-        match dec.decode_next::<Value>(rest, true) {
-            Ok(gob::Step::Value(v, used)) => {
-                values.push(v);
-                rest = &rest[used..];
-            }
-            Ok(gob::Step::End(_)) => return (values, None),
+    for v in dec.iter::<Value>(bytes) {
+        match v {
+            Ok(v) => values.push(v),
             Err(e) => return (values, Some(e)),
         }
     }
+    (values, None)
 }
 
 /// The lowest type id a stream defines in its top-level messages.
@@ -337,7 +333,7 @@ fn run_vectors() {
         // Go <= 1.20 numbered user types from 65 (point_struct_id65 reproduces it).
         let reencode = |values: &[Value]| -> Result<Vec<u8>, String> {
             let mut enc = match lowest_defined_id(&bytes) {
-                Some(first) if first > gob::ids::FIRST_USER => Encoder::with_first_id(first),
+                Some(first) if first > gob::raw::ids::FIRST_USER => Encoder::with_first_id(first),
                 _ => Encoder::new(),
             };
             let mut out = Vec::new();

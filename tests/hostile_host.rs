@@ -150,7 +150,7 @@ impl ReplyReader {
         loop {
             if self.header.is_none() {
                 match self.dec.decode_next::<Response>(&self.data, false) {
-                    Ok(Step::Value(resp, used)) => {
+                    Ok(Step::Value { value: resp, used }) => {
                         self.data.drain(..used);
                         self.header = Some(resp);
                     }
@@ -161,7 +161,7 @@ impl ReplyReader {
                 .dec
                 .decode_next::<tilores_plugin::gob::Value>(&self.data, false)
             {
-                Ok(Step::Value(_, used)) => {
+                Ok(Step::Value { used, .. }) => {
                     self.data.drain(..used);
                     replies.extend(self.header.take());
                 }

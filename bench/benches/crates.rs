@@ -394,13 +394,13 @@ fn row_ours_codec(iters: usize) -> Result<serde_json::Value, String> {
             .map_err(|e| e.to_string())?;
         enc.encode_into(&ours_echo(i as i64), &mut buf)
             .map_err(|e| e.to_string())?;
-        let Step::Value(h, n) = dec
+        let Step::Value { value: h, used: n } = dec
             .decode_next::<Request>(&buf, true)
             .map_err(|e| e.to_string())?
         else {
             return Err("no header".into());
         };
-        let Step::Value(e, _) = dec
+        let Step::Value { value: e, .. } = dec
             .decode_next::<ours::Echo>(&buf[n..], true)
             .map_err(|e| e.to_string())?
         else {

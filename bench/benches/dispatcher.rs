@@ -370,7 +370,7 @@ async fn workload(
         records: make_records(o.bulk_records),
     })));
     let t0 = Instant::now();
-    let payload = gob::to_bytes(&[bulk.as_ref()])
+    let payload = gob::to_vec(bulk.as_ref())
         .map_err(|e| format!("gob size of the bulk argument: {e}"))?
         .len();
     // Diagnostic: the host's encoding share of a bulk call (fresh encoder, in memory).

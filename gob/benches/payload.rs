@@ -235,7 +235,7 @@ fn ours_bench<T: gob::Decode + gob::Encode + std::fmt::Debug>(
 ) -> Row {
     let _ = gob::register::<gob::GoTime>();
     let v: T = match gob::Decoder::new().decode_next(first, true) {
-        Ok(gob::Step::Value(v, _)) => v,
+        Ok(gob::Step::Value { value: v, .. }) => v,
         other => panic!("tilores-gob cannot decode Go's payload: {other:?}"),
     };
     assert_eq!(records(&v), 100, "payload has 100 records");
@@ -260,7 +260,7 @@ fn ours_bench<T: gob::Decode + gob::Encode + std::fmt::Debug>(
     dec.decode_next::<T>(first, true).expect("warm-up");
     let dec_ns = time(reps, iters, || {
         match dec.decode_next::<T>(black_box(next), true) {
-            Ok(gob::Step::Value(v, _)) => {
+            Ok(gob::Step::Value { value: v, .. }) => {
                 black_box(v);
             }
             other => panic!("steady-state decode: {other:?}"),
@@ -389,7 +389,7 @@ fn main() {
         // The allocation floor of the decoded value: cloning and dropping it.
         let _ = gob::register::<gob::GoTime>();
         let v: ours::EntityOutput = match gob::Decoder::new().decode_next(&first, true) {
-            Ok(gob::Step::Value(v, _)) => v,
+            Ok(gob::Step::Value { value: v, .. }) => v,
             other => panic!("{other:?}"),
         };
         let ns = time(reps, iters, || {

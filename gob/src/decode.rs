@@ -16,7 +16,11 @@ const GO_STR_INLINE: usize = std::mem::size_of::<GoStr>();
 use crate::wire::Reader;
 
 /// Resource limits for decoding untrusted input.
+///
+/// Start from the defaults and change fields (more limits may come):
+/// `let mut l = gob::Limits::default(); l.max_depth = 1024;`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest message accepted (Go accepts up to 8 GiB; the default here is 64 MiB).
     pub max_message: u64,
@@ -347,13 +351,40 @@ impl Default for Decoder {
     }
 }
 
-/// What one step of stream decoding produced.
+/// What one step of stream decoding ([`Decoder::decode_next`]) found at the front of the input.
+///
+/// The three cases are all a byte stream can be in, so the enum is exhaustive.
 #[derive(Debug)]
 pub enum Step<T> {
-    /// A value, and the number of input bytes it used (definitions included).
-    Value(T, usize),
-    /// The input ended cleanly at a message boundary (consumed bytes are definitions only).
-    End(usize),
+    /// A value.
+    Value {
+        /// The value.
+        value: T,
+        /// Input bytes it used, the type definitions before it included.
+        used: usize,
+    },
+    /// The input holds no whole value yet (only when it is not `complete`): the decoder is
+    /// unchanged; call again with the same bytes and more after them.
+    NeedMore,
+    /// The input ended cleanly at a message boundary (only when it is `complete`).
+    End {
+        /// Input bytes used, type definitions only.
+        used: usize,
+    },
+}
+
+impl<T> Step<T> {
+    /// The same step with the value mapped by `f` (e.g. stored aside, leaving a marker).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Step<U> {
+        match self {
+            Step::Value { value, used } => Step::Value {
+                value: f(value),
+                used,
+            },
+            Step::NeedMore => Step::NeedMore,
+            Step::End { used } => Step::End { used },
+        }
+    }
 }
 
 impl Decoder {
@@ -380,11 +411,26 @@ impl Decoder {
         &self.types
     }
 
-    /// Decodes the next value from `input`.
+    /// Decodes the next value from `input`, the stream's bytes not consumed yet.
     ///
     /// `complete` says whether `input` is everything that will ever arrive. When it is false
-    /// and the value is not complete yet, the error is [`ErrorKind::Incomplete`] and the
-    /// decoder state is unchanged, so the caller can retry with more bytes.
+    /// and `input` ends inside a message, the answer is [`Step::NeedMore`] (not an error) and
+    /// the decoder state is unchanged, so the caller retries with more bytes. When it is true,
+    /// input that ends inside a message is [`ErrorKind::UnexpectedEof`].
+    ///
+    /// ```
+    /// # fn main() -> gob::Result<()> {
+    /// let bytes = gob::to_vec(&7_i64)?;
+    /// let mut dec = gob::Decoder::new();
+    /// // Half a message: more bytes needed, nothing consumed.
+    /// assert!(matches!(dec.decode_next::<i64>(&bytes[..1], false)?, gob::Step::NeedMore));
+    /// match dec.decode_next::<i64>(&bytes, false)? {
+    ///     gob::Step::Value { value, used } => assert_eq!((value, used), (7, bytes.len())),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn decode_next<T: Decode>(&mut self, input: &[u8], complete: bool) -> Result<Step<T>> {
         let mut added: Vec<WireId> = Vec::new();
         let next_alloc = self.types.next_alloc;
@@ -412,7 +458,11 @@ impl Decoder {
                 }
             }
         }
-        r
+        match r {
+            // Only a stream that may continue is incomplete (`wire::Reader::need_more`).
+            Err(e) if e.is_incomplete() => Ok(Step::NeedMore),
+            r => r,
+        }
     }
 
     fn decode_next_inner<T: Decode>(
@@ -429,7 +479,7 @@ impl Decoder {
                 if saw_def {
                     return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
                 }
-                return Ok(Step::End(r.pos()));
+                return Ok(Step::End { used: r.pos() });
             }
             let id = type_id(r.int().map_err(|e| e.at_offset(at))?);
             if id < 0 {
@@ -460,44 +510,94 @@ impl Decoder {
             };
             let v = d.top_value::<T>(id).map_err(|e| e.at_offset(at))?;
             r.finish_message();
-            return Ok(Step::Value(v, r.pos()));
+            return Ok(Step::Value {
+                value: v,
+                used: r.pos(),
+            });
         }
     }
 
-    /// Decodes every value of a complete in-memory stream.
-    pub fn decode_all<T: Decode>(&mut self, mut input: &[u8]) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        let mut offset = 0;
-        loop {
-            match self
-                .decode_next::<T>(input, true)
-                .map_err(|e| shift(e, offset))?
-            {
-                Step::Value(v, used) => {
-                    out.push(v);
-                    input = &input[used..];
-                    offset += used;
-                }
-                Step::End(_) => return Ok(out),
+    /// Decodes every value of a complete in-memory stream (`iter(input).collect()`).
+    pub fn decode_all<T: Decode>(&mut self, input: &[u8]) -> Result<Vec<T>> {
+        self.iter(input).collect()
+    }
+
+    /// The values of a complete in-memory stream, one at a time, decoded by this decoder.
+    ///
+    /// The iterator ends after the last value or the first error (whose byte offset counts
+    /// from the start of `input`); [`Iter::used`] tells how far it got.
+    ///
+    /// ```
+    /// # fn main() -> gob::Result<()> {
+    /// let mut enc = gob::Encoder::new();
+    /// let mut bytes = enc.encode("one")?;
+    /// bytes.extend(enc.encode("two")?);
+    /// let all: Vec<String> = gob::Decoder::new().iter(&bytes).collect::<gob::Result<_>>()?;
+    /// assert_eq!(all, ["one", "two"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn iter<'a, T: Decode>(&'a mut self, input: &'a [u8]) -> Iter<'a, T> {
+        Iter {
+            dec: self,
+            input,
+            used: 0,
+            done: false,
+            _t: std::marker::PhantomData,
+        }
+    }
+}
+
+/// The values of a complete stream ([`Decoder::iter`]).
+pub struct Iter<'a, T> {
+    dec: &'a mut Decoder,
+    input: &'a [u8],
+    used: usize,
+    done: bool,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Iter<'_, T> {
+    /// Input bytes consumed so far (the values returned and their definitions).
+    pub fn used(&self) -> usize {
+        self.used
+    }
+}
+
+impl<T: Decode> Iterator for Iter<'_, T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        if self.done {
+            return None;
+        }
+        let rest = self.input.get(self.used..).unwrap_or_default();
+        match self.dec.decode_next::<T>(rest, true) {
+            Ok(Step::Value { value, used }) => {
+                self.used += used;
+                Some(Ok(value))
+            }
+            Ok(Step::End { used }) => {
+                self.used += used;
+                self.done = true;
+                None
+            }
+            // A complete input never needs more; the arm keeps the match total.
+            Ok(Step::NeedMore) => {
+                self.done = true;
+                Some(Err(
+                    Error::new(ErrorKind::UnexpectedEof).at_offset(self.input.len())
+                ))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e.shift_offset(self.used)))
             }
         }
     }
 }
 
-fn shift(e: Error, base: usize) -> Error {
-    match e.offset() {
-        Some(o) => {
-            let kind = e.kind().clone();
-            let path = e.path();
-            let mut n = Error::new(kind).at_offset(o + base);
-            if !path.is_empty() {
-                n = n.in_path(path);
-            }
-            n
-        }
-        None => e,
-    }
-}
+impl<T: Decode> std::iter::FusedIterator for Iter<'_, T> {}
 
 fn define(
     types: &mut TypeTable,
@@ -1617,9 +1717,4 @@ impl Decode for Interface {
         }
         d.typed_interface()
     }
-}
-
-/// Decodes every value of a complete in-memory stream as dynamic [`Value`]s.
-pub fn decode_values(input: &[u8]) -> Result<Vec<Value>> {
-    Decoder::new().decode_all(input)
 }

@@ -11,9 +11,6 @@ use std::fmt;
 pub enum ErrorKind {
     /// The input ended inside a message or a value (Go: `unexpected EOF`).
     UnexpectedEof,
-    /// More input is needed to decode the next value (stream decoding only; not an error in
-    /// itself: the caller should read more bytes and retry).
-    Incomplete,
     /// A message length that is negative, zero-sized where not allowed, or above the limit.
     MessageTooLarge {
         /// The length announced by the peer.
@@ -30,6 +27,8 @@ pub enum ErrorKind {
     UnknownTypeId(i64),
     /// Bytes left over after a top-level type definition (Go: `extra data in buffer`).
     ExtraData,
+    /// Bytes after the value of a stream that should hold one value (`from_slice`).
+    TrailingData,
     /// A struct field delta beyond the wire struct's field count.
     FieldNumberOutOfBounds,
     /// A singleton value whose leading delta is not zero.
@@ -89,7 +88,6 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ErrorKind::UnexpectedEof => write!(f, "unexpected EOF"),
-            ErrorKind::Incomplete => write!(f, "incomplete input: more bytes needed"),
             ErrorKind::MessageTooLarge { len, limit } => {
                 write!(f, "invalid message length {len} (limit {limit})")
             }
@@ -99,6 +97,7 @@ impl fmt::Display for ErrorKind {
                 write!(f, "unknown type id or corrupted data (id {id})")
             }
             ErrorKind::ExtraData => write!(f, "extra data in buffer"),
+            ErrorKind::TrailingData => write!(f, "trailing data after the value"),
             ErrorKind::FieldNumberOutOfBounds => write!(f, "bad data: field numbers out of bounds"),
             ErrorKind::NonZeroSingletonDelta => {
                 write!(f, "decode: corrupted data: non-zero delta for singleton")
@@ -159,6 +158,9 @@ struct Inner {
     path: Vec<String>,
     /// Byte offset in the stream where the problem was detected, when known.
     offset: Option<usize>,
+    /// The input of a stream that may continue ended inside a message: not an error to the
+    /// caller, who gets `Step::NeedMore` from `Decoder::decode_next` instead.
+    incomplete: bool,
 }
 
 impl Error {
@@ -168,7 +170,15 @@ impl Error {
             kind,
             path: Vec::new(),
             offset: None,
+            incomplete: false,
         }))
+    }
+
+    /// More input is needed (see `Inner::incomplete`); reads as an unexpected EOF.
+    pub(crate) fn incomplete() -> Self {
+        let mut e = Error::new(ErrorKind::UnexpectedEof);
+        e.0.incomplete = true;
+        e
     }
 
     /// The category of this error.
@@ -187,8 +197,8 @@ impl Error {
     }
 
     /// True when the error only means that more input is needed.
-    pub fn is_incomplete(&self) -> bool {
-        matches!(self.0.kind, ErrorKind::Incomplete)
+    pub(crate) fn is_incomplete(&self) -> bool {
+        self.0.incomplete
     }
 
     /// Prepends a path segment (used while unwinding out of nested values).
@@ -201,6 +211,15 @@ impl Error {
     pub fn at_offset(mut self, offset: usize) -> Self {
         if self.0.offset.is_none() {
             self.0.offset = Some(offset);
+        }
+        self
+    }
+
+    /// Moves the offset by `base` (an error of a stream's tail, placed in the whole stream);
+    /// the path keeps its segments (and so its elided display).
+    pub(crate) fn shift_offset(mut self, base: usize) -> Self {
+        if let Some(o) = &mut self.0.offset {
+            *o += base;
         }
         self
     }

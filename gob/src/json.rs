@@ -684,7 +684,7 @@ pub fn to_plain_json(v: &Value) -> Json {
         Value::Complex(..) => Json::Null,
         Value::String(s) => Json::String(s.to_string()),
         Value::RawString(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
-        Value::Bytes(b) => Json::String(base64(b)),
+        Value::Bytes(b) => Json::String(crate::gotext::base64(b)),
         Value::Slice(c) | Value::Array(c) => {
             Json::Array(c.items.iter().map(to_plain_json).collect())
         }
@@ -715,7 +715,7 @@ pub fn to_plain_json(v: &Value) -> Json {
         Value::Interface(i) => interface_to_plain_json(i),
         Value::Marshaled(c) => match GoTime::unmarshal_binary(&c.items) {
             Ok(t) => Json::String(t.to_rfc3339()),
-            Err(_) => Json::String(base64(&c.items)),
+            Err(_) => Json::String(crate::gotext::base64(&c.items)),
         },
     }
 }
@@ -763,23 +763,4 @@ pub fn interface_from_plain_json(j: &Json) -> Interface {
             ),
         ),
     }
-}
-
-/// Standard base64 with padding, as Go's `encoding/json` writes `[]byte` values.
-pub fn base64(b: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::with_capacity(b.len().div_ceil(3) * 4);
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                s.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
 }

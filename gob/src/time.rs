@@ -23,6 +23,28 @@ pub struct GoTime {
     pub offset: Option<i32>,
 }
 
+/// The same instant in UTC (Go's `time.Now()` is a `SystemTime` reading). Instants beyond
+/// what `i64` seconds hold saturate.
+impl From<std::time::SystemTime> for GoTime {
+    fn from(t: std::time::SystemTime) -> Self {
+        match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => GoTime::from_unix(
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                d.subsec_nanos(),
+            ),
+            // Before 1970: whole seconds down, nanoseconds up (Go's representation).
+            Err(before) => {
+                let d = before.duration();
+                let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+                match d.subsec_nanos() {
+                    0 => GoTime::from_unix(-secs, 0),
+                    n => GoTime::from_unix((-secs).saturating_sub(1), 1_000_000_000 - n),
+                }
+            }
+        }
+    }
+}
+
 impl Default for GoTime {
     fn default() -> Self {
         GoTime::ZERO
@@ -48,10 +70,7 @@ impl GoTime {
 
     /// The current time, in UTC.
     pub fn now() -> Self {
-        let d = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        GoTime::from_unix(d.as_secs() as i64, d.subsec_nanos())
+        GoTime::from(std::time::SystemTime::now())
     }
 
     /// True for Go's zero time (gob omits it as a struct field).
@@ -132,7 +151,7 @@ impl GoTime {
         let local = self.unix_secs + off as i64;
         let days = local.div_euclid(86_400);
         let sod = local.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        let (y, m, d) = crate::gotext::civil_from_days(days);
         let mut s = format!(
             "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
             sod / 3600,
@@ -153,20 +172,6 @@ impl GoTime {
         }
         s
     }
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 impl GobType for GoTime {
@@ -240,6 +245,19 @@ mod tests {
         assert_eq!(
             GoTime::unmarshal_binary(&odd.marshal_binary().unwrap()).unwrap(),
             odd
+        );
+    }
+
+    #[test]
+    fn from_system_time_either_side_of_the_epoch() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let after = UNIX_EPOCH + Duration::new(1_700_000_000, 5);
+        assert_eq!(GoTime::from(after), GoTime::from_unix(1_700_000_000, 5));
+        let before = UNIX_EPOCH - Duration::new(1, 250_000_000);
+        assert_eq!(GoTime::from(before), GoTime::from_unix(-2, 750_000_000));
+        assert_eq!(
+            GoTime::from(UNIX_EPOCH - Duration::from_secs(86_400)).to_rfc3339(),
+            "1969-12-31T00:00:00Z"
         );
     }
 

@@ -148,7 +148,7 @@ impl<'a> Reader<'a> {
         if self.complete {
             self.short()
         } else {
-            Error::new(ErrorKind::Incomplete)
+            Error::incomplete()
         }
     }
 
@@ -161,7 +161,7 @@ impl<'a> Reader<'a> {
             if self.complete {
                 return Ok(false);
             }
-            return Err(Error::new(ErrorKind::Incomplete));
+            return Err(Error::incomplete());
         }
         let start = self.pos;
         self.end = self.buf.len();

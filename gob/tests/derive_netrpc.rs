@@ -48,11 +48,13 @@ fn net_rpc_client_stream_matches_go_with_first_id_64() {
     let mut input = &go[..];
     let mut got = Vec::new();
     for _ in 0..2 {
-        let Step::Value(r, n) = dec.decode_next::<Request>(input, true).unwrap() else {
+        let Step::Value { value: r, used: n } = dec.decode_next::<Request>(input, true).unwrap()
+        else {
             panic!()
         };
         input = &input[n..];
-        let Step::Value(a, n) = dec.decode_next::<Args>(input, true).unwrap() else {
+        let Step::Value { value: a, used: n } = dec.decode_next::<Args>(input, true).unwrap()
+        else {
             panic!()
         };
         input = &input[n..];
@@ -89,7 +91,7 @@ fn wrong_field_type_is_a_typed_error_with_path() {
     struct WrongArgs {
         a: String,
     }
-    let bytes = gob::to_bytes(&[&Args { a: 1, b: 2 }]).unwrap();
+    let bytes = gob::to_vec(&Args { a: 1, b: 2 }).unwrap();
     let err = Decoder::new().decode_all::<WrongArgs>(&bytes).unwrap_err();
     assert!(
         matches!(err.kind(), gob::ErrorKind::TypeMismatch { .. }),

@@ -83,12 +83,12 @@ fn deep_nesting_hits_the_depth_limit_not_the_stack() {
     let mut s = def;
     put_uint(&mut s, v.len() as u64);
     s.extend_from_slice(&v);
-    let err = Decoder::with_limits(Limits {
-        max_depth: 100,
-        ..Limits::default()
-    })
-    .decode_all::<Value>(&s)
-    .unwrap_err();
+    let mut limits = Limits::default();
+    limits.max_depth = 100;
+    let err = Decoder::with_limits(limits)
+        .iter::<Value>(&s)
+        .collect::<gob::Result<Vec<_>>>()
+        .unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::DepthLimitExceeded(100)),
         "{err}"

@@ -13,7 +13,9 @@ fn encode(v: &Value) -> Vec<u8> {
 }
 
 fn decode_one(bytes: &[u8]) -> Value {
-    let mut vals = gob::decode_values(bytes).expect("decode");
+    let mut vals = gob::Decoder::new()
+        .decode_all::<Value>(bytes)
+        .expect("decode");
     assert_eq!(vals.len(), 1);
     vals.remove(0)
 }

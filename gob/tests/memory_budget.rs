@@ -190,11 +190,9 @@ fn a_message_beyond_its_budget_is_refused_with_the_path() {
         vec![Value::new_slice(ints, vec![]); 100_000],
     );
     let stream = stream_of(&v);
-    let tight = Limits {
-        heap_per_byte: 32,
-        heap_allowance: 0,
-        ..Limits::default()
-    };
+    let mut tight = Limits::default();
+    tight.heap_per_byte = 32;
+    tight.heap_allowance = 0;
     let (back, _, peak) = decode_measured(&stream, tight);
     let err = back.expect_err("over budget");
     let ErrorKind::MemoryBudget { budget, message } = err.kind() else {

@@ -34,7 +34,7 @@ use std::io::{BufRead, Read, Write};
 use std::os::unix::fs::DirBuilderExt;
 use std::process::ExitCode;
 
-use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
+use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Value};
 
 const USAGE: &str = "usage:
   tilores-plugin gob decode   < stream.gob   > values.jsonl
@@ -99,27 +99,27 @@ fn gob_decode() -> Result<(), String> {
     std::io::stdin()
         .read_to_end(&mut input)
         .map_err(|e| format!("reading stdin: {e}"))?;
-    let mut dec = Decoder::with_limits(gob::Limits {
-        max_message: gob::GO_MAX_MESSAGE,
-        ..gob::Limits::default()
-    });
+    let mut limits = gob::Limits::default();
+    limits.max_message = gob::GO_MAX_MESSAGE;
+    let mut dec = Decoder::with_limits(limits);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut offset = 0usize;
     let mut index = 0usize;
     let mut writer = gjson::TypedJsonWriter::new();
+    let mut values = dec.iter::<Value>(&input);
     loop {
-        match dec.decode_next::<Value>(&input[offset..], true) {
-            Ok(Step::Value(v, used)) => {
+        let offset = values.used();
+        match values.next() {
+            Some(Ok(v)) => {
                 let line = serde_json::to_string(&writer.document(&v))
                     .map_err(|e| format!("value {index}: {e}"))?;
                 writeln!(out, "{line}").map_err(|e| format!("writing stdout: {e}"))?;
-                offset += used;
                 index += 1;
             }
-            Ok(Step::End(_)) => break,
-            Err(e) => {
-                let at = e.offset().map(|o| o + offset).unwrap_or(offset);
+            None => break,
+            Some(Err(e)) => {
+                // The iterator's error offsets count from the start of the input.
+                let at = e.offset().unwrap_or(offset);
                 return Err(format!(
                     "malformed gob stream: value {index} (starting at byte {offset}), error at byte {at}: {e}"
                 ));

@@ -105,65 +105,9 @@ impl JsonWriter {
     }
 
     /// A Go string that may hold any bytes: invalid UTF-8 is written as `\ufffd`, byte by
-    /// byte, as Go does.
+    /// byte, as Go does ([`gob::gotext::json_string`]).
     pub fn string_bytes(&mut self, s: &[u8]) -> Result<(), JsonError> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        self.buf.push(b'"');
-        let mut i = 0;
-        let mut start = 0;
-        while i < s.len() {
-            let c = s[i];
-            if c < 0x80 {
-                let esc: Option<&[u8]> = match c {
-                    b'"' => Some(b"\\\""),
-                    b'\\' => Some(b"\\\\"),
-                    b'\n' => Some(b"\\n"),
-                    b'\r' => Some(b"\\r"),
-                    b'\t' => Some(b"\\t"),
-                    0x08 => Some(b"\\b"),
-                    0x0c => Some(b"\\f"),
-                    b'<' if self.escape_html => Some(b"\\u003c"),
-                    b'>' if self.escape_html => Some(b"\\u003e"),
-                    b'&' if self.escape_html => Some(b"\\u0026"),
-                    _ => None,
-                };
-                if let Some(e) = esc {
-                    self.buf.extend_from_slice(&s[start..i]);
-                    self.buf.extend_from_slice(e);
-                    start = i + 1;
-                } else if c < 0x20 {
-                    self.buf.extend_from_slice(&s[start..i]);
-                    self.buf.extend_from_slice(b"\\u00");
-                    self.buf.push(HEX[(c >> 4) as usize]);
-                    self.buf.push(HEX[(c & 15) as usize]);
-                    start = i + 1;
-                }
-                i += 1;
-                continue;
-            }
-            match decode_rune(&s[i..]) {
-                None => {
-                    self.buf.extend_from_slice(&s[start..i]);
-                    self.buf.extend_from_slice(b"\\ufffd");
-                    i += 1;
-                    start = i;
-                }
-                Some((ch, n)) => {
-                    if ch == '\u{2028}' || ch == '\u{2029}' {
-                        self.buf.extend_from_slice(&s[start..i]);
-                        self.raw(if ch == '\u{2028}' {
-                            "\\u2028"
-                        } else {
-                            "\\u2029"
-                        });
-                        start = i + n;
-                    }
-                    i += n;
-                }
-            }
-        }
-        self.buf.extend_from_slice(&s[start..]);
-        self.buf.push(b'"');
+        gob::gotext::json_string(&mut self.buf, s, self.escape_html);
         Ok(())
     }
 
@@ -237,9 +181,10 @@ fn decode_rune(b: &[u8]) -> Option<(char, usize)> {
     s.chars().next().map(|c| (c, n))
 }
 
-/// Go's `encoding/json` float formatting (`floatEncoder.encode`).
+/// Go's `encoding/json` float formatting ([`gob::gotext::json_float`]), with `json.Marshal`'s
+/// error for NaN and ±Inf.
 fn go_float(f: f64, bits: u32) -> Result<String, JsonError> {
-    if f.is_nan() || f.is_infinite() {
+    gob::gotext::json_float(f, bits).ok_or_else(|| {
         let g = if f.is_nan() {
             "NaN"
         } else if f > 0.0 {
@@ -247,30 +192,7 @@ fn go_float(f: f64, bits: u32) -> Result<String, JsonError> {
         } else {
             "-Inf"
         };
-        return Err(JsonError(format!("json: unsupported value: {g}")));
-    }
-    let abs = f.abs();
-    let exp = if bits == 32 {
-        let a = abs as f32;
-        a != 0.0 && !(1e-6..1e21).contains(&a)
-    } else {
-        abs != 0.0 && !(1e-6..1e21).contains(&abs)
-    };
-    // Rust's `{}`/`{:e}` print the shortest digits that round-trip, as Go's
-    // `strconv.AppendFloat(.., -1, bits)` does; only the exponent spelling differs
-    // (Go: `e+21`, and `e-7` after encoding/json trims `e-07`).
-    let s = match (bits == 32, exp) {
-        (true, false) => format!("{}", f as f32),
-        (false, false) => format!("{f}"),
-        (true, true) => format!("{:e}", f as f32),
-        (false, true) => format!("{f:e}"),
-    };
-    if !exp {
-        return Ok(s);
-    }
-    Ok(match s.split_once('e') {
-        Some((mant, e)) if !e.starts_with('-') => format!("{mant}e+{e:0>2}"),
-        _ => s,
+        JsonError(format!("json: unsupported value: {g}"))
     })
 }
 
@@ -370,7 +292,7 @@ fn write_value(w: &mut JsonWriter, name: &str, v: &Value, depth: usize) -> Resul
         Value::RawString(b) => w.string_bytes(b)?,
         // Gob cannot carry an empty non-nil slice: Go decodes it as nil, which is `null`.
         Value::Bytes(b) if b.is_empty() => w.null()?,
-        Value::Bytes(b) => w.string(&gob::json::base64(b))?,
+        Value::Bytes(b) => w.string(&gob::gotext::base64(b))?,
         Value::Slice(c) if c.items.is_empty() && !w.json_slices => w.null()?,
         Value::Slice(c) | Value::Array(c) => {
             let elem = elem_name(name, &c.ty);

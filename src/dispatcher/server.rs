@@ -7,7 +7,8 @@ use std::marker::PhantomData;
 use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::Arc;
 
-use gob::{ids, Dec, Decode, ErrorKind, GoName, GoStr, GoTime, Interface, Value, WireId, WireType};
+use gob::raw::{ids, Dec, WireId, WireType};
+use gob::{Decode, ErrorKind, GoName, GoStr, GoTime, Interface, Value};
 
 use super::methods::{is_input_name, MethodInput, MethodOutput};
 use super::service::{CallContext, DispatchError, Dispatcher};

@@ -39,12 +39,7 @@ impl CallContext {
 
     /// A deadline `timeout` from now (Go's `context.WithTimeout`), in UTC.
     pub fn with_timeout(timeout: Duration) -> CallContext {
-        let at = SystemTime::now() + timeout;
-        let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-        CallContext::with_deadline(GoTime::from_unix(
-            i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
-            since.subsec_nanos(),
-        ))
+        CallContext::with_deadline(GoTime::from(SystemTime::now() + timeout))
     }
 
     /// Time left until the deadline: `None` without a deadline, zero once it has passed.

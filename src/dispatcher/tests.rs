@@ -425,7 +425,7 @@ async fn remove_connection_ban_success_is_a_nil_interface_and_empties_keep_go_sh
 #[test]
 fn nil_interface_reply_bytes_match_go() {
     // Spec §9.2: Go's successful RemoveConnectionBan body is `03 10 00 00`.
-    let bytes = gob::to_bytes(&[&Interface::nil()]).unwrap();
+    let bytes = gob::to_vec(&Interface::nil()).unwrap();
     assert_eq!(bytes, [0x03, 0x10, 0x00, 0x00]);
 }
 

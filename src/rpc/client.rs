@@ -98,13 +98,9 @@ struct Slot<R> {
 
 impl<R: Decode + Send + 'static> ReplySlot for Slot<R> {
     fn decode(&mut self, dec: &mut Decoder, input: &[u8], complete: bool) -> gob::Result<Step<()>> {
-        Ok(match dec.decode_next::<R>(input, complete)? {
-            Step::Value(v, used) => {
-                self.value = Some(v);
-                Step::Value((), used)
-            }
-            Step::End(used) => Step::End(used),
-        })
+        Ok(dec
+            .decode_next::<R>(input, complete)?
+            .map(|v| self.value = Some(v)))
     }
 
     fn finish(self: Box<Self>, result: Result<(), RpcError>) {

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use gob::{ErrorKind, WireId};
+use gob::raw::WireId;
+use gob::ErrorKind;
 
 /// Why a call (or a connection) failed.
 ///
@@ -141,7 +142,7 @@ fn builtin_go_name(id: WireId) -> Option<&'static str> {
 /// `remote` is the wire id of the value's type and the definitions received on the stream.
 pub(crate) fn go_decode_error_text(
     err: &gob::Error,
-    remote: Option<(WireId, &gob::TypeTable)>,
+    remote: Option<(WireId, &gob::raw::TypeTable)>,
 ) -> String {
     let remote_name = remote.map(|(id, types)| match builtin_go_name(id) {
         Some(n) => n.to_string(),
@@ -153,7 +154,7 @@ pub(crate) fn go_decode_error_text(
     let remote_is_struct = remote.map(|(id, types)| {
         matches!(
             types.get(id).map(|w| &**w),
-            Some(gob::WireType::Struct { .. })
+            Some(gob::raw::WireType::Struct { .. })
         )
     });
     let path = err.path();

@@ -2,7 +2,8 @@
 //! bounded memory.
 
 use bytes::{Buf, BytesMut};
-use gob::{Decoder, Step, WireId};
+use gob::raw::WireId;
+use gob::{Decoder, Step};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::error::RpcError;
@@ -48,8 +49,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 
     /// Decodes the next value with `f` (called with the decoder, the buffered bytes and
     /// whether they are all that will ever arrive), reading more input while `f` reports
-    /// [`gob::ErrorKind::Incomplete`]. `f` may be called several times; an incomplete attempt
-    /// leaves the decoder unchanged.
+    /// [`Step::NeedMore`]. `f` may be called several times; an incomplete attempt leaves the
+    /// decoder unchanged.
     ///
     /// Cancel-safe: dropping the future loses no input.
     ///
@@ -73,16 +74,18 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 }
             };
             match attempt {
-                Ok(Step::Value(v, used)) => {
+                Ok(Step::Value { value, used }) => {
                     self.buf.advance(used);
                     self.release();
-                    return Ok(Frame::Value(v));
+                    return Ok(Frame::Value(value));
                 }
-                Ok(Step::End(used)) => {
+                Ok(Step::End { used }) => {
                     self.buf.advance(used);
                     return Ok(Frame::Eof);
                 }
-                Err(e) if e.is_incomplete() && !self.eof => self.fill().await?,
+                Ok(Step::NeedMore) if !self.eof => self.fill().await?,
+                // `f` saw `complete` and cannot need more; were it to, reading on could not help.
+                Ok(Step::NeedMore) => return Err(ReadError::Rpc(RpcError::UnexpectedEof)),
                 Err(e) if matches!(e.kind(), gob::ErrorKind::UnexpectedEof) && self.eof => {
                     return Err(ReadError::Rpc(RpcError::UnexpectedEof))
                 }

@@ -57,20 +57,17 @@ where
         input: &[u8],
         complete: bool,
     ) -> gob::Result<Step<HandlerFuture>> {
-        Ok(match dec.decode_next::<A>(input, complete)? {
-            Step::Value(arg, used) => {
-                let f = self.f.clone();
-                // `f` itself runs inside the spawned task (so a panic in it is caught there).
-                let fut: HandlerFuture = Box::pin(async move {
-                    match f(arg).await {
-                        Ok(r) => Ok(Box::new(r) as Reply),
-                        Err(e) => Err(e.to_string()),
-                    }
-                });
-                Step::Value(fut, used)
-            }
-            Step::End(used) => Step::End(used),
-        })
+        Ok(dec.decode_next::<A>(input, complete)?.map(|arg| {
+            let f = self.f.clone();
+            // `f` itself runs inside the spawned task (so a panic in it is caught there).
+            let fut: HandlerFuture = Box::pin(async move {
+                match f(arg).await {
+                    Ok(r) => Ok(Box::new(r) as Reply),
+                    Err(e) => Err(e.to_string()),
+                }
+            });
+            fut
+        }))
     }
 }
 

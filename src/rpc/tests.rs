@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use gob::{Empty, Enc, Encode, ErrorKind, Gob, Schema, WireId};
+use gob::raw::{Dec, Enc, Schema, WireId};
+use gob::{Empty, Encode, ErrorKind, Gob};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
@@ -271,7 +272,7 @@ async fn undecodable_reply_fails_the_call_and_terminates_the_client() {
 struct Touchy(i64);
 
 impl gob::Decode for Touchy {
-    fn decode(d: &mut gob::Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
         let v = i64::decode(d, wire)?;
         assert_ne!(v, 13, "Touchy cannot stand 13");
         Ok(Touchy(v))
@@ -476,12 +477,16 @@ async fn client_fin_lets_running_calls_finish_then_server_closes() {
         .expect("timeout")
         .expect("read");
     let mut dec = gob::Decoder::new();
-    let Ok(gob::Step::Value(resp, n)) = dec.decode_next::<Response>(&got, true) else {
+    let Ok(gob::Step::Value {
+        value: resp,
+        used: n,
+    }) = dec.decode_next::<Response>(&got, true)
+    else {
         panic!("no response header")
     };
     assert_eq!(resp.seq, 0);
     assert_eq!(resp.error, "");
-    let Ok(gob::Step::Value(v, _)) = dec.decode_next::<i64>(&got[n..], true) else {
+    let Ok(gob::Step::Value { value: v, .. }) = dec.decode_next::<i64>(&got[n..], true) else {
         panic!("no body")
     };
     assert_eq!(v, 50);
@@ -957,7 +962,7 @@ async fn a_peer_that_pipelines_and_never_reads_replies_is_held_back() {
 struct Registered(i64);
 
 impl gob::Decode for Registered {
-    fn decode(d: &mut gob::Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
+    fn decode(d: &mut gob::raw::Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
         let v = i64::decode(d, wire)?;
         if v < 0 {
             return Err(gob::Error::new(ErrorKind::UnregisteredName(

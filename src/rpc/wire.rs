@@ -4,7 +4,8 @@
 //! `Response`; with the same field names, order and types, an encoder allocating ids like a
 //! fresh Go process produces Go's bytes exactly (spec §4.3, §7.2).
 
-use gob::{Dec, Decode, Gob, WireId};
+use gob::raw::{Dec, WireId};
+use gob::{Decode, Gob};
 
 /// The header written before every call (client → server): Go's `rpc.Request`.
 #[derive(Gob, Debug, Default, Clone, PartialEq, Eq)]
@@ -104,21 +105,29 @@ mod tests {
         // And back, with the body skipped by `Discard`.
         let mut dec = Decoder::new();
         let mut input = &go[..];
-        let Ok(Step::Value(r, n)) = dec.decode_next::<Response>(input, true) else {
+        let Ok(Step::Value { value: r, used: n }) = dec.decode_next::<Response>(input, true) else {
             panic!("header")
         };
         assert_eq!(r, resp("Dispenser.Dispense", 0));
         input = &input[n..];
-        let Ok(Step::Value(Discard, n)) = dec.decode_next::<Discard>(input, true) else {
+        let Ok(Step::Value {
+            value: Discard,
+            used: n,
+        }) = dec.decode_next::<Discard>(input, true)
+        else {
             panic!("body")
         };
         input = &input[n..];
-        let Ok(Step::Value(r, n)) = dec.decode_next::<Response>(input, true) else {
+        let Ok(Step::Value { value: r, used: n }) = dec.decode_next::<Response>(input, true) else {
             panic!("header 2")
         };
         assert_eq!(r.seq, 1);
         input = &input[n..];
-        let Ok(Step::Value(Discard, n)) = dec.decode_next::<Discard>(input, true) else {
+        let Ok(Step::Value {
+            value: Discard,
+            used: n,
+        }) = dec.decode_next::<Discard>(input, true)
+        else {
             panic!("body 2")
         };
         assert_eq!(n, input.len());

@@ -15,6 +15,14 @@
 //!   PascalCase (`record_ids` → `RecordIds`).
 //! - `#[gob(skip)]` on a field: never sent, left at its default when decoding (like an
 //!   unexported Go field).
+//! - `#[gob(crate = "path::to::gob")]` on the type: where the gob crate is, for a crate that
+//!   reaches it under another name (serde's and prost's `crate` attribute). The default is
+//!   `::gob`; through `tilores_plugin::gob::Gob` it is `::tilores_plugin::gob`, so a crate that
+//!   depends only on `tilores-plugin` needs no attribute.
+//!
+//! The expansion names only `<crate>::__private::...` (a doc-hidden module of the gob crate
+//! that re-exports what the generated code calls), so the gob crate's public API can change
+//! its layout without breaking derived code.
 //!
 //! Decoding requires `Default` (absent fields keep their default, Go's zero value).
 
@@ -26,8 +34,21 @@ use syn::{parse_macro_input, Data, DeriveInput, Fields, LitStr};
 /// Derives `gob::GobType`, `gob::Encode` and `gob::Decode` (see the crate docs).
 #[proc_macro_derive(Gob, attributes(gob))]
 pub fn derive_gob(input: TokenStream) -> TokenStream {
+    derive_with_default(input, quote!(::gob))
+}
+
+/// The same derive, re-exported by `tilores-plugin` as `tilores_plugin::gob::Gob`: a derive
+/// cannot see the path it was invoked by, so the crate path it defaults to is chosen by which
+/// of the two macros the re-export names (`#[gob(crate = ...)]` still overrides it).
+#[doc(hidden)]
+#[proc_macro_derive(GobViaPlugin, attributes(gob))]
+pub fn derive_gob_via_plugin(input: TokenStream) -> TokenStream {
+    derive_with_default(input, quote!(::tilores_plugin::gob))
+}
+
+fn derive_with_default(input: TokenStream, default_crate: TokenStream2) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    match expand(&input) {
+    match expand(&input, default_crate) {
         Ok(ts) => ts.into(),
         Err(e) => e.to_compile_error().into(),
     }
@@ -36,12 +57,14 @@ pub fn derive_gob(input: TokenStream) -> TokenStream {
 struct TypeAttrs {
     go_type: Option<String>,
     interface: Option<String>,
+    krate: Option<syn::Path>,
 }
 
 fn type_attrs(input: &DeriveInput) -> syn::Result<TypeAttrs> {
     let mut out = TypeAttrs {
         go_type: None,
         interface: None,
+        krate: None,
     };
     for attr in &input.attrs {
         if !attr.path().is_ident("gob") {
@@ -54,8 +77,11 @@ fn type_attrs(input: &DeriveInput) -> syn::Result<TypeAttrs> {
             } else if m.path.is_ident("interface") {
                 out.interface = Some(m.value()?.parse::<LitStr>()?.value());
                 Ok(())
+            } else if m.path.is_ident("crate") {
+                out.krate = Some(m.value()?.parse::<LitStr>()?.parse()?);
+                Ok(())
             } else {
-                Err(m.error("unknown gob attribute; expected `go_type` or `interface`"))
+                Err(m.error("unknown gob attribute; expected `go_type`, `interface` or `crate`"))
             }
         })?;
     }
@@ -82,7 +108,7 @@ fn pascal(s: &str) -> String {
         .collect()
 }
 
-fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+fn expand(input: &DeriveInput, default_crate: TokenStream2) -> syn::Result<TokenStream2> {
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new_spanned(
             &input.generics,
@@ -92,6 +118,9 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let name = &input.ident;
     let attrs = type_attrs(input)?;
     let go_type = attrs.go_type.unwrap_or_else(|| format!("main.{name}"));
+    let krate = attrs.krate.map_or(default_crate, |p| quote!(#p));
+    // Every path of the expansion goes through the hidden `__private` module.
+    let p = quote!(#krate::__private);
     let data = match &input.data {
         Data::Struct(s) => s,
         _ => {
@@ -103,7 +132,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     };
     let go_name_impl = attrs.interface.map(|iface| {
         quote! {
-            impl ::gob::GoName for #name {
+            impl #p::GoName for #name {
                 const GO_NAME: &'static str = #iface;
             }
         }
@@ -144,11 +173,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                     go_name,
                 });
             }
-            expand_struct(name, &go_type, &fields)
+            expand_struct(&p, name, &go_type, &fields)
         }
         Fields::Unnamed(u) if u.unnamed.len() == 1 => {
             let inner = &u.unnamed[0].ty;
-            expand_newtype(name, &go_type, inner)
+            expand_newtype(&p, name, &go_type, inner)
         }
         _ => {
             return Err(syn::Error::new_spanned(
@@ -163,7 +192,12 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     })
 }
 
-fn expand_struct(name: &syn::Ident, go_type: &str, fields: &[FieldInfo]) -> TokenStream2 {
+fn expand_struct(
+    p: &TokenStream2,
+    name: &syn::Ident,
+    go_type: &str,
+    fields: &[FieldInfo],
+) -> TokenStream2 {
     let describe_fields = fields.iter().map(|f| {
         let ty = &f.ty;
         let gn = &f.go_name;
@@ -174,48 +208,48 @@ fn expand_struct(name: &syn::Ident, go_type: &str, fields: &[FieldInfo]) -> Toke
         let gn = &f.go_name;
         let i = i as i64;
         quote! {
-            prev = enc.field(prev, #i, &self.#ident).map_err(|e| e.in_path(concat!(".", #gn)))?;
+            prev = enc.field(prev, #i, &self.#ident).map_err(|e| e.in_path(::core::concat!(".", #gn)))?;
         }
     });
     let names = fields.iter().map(|f| &f.go_name);
     let decode_arms = fields.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
-        quote! { #i => out.#ident = ::gob::Decode::decode(d, w)?, }
+        quote! { #i => out.#ident = #p::Decode::decode(d, w)?, }
     });
     quote! {
-        impl ::gob::GobType for #name {
-            fn go_type() -> ::gob::GoTypeName {
-                ::gob::GoTypeName::named(#go_type)
+        impl #p::GobType for #name {
+            fn go_type() -> #p::GoTypeName {
+                #p::GoTypeName::named(#go_type)
             }
-            fn describe(schema: &mut ::gob::Schema, name: &str) -> ::gob::Result<::gob::WireId> {
+            fn describe(schema: &mut #p::Schema, name: &str) -> #p::Result<#p::WireId> {
                 match schema.begin_struct::<Self>(name) {
-                    Ok(id) => Ok(id),
-                    Err(mut b) => {
+                    ::core::result::Result::Ok(id) => ::core::result::Result::Ok(id),
+                    ::core::result::Result::Err(mut b) => {
                         #(#describe_fields)*
-                        Ok(b.finish(schema))
+                        ::core::result::Result::Ok(b.finish(schema))
                     }
                 }
             }
         }
-        impl ::gob::Encode for #name {
-            fn wire_type(&self, schema: &mut ::gob::Schema) -> ::gob::Result<::gob::WireId> {
-                let t = <Self as ::gob::GobType>::go_type();
-                <Self as ::gob::GobType>::describe(schema, t.bare_name())
+        impl #p::Encode for #name {
+            fn wire_type(&self, schema: &mut #p::Schema) -> #p::Result<#p::WireId> {
+                let t = <Self as #p::GobType>::go_type();
+                <Self as #p::GobType>::describe(schema, t.bare_name())
             }
             #[allow(unused_mut, unused_assignments)]
-            fn encode(&self, enc: &mut ::gob::Enc<'_>) -> ::gob::Result<()> {
+            fn encode(&self, enc: &mut #p::Enc<'_>) -> #p::Result<()> {
                 let mut prev: i64 = -1;
                 #(#encode_fields)*
                 let _ = prev;
                 enc.end_struct();
-                Ok(())
+                ::core::result::Result::Ok(())
             }
             fn is_struct(&self) -> bool {
                 true
             }
         }
-        impl ::gob::Decode for #name {
-            fn decode(d: &mut ::gob::Dec<'_, '_>, w: ::gob::WireId) -> ::gob::Result<Self> {
+        impl #p::Decode for #name {
+            fn decode(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<Self> {
                 const FIELDS: &[&str] = &[#(#names),*];
                 let mut out = <Self as ::core::default::Default>::default();
                 d.decode_struct(w, #go_type, FIELDS, |d, i, w| {
@@ -223,42 +257,47 @@ fn expand_struct(name: &syn::Ident, go_type: &str, fields: &[FieldInfo]) -> Toke
                         #(#decode_arms)*
                         _ => {}
                     }
-                    Ok(())
+                    ::core::result::Result::Ok(())
                 })?;
-                Ok(out)
+                ::core::result::Result::Ok(out)
             }
         }
     }
 }
 
-fn expand_newtype(name: &syn::Ident, go_type: &str, inner: &syn::Type) -> TokenStream2 {
+fn expand_newtype(
+    p: &TokenStream2,
+    name: &syn::Ident,
+    go_type: &str,
+    inner: &syn::Type,
+) -> TokenStream2 {
     quote! {
-        impl ::gob::GobType for #name {
-            fn go_type() -> ::gob::GoTypeName {
-                ::gob::GoTypeName::named(#go_type)
+        impl #p::GobType for #name {
+            fn go_type() -> #p::GoTypeName {
+                #p::GoTypeName::named(#go_type)
             }
-            fn describe(schema: &mut ::gob::Schema, name: &str) -> ::gob::Result<::gob::WireId> {
-                <#inner as ::gob::GobType>::describe_as::<Self>(schema, name)
+            fn describe(schema: &mut #p::Schema, name: &str) -> #p::Result<#p::WireId> {
+                <#inner as #p::GobType>::describe_as::<Self>(schema, name)
             }
         }
-        impl ::gob::Encode for #name {
-            fn wire_type(&self, schema: &mut ::gob::Schema) -> ::gob::Result<::gob::WireId> {
-                let t = <Self as ::gob::GobType>::go_type();
-                <Self as ::gob::GobType>::describe(schema, t.bare_name())
+        impl #p::Encode for #name {
+            fn wire_type(&self, schema: &mut #p::Schema) -> #p::Result<#p::WireId> {
+                let t = <Self as #p::GobType>::go_type();
+                <Self as #p::GobType>::describe(schema, t.bare_name())
             }
-            fn encode(&self, enc: &mut ::gob::Enc<'_>) -> ::gob::Result<()> {
-                ::gob::Encode::encode(&self.0, enc)
+            fn encode(&self, enc: &mut #p::Enc<'_>) -> #p::Result<()> {
+                #p::Encode::encode(&self.0, enc)
             }
             fn omit_in_struct(&self) -> bool {
-                ::gob::Encode::omit_in_struct(&self.0)
+                #p::Encode::omit_in_struct(&self.0)
             }
             fn is_struct(&self) -> bool {
-                ::gob::Encode::is_struct(&self.0)
+                #p::Encode::is_struct(&self.0)
             }
         }
-        impl ::gob::Decode for #name {
-            fn decode(d: &mut ::gob::Dec<'_, '_>, w: ::gob::WireId) -> ::gob::Result<Self> {
-                Ok(#name(::gob::Decode::decode(d, w)?))
+        impl #p::Decode for #name {
+            fn decode(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<Self> {
+                ::core::result::Result::Ok(#name(#p::Decode::decode(d, w)?))
             }
         }
     }

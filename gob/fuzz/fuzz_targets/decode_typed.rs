@@ -56,13 +56,15 @@ fuzz_target!(|data: &[u8]| {
     let mut n = 0;
     while n < 16 {
         match dec.decode_next::<EntityOutput>(input, true) {
-            Ok(Step::Value(v, used)) => {
+            Ok(Step::Value { value: v, used }) => {
                 assert!(used > 0 && used <= input.len());
                 input = &input[used..];
                 n += 1;
                 check_round_trip(&v);
             }
-            Ok(Step::End(_)) | Err(_) => break,
+            Ok(Step::End { .. }) | Err(_) => break,
+            // A complete input ends in a value, an end or an error, never "need more".
+            Ok(Step::NeedMore) => panic!("a complete input asked for more bytes"),
         }
     }
 });
