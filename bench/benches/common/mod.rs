@@ -125,3 +125,33 @@ pub fn fail(err: impl std::fmt::Display) -> ! {
     );
     std::process::exit(1)
 }
+
+/// CPU time a process's live threads have used so far, in µs: the sum over
+/// `/proc/<pid>/task/*/schedstat` of the first field (time on a CPU, in ns). Unlike the clock
+/// ticks of `/proc/<pid>/stat` (10 ms) it resolves a single call; it misses threads that have
+/// already exited, which a steady-state phase does not have. `pid` 0 reads this process. The
+/// Go twin is `cpuUs` in go-interop/cmd/dispatcher-bench.
+pub fn cpu_us(pid: u32) -> Result<f64, String> {
+    let dir = if pid == 0 {
+        "/proc/self/task".to_string()
+    } else {
+        format!("/proc/{pid}/task")
+    };
+    let mut ns: u64 = 0;
+    for entry in std::fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))? {
+        let path = entry
+            .map_err(|e| format!("{dir}: {e}"))?
+            .path()
+            .join("schedstat");
+        // A thread may exit between read_dir and the read: it simply no longer counts.
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        ns += text
+            .split_whitespace()
+            .next()
+            .and_then(|f| f.parse::<u64>().ok())
+            .ok_or_else(|| format!("{}: bad schedstat", path.display()))?;
+    }
+    Ok(ns as f64 / 1e3)
+}
