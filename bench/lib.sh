@@ -1,5 +1,15 @@
 # Shared by bench/run, bench/scaling and bench/profile (sourced): building, Go settings, meta.
-# Sets gobin go_fake go_keep rust_fake rust_keep disp_bench crates_bench floor_bench.
+# Sets gobin go_fake go_keep rust_fake rust_keep disp_bench crates_bench floor_bench
+# netrpc_bench payload_bench.
+
+# to_ms 3s|500ms: a Go-style duration in milliseconds.
+to_ms() {
+  case "$1" in
+    *ms) echo "${1%ms}" ;;
+    *s) echo $(( ${1%s} * 1000 )) ;;
+    *) echo "bench: bad duration $1 (want Ns or Nms)" >&2; exit 2 ;;
+  esac
+}
 
 # env_go GMP CMD...: runs CMD with GOMAXPROCS=GMP, or with GOMAXPROCS unset when GMP is empty
 # (Go's default: the number of CPUs). The Go plugin of a pairing inherits it from its host.
@@ -24,11 +34,14 @@ build_all() { # log
   crates_bench="$(bench_exe crates "$log")"
   floor_bench="$(bench_exe floor "$log")"
   rust_keep="$(bench_exe keepall-dispatcher "$log")"
+  netrpc_bench="$(bench_exe netrpc "$log")"
+  payload_bench="$(bench_exe payload "$log")"
   cargo build --release -p tilores-plugin --bin tilores-plugin-fake-dispatcher >>"$log" 2>&1 ||
     { tail -20 "$log" >&2; exit 1; }
   rust_fake="$CARGO_TARGET_DIR/release/tilores-plugin-fake-dispatcher"
   local x
-  for x in "$disp_bench" "$crates_bench" "$floor_bench" "$rust_keep" "$rust_fake" "$go_fake" "$go_keep"; do
+  for x in "$disp_bench" "$crates_bench" "$floor_bench" "$rust_keep" "$netrpc_bench" "$payload_bench" \
+           "$rust_fake" "$go_fake" "$go_keep"; do
     [ -x "$x" ] || { tail -20 "$log" >&2; echo "bench: build failed ($x)" >&2; exit 1; }
   done
 }
@@ -37,7 +50,7 @@ build_all() { # log
 write_meta() {
   local dir="$1" line="$2" godebug
   # The module's go line sets the default GODEBUG of every Go binary built in it.
-  godebug="$(go version -m "$gobin/dispatcher-bench" | awk '$2 == "DefaultGODEBUG" {print $3}')"
+  godebug="$(cd "$repo/go-interop" && go list -f "{{.DefaultGODEBUG}}" ./cmd/dispatcher-bench)"
   {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ), commit: $(git -C "$repo" rev-parse --short HEAD)$(git -C "$repo" diff --quiet HEAD -- . 2>/dev/null || echo ' (dirty)')"
     echo "host: $(uname -srm), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end"

@@ -29,6 +29,7 @@ ROWS = {
     "rr": "Rust host ↔ Rust plugin",
 }
 GO_BASE = ("gg-gmp1", "gg-gmpdef")
+GOB_GO, GOB_OURS = "Go encoding/gob", "tilores-gob (typed)"
 
 
 def load_json(path):
@@ -302,8 +303,11 @@ def main():
     if gobb:
         print("### gob payload (EntityOutput of 100 records; bench/benches/payload.rs; medians)")
         print()
-        rows = [[row, fmt(med(rs, "encode_us")), fmt(med(rs, "decode_us"))] for row, rs in sorted(gobb.items())]
-        print(table(["codec", "encode µs", "decode µs"], rows))
+        g = gobb.get(GOB_GO, {})
+        rows = [[row, fmt(med(rs, "encode_us")), fmt(med(rs, "decode_us")),
+                 str(per_run(g, rs, "encode_us")), str(per_run(g, rs, "decode_us"))]
+                for row, rs in sorted(gobb.items())]
+        print(table(["codec", "encode µs", "decode µs", "encode speed vs Go", "decode speed vs Go"], rows))
         print()
 
     print("### Targets (issue 18; ratios: median of per-run ratios [range] against the faster Go)")
@@ -340,7 +344,7 @@ def main():
         check("net/rpc echo Rust↔Rust calls/s @64 vs Go↔Go", per_run(rrn, nb_c64, "calls_per_sec_c64"), 5, True)
         check("net/rpc echo Rust↔Rust sequential p50 vs Go↔Go", per_run(rrn, nb_seq, "p50_us_seq"), 0.4, False)
     else:
-        targets.append(["net/rpc echo Rust↔Rust vs Go↔Go", "–", "not run (cargo bench --bench netrpc)"])
+        targets.append(["net/rpc echo Rust↔Rust vs Go↔Go", "–", "not run (bench/run --no-netrpc)"])
     check("bulk Submit of 10,000 records, Rust↔Rust speed vs Go↔Go", per_run(rr, bulk_base, "bulk_ms_median", invert=True), 3, True)
     check("Rust host → Go plugin calls/s @64 vs Go↔Go (worse GOMAXPROCS)",
           worse(per_run(disp["rg-gmp1"], c64_base, "conc_calls_per_sec"), per_run(disp["rg-gmpdef"], c64_base, "conc_calls_per_sec")), 1.5, True)
@@ -351,10 +355,10 @@ def main():
     check("Go host → Rust plugin bulk speed vs Go↔Go (worse GOMAXPROCS)",
           worse(per_run(disp["gr-gmp1"], bulk_base, "bulk_ms_median", invert=True), per_run(disp["gr-gmpdef"], bulk_base, "bulk_ms_median", invert=True)), 1.5, True)
     if gobb:
-        check("gob decode, tilores-gob vs Go", per_run(gobb.get("go", {}), gobb.get("tilores-gob", {}), "decode_us"), 5, True)
-        check("gob encode, tilores-gob vs Go", per_run(gobb.get("go", {}), gobb.get("tilores-gob", {}), "encode_us"), 8, True)
+        check("gob decode of the payload, tilores-gob (typed) vs Go", per_run(gobb.get(GOB_GO, {}), gobb.get(GOB_OURS, {}), "decode_us"), 5, True)
+        check("gob encode of the payload, tilores-gob (typed) vs Go", per_run(gobb.get(GOB_GO, {}), gobb.get(GOB_OURS, {}), "encode_us"), 8, True)
     else:
-        targets.append(["gob decode / encode vs Go", "–", "not run (cargo bench --bench payload)"])
+        targets.append(["gob decode / encode vs Go", "–", "not run (bench/run --no-gob)"])
     check("Rust plugin start-up vs Go plugin (Go host, faster GOMAXPROCS each)", per_run(start_rust, start_go, "startup_ms_median"), 0.3, False)
     check("Rust plugin idle RSS vs Go (keep-all plugins)", per_run(disp["keeprust-gmpdef"], rss_idle_go, "plugin_rss_pre_bulk_kb"), 0.2, False)
     check("Rust plugin RSS after the bulk, all records kept, vs Go", per_run(disp["keeprust-gmpdef"], rss_bulk_go, "plugin_rss_peak_kb"), 0.3, False)

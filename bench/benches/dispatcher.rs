@@ -544,7 +544,7 @@ async fn call_all(
     Ok(())
 }
 
-// One runtime thread, as the Rust peers of benches/netrpc: an I/O-bound plugin host spends
+// One runtime thread, as the Rust peers of bench/benches/netrpc.rs: an I/O-bound plugin host spends
 // less CPU per call and wakes faster than on a work-stealing pool (measured: 64-caller Entity
 // Rust<->Rust 12.2k -> 26.3k calls/s on this 2-CPU machine).
 #[tokio::main(flavor = "current_thread")]
