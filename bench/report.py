@@ -293,7 +293,9 @@ def main():
         nb_seq = best_go(netrpc, "p50_us_seq", False, ("go-go-gmp1", "go-go-gmpdef"))
         nb_c64 = best_go(netrpc, "calls_per_sec_c64", True, ("go-go-gmp1", "go-go-gmpdef"))
         rows = []
-        for row, rs in sorted(netrpc.items()):
+        order = ["go-go-gmp1", "go-go-gmpdef", "rust-go-gmp1", "rust-go-gmpdef", "go-rust-gmp1",
+                 "go-rust-gmpdef", "rust-rust"]
+        for row, rs in sorted(netrpc.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99):
             rows.append([row, fmt(med(rs, "p50_us_seq")), fmt(med(rs, "calls_per_sec_c64"), 0),
                          f"{fmt(med(rs, 'cpu_us_per_call_client_seq'))} / {fmt(med(rs, 'cpu_us_per_call_server_seq'))}",
                          str(per_run(rs, nb_seq, "p50_us_seq")), str(per_run(rs, nb_c64, "calls_per_sec_c64"))])

@@ -304,7 +304,7 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
         let took = t0.elapsed();
         drop(d);
         // Not part of start-up. Bounded: PluginClient::kill sometimes waits 2 s for each of
-        // two relay tasks after the plugin has already exited (see BENCHMARKS.md); past the
+        // two relay tasks after the plugin has already exited (see docs/benchmarks-history.md); past the
         // limit the client is dropped (SIGKILL + reap if the process were still there).
         let t1 = Instant::now();
         if tokio::time::timeout(KILL_LIMIT, client.kill())
