@@ -13,10 +13,17 @@ to_ms() {
 
 # env_go GMP CMD...: runs CMD with GOMAXPROCS=GMP, or with GOMAXPROCS unset when GMP is empty
 # (Go's default: the number of CPUs). The Go plugin of a pairing inherits it from its host.
+# Every measurement is bounded (BENCH_ITEM_TIMEOUT seconds, default 1200): a hung peer fails
+# that item (its JSON says so) instead of the whole run.
 env_go() {
   local gmp="$1"; shift
-  if [ -n "$gmp" ]; then GOMAXPROCS="$gmp" "$@"; else env -u GOMAXPROCS "$@"; fi
+  if [ -n "$gmp" ]; then
+    GOMAXPROCS="$gmp" bounded "$@"
+  else
+    env -u GOMAXPROCS timeout -k 10 "${BENCH_ITEM_TIMEOUT:-1200}" "$@"
+  fi
 }
+bounded() { timeout -k 10 "${BENCH_ITEM_TIMEOUT:-1200}" "$@"; }
 
 bench_exe() { # bench-target log
   cargo bench --no-run -p tilores-plugin-bench --bench "$1" --message-format=json 2>>"$2" |
