@@ -54,9 +54,10 @@ def nice(v):
     return f"{v:g}"
 
 
-def svg_plot(path, title, xlabel, ylabel, series, logx=True, logy=True):
-    """series: [(label, color, [(x, y), ...])]; points with y None are skipped."""
-    W, H, L, R, T, B = 720, 430, 80, 230, 40, 55
+def svg_plot(path, title, xlabel, ylabel, series, logx=True, logy=True, note=""):
+    """series: [(label, color, [(x, y), ...])]; points with y None are skipped; note: a red
+    line under the title (the smoke label)."""
+    W, H, L, R, T, B = 720, 440, 80, 230, 52, 55
     pts = [(x, y) for _, _, s in series for x, y in s if y is not None]
     if not pts:
         pts = [(1, 1), (10, 10)]
@@ -97,7 +98,9 @@ def svg_plot(path, title, xlabel, ylabel, series, logx=True, logy=True):
     o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
          'font-family="sans-serif" font-size="12">',
          f'<rect width="{W}" height="{H}" fill="white"/>',
-         f'<text x="{L}" y="22" font-size="15" font-weight="bold">{esc(title)}</text>']
+         f'<text x="{L}" y="20" font-size="14" font-weight="bold">{esc(title)}</text>']
+    if note:
+        o.append(f'<text x="{L}" y="38" font-size="12" fill="#c00">{esc(note)}</text>')
     for t in ticks(x0, x1, logx):
         if x0 <= t <= x1:
             X = sx(t)
@@ -162,7 +165,7 @@ def growth(data, key, min_x=100):
 def main():
     raw, out = sys.argv[1], sys.argv[2]
     smoke = "--smoke" in sys.argv[3:]
-    tag = "SMOKE (--quick, shared machine): " if smoke else ""
+    note = "SMOKE figures (bench/scaling --quick on a shared machine): not results" if smoke else ""
     os.makedirs(out, exist_ok=True)
     rec, cal, plu = load(raw, "records"), load(raw, "callers"), load(raw, "plugins")
 
@@ -171,20 +174,20 @@ def main():
                                 for x, r in sorted(data.get(pid, {}).items())])
                 for pid, label, color in PAIRINGS]
 
-    svg_plot(os.path.join(out, "records-entity.svg"), tag + "Entity reply of N records, sequential p50",
-             "records in the reply", "µs per call", series(rec, "seq_p50_us"))
-    svg_plot(os.path.join(out, "records-submit.svg"), tag + "Submit of N records (median)",
-             "records submitted", "ms per call", series(rec, "bulk_ms_median"))
-    svg_plot(os.path.join(out, "records-rss.svg"), tag + "Plugin peak RSS after the Submits (keeps all)",
-             "records per Submit", "MiB", series(rec, "plugin_rss_peak_kb", 1 / 1024))
-    svg_plot(os.path.join(out, "callers.svg"), tag + "Entity (10 records) calls/s by concurrent callers",
-             "callers on one plugin", "calls/s", series(cal, "conc_calls_per_sec"), logy=False)
-    svg_plot(os.path.join(out, "plugins-launch.svg"), tag + "Launch N plugins concurrently (to first reply)",
-             "plugins per host", "ms to launch all", series(plu, "launch_all_ms"))
-    svg_plot(os.path.join(out, "plugins-calls.svg"), tag + "Entity calls/s across N plugins (one caller each)",
-             "plugins per host", "calls/s", series(plu, "plugins_calls_per_sec"), logy=False)
-    svg_plot(os.path.join(out, "plugins-rss.svg"), tag + "Total RSS (host + plugins) per plugin",
-             "plugins per host", "MiB per plugin", series(plu, "total_rss_per_plugin_kb", 1 / 1024))
+    svg_plot(os.path.join(out, "records-entity.svg"), "Entity reply of N records, sequential p50",
+             "records in the reply", "µs per call", series(rec, "seq_p50_us"), note=note)
+    svg_plot(os.path.join(out, "records-submit.svg"), "Submit of N records (median)",
+             "records submitted", "ms per call", series(rec, "bulk_ms_median"), note=note)
+    svg_plot(os.path.join(out, "records-rss.svg"), "Plugin peak RSS after the Submits (keeps all)",
+             "records per Submit", "MiB", series(rec, "plugin_rss_peak_kb", 1 / 1024), note=note)
+    svg_plot(os.path.join(out, "callers.svg"), "Entity (10 records) calls/s by concurrent callers",
+             "callers on one plugin", "calls/s", series(cal, "conc_calls_per_sec"), logy=False, note=note)
+    svg_plot(os.path.join(out, "plugins-launch.svg"), "Launch N plugins concurrently (to first reply)",
+             "plugins per host", "ms to launch all", series(plu, "launch_all_ms"), note=note)
+    svg_plot(os.path.join(out, "plugins-calls.svg"), "Entity calls/s across N plugins (one caller each)",
+             "plugins per host", "calls/s", series(plu, "plugins_calls_per_sec"), logy=False, note=note)
+    svg_plot(os.path.join(out, "plugins-rss.svg"), "Total RSS (host + plugins) per plugin",
+             "plugins per host", "MiB per plugin", series(plu, "total_rss_per_plugin_kb", 1 / 1024), note=note)
 
     lines = []
     try:
