@@ -397,6 +397,9 @@ async fn workload(
 
     // Idle: connected, no calls. Neither process should use CPU.
     if !o.idle.is_zero() {
+        // From 1 s after the last call, as the Go host: the first second still holds one-off
+        // work of the phases before (freeing the bulk, both sides; a few ms in all).
+        tokio::time::sleep(Duration::from_secs(1)).await;
         let a = cpu_pair(pid)?;
         tokio::time::sleep(o.idle).await;
         let b = cpu_pair(pid)?;

@@ -17,8 +17,8 @@
 // (the fake dispatcher keeps 10 of them, a keep-all plugin returns all N).
 // -warmup: untimed sequential calls before the timed ones. -idle D: after the
 // workload, D with the connection open and no calls; the CPU each process used
-// meanwhile is reported per second (idle_cpu_us_per_s_host, _plugin): a runtime
-// that busy-waits shows here. CPU per call (seq_/conc_cpu_us_per_call_host,
+// meanwhile (from 1 s after the last call) is reported per second
+// (idle_cpu_us_per_s_host, _plugin): a runtime that busy-waits shows here. CPU per call (seq_/conc_cpu_us_per_call_host,
 // _plugin) is the CPU time of each process over the timed phase divided by its
 // calls (cpuUs: /proc/PID/task/*/schedstat, ns resolution).
 //
@@ -440,6 +440,9 @@ func main() {
 	// Idle: connected, no calls. Neither process should use CPU.
 	if *idle > 0 {
 		runtime.GC() // not to count this process's leftover GC work as idle CPU
+		// Idle starts 1 s after the last call: the first second still holds one-off work of
+		// the phases before (freeing the bulk, both sides; a few ms in all).
+		time.Sleep(time.Second)
 		a := cpuPair(s.pid)
 		time.Sleep(*idle)
 		b := cpuPair(s.pid)
