@@ -16,7 +16,7 @@
 //!
 //! Both processes of every row run on a current-thread tokio runtime, as the dispatcher bench
 //! host and this crate's plugin binaries do (a multi-thread runtime adds cross-thread wake-ups
-//! to every call of an I/O-bound peer; see BENCHMARKS.md, net/rpc section).
+//! to every call of an I/O-bound peer; see docs/benchmarks-history.md, net/rpc section).
 //!
 //! ```text
 //! cargo bench -p tilores-plugin-bench --bench crates -- [-only ROW] [-seq-calls 5000]

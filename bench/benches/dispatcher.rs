@@ -7,10 +7,13 @@
 //! ```text
 //! cargo bench -p tilores-plugin-bench --bench dispatcher -- -plugin PATH [-startup-runs 10]
 //!     [-seq-calls 2000] [-callers 64] [-duration 3s] [-bulk-records 10000] [-bulk-runs 3]
+//!     [-entity-records 10] [-warmup 200] [-idle 0]
+//! cargo bench -p tilores-plugin-bench --bench dispatcher -- -plugin PATH -plugins N [-duration 3s]
 //! ```
 //!
-//! Prints one JSON line with the keys of the Go program (`"host":"rust"`); see
-//! go-interop/README.md, `cmd/dispatcher-bench`, for what each key measures. The host side
+//! Prints one JSON line with the keys of the Go program (`"host":"rust"`); see the package
+//! comment of go-interop/cmd/dispatcher-bench for what each flag does and each key measures
+//! (a count of 0 skips its phase; `-plugins N` is the plugins-per-host scaling mode). The host side
 //! does what TiloRes's Go host does per call: builds the argument map
 //! `{"input": *dispatcher.XInput}`, encodes it, and decodes the whole reply (every record's
 //! `Data` as interface values).
@@ -26,7 +29,7 @@ use serde_json::json;
 use tilores_plugin::plugin::{ClientConfig, HandshakeConfig, PluginClient, PluginCommand};
 use tilores_plugin::rpc;
 
-use common::{fail, median, ms, percentile_us, proc_status_kb, round1, Flags};
+use common::{cpu_us, fail, median, ms, percentile_us, proc_status_kb, round1, Flags};
 
 /// `dispatcher.EntityInput`, sent as `*dispatcher.EntityInput` inside the argument map.
 #[derive(Gob, Debug, Default, Clone, PartialEq)]
@@ -252,6 +255,10 @@ struct Opts {
     duration: Duration,
     bulk_records: usize,
     bulk_runs: usize,
+    entity_records: usize,
+    warmup: usize,
+    idle: Duration,
+    plugins: usize,
 }
 
 fn opts() -> Result<Opts, String> {
@@ -267,15 +274,13 @@ fn opts() -> Result<Opts, String> {
         duration: f.duration("duration", Duration::from_secs(3))?,
         bulk_records: f.num("bulk-records", 10_000)?,
         bulk_runs: f.num("bulk-runs", 3)?,
+        entity_records: f.num("entity-records", 10)?,
+        warmup: f.num("warmup", 200)?,
+        idle: f.duration("idle", Duration::ZERO)?,
+        plugins: f.num("plugins", 0)?,
     };
-    if o.startup_runs == 0
-        || o.seq_calls == 0
-        || o.callers == 0
-        || o.duration.is_zero()
-        || o.bulk_records == 0
-        || o.bulk_runs == 0
-    {
-        return Err("counts and durations must be positive".into());
+    if o.duration.is_zero() || o.bulk_records == 0 || o.entity_records == 0 {
+        return Err("-duration, -bulk-records and -entity-records must be positive".into());
     }
     Ok(o)
 }
@@ -283,6 +288,10 @@ fn opts() -> Result<Opts, String> {
 async fn run(o: Opts) -> Result<serde_json::Value, String> {
     gob::register::<GoTime>().map_err(|e| e.to_string())?;
     let mut res = json!({"ok": true, "host": "rust", "plugin": o.plugin});
+    if o.plugins > 0 {
+        many_plugins(&o, &mut res).await?;
+        return Ok(res);
+    }
 
     // 1. start-up: spawn → handshake → dispense → first Entity reply.
     let mut startups = Vec::new();
@@ -295,7 +304,7 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
         let took = t0.elapsed();
         drop(d);
         // Not part of start-up. Bounded: PluginClient::kill sometimes waits 2 s for each of
-        // two relay tasks after the plugin has already exited (see BENCHMARKS.md); past the
+        // two relay tasks after the plugin has already exited (see docs/benchmarks-history.md); past the
         // limit the client is dropped (SIGKILL + reap if the process were still there).
         let t1 = Instant::now();
         if tokio::time::timeout(KILL_LIMIT, client.kill())
@@ -309,11 +318,13 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
         first?;
         startups.push(took);
     }
-    res["startup_runs"] = json!(startups.len());
-    res["startup_ms_median"] = json!(ms(median(&startups)));
-    res["startup_ms_min"] = json!(ms(startups.iter().copied().min().unwrap_or_default()));
-    res["kill_ms_median"] = json!(ms(median(&kills)));
-    res["kill_over_limit"] = json!(slow_kills);
+    if !startups.is_empty() {
+        res["startup_runs"] = json!(startups.len());
+        res["startup_ms_median"] = json!(ms(median(&startups)));
+        res["startup_ms_min"] = json!(ms(startups.iter().copied().min().unwrap_or_default()));
+        res["kill_ms_median"] = json!(ms(median(&kills)));
+        res["kill_over_limit"] = json!(slow_kills);
+    }
 
     // 2. Entity of 10 records on one long-lived plugin.
     let (mut client, d) = start(&o.plugin).await?;
@@ -332,18 +343,21 @@ async fn workload(
     d: &rpc::Client,
     res: &mut serde_json::Value,
 ) -> Result<(), String> {
-    let ten = args(Interface::from_concrete(SubmitInput {
-        records: make_records(10),
+    let first = args(Interface::from_concrete(SubmitInput {
+        records: make_records(o.entity_records),
     }));
-    let added = submit(d, &ten).await?;
-    if added != 10 {
-        return Err(format!("submit 10: RecordsAdded {added}"));
+    let added = submit(d, &first).await?;
+    if added != o.entity_records as i64 {
+        return Err(format!("submit {}: RecordsAdded {added}", o.entity_records));
     }
+    drop(first);
     res["entity_reply_records"] = json!(entity(d, "e1").await?);
-    for _ in 0..200 {
+    for _ in 0..o.warmup {
         entity(d, "warm").await?;
     }
+    let pid = client.pid();
     let mut lats = Vec::with_capacity(o.seq_calls);
+    let cpu0 = cpu_pair(pid)?;
     let seq_start = Instant::now();
     for _ in 0..o.seq_calls {
         let t0 = Instant::now();
@@ -351,21 +365,74 @@ async fn workload(
         lats.push(t0.elapsed());
     }
     let seq_total = seq_start.elapsed();
-    lats.sort();
-    res["seq_calls"] = json!(lats.len());
-    res["seq_p50_us"] = json!(percentile_us(&lats, 0.5));
-    res["seq_p99_us"] = json!(percentile_us(&lats, 0.99));
-    res["seq_calls_per_sec"] = json!(round1(lats.len() as f64 / seq_total.as_secs_f64()));
+    let cpu1 = cpu_pair(pid)?;
+    if !lats.is_empty() {
+        lats.sort();
+        res["seq_calls"] = json!(lats.len());
+        res["seq_p50_us"] = json!(percentile_us(&lats, 0.5));
+        res["seq_p99_us"] = json!(percentile_us(&lats, 0.99));
+        res["seq_calls_per_sec"] = json!(round1(lats.len() as f64 / seq_total.as_secs_f64()));
+        per_call(res, "seq", cpu0, cpu1, lats.len());
+    }
 
-    concurrent(d, o.callers, Duration::from_millis(300)).await?;
-    let (count, clats) = concurrent(d, o.callers, o.duration).await?;
-    res["conc_callers"] = json!(o.callers);
-    res["conc_calls"] = json!(count);
-    res["conc_calls_per_sec"] = json!(round1(count as f64 / o.duration.as_secs_f64()));
-    res["conc_p50_us"] = json!(percentile_us(&clats, 0.5));
-    res["conc_p99_us"] = json!(percentile_us(&clats, 0.99));
+    if o.callers > 0 {
+        concurrent(d, o.callers, Duration::from_millis(300)).await?;
+        let cpu0 = cpu_pair(pid)?;
+        let (count, clats) = concurrent(d, o.callers, o.duration).await?;
+        let cpu1 = cpu_pair(pid)?;
+        res["conc_callers"] = json!(o.callers);
+        res["conc_calls"] = json!(count);
+        res["conc_calls_per_sec"] = json!(round1(count as f64 / o.duration.as_secs_f64()));
+        res["conc_p50_us"] = json!(percentile_us(&clats, 0.5));
+        res["conc_p99_us"] = json!(percentile_us(&clats, 0.99));
+        per_call(res, "conc", cpu0, cpu1, count);
+    }
+    if let Ok(hwm) = proc_status_kb(pid, "VmHWM") {
+        res["plugin_rss_pre_bulk_kb"] = json!(hwm);
+    }
 
-    // 3. bulk Submit.
+    if o.bulk_runs > 0 {
+        bulk_submit(o, d, res).await?;
+    }
+
+    // Idle: connected, no calls. Neither process should use CPU.
+    if !o.idle.is_zero() {
+        // From 1 s after the last call, as the Go host: the first second still holds one-off
+        // work of the phases before (freeing the bulk, both sides; a few ms in all).
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let a = cpu_pair(pid)?;
+        tokio::time::sleep(o.idle).await;
+        let b = cpu_pair(pid)?;
+        let secs = o.idle.as_secs_f64();
+        res["idle_s"] = json!(secs);
+        res["idle_cpu_us_per_s_host"] = json!(round1((b.0 - a.0) / secs));
+        res["idle_cpu_us_per_s_plugin"] = json!(round1((b.1 - a.1) / secs));
+    }
+
+    // 4. peak RSS of the plugin process.
+    res["plugin_rss_peak_kb"] = json!(proc_status_kb(pid, "VmHWM")?);
+    if let Ok(rss) = proc_status_kb(pid, "VmRSS") {
+        res["plugin_rss_kb"] = json!(rss);
+    }
+    Ok(())
+}
+
+/// CPU µs used so far by this process and by the plugin.
+fn cpu_pair(pid: u32) -> Result<(f64, f64), String> {
+    Ok((cpu_us(0)?, cpu_us(pid)?))
+}
+
+/// Stores the CPU µs per call of each side between two [`cpu_pair`] readings.
+fn per_call(res: &mut serde_json::Value, prefix: &str, a: (f64, f64), b: (f64, f64), calls: usize) {
+    if calls == 0 {
+        return;
+    }
+    res[format!("{prefix}_cpu_us_per_call_host")] = json!(round1((b.0 - a.0) / calls as f64));
+    res[format!("{prefix}_cpu_us_per_call_plugin")] = json!(round1((b.1 - a.1) / calls as f64));
+}
+
+/// 3. bulk Submit of `-bulk-records` records, `-bulk-runs` times.
+async fn bulk_submit(o: &Opts, d: &rpc::Client, res: &mut serde_json::Value) -> Result<(), String> {
     let bulk = Arc::new(args(Interface::from_concrete(SubmitInput {
         records: make_records(o.bulk_records),
     })));
@@ -390,16 +457,97 @@ async fn workload(
     res["bulk_runs"] = json!(times.len());
     res["bulk_ms_median"] = json!(ms(med));
     res["bulk_mb_per_sec"] = json!(round1(payload as f64 / 1e6 / med.as_secs_f64()));
-
-    // 4. peak RSS of the plugin process.
-    res["plugin_rss_peak_kb"] = json!(proc_status_kb(client.pid(), "VmHWM")?);
-    if let Ok(rss) = proc_status_kb(client.pid(), "VmRSS") {
-        res["plugin_rss_kb"] = json!(rss);
-    }
     Ok(())
 }
 
-// One runtime thread, as the Rust peers of benches/netrpc: an I/O-bound plugin host spends
+/// The `-plugins N` scaling mode: N plugins launched concurrently, one caller each for
+/// `-duration`, then RSS of the host and of all plugins, then all killed concurrently.
+async fn many_plugins(o: &Opts, res: &mut serde_json::Value) -> Result<(), String> {
+    let n = o.plugins;
+    let t0 = Instant::now();
+    let mut launches = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let path = o.plugin.clone();
+        launches.spawn(async move {
+            let (client, d) = start(&path).await?;
+            match entity(&d, "startup").await {
+                Ok(_) => Ok((i, client, d)),
+                Err(e) => Err(format!("plugin {}: {e}", i + 1)),
+            }
+        });
+    }
+    let mut started = Vec::with_capacity(n);
+    let mut first_err = None;
+    while let Some(joined) = launches.join_next().await {
+        match joined.map_err(|e| format!("launch task: {e}")) {
+            Ok(Ok(p)) => started.push(p),
+            Ok(Err(e)) | Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    let launch = t0.elapsed();
+    let outcome = match first_err {
+        Some(e) => Err(e),
+        None => call_all(o, &started, launch, res).await,
+    };
+    let t1 = Instant::now();
+    let mut kills = tokio::task::JoinSet::new();
+    for (_, mut client, d) in started {
+        kills.spawn(async move {
+            drop(d);
+            let _ = tokio::time::timeout(KILL_LIMIT, client.kill()).await;
+        });
+    }
+    while kills.join_next().await.is_some() {}
+    res["kill_all_ms"] = json!(ms(t1.elapsed()));
+    outcome
+}
+
+/// One Entity caller per plugin for `-duration`, then the RSS figures of `-plugins`.
+async fn call_all(
+    o: &Opts,
+    started: &[(usize, PluginClient, rpc::Client)],
+    launch: Duration,
+    res: &mut serde_json::Value,
+) -> Result<(), String> {
+    let end = Instant::now() + o.duration;
+    let mut callers = tokio::task::JoinSet::new();
+    for (i, _, d) in started {
+        let (i, d) = (*i, d.clone());
+        callers.spawn(async move {
+            let mut count = 0u64;
+            while Instant::now() < end {
+                entity(&d, "e1")
+                    .await
+                    .map_err(|e| format!("plugin {}: {e}", i + 1))?;
+                if Instant::now() < end {
+                    count += 1;
+                }
+            }
+            Ok::<_, String>(count)
+        });
+    }
+    let mut total = 0;
+    while let Some(joined) = callers.join_next().await {
+        total += joined.map_err(|e| format!("caller task: {e}"))??;
+    }
+    let host = proc_status_kb(std::process::id(), "VmRSS")?;
+    let mut plugins = 0;
+    for (_, client, _) in started {
+        plugins += proc_status_kb(client.pid(), "VmRSS")?;
+    }
+    let n = started.len().max(1) as u64;
+    res["plugins"] = json!(started.len());
+    res["launch_all_ms"] = json!(ms(launch));
+    res["plugins_calls_per_sec"] = json!(round1(total as f64 / o.duration.as_secs_f64()));
+    res["host_rss_kb"] = json!(host);
+    res["plugin_rss_total_kb"] = json!(plugins);
+    res["total_rss_per_plugin_kb"] = json!((host + plugins) / n);
+    Ok(())
+}
+
+// One runtime thread, as the Rust peers of bench/benches/netrpc.rs: an I/O-bound plugin host spends
 // less CPU per call and wakes faster than on a work-stealing pool (measured: 64-caller Entity
 // Rust<->Rust 12.2k -> 26.3k calls/s on this 2-CPU machine).
 #[tokio::main(flavor = "current_thread")]

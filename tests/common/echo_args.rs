@@ -1,5 +1,5 @@
 //! go-interop's `rpc-peer` argument type, shared by `tests/rpc_interop.rs` and
-//! `benches/netrpc.rs` (included with `#[path]`).
+//! `bench/benches/netrpc.rs` (included with `#[path]`).
 
 use std::collections::HashMap;
 

@@ -19,7 +19,7 @@
 // -work D: each side keeps its CPU busy (spinning on the clock) for D per message inside
 // the timed round trip (the echo side before replying, the pinging side after the reply
 // arrived), the shape of a call whose two sides each compute. Ideally that adds 2*D to the
-// round trip; on a VM whose idle vCPUs halt it adds far more (BENCHMARKS.md).
+// round trip; on a VM whose idle vCPUs halt it adds far more (docs/benchmarks-history.md).
 //
 // Output: ONE JSON line on stdout, exit 0:
 //

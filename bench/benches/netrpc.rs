@@ -1,14 +1,21 @@
 //! net/rpc over yamux over a unix socket: Go↔Go, Rust client→Go server, Go client→Rust server,
-//! Rust↔Rust (always two processes), plus the raw unix-socket ping-pong floor.
+//! Rust↔Rust (always two processes), plus two floors: a runtime-free blocking unix-socket
+//! ping-pong (bench/benches/floor.rs, in this binary) and Go's (go-interop/cmd/sockfloor).
 //!
 //! ```text
-//! cargo bench --bench netrpc          # builds the Go peers, runs everything, prints a table
+//! cargo bench -p tilores-plugin-bench --bench netrpc   # builds the Go peers, runs everything
 //! ```
 //!
 //! Environment: `NETRPC_RUNS` (repetitions, default 5), `NETRPC_DURATION_MS` (measured time per
 //! run, default 2000), `NETRPC_WARMUP_MS` (discarded warm-up, default 500), `NETRPC_RUNTIME`
 //! (`current` or `multi`: tokio flavor of the Rust peers, default `current`), `NETRPC_ONLY`
-//! (comma-separated subset of `go-go`, `rust-go`, `go-rust`, `rust-rust`, `floor`).
+//! (comma-separated subset of `go-go`, `rust-go`, `go-rust`, `rust-rust`, `floor`),
+//! `NETRPC_JSONL` (a file to append one JSON line per row and run to; `bash bench/run` uses it).
+//!
+//! Fair baselines (BENCHMARKS.md, "Method"): every pairing with a Go peer runs twice, with
+//! `GOMAXPROCS=1` and with Go's default (both Go processes get the same setting); rows run in
+//! an order that rotates each run; a ratio is computed per run against the faster Go↔Go of
+//! that run and shown as the median of the per-run ratios with their range.
 //!
 //! Every measurement is one client process and one server process: the Go side is
 //! `go-interop/cmd/rpc-peer` (`serve -mux`, `bench -mux`), the Rust side is this binary
@@ -29,7 +36,7 @@ use serde_json::Value as Json;
 use tilores_plugin::mux::{MuxConfig, Role, Session, Stream};
 use tilores_plugin::rpc::{Client, Server};
 
-#[path = "../tests/common/echo_args.rs"]
+#[path = "../../tests/common/echo_args.rs"]
 mod echo_args;
 use echo_args::EchoArgs;
 
@@ -45,10 +52,15 @@ fn bench_args() -> EchoArgs {
     }
 }
 
+mod common;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let result = match args.get(1).map(String::as_str) {
         Some("peer-serve") => peer(|rt| rt.block_on(peer_serve(&args[2..]))),
+        Some("floor-echo") => {
+            flag(&args, "-child-echo-socket").and_then(|path| common::floor_echo_child(path, 64))
+        }
         Some("peer-bench") => peer(|rt| rt.block_on(peer_bench(&args[2..]))),
         // `cargo bench` passes `--bench` (and maybe a filter); both are ignored.
         _ => orchestrate(),
@@ -315,8 +327,52 @@ struct Settings {
     warmup_ms: u64,
 }
 
+/// A measured row: a pairing and, where a Go process takes part, its GOMAXPROCS.
+struct Row {
+    name: String,
+    label: String,
+    pair: &'static Pair,
+    /// `Some(1)`: GOMAXPROCS=1; `None`: unset (Go's default, the number of CPUs).
+    gomaxprocs: Option<u32>,
+}
+
+fn rows(wanted: impl Fn(&str) -> bool) -> Vec<Row> {
+    let mut out = Vec::new();
+    for pair in PAIRS.iter().filter(|p| wanted(p.name)) {
+        if pair.client == Side::Rust && pair.server == Side::Rust {
+            out.push(Row {
+                name: pair.name.into(),
+                label: pair.label.into(),
+                pair,
+                gomaxprocs: None,
+            });
+            continue;
+        }
+        for (suffix, note, gomaxprocs) in [
+            ("gmp1", "GOMAXPROCS=1", Some(1)),
+            ("gmpdef", "GOMAXPROCS default", None),
+        ] {
+            out.push(Row {
+                name: format!("{}-{suffix}", pair.name),
+                label: format!("{}, {note}", pair.label),
+                pair,
+                gomaxprocs,
+            });
+        }
+    }
+    out
+}
+
+/// Sets or clears GOMAXPROCS for a Go process (a Rust peer ignores it).
+fn go_env(cmd: &mut Command, gomaxprocs: Option<u32>) {
+    match gomaxprocs {
+        Some(n) => cmd.env("GOMAXPROCS", n.to_string()),
+        None => cmd.env_remove("GOMAXPROCS"),
+    };
+}
+
 fn orchestrate() -> Result<(), String> {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let s = Settings {
         me: std::env::current_exe().map_err(|e| e.to_string())?,
         runs: env_u64("NETRPC_RUNS", 5)?.max(1),
@@ -336,37 +392,86 @@ fn orchestrate() -> Result<(), String> {
     );
 
     let load_before = loadavg();
-    let mut results: HashMap<(String, usize), Vec<Sample>> = HashMap::new();
-    let mut floor = Vec::new();
-    // Runs are interleaved (run 1 of everything, then run 2, …) so drifts in machine load
-    // spread over all rows instead of skewing one.
+    let rows = rows(wanted);
+    let mut results: Results = HashMap::new();
+    let mut floors: HashMap<&str, Vec<Sample>> = HashMap::new();
+    let jsonl = std::env::var_os("NETRPC_JSONL").map(PathBuf::from);
+    // Runs are interleaved (run 1 of everything, then run 2, …) and the order rotates by one
+    // each run, so drifts in machine load spread over all rows instead of skewing one.
     for run in 1..=s.runs {
         if wanted("floor") {
-            let j = run_json(Command::new(s.repo.join("go-interop/bin/sockfloor")).args([
-                "-echo-process",
-                "-duration",
-                &format!("{}ms", s.duration_ms),
-                "-warmup",
-                &format!("{}ms", s.warmup_ms),
-            ]))?;
-            let sample = Sample::from_json(&j, "roundtrips_per_sec")?;
-            eprintln!("run {run} floor: {sample:?}");
-            floor.push(sample);
+            for (name, sample) in floors_once(&s)? {
+                eprintln!("run {run} floor {name}: {sample:?}");
+                floors.entry(name).or_default().push(sample);
+            }
         }
-        for pair in PAIRS.iter().filter(|p| wanted(p.name)) {
+        let k = (run as usize - 1) % rows.len().max(1);
+        for row in rows[k..].iter().chain(&rows[..k]) {
+            let mut line = serde_json::json!({"row": row.name, "run": run});
             for callers in CALLERS {
-                let sample = measure(&s, pair, callers)?;
-                eprintln!("run {run} {} ×{callers}: {sample:?}", pair.name);
+                let sample = measure(&s, row, callers)?;
+                eprintln!("run {run} {} ×{callers}: {sample:?}", row.name);
+                let tag = if callers == 1 {
+                    "seq".to_string()
+                } else {
+                    format!("c{callers}")
+                };
+                line[format!("calls_per_sec_{tag}")] = serde_json::json!(sample.per_sec);
+                line[format!("p50_us_{tag}")] = serde_json::json!(sample.p50_us);
+                line[format!("p99_us_{tag}")] = serde_json::json!(sample.p99_us);
+                line[format!("cpu_us_per_call_client_{tag}")] =
+                    serde_json::json!(sample.client_cpu_us);
+                line[format!("cpu_us_per_call_server_{tag}")] =
+                    serde_json::json!(sample.server_cpu_us);
                 results
-                    .entry((pair.name.to_string(), callers))
+                    .entry((row.name.clone(), callers))
                     .or_default()
-                    .push(sample);
+                    .push((run, sample));
+            }
+            if let Some(path) = &jsonl {
+                let mut f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                writeln!(f, "{line}").map_err(|e| format!("{}: {e}", path.display()))?;
             }
         }
     }
     let load = format!("{load_before} before, {} after", loadavg());
-    print_table(&s, &runtime, &load, &results, &floor);
+    print_table(&s, &runtime, &load, &rows, &results, &floors);
     Ok(())
+}
+
+/// Figures of every (row, callers) in run order: `(run, sample)`.
+type Results = HashMap<(String, usize), Vec<(u64, Sample)>>;
+
+/// One run of each floor: the runtime-free blocking ping-pong, and Go's at both GOMAXPROCS.
+fn floors_once(s: &Settings) -> Result<Vec<(&'static str, Sample)>, String> {
+    let mut out = Vec::new();
+    let j = common::blocking_floor(
+        &["floor-echo"],
+        Duration::from_millis(s.duration_ms),
+        Duration::from_millis(s.warmup_ms),
+        64,
+    )?;
+    out.push(("blocking", Sample::from_json(&j, "roundtrips_per_sec")?));
+    for (name, gomaxprocs) in [("go-gmp1", Some(1)), ("go-gmpdef", None)] {
+        let mut cmd = Command::new(s.repo.join("go-interop/bin/sockfloor"));
+        cmd.args([
+            "-echo-process",
+            "-duration",
+            &format!("{}ms", s.duration_ms),
+            "-warmup",
+            &format!("{}ms", s.warmup_ms),
+        ]);
+        go_env(&mut cmd, gomaxprocs);
+        out.push((
+            name,
+            Sample::from_json(&run_json(&mut cmd)?, "roundtrips_per_sec")?,
+        ));
+    }
+    Ok(out)
 }
 
 /// The 1-minute load average (other work on the machine skews every number).
@@ -443,13 +548,14 @@ impl Drop for TempDir {
     }
 }
 
-fn start_server(s: &Settings, side: Side) -> Result<(ServerProc, PathBuf), String> {
+fn start_server(s: &Settings, row: &Row) -> Result<(ServerProc, PathBuf), String> {
     let dir = TempDir::new()?;
     let sock = dir.0.join("rpc.sock");
-    let mut cmd = match side {
+    let mut cmd = match row.pair.server {
         Side::Go => {
             let mut c = Command::new(s.repo.join("go-interop/bin/rpc-peer"));
             c.arg("serve").arg("-mux").arg("-socket").arg(&sock);
+            go_env(&mut c, row.gomaxprocs);
             c
         }
         Side::Rust => {
@@ -482,12 +588,12 @@ fn start_server(s: &Settings, side: Side) -> Result<(ServerProc, PathBuf), Strin
 /// client is the only child reaped meanwhile), the server's from its `/proc` entry before it
 /// is stopped. Both cover the warm-up too, so they are divided by the calls of warm-up plus
 /// measured window, estimated as `calls × (warmup + duration) / duration`.
-fn measure(s: &Settings, pair: &Pair, callers: usize) -> Result<Sample, String> {
-    let (server, sock) = start_server(s, pair.server)?;
+fn measure(s: &Settings, row: &Row, callers: usize) -> Result<Sample, String> {
+    let (server, sock) = start_server(s, row)?;
     let server_pid = server.child.id().to_string();
     let server_cpu0 = process_cpu(&server_pid)?;
     let callers_s = callers.to_string();
-    let mut cmd = match pair.client {
+    let mut cmd = match row.pair.client {
         Side::Go => {
             let mut c = Command::new(s.repo.join("go-interop/bin/rpc-peer"));
             c.arg("bench").arg("-mux").arg("-socket").arg(&sock).args([
@@ -498,6 +604,7 @@ fn measure(s: &Settings, pair: &Pair, callers: usize) -> Result<Sample, String> 
                 "-warmup",
                 &format!("{}ms", s.warmup_ms),
             ]);
+            go_env(&mut c, row.gomaxprocs);
             c
         }
         Side::Rust => {
@@ -563,54 +670,131 @@ fn med(samples: &[Sample]) -> Sample {
     }
 }
 
+/// Median of the per-run ratios `f(row sample, faster Go↔Go sample)`, with their range.
+fn ratio(
+    results: &Results,
+    row: &str,
+    callers: usize,
+    f: impl Fn(&Sample, &Sample) -> f64,
+    better: impl Fn(&Sample, &Sample) -> bool,
+) -> String {
+    let get = |name: &str| results.get(&(name.to_string(), callers));
+    let (Some(samples), Some(g1), Some(gd)) = (get(row), get("go-go-gmp1"), get("go-go-gmpdef"))
+    else {
+        return "–".into();
+    };
+    let mut v: Vec<f64> = samples
+        .iter()
+        .filter_map(|(run, m)| {
+            let a = g1.iter().find(|(r, _)| r == run)?.1;
+            let b = gd.iter().find(|(r, _)| r == run)?.1;
+            let base = if better(&a, &b) { a } else { b };
+            Some(f(m, &base))
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => "–".into(),
+        1 => format!("{:.2}×", v[0]),
+        _ => format!(
+            "{:.2}× [{:.2}–{:.2}]",
+            median(v.clone()),
+            v[0],
+            v[v.len() - 1]
+        ),
+    }
+}
+
 fn print_table(
     s: &Settings,
     runtime: &str,
     load: &str,
-    results: &HashMap<(String, usize), Vec<Sample>>,
-    floor: &[Sample],
+    rows: &[Row],
+    results: &Results,
+    floors: &HashMap<&str, Vec<Sample>>,
 ) {
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(
         w,
-        "Medians of {} runs, {} ms measured each (+{} ms warm-up); Rust peers on a tokio {runtime}-thread runtime; load average {load}.\n",
-        s.runs, s.duration_ms, s.warmup_ms
+        "Medians of {} runs, {} ms measured each (+{} ms warm-up); Rust peers on a tokio {runtime}-thread runtime; load average {load}; go {}; GOGC={}; GODEBUG={}.",
+        s.runs,
+        s.duration_ms,
+        s.warmup_ms,
+        go_version(),
+        std::env::var("GOGC").unwrap_or_else(|_| "default (100)".into()),
+        std::env::var("GODEBUG").unwrap_or_else(|_| "unset".into()),
     );
     let _ = writeln!(
         w,
-        "| pair | callers | calls/s | p50 µs | p99 µs | calls/s vs Go↔Go | p50 vs Go↔Go | CPU µs/call client | CPU µs/call server |"
+        "Ratios: median of per-run ratios [range] against the faster Go↔Go (GOMAXPROCS=1 or default) of the same run.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| pair | callers | calls/s | p50 µs | p99 µs | calls/s vs faster Go↔Go | p50 vs faster Go↔Go | CPU µs/call client | CPU µs/call server |"
     );
     let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for callers in CALLERS {
-        let base = results.get(&("go-go".to_string(), callers)).map(|v| med(v));
-        for pair in &PAIRS {
-            let Some(v) = results.get(&(pair.name.to_string(), callers)) else {
+        for row in rows {
+            let Some(v) = results.get(&(row.name.clone(), callers)) else {
                 continue;
             };
-            let m = med(v);
-            let (rate, lat) = match base {
-                Some(b) => (
-                    format!("{:.2}×", m.per_sec / b.per_sec),
-                    format!("{:.2}×", m.p50_us / b.p50_us),
-                ),
-                None => ("–".into(), "–".into()),
-            };
+            let m = med(&v.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+            let rate = ratio(
+                results,
+                &row.name,
+                callers,
+                |m, b| m.per_sec / b.per_sec,
+                |a, b| a.per_sec >= b.per_sec,
+            );
+            let lat = ratio(
+                results,
+                &row.name,
+                callers,
+                |m, b| m.p50_us / b.p50_us,
+                |a, b| a.p50_us <= b.p50_us,
+            );
             let _ = writeln!(
                 w,
                 "| {} | {callers} | {:.0} | {:.1} | {:.1} | {rate} | {lat} | {:.1} | {:.1} |",
-                pair.label, m.per_sec, m.p50_us, m.p99_us, m.client_cpu_us, m.server_cpu_us
+                row.label, m.per_sec, m.p50_us, m.p99_us, m.client_cpu_us, m.server_cpu_us
             );
         }
     }
-    if !floor.is_empty() {
-        let m = med(floor);
-        let _ = writeln!(
-            w,
-            "| floor: raw unix-socket ping-pong, 64 B, two Go processes (sockfloor -echo-process) | 1 | {:.0} round trips/s | {:.1} | {:.1} | | | | |",
-            m.per_sec, m.p50_us, m.p99_us
-        );
+    for (name, label) in [
+        (
+            "blocking",
+            "floor: blocking unix-socket ping-pong, no runtime, 64 B, two processes",
+        ),
+        (
+            "go-gmp1",
+            "floor: Go ping-pong (sockfloor -echo-process), GOMAXPROCS=1",
+        ),
+        (
+            "go-gmpdef",
+            "floor: Go ping-pong (sockfloor -echo-process), GOMAXPROCS default",
+        ),
+    ] {
+        if let Some(v) = floors.get(name) {
+            let m = med(v);
+            let _ = writeln!(
+                w,
+                "| {label} | 1 | {:.0} round trips/s | {:.1} | {:.1} | | | | |",
+                m.per_sec, m.p50_us, m.p99_us
+            );
+        }
     }
     print!("{out}");
     let _ = std::io::stdout().flush();
+}
+
+/// `go version`'s version word (the Go peers are built by this toolchain).
+fn go_version() -> String {
+    Command::new("go")
+        .arg("version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|v| v.split_whitespace().nth(2).map(str::to_string))
+        .unwrap_or_else(|| "?".into())
 }
