@@ -1053,8 +1053,10 @@ fn dispatch_protocol_flag_forces_a_protocol() {
             err.contains("starting the dispatcher plugin: plugin failed to start"),
             "{err}"
         );
+        // Before the 10 s ready wait ends: the plugin's exit was noticed (it takes well under a
+        // second on an idle machine; the margin is for a loaded CI machine).
         assert!(
-            started.elapsed() < Duration::from_secs(5),
+            started.elapsed() < Duration::from_secs(9),
             "{:?}",
             started.elapsed()
         );
