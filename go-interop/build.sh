@@ -7,6 +7,7 @@
 #   - go-plugin v1.4.3 examples/basic          -> bin/basic-host, bin/basic-greeter
 #   - each ./latest/cmd/<name> and ./latest/plugin/<name> (nested module,
 #     newest go-plugin v1.8.0)                     -> bin/latest/<name>
+#   - go-plugin v1.8.0 examples/basic/plugin       -> bin/latest/basic-greeter
 # Usage: go-interop/build.sh            (everything)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -26,6 +27,7 @@ for dir in cmd/*/ plugin/*/; do
 done
 if [ -f latest/go.mod ]; then
   (cd latest
+   go build -o ../bin/latest/basic-greeter github.com/hashicorp/go-plugin/examples/basic/plugin
    for dir in cmd/*/ plugin/*/; do
      [ -d "$dir" ] || continue
      ls "$dir"*.go >/dev/null 2>&1 || continue

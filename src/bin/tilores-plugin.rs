@@ -5,7 +5,7 @@
 //! - `tilores-plugin gob encode`: reads typed-JSON documents (one per line) on stdin and writes
 //!   the gob stream to stdout.
 //!
-//! - `tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v]`: runs JSON-lines
+//! - `tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [--auto-mtls] [-v]`: runs JSON-lines
 //!   dispatcher calls from stdin against one plugin process (default: the bundled Rust fake
 //!   dispatcher, which is this binary run as `serve-fake-dispatcher`) and prints one JSON line
 //!   per input line (see `tilores_plugin::dispatcher::run_script`). The plugin's own
@@ -14,7 +14,9 @@
 //!   run, so a stalled plugin cannot wedge the run: the call then answers
 //!   `{"error":"context deadline exceeded"}` and the run goes on. `--deadline-ms N` changes
 //!   the default; `--deadline-ms 0` sends such calls without a deadline and waits without
-//!   limit, as Go's `dispatcher-host` does.
+//!   limit, as Go's `dispatcher-host` does. `--auto-mtls` turns on go-plugin's AutoMTLS
+//!   (mutual TLS with per-launch certificates) and reports the negotiated TLS version on
+//!   stderr.
 //!
 //! Malformed gob input exits non-zero with a message on stderr that says what and where; a
 //! malformed dispatch line gets an error line and the run goes on.
@@ -27,11 +29,12 @@ use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Step, Value};
 const USAGE: &str = "usage:
   tilores-plugin gob decode   < stream.gob   > values.jsonl
   tilores-plugin gob encode   < values.jsonl > stream.gob
-  tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
+  tilores-plugin dispatch [--plugin PATH] [--deadline-ms N] [--auto-mtls] [-v] < calls.jsonl > answers.jsonl
       each input line: {\"call\": entity|submit|search|disassemble|removeConnectionBan,
                         \"input\": {...}, \"deadline_ms\": N (optional)}
       without --plugin the bundled Rust fake dispatcher runs as the plugin;
-      --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none)";
+      --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none);
+      --auto-mtls: go-plugin AutoMTLS (mutual TLS, fresh certificates per launch)";
 
 /// Deadline of a `dispatch` call whose line has no `deadline_ms` (change with
 /// `--deadline-ms`): long enough for any real dispatcher call, short enough that a stalled
@@ -132,6 +135,7 @@ struct DispatchArgs {
     /// Deadline of calls without `deadline_ms`; `None`: no deadline.
     deadline: Option<std::time::Duration>,
     verbose: bool,
+    auto_mtls: bool,
 }
 
 fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
@@ -139,6 +143,7 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
         plugin: None,
         deadline: Some(DEFAULT_DEADLINE),
         verbose: false,
+        auto_mtls: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -155,6 +160,8 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
                 out.deadline = (ms > 0).then(|| std::time::Duration::from_millis(ms));
             }
             "-v" | "--verbose" => out.verbose = true,
+            "--auto-mtls" if cfg!(feature = "tls") => out.auto_mtls = true,
+            "--auto-mtls" => return Err("--auto-mtls: built without the `tls` feature".into()),
             other => return Err(format!("dispatch: unknown argument {other:?}\n{USAGE}")),
         }
     }
@@ -198,11 +205,22 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
         let config = || {
             let mut c = dispatcher::client_config();
             c.stdout = StdioSink::writer(tokio::io::stderr());
+            #[cfg(feature = "tls")]
+            {
+                c.auto_mtls = args.auto_mtls;
+            }
             c
         };
         let mut plugin = dispatcher::initialize_with(cmd, None, config, config)
             .await
             .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
+        #[cfg(feature = "tls")]
+        if let Some(tls) = plugin.plugin().tls() {
+            eprintln!(
+                "tilores-plugin: TLS with the plugin: {:?}, {:?}",
+                tls.protocol_version, tls.cipher_suite
+            );
+        }
         let options = ScriptOptions {
             default_deadline: args.deadline,
         };

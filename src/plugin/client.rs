@@ -664,7 +664,7 @@ type TlsSetting = NoTls;
 #[cfg(feature = "tls")]
 fn auto_mtls_config(
     handshake: &super::handshake::Handshake,
-    own: &tls::GeneratedCert,
+    own: &tls::Identity,
 ) -> Result<TlsClientConfig, TlsError> {
     let field = handshake
         .server_cert

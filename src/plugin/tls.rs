@@ -72,6 +72,12 @@ pub enum TlsError {
     /// The per-launch certificate could not be generated.
     #[error("generating the AutoMTLS certificate failed: {0}")]
     Generate(String),
+    /// [`Identity::from_pem`] could not read the certificate or key.
+    #[error("unusable TLS identity: {reason}")]
+    Identity {
+        /// Why.
+        reason: String,
+    },
     /// A rustls configuration could not be built from the certificates.
     #[error("building the TLS configuration failed: {0}")]
     Config(#[source] rustls::Error),
@@ -165,23 +171,45 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// A certificate and its private key, as go-plugin's `generateCert` makes them.
-pub struct GeneratedCert {
+/// A certificate and its private key: one side's TLS identity.
+pub struct Identity {
     der: CertificateDer<'static>,
     key: PrivatePkcs8KeyDer<'static>,
     pem: String,
     key_pem: String,
 }
 
-impl fmt::Debug for GeneratedCert {
+impl fmt::Debug for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GeneratedCert")
+        f.debug_struct("Identity")
             .field("der_len", &self.der.len())
             .finish_non_exhaustive()
     }
 }
 
-impl GeneratedCert {
+impl Identity {
+    /// Generates an identity like go-plugin's `generateCert` (see [`generate_certificate`]).
+    pub fn generate() -> Result<Self, TlsError> {
+        generate_certificate()
+    }
+
+    /// An identity from a PEM certificate (the first `CERTIFICATE` block) and a PEM private
+    /// key (PKCS#8 `PRIVATE KEY`; an `EC PRIVATE KEY` as Go writes it is refused).
+    pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, TlsError> {
+        let bad = |reason: String| TlsError::Identity { reason };
+        let der = pem_certificates(cert_pem)
+            .map_err(|e| bad(format!("certificate: {e}")))?
+            .swap_remove(0);
+        let key = PrivatePkcs8KeyDer::from_pem_slice(key_pem.as_bytes())
+            .map_err(|e| bad(format!("private key: {e}")))?;
+        Ok(Identity {
+            der,
+            key,
+            pem: cert_pem.to_owned(),
+            key_pem: key_pem.to_owned(),
+        })
+    }
+
     /// The certificate (DER).
     pub fn der(&self) -> &CertificateDer<'static> {
         &self.der
@@ -212,10 +240,11 @@ impl GeneratedCert {
 /// localhost, CA:TRUE, key usages digitalSignature, keyEncipherment, keyAgreement,
 /// keyCertSign, extended key usages clientAuth and serverAuth, valid from 30 s ago for
 /// 262,980 hours (30 years).
-pub fn generate_certificate() -> Result<GeneratedCert, TlsError> {
+pub fn generate_certificate() -> Result<Identity, TlsError> {
     let generate = |e: rcgen::Error| TlsError::Generate(e.to_string());
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).map_err(generate)?;
-    let mut params = CertificateParams::new(vec![AUTO_MTLS_SERVER_NAME.to_owned()]).map_err(generate)?;
+    let mut params =
+        CertificateParams::new(vec![AUTO_MTLS_SERVER_NAME.to_owned()]).map_err(generate)?;
     let mut name = RcgenName::new();
     name.push(DnType::OrganizationName, "HashiCorp");
     name.push(DnType::CommonName, AUTO_MTLS_SERVER_NAME);
@@ -246,7 +275,7 @@ pub fn generate_certificate() -> Result<GeneratedCert, TlsError> {
     params.not_before = now - time::Duration::seconds(30);
     params.not_after = now + time::Duration::hours(262_980);
     let cert = params.self_signed(&key).map_err(generate)?;
-    Ok(GeneratedCert {
+    Ok(Identity {
         pem: cert.pem(),
         der: cert.der().clone(),
         key_pem: key.serialize_pem(),
@@ -284,18 +313,18 @@ pub(crate) fn decode_handshake_cert(field: &str) -> Result<CertificateDer<'stati
 /// Reads the certificates of a PEM text (`PLUGIN_CLIENT_CERT`): at least one `CERTIFICATE`
 /// block, each with an X.509 outer structure (Go's `AppendCertsFromPEM` parses each one).
 pub fn parse_pem_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    pem_certificates(pem).map_err(|reason| TlsError::ClientCertPem { reason })
+}
+
+fn pem_certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     let mut certs = Vec::new();
     for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-        let cert = cert.map_err(|e| TlsError::ClientCertPem {
-            reason: e.to_string(),
-        })?;
-        go_x509_outer_check(&cert).map_err(|reason| TlsError::ClientCertPem { reason })?;
+        let cert = cert.map_err(|e| e.to_string())?;
+        go_x509_outer_check(&cert)?;
         certs.push(cert);
     }
     if certs.is_empty() {
-        return Err(TlsError::ClientCertPem {
-            reason: "no CERTIFICATE block".into(),
-        });
+        return Err("no CERTIFICATE block".into());
     }
     Ok(certs)
 }
@@ -365,7 +394,8 @@ impl ServerCertVerifier for Pinned {
     ) -> Result<ServerCertVerified, rustls::Error> {
         // The name is not checked: the pinned certificate is the plugin's own, announced
         // on its stdout; Go's name check (`localhost`) holds for every go-plugin certificate.
-        self.check(end_entity).map(|()| ServerCertVerified::assertion())
+        self.check(end_entity)
+            .map(|()| ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -403,7 +433,8 @@ impl ClientCertVerifier for Pinned {
         _intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        self.check(end_entity).map(|()| ClientCertVerified::assertion())
+        self.check(end_entity)
+            .map(|()| ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -466,7 +497,7 @@ impl TlsClientConfig {
 /// name `localhost`), TLS 1.2 or 1.3.
 pub fn pinned_client_config(
     server_cert: CertificateDer<'static>,
-    own: &GeneratedCert,
+    own: &Identity,
 ) -> Result<TlsClientConfig, TlsError> {
     let provider = provider();
     let verifier = Arc::new(Pinned {
@@ -487,7 +518,7 @@ pub fn pinned_client_config(
 /// accepts exactly one of `client_certs`, TLS 1.2 minimum (`MinVersion: tls.VersionTLS12`).
 pub fn pinned_server_config(
     client_certs: Vec<CertificateDer<'static>>,
-    own: &GeneratedCert,
+    own: &Identity,
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
     let provider = provider();
     let verifier = Arc::new(Pinned {
@@ -505,7 +536,9 @@ pub fn pinned_server_config(
 
 /// The provider's AutoMTLS setup from `PLUGIN_CLIENT_CERT`: its server configuration and
 /// the handshake field announcing its certificate.
-pub(crate) fn auto_server(client_cert_pem: &str) -> Result<(Arc<rustls::ServerConfig>, String), TlsError> {
+pub(crate) fn auto_server(
+    client_cert_pem: &str,
+) -> Result<(Arc<rustls::ServerConfig>, String), TlsError> {
     let client_certs = parse_pem_certificates(client_cert_pem)?;
     let own = generate_certificate()?;
     let config = pinned_server_config(client_certs, &own)?;
@@ -575,8 +608,13 @@ mod tests {
             "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
         ] {
             let e = parse_pem_certificates(bad).unwrap_err();
-            assert!(matches!(e, TlsError::ClientCertPem { .. }), "{bad:?}: {e:?}");
-            assert!(e.to_string().starts_with("PLUGIN_CLIENT_CERT is not a PEM certificate"));
+            assert!(
+                matches!(e, TlsError::ClientCertPem { .. }),
+                "{bad:?}: {e:?}"
+            );
+            assert!(e
+                .to_string()
+                .starts_with("PLUGIN_CLIENT_CERT is not a PEM certificate"));
         }
     }
 }

@@ -53,6 +53,7 @@ var scenarios = map[string]func(*host) result{
 	"reattach-use":    (*host).reattachUse,
 	"start-only":      (*host).startOnly,
 	"die-after-start": (*host).dieAfterStart,
+	"greeter":         (*host).greeter,
 }
 
 // HostMain is the whole plugin-host program (see cmd/plugin-host for the

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"net/rpc"
 	"os"
 	"path/filepath"
 	"sync"
@@ -126,4 +127,52 @@ func poolFromFile(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("%s: no certificate", path)
 	}
 	return pool, nil
+}
+
+// greeterRPC is the host side of go-plugin's examples/basic greeter
+// (commons.GreeterRPC in v1.4.3, shared.GreeterRPC in v1.8.0): Plugin.Greet
+// with a nil interface{} argument, a string reply.
+type greeterRPC struct{ client *rpc.Client }
+
+func (g *greeterRPC) Greet() (string, error) {
+	var resp string
+	err := g.client.Call("Plugin.Greet", new(interface{}), &resp)
+	return resp, err
+}
+
+// greeterPlugin is the examples/basic plugin type, host side only.
+type greeterPlugin struct{}
+
+func (greeterPlugin) Server(*plugin.MuxBroker) (interface{}, error) {
+	return nil, fmt.Errorf("host only")
+}
+
+func (greeterPlugin) Client(_ *plugin.MuxBroker, c *rpc.Client) (interface{}, error) {
+	return &greeterRPC{client: c}, nil
+}
+
+// greeter: go-plugin's examples/basic host (handshake BASIC_PLUGIN=hello,
+// plugin "greeter") against -plugin; greeting = Greet()'s result.
+func (h *host) greeter() result {
+	c := h.newClient(func(cfg *plugin.ClientConfig) {
+		cfg.HandshakeConfig = plugin.HandshakeConfig{ProtocolVersion: 1, MagicCookieKey: "BASIC_PLUGIN", MagicCookieValue: "hello"}
+		cfg.Plugins = map[string]plugin.Plugin{"greeter": greeterPlugin{}}
+	})
+	defer c.Kill()
+	if err := hookTLS(c); err != nil {
+		return fail("start", err)
+	}
+	rpcClient, err := safeClient(c)
+	if err != nil {
+		return fail("client", err)
+	}
+	raw, err := rpcClient.Dispense("greeter")
+	if err != nil {
+		return fail("dispense", err)
+	}
+	greeting, err := raw.(*greeterRPC).Greet()
+	if err != nil {
+		return fail("greet", err)
+	}
+	return result{"ok": greeting == "Hello!", "greeting": greeting}
 }
