@@ -1018,3 +1018,269 @@ fn greeters_under_auto_mtls() {
         }
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// TLS failures: each a clear typed error; the provider keeps serving its legitimate host
+// ---------------------------------------------------------------------------------------------
+
+/// The plugins a legitimate AutoMTLS host runs in the negative cases: the Go kv plugin
+/// (go-plugin v1.4.3) and the Rust one.
+#[cfg(feature = "tls")]
+fn tls_plugins() -> [(PathBuf, &'static str); 2] {
+    [
+        (go_bin("kvplugin"), "Go"),
+        (example_bin("kv_plugin"), "Rust"),
+    ]
+}
+
+/// The legitimate host still works: its stored value, a ping.
+#[cfg(feature = "tls")]
+async fn assert_still_serving(kv: &tilores_plugin::rpc::Client, client: &PluginClient, what: &str) {
+    let got: String = kv
+        .call("Plugin.Get", &"a".to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{what}: the legitimate host lost its plugin: {e}"));
+    assert_eq!(got, "1", "{what}");
+    client.ping().await.expect("ping");
+}
+
+/// A legitimate AutoMTLS host of `bin` with `a=1` stored.
+#[cfg(feature = "tls")]
+async fn legit_auto_mtls(bin: &Path) -> (PluginClient, tilores_plugin::rpc::Client) {
+    let client = PluginClient::start(PluginCommand::new(bin), kv_config().auto_mtls(true))
+        .await
+        .expect("legitimate AutoMTLS start");
+    let kv = client.dispense("kv").await.expect("dispense");
+    let put = Kv {
+        key: "a".into(),
+        value: "1".into(),
+    };
+    assert!(kv.call::<_, bool>("Plugin.Put", &put).await.expect("put"));
+    (client, kv)
+}
+
+/// A Rust provider refuses a `PLUGIN_CLIENT_CERT` that is no PEM certificate: exit status 1,
+/// no handshake line, and the reason on stderr (which a Rust host reports with the exit).
+/// (A Go plugin logs `client cert provided but failed to parse` and serves a TLS that no
+/// host can pass.)
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn bad_pem_in_plugin_client_cert() {
+    common::limit(async {
+        let bin = example_bin("kv_plugin");
+        for (pem, reason) in [
+            ("not a certificate", "no CERTIFICATE block"),
+            (
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                "x509: malformed certificate",
+            ),
+        ] {
+            let want =
+                format!("plugin serve: PLUGIN_CLIENT_CERT is not a PEM certificate: {reason}");
+            let out = Command::new(&bin)
+                .env("TILORES_TEST_PLUGIN", "interop")
+                .env("PLUGIN_CLIENT_CERT", pem)
+                .output()
+                .expect("run kv_plugin");
+            assert_eq!(out.status.code(), Some(1), "{pem:?}");
+            assert!(out.stdout.is_empty(), "no handshake line: {out:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains(&want), "{pem:?}: {stderr}");
+            // Through the Rust host: the exit and that line.
+            let cmd = PluginCommand::new(&bin).env("PLUGIN_CLIENT_CERT", pem);
+            match PluginClient::start(cmd, kv_config()).await {
+                Err(ClientError::Launch(LaunchError::Exited { status, stderr })) => {
+                    assert_eq!(status.and_then(|s| s.code()), Some(1));
+                    assert!(stderr.iter().any(|l| l.contains(&want)), "{stderr:?}");
+                }
+                other => panic!("{pem:?}: {other:?}"),
+            }
+        }
+    })
+    .await
+}
+
+/// A handshake certificate field (> 50 characters) that is no base64 DER certificate: the
+/// Rust AutoMTLS host fails the launch with go-plugin's own error text, checked against the
+/// Go host (v1.4.3 and v1.8.0) on the same plugin.
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn handshake_certificate_that_does_not_parse() {
+    common::limit(async {
+        let (bin, _) = &go_plugins()[0];
+        let cmd = PluginCommand::new(bin).env("KVPLUGIN_MODE", "bad-cert");
+        let e = PluginClient::start(cmd, kv_config().auto_mtls(true))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                ClientError::Launch(LaunchError::Handshake(
+                    plugin::HandshakeError::ServerCert { .. }
+                ))
+            ),
+            "{e:?}"
+        );
+        let p = bin.to_str().expect("utf-8 path");
+        for (host, version) in go_hosts() {
+            let v = run_go_host(
+                &host,
+                &["-plugin", p, "-scenario", "start-only", "-automtls"],
+                &[("KVPLUGIN_MODE", "bad-cert")],
+            );
+            assert_eq!(v["step"], "start", "{version}: {v}");
+            assert_eq!(v["error"], e.to_string(), "{version}: Go's text");
+        }
+    })
+    .await
+}
+
+/// A peer presenting another certificate, both ways, against the Go and the Rust kv plugin
+/// under a legitimate AutoMTLS host: a host expecting another server certificate fails with
+/// [`TlsError::CertificateMismatch`]; a host presenting a certificate the plugin was not
+/// given is refused by the plugin. The legitimate host keeps its plugin.
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn peer_presenting_another_certificate() {
+    use plugin::tls::{pinned_client_config, Identity, TlsError};
+    common::limit(async {
+        for (bin, what) in tls_plugins() {
+            let (mut client, kv) = legit_auto_mtls(&bin).await;
+            let rc = client.reattach_config();
+            let server_cert = client
+                .tls()
+                .and_then(|t| t.peer_certificate.clone())
+                .expect("the plugin's certificate");
+            let stranger = Identity::generate().unwrap();
+
+            // The host pins a certificate the plugin does not have.
+            let mut config = kv_config();
+            config.tls = Some(pinned_client_config(stranger.der().clone(), &stranger).unwrap());
+            match PluginClient::reattach(&rc, config).await {
+                Err(ClientError::Tls {
+                    source: TlsError::CertificateMismatch,
+                    ..
+                }) => {}
+                other => panic!("{what}: {other:?}"),
+            }
+            assert_still_serving(&kv, &client, what).await;
+
+            // The host presents a certificate the plugin was not given: refused by the plugin
+            // (in TLS 1.3 after the client's Finished, so the host sees the plugin's alert or
+            // the closed connection when it opens its first stream).
+            let mut config = kv_config();
+            config.tls = Some(pinned_client_config(server_cert, &stranger).unwrap());
+            config.connect_timeout = Duration::from_secs(3);
+            // Go answers UnknownCA, rustls CertificateUnknown; the alert can be lost to the
+            // closed connection.
+            match PluginClient::reattach(&rc, config).await {
+                Err(ClientError::Tls {
+                    source: TlsError::PeerRejected { alert },
+                    ..
+                }) => assert!(
+                    ["UnknownCA", "CertificateUnknown"].contains(&alert.as_str()),
+                    "{what}: {alert}"
+                ),
+                Err(ClientError::Tls {
+                    source: TlsError::ClosedAfterHandshake,
+                    ..
+                }) => {}
+                other => panic!("{what}: {other:?}"),
+            }
+            assert_still_serving(&kv, &client, what).await;
+            assert!(client.kill().await.graceful, "{what}");
+        }
+    })
+    .await
+}
+
+/// A plaintext peer on a TLS connection, both ways: a plaintext host connecting to an
+/// AutoMTLS plugin (Go and Rust) is refused and the legitimate host keeps its plugin; an
+/// AutoMTLS host whose plugin serves plaintext fails with [`TlsError::NoServerCert`] (no
+/// certificate in the handshake) or, given a TLS config for a plaintext plugin, with
+/// [`TlsError::NotTls`].
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn plaintext_peer_on_a_tls_connection() {
+    use plugin::tls::{pinned_client_config, Identity, TlsError};
+    common::limit(async {
+        let logs = LogBuf::default();
+        let subscriber = {
+            use tracing_subscriber::layer::SubscriberExt;
+            tracing_subscriber::registry().with(plugin::HclogLayer::with_writer(logs.clone()))
+        };
+        let _guard = tracing::subscriber::set_default(subscriber);
+        for (bin, what) in tls_plugins() {
+            let (mut client, kv) = legit_auto_mtls(&bin).await;
+            let mut plain = kv_config();
+            plain.connect_timeout = Duration::from_secs(3);
+            let e = PluginClient::reattach(&client.reattach_config(), plain)
+                .await
+                .unwrap_err();
+            // The plugin closes the connection on the first bytes, which are no TLS record.
+            assert!(
+                matches!(
+                    e,
+                    ClientError::Mux(tilores_plugin::mux::MuxError::SessionClosed(
+                        tilores_plugin::mux::CloseReason::Peer
+                    ))
+                ),
+                "{what}: {e:?}"
+            );
+            assert_still_serving(&kv, &client, what).await;
+            if what == "Rust" {
+                // The provider's reason, from its log re-logged by the host.
+                let deadline = Instant::now() + Duration::from_secs(5);
+                loop {
+                    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+                    if text.contains("TLS handshake with a host failed")
+                        && text.contains("the peer does not speak TLS")
+                    {
+                        break;
+                    }
+                    assert!(Instant::now() < deadline, "Rust provider log: {text}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            assert!(client.kill().await.graceful, "{what}");
+        }
+
+        // A Go plugin that ignores PLUGIN_CLIENT_CERT: no certificate to pin.
+        let (bin, _) = &go_plugins()[0];
+        let cmd = PluginCommand::new(bin).env("KVPLUGIN_MODE", "plaintext");
+        match PluginClient::start(cmd, kv_config().auto_mtls(true)).await {
+            Err(ClientError::Tls {
+                source: TlsError::NoServerCert,
+                ..
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+
+        // A TLS host on a plaintext plugin (Go and Rust).
+        for (bin, what) in tls_plugins() {
+            let mut client = PluginClient::start(PluginCommand::new(&bin), kv_config())
+                .await
+                .unwrap();
+            let kv = client.dispense("kv").await.unwrap();
+            let put = Kv {
+                key: "a".into(),
+                value: "1".into(),
+            };
+            assert!(kv.call::<_, bool>("Plugin.Put", &put).await.unwrap());
+            let me = Identity::generate().unwrap();
+            let mut config = kv_config();
+            config.tls = Some(pinned_client_config(me.der().clone(), &me).unwrap());
+            config.connect_timeout = Duration::from_secs(3);
+            match PluginClient::reattach(&client.reattach_config(), config).await {
+                Err(ClientError::Tls {
+                    source: TlsError::NotTls { .. },
+                    ..
+                }) => {}
+                other => panic!("{what}: {other:?}"),
+            }
+            assert_still_serving(&kv, &client, what).await;
+            assert!(client.kill().await.graceful, "{what}");
+        }
+    })
+    .await
+}

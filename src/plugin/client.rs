@@ -716,9 +716,15 @@ async fn connect(
         })?;
         let (socket, info) = wrap_tls(addr, socket, tls).await?;
         let session = Session::new(socket, Role::Client, mux)?;
-        let control = session.open_acked().await?;
-        let out = session.open_acked().await?;
-        let err = session.open_acked().await?;
+        let streams = async {
+            Ok::<_, MuxError>((
+                session.open_acked().await?,
+                session.open_acked().await?,
+                session.open_acked().await?,
+            ))
+        };
+        let is_tls = info_is_tls(&info);
+        let (control, out, err) = streams.await.map_err(|e| opening_failed(addr, e, is_tls))?;
         Ok::<_, ClientError>((session, control, out, err, info))
     })
     .await
@@ -745,6 +751,48 @@ async fn connect(
         #[cfg(feature = "tls")]
         tls: info,
     })
+}
+
+/// Whether [`wrap_tls`] made a TLS connection.
+#[cfg(feature = "tls")]
+fn info_is_tls(info: &Option<TlsInfo>) -> bool {
+    info.is_some()
+}
+
+/// Without the `tls` feature no connection is TLS.
+#[cfg(not(feature = "tls"))]
+fn info_is_tls(_: &()) -> bool {
+    false
+}
+
+/// A failure to open the first streams. On a TLS connection it is reported as the TLS error
+/// it most likely is: in TLS 1.3 the plugin checks our certificate after our side of the
+/// handshake has finished, and refuses it with an alert (read here when it arrives before our
+/// first write fails) and by closing the connection.
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+fn opening_failed(addr: &PluginAddr, e: MuxError, is_tls: bool) -> ClientError {
+    #[cfg(feature = "tls")]
+    if is_tls {
+        use crate::mux::CloseReason;
+        let source = match &e {
+            MuxError::SessionClosed(CloseReason::Failed(failed)) => match &**failed {
+                yamux::ConnectionError::Io(io)
+                | yamux::ConnectionError::Decode(yamux::FrameDecodeError::Io(io)) => {
+                    TlsError::of_io(io)
+                }
+                _ => None,
+            },
+            MuxError::SessionClosed(CloseReason::Peer) => Some(TlsError::ClosedAfterHandshake),
+            _ => None,
+        };
+        if let Some(source) = source {
+            return ClientError::Tls {
+                addr: addr.clone(),
+                source,
+            };
+        }
+    }
+    ClientError::Mux(e)
 }
 
 /// go-plugin wraps the socket in TLS when a TLS config is set and runs yamux inside it

@@ -109,6 +109,11 @@ pub enum TlsError {
         /// The alert it sent, e.g. `BadCertificate`.
         alert: String,
     },
+    /// The plugin closed the connection right after the TLS handshake, before it opened any
+    /// stream: in TLS 1.3 a plugin that refuses the host's certificate does so after the host
+    /// has finished its handshake, and its alert may be lost to the closed connection.
+    #[error("the plugin closed the connection right after the TLS handshake (did it refuse our certificate?)")]
+    ClosedAfterHandshake,
     /// The peer does not speak TLS: it sent something that is no TLS record, or closed the
     /// connection on our first TLS message (a plaintext go-plugin peer does: the yamux header
     /// it reads has a wrong version).
@@ -133,10 +138,18 @@ impl TlsError {
                 detail: "the connection was closed during the TLS handshake".into(),
             };
         }
-        let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) else {
-            return TlsError::Handshake(e);
-        };
-        match tls {
+        match Self::of_io(&e) {
+            Some(classified) => classified,
+            None => TlsError::Handshake(e),
+        }
+    }
+
+    /// The TLS failure inside an I/O error (a rustls error that says more than "failed"),
+    /// e.g. the alert a plugin sends after the handshake when it refuses our certificate
+    /// (TLS 1.3 checks the client's certificate after the client has finished).
+    pub(crate) fn of_io(e: &io::Error) -> Option<Self> {
+        let tls = e.get_ref()?.downcast_ref::<rustls::Error>()?;
+        Some(match tls {
             rustls::Error::InvalidCertificate(CertificateError::Other(o))
                 if o.0.downcast_ref::<PinMismatch>().is_some() =>
             {
@@ -149,8 +162,8 @@ impl TlsError {
             rustls::Error::InvalidMessage(m) => TlsError::NotTls {
                 detail: format!("invalid TLS message: {m:?}"),
             },
-            _ => TlsError::Handshake(e),
-        }
+            _ => return None,
+        })
     }
 }
 
