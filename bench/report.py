@@ -4,7 +4,7 @@
 Usage: python3 bench/report.py RESULTS_DIR
 
 Files read (written by bench/run): disp-<host>-<plugin>-<run>.json (go-interop/cmd/dispatcher-bench
-or bench/benches/dispatcher.rs), crates-<run>.jsonl (bench/benches/crates.rs),
+or bench/benches/dispatcher.rs), disp-mtls-<host>-<plugin>-<run>.json (the same with AutoMTLS), crates-<run>.jsonl (bench/benches/crates.rs),
 floor-<run>-<a,b,c>.json (go-interop/cmd/sockfloor -echo-process, three per run; the floor is
 their median), workfloor-<run>.json (the same with -work 25us: a diagnostic), meta.txt,
 rust_fake_dispatcher.
@@ -76,6 +76,11 @@ def main():
         for plugin in ("go", "rust"):
             files = sorted(glob.glob(os.path.join(d, f"disp-{host}-{plugin}-*.json")))
             disp[(host, plugin)] = [load_json(p) for p in files]
+    mtls = {}
+    for host in ("go", "rust"):
+        for plugin in ("go", "rust"):
+            files = sorted(glob.glob(os.path.join(d, f"disp-mtls-{host}-{plugin}-*.json")))
+            mtls[(host, plugin)] = [load_json(p) for p in files]
     crates = {}
     for p in sorted(glob.glob(os.path.join(d, "crates-*.jsonl"))):
         with open(p) as f:
@@ -172,6 +177,33 @@ def main():
         print()
         print(f"Rust host: {sum(slow)} start-up kills exceeded 500 ms (PluginClient::kill waits for relay tasks; see BENCHMARKS.md).")
     print()
+
+    if any(mtls.values()):
+        print("### AutoMTLS: every pairing with go-plugin's AutoMTLS (medians; ratios vs Go↔Go with AutoMTLS)")
+        print()
+        mg = mtls[("go", "go")]
+        mg_c1, mg_c64 = med(mg, "seq_calls_per_sec"), med(mg, "conc_calls_per_sec")
+        mg_bulk_ms, mg_start = med(mg, "bulk_ms_median"), med(mg, "startup_ms_median")
+        rows = []
+        for key, name in names.items():
+            rs = mtls[key]
+            if pending(key):
+                rows.append([name, PENDING] + [""] * 9)
+                continue
+            if not any(r.get("ok") for r in rs):
+                rows.append([name, "error: " + "; ".join(errors(rs))[:120]] + [""] * 9)
+                continue
+            c1, c64 = med(rs, "seq_calls_per_sec"), med(rs, "conc_calls_per_sec")
+            bms, st = med(rs, "bulk_ms_median"), med(rs, "startup_ms_median")
+            rows.append([name, fmt(c1, 0), fmt(c64, 0), fmt(bms), fmt(st, 2),
+                         fmt_ratio(ratio(c1, mg_c1)), fmt_ratio(ratio(c64, mg_c64)),
+                         fmt_ratio(ratio(mg_bulk_ms, bms)), fmt_ratio(ratio(st, mg_start)),
+                         fmt_ratio(ratio(c64, med(disp[key], "conc_calls_per_sec"))),
+                         fmt_ratio(ratio(st, med(disp[key], "startup_ms_median")))])
+        print(table(["pairing", "calls/s @1", "calls/s @64", "10,000-record Submit ms", "start-up ms",
+                     "@1 vs Go↔Go", "@64 vs Go↔Go", "bulk speed vs Go↔Go", "start-up vs Go↔Go",
+                     "@64 vs same pairing plaintext", "start-up vs plaintext"], rows))
+        print()
 
     print("### Generic echo `Plugin.Echo` (small struct), Rust ↔ Rust, separate processes (medians)")
     print()

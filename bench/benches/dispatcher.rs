@@ -175,8 +175,10 @@ fn handshake() -> HandshakeConfig {
 }
 
 /// Spawn → handshake → dispense.
-async fn start(path: &str) -> Result<(PluginClient, rpc::Client), String> {
-    let config = ClientConfig::new(handshake()).plugins(["dispatcher"]);
+async fn start(path: &str, automtls: bool) -> Result<(PluginClient, rpc::Client), String> {
+    let config = ClientConfig::new(handshake())
+        .plugins(["dispatcher"])
+        .auto_mtls(automtls);
     let client = PluginClient::start(PluginCommand::new(path), config)
         .await
         .map_err(|e| format!("start {path}: {e}"))?;
@@ -252,6 +254,8 @@ struct Opts {
     duration: Duration,
     bulk_records: usize,
     bulk_runs: usize,
+    /// `-automtls=true`: go-plugin's AutoMTLS (as `dispatcher-bench -automtls`).
+    automtls: bool,
 }
 
 fn opts() -> Result<Opts, String> {
@@ -267,6 +271,7 @@ fn opts() -> Result<Opts, String> {
         duration: f.duration("duration", Duration::from_secs(3))?,
         bulk_records: f.num("bulk-records", 10_000)?,
         bulk_runs: f.num("bulk-runs", 3)?,
+        automtls: f.num("automtls", false)?,
     };
     if o.startup_runs == 0
         || o.seq_calls == 0
@@ -282,7 +287,7 @@ fn opts() -> Result<Opts, String> {
 
 async fn run(o: Opts) -> Result<serde_json::Value, String> {
     gob::register::<GoTime>().map_err(|e| e.to_string())?;
-    let mut res = json!({"ok": true, "host": "rust", "plugin": o.plugin});
+    let mut res = json!({"ok": true, "host": "rust", "plugin": o.plugin, "automtls": o.automtls});
 
     // 1. start-up: spawn → handshake → dispense → first Entity reply.
     let mut startups = Vec::new();
@@ -290,7 +295,7 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
     let mut slow_kills = 0;
     for _ in 0..o.startup_runs {
         let t0 = Instant::now();
-        let (mut client, d) = start(&o.plugin).await?;
+        let (mut client, d) = start(&o.plugin, o.automtls).await?;
         let first = entity(&d, "startup").await;
         let took = t0.elapsed();
         drop(d);
@@ -316,7 +321,7 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
     res["kill_over_limit"] = json!(slow_kills);
 
     // 2. Entity of 10 records on one long-lived plugin.
-    let (mut client, d) = start(&o.plugin).await?;
+    let (mut client, d) = start(&o.plugin, o.automtls).await?;
     let outcome = workload(&o, &client, &d, &mut res).await;
     drop(d);
     let _ = tokio::time::timeout(KILL_LIMIT, client.kill()).await;

@@ -124,7 +124,7 @@ pub struct ClientConfig {
     /// Broker settings (accept timeout; net/rpc limits of the control and dispensed clients).
     pub broker: BrokerConfig,
     /// go-plugin's `AutoMTLS` (default off, as in Go): a fresh certificate pair per launch,
-    /// mutual TLS around the whole connection (see [`tls`](super::tls)). Overrides
+    /// mutual TLS around the whole connection (see [`tls`]). Overrides
     /// [`ClientConfig::tls`] for launched plugins, as in Go; a reattach with it fails with
     /// [`TlsError::AutoMtlsReattach`].
     #[cfg(feature = "tls")]

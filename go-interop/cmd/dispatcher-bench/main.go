@@ -9,6 +9,10 @@
 //
 //	dispatcher-bench -plugin PATH [-startup-runs 10] [-seq-calls 2000]
 //	                 [-callers 64] [-duration 3s] [-bulk-records 10000] [-bulk-runs 3]
+//	                 [-automtls]
+//
+// -automtls: the same client configuration (tilores-plugin-api v0.6.0
+// dispatcher/init.go start()) plus AutoMTLS: true, instead of Initialize.
 //
 // Measurements, in this order:
 //
@@ -54,6 +58,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-plugin"
 	api "github.com/tilotech/tilores-plugin-api"
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
 )
@@ -157,8 +162,40 @@ type startResult struct {
 	pid  int
 }
 
+// autoMTLS is the -automtls flag.
+var autoMTLS bool
+
+// initialize is dispatcher.Initialize(exec.Command(path), nil), or with
+// -automtls the same client configuration plus AutoMTLS.
+func initialize(path string) (dispatcher.Dispatcher, dispatcher.KillFunc, *plugin.ReattachConfig, error) {
+	if !autoMTLS {
+		return dispatcher.Initialize(exec.Command(path), nil)
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig: dispatcher.Handshake,
+		Plugins:         map[string]plugin.Plugin{"dispatcher": &dispatcher.Plugin{}},
+		Cmd:             exec.Command(path),
+		SyncStdout:      os.Stdout,
+		SyncStderr:      os.Stderr,
+		AutoMTLS:        true,
+	})
+	rpcClient, err := client.Client()
+	if err != nil {
+		return nil, client.Kill, nil, err
+	}
+	raw, err := rpcClient.Dispense("dispatcher")
+	if err != nil {
+		return nil, client.Kill, nil, err
+	}
+	impl, ok := raw.(dispatcher.Dispatcher)
+	if !ok {
+		return nil, client.Kill, nil, fmt.Errorf("received invalid client: %T", raw)
+	}
+	return impl, client.Kill, client.ReattachConfig(), nil
+}
+
 func start(path string) (startResult, error) {
-	dsp, kill, rc, err := dispatcher.Initialize(exec.Command(path), nil)
+	dsp, kill, rc, err := initialize(path)
 	if err != nil {
 		if kill != nil {
 			kill()
@@ -230,6 +267,7 @@ func main() {
 	duration := flag.Duration("duration", 3*time.Second, "measured time of the concurrent phase")
 	bulkRecords := flag.Int("bulk-records", 10000, "records per bulk Submit")
 	bulkRuns := flag.Int("bulk-runs", 3, "bulk Submit repetitions")
+	flag.BoolVar(&autoMTLS, "automtls", false, "go-plugin AutoMTLS")
 	flag.Parse()
 	if *path == "" || *startupRuns < 1 || *seqCalls < 1 || *callers < 1 || *duration <= 0 ||
 		*bulkRecords < 1 || *bulkRuns < 1 || flag.NArg() != 0 {
@@ -238,7 +276,7 @@ func main() {
 	}
 	// go-plugin copies the plugin's stdout to os.Stdout: keep ours clean.
 	os.Stdout = os.Stderr
-	res := map[string]any{"ok": true, "host": "go", "plugin": *path}
+	res := map[string]any{"ok": true, "host": "go", "plugin": *path, "automtls": autoMTLS}
 
 	// 1. start-up
 	var startups, kills []time.Duration
