@@ -317,7 +317,7 @@ impl PluginClient {
         #[cfg(feature = "tls")]
         let auto = if config.auto_mtls {
             // go-plugin generates the host certificate before starting the plugin.
-            let own = tls::generate_certificate().map_err(ClientError::TlsSetup)?;
+            let own = tls::Identity::generate().map_err(ClientError::TlsSetup)?;
             launch_config.client_cert_pem = Some(own.pem().to_owned());
             Some(own)
         } else {

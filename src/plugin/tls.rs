@@ -3,7 +3,7 @@
 //!
 //! AutoMTLS (go-plugin v1.4.3 `client.go` `Start`, `server.go` `Serve`, `mtls.go`):
 //!
-//! 1. The host generates a certificate ([`generate_certificate`]) and passes it as PEM in
+//! 1. The host generates a certificate ([`Identity::generate`]) and passes it as PEM in
 //!    `PLUGIN_CLIENT_CERT` ([`ENV_CLIENT_CERT`]).
 //! 2. A plugin that finds the variable generates its own certificate, requires the host's
 //!    certificate from every connection, and returns its certificate's DER, unpadded base64, as
@@ -187,7 +187,7 @@ fn provider() -> Arc<CryptoProvider> {
 /// A certificate and its private key: one side's TLS identity.
 pub struct Identity {
     der: CertificateDer<'static>,
-    key: PrivatePkcs8KeyDer<'static>,
+    key: PrivateKeyDer<'static>,
     pem: String,
     key_pem: String,
 }
@@ -201,19 +201,23 @@ impl fmt::Debug for Identity {
 }
 
 impl Identity {
-    /// Generates an identity like go-plugin's `generateCert` (see [`generate_certificate`]).
+    /// Generates an identity like go-plugin's `generateCert`: a fresh ECDSA P-521 key,
+    /// self-signed with SHA-512, random 128-bit serial, O=HashiCorp, CN=localhost, SAN
+    /// localhost, CA:TRUE, key usages digitalSignature, keyEncipherment, keyAgreement,
+    /// keyCertSign, extended key usages clientAuth and serverAuth, valid from 30 s ago for
+    /// 262,980 hours (30 years).
     pub fn generate() -> Result<Self, TlsError> {
         generate_certificate()
     }
 
     /// An identity from a PEM certificate (the first `CERTIFICATE` block) and a PEM private
-    /// key (PKCS#8 `PRIVATE KEY`; an `EC PRIVATE KEY` as Go writes it is refused).
+    /// key (PKCS#8 `PRIVATE KEY`, or SEC1 `EC PRIVATE KEY` as Go's `generateCert` writes it).
     pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, TlsError> {
         let bad = |reason: String| TlsError::Identity { reason };
         let der = pem_certificates(cert_pem)
             .map_err(|e| bad(format!("certificate: {e}")))?
             .swap_remove(0);
-        let key = PrivatePkcs8KeyDer::from_pem_slice(key_pem.as_bytes())
+        let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
             .map_err(|e| bad(format!("private key: {e}")))?;
         Ok(Identity {
             der,
@@ -244,16 +248,12 @@ impl Identity {
     }
 
     fn key(&self) -> PrivateKeyDer<'static> {
-        PrivateKeyDer::Pkcs8(self.key.clone_key())
+        self.key.clone_key()
     }
 }
 
-/// Generates a certificate like go-plugin's `generateCert`: a fresh ECDSA P-521 key,
-/// self-signed with SHA-512, random 128-bit serial, O=HashiCorp, CN=localhost, SAN
-/// localhost, CA:TRUE, key usages digitalSignature, keyEncipherment, keyAgreement,
-/// keyCertSign, extended key usages clientAuth and serverAuth, valid from 30 s ago for
-/// 262,980 hours (30 years).
-pub fn generate_certificate() -> Result<Identity, TlsError> {
+/// [`Identity::generate`] (go-plugin `mtls.go` `generateCert`).
+fn generate_certificate() -> Result<Identity, TlsError> {
     let generate = |e: rcgen::Error| TlsError::Generate(e.to_string());
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).map_err(generate)?;
     let mut params =
@@ -292,7 +292,7 @@ pub fn generate_certificate() -> Result<Identity, TlsError> {
         pem: cert.pem(),
         der: cert.der().clone(),
         key_pem: key.serialize_pem(),
-        key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+        key: PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
     })
 }
 
@@ -497,11 +497,11 @@ impl TlsClientConfig {
     pub fn new(config: Arc<rustls::ClientConfig>) -> Self {
         TlsClientConfig {
             config,
-            server_name: ServerName::DnsName(
-                rustls::pki_types::DnsName::try_from(AUTO_MTLS_SERVER_NAME)
-                    .expect("localhost is a DNS name") // constant, not peer data
-                    .to_owned(),
-            ),
+            // A constant, not peer data (`DnsName::try_from_str` is const, but its `Result`
+            // cannot be dropped in a constant).
+            server_name: ServerName::try_from(AUTO_MTLS_SERVER_NAME)
+                .expect("localhost is a DNS name")
+                .to_owned(),
         }
     }
 }
@@ -610,6 +610,64 @@ mod tests {
         let field = cert.handshake_field();
         assert!(field.len() > 50 && !field.ends_with('='));
         assert_eq!(&decode_handshake_cert(&field).unwrap(), cert.der());
+        let again = Identity::from_pem(cert.pem(), cert.key_pem()).unwrap();
+        assert_eq!(again.der(), cert.der());
+        assert!(matches!(
+            Identity::from_pem(cert.pem(), "no key"),
+            Err(TlsError::Identity { .. })
+        ));
+    }
+
+    /// A TLS pair over an in-memory pipe with the AutoMTLS configurations.
+    async fn tls_pair() -> (
+        tokio_rustls::client::TlsStream<tokio::io::DuplexStream>,
+        tokio_rustls::server::TlsStream<tokio::io::DuplexStream>,
+    ) {
+        let host = Identity::generate().unwrap();
+        let plugin = Identity::generate().unwrap();
+        let server = pinned_server_config(vec![host.der().clone()], &plugin).unwrap();
+        let client = pinned_client_config(plugin.der().clone(), &host).unwrap();
+        let (a, b) = tokio::io::duplex(1 << 16);
+        let accept = tokio::spawn(tokio_rustls::TlsAcceptor::from(server).accept(b));
+        let c = tokio_rustls::TlsConnector::from(client.config)
+            .connect(client.server_name, a)
+            .await
+            .unwrap();
+        (c, accept.await.unwrap().unwrap())
+    }
+
+    /// The buffered socket's check for yamux protocol violations (which rust-yamux alone
+    /// lets pass) sits above the socket, so it holds inside TLS: a window update beyond
+    /// 2^32 sent through TLS ends the session as hashicorp/yamux would.
+    #[tokio::test]
+    async fn yamux_protocol_violation_is_caught_inside_tls() {
+        use crate::mux::{CloseReason, MuxConfig, Role, Session};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut host, plugin) = tls_pair().await;
+        let session = Session::new(plugin, Role::Server, MuxConfig::default()).unwrap();
+        let frame = |kind: u8, flags: u16, id: u32, len: u32| {
+            let mut f = vec![0, kind];
+            f.extend(flags.to_be_bytes());
+            f.extend(id.to_be_bytes());
+            f.extend(len.to_be_bytes());
+            f
+        };
+        // Open stream 1 (window update + SYN), then grant it u32::MAX more.
+        host.write_all(&frame(1, 1, 1, 0)).await.unwrap();
+        host.write_all(&frame(1, 0, 1, u32::MAX)).await.unwrap();
+        host.flush().await.unwrap();
+        let drain = tokio::spawn(async move {
+            let mut buf = [0u8; 4096];
+            while matches!(host.read(&mut buf).await, Ok(n) if n > 0) {}
+        });
+        let reason = tokio::time::timeout(Duration::from_secs(5), session.closed())
+            .await
+            .expect("the session ends");
+        assert!(
+            matches!(reason, CloseReason::ProtocolViolation { code: 1 }),
+            "{reason:?}"
+        );
+        drain.abort();
     }
 
     #[test]
