@@ -3,6 +3,9 @@
 //!
 //! Like the Go host it logs at debug level to stdout (the plugin's hclog lines re-logged),
 //! prints the greeting on its own line, and kills the plugin at the end.
+//!
+//! `--auto-mtls` turns on go-plugin's AutoMTLS (Go's host would set `AutoMTLS: true`) and logs
+//! the negotiated TLS version.
 
 use tilores_plugin::gob::Interface;
 use tilores_plugin::plugin::{ClientConfig, HandshakeConfig, PluginClient, PluginCommand};
@@ -15,12 +18,25 @@ async fn main() {
         magic_cookie_key: "BASIC_PLUGIN".into(),
         magic_cookie_value: "hello".into(),
     };
-    let config = ClientConfig::new(handshake).plugins(["greeter"]);
+    #[allow(unused_mut)] // without the `tls` feature
+    let mut config = ClientConfig::new(handshake).plugins(["greeter"]);
+    if std::env::args().skip(1).any(|a| a == "--auto-mtls") {
+        #[cfg(feature = "tls")]
+        {
+            config.auto_mtls = true;
+        }
+        #[cfg(not(feature = "tls"))]
+        fatal("--auto-mtls needs the `tls` feature");
+    }
     let mut client = match PluginClient::start(PluginCommand::new("./plugin/greeter"), config).await
     {
         Ok(c) => c,
         Err(e) => fatal(e),
     };
+    #[cfg(feature = "tls")]
+    if let Some(tls) = client.tls() {
+        tracing::info!(version = ?tls.protocol_version, "TLS negotiated");
+    }
     let result = async {
         let greeter = client.dispense("greeter").await?;
         let greeting: String = greeter.call("Plugin.Greet", &Interface::nil()).await?;

@@ -7,6 +7,9 @@
 //! stderr right after the handshake. One difference: `Log` emits only the fields `field` and
 //! `other` (tracing field names are static); the interop scenarios use exactly those.
 //! `TILORES_PLUGIN_EXIT_POLICY=quit-only` keeps it running after its host exits (reattach).
+//! `KVPLUGIN_TLS_DIR=DIR` serves TLS of its own (go-plugin's `TLSProvider` path, as the Go
+//! plugin does): `DIR/server.pem` + `DIR/server-key.pem`, client certificate required and
+//! pinned to `DIR/client.pem`. Under an AutoMTLS host it serves AutoMTLS with no code here.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -120,9 +123,37 @@ fn chatty_text(name: &str) -> String {
     s
 }
 
+/// The `TLSProvider` configuration of `KVPLUGIN_TLS_DIR` (see the module docs).
+#[cfg(feature = "tls")]
+fn server_tls(
+    dir: &std::path::Path,
+) -> Result<std::sync::Arc<plugin::tls::rustls::ServerConfig>, Box<dyn std::error::Error>> {
+    use plugin::tls::{parse_pem_certificates, pinned_server_config, Identity};
+    let read = |name: &str| std::fs::read_to_string(dir.join(name));
+    let own = Identity::from_pem(&read("server.pem")?, &read("server-key.pem")?)?;
+    let clients = parse_pem_certificates(&read("client.pem")?)?;
+    Ok(pinned_server_config(clients, &own)?)
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let config = ServeConfig::new(handshake(), PluginSet::new().plugin("kv", kv_server));
+    #[allow(unused_mut)] // without the `tls` feature
+    let mut config = ServeConfig::new(handshake(), PluginSet::new().plugin("kv", kv_server));
+    if let Some(dir) = std::env::var_os("KVPLUGIN_TLS_DIR").filter(|d| !d.is_empty()) {
+        #[cfg(feature = "tls")]
+        match server_tls(std::path::Path::new(&dir)) {
+            Ok(tls) => config.tls = Some(tls),
+            Err(e) => {
+                eprintln!("kvplugin: KVPLUGIN_TLS_DIR: {e}");
+                std::process::exit(2);
+            }
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            eprintln!("kvplugin: KVPLUGIN_TLS_DIR {dir:?} needs the `tls` feature");
+            std::process::exit(2);
+        }
+    }
     match std::env::var("KVPLUGIN_MODE").as_deref() {
         Err(_) | Ok("") => {}
         Ok("chatty") => {

@@ -11,6 +11,7 @@
 #     module per other tilores-plugin-api: v0.2.0, v0.3.0, v0.5.0, v0.7.0, v0.7.1)
 #                                                  -> bin/api-<version>/<name>
 #   - the Go fake dispatcher v0.6.0 (HTTP protocol)  -> bin/tilores-plugin-fake-dispatcher-v0.6.0
+#   - go-plugin v1.8.0 examples/basic/plugin       -> bin/latest/basic-greeter
 # Usage: go-interop/build.sh            (everything)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -30,6 +31,7 @@ for dir in cmd/*/ plugin/*/; do
 done
 if [ -f latest/go.mod ]; then
   (cd latest
+   go build -o ../bin/latest/basic-greeter github.com/hashicorp/go-plugin/examples/basic/plugin
    for dir in cmd/*/ plugin/*/; do
      [ -d "$dir" ] || continue
      ls "$dir"*.go >/dev/null 2>&1 || continue

@@ -6,6 +6,10 @@
 //!   the same script, whichever side hosts (`tilores-plugin dispatch` and Go's
 //!   `dispatcher-host`);
 //! - big values, time values and 64 concurrent callers through the plugin processes.
+//!
+//! With the `tls` feature the api test and the fake-dispatcher script also run under
+//! go-plugin's AutoMTLS in every pairing (Go's `dispatcher-host -automtls`, `tilores-plugin
+//! dispatch --auto-mtls`), each run proving TLS was negotiated.
 
 mod common;
 
@@ -77,16 +81,75 @@ async fn rust_host_script(plugin: &Path, script: &str) -> String {
     run_with_stdin(&cli(), &["dispatch", "--plugin", p], script).await
 }
 
+/// Whether to run a pairing with go-plugin's AutoMTLS: off, and on with the `tls` feature.
+fn auto_mtls_modes() -> Vec<bool> {
+    if cfg!(feature = "tls") {
+        vec![false, true]
+    } else {
+        vec![false]
+    }
+}
+
+/// [`go_host_script`] with AutoMTLS; asserts the host's TLS report (TLS 1.3, the plugin's
+/// certificate exactly the handshake's, verified).
+async fn go_host_script_mtls(plugin: &Path, script: &str) -> String {
+    let p = plugin.to_str().expect("utf-8 path");
+    let (out, err) = run_with_stdin_both(
+        &go_bin("dispatcher-host"),
+        &["-automtls", "-plugin", p],
+        script,
+    )
+    .await;
+    let line = err
+        .lines()
+        .find_map(|l| l.strip_prefix("dispatcher-host: tls "))
+        .unwrap_or_else(|| panic!("no TLS report: {err}"));
+    let report: serde_json::Value = serde_json::from_str(line).expect("TLS report JSON");
+    assert_eq!(report["version"], "TLS 1.3", "{report}");
+    assert_eq!(report["verified"], true, "{report}");
+    assert_eq!(report["peer_is_root"], true, "{report}");
+    out
+}
+
+/// [`rust_host_script`] with `--auto-mtls`; asserts the CLI's TLS line.
+async fn rust_host_script_mtls(plugin: &Path, script: &str) -> String {
+    let p = plugin.to_str().expect("utf-8 path");
+    let (out, err) =
+        run_with_stdin_both(&cli(), &["dispatch", "--auto-mtls", "--plugin", p], script).await;
+    assert!(
+        err.contains("tilores-plugin: TLS with the plugin: Some(TLSv1_3)"),
+        "{err}"
+    );
+    out
+}
+
 // --------------------------------------------------------------------- api test, 4 pairings
 
 /// The checks of tilores-plugin-api v0.6.0 `dispatcher/plugin_test.go` (as go-interop's
 /// `dispatcher-host -scenario api-test` runs them), from the Rust host.
-async fn rust_api_test(plugin: &Path) {
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+async fn rust_api_test(plugin: &Path, auto_mtls: bool) {
     let step = |what: &str| common::step(format!("Rust host → {}: {what}", plugin.display()));
     step("initialize");
-    let mut p = initialize(PluginCommand::new(plugin), None)
+    let config = || {
+        #[allow(unused_mut)] // without the `tls` feature
+        let mut c = client_config();
+        #[cfg(feature = "tls")]
+        {
+            c.auto_mtls = auto_mtls;
+        }
+        c
+    };
+    let mut p = initialize_with(PluginCommand::new(plugin), None, config, config)
         .await
         .unwrap_or_else(|e| panic!("initialize {}: {e}", plugin.display()));
+    #[cfg(feature = "tls")]
+    assert_eq!(
+        p.plugin().tls().and_then(|t| t.protocol_version),
+        auto_mtls.then_some(tilores_plugin::plugin::tls::rustls::ProtocolVersion::TLSv1_3),
+        "{}",
+        plugin.display()
+    );
     let d = p.dispatcher().clone();
     let what = plugin.display().to_string();
 
@@ -206,9 +269,14 @@ async fn rust_api_test(plugin: &Path) {
     assert!(outcome.graceful, "{what}: {outcome:?}");
 }
 
-/// `dispatcher-host -scenario api-test` (Go host) against `plugin`.
-fn go_api_test(plugin: &Path) {
-    let out = std::process::Command::new(go_bin("dispatcher-host"))
+/// `dispatcher-host -scenario api-test` (Go host) against `plugin` (with `-automtls`: its
+/// check that TLS 1.3 was negotiated with the handshake's certificate must be there).
+fn go_api_test(plugin: &Path, auto_mtls: bool) {
+    let mut cmd = std::process::Command::new(go_bin("dispatcher-host"));
+    if auto_mtls {
+        cmd.arg("-automtls");
+    }
+    let out = cmd
         .args(["-scenario", "api-test", "-plugin"])
         .arg(plugin)
         .output()
@@ -227,6 +295,11 @@ fn go_api_test(plugin: &Path) {
         plugin.display()
     );
     assert!(v["checks"].as_array().is_some_and(|c| c.len() >= 15), "{v}");
+    let tls_checked = v["checks"].as_array().is_some_and(|c| {
+        c.iter()
+            .any(|c| c["name"] == "tls: AutoMTLS negotiated (extra)" && c["ok"] == true)
+    });
+    assert_eq!(tls_checked, auto_mtls, "{v}");
     assert!(out.status.success());
 }
 
@@ -235,14 +308,16 @@ async fn api_test_in_all_four_pairings() {
     common::limit(async {
         let go_plugin = go_bin("dispatcher-testplugin");
         let rust_plugin = example_bin("dispatcher_test_plugin");
-        common::step("Go host ↔ Go plugin");
-        go_api_test(&go_plugin); // the baseline
-        common::step("Rust host → Go plugin");
-        rust_api_test(&go_plugin).await;
-        common::step("Go host → Rust plugin");
-        go_api_test(&rust_plugin);
-        common::step("Rust host ↔ Rust plugin");
-        rust_api_test(&rust_plugin).await;
+        for mtls in auto_mtls_modes() {
+            common::step(format!("Go host ↔ Go plugin, AutoMTLS {mtls}"));
+            go_api_test(&go_plugin, mtls); // the baseline
+            common::step(format!("Rust host → Go plugin, AutoMTLS {mtls}"));
+            rust_api_test(&go_plugin, mtls).await;
+            common::step(format!("Go host → Rust plugin, AutoMTLS {mtls}"));
+            go_api_test(&rust_plugin, mtls);
+            common::step(format!("Rust host ↔ Rust plugin, AutoMTLS {mtls}"));
+            rust_api_test(&rust_plugin, mtls).await;
+        }
     })
     .await
 }
@@ -359,6 +434,30 @@ async fn fakes_answer_alike_whichever_side_hosts() {
         );
         assert_same("Rust host → Rust fake", &script, &baseline, &rust_rust);
         assert_same("bundled fake", &script, &baseline, &bundled);
+        if cfg!(feature = "tls") {
+            // The same answers with AutoMTLS, in all four pairings (Go ↔ Go the reference).
+            let runs = [
+                (
+                    "AutoMTLS Go host → Go fake",
+                    go_host_script_mtls(&go_fake, &script).await,
+                ),
+                (
+                    "AutoMTLS Rust host → Go fake",
+                    rust_host_script_mtls(&go_fake, &script).await,
+                ),
+                (
+                    "AutoMTLS Go host → Rust fake",
+                    go_host_script_mtls(&rust_fake(), &script).await,
+                ),
+                (
+                    "AutoMTLS Rust host → Rust fake",
+                    rust_host_script_mtls(&rust_fake(), &script).await,
+                ),
+            ];
+            for (what, out) in &runs {
+                assert_same(what, &script, &baseline, out);
+            }
+        }
         // The script's last lines: the fake's crash and the host's connection errors after it.
         let lines: Vec<&str> = baseline.lines().collect();
         assert_eq!(lines[lines.len() - 2], r#"{"error":"unexpected EOF"}"#);

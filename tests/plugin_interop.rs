@@ -4,6 +4,11 @@
 //! - the Rust host (`PluginClient`) drives the Go kv plugin (`kvplugin`);
 //! - go-plugin's own examples/basic host and greeter against the Rust greeter twins;
 //! - Rust host ↔ Rust plugin.
+//!
+//! With the `tls` feature every pairing also runs under go-plugin's AutoMTLS (and the kv
+//! pairings under the user TLS path, `TLSConfig` / `TLSProvider`, with certificates the test
+//! generates); each run proves TLS was negotiated (the Go host's `VerifyConnection` report, or
+//! [`PluginClient::tls`] on the Rust side).
 
 mod common;
 
@@ -20,6 +25,116 @@ use tilores_plugin::plugin::{
 use tilores_plugin::rpc::{RpcError, Server};
 
 use common::{example_bin, go_bin, TempDir};
+
+/// How a scenario's connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Security {
+    /// No TLS (go-plugin's default).
+    Plain,
+    /// go-plugin's AutoMTLS.
+    #[cfg(feature = "tls")]
+    AutoMtls,
+    /// go-plugin's user TLS path: the host's `TLSConfig`, the plugin's `TLSProvider`
+    /// (`KVPLUGIN_TLS_DIR`), with certificates generated here.
+    #[cfg(feature = "tls")]
+    UserTls,
+}
+
+/// Every mode this build can run.
+fn securities() -> Vec<Security> {
+    #[allow(unused_mut)] // without the `tls` feature
+    let mut v = vec![Security::Plain];
+    #[cfg(feature = "tls")]
+    v.extend([Security::AutoMtls, Security::UserTls]);
+    v
+}
+
+/// Certificates for [`Security::UserTls`] in the files the Go and Rust kv plugins and the Go
+/// kv host read (`server.pem`, `server-key.pem`, `client.pem`, `client-key.pem`).
+#[cfg(feature = "tls")]
+struct TlsFiles {
+    dir: TempDir,
+    server: plugin::tls::Identity,
+    client: plugin::tls::Identity,
+}
+
+#[cfg(feature = "tls")]
+impl TlsFiles {
+    fn new() -> Self {
+        use plugin::tls::Identity;
+        let dir = TempDir::new("tls");
+        let server = Identity::generate().expect("server certificate");
+        let client = Identity::generate().expect("client certificate");
+        for (name, text) in [
+            ("server.pem", server.pem()),
+            ("server-key.pem", server.key_pem()),
+            ("client.pem", client.pem()),
+            ("client-key.pem", client.key_pem()),
+        ] {
+            std::fs::write(dir.path().join(name), text).expect("write certificate");
+        }
+        TlsFiles {
+            dir,
+            server,
+            client,
+        }
+    }
+
+    fn dir(&self) -> &str {
+        self.dir.path().to_str().expect("utf-8 path")
+    }
+
+    /// The Rust host's user TLS configuration: this client certificate, the server pinned.
+    fn client_config(&self) -> plugin::tls::TlsClientConfig {
+        plugin::tls::pinned_client_config(self.server.der().clone(), &self.client)
+            .expect("client config")
+    }
+}
+
+/// Hex SHA-256 (as the Go host's TLS report prints certificates).
+#[cfg(feature = "tls")]
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Asserts the Go host's TLS report (`"tls"` of its JSON line) for `security`: none for
+/// [`Security::Plain`], else TLS 1.3 with the plugin's P-521/SHA-512 certificate verified and
+/// pinned (exactly the certificate of the handshake line, or `server.pem`).
+fn assert_go_tls(v: &Json, security: Security, what: &str) {
+    match security {
+        Security::Plain => assert_eq!(v["tls"], Json::Null, "{what}: {v}"),
+        #[cfg(feature = "tls")]
+        Security::AutoMtls | Security::UserTls => {
+            let t = &v["tls"];
+            assert_eq!(t["version"], "TLS 1.3", "{what}: {v}");
+            assert_eq!(t["verified"], true, "{what}: {v}");
+            assert_eq!(t["peer_is_root"], true, "{what}: {v}");
+            assert_eq!(t["peer_sig"], "ECDSA-SHA512", "{what}: {v}");
+            assert_eq!(t["peer_cn"], "localhost", "{what}: {v}");
+        }
+    }
+}
+
+/// Go host arguments and environment for `security` (`files` for [`Security::UserTls`]).
+#[cfg(feature = "tls")]
+fn go_host_tls_args(
+    security: Security,
+    files: &TlsFiles,
+) -> (Vec<String>, Vec<(&'static str, String)>) {
+    match security {
+        Security::Plain => (vec![], vec![]),
+        Security::AutoMtls => (vec!["-automtls".into()], vec![]),
+        Security::UserTls => (
+            vec!["-tls-dir".into(), files.dir().into()],
+            // The plugin inherits the host's environment.
+            vec![("KVPLUGIN_TLS_DIR", files.dir().into())],
+        ),
+    }
+}
 
 /// Go host versions under test: the primary target and the newest go-plugin v1.x.
 fn go_hosts() -> [(PathBuf, &'static str); 2] {
@@ -60,28 +175,65 @@ fn go_host_drives_rust_plugin() {
     common::limit_sync(|| {
         let plugin = example_bin("kv_plugin");
         let p = plugin.to_str().expect("utf-8 path");
-        for (host, version) in go_hosts() {
-            for scenario in [
-                "basic",
-                "callback",
-                "stdio",
-                "logs",
-                "concurrent",
-                "kill-only",
-            ] {
-                let v = run_go_host(&host, &["-plugin", p, "-scenario", scenario], &[]);
-                assert_ok(&v, &format!("{version} {scenario}"));
-                assert_eq!(v["go_plugin"], version);
+        #[cfg(feature = "tls")]
+        let files = TlsFiles::new();
+        for security in securities() {
+            #[cfg(feature = "tls")]
+            let (tls_args, tls_env) = go_host_tls_args(security, &files);
+            #[cfg(not(feature = "tls"))]
+            let (tls_args, tls_env): (Vec<String>, Vec<(&str, String)>) = (vec![], vec![]);
+            let env: Vec<(&str, &str)> = tls_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            for (host, version) in go_hosts() {
+                let run = |scenario: &str| {
+                    let mut args = vec!["-plugin", p, "-scenario", scenario];
+                    args.extend(tls_args.iter().map(String::as_str));
+                    let v = run_go_host(&host, &args, &env);
+                    let what = format!("{version} {security:?} {scenario}");
+                    assert_ok(&v, &what);
+                    assert_eq!(v["go_plugin"], version);
+                    assert_go_tls(&v, security, &what);
+                    v
+                };
+                for scenario in ["stdio", "logs", "concurrent", "kill-only"] {
+                    run(scenario);
+                }
+                let v = run("basic");
+                assert_eq!(v["get_missing_error"], "no such key: missing");
+                assert_eq!(v["get_missing_is_server_error"], true);
+                assert_eq!(v["kill_graceful"], true, "{v}");
+                assert_eq!(v["process_gone"], true, "{v}");
+                assert_eq!(v["reattach"]["Addr"]["Network"], "unix");
+                #[cfg(feature = "tls")]
+                if security == Security::UserTls {
+                    assert_eq!(v["tls"]["peer_sha256"], sha256_hex(files.server.der()));
+                }
+                let v = run("callback");
+                assert_eq!(v["reply"], "hello kvplugin from host");
+                assert_eq!(v["broker_id"], 1);
             }
-            let v = run_go_host(&host, &["-plugin", p, "-scenario", "basic"], &[]);
-            assert_eq!(v["get_missing_error"], "no such key: missing");
-            assert_eq!(v["get_missing_is_server_error"], true);
-            assert_eq!(v["kill_graceful"], true, "{v}");
-            assert_eq!(v["process_gone"], true, "{v}");
-            assert_eq!(v["reattach"]["Addr"]["Network"], "unix");
-            let v = run_go_host(&host, &["-plugin", p, "-scenario", "callback"], &[]);
-            assert_eq!(v["reply"], "hello kvplugin from host");
-            assert_eq!(v["broker_id"], 1);
+        }
+    })
+}
+
+/// The Go kv host's Go baseline for the TLS modes: the Go kv plugin under AutoMTLS and the
+/// user TLS path (so a Rust failure above is not a Go host problem).
+#[cfg(feature = "tls")]
+#[test]
+fn go_host_tls_baseline_with_go_plugin() {
+    common::limit_sync(|| {
+        let files = TlsFiles::new();
+        for security in [Security::AutoMtls, Security::UserTls] {
+            let (tls_args, tls_env) = go_host_tls_args(security, &files);
+            let env: Vec<(&str, &str)> = tls_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            for ((host, version), (plugin, _)) in go_hosts().into_iter().zip(go_plugins()) {
+                let p = plugin.to_str().expect("utf-8 path");
+                let mut args = vec!["-plugin", p, "-scenario", "callback"];
+                args.extend(tls_args.iter().map(String::as_str));
+                let v = run_go_host(&host, &args, &env);
+                let what = format!("Go {version} {security:?} Go plugin");
+                assert_ok(&v, &what);
+                assert_go_tls(&v, security, &what);
+            }
         }
     })
 }
@@ -264,10 +416,71 @@ fn kv_config() -> ClientConfig {
     ClientConfig::new(kv_handshake()).plugins(["kv"])
 }
 
+/// [`kv_config`] and the plugin command for `security` (`files` for [`Security::UserTls`]).
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+fn secured(
+    security: Security,
+    cmd: PluginCommand,
+    #[cfg(feature = "tls")] files: &TlsFiles,
+) -> (ClientConfig, PluginCommand) {
+    let config = kv_config();
+    match security {
+        Security::Plain => (config, cmd),
+        #[cfg(feature = "tls")]
+        Security::AutoMtls => (config.auto_mtls(true), cmd),
+        #[cfg(feature = "tls")]
+        Security::UserTls => {
+            let mut config = config;
+            config.tls = Some(files.client_config());
+            (config, cmd.env("KVPLUGIN_TLS_DIR", files.dir()))
+        }
+    }
+}
+
+/// Asserts what [`PluginClient::tls`] reports for `security`: nothing when plain, else TLS
+/// 1.3 with the plugin's certificate (`server.pem` on the user path).
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+fn assert_rust_tls(
+    client: &PluginClient,
+    security: Security,
+    #[cfg(feature = "tls")] files: &TlsFiles,
+    what: &str,
+) {
+    #[cfg(feature = "tls")]
+    {
+        use plugin::tls::rustls::ProtocolVersion;
+        let tls = client.tls();
+        match security {
+            Security::Plain => assert!(tls.is_none(), "{what}: {tls:?}"),
+            Security::AutoMtls | Security::UserTls => {
+                let tls = tls.unwrap_or_else(|| panic!("{what}: no TLS"));
+                assert_eq!(
+                    tls.protocol_version,
+                    Some(ProtocolVersion::TLSv1_3),
+                    "{what}"
+                );
+                let peer = tls.peer_certificate.as_ref().expect("peer certificate");
+                if security == Security::UserTls {
+                    assert_eq!(peer, files.server.der(), "{what}");
+                } else {
+                    assert_ne!(peer, files.server.der(), "{what}: a fresh certificate");
+                }
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn rust_host_drives_go_plugin() {
     common::limit(async {
-        for (bin, version) in go_plugins() {
+        #[cfg(feature = "tls")]
+        let files = TlsFiles::new();
+        for (security, (bin, version)) in securities()
+            .into_iter()
+            .flat_map(|s| go_plugins().map(|p| (s, p)))
+        {
+            let version = format!("{version} {security:?}");
+            common::step(format!("Rust host → Go kv plugin {version}"));
             // Capture the re-logged plugin stderr as JSON lines (level, message, fields).
             let logs = LogBuf::default();
             let subscriber = {
@@ -278,12 +491,24 @@ async fn rust_host_drives_go_plugin() {
             let _guard = tracing::subscriber::set_default(subscriber);
 
             let (out, err) = (SharedBuf::default(), SharedBuf::default());
-            let mut config = kv_config();
+            let (mut config, cmd) = secured(
+                security,
+                PluginCommand::new(&bin),
+                #[cfg(feature = "tls")]
+                &files,
+            );
             config.stdout = StdioSink::writer(out.clone());
             config.stderr = StdioSink::writer(err.clone());
-            let mut client = PluginClient::start(PluginCommand::new(&bin), config)
+            let mut client = PluginClient::start(cmd, config)
                 .await
                 .unwrap_or_else(|e| panic!("{version}: start: {e}"));
+            assert_rust_tls(
+                &client,
+                security,
+                #[cfg(feature = "tls")]
+                &files,
+                &version,
+            );
             let kv = client.dispense("kv").await.expect("dispense");
             assert!(kv
                 .call::<_, bool>(
@@ -370,6 +595,13 @@ async fn rust_host_drives_go_plugin() {
                 tokio::time::sleep(Duration::from_millis(10)).await;
             };
             assert_eq!(lines.len(), 5, "{version}: re-logged lines {lines:?}");
+            // The Go plugin's own word that AutoMTLS is on (go-plugin server.go logs it).
+            let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+            assert_eq!(
+                logged.contains("configuring server automatic mTLS"),
+                cfg!(feature = "tls") && version.ends_with("AutoMtls"),
+                "{version}"
+            );
             for l in &lines {
                 let msg = l["@message"].as_str().unwrap();
                 let level = msg.trim_start_matches("kvlog ");
@@ -384,18 +616,33 @@ async fn rust_host_drives_go_plugin() {
             }
 
             // Reattach from a second client while the first lives, then kill through it.
+            // AutoMTLS cannot reattach (no certificate in the reattach config), as in Go.
             let rc = client.reattach_config();
             let json = serde_json::to_string(&rc).unwrap();
             let rc2 = serde_json::from_str(&json).unwrap();
-            let mut second = PluginClient::reattach(&rc2, kv_config())
-                .await
-                .expect("reattach");
-            let kv2 = second
-                .dispense("kv")
-                .await
-                .expect("dispense after reattach");
-            let got: String = kv2.call("Plugin.Get", &"a".to_string()).await.unwrap();
-            assert_eq!(got, "1", "{version}: same process state after reattach");
+            let (reattach_config, _) = secured(
+                security,
+                PluginCommand::new(&bin),
+                #[cfg(feature = "tls")]
+                &files,
+            );
+            let second = match PluginClient::reattach(&rc2, reattach_config).await {
+                Ok(second) => {
+                    let kv2 = second
+                        .dispense("kv")
+                        .await
+                        .expect("dispense after reattach");
+                    let got: String = kv2.call("Plugin.Get", &"a".to_string()).await.unwrap();
+                    assert_eq!(got, "1", "{version}: same process state after reattach");
+                    Some((second, kv2))
+                }
+                #[cfg(feature = "tls")]
+                Err(ClientError::Tls {
+                    source: plugin::tls::TlsError::AutoMtlsReattach,
+                    ..
+                }) if security == Security::AutoMtls => None,
+                Err(e) => panic!("{version}: reattach: {e}"),
+            };
 
             let pid = client.pid();
             let outcome = client.kill().await;
@@ -404,12 +651,14 @@ async fn rust_host_drives_go_plugin() {
             assert!(client.exited());
             assert!(!plugin::process::pid_alive(pid));
             // The reattached client sees the plugin gone.
-            let e = kv2
-                .call::<_, String>("Plugin.Get", &"a".to_string())
-                .await
-                .expect_err("the plugin is gone");
-            assert!(e.is_connection_error(), "{version}: {e}");
-            second.kill().await;
+            if let Some((mut second, kv2)) = second {
+                let e = kv2
+                    .call::<_, String>("Plugin.Get", &"a".to_string())
+                    .await
+                    .expect_err("the plugin is gone");
+                assert!(e.is_connection_error(), "{version}: {e}");
+                second.kill().await;
+            }
         }
     })
     .await
@@ -606,50 +855,67 @@ async fn reattach_to_a_dead_address_kills_the_pid() {
 #[tokio::test(flavor = "current_thread")]
 async fn rust_host_drives_rust_plugin() {
     common::limit(async {
-        let bin = example_bin("kv_plugin");
-        let out = SharedBuf::default();
-        let mut config = kv_config();
-        config.stdout = StdioSink::writer(out.clone());
-        let mut client = PluginClient::start(PluginCommand::new(&bin), config)
-            .await
+        #[cfg(feature = "tls")]
+        let files = TlsFiles::new();
+        for security in securities() {
+            common::step(format!("Rust host ↔ Rust plugin {security:?}"));
+            let bin = example_bin("kv_plugin");
+            let out = SharedBuf::default();
+            let (mut config, cmd) = secured(
+                security,
+                PluginCommand::new(&bin),
+                #[cfg(feature = "tls")]
+                &files,
+            );
+            config.stdout = StdioSink::writer(out.clone());
+            let mut client = PluginClient::start(cmd, config).await.unwrap();
+            assert_rust_tls(
+                &client,
+                security,
+                #[cfg(feature = "tls")]
+                &files,
+                &format!("{security:?}"),
+            );
+            let kv = client.dispense("kv").await.unwrap();
+            let put = Kv {
+                key: "k".into(),
+                value: "v".into(),
+            };
+            assert!(kv.call::<_, bool>("Plugin.Put", &put).await.unwrap());
+            let got: String = kv.call("Plugin.Get", &"k".to_string()).await.unwrap();
+            assert_eq!(got, "v");
+            // The host offers Plugin.Hello only: the plugin falls back from Host.Hello as Go's does.
+            let id = client.broker().next_id();
+            let svc = Server::new();
+            svc.register_fn("Plugin", "Hello", |n: String| async move {
+                Ok::<_, String>(format!("hello {n} from host"))
+            })
             .unwrap();
-        let kv = client.dispense("kv").await.unwrap();
-        let put = Kv {
-            key: "k".into(),
-            value: "v".into(),
-        };
-        assert!(kv.call::<_, bool>("Plugin.Put", &put).await.unwrap());
-        let got: String = kv.call("Plugin.Get", &"k".to_string()).await.unwrap();
-        assert_eq!(got, "v");
-        // The host offers Plugin.Hello only: the plugin falls back from Host.Hello as Go's does.
-        let id = client.broker().next_id();
-        let svc = Server::new();
-        svc.register_fn("Plugin", "Hello", |n: String| async move {
-            Ok::<_, String>(format!("hello {n} from host"))
-        })
-        .unwrap();
-        let broker = client.broker().clone();
-        tokio::spawn(async move { broker.accept_and_serve(id, svc).await });
-        let reply: String = kv.call("Plugin.Callback", &id).await.unwrap();
-        assert_eq!(reply, "hello kvplugin from host");
-        assert!(kv
-            .call::<_, bool>("Plugin.Print", &"rust-stdio\n".to_string())
-            .await
-            .unwrap());
-        assert_eq!(
-            out.wait_len(11, Duration::from_secs(5)).await,
-            "rust-stdio\n"
-        );
-        // Broker timeout when nobody dials.
-        let lonely = client.broker().next_id();
-        let start = Instant::now();
-        let e = client.broker().accept(lonely).await.unwrap_err();
-        assert_eq!(e.to_string(), "timeout waiting for accept");
-        assert!(start.elapsed() >= Duration::from_secs(5) - Duration::from_millis(50));
-        client.ping().await.unwrap();
-        let outcome = client.kill().await;
-        assert!(outcome.graceful, "{outcome:?}");
-        assert_eq!(outcome.status.and_then(|s| s.code()), Some(0));
+            let broker = client.broker().clone();
+            tokio::spawn(async move { broker.accept_and_serve(id, svc).await });
+            let reply: String = kv.call("Plugin.Callback", &id).await.unwrap();
+            assert_eq!(reply, "hello kvplugin from host");
+            assert!(kv
+                .call::<_, bool>("Plugin.Print", &"rust-stdio\n".to_string())
+                .await
+                .unwrap());
+            assert_eq!(
+                out.wait_len(11, Duration::from_secs(5)).await,
+                "rust-stdio\n"
+            );
+            // Broker timeout when nobody dials (once: 5 s).
+            if security == Security::Plain {
+                let lonely = client.broker().next_id();
+                let start = Instant::now();
+                let e = client.broker().accept(lonely).await.unwrap_err();
+                assert_eq!(e.to_string(), "timeout waiting for accept");
+                assert!(start.elapsed() >= Duration::from_secs(5) - Duration::from_millis(50));
+            }
+            client.ping().await.unwrap();
+            let outcome = client.kill().await;
+            assert!(outcome.graceful, "{outcome:?}");
+            assert_eq!(outcome.status.and_then(|s| s.code()), Some(0));
+        }
     })
     .await
 }
@@ -658,12 +924,13 @@ async fn rust_host_drives_rust_plugin() {
 // go-plugin's examples/basic
 // ---------------------------------------------------------------------------------------------
 
-/// Runs `host` in a directory where `./plugin/greeter` is `greeter`; returns stdout.
-fn run_basic(host: &Path, greeter: &Path) -> String {
+/// Runs `host args` in a directory where `./plugin/greeter` is `greeter`; returns stdout.
+fn run_basic(host: &Path, greeter: &Path, args: &[&str]) -> String {
     let dir = TempDir::new("basic");
     std::fs::create_dir(dir.path().join("plugin")).unwrap();
     std::fs::copy(greeter, dir.path().join("plugin/greeter")).unwrap();
     let out = Command::new(host)
+        .args(args)
         .current_dir(dir.path())
         .output()
         .expect("run host");
@@ -691,7 +958,7 @@ fn go_basic_host_runs_rust_greeter_and_back() {
             (&rust_host, &rust_greeter),
             (&go_host, &go_greeter),
         ] {
-            let out = run_basic(host, greeter);
+            let out = run_basic(host, greeter, &[]);
             assert!(
                 out.lines().any(|l| l == "Hello!"),
                 "{} + {}: {out}",
@@ -704,4 +971,316 @@ fn go_basic_host_runs_rust_greeter_and_back() {
             assert!(out.contains("message from GreeterHello.Greet"), "{out}");
         }
     })
+}
+
+/// AutoMTLS with the greeters: the Rust greeter host (`--auto-mtls`) → go-plugin's own
+/// examples/basic greeter (v1.4.3 and v1.8.0) and the Rust greeter; the Go kv host's
+/// `greeter` scenario (go-plugin v1.4.3 and v1.8.0, `AutoMTLS: true`) → the Rust greeter and
+/// both Go greeters.
+#[cfg(feature = "tls")]
+#[test]
+fn greeters_under_auto_mtls() {
+    common::limit_sync(|| {
+        let rust_greeter = example_bin("greeter_plugin");
+        let rust_host = example_bin("greeter_host");
+        let greeters = [
+            go_bin("basic-greeter"),
+            go_bin("latest/basic-greeter"),
+            rust_greeter,
+        ];
+        for greeter in &greeters {
+            let out = run_basic(&rust_host, greeter, &["--auto-mtls"]);
+            assert!(
+                out.lines().any(|l| l == "Hello!"),
+                "{}: {out}",
+                greeter.display()
+            );
+            assert!(
+                out.contains("TLS negotiated") && out.contains("TLSv1_3"),
+                "{out}"
+            );
+            // The plugin's logs say it configured AutoMTLS (Go's text, kept by the Rust provider).
+            assert!(out.contains("configuring server automatic mTLS"), "{out}");
+        }
+        for (host, version) in go_hosts() {
+            for greeter in &greeters {
+                let p = greeter.to_str().expect("utf-8 path");
+                let v = run_go_host(
+                    &host,
+                    &["-plugin", p, "-scenario", "greeter", "-automtls"],
+                    &[],
+                );
+                let what = format!("{version} → {}", greeter.display());
+                assert_ok(&v, &what);
+                assert_eq!(v["greeting"], "Hello!");
+                assert_go_tls(&v, Security::AutoMtls, &what);
+            }
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS failures: each a clear typed error; the provider keeps serving its legitimate host
+// ---------------------------------------------------------------------------------------------
+
+/// The plugins a legitimate AutoMTLS host runs in the negative cases: the Go kv plugin
+/// (go-plugin v1.4.3) and the Rust one.
+#[cfg(feature = "tls")]
+fn tls_plugins() -> [(PathBuf, &'static str); 2] {
+    [
+        (go_bin("kvplugin"), "Go"),
+        (example_bin("kv_plugin"), "Rust"),
+    ]
+}
+
+/// The legitimate host still works: its stored value, a ping.
+#[cfg(feature = "tls")]
+async fn assert_still_serving(kv: &tilores_plugin::rpc::Client, client: &PluginClient, what: &str) {
+    let got: String = kv
+        .call("Plugin.Get", &"a".to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{what}: the legitimate host lost its plugin: {e}"));
+    assert_eq!(got, "1", "{what}");
+    client.ping().await.expect("ping");
+}
+
+/// A legitimate AutoMTLS host of `bin` with `a=1` stored.
+#[cfg(feature = "tls")]
+async fn legit_auto_mtls(bin: &Path) -> (PluginClient, tilores_plugin::rpc::Client) {
+    let client = PluginClient::start(PluginCommand::new(bin), kv_config().auto_mtls(true))
+        .await
+        .expect("legitimate AutoMTLS start");
+    let kv = client.dispense("kv").await.expect("dispense");
+    let put = Kv {
+        key: "a".into(),
+        value: "1".into(),
+    };
+    assert!(kv.call::<_, bool>("Plugin.Put", &put).await.expect("put"));
+    (client, kv)
+}
+
+/// A Rust provider refuses a `PLUGIN_CLIENT_CERT` that is no PEM certificate: exit status 1,
+/// no handshake line, and the reason on stderr (which a Rust host reports with the exit).
+/// (A Go plugin logs `client cert provided but failed to parse` and serves a TLS that no
+/// host can pass.)
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn bad_pem_in_plugin_client_cert() {
+    common::limit(async {
+        let bin = example_bin("kv_plugin");
+        for (pem, reason) in [
+            ("not a certificate", "no CERTIFICATE block"),
+            (
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                "x509: malformed certificate",
+            ),
+        ] {
+            let want =
+                format!("plugin serve: PLUGIN_CLIENT_CERT is not a PEM certificate: {reason}");
+            let out = Command::new(&bin)
+                .env("TILORES_TEST_PLUGIN", "interop")
+                .env("PLUGIN_CLIENT_CERT", pem)
+                .output()
+                .expect("run kv_plugin");
+            assert_eq!(out.status.code(), Some(1), "{pem:?}");
+            assert!(out.stdout.is_empty(), "no handshake line: {out:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains(&want), "{pem:?}: {stderr}");
+            // Through the Rust host: the exit and that line.
+            let cmd = PluginCommand::new(&bin).env("PLUGIN_CLIENT_CERT", pem);
+            match PluginClient::start(cmd, kv_config()).await {
+                Err(ClientError::Launch(LaunchError::Exited { status, stderr })) => {
+                    assert_eq!(status.and_then(|s| s.code()), Some(1));
+                    assert!(stderr.iter().any(|l| l.contains(&want)), "{stderr:?}");
+                }
+                other => panic!("{pem:?}: {other:?}"),
+            }
+        }
+    })
+    .await
+}
+
+/// A handshake certificate field (> 50 characters) that is no base64 DER certificate: the
+/// Rust AutoMTLS host fails the launch with go-plugin's own error text, checked against the
+/// Go host (v1.4.3 and v1.8.0) on the same plugin.
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn handshake_certificate_that_does_not_parse() {
+    common::limit(async {
+        let (bin, _) = &go_plugins()[0];
+        let cmd = PluginCommand::new(bin).env("KVPLUGIN_MODE", "bad-cert");
+        let e = PluginClient::start(cmd, kv_config().auto_mtls(true))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                ClientError::Launch(LaunchError::Handshake(
+                    plugin::HandshakeError::ServerCert { .. }
+                ))
+            ),
+            "{e:?}"
+        );
+        let p = bin.to_str().expect("utf-8 path");
+        for (host, version) in go_hosts() {
+            let v = run_go_host(
+                &host,
+                &["-plugin", p, "-scenario", "start-only", "-automtls"],
+                &[("KVPLUGIN_MODE", "bad-cert")],
+            );
+            assert_eq!(v["step"], "start", "{version}: {v}");
+            assert_eq!(v["error"], e.to_string(), "{version}: Go's text");
+        }
+    })
+    .await
+}
+
+/// A peer presenting another certificate, both ways, against the Go and the Rust kv plugin
+/// under a legitimate AutoMTLS host: a host expecting another server certificate fails with
+/// [`TlsError::CertificateMismatch`]; a host presenting a certificate the plugin was not
+/// given is refused by the plugin. The legitimate host keeps its plugin.
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn peer_presenting_another_certificate() {
+    use plugin::tls::{pinned_client_config, Identity, TlsError};
+    common::limit(async {
+        for (bin, what) in tls_plugins() {
+            let (mut client, kv) = legit_auto_mtls(&bin).await;
+            let rc = client.reattach_config();
+            let server_cert = client
+                .tls()
+                .and_then(|t| t.peer_certificate.clone())
+                .expect("the plugin's certificate");
+            let stranger = Identity::generate().unwrap();
+
+            // The host pins a certificate the plugin does not have.
+            let mut config = kv_config();
+            config.tls = Some(pinned_client_config(stranger.der().clone(), &stranger).unwrap());
+            match PluginClient::reattach(&rc, config).await {
+                Err(ClientError::Tls {
+                    source: TlsError::CertificateMismatch,
+                    ..
+                }) => {}
+                other => panic!("{what}: {other:?}"),
+            }
+            assert_still_serving(&kv, &client, what).await;
+
+            // The host presents a certificate the plugin was not given: refused by the plugin
+            // (in TLS 1.3 after the client's Finished, so the host sees the plugin's alert or
+            // the closed connection when it opens its first stream).
+            let mut config = kv_config();
+            config.tls = Some(pinned_client_config(server_cert, &stranger).unwrap());
+            config.connect_timeout = Duration::from_secs(3);
+            // Go answers UnknownCA, rustls CertificateUnknown; the alert can be lost to the
+            // closed connection.
+            match PluginClient::reattach(&rc, config).await {
+                Err(ClientError::Tls {
+                    source: TlsError::PeerRejected { alert },
+                    ..
+                }) => assert!(
+                    ["UnknownCA", "CertificateUnknown"].contains(&alert.as_str()),
+                    "{what}: {alert}"
+                ),
+                Err(ClientError::Tls {
+                    source: TlsError::ClosedAfterHandshake,
+                    ..
+                }) => {}
+                other => panic!("{what}: {other:?}"),
+            }
+            assert_still_serving(&kv, &client, what).await;
+            assert!(client.kill().await.graceful, "{what}");
+        }
+    })
+    .await
+}
+
+/// A plaintext peer on a TLS connection, both ways: a plaintext host connecting to an
+/// AutoMTLS plugin (Go and Rust) is refused and the legitimate host keeps its plugin; an
+/// AutoMTLS host whose plugin serves plaintext fails with [`TlsError::NoServerCert`] (no
+/// certificate in the handshake) or, given a TLS config for a plaintext plugin, with
+/// [`TlsError::NotTls`].
+#[cfg(feature = "tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn plaintext_peer_on_a_tls_connection() {
+    use plugin::tls::{pinned_client_config, Identity, TlsError};
+    common::limit(async {
+        let logs = LogBuf::default();
+        let subscriber = {
+            use tracing_subscriber::layer::SubscriberExt;
+            tracing_subscriber::registry().with(plugin::HclogLayer::with_writer(logs.clone()))
+        };
+        let _guard = tracing::subscriber::set_default(subscriber);
+        for (bin, what) in tls_plugins() {
+            let (mut client, kv) = legit_auto_mtls(&bin).await;
+            let mut plain = kv_config();
+            plain.connect_timeout = Duration::from_secs(3);
+            let e = PluginClient::reattach(&client.reattach_config(), plain)
+                .await
+                .unwrap_err();
+            // The plugin closes the connection on the first bytes, which are no TLS record.
+            assert!(
+                matches!(
+                    e,
+                    ClientError::Mux(tilores_plugin::mux::MuxError::SessionClosed(
+                        tilores_plugin::mux::CloseReason::Peer
+                    ))
+                ),
+                "{what}: {e:?}"
+            );
+            assert_still_serving(&kv, &client, what).await;
+            if what == "Rust" {
+                // The provider's reason, from its log re-logged by the host.
+                let deadline = Instant::now() + Duration::from_secs(5);
+                loop {
+                    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+                    if text.contains("TLS handshake with a host failed")
+                        && text.contains("the peer does not speak TLS")
+                    {
+                        break;
+                    }
+                    assert!(Instant::now() < deadline, "Rust provider log: {text}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            assert!(client.kill().await.graceful, "{what}");
+        }
+
+        // A Go plugin that ignores PLUGIN_CLIENT_CERT: no certificate to pin.
+        let (bin, _) = &go_plugins()[0];
+        let cmd = PluginCommand::new(bin).env("KVPLUGIN_MODE", "plaintext");
+        match PluginClient::start(cmd, kv_config().auto_mtls(true)).await {
+            Err(ClientError::Tls {
+                source: TlsError::NoServerCert,
+                ..
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+
+        // A TLS host on a plaintext plugin (Go and Rust).
+        for (bin, what) in tls_plugins() {
+            let mut client = PluginClient::start(PluginCommand::new(&bin), kv_config())
+                .await
+                .unwrap();
+            let kv = client.dispense("kv").await.unwrap();
+            let put = Kv {
+                key: "a".into(),
+                value: "1".into(),
+            };
+            assert!(kv.call::<_, bool>("Plugin.Put", &put).await.unwrap());
+            let me = Identity::generate().unwrap();
+            let mut config = kv_config();
+            config.tls = Some(pinned_client_config(me.der().clone(), &me).unwrap());
+            config.connect_timeout = Duration::from_secs(3);
+            match PluginClient::reattach(&client.reattach_config(), config).await {
+                Err(ClientError::Tls {
+                    source: TlsError::NotTls { .. },
+                    ..
+                }) => {}
+                other => panic!("{what}: {other:?}"),
+            }
+            assert_still_serving(&kv, &client, what).await;
+            assert!(client.kill().await.graceful, "{what}");
+        }
+    })
+    .await
 }

@@ -5,4 +5,7 @@
 // a replace directive, which would otherwise leave it "// indirect").
 package tools
 
-import _ "github.com/hashicorp/go-plugin"
+import (
+	_ "github.com/hashicorp/go-plugin"
+	_ "github.com/hashicorp/go-plugin/examples/basic/plugin" // bin/latest/basic-greeter
+)

@@ -5,8 +5,8 @@
 //! - `tilores-plugin gob encode`: reads typed-JSON documents (one per line) on stdin and writes
 //!   the gob stream to stdout.
 //!
-//! - `tilores-plugin dispatch [--plugin PATH] [--protocol auto|netrpc|http] [--deadline-ms N]
-//!   [-v]`: runs JSON-lines
+//! - `tilores-plugin dispatch [--plugin PATH] [--protocol auto|netrpc|http] [--api VERSION]
+//!   [--deadline-ms N] [--auto-mtls] [-v]`: runs JSON-lines
 //!   dispatcher calls from stdin against one plugin process (default: the bundled Rust fake
 //!   dispatcher, which is this binary run as `serve-fake-dispatcher`) and prints one JSON line
 //!   per input line (see `tilores_plugin::dispatcher::run_script`). The plugin's own
@@ -27,6 +27,9 @@
 //!   version to the plugin (see `tilores_plugin::dispatcher::ApiVersion`); the answers keep
 //!   the v0.6.0 JSON shape whatever the version.
 //!
+//!   `--auto-mtls` (go-plugin net/rpc only) turns on go-plugin's AutoMTLS (mutual TLS with
+//!   per-launch certificates) and reports the negotiated TLS version on stderr.
+//!
 //! Malformed gob input exits non-zero with a message on stderr that says what and where; a
 //! malformed dispatch line gets an error line and the run goes on.
 
@@ -40,7 +43,7 @@ const USAGE: &str = "usage:
   tilores-plugin gob decode   < stream.gob   > values.jsonl
   tilores-plugin gob encode   < values.jsonl > stream.gob
   tilores-plugin dispatch [--plugin PATH] [--protocol auto|netrpc|http] [--api VERSION]
-                          [--deadline-ms N] [-v] < calls.jsonl > answers.jsonl
+                          [--deadline-ms N] [--auto-mtls] [-v] < calls.jsonl > answers.jsonl
       each input line: {\"call\": CALLS,
                         \"input\": {...}, \"deadline_ms\": N (optional)}
       without --plugin the bundled Rust fake dispatcher runs as the plugin;
@@ -48,7 +51,8 @@ const USAGE: &str = "usage:
                   (default: decided from the plugin's first stdout line)
       --api: tilores-plugin-api version spoken over net/rpc: v0.2.0, v0.3.0, v0.5.0 or
              v0.6.0 (default)
-      --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none)";
+      --deadline-ms: deadline of calls without deadline_ms (default 60000; 0: none)
+      --auto-mtls: go-plugin AutoMTLS (mutual TLS, fresh certificates per launch; net/rpc)";
 
 /// [`USAGE`] with the script calls of the dispatcher's method table in place of `CALLS`.
 fn usage() -> String {
@@ -167,6 +171,7 @@ struct DispatchArgs {
     /// Deadline of calls without `deadline_ms`; `None`: no deadline.
     deadline: Option<std::time::Duration>,
     verbose: bool,
+    auto_mtls: bool,
 }
 
 fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
@@ -176,6 +181,7 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
         protocol: ProtocolArg::Auto,
         deadline: Some(DEFAULT_DEADLINE),
         verbose: false,
+        auto_mtls: false,
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -210,6 +216,8 @@ fn parse_dispatch_args(args: &[&str]) -> Result<DispatchArgs, String> {
                 out.deadline = (ms > 0).then(|| std::time::Duration::from_millis(ms));
             }
             "-v" | "--verbose" => out.verbose = true,
+            "--auto-mtls" if cfg!(feature = "tls") => out.auto_mtls = true,
+            "--auto-mtls" => return Err("--auto-mtls: built without the `tls` feature".into()),
             other => return Err(format!("dispatch: unknown argument {other:?}\n{}", usage())),
         }
     }
@@ -264,8 +272,13 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
         };
         let result = match protocol {
             Ok(dispatcher::http::Protocol::NetRpc) => {
-                dispatch_netrpc(cmd, args.api, &options).await
+                dispatch_netrpc(cmd, args.api, args.auto_mtls, &options).await
             }
+            Ok(dispatcher::http::Protocol::Http) if args.auto_mtls => Err(
+                "--auto-mtls: the plugin speaks TiloRes' HTTP protocol, which has no TLS \
+                 (AutoMTLS is go-plugin's)"
+                    .to_string(),
+            ),
             Ok(dispatcher::http::Protocol::Http) if args.api != Default::default() => Err(format!(
                 "--api {}: the plugin speaks TiloRes' HTTP protocol (api v0.7+); --api chooses \
                  among the go-plugin net/rpc versions",
@@ -302,6 +315,7 @@ fn private_dir() -> Result<std::path::PathBuf, String> {
 async fn dispatch_netrpc(
     cmd: tilores_plugin::plugin::PluginCommand,
     api: tilores_plugin::dispatcher::ApiVersion,
+    auto_mtls: bool,
     options: &tilores_plugin::dispatcher::ScriptOptions,
 ) -> Result<(), String> {
     use tilores_plugin::dispatcher;
@@ -310,11 +324,24 @@ async fn dispatch_netrpc(
     let config = || {
         let mut c = dispatcher::client_config();
         c.stdout = StdioSink::writer(tokio::io::stderr());
+        #[cfg(feature = "tls")]
+        {
+            c.auto_mtls = auto_mtls;
+        }
         c
     };
+    #[cfg(not(feature = "tls"))]
+    let _ = auto_mtls;
     let mut plugin = dispatcher::initialize_with(cmd, None, config, config)
         .await
         .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
+    #[cfg(feature = "tls")]
+    if let Some(tls) = plugin.plugin().tls() {
+        eprintln!(
+            "tilores-plugin: TLS with the plugin: {:?}, {:?}",
+            tls.protocol_version, tls.cipher_suite
+        );
+    }
     plugin.set_api(api);
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     let result =

@@ -162,13 +162,14 @@ where
             closing,
             ..
         } = self;
-        // Dropping the connection closes the socket and ends every stream.
-        drop(conn);
         tracing::debug!(%reason, "yamux session ended");
-        // Publish the reason first, so whoever gets an answer below already
-        // sees the session as closed.
+        // Publish the reason first, so whoever gets an answer below, or sees a stream end
+        // when the connection is dropped, already sees the session as closed (dropping the
+        // connection first let a call fail while `is_closed` still said false).
         state.send_replace(Some(reason.clone()));
         self_ended.cancel();
+        // Dropping the connection closes the socket and ends every stream.
+        drop(conn);
         let failed = || MuxError::SessionClosed(reason.clone());
         for req in opens {
             let _ = req.reply.send(Err(failed()));

@@ -39,6 +39,9 @@ use crate::gob::Empty;
 use crate::mux::{MuxConfig, MuxError, Role, Session, Stream};
 use crate::rpc::{self, RpcError};
 
+#[cfg(feature = "tls")]
+use super::tls::{self, TlsClientConfig, TlsError, TlsInfo};
+
 /// Where the plugin's redirected stdout or stderr (yamux streams 3 and 5) goes: go-plugin's
 /// `SyncStdout` / `SyncStderr`. The stream is always read to its end, so a chatty plugin never
 /// blocks; [`StdioSink::Discard`] is go-plugin's default.
@@ -120,6 +123,15 @@ pub struct ClientConfig {
     pub mux: MuxConfig,
     /// Broker settings (accept timeout; net/rpc limits of the control and dispensed clients).
     pub broker: BrokerConfig,
+    /// go-plugin's `AutoMTLS` (default off, as in Go): a fresh certificate pair per launch,
+    /// mutual TLS around the whole connection (see [`tls`]). Overrides
+    /// [`ClientConfig::tls`] for launched plugins, as in Go; a reattach with it fails with
+    /// [`TlsError::AutoMtlsReattach`].
+    #[cfg(feature = "tls")]
+    pub auto_mtls: bool,
+    /// go-plugin's `TLSConfig`: TLS of your own around the connection (launch and reattach).
+    #[cfg(feature = "tls")]
+    pub tls: Option<TlsClientConfig>,
 }
 
 impl ClientConfig {
@@ -136,7 +148,18 @@ impl ClientConfig {
             exit_timeout: GRACEFUL_EXIT_TIMEOUT,
             mux: MuxConfig::default(),
             broker: BrokerConfig::default(),
+            #[cfg(feature = "tls")]
+            auto_mtls: false,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+
+    /// Turns go-plugin's AutoMTLS on or off.
+    #[cfg(feature = "tls")]
+    pub fn auto_mtls(mut self, on: bool) -> Self {
+        self.auto_mtls = on;
+        self
     }
 
     /// Sets the known plugin names.
@@ -191,6 +214,19 @@ pub enum ClientError {
     /// Dialing the dispensed plugin's broker stream failed.
     #[error(transparent)]
     Broker(#[from] BrokerError),
+    /// The AutoMTLS certificate could not be generated.
+    #[cfg(feature = "tls")]
+    #[error("TLS setup: {0}")]
+    TlsSetup(#[source] TlsError),
+    /// Negotiating TLS with the plugin failed (or AutoMTLS found no certificate to pin).
+    #[cfg(feature = "tls")]
+    #[error("TLS with plugin at {addr}: {source}")]
+    Tls {
+        /// The address.
+        addr: PluginAddr,
+        /// What went wrong.
+        source: TlsError,
+    },
 }
 
 /// How [`PluginClient::kill`] ended.
@@ -228,6 +264,9 @@ pub struct PluginClient {
     killed: Option<KillOutcome>,
     /// The waits of [`ClientConfig`].
     timeouts: Timeouts,
+    /// What TLS negotiated, if the connection is TLS.
+    #[cfg(feature = "tls")]
+    tls: Option<TlsInfo>,
 }
 
 /// [`ClientConfig::control_timeout`], [`ClientConfig::quit_timeout`] and
@@ -273,9 +312,45 @@ impl PluginClient {
             broker,
             ..
         } = config;
+        #[cfg(feature = "tls")]
+        let mut launch_config = launch_config;
+        #[cfg(feature = "tls")]
+        let auto = if config.auto_mtls {
+            // go-plugin generates the host certificate before starting the plugin.
+            let own = tls::Identity::generate().map_err(ClientError::TlsSetup)?;
+            launch_config.client_cert_pem = Some(own.pem().to_owned());
+            Some(own)
+        } else {
+            None
+        };
         let mut process = launch(cmd, launch_config).await?;
         let reattach = process.reattach_config();
-        let connected = connect(&reattach.addr, connect_timeout, mux, broker, stdout, stderr).await;
+        #[cfg(feature = "tls")]
+        let tls = match auto {
+            Some(own) => match auto_mtls_config(process.handshake(), &own) {
+                Ok(c) => Some(c),
+                Err(source) => {
+                    process.kill().await;
+                    return Err(ClientError::Tls {
+                        addr: reattach.addr,
+                        source,
+                    });
+                }
+            },
+            None => config.tls,
+        };
+        #[cfg(not(feature = "tls"))]
+        let tls = NoTls;
+        let connected = connect(
+            &reattach.addr,
+            connect_timeout,
+            mux,
+            broker,
+            stdout,
+            stderr,
+            tls,
+        )
+        .await;
         match connected {
             Ok(conn) => Ok(conn.into_client(Owner::Child(process), reattach, plugins, timeouts)),
             Err(e) => {
@@ -293,6 +368,13 @@ impl PluginClient {
         if rc.protocol != Protocol::NetRpc {
             return Err(ClientError::UnsupportedProtocol(rc.protocol));
         }
+        #[cfg(feature = "tls")]
+        if config.auto_mtls && config.tls.is_none() {
+            return Err(ClientError::Tls {
+                addr: rc.addr.clone(),
+                source: TlsError::AutoMtlsReattach,
+            });
+        }
         let timeouts = Timeouts::of(&config);
         if dial(&rc.addr).await.is_err() {
             if !rc.test {
@@ -307,6 +389,10 @@ impl PluginClient {
             config.broker,
             config.stdout,
             config.stderr,
+            #[cfg(feature = "tls")]
+            config.tls,
+            #[cfg(not(feature = "tls"))]
+            NoTls,
         )
         .await?;
         Ok(conn.into_client(
@@ -361,6 +447,13 @@ impl PluginClient {
     /// config it was reattached with). Serialisable with serde as Go's JSON.
     pub fn reattach_config(&self) -> ReattachConfig {
         self.reattach.clone()
+    }
+
+    /// What TLS negotiated with the plugin (protocol version, cipher suite, the certificate
+    /// the plugin presented), or `None` for a plaintext connection.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&TlsInfo> {
+        self.tls.as_ref()
     }
 
     /// The plugin's process id.
@@ -553,6 +646,31 @@ struct Connection {
     control: rpc::Client,
     broker: MuxBroker,
     tasks: Vec<JoinHandle<()>>,
+    #[cfg(feature = "tls")]
+    tls: Option<TlsInfo>,
+}
+
+/// The TLS side of [`connect`]: a configuration, or nothing without the `tls` feature.
+#[cfg(feature = "tls")]
+type TlsSetting = Option<TlsClientConfig>;
+/// Without the `tls` feature connections are plaintext.
+#[cfg(not(feature = "tls"))]
+struct NoTls;
+#[cfg(not(feature = "tls"))]
+type TlsSetting = NoTls;
+
+/// The pinned AutoMTLS configuration for a launched plugin: its handshake must carry its
+/// certificate (go-plugin `loadServerCert`).
+#[cfg(feature = "tls")]
+fn auto_mtls_config(
+    handshake: &super::handshake::Handshake,
+    own: &tls::Identity,
+) -> Result<TlsClientConfig, TlsError> {
+    let field = handshake
+        .server_cert
+        .as_deref()
+        .ok_or(TlsError::NoServerCert)?;
+    tls::pinned_client_config(tls::decode_handshake_cert(field)?, own)
 }
 
 impl Connection {
@@ -573,6 +691,8 @@ impl Connection {
             tasks: self.tasks,
             killed: None,
             timeouts,
+            #[cfg(feature = "tls")]
+            tls: self.tls,
         }
     }
 }
@@ -586,6 +706,7 @@ async fn connect(
     broker_config: BrokerConfig,
     stdout: StdioSink,
     stderr: StdioSink,
+    tls: TlsSetting,
 ) -> Result<Connection, ClientError> {
     let rpc_config = broker_config.rpc.clone();
     let opened = tokio::time::timeout(timeout, async {
@@ -593,18 +714,26 @@ async fn connect(
             addr: addr.clone(),
             source,
         })?;
+        let (socket, info) = wrap_tls(addr, socket, tls).await?;
         let session = Session::new(socket, Role::Client, mux)?;
-        let control = session.open_acked().await?;
-        let out = session.open_acked().await?;
-        let err = session.open_acked().await?;
-        Ok::<_, ClientError>((session, control, out, err))
+        let streams = async {
+            Ok::<_, MuxError>((
+                session.open_acked().await?,
+                session.open_acked().await?,
+                session.open_acked().await?,
+            ))
+        };
+        let is_tls = info_is_tls(&info);
+        let (control, out, err) = streams.await.map_err(|e| opening_failed(addr, e, is_tls))?;
+        Ok::<_, ClientError>((session, control, out, err, info))
     })
     .await
     .map_err(|_| ClientError::ConnectTimeout {
         addr: addr.clone(),
         timeout,
     })??;
-    let (session, control, out, err) = opened;
+    #[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+    let (session, control, out, err, info) = opened;
     let broker = MuxBroker::new(session.clone(), broker_config);
     let tasks = vec![
         tokio::spawn(drain(out, stdout)),
@@ -619,7 +748,85 @@ async fn connect(
         session,
         broker,
         tasks,
+        #[cfg(feature = "tls")]
+        tls: info,
     })
+}
+
+/// Whether [`wrap_tls`] made a TLS connection.
+#[cfg(feature = "tls")]
+fn info_is_tls(info: &Option<TlsInfo>) -> bool {
+    info.is_some()
+}
+
+/// Without the `tls` feature no connection is TLS.
+#[cfg(not(feature = "tls"))]
+fn info_is_tls(_: &()) -> bool {
+    false
+}
+
+/// A failure to open the first streams. On a TLS connection it is reported as the TLS error
+/// it most likely is: in TLS 1.3 the plugin checks our certificate after our side of the
+/// handshake has finished, and refuses it with an alert (read here when it arrives before our
+/// first write fails) and by closing the connection.
+#[cfg_attr(not(feature = "tls"), allow(unused_variables))]
+fn opening_failed(addr: &PluginAddr, e: MuxError, is_tls: bool) -> ClientError {
+    #[cfg(feature = "tls")]
+    if is_tls {
+        use crate::mux::CloseReason;
+        let source = match &e {
+            MuxError::SessionClosed(CloseReason::Failed(failed)) => match &**failed {
+                yamux::ConnectionError::Io(io)
+                | yamux::ConnectionError::Decode(yamux::FrameDecodeError::Io(io)) => {
+                    TlsError::of_io(io)
+                }
+                _ => None,
+            },
+            MuxError::SessionClosed(CloseReason::Peer) => Some(TlsError::ClosedAfterHandshake),
+            _ => None,
+        };
+        if let Some(source) = source {
+            return ClientError::Tls {
+                addr: addr.clone(),
+                source,
+            };
+        }
+    }
+    ClientError::Mux(e)
+}
+
+/// go-plugin wraps the socket in TLS when a TLS config is set and runs yamux inside it
+/// (`tls.Client(conn, c.config.TLSConfig)`); the handshake runs here, within the connect
+/// timeout, so its failure is reported as such.
+#[cfg(feature = "tls")]
+async fn wrap_tls(
+    addr: &PluginAddr,
+    socket: Box<dyn Socket>,
+    tls: TlsSetting,
+) -> Result<(Box<dyn Socket>, Option<TlsInfo>), ClientError> {
+    let Some(tls) = tls else {
+        return Ok((socket, None));
+    };
+    let connector = tokio_rustls::TlsConnector::from(tls.config);
+    let stream = connector
+        .connect(tls.server_name, socket)
+        .await
+        .map_err(|e| ClientError::Tls {
+            addr: addr.clone(),
+            source: TlsError::from_handshake(e),
+        })?;
+    let info = TlsInfo::of(stream.get_ref().1);
+    Ok((Box::new(stream), Some(info)))
+}
+
+/// Without the `tls` feature the socket stays plaintext.
+#[cfg(not(feature = "tls"))]
+async fn wrap_tls(
+    _addr: &PluginAddr,
+    socket: Box<dyn Socket>,
+    _tls: TlsSetting,
+) -> Result<(Box<dyn Socket>, ()), ClientError> {
+    Ok((socket, ()))
 }
 
 /// Copies a plugin stdio stream into its sink until EOF, discarding once the sink fails.

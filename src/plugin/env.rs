@@ -20,6 +20,10 @@ pub const ENV_UNIX_SOCKET_DIR: &str = "PLUGIN_UNIX_SOCKET_DIR";
 /// Group that should own the plugin socket (go-plugin ≥ 1.5), variable name.
 pub const ENV_UNIX_SOCKET_GROUP: &str = "PLUGIN_UNIX_SOCKET_GROUP";
 
+/// The host's AutoMTLS certificate (PEM), variable name; a plugin that finds it serves mutual
+/// TLS (go-plugin `server.go`).
+pub const ENV_CLIENT_CERT: &str = "PLUGIN_CLIENT_CERT";
+
 /// go-plugin's default `MinPort`.
 pub const DEFAULT_MIN_PORT: u32 = 10000;
 /// go-plugin's default `MaxPort`.

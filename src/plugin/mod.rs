@@ -12,6 +12,7 @@
 //! * [`server`]: the provider: `serve` (go-plugin's `Serve`) and the per-connection [`PluginServer`].
 //! * [`hclog`]: plugin stderr logs in go-hclog's format, both directions.
 //! * [`signals`]: the provider ignores SIGINT like a Go plugin.
+//! * `tls` (cargo feature `tls`, default): AutoMTLS and user TLS configurations.
 
 pub mod broker;
 pub mod client;
@@ -24,6 +25,8 @@ pub mod negotiate;
 pub mod process;
 pub mod server;
 pub mod signals;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 #[cfg(test)]
 mod tests;

@@ -27,7 +27,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::env::{child_env, plugin_vars, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT};
+use super::env::{child_env, plugin_vars, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, ENV_CLIENT_CERT};
 use super::handshake::{
     parse_line, Handshake, HandshakeConfig, HandshakeError, PluginAddr, Protocol,
 };
@@ -159,6 +159,11 @@ pub struct LaunchConfig {
     pub stderr: Option<StderrSink>,
     /// Name used in re-logged stderr events; `None` → the executable's file name.
     pub plugin_name: Option<String>,
+    /// AutoMTLS: the host certificate (PEM) passed as `PLUGIN_CLIENT_CERT`, after every other
+    /// variable, as go-plugin appends it (so it wins over the caller's and the host's). Set by
+    /// [`PluginClient::start`](super::client::PluginClient::start) when
+    /// `ClientConfig::auto_mtls` is on.
+    pub client_cert_pem: Option<String>,
 }
 
 impl Default for LaunchConfig {
@@ -177,6 +182,7 @@ impl Default for LaunchConfig {
             secure: None,
             stderr: None,
             plugin_name: None,
+            client_cert_pem: None,
         }
     }
 }
@@ -211,6 +217,7 @@ impl fmt::Debug for LaunchConfig {
             .field("secure", &self.secure)
             .field("stderr", &self.stderr.as_ref().map(|_| "<sink>"))
             .field("plugin_name", &self.plugin_name)
+            .field("client_cert_pem", &self.client_cert_pem.is_some())
             .finish()
     }
 }
@@ -543,12 +550,15 @@ pub async fn launch(
     }
 
     let versions = config.effective_versions();
-    let vars = plugin_vars(
+    let mut vars = plugin_vars(
         &config.handshake,
         &versions,
         config.min_port,
         config.max_port,
     );
+    if let Some(pem) = config.client_cert_pem.take() {
+        vars.push((ENV_CLIENT_CERT.to_owned(), pem));
+    }
     let env = child_env(&cmd.env, std::env::vars_os(), &vars);
     let name = config.plugin_name.take().unwrap_or_else(|| {
         program.file_name().map_or_else(

@@ -179,6 +179,9 @@ struct ServerInner {
     /// Set on every disconnect.
     disconnected: Notify,
     stdio: Option<Arc<StdioTargets>>,
+    /// TLS around every connection (AutoMTLS or [`ServeConfig::tls`]).
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl fmt::Debug for PluginServer {
@@ -200,13 +203,16 @@ impl PluginServer {
             MuxConfig::default(),
             BrokerConfig::default(),
             None,
+            #[cfg(feature = "tls")]
+            None,
         )
     }
 
     /// A server with the connection settings of `config` (its plugins, `mux`, `broker`,
-    /// [`ServeConfig::streams_timeout`], [`ServeConfig::max_connections`] and
-    /// [`ServeConfig::max_pending_dispenses`]); the
-    /// process-level fields (listener, stdio, logging, exit policy) are not used.
+    /// [`ServeConfig::streams_timeout`], [`ServeConfig::max_connections`],
+    /// [`ServeConfig::max_pending_dispenses`] and, with the `tls` feature, `ServeConfig::tls`
+    /// for [`run`](Self::run)); the process-level fields (listener, stdio, logging, exit
+    /// policy, `PLUGIN_CLIENT_CERT`) are not used.
     pub fn with_config(config: &ServeConfig) -> Self {
         Self::build(
             Limits::of(config),
@@ -214,6 +220,8 @@ impl PluginServer {
             config.mux.clone(),
             config.broker.clone(),
             None,
+            #[cfg(feature = "tls")]
+            config.tls.clone(),
         )
     }
 
@@ -223,6 +231,7 @@ impl PluginServer {
         mux: MuxConfig,
         broker: BrokerConfig,
         stdio: Option<Arc<StdioTargets>>,
+        #[cfg(feature = "tls")] tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Self {
         PluginServer {
             inner: Arc::new(ServerInner {
@@ -237,6 +246,8 @@ impl PluginServer {
                 ever_connected: std::sync::atomic::AtomicBool::new(false),
                 disconnected: Notify::new(),
                 stdio,
+                #[cfg(feature = "tls")]
+                tls: tls.map(tokio_rustls::TlsAcceptor::from),
             }),
         }
     }
@@ -337,6 +348,28 @@ impl PluginServer {
         inner.disconnected.notify_waiters();
     }
 
+    /// Serves an accepted socket, inside TLS when the server has a TLS configuration (Go wraps
+    /// the listener: `tls.NewListener`). A failed handshake (a plaintext host, a host with
+    /// another certificate) ends only that connection, logged at warn.
+    async fn serve_accepted(&self, socket: tokio::net::UnixStream) {
+        #[cfg(feature = "tls")]
+        if let Some(acceptor) = &self.inner.tls {
+            let accepted =
+                tokio::time::timeout(super::tls::ACCEPT_TIMEOUT, acceptor.accept(socket)).await;
+            let error = match accepted {
+                Ok(Ok(stream)) => {
+                    self.serve_connection(stream).await;
+                    return;
+                }
+                Ok(Err(e)) => super::tls::TlsError::from_handshake(e),
+                Err(_) => super::tls::TlsError::Timeout(super::tls::ACCEPT_TIMEOUT),
+            };
+            tracing::warn!(error = %error, "plugin: TLS handshake with a host failed; connection closed");
+            return;
+        }
+        self.serve_connection(socket).await;
+    }
+
     /// `Control.Ping`, `Control.Quit` and `Dispenser.Dispense` for one connection.
     fn control_server(&self, broker: &MuxBroker) -> Result<rpc::Server, RegisterError> {
         // Dispensed plugins waiting for the host to dial them, on this connection.
@@ -421,7 +454,7 @@ impl PluginServer {
                     Ok((socket, _)) => {
                         let this = self.clone();
                         connections.spawn(async move {
-                            this.serve_connection(socket).await;
+                            this.serve_accepted(socket).await;
                             drop(permit);
                         });
                     }
@@ -636,6 +669,12 @@ pub struct ServeConfig {
     /// reply. Default [`DEFAULT_MAX_PENDING_DISPENSES`]; go-plugin has no limit. `0` counts
     /// as 1.
     pub max_pending_dispenses: usize,
+    /// go-plugin's `TLSProvider`: TLS of your own around every connection. It takes
+    /// precedence over AutoMTLS (`PLUGIN_CLIENT_CERT`), as in Go, and no certificate is sent
+    /// in the handshake line. `None` (default): AutoMTLS when the host asks for it, else
+    /// plaintext.
+    #[cfg(feature = "tls")]
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl ServeConfig {
@@ -654,6 +693,8 @@ impl ServeConfig {
             streams_timeout: DEFAULT_STREAMS_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_pending_dispenses: DEFAULT_MAX_PENDING_DISPENSES,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -673,6 +714,15 @@ pub enum ServeError {
     /// Writing the handshake line or redirecting stdio failed.
     #[error("plugin serve: {0}")]
     Io(#[from] std::io::Error),
+    /// AutoMTLS could not be set up (e.g. `PLUGIN_CLIENT_CERT` is not a PEM certificate).
+    #[cfg(feature = "tls")]
+    #[error("plugin serve: {0}")]
+    Tls(#[from] super::tls::TlsError),
+    /// The host asked for AutoMTLS (`PLUGIN_CLIENT_CERT` is set) but this build has no TLS
+    /// (cargo feature `tls`).
+    #[cfg(not(feature = "tls"))]
+    #[error("plugin serve: the host asked for AutoMTLS (PLUGIN_CLIENT_CERT) but this plugin was built without the `tls` feature")]
+    TlsUnsupported,
 }
 
 /// The original stdout and stderr, kept open for the process's life once redirected (as Go
@@ -715,10 +765,33 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
     } else {
         None
     };
+    // go-plugin `Serve`: a TLSProvider wins; otherwise PLUGIN_CLIENT_CERT turns AutoMTLS on.
+    let client_cert = std::env::var(super::env::ENV_CLIENT_CERT).unwrap_or_default();
+    #[cfg(feature = "tls")]
+    let (tls, server_cert) = match config.tls.clone() {
+        Some(tls) => (Some(tls), None),
+        None if !client_cert.is_empty() => {
+            tracing::info!("configuring server automatic mTLS");
+            let (tls, field) = super::tls::auto_server(&client_cert)?;
+            (Some(tls), Some(field))
+        }
+        None => (None, None),
+    };
+    #[cfg(not(feature = "tls"))]
+    let server_cert: Option<String> = if client_cert.is_empty() {
+        None
+    } else {
+        return Err(ServeError::TlsUnsupported);
+    };
     let listener = PluginListener::bind_with(&config.listener)?;
     let addr = listener.addr();
     tracing::debug!(network = addr.network(), address = %addr, "plugin address");
-    let line = format_line(negotiation.version, &addr, Protocol::NetRpc, None)?;
+    let line = format_line(
+        negotiation.version,
+        &addr,
+        Protocol::NetRpc,
+        server_cert.as_deref(),
+    )?;
     {
         let mut out = std::io::stdout().lock();
         out.write_all(line.as_bytes())?;
@@ -738,6 +811,8 @@ pub async fn serve(config: ServeConfig) -> Result<ServeEnd, ServeError> {
         config.mux,
         config.broker,
         stdio,
+        #[cfg(feature = "tls")]
+        tls,
     );
     let end = run_until_terminated(&server, listener.listener(), config.exit_policy).await;
     if let Err(e) = listener.close() {

@@ -49,6 +49,13 @@
 // reused the same pid, both dispatchers answer Entity).
 //
 // api-test and reattach-scenario exit 0 iff ok.
+//
+// -automtls (script mode and api-test): instead of dispatcher.Initialize, the
+// same client configuration (tilores-plugin-api v0.6.0 dispatcher/init.go
+// start()) with AutoMTLS: true. api-test then adds the check "tls: AutoMTLS
+// negotiated (extra)" (TLS 1.3, Go verified the chain, and the peer's
+// certificate is exactly the handshake's); script mode writes one line
+// "dispatcher-host: tls {json}" (kvtest.TLSReport) to stderr at the end.
 package main
 
 import (
@@ -66,6 +73,7 @@ import (
 	api "github.com/tilotech/tilores-plugin-api"
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
 	"tilores-plugin-rs/go-interop/internal/dispatchertest"
+	"tilores-plugin-rs/go-interop/internal/kvtest"
 )
 
 func main() {
@@ -73,6 +81,7 @@ func main() {
 	_ = flag.Bool("script", true, "script mode (the default): JSON lines on stdin")
 	scenario := flag.String("scenario", "", "run a scenario instead of the script: api-test")
 	reattachScenario := flag.Bool("reattach-scenario", false, "run the reattach scenario instead of the script")
+	flag.BoolVar(&autoMTLS, "automtls", false, "go-plugin AutoMTLS (script mode and api-test)")
 	flag.Parse()
 	if *pluginPath == "" {
 		fmt.Fprintln(os.Stderr, "dispatcher-host: -plugin is required")
@@ -96,7 +105,7 @@ func main() {
 // ---------------------------------------------------------------------------
 
 func runScript(pluginPath string, in io.Reader, out io.Writer) int {
-	dsp, kill, _, err := dispatcher.Initialize(exec.Command(pluginPath), nil)
+	dsp, kill, err := initialize(pluginPath)
 	defer kill()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "dispatcher-host: initialize: %v\n", err)
@@ -106,7 +115,52 @@ func runScript(pluginPath string, in io.Reader, out io.Writer) int {
 		fmt.Fprintf(os.Stderr, "dispatcher-host: %v\n", err)
 		return 1
 	}
+	if autoMTLS {
+		b, _ := json.Marshal(tlsReport.Get())
+		fmt.Fprintf(os.Stderr, "dispatcher-host: tls %s\n", b)
+	}
 	return 0
+}
+
+// autoMTLS is the -automtls flag.
+var autoMTLS bool
+
+// tlsReport records the AutoMTLS connection (see kvtest.TLSReport).
+var tlsReport kvtest.TLSReport
+
+// initialize is dispatcher.Initialize(exec.Command(pluginPath), nil), or with
+// -automtls the same client configuration (tilores-plugin-api v0.6.0
+// dispatcher/init.go) plus AutoMTLS, with the TLS report hooked in.
+func initialize(pluginPath string) (dispatcher.Dispatcher, dispatcher.KillFunc, error) {
+	if !autoMTLS {
+		dsp, kill, _, err := dispatcher.Initialize(exec.Command(pluginPath), nil)
+		return dsp, kill, err
+	}
+	cfg := &plugin.ClientConfig{
+		HandshakeConfig: dispatcher.Handshake,
+		Plugins:         map[string]plugin.Plugin{"dispatcher": &dispatcher.Plugin{}},
+		Cmd:             exec.Command(pluginPath),
+		SyncStdout:      os.Stdout,
+		SyncStderr:      os.Stderr,
+		AutoMTLS:        true,
+	}
+	client := plugin.NewClient(cfg)
+	if err := tlsReport.StartAndHook(client, cfg); err != nil {
+		return nil, client.Kill, err
+	}
+	rpcClient, err := client.Client()
+	if err != nil {
+		return nil, client.Kill, err
+	}
+	raw, err := rpcClient.Dispense("dispatcher")
+	if err != nil {
+		return nil, client.Kill, err
+	}
+	impl, ok := raw.(dispatcher.Dispatcher)
+	if !ok {
+		return nil, client.Kill, fmt.Errorf("received invalid client: %T", raw)
+	}
+	return impl, client.Kill, nil
 }
 
 // ---------------------------------------------------------------------------
@@ -163,10 +217,16 @@ func report(c *checks) int {
 // "(extra)".
 func runAPITest(pluginPath string) *checks {
 	c := &checks{}
-	dsp, kill, _, err := dispatcher.Initialize(exec.Command(pluginPath), nil)
+	dsp, kill, err := initialize(pluginPath)
 	defer kill()
 	if !c.noErr("initialize", err) {
 		return c
+	}
+	if autoMTLS {
+		r := tlsReport.Get()
+		c.add("tls: AutoMTLS negotiated (extra)",
+			r != nil && r["version"] == "TLS 1.3" && r["verified"] == true && r["peer_is_root"] == true,
+			"%v", r)
 	}
 
 	// Entity with a deadline 3 s ahead.

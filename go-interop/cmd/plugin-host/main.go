@@ -61,6 +61,8 @@
 //	                {Network,Name}; if Start returned neither error nor address
 //	                (v1.4.3, unknown network) ok is false, addr null and
 //	                client_error is what a following Client() returned
+//	greeter         go-plugin's examples/basic host instead of kv (handshake
+//	                BASIC_PLUGIN=hello, plugin "greeter"): greeting (ok iff "Hello!")
 //	die-after-start prints exactly {"ok":true,"pid":N}, then os.Exit(0) without Kill
 //
 // kill_graceful is false when go-plugin logged "plugin failed to exit

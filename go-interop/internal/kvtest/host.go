@@ -31,6 +31,8 @@ type host struct {
 	idle         time.Duration
 	startTimeout time.Duration
 	cookie       string
+	autoMTLS     bool
+	tlsDir       string
 
 	stderrW    *os.File      // write end that replaced os.Stderr
 	stderrBuf  *syncBuffer   // everything written to it
@@ -51,6 +53,7 @@ var scenarios = map[string]func(*host) result{
 	"reattach-use":    (*host).reattachUse,
 	"start-only":      (*host).startOnly,
 	"die-after-start": (*host).dieAfterStart,
+	"greeter":         (*host).greeter,
 }
 
 // HostMain is the whole plugin-host program (see cmd/plugin-host for the
@@ -62,9 +65,11 @@ func HostMain() {
 	idle := flag.Duration("idle", 80*time.Second, "idle time of scenario idle")
 	startTimeout := flag.Duration("start-timeout", 0, "ClientConfig.StartTimeout (0: go-plugin default, 1m)")
 	cookie := flag.String("cookie", Handshake.MagicCookieValue, "magic cookie value the host sends (TILORES_TEST_PLUGIN=<value>)")
+	autoMTLS := flag.Bool("automtls", false, "ClientConfig.AutoMTLS = true; the JSON line gets a \"tls\" report")
+	tlsDir := flag.String("tls-dir", "", "ClientConfig.TLSConfig from DIR/client.pem, client-key.pem, server.pem (see tls.go); the JSON line gets a \"tls\" report")
 	flag.Parse()
 
-	h := &host{pluginPath: *pluginPath, idle: *idle, startTimeout: *startTimeout, cookie: *cookie}
+	h := &host{pluginPath: *pluginPath, idle: *idle, startTimeout: *startTimeout, cookie: *cookie, autoMTLS: *autoMTLS, tlsDir: *tlsDir}
 	h.captureStderr()
 
 	var res result
@@ -84,6 +89,9 @@ func HostMain() {
 		res = result{"ok": false, "error": "-plugin or -reattach is required"}
 	default:
 		res = run(h)
+	}
+	if (*autoMTLS || *tlsDir != "") && *scenario != "die-after-start" {
+		res["tls"] = tlsReport.Get()
 	}
 	if _, set := res["scenario"]; !set && *scenario != "die-after-start" {
 		res["scenario"] = *scenario
@@ -175,15 +183,53 @@ func (h *host) newClient(mod func(*plugin.ClientConfig)) *plugin.Client {
 	} else {
 		cfg.Cmd = exec.Command(h.pluginPath)
 	}
+	cfg.AutoMTLS = h.autoMTLS
+	if h.tlsDir != "" {
+		tc, err := ClientTLSFromDir(h.tlsDir)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "plugin-host: -tls-dir: %v\n", err)
+			os.Exit(2)
+		}
+		cfg.TLSConfig = tc
+	}
 	if mod != nil {
 		mod(cfg)
 	}
-	return plugin.NewClient(cfg)
+	c := plugin.NewClient(cfg)
+	clientConfigs.Store(c, cfg)
+	return c
+}
+
+// tlsReport records what the TLS connection of this host negotiated.
+var tlsReport TLSReport
+
+// clientConfigs maps each client of newClient to its config, so dispense can
+// hook the TLSConfig go-plugin uses.
+var clientConfigs sync.Map
+
+// hookTLS prepares the recording of the TLS connection of c: AutoMTLS builds
+// its TLSConfig in Start(), so Start() runs first.
+func hookTLS(c *plugin.Client) error {
+	v, ok := clientConfigs.Load(c)
+	if !ok {
+		return nil
+	}
+	cfg := v.(*plugin.ClientConfig)
+	switch {
+	case cfg.AutoMTLS && cfg.Reattach == nil:
+		return tlsReport.StartAndHook(c, cfg)
+	case cfg.TLSConfig != nil:
+		tlsReport.Hook(cfg.TLSConfig)
+	}
+	return nil
 }
 
 // dispense runs Client() and Dispense("kv"); on failure it returns the
 // failure result.
 func dispense(c *plugin.Client) (*Client, result) {
+	if err := hookTLS(c); err != nil {
+		return nil, fail("start", err)
+	}
 	rpcClient, err := safeClient(c)
 	if err != nil {
 		return nil, fail("client", err)

@@ -1,6 +1,7 @@
 package kvtest
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"os"
@@ -44,6 +45,16 @@ func PluginMain() {
 		fmt.Println("1|1|carrier-pigeon|/nowhere|netrpc|")
 		time.Sleep(60 * time.Second)
 		return
+	case "bad-cert":
+		// A sixth field longer than 50 characters that is no base64 DER
+		// certificate (an AutoMTLS host must reject it).
+		fmt.Println("1|1|unix|/tmp/x|netrpc|" + strings.Repeat("!", 64))
+		time.Sleep(60 * time.Second)
+		return
+	case "plaintext":
+		// Ignore the host's AutoMTLS request: serve without TLS and send no
+		// certificate.
+		os.Unsetenv("PLUGIN_CLIENT_CERT")
 	case "bad-version":
 		fmt.Println("1|9|unix|/tmp/x|netrpc|")
 		time.Sleep(60 * time.Second)
@@ -55,7 +66,12 @@ func PluginMain() {
 		os.Exit(2)
 	}
 
+	var tlsProvider func() (*tls.Config, error)
+	if dir := os.Getenv("KVPLUGIN_TLS_DIR"); dir != "" {
+		tlsProvider = func() (*tls.Config, error) { return ServerTLSFromDir(dir) }
+	}
 	plugin.Serve(&plugin.ServeConfig{
+		TLSProvider:     tlsProvider,
 		HandshakeConfig: Handshake,
 		Plugins: map[string]plugin.Plugin{
 			PluginName: &KVPlugin{Logger: logger},
