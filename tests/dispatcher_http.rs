@@ -1042,7 +1042,6 @@ fn dispatch_protocol_flag_forces_a_protocol() {
             String::from_utf8_lossy(&out.stdout),
             "{\"output\":{\"entity\":{\"id\":\"n\",\"records\":null,\"edges\":null,\"duplicates\":{},\"hits\":{}}}}\n"
         );
-        let started = Instant::now();
         let out = run(
             &["--protocol", "http"],
             &go_bin("tilores-plugin-fake-dispatcher"),
@@ -1053,13 +1052,9 @@ fn dispatch_protocol_flag_forces_a_protocol() {
             err.contains("starting the dispatcher plugin: plugin failed to start"),
             "{err}"
         );
-        // Before the 10 s ready wait ends: the plugin's exit was noticed (it takes well under a
-        // second on an idle machine; the margin is for a loaded CI machine).
-        assert!(
-            started.elapsed() < Duration::from_secs(9),
-            "{:?}",
-            started.elapsed()
-        );
+        // The text says the exit was noticed ("plugin failed to start"), not the 10 s ready
+        // wait ("could not start plugin within 10 seconds"); no wall-clock bound here, which a
+        // loaded machine broke (6-9 s to start a Go plugin).
         let out = run(&["--protocol", "grpc"], &rust_fake());
         assert!(!out.status.success());
         assert!(String::from_utf8_lossy(&out.stderr)
