@@ -217,6 +217,21 @@ fn spawn_connection<D: Dispatcher + 'static>(
     });
 }
 
+/// What Go's net/http reads of a request body the handler left unread, so that the
+/// connection can carry the next request (`maxPostHandlerReadBytes`).
+const DISCARD_LIMIT: usize = 256 << 10;
+
+/// Reads and drops what is left of a request body, as Go's server does after a handler that
+/// did not read it: up to [`DISCARD_LIMIT`] within `timeout`. True when the body was read to
+/// its end; otherwise the connection must close. (Closing a unix socket with unread bytes
+/// makes the client's next read fail with ECONNRESET, even after a complete answer.)
+async fn discard_body(body: Incoming, timeout: std::time::Duration) -> bool {
+    matches!(
+        tokio::time::timeout(timeout, Limited::new(body, DISCARD_LIMIT).collect()).await,
+        Ok(Ok(_))
+    )
+}
+
 /// One request: go-plugin's `httpHandler.ServeHTTP`.
 async fn handle<D: Dispatcher>(
     implementation: &D,
@@ -226,10 +241,18 @@ async fn handle<D: Dispatcher>(
     // Provide() comes first: an unknown path is 404 whatever the body.
     let path = req.uri().path().to_string();
     let Some(method) = Method::from_path(&path) else {
-        return answer(
+        let drained = discard_body(req.into_body(), config.body_read_timeout).await;
+        let mut r = answer(
             StatusCode::NOT_FOUND,
             error_body(&format!("invalid method {path}")),
         );
+        if !drained {
+            r.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+        }
+        return r;
     };
     let body = match tokio::time::timeout(
         config.body_read_timeout,
