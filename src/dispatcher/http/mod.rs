@@ -9,7 +9,8 @@
 //!   stdout (or `failed to listen on socket`). The host waits at most 10 s for that line.
 //! - Each call is `POST http://plugin/<method>` (HTTP/1.1 over the socket) with the body
 //!   `{"Context":{"Deadline":<RFC 3339 or null>},"Payload":<input>}`; methods are `/entity`,
-//!   `/submit`, `/search`, `/disassemble`, `/removeconnectionban`.
+//!   `/submit`, `/search`, `/disassemble`, `/removeconnectionban` (the `http` paths of the
+//!   method table: both sides derive from it).
 //! - The answer is 200 with the output's JSON (`null` for RemoveConnectionBan), or a JSON
 //!   string with the error text: 404 unknown method, 422 undecodable body, 500 method error
 //!   or recovered panic. Bodies end in a newline (Go's `json.Encoder`).
@@ -33,6 +34,7 @@ mod server;
 
 use std::time::Duration;
 
+pub(crate) use client::decode_answer;
 pub use client::{HttpClientConfig, HttpDispatcherClient, HttpError, OutputTo};
 pub use server::{serve_http, serve_http_dispatcher, HttpServeError, HttpServerConfig};
 
@@ -75,50 +77,6 @@ pub fn detect_protocol(first_line: &str) -> Option<Protocol> {
         return Some(Protocol::NetRpc);
     }
     None
-}
-
-/// The five calls of api v0.7.x and their paths (`dispatcher/provider.go`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    Entity,
-    Submit,
-    Search,
-    Disassemble,
-    RemoveConnectionBan,
-}
-
-impl Method {
-    fn from_path(path: &str) -> Option<Method> {
-        Some(match path {
-            "/entity" => Method::Entity,
-            "/submit" => Method::Submit,
-            "/search" => Method::Search,
-            "/disassemble" => Method::Disassemble,
-            "/removeconnectionban" => Method::RemoveConnectionBan,
-            _ => return None,
-        })
-    }
-
-    fn path(self) -> &'static str {
-        match self {
-            Method::Entity => "/entity",
-            Method::Submit => "/submit",
-            Method::Search => "/search",
-            Method::Disassemble => "/disassemble",
-            Method::RemoveConnectionBan => "/removeconnectionban",
-        }
-    }
-
-    /// The Go input type, as Go's type assertion panic names it.
-    fn go_input(self) -> &'static str {
-        match self {
-            Method::Entity => "*dispatcher.EntityInput",
-            Method::Submit => "*dispatcher.SubmitInput",
-            Method::Search => "*dispatcher.SearchInput",
-            Method::Disassemble => "*dispatcher.DisassembleInput",
-            Method::RemoveConnectionBan => "*dispatcher.RemoveConnectionBanInput",
-        }
-    }
 }
 
 /// Go's `json.Marshal` of `requestWithContext{Context{Deadline}, Payload}` (no json tags:
