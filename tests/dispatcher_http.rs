@@ -134,17 +134,10 @@ fn go_v07_hosts_get_the_go_fake_transcript_from_the_rust_fake() {
     })
 }
 
-/// Go's nil and empty slices are one value in the Rust types (empty `Vec` = nil, as after
-/// gob), so what the Rust host prints has `null` where Go's JSON keeps `[]`; everything
-/// else must be the Go host's bytes.
-fn nil_for_empty(lines: &[String]) -> Vec<String> {
-    lines.iter().map(|l| l.replace(":[]", ":null")).collect()
-}
-
 #[test]
 fn rust_host_gets_the_go_host_transcript_from_the_go_fake() {
     limit_sync(|| {
-        let want = nil_for_empty(&reference());
+        let want = reference();
         for protocol in ["auto", "http"] {
             let mut child = Command::new(env!("CARGO_BIN_EXE_tilores-plugin"))
                 .args(["dispatch", "--protocol", protocol, "--plugin"])
@@ -618,13 +611,16 @@ fn the_fake_picks_its_protocol_from_the_environment() {
     })
 }
 
-/// Calls with every input field, strings needing Go's escapes and numbers needing Go's float
-/// formatting (no empty arrays: the Rust types hold Go's `[]` as nil, see `nil_for_empty`).
+/// Calls with every input field, strings needing Go's escapes, numbers needing Go's float
+/// formatting, and empty arrays beside `null`s (Go's host re-encodes `[]` as `[]`).
 const REQUEST_SCRIPT: &str = r#"{"call":"entity","input":{"id":"e<1>&"}}
 {"call":"entity","input":{"id":"e2"},"deadline_ms":5000}
 {"call":"submit","input":{"records":[{"id":"1","data":{"f":1.5,"big":1e21,"small":1e-7,"s":"a<b>&\u2028é","b":true,"n":null,"m":{"k":[1,"x",null]}}},{"id":"2","data":null}]}}
 {"call":"search","input":{"parameters":{"k":"v","n":2}}}
 {"call":"search","input":{}}
+{"call":"submit","input":{"records":[]}}
+{"call":"submit","input":{"records":[{"id":"3","data":{"e":[],"n":null,"m":{"a":[[]]}}}],"Records":[{"id":"4","data":{"e":[]}}]}}
+{"call":"disassemble","input":{"reference":"r","edges":[],"recordIDs":null}}
 {"call":"disassemble","input":{"reference":"r","edges":[{"a":"1","b":"2"}],"recordIDs":["1"],"createConnectionBan":true,"meta":{"user":"u","reason":"why"},"timeout":1500000000}}
 {"call":"removeConnectionBan","input":{"reference":"r","entityID":"e","others":["o"],"meta":{"user":"u","reason":"r"}}}
 "#;
@@ -702,7 +698,16 @@ fn go_and_rust_hosts_send_the_same_requests() {
                 ])
                 .arg(&recorder),
         );
-        assert_eq!(go_requests.len(), 7, "{go_requests:#?}");
+        assert_eq!(go_requests.len(), 10, "{go_requests:#?}");
+        // Go's host re-encodes the `[]` of a script's input as `[]`, its `null` as `null`.
+        assert_eq!(
+            go_requests[5],
+            r#"/submit {"Context":{"Deadline":null},"Payload":{"records":[]}}"#
+        );
+        assert_eq!(
+            go_requests[7],
+            r#"/disassemble {"Context":{"Deadline":null},"Payload":{"reference":"r","edges":[],"recordIDs":null,"createConnectionBan":false,"meta":{"user":"","reason":""},"timeout":null}}"#
+        );
         assert_eq!(rust_requests, go_requests);
         assert_eq!(
             go_requests[0],
@@ -721,9 +726,9 @@ fn go_and_rust_hosts_send_the_same_requests() {
         assert!(go_answers[0].contains(r#""id":"none""#), "{go_answers:?}");
         // RemoveConnectionBan's 200 null: Go's own proxy fails on it (nil response target);
         // the Rust host reports success.
-        assert_eq!(go_answers[6], r#"{"error":"json: Unmarshal(nil)"}"#);
-        assert_eq!(rust_answers[6], r#"{"output":null}"#);
-        assert_eq!(go_answers[..6], rust_answers[..6]);
+        assert_eq!(go_answers[9], r#"{"error":"json: Unmarshal(nil)"}"#);
+        assert_eq!(rust_answers[9], r#"{"output":null}"#);
+        assert_eq!(go_answers[..9], rust_answers[..9]);
     })
 }
 

@@ -31,6 +31,9 @@ pub struct JsonWriter {
     escape_html: bool,
     json_slices: bool,
     empty_slices: bool,
+    /// With [`JsonWriter::keeping_empty_arrays`]: where the document held `[]`, and the path
+    /// being written (segments as in [`EmptyArrays`]).
+    shape: Option<(EmptyArrays, String)>,
 }
 
 impl JsonWriter {
@@ -57,6 +60,45 @@ impl JsonWriter {
     pub fn empty_slices_as_arrays(mut self) -> Self {
         self.empty_slices = true;
         self
+    }
+
+    /// Writes an empty slice as `[]` exactly where `shape` (the JSON the value was decoded
+    /// from) held `[]`, and as `null` elsewhere; empty slices inside `interface{}` values as
+    /// `[]` (they came from JSON, where Go keeps `[]` non-nil). So a value decoded from Go's
+    /// JSON and written again reads as Go's `json.Marshal(json.Unmarshal(..))` of it, although
+    /// the Rust types hold nil and empty slices alike (see [`super::types`]).
+    pub(crate) fn keeping_empty_arrays(mut self, shape: EmptyArrays) -> Self {
+        self.json_slices = true;
+        self.shape = Some((shape, String::new()));
+        self
+    }
+
+    /// True when an empty slice at the current position is written `[]`.
+    fn empty_as_array(&self) -> bool {
+        self.empty_slices
+            || self
+                .shape
+                .as_ref()
+                .is_some_and(|(shape, path)| shape.0.contains(path))
+    }
+
+    /// Runs `write` one path segment deeper (only tracked with a shape).
+    fn nested(
+        &mut self,
+        segment: impl FnOnce() -> String,
+        write: impl FnOnce(&mut JsonWriter) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        let Some((_, path)) = &mut self.shape else {
+            return write(self);
+        };
+        let len = path.len();
+        path.push(EmptyArrays::SEP);
+        path.push_str(&segment());
+        let r = write(self);
+        if let Some((_, path)) = &mut self.shape {
+            path.truncate(len);
+        }
+        r
     }
 
     /// The bytes written so far.
@@ -137,7 +179,7 @@ impl JsonWriter {
             if i > 0 {
                 self.buf.push(b',');
             }
-            each(self, item)?;
+            self.nested(|| i.to_string(), |w| each(w, item))?;
         }
         self.buf.push(b']');
         Ok(())
@@ -163,7 +205,75 @@ impl ObjectWriter<'_> {
         self.first = false;
         self.w.string(key)?;
         self.w.buf.push(b':');
-        value(self.w)
+        self.w.nested(|| EmptyArrays::fold(key), value)
+    }
+}
+
+/// The places of a JSON document that held an empty array (`[]`), as paths from its root:
+/// object keys case-folded (Go matches struct fields case-insensitively), array indexes in
+/// decimal. Where an object repeats a key, a later member replaces what an earlier one left
+/// under it (objects merge, as Go decodes both into the same struct; Go also decodes a
+/// repeated array of objects element-wise into the earlier elements, a corner not
+/// followed: there an inner `[]` of the earlier member is written `null`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct EmptyArrays(std::collections::HashSet<String>);
+
+impl EmptyArrays {
+    /// Separates path segments (cannot occur in a key: Go's parser keeps it, but no dispatcher
+    /// type has such a field, and a map key holding it only blurs `[]` versus `null`).
+    const SEP: char = '\u{0}';
+
+    fn fold(key: &str) -> String {
+        key.to_lowercase()
+    }
+
+    /// The empty arrays of `node`, with paths starting at `root` (a key, or empty for the
+    /// document itself).
+    pub(crate) fn of(root: &str, node: &Node) -> EmptyArrays {
+        let mut out = EmptyArrays::default();
+        let mut path = if root.is_empty() {
+            String::new()
+        } else {
+            format!("{}{}", Self::SEP, Self::fold(root))
+        };
+        out.collect(&mut path, node);
+        out
+    }
+
+    fn collect(&mut self, path: &mut String, node: &Node) {
+        match node {
+            Node::Array(items) if items.is_empty() => {
+                self.0.insert(path.clone());
+            }
+            Node::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push(Self::SEP);
+                    path.push_str(&i.to_string());
+                    self.collect(path, item);
+                    path.truncate(len);
+                }
+            }
+            Node::Object(members) => {
+                for (key, value) in members {
+                    let len = path.len();
+                    path.push(Self::SEP);
+                    path.push_str(&Self::fold(key));
+                    if !matches!(value, Node::Object(_)) {
+                        // A repeated key replaces what an earlier member left there.
+                        let prefix = path.clone();
+                        self.0.retain(|p| {
+                            !(p == &prefix
+                                || p.strip_prefix(prefix.as_str())
+                                    .is_some_and(|rest| rest.starts_with(Self::SEP)))
+                        });
+                    }
+                    self.collect(path, value);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -415,14 +525,14 @@ pub trait WriteJson {
 }
 
 fn write_strings(w: &mut JsonWriter, v: &[String]) -> Result<(), JsonError> {
-    if v.is_empty() && !w.empty_slices {
+    if v.is_empty() && !w.empty_as_array() {
         return w.null();
     }
     w.array(v, |w, s| w.string(s))
 }
 
 fn write_slice<T: WriteJson>(w: &mut JsonWriter, v: &[T]) -> Result<(), JsonError> {
-    if v.is_empty() && !w.empty_slices {
+    if v.is_empty() && !w.empty_as_array() {
         return w.null();
     }
     w.array(v, |w, x| x.write_json(w))
@@ -532,7 +642,7 @@ impl WriteJson for DisassembleInput {
         w.object(|o| {
             o.field("reference", |w| w.string(&self.reference))?;
             o.field("edges", |w| {
-                if self.edges.is_empty() && !w.empty_slices {
+                if self.edges.is_empty() && !w.empty_as_array() {
                     return w.null();
                 }
                 w.array(&self.edges, |w, e| {
@@ -1511,6 +1621,43 @@ mod tests {
             String::from_utf8(w.into_bytes()).unwrap(),
             "\"<&>\\\"\\\\\\n\\u0001\x7f\\u2028\\ufffd\u{e9}\""
         );
+    }
+
+    #[test]
+    fn empty_arrays_follow_the_document_they_were_decoded_from() {
+        let doc = br#"{"Entity":{"id":"a","records":[],"edges":null,"hits":{"r":[]},
+            "duplicates":{"r":["x"]}},"entity":{"edges":[]}}"#;
+        let node = parse(doc).unwrap();
+        let shape = EmptyArrays::of("", &node);
+        let out = EntityOutput {
+            entity: Some(Entity {
+                id: "a".into(),
+                hits: Some(Hits(BTreeMap::from([("r".to_string(), vec![])]))),
+                duplicates: Some(Duplicates(BTreeMap::from([(
+                    "r".to_string(),
+                    vec!["x".to_string()],
+                )]))),
+                ..Entity::default()
+            }),
+        };
+        let mut w = JsonWriter::new().keeping_empty_arrays(shape);
+        out.write_json(&mut w).unwrap();
+        // Case-insensitive keys merge into one struct; the later `edges` wins.
+        assert_eq!(
+            String::from_utf8(w.into_bytes()).unwrap(),
+            r#"{"entity":{"id":"a","records":[],"edges":[],"duplicates":{"r":["x"]},"hits":{"r":[]}}}"#
+        );
+        // A later null replaces an earlier [] (Go: null clears the slice).
+        let node = parse(br#"{"entities":[],"Entities":null}"#).unwrap();
+        let mut w = JsonWriter::new().keeping_empty_arrays(EmptyArrays::of("", &node));
+        SearchOutput::default().write_json(&mut w).unwrap();
+        assert_eq!(w.into_bytes(), br#"{"entities":null}"#);
+        // Without a shape: nil, as after gob.
+        let mut w = JsonWriter::new();
+        out.write_json(&mut w).unwrap();
+        assert!(String::from_utf8(w.into_bytes())
+            .unwrap()
+            .contains(r#""records":null,"edges":null"#));
     }
 
     #[test]

@@ -244,7 +244,9 @@ impl HttpDispatcherClient {
                 Err(text) => transport(text),
             });
         }
-        O::from_http_answer(&answer).map_err(transport)
+        let out = O::from_http_answer(&answer).map_err(transport)?;
+        super::super::script::note_json_answer(&answer);
+        Ok(out)
     }
 }
 

@@ -36,6 +36,7 @@ use std::time::Duration;
 
 pub(crate) use client::decode_answer;
 pub use client::{HttpClientConfig, HttpDispatcherClient, HttpError, OutputTo};
+pub(crate) use envelope::first_value as first_json_value;
 pub use server::{serve_http, serve_http_dispatcher, HttpServeError, HttpServerConfig};
 
 use super::gojson::{self, JsonError, JsonWriter, WriteJson};
@@ -86,6 +87,10 @@ fn request_body(
     payload: &dyn WriteJson,
 ) -> Result<Vec<u8>, JsonError> {
     let mut w = JsonWriter::new().http_body();
+    // A script line's input keeps its `[]`, as Go's host re-encodes what it decoded.
+    if let Some(shape) = super::script::json_input_shape() {
+        w = w.keeping_empty_arrays(shape);
+    }
     w.object(|o| {
         o.field("Context", |w| {
             w.object(|o| {
