@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::dispatch::{is_rfc3339, is_uuid_v4};
 use common::{go_bin, limit, limit_sync, ChildGuard, TempDir};
 use tilores_plugin::dispatcher::http::{
     serve_http, HttpClientConfig, HttpDispatcherClient, HttpError, HttpServerConfig, OutputTo,
@@ -80,17 +81,6 @@ fn answers(transcript: &str) -> Vec<String> {
             l.replacen(uuid, "UUID", 1)
         })
         .collect()
-}
-
-fn is_uuid_v4(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && [8, 13, 18, 23].iter().all(|&i| b[i] == b'-')
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| [8, 13, 18, 23].contains(&i) || matches!(c, b'0'..=b'9' | b'a'..=b'f'))
-        && b[14] == b'4'
-        && matches!(b[19], b'8' | b'9' | b'a' | b'b')
 }
 
 /// The Go reference: Go host (api v0.7.0) ↔ Go fake v0.6.0, with checks that it is the
@@ -194,10 +184,14 @@ fn raw_post(socket: &Path, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
         "POST {path} HTTP/1.1\r\nHost: plugin\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    s.write_all(head.as_bytes()).expect("write head");
-    s.write_all(body).expect("write body");
+    // One write: a server may answer (404) from the head alone and close, and a second write
+    // would then race its close. A write error is left to the read below to explain.
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    let wrote = s.write_all(&request);
     let mut answer = Vec::new();
-    s.read_to_end(&mut answer).expect("read answer");
+    s.read_to_end(&mut answer)
+        .unwrap_or_else(|e| panic!("read answer to {path} (write: {wrote:?}): {e}"));
     let text = String::from_utf8_lossy(&answer).to_string();
     let status: u16 = text
         .split(' ')
@@ -377,10 +371,8 @@ fn provider_answers_rcb_null_deadlines_panics_and_limits() {
             .block_on(async { tokio::net::UnixListener::bind(&socket) })
             .expect("bind");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let config = HttpServerConfig {
-            max_body: 2048,
-            ..HttpServerConfig::default()
-        };
+        let mut config = HttpServerConfig::default();
+        config.max_body = 2048;
         let server = rt.spawn(serve_http(Arc::new(Probe), listener, config, async {
             let _ = stopped.await;
         }));
@@ -445,11 +437,9 @@ fn provider_answers_rcb_null_deadlines_panics_and_limits() {
 async fn rust_host_restarts_a_killed_plugin_and_retries_once() {
     limit(async {
         let dir = TempDir::new("http-restart");
-        let config = HttpClientConfig {
-            socket: dir.path().join("dispatcher"),
-            stdout: OutputTo::Discard,
-            ..HttpClientConfig::default()
-        };
+        let mut config = HttpClientConfig::default();
+        config.socket = dir.path().join("dispatcher");
+        config.stdout = OutputTo::Discard;
         let plugin = HttpDispatcherClient::start(PluginCommand::new(go_fake()), config)
             .await
             .expect("start the Go fake v0.6.0");
@@ -500,12 +490,10 @@ async fn ready_wait_is_bounded_and_a_dead_plugin_fails_fast() {
     limit(async {
         assert_eq!(READY_TIMEOUT, Duration::from_secs(10));
         let dir = TempDir::new("http-ready");
-        let config = HttpClientConfig {
-            socket: dir.path().join("dispatcher"),
-            ready_timeout: Duration::from_secs(1),
-            stdout: OutputTo::Discard,
-            ..HttpClientConfig::default()
-        };
+        let mut config = HttpClientConfig::default();
+        config.socket = dir.path().join("dispatcher");
+        config.ready_timeout = Duration::from_secs(1);
+        config.stdout = OutputTo::Discard;
         let started = Instant::now();
         let silent = PluginCommand::new("sleep").arg("30");
         let err = HttpDispatcherClient::start(silent, config.clone())
@@ -662,13 +650,7 @@ fn recorded(host: &mut Command) -> (Vec<String>, Vec<String>) {
                     let start = at + key.len();
                     let end = start + l[start..].find('"').expect("end of deadline");
                     let t = &l[start..end];
-                    assert!(
-                        t.len() >= 20
-                            && &t[4..5] == "-"
-                            && &t[10..11] == "T"
-                            && (t.ends_with('Z') || t[t.len() - 6..].starts_with(['+', '-'])),
-                        "deadline {t:?} is not RFC 3339"
-                    );
+                    assert!(is_rfc3339(t), "deadline {t:?} is not RFC 3339");
                     format!("{}T{}", &l[..start], &l[end..])
                 }
             }
@@ -764,11 +746,9 @@ fn idle_connections_stay_open_and_slow_headers_are_cut() {
         let listener = rt
             .block_on(async { tokio::net::UnixListener::bind(&socket) })
             .expect("bind");
-        let config = HttpServerConfig {
-            header_read_timeout: Duration::from_millis(300),
-            body_read_timeout: Duration::from_millis(300),
-            ..HttpServerConfig::default()
-        };
+        let mut config = HttpServerConfig::default();
+        config.header_read_timeout = Duration::from_millis(300);
+        config.body_read_timeout = Duration::from_millis(300);
         let _server = rt.spawn(serve_http(
             Arc::new(Probe),
             listener,
@@ -827,13 +807,11 @@ async fn rust_host_bounds_a_hostile_plugin() {
     limit(async {
         let dir = TempDir::new("http-hostile");
         let socket = dir.path().join("dispatcher");
-        let config = HttpClientConfig {
-            socket: socket.clone(),
-            timeout: Duration::from_millis(500),
-            max_answer: 1024,
-            stdout: OutputTo::Discard,
-            ..HttpClientConfig::default()
-        };
+        let mut config = HttpClientConfig::default();
+        config.socket = socket.clone();
+        config.timeout = Duration::from_millis(500);
+        config.max_answer = 1024;
+        config.stdout = OutputTo::Discard;
         let cmd = PluginCommand::new("sh").arg("-c").arg("echo plugin is ready; exec sleep 60");
         let plugin = HttpDispatcherClient::start(cmd, config).await.expect("start");
         let pid = plugin.pid().await.expect("pid");
@@ -1047,11 +1025,10 @@ fn dispatch_protocol_flag_forces_a_protocol() {
             String::from_utf8_lossy(&out.stdout),
             "{\"output\":{\"entity\":{\"id\":\"n\",\"records\":null,\"edges\":null,\"duplicates\":{},\"hits\":{}}}}\n"
         );
+        // Built (once per test process) before the clock starts: the build is not the wait.
+        let go_fake_v052 = go_bin("tilores-plugin-fake-dispatcher");
         let started = Instant::now();
-        let out = run(
-            &["--protocol", "http"],
-            &go_bin("tilores-plugin-fake-dispatcher"),
-        );
+        let out = run(&["--protocol", "http"], &go_fake_v052);
         assert!(!out.status.success(), "{out:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(

@@ -90,6 +90,7 @@ impl FromStr for ApiVersion {
 
 /// What the method table says about one method (for transports and documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MethodInfo {
     /// The [`Dispatcher`](super::Dispatcher) method, e.g. `remove_connection_ban`.
     pub name: &'static str,

@@ -13,8 +13,10 @@ use super::methods::{MethodInput, MethodOutput};
 use super::service::{CallContext, DispatchError, Dispatcher};
 use super::types::*;
 
-/// Options of [`run_script`].
+/// Options of [`run_script`]. Start from [`ScriptOptions::default`] and set the fields to
+/// change.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ScriptOptions {
     /// Deadline for calls whose line has no `deadline_ms` (`None`: such calls carry no
     /// deadline, like Go's `context.Background()`).
@@ -23,6 +25,7 @@ pub struct ScriptOptions {
 
 /// What [`run_script`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScriptSummary {
     /// Non-blank input lines, i.e. output lines written.
     pub lines: usize,

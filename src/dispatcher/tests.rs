@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use gob::{GoTime, Interface, Type, Value};
 
+use super::fake::go_equal;
+use super::script::run_line;
 use super::*;
 use crate::rpc::{Client, RpcError};
 

@@ -49,8 +49,10 @@ pub enum OutputTo {
 }
 
 /// How [`HttpDispatcherClient`] starts and calls its plugin: go-plugin v0.1.x's
-/// `DefaultConfig` and fixed values, plus limits Go does not have.
+/// `DefaultConfig` and fixed values, plus limits Go does not have. Start from
+/// [`HttpClientConfig::default`] and set the fields to change.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HttpClientConfig {
     /// The socket the plugin listens on. Default: `$TMPDIR/dispatcher` (api's `Connect`:
     /// `os.TempDir() + "/dispatcher"`; hosts sharing `TMPDIR` share it, as in Go).
@@ -195,7 +197,7 @@ impl HttpDispatcherClient {
 
     /// Sends `POST http://plugin<path>` with `body` and returns the status and answer body:
     /// the raw call under the typed [`Dispatcher`] methods (restart and retry included).
-    pub async fn call_raw(
+    pub(crate) async fn call_raw(
         &self,
         path: &str,
         body: Vec<u8>,

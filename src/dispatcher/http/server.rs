@@ -25,8 +25,14 @@ use super::{answer_body, conn, envelope, error_body, LISTEN_FAILED_LINE, READY_L
 /// Default body limit of both sides: the net/rpc side's message limit.
 pub(super) const MAX_BODY: usize = crate::rpc::DEFAULT_MAX_MESSAGE as usize;
 
-/// Limits and shape of a [`serve_http`] server.
+/// How much of an unread request body is read before answering (Go's
+/// `maxPostHandlerReadBytes`, 256 KiB).
+const UNREAD_BODY_DRAIN: usize = 256 << 10;
+
+/// Limits and shape of a [`serve_http`] server. Start from [`HttpServerConfig::default`] and
+/// set the fields to change.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HttpServerConfig {
     /// Largest request body accepted (Go has no limit); a larger one is answered 422
     /// `http: request body too large` (the text of Go's `http.MaxBytesReader`) and the
@@ -45,8 +51,10 @@ pub struct HttpServerConfig {
     /// forever: a host that stalls mid-body must not hold the connection). Default 30 s, the
     /// Go host's whole-request timeout.
     pub body_read_timeout: Duration,
-    /// Write empty output slices as `[]` rather than `null` (see
-    /// [`JsonWriter::empty_slices_as_arrays`](super::super::gojson::JsonWriter::empty_slices_as_arrays)).
+    /// Write empty output slices as `[]` (Go's non-nil empty slice) rather than `null` (Go's
+    /// nil slice, the default: see the dispatcher's "nil versus empty"), for implementations
+    /// whose Go original builds every output slice non-nil, as the Go fake dispatcher v0.6.0
+    /// does.
     pub empty_slices_as_arrays: bool,
 }
 
@@ -225,7 +233,22 @@ async fn handle<D: Dispatcher>(
     // Provide() comes first: an unknown path is 404 whatever the body.
     let path = req.uri().path().to_string();
     if !known_path(&path) {
-        return not_found(&path);
+        // Go's server reads up to 256 KiB of a body the handler left unread before it
+        // answers and closes (`maxPostHandlerReadBytes`); closing with unread bytes would
+        // reset the connection, and a host could lose the 404 itself.
+        let drained = tokio::time::timeout(
+            config.body_read_timeout,
+            Limited::new(req.into_body(), UNREAD_BODY_DRAIN).collect(),
+        )
+        .await;
+        let mut r = not_found(&path);
+        if !matches!(drained, Ok(Ok(_))) {
+            r.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+        }
+        return r;
     }
     let body = match tokio::time::timeout(
         config.body_read_timeout,
