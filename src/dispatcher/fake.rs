@@ -17,6 +17,7 @@ pub(crate) const NOT_IMPLEMENTED: &str = "not implemented for fake dispatcher";
 /// without parameters while records are stored, or comparing two values of the same
 /// uncomparable Go type (maps, slices).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PanicPolicy {
     /// Fail just that call with an error naming Go's panic; the fake keeps its records and
     /// keeps serving. The default: a library must not kill its host process.

@@ -38,6 +38,7 @@ const TERM_GRACE: Duration = Duration::from_secs(2);
 
 /// Where a plugin's stdout is copied (go-plugin: the host's stdout).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OutputTo {
     /// This process's stdout (go-plugin's choice).
     #[default]
