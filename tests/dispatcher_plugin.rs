@@ -300,7 +300,11 @@ fn go_api_test(plugin: &Path, auto_mtls: bool) {
             .any(|c| c["name"] == "tls: AutoMTLS negotiated (extra)" && c["ok"] == true)
     });
     assert_eq!(tls_checked, auto_mtls, "{v}");
-    assert!(out.status.success());
+    assert!(
+        out.status.success(),
+        "dispatcher-host api-test exited {} after ok",
+        out.status
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -335,6 +339,13 @@ fn go_host_reattaches_to_rust_fake_dispatcher() {
         let last = stdout.lines().last().unwrap_or_default();
         let v: serde_json::Value = serde_json::from_str(last).expect("JSON line");
         assert_eq!(v["ok"], true, "{stdout}");
+        // dispatcher-host's reattach scenario exits 0 iff ok.
+        assert!(
+            out.status.success(),
+            "exit status {} with {v}; stderr {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
     })
 }
 

@@ -154,12 +154,22 @@ fn run_go_host(host: &Path, args: &[&str], env: &[(&str, &str)]) -> Json {
     let out = cmd.output().expect("run plugin-host");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line).unwrap_or_else(|e| {
+    let v: Json = serde_json::from_str(line).unwrap_or_else(|e| {
         panic!(
             "plugin-host {args:?} printed no JSON ({e}): stdout {stdout:?} stderr {}",
             String::from_utf8_lossy(&out.stderr)
         )
-    })
+    });
+    // plugin-host exits 0 iff "ok" is true: a host that printed ok and then failed (or
+    // crashed after a failure line) must not pass.
+    assert_eq!(
+        out.status.success(),
+        v["ok"] == Json::Bool(true),
+        "plugin-host {args:?}: exit status {} disagrees with {v}; stderr {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    v
 }
 
 fn assert_ok(v: &Json, what: &str) {

@@ -6,11 +6,11 @@
 //!
 //! With `PLUGIN_SOCKET` set (and no go-plugin cookie) it is instead the Go fake v0.6.0 of
 //! TiloRes' HTTP plugin protocol (tilores-plugin-api v0.7.x hosts): see
-//! `tilores_plugin::dispatcher::http::serve_fake_dispatcher_for_env`.
+//! `tilores_plugin::dispatcher::__cli::serve_fake_dispatcher_for_env`.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    if let Err(e) = tilores_plugin::dispatcher::http::serve_fake_dispatcher_for_env().await {
+    if let Err(e) = tilores_plugin::dispatcher::__cli::serve_fake_dispatcher_for_env().await {
         eprintln!("tilores-plugin-fake-dispatcher: {e}");
         std::process::exit(1);
     }

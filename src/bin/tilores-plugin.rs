@@ -257,16 +257,15 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
         }
     };
     runtime()?.block_on(async {
-        let options = ScriptOptions {
-            default_deadline: args.deadline,
-        };
+        let mut options = ScriptOptions::default();
+        options.default_deadline = args.deadline;
         // The HTTP protocol's socket: a private directory per run (Go's host uses the fixed
         // $TMPDIR/dispatcher, which concurrent hosts would share).
         let dir = private_dir()?;
         let socket = dir.join("dispatcher");
         let protocol = match args.protocol {
             ProtocolArg::Fixed(p) => Ok(p),
-            ProtocolArg::Auto => dispatcher::http::probe_protocol(&cmd, &socket)
+            ProtocolArg::Auto => dispatcher::__cli::probe_protocol(&cmd, &socket)
                 .await
                 .map_err(|e| format!("detecting the plugin protocol: {e}")),
         };
@@ -285,6 +284,7 @@ fn dispatch(args: &[&str]) -> Result<(), String> {
                 args.api
             )),
             Ok(dispatcher::http::Protocol::Http) => dispatch_http(cmd, socket, &options).await,
+            Ok(other) => Err(format!("plugin protocol {other:?} is not supported")),
             Err(e) => Err(e),
         };
         let _ = std::fs::remove_dir_all(&dir);
@@ -356,11 +356,9 @@ async fn dispatch_http(
     options: &tilores_plugin::dispatcher::ScriptOptions,
 ) -> Result<(), String> {
     use tilores_plugin::dispatcher::{self, http};
-    let config = http::HttpClientConfig {
-        socket,
-        stdout: http::OutputTo::Stderr,
-        ..http::HttpClientConfig::default()
-    };
+    let mut config = http::HttpClientConfig::default();
+    config.socket = socket;
+    config.stdout = http::OutputTo::Stderr;
     let plugin = http::HttpDispatcherClient::start(cmd, config)
         .await
         .map_err(|e| format!("starting the dispatcher plugin: {e}"))?;
@@ -376,6 +374,7 @@ fn serve_fake() -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
-    runtime
-        .block_on(async { tilores_plugin::dispatcher::http::serve_fake_dispatcher_for_env().await })
+    runtime.block_on(async {
+        tilores_plugin::dispatcher::__cli::serve_fake_dispatcher_for_env().await
+    })
 }

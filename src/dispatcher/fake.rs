@@ -8,15 +8,16 @@ use super::service::{CallContext, DispatchError, Dispatcher};
 use super::types::*;
 
 /// Slots of the fake's record ring (Go: `records [10]*api.Record`).
-pub const FAKE_CAPACITY: usize = 10;
+pub(crate) const FAKE_CAPACITY: usize = 10;
 
 /// The error of the methods the fake does not implement (Disassemble, RemoveConnectionBan).
-pub const NOT_IMPLEMENTED: &str = "not implemented for fake dispatcher";
+pub(crate) const NOT_IMPLEMENTED: &str = "not implemented for fake dispatcher";
 
 /// What the fake does where the Go fake panics (and its plugin process dies): a search
 /// without parameters while records are stored, or comparing two values of the same
 /// uncomparable Go type (maps, slices).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PanicPolicy {
     /// Fail just that call with an error naming Go's panic; the fake keeps its records and
     /// keeps serving. The default: a library must not kill its host process.
@@ -53,7 +54,7 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 
 /// The fake dispatcher of tilores-plugin-fake-dispatcher v0.5.2:
 ///
-/// - **Submit** stores each record in a ring of [`FAKE_CAPACITY`] slots (the 11th overwrites
+/// - **Submit** stores each record in a ring of 10 slots (the 11th overwrites
 ///   slot 0) and reports `RecordsAdded` = the number of input records.
 /// - **Entity** returns an entity with the requested id and the stored records in slot
 ///   order (not insertion order once wrapped), no edges, empty (non-nil) duplicates and hits.
@@ -61,7 +62,8 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 ///   (slot order) for which *any* parameter equals the record's value under that key with
 ///   Go's interface equality (same dynamic type and equal value; a missing key is nil, so a
 ///   nil parameter matches records lacking the key); no match → no entities.
-/// - **Disassemble** and **RemoveConnectionBan** fail with [`NOT_IMPLEMENTED`].
+/// - **Disassemble** and **RemoveConnectionBan** fail with `not implemented for fake
+///   dispatcher`.
 ///
 /// Differences from Go: the state is behind a mutex (Go's fake races under concurrent
 /// calls); parameters are tried in key order (Go's map order is random, which only matters
@@ -142,7 +144,7 @@ impl Dispatcher for FakeDispatcher {
         self.submit_tail(call, input, sent).await
     }
 
-    /// Only the last [`FAKE_CAPACITY`] records of a submit survive the ring, so the server
+    /// Only the last 10 records of a submit survive the ring, so the server
     /// need not keep the others (see [`Dispatcher::SUBMIT_KEEPS_LAST`]).
     const SUBMIT_KEEPS_LAST: Option<usize> = Some(FAKE_CAPACITY);
 
@@ -246,7 +248,7 @@ impl Dispatcher for FakeDispatcher {
 /// Go's `==` on two `interface{}` values: equal when both are nil, or the dynamic types are
 /// identical and the values equal. `Err(type)` where Go panics: identical types that are not
 /// comparable (maps, slices, `[]byte`).
-pub fn go_equal(a: &Interface, b: &Interface) -> Result<bool, String> {
+pub(crate) fn go_equal(a: &Interface, b: &Interface) -> Result<bool, String> {
     let (Some(na), Some(nb)) = (a.name(), b.name()) else {
         return Ok(a.is_nil() && b.is_nil());
     };
@@ -338,7 +340,7 @@ fn value_equal(a: &Value, b: &Value, go_type: &str) -> Result<bool, String> {
 /// A random (version 4) UUID in Go's `uuid.New().String()` form. Reads the kernel's random
 /// source; if that is unavailable, falls back to std's randomly keyed SipHash, which is
 /// unpredictable enough for ids of a fake.
-pub fn uuid_v4() -> String {
+pub(crate) fn uuid_v4() -> String {
     let mut b = [0u8; 16];
     if !read_urandom(&mut b) {
         use std::hash::{BuildHasher, Hasher};
@@ -372,4 +374,39 @@ fn read_urandom(buf: &mut [u8]) -> bool {
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(buf))
         .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uuid_v4;
+
+    /// Go's `uuid.New().String()`: 8-4-4-4-12 lower-case hex, version nibble 4, variant bits
+    /// `10` (RFC 4122), and fresh randomness on every call.
+    #[test]
+    fn uuid_v4_has_the_version_and_variant_bits_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let u = uuid_v4();
+            let b = u.as_bytes();
+            assert_eq!(b.len(), 36, "{u}");
+            for (i, c) in b.iter().enumerate() {
+                if [8, 13, 18, 23].contains(&i) {
+                    assert_eq!(*c, b'-', "{u}");
+                } else {
+                    assert!(matches!(c, b'0'..=b'9' | b'a'..=b'f'), "{u}");
+                }
+            }
+            assert_eq!(b[14], b'4', "version nibble of {u}");
+            assert!(matches!(b[19], b'8' | b'9' | b'a' | b'b'), "variant of {u}");
+            assert!(seen.insert(u.clone()), "{u} repeated");
+        }
+        // The 122 random bits are all used: every hex position other than the fixed version
+        // nibble takes more than one value over 1000 ids.
+        let ids: Vec<&String> = seen.iter().collect();
+        for i in (0..36).filter(|i| ![8, 13, 14, 18, 23].contains(i)) {
+            let values: std::collections::HashSet<u8> =
+                ids.iter().map(|u| u.as_bytes()[i]).collect();
+            assert!(values.len() > 1, "position {i} never changes");
+        }
+    }
 }

@@ -90,6 +90,7 @@ impl FromStr for ApiVersion {
 
 /// What the method table says about one method (for transports and documentation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MethodInfo {
     /// The [`Dispatcher`](super::Dispatcher) method, e.g. `remove_connection_ban`.
     pub name: &'static str,
@@ -219,9 +220,9 @@ macro_rules! method_inputs {
 dispatcher_methods!(method_inputs);
 
 /// The input of a method: sent inside `interface{}` under its Go name, read from script JSON
-/// with Go's rules, and (for the first three methods) in its v0.2.0–v0.3.0 form.
+/// with Go's rules, written as the payload of an HTTP request, and (for the first three methods) in its v0.2.0–v0.3.0 form.
 pub(crate) trait MethodInput:
-    Concrete + GoName + Decode + Clone + serde::de::DeserializeOwned + Send + 'static
+    Concrete + GoName + Decode + WriteJson + Clone + serde::de::DeserializeOwned + Send + Sync + 'static
 {
     /// What a script line's `input` decodes into before [`MethodInput::from_json`].
     type Json: DecodeJson;
@@ -237,6 +238,12 @@ pub(crate) trait MethodInput:
         None
     }
 
+    /// The 422 text of the HTTP provider when [`MethodInput::from_json`] refuses a payload
+    /// Go would have accepted (the Go text `err` is the Go client's, not a server's).
+    fn http_refusal(err: String) -> String {
+        err
+    }
+
     /// The key and value v0.2.0–v0.3.0 hosts send (`None`: send `input` as v0.5.0+).
     fn to_legacy_arg(&self, api: ApiVersion) -> Option<Result<(&'static str, Interface), String>> {
         let _ = api;
@@ -247,7 +254,7 @@ pub(crate) trait MethodInput:
 /// The output of a method: its net/rpc reply (current and v0.2.0–v0.3.0 forms) and its Go
 /// JSON.
 pub(crate) trait MethodOutput:
-    WriteJson + serde::Serialize + Send + Sized + 'static
+    WriteJson + serde::Serialize + serde::de::DeserializeOwned + Default + Send + Sized + 'static
 {
     /// What a v0.5.0+ plugin replies.
     type Reply: Decode + Send + 'static;
@@ -259,6 +266,12 @@ pub(crate) trait MethodOutput:
     fn from_legacy_reply(reply: Self::LegacyReply) -> Self;
     /// The reply to send, in the form the caller's version expects.
     fn into_reply(self, legacy: bool) -> Box<dyn Encode + Send + Sync>;
+    /// The output from a 200 answer of the HTTP plugin protocol (Go's
+    /// `json.NewDecoder(body).Decode(&out)`: the first value counts, `null` is the zero
+    /// output).
+    fn from_http_answer(answer: &[u8]) -> Result<Self, String> {
+        super::http::decode_answer(answer)
+    }
 }
 
 impl MethodInput for EntityInput {
@@ -295,6 +308,10 @@ impl MethodInput for SubmitInput {
     const WRONG_TYPE: &'static str = "key records is not a *SubmitInput";
     fn from_json(json: SubmitInputJson) -> Result<Self, String> {
         json.into_input()
+    }
+    /// Go's provider stores a nil `*api.Record`; the Rust types have no nil record.
+    fn http_refusal(_err: String) -> String {
+        "null record in records: not supported by this provider".into()
     }
     /// v0.1.0–v0.3.0: `{"records": []*api.Record}`.
     fn from_legacy_args(args: &mut InterfaceMap) -> Option<Result<Self, String>> {
@@ -482,6 +499,10 @@ impl MethodOutput for () {
     fn from_legacy_reply(_: Interface) -> Self {}
     fn into_reply(self, _legacy: bool) -> Box<dyn Encode + Send + Sync> {
         Box::new(Interface::nil())
+    }
+    /// Any one JSON value (Go's plugins answer `null`).
+    fn from_http_answer(answer: &[u8]) -> Result<Self, String> {
+        super::http::decode_answer::<serde::de::IgnoredAny>(answer).map(|_| ())
     }
 }
 

@@ -13,8 +13,10 @@ use super::methods::{MethodInput, MethodOutput};
 use super::service::{CallContext, DispatchError, Dispatcher};
 use super::types::*;
 
-/// Options of [`run_script`].
+/// Options of [`run_script`]. Start from [`ScriptOptions::default`] and set the fields to
+/// change.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ScriptOptions {
     /// Deadline for calls whose line has no `deadline_ms` (`None`: such calls carry no
     /// deadline, like Go's `context.Background()`).
@@ -23,6 +25,7 @@ pub struct ScriptOptions {
 
 /// What [`run_script`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScriptSummary {
     /// Non-blank input lines, i.e. output lines written.
     pub lines: usize,
@@ -102,6 +105,41 @@ fn is_blank(line: &[u8]) -> bool {
     String::from_utf8_lossy(line).trim().is_empty()
 }
 
+/// Where the JSON of a script line's input and of its call's answer held `[]`.
+#[derive(Debug, Default)]
+struct Shapes {
+    input: Option<gojson::EmptyArrays>,
+    answer: Option<gojson::EmptyArrays>,
+}
+
+tokio::task_local! {
+    /// The [`Shapes`] of the script line running in this task, for a transport whose
+    /// messages are Go's JSON (the HTTP plugin protocol). Go's host decodes the line's input
+    /// and the plugin's answer into its types, which keep `[]` apart from `null`, and
+    /// encodes them again (the request, the printed output); the Rust types hold both as an
+    /// empty `Vec`, so the shapes tell the writer where `[]` stood. net/rpc ignores them
+    /// (gob cannot carry an empty non-nil slice: Go's host prints `null` after gob too).
+    static SHAPES: std::cell::RefCell<Shapes>;
+}
+
+/// Records the JSON answer of the current call when a script line runs it (see
+/// [`SHAPES`]); costs nothing outside [`run_script`] / [`run_line`].
+pub(crate) fn note_json_answer(answer: &[u8]) {
+    let _ = SHAPES.try_with(|shapes| {
+        let node = super::http::first_json_value(answer).ok();
+        shapes.borrow_mut().answer = node.map(|n| gojson::EmptyArrays::of("output", &n));
+    });
+}
+
+/// Where the input of the script line running in this task held `[]`, with paths under
+/// `Payload` (the key of the HTTP request body holding the input); `None` outside scripts.
+pub(crate) fn json_input_shape() -> Option<gojson::EmptyArrays> {
+    SHAPES
+        .try_with(|shapes| shapes.borrow().input.clone())
+        .ok()
+        .flatten()
+}
+
 /// One script line, parsed like Go's `request` struct.
 #[derive(Debug, Default)]
 struct Request {
@@ -137,9 +175,18 @@ pub async fn run_line<D: Dispatcher + ?Sized>(
     line: &[u8],
     options: &ScriptOptions,
 ) -> Vec<u8> {
-    match run_call(dispatcher, line, options).await {
+    let (result, shape) = SHAPES
+        .scope(std::cell::RefCell::new(Shapes::default()), async {
+            let result = run_call(dispatcher, line, options).await;
+            (result, SHAPES.with(|s| s.borrow_mut().answer.take()))
+        })
+        .await;
+    match result {
         Ok(out) => {
-            let mut w = JsonWriter::new();
+            let mut w = match shape {
+                Some(shape) => JsonWriter::new().keeping_empty_arrays(shape),
+                None => JsonWriter::new(),
+            };
             let r = w.object(|o| o.field("output", |w| out.write_json(w)));
             match r {
                 Ok(()) => w.into_bytes(),
@@ -177,6 +224,9 @@ async fn run_call<D: Dispatcher + ?Sized>(
         },
     };
     let input = req.input.unwrap_or(Node::Null);
+    let _ = SHAPES.try_with(|shapes| {
+        shapes.borrow_mut().input = Some(gojson::EmptyArrays::of("Payload", &input));
+    });
     script_call(dispatcher, &req.call, call, &input).await
 }
 

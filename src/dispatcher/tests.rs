@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use gob::{GoTime, Interface, Type, Value};
 
+use super::fake::go_equal;
+use super::script::run_line;
 use super::*;
 use crate::rpc::{Client, RpcError};
 
@@ -1042,6 +1044,107 @@ async fn a_method_declared_once_is_served_and_called_end_to_end() {
 
     let echo = methods().into_iter().find(|m| m.name == "echo").unwrap();
     assert_eq!((echo.go, echo.script, echo.http), ("Echo", "echo", "/echo"));
+}
+
+/// The same entry over TiloRes' HTTP plugin protocol: the provider serves `/echo` and the
+/// host calls it, both derived from the table; a dispatcher without the method answers
+/// `404 "invalid method /echo"`, as Go's provider answers a path it does not know.
+#[tokio::test]
+async fn a_method_declared_once_is_served_and_called_over_http() {
+    use super::http::{serve_http, HttpClientConfig, HttpDispatcherClient, HttpServerConfig};
+    let dir = std::env::temp_dir().join(format!("disp-echo-http-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let test_socket = dir.join("test.sock");
+    let fake_socket = dir.join("fake.sock");
+    let _ = std::fs::remove_file(&test_socket);
+    let _ = std::fs::remove_file(&fake_socket);
+    let d = Arc::new(TestDispatcher::default());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let test_server = tokio::spawn(serve_http(
+        d.clone(),
+        tokio::net::UnixListener::bind(&test_socket).unwrap(),
+        HttpServerConfig::default(),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let fake_server = tokio::spawn(serve_http(
+        Arc::new(FakeDispatcher::new()),
+        tokio::net::UnixListener::bind(&fake_socket).unwrap(),
+        HttpServerConfig::default(),
+        std::future::pending(),
+    ));
+    let client = |socket: &std::path::Path| {
+        HttpDispatcherClient::attach(HttpClientConfig {
+            socket: socket.to_path_buf(),
+            timeout: std::time::Duration::from_secs(10),
+            ..HttpClientConfig::default()
+        })
+    };
+
+    let plugin = client(&test_socket);
+    let call = CallContext::with_timeout(std::time::Duration::from_secs(5));
+    let out = plugin
+        .echo(call, EchoInput { text: "abc".into() })
+        .await
+        .unwrap();
+    assert_eq!(out.text, "cba");
+    let seen = d.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "echo");
+    // RFC 3339 carries the deadline to the nanosecond, with its zone.
+    assert_eq!(seen[0].1.deadline, call.deadline, "the deadline crossed");
+    let (status, body) = plugin
+        .call_raw(
+            "/echo",
+            br#"{"Context":{"Deadline":null},"Payload":{"text":"<x>"}}"#.to_vec(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(&body[..], &b"{\"text\":\"\\u003ex\\u003c\"}\n"[..]);
+    let line = run_line(
+        &plugin,
+        br#"{"call":"echo","input":{"text":"xyz"}}"#,
+        &ScriptOptions::default(),
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8(line).unwrap(),
+        r#"{"output":{"text":"zyx"}}"#
+    );
+
+    let fake = client(&fake_socket);
+    let err = fake
+        .echo(CallContext::background(), EchoInput::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, DispatchError::Failed(t) if t == "invalid method /echo"),
+        "{err:?}"
+    );
+    let (status, body) = fake
+        .call_raw("/echo", br#"{"Payload":{}}"#.to_vec())
+        .await
+        .unwrap();
+    assert_eq!(
+        (status.as_u16(), &body[..]),
+        (404, &b"\"invalid method /echo\"\n"[..])
+    );
+    // The fake's other methods still answer.
+    let out = fake
+        .entity(CallContext::background(), EntityInput { id: "e1".into() })
+        .await
+        .unwrap();
+    assert_eq!(out.entity.unwrap().id, "e1");
+
+    let _ = stop_tx.send(());
+    tokio::time::timeout(std::time::Duration::from_secs(5), test_server)
+        .await
+        .expect("the server stops")
+        .unwrap();
+    fake_server.abort();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// tilores-plugin-api v0.2.0 and v0.3.0 calls (`id`, `records`, `parameters`; replies

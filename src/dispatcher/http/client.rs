@@ -17,11 +17,11 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::process::{Child, Command};
 
 use super::super::gojson::WriteJson;
+use super::super::methods::MethodOutput;
 use super::super::service::{CallContext, DispatchError, Dispatcher};
 use super::super::types::*;
 use super::{
-    decode_error_text, request_body, Method, LISTEN_FAILED_LINE, READY_LINE, READY_TIMEOUT,
-    SOCKET_ENV,
+    decode_error_text, request_body, LISTEN_FAILED_LINE, READY_LINE, READY_TIMEOUT, SOCKET_ENV,
 };
 use crate::plugin::PluginCommand;
 use crate::rpc::RpcError;
@@ -38,6 +38,7 @@ const TERM_GRACE: Duration = Duration::from_secs(2);
 
 /// Where a plugin's stdout is copied (go-plugin: the host's stdout).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OutputTo {
     /// This process's stdout (go-plugin's choice).
     #[default]
@@ -49,8 +50,10 @@ pub enum OutputTo {
 }
 
 /// How [`HttpDispatcherClient`] starts and calls its plugin: go-plugin v0.1.x's
-/// `DefaultConfig` and fixed values, plus limits Go does not have.
+/// `DefaultConfig` and fixed values, plus limits Go does not have. Start from
+/// [`HttpClientConfig::default`] and set the fields to change.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HttpClientConfig {
     /// The socket the plugin listens on. Default: `$TMPDIR/dispatcher` (api's `Connect`:
     /// `os.TempDir() + "/dispatcher"`; hosts sharing `TMPDIR` share it, as in Go).
@@ -157,6 +160,21 @@ impl HttpDispatcherClient {
         Ok(HttpDispatcherClient { inner })
     }
 
+    /// A client of a plugin already listening on `config.socket`, started by someone else
+    /// (unit tests serve an in-process [`serve_http`](super::serve_http)); a restart after a
+    /// connection error fails (nothing to start).
+    #[cfg(test)]
+    pub(crate) fn attach(config: HttpClientConfig) -> Self {
+        HttpDispatcherClient {
+            inner: Arc::new(Inner {
+                cmd: PluginCommand::new("/nonexistent/attached-plugin"),
+                config,
+                plugin: tokio::sync::Mutex::new((None, 1)),
+                idle: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
     /// The plugin's process id, while it runs.
     pub async fn pid(&self) -> Option<u32> {
         self.inner
@@ -180,7 +198,7 @@ impl HttpDispatcherClient {
 
     /// Sends `POST http://plugin<path>` with `body` and returns the status and answer body:
     /// the raw call under the typed [`Dispatcher`] methods (restart and retry included).
-    pub async fn call_raw(
+    pub(crate) async fn call_raw(
         &self,
         path: &str,
         body: Vec<u8>,
@@ -214,33 +232,35 @@ impl HttpDispatcherClient {
         }
     }
 
-    async fn call<T: DeserializeOwned + Default>(
+    async fn call<O: MethodOutput>(
         &self,
-        method: Method,
+        path: &'static str,
         call: CallContext,
         payload: &(dyn WriteJson + Sync),
-    ) -> Result<T, DispatchError> {
+    ) -> Result<O, DispatchError> {
         // Encoded before any await: the payload is not held across the call.
         let body = request_body(call.deadline, payload).map_err(|e| DispatchError::new(e.0))?;
-        let (status, answer) = self.call_raw(method.path(), body).await?;
+        let (status, answer) = self.call_raw(path, body).await?;
         if status != StatusCode::OK {
             return Err(match decode_error_text(&answer) {
                 Ok(text) => DispatchError::Failed(text),
                 Err(text) => transport(text),
             });
         }
-        decode_answer(&answer)
+        let out = O::from_http_answer(&answer).map_err(transport)?;
+        super::super::script::note_json_answer(&answer);
+        Ok(out)
     }
 }
 
 /// Go's `json.NewDecoder(body).Decode(response)` into a typed output: the first value counts
 /// (`null` leaves the output zero); the errors are serde's texts.
-fn decode_answer<T: DeserializeOwned + Default>(answer: &[u8]) -> Result<T, DispatchError> {
+pub(crate) fn decode_answer<T: DeserializeOwned + Default>(answer: &[u8]) -> Result<T, String> {
     let mut values = serde_json::Deserializer::from_slice(answer).into_iter::<Option<T>>();
     match values.next() {
         Some(Ok(v)) => Ok(v.unwrap_or_default()),
-        Some(Err(e)) => Err(transport(e.to_string())),
-        None => Err(transport("EOF")),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Err("EOF".into()),
     }
 }
 
@@ -530,48 +550,27 @@ async fn relay_stdout(
     }
 }
 
-impl Dispatcher for HttpDispatcherClient {
-    async fn entity(
-        &self,
-        call: CallContext,
-        input: EntityInput,
-    ) -> Result<EntityOutput, DispatchError> {
-        self.call(Method::Entity, call, &input).await
-    }
-
-    async fn submit(
-        &self,
-        call: CallContext,
-        input: SubmitInput,
-    ) -> Result<SubmitOutput, DispatchError> {
-        self.call(Method::Submit, call, &input).await
-    }
-
-    async fn search(
-        &self,
-        call: CallContext,
-        input: SearchInput,
-    ) -> Result<SearchOutput, DispatchError> {
-        self.call(Method::Search, call, &input).await
-    }
-
-    async fn disassemble(
-        &self,
-        call: CallContext,
-        input: DisassembleInput,
-    ) -> Result<DisassembleOutput, DispatchError> {
-        self.call(Method::Disassemble, call, &input).await
-    }
-
-    /// Succeeds on any 200 answer whose body is one JSON value (Go's plugins answer `null`;
-    /// Go's own proxy then fails with `json: Unmarshal(nil)`, which is not reproduced).
-    async fn remove_connection_ban(
-        &self,
-        call: CallContext,
-        input: RemoveConnectionBanInput,
-    ) -> Result<(), DispatchError> {
-        self.call::<serde_json::Value>(Method::RemoveConnectionBan, call, &input)
-            .await
-            .map(|_| ())
-    }
+macro_rules! http_client_methods {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[cfg($cfg:meta)])?
+        fn $name:ident($in:ty) -> $out:ty {
+            go: $go:literal, script: $script:literal, http: $http:literal, since: $since:literal,
+            serve: $serve:ident
+        };
+    )*) => {
+        /// Every method of the table, as `POST http://plugin<path>`. RemoveConnectionBan
+        /// succeeds on any 200 answer whose body is one JSON value (Go's plugins answer
+        /// `null`; Go's own proxy then fails with `json: Unmarshal(nil)`, which is not
+        /// reproduced).
+        impl Dispatcher for HttpDispatcherClient {
+            $(
+                $(#[cfg($cfg)])?
+                async fn $name(&self, call: CallContext, input: $in) -> Result<$out, DispatchError> {
+                    self.call::<$out>($http, call, &input).await
+                }
+            )*
+        }
+    };
 }
+super::super::methods::dispatcher_methods!(http_client_methods);

@@ -15,7 +15,7 @@ use super::super::gojson::{self, DecodeJson, Decoder, Node};
 /// record data some 500 levels, beyond the net/rpc side's gob limit of 256.
 pub(super) const MAX_DEPTH: usize = 512;
 
-pub(super) fn first_value(body: &[u8]) -> Result<Node, String> {
+pub(crate) fn first_value(body: &[u8]) -> Result<Node, String> {
     let start = body
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))

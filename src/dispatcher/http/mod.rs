@@ -9,7 +9,8 @@
 //!   stdout (or `failed to listen on socket`). The host waits at most 10 s for that line.
 //! - Each call is `POST http://plugin/<method>` (HTTP/1.1 over the socket) with the body
 //!   `{"Context":{"Deadline":<RFC 3339 or null>},"Payload":<input>}`; methods are `/entity`,
-//!   `/submit`, `/search`, `/disassemble`, `/removeconnectionban`.
+//!   `/submit`, `/search`, `/disassemble`, `/removeconnectionban` (the `http` paths of the
+//!   method table: both sides derive from it).
 //! - The answer is 200 with the output's JSON (`null` for RemoveConnectionBan), or a JSON
 //!   string with the error text: 404 unknown method, 422 undecodable body, 500 method error
 //!   or recovered panic. Bodies end in a newline (Go's `json.Encoder`).
@@ -22,7 +23,7 @@
 //! [`detect_protocol`] tells the two plugin protocols apart from the first stdout line.
 //!
 //! JSON is Go's `encoding/json`, byte for byte where a Go peer can see it: the request and
-//! answer bodies are written by [`super::gojson`] with `json.Marshal`'s HTML escaping,
+//! answer bodies are written by the dispatcher's Go-JSON writer with `json.Marshal`'s HTML escaping,
 //! request bodies are decoded with Go's rules and error texts (`json.Decoder`: the first JSON
 //! value of the body counts, what follows it is ignored).
 
@@ -30,10 +31,14 @@ mod client;
 mod conn;
 mod envelope;
 mod server;
+// The CLI's and the fake binary's entry points, re-exported by `dispatcher::__cli` only.
+pub(in crate::dispatcher) mod launch;
 
 use std::time::Duration;
 
+pub(crate) use client::decode_answer;
 pub use client::{HttpClientConfig, HttpDispatcherClient, HttpError, OutputTo};
+pub(crate) use envelope::first_value as first_json_value;
 pub use server::{serve_http, serve_http_dispatcher, HttpServeError, HttpServerConfig};
 
 use super::gojson::{self, JsonError, JsonWriter, WriteJson};
@@ -54,6 +59,7 @@ pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Which plugin protocol a dispatcher plugin speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Protocol {
     /// HashiCorp go-plugin with net/rpc (tilores-plugin-api v0.1–v0.6).
     NetRpc,
@@ -77,50 +83,6 @@ pub fn detect_protocol(first_line: &str) -> Option<Protocol> {
     None
 }
 
-/// The five calls of api v0.7.x and their paths (`dispatcher/provider.go`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    Entity,
-    Submit,
-    Search,
-    Disassemble,
-    RemoveConnectionBan,
-}
-
-impl Method {
-    fn from_path(path: &str) -> Option<Method> {
-        Some(match path {
-            "/entity" => Method::Entity,
-            "/submit" => Method::Submit,
-            "/search" => Method::Search,
-            "/disassemble" => Method::Disassemble,
-            "/removeconnectionban" => Method::RemoveConnectionBan,
-            _ => return None,
-        })
-    }
-
-    fn path(self) -> &'static str {
-        match self {
-            Method::Entity => "/entity",
-            Method::Submit => "/submit",
-            Method::Search => "/search",
-            Method::Disassemble => "/disassemble",
-            Method::RemoveConnectionBan => "/removeconnectionban",
-        }
-    }
-
-    /// The Go input type, as Go's type assertion panic names it.
-    fn go_input(self) -> &'static str {
-        match self {
-            Method::Entity => "*dispatcher.EntityInput",
-            Method::Submit => "*dispatcher.SubmitInput",
-            Method::Search => "*dispatcher.SearchInput",
-            Method::Disassemble => "*dispatcher.DisassembleInput",
-            Method::RemoveConnectionBan => "*dispatcher.RemoveConnectionBanInput",
-        }
-    }
-}
-
 /// Go's `json.Marshal` of `requestWithContext{Context{Deadline}, Payload}` (no json tags:
 /// the keys are the Go field names).
 fn request_body(
@@ -128,6 +90,10 @@ fn request_body(
     payload: &dyn WriteJson,
 ) -> Result<Vec<u8>, JsonError> {
     let mut w = JsonWriter::new().http_body();
+    // A script line's input keeps its `[]`, as Go's host re-encodes what it decoded.
+    if let Some(shape) = super::script::json_input_shape() {
+        w = w.keeping_empty_arrays(shape);
+    }
     w.object(|o| {
         o.field("Context", |w| {
             w.object(|o| {
@@ -173,19 +139,8 @@ fn decode_error_text(body: &[u8]) -> Result<String, String> {
         gojson::Node::Null => Ok(String::new()),
         other => Err(format!(
             "json: cannot unmarshal {} into Go value of type string",
-            node_kind(&other)
+            other.kind()
         )),
-    }
-}
-
-fn node_kind(n: &gojson::Node) -> &'static str {
-    match n {
-        gojson::Node::Null => "null",
-        gojson::Node::Bool(_) => "bool",
-        gojson::Node::Number(_) => "number",
-        gojson::Node::String(_) => "string",
-        gojson::Node::Array(_) => "array",
-        gojson::Node::Object(_) => "object",
     }
 }
 
@@ -205,117 +160,6 @@ pub fn requested_protocol() -> Protocol {
         return Protocol::Http;
     }
     Protocol::NetRpc
-}
-
-/// The `main` of the Rust fake dispatcher: serves the protocol the environment asks for
-/// ([`requested_protocol`]). Over net/rpc it is the Go fake v0.5.2 (the process exits with
-/// status 2 where Go's panics); over HTTP the Go fake v0.6.0: where Go panics the call
-/// answers 500 with Go's panic text and the plugin goes on (go-plugin recovers), and output
-/// slices are never nil (`[]`), as v0.6.0 builds them.
-pub async fn serve_fake_dispatcher_for_env() -> Result<(), String> {
-    use super::{FakeDispatcher, PanicPolicy};
-    match requested_protocol() {
-        Protocol::NetRpc => super::serve_fake_dispatcher()
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Protocol::Http => {
-            let fake =
-                std::sync::Arc::new(FakeDispatcher::with_panic_policy(PanicPolicy::Recovered));
-            let config = HttpServerConfig {
-                empty_slices_as_arrays: true,
-                ..HttpServerConfig::default()
-            };
-            serve_http_dispatcher(fake, config)
-                .await
-                .map_err(|e| e.to_string())
-        }
-    }
-}
-
-/// Starts `cmd` once with both protocols' environments (go-plugin's magic cookie and
-/// `PLUGIN_SOCKET=socket`), reads its first stdout line (at most [`READY_TIMEOUT`]), ends
-/// the process and tells which protocol it speaks (see [`detect_protocol`]). A plugin that
-/// speaks both answers with its choice (the Rust fake: net/rpc, see [`requested_protocol`]).
-/// The probe runs with `TMPDIR` set to the socket's directory, where a go-plugin plugin
-/// leaves its own socket: give it a private directory and remove it afterwards.
-pub async fn probe_protocol(
-    cmd: &crate::plugin::PluginCommand,
-    socket: &std::path::Path,
-) -> Result<Protocol, String> {
-    use tokio::io::AsyncBufReadExt;
-    let hs = super::handshake();
-    let mut c = tokio::process::Command::new(&cmd.program);
-    c.args(&cmd.args);
-    for (k, v) in &cmd.env {
-        c.env(k, v);
-    }
-    if let Some(dir) = &cmd.current_dir {
-        c.current_dir(dir);
-    }
-    // TMPDIR: a go-plugin plugin creates its socket there and, ended before a host ever
-    // connected, leaves it behind; the socket's directory is the caller's to clean up.
-    if let Some(dir) = socket.parent() {
-        c.env("TMPDIR", dir);
-    }
-    c.env(&hs.magic_cookie_key, &hs.magic_cookie_value)
-        .env(SOCKET_ENV, socket)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = c
-        .spawn()
-        .map_err(|e| format!("starting {}: {e}", cmd.program.display()))?;
-    let stdout = child.stdout.take().ok_or("no stdout pipe")?;
-    // The plugin's stderr: its first 4 KiB tell why a probe failed; the rest is drained.
-    let stderr = child.stderr.take().map(|mut e| {
-        tokio::spawn(async move {
-            use tokio::io::AsyncReadExt;
-            let mut kept = Vec::new();
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = e.read(&mut buf).await {
-                if n == 0 {
-                    break;
-                }
-                let room = 4096usize.saturating_sub(kept.len());
-                kept.extend_from_slice(&buf[..n.min(room)]);
-            }
-            kept
-        })
-    });
-    // Go's line limit: a first line longer than 64 KiB is no protocol's.
-    let mut reader = tokio::io::BufReader::new(tokio::io::AsyncReadExt::take(stdout, 64 * 1024));
-    let mut line = String::new();
-    let read = tokio::time::timeout(READY_TIMEOUT, reader.read_line(&mut line)).await;
-    let _ = child.start_kill();
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), child.wait()).await;
-    let _ = std::fs::remove_file(socket);
-    let why = match stderr {
-        Some(task) => match tokio::time::timeout(std::time::Duration::from_secs(1), task).await {
-            Ok(Ok(kept)) => {
-                let text = String::from_utf8_lossy(&kept).trim().to_string();
-                if text.is_empty() {
-                    text
-                } else {
-                    format!(" (its stderr: {text})")
-                }
-            }
-            _ => String::new(),
-        },
-        None => String::new(),
-    };
-    let found = match read {
-        Err(_) => Err(format!(
-            "plugin printed no line within {} seconds",
-            READY_TIMEOUT.as_secs()
-        )),
-        Ok(Err(e)) => Err(format!("reading the plugin's stdout: {e}")),
-        Ok(Ok(0)) => Err("plugin exited without printing a line".into()),
-        Ok(Ok(_)) => detect_protocol(&line)
-            .ok_or_else(|| format!("unknown plugin protocol: first line {:?}", line.trim_end())),
-    };
-    found.map_err(|e| format!("{e}{why}"))
 }
 
 #[cfg(test)]

@@ -16,18 +16,23 @@ use hyper_util::rt::TokioIo;
 use tokio::net::UnixListener;
 use tokio::task::JoinSet;
 
-use super::super::gojson::{self, WriteJson};
+use super::super::gojson;
+use super::super::methods::{MethodInput, MethodOutput};
 use super::super::service::{CallContext, DispatchError, Dispatcher};
 use super::super::types::*;
-use super::{
-    answer_body, conn, envelope, error_body, Method, LISTEN_FAILED_LINE, READY_LINE, SOCKET_ENV,
-};
+use super::{answer_body, conn, envelope, error_body, LISTEN_FAILED_LINE, READY_LINE, SOCKET_ENV};
 
 /// Default body limit of both sides: the net/rpc side's message limit.
 pub(super) const MAX_BODY: usize = crate::rpc::DEFAULT_MAX_MESSAGE as usize;
 
-/// Limits and shape of a [`serve_http`] server.
+/// How much of an unread request body is read before answering (Go's
+/// `maxPostHandlerReadBytes`, 256 KiB).
+const UNREAD_BODY_DRAIN: usize = 256 << 10;
+
+/// Limits and shape of a [`serve_http`] server. Start from [`HttpServerConfig::default`] and
+/// set the fields to change.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct HttpServerConfig {
     /// Largest request body accepted (Go has no limit); a larger one is answered 422
     /// `http: request body too large` (the text of Go's `http.MaxBytesReader`) and the
@@ -46,8 +51,10 @@ pub struct HttpServerConfig {
     /// forever: a host that stalls mid-body must not hold the connection). Default 30 s, the
     /// Go host's whole-request timeout.
     pub body_read_timeout: Duration,
-    /// Write empty output slices as `[]` rather than `null` (see
-    /// [`JsonWriter::empty_slices_as_arrays`](super::super::gojson::JsonWriter::empty_slices_as_arrays)).
+    /// Write empty output slices as `[]` (Go's non-nil empty slice) rather than `null` (Go's
+    /// nil slice, the default: see the dispatcher's "nil versus empty"), for implementations
+    /// whose Go original builds every output slice non-nil, as the Go fake dispatcher v0.6.0
+    /// does.
     pub empty_slices_as_arrays: bool,
 }
 
@@ -217,21 +224,6 @@ fn spawn_connection<D: Dispatcher + 'static>(
     });
 }
 
-/// What Go's net/http reads of a request body the handler left unread, so that the
-/// connection can carry the next request (`maxPostHandlerReadBytes`).
-const DISCARD_LIMIT: usize = 256 << 10;
-
-/// Reads and drops what is left of a request body, as Go's server does after a handler that
-/// did not read it: up to [`DISCARD_LIMIT`] within `timeout`. True when the body was read to
-/// its end; otherwise the connection must close. (Closing a unix socket with unread bytes
-/// makes the client's next read fail with ECONNRESET, even after a complete answer.)
-async fn discard_body(body: Incoming, timeout: std::time::Duration) -> bool {
-    matches!(
-        tokio::time::timeout(timeout, Limited::new(body, DISCARD_LIMIT).collect()).await,
-        Ok(Ok(_))
-    )
-}
-
 /// One request: go-plugin's `httpHandler.ServeHTTP`.
 async fn handle<D: Dispatcher>(
     implementation: &D,
@@ -240,20 +232,24 @@ async fn handle<D: Dispatcher>(
 ) -> Response<Full<Bytes>> {
     // Provide() comes first: an unknown path is 404 whatever the body.
     let path = req.uri().path().to_string();
-    let Some(method) = Method::from_path(&path) else {
-        let drained = discard_body(req.into_body(), config.body_read_timeout).await;
-        let mut r = answer(
-            StatusCode::NOT_FOUND,
-            error_body(&format!("invalid method {path}")),
-        );
-        if !drained {
+    if !known_path(&path) {
+        // Go's server reads up to 256 KiB of a body the handler left unread before it
+        // answers and closes (`maxPostHandlerReadBytes`); closing with unread bytes would
+        // reset the connection, and a host could lose the 404 itself.
+        let drained = tokio::time::timeout(
+            config.body_read_timeout,
+            Limited::new(req.into_body(), UNREAD_BODY_DRAIN).collect(),
+        )
+        .await;
+        let mut r = not_found(&path);
+        if !matches!(drained, Ok(Ok(_))) {
             r.headers_mut().insert(
                 hyper::header::CONNECTION,
                 hyper::header::HeaderValue::from_static("close"),
             );
         }
         return r;
-    };
+    }
     let body = match tokio::time::timeout(
         config.body_read_timeout,
         Limited::new(req.into_body(), config.max_body).collect(),
@@ -297,7 +293,7 @@ async fn handle<D: Dispatcher>(
     let empty = config.empty_slices_as_arrays;
     // A panicking implementation answers 500 with the panic's text, as Go's recover() does;
     // the connection and the server go on.
-    let call = std::panic::AssertUnwindSafe(invoke(implementation, method, &node, empty));
+    let call = std::panic::AssertUnwindSafe(invoke(implementation, &path, &node, empty));
     match call.catch_unwind().await {
         Ok(r) => r,
         Err(panic) => {
@@ -311,96 +307,121 @@ async fn handle<D: Dispatcher>(
     }
 }
 
-/// Decodes the payload for `method`, calls the implementation and builds the answer.
-async fn invoke<D: Dispatcher>(
-    implementation: &D,
-    method: Method,
+/// Decodes the payload as `I`, calls the implementation and builds the answer: one method of
+/// the table (api v0.7.x `dispatcher/provider.go`'s `Provide` switch, derived).
+async fn serve_one<I, O, Fut>(
     node: &gojson::Node,
     empty_slices: bool,
-) -> Response<Full<Bytes>> {
-    fn decoded<T: gojson::DecodeJson>(
-        node: &gojson::Node,
-        method: Method,
-    ) -> Result<(CallContext, T), Response<Full<Bytes>>> {
-        let req = envelope::decode_request::<T>(node)
-            .map_err(|e| answer(StatusCode::UNPROCESSABLE_ENTITY, error_body(&e)))?;
-        // `{"Payload":null}` leaves Go's interface nil, and provider.go's type assertion
-        // `params.(*EntityInput)` panics: go-plugin recovers it into a 500.
-        let payload = req.payload.ok_or_else(|| {
-            answer(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                error_body(&format!(
-                    "interface conversion: plugin.RequestParameter is nil, not {}",
-                    method.go_input()
-                )),
+    path: &str,
+    method: impl FnOnce(CallContext, I) -> Fut,
+) -> Response<Full<Bytes>>
+where
+    I: MethodInput,
+    O: MethodOutput,
+    Fut: Future<Output = Result<O, DispatchError>>,
+{
+    let req = match envelope::decode_request::<I::Json>(node) {
+        Ok(req) => req,
+        Err(e) => return answer(StatusCode::UNPROCESSABLE_ENTITY, error_body(&e)),
+    };
+    // `{"Payload":null}` leaves Go's interface nil, and provider.go's type assertion
+    // `params.(*EntityInput)` panics: go-plugin recovers it into a 500.
+    let Some(json) = req.payload else {
+        return answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error_body(&format!(
+                "interface conversion: plugin.RequestParameter is nil, not {}",
+                <I as gob::GoName>::GO_NAME
+            )),
+        );
+    };
+    let input = match I::from_json(json) {
+        Ok(input) => input,
+        // Go would pass on what the Rust types cannot hold (a nil `*api.Record`).
+        Err(e) => {
+            return answer(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error_body(&I::http_refusal(e)),
             )
-        })?;
-        let call = match req.deadline {
-            Some(d) => CallContext::with_deadline(d),
-            None => CallContext::background(),
-        };
-        Ok((call, payload))
-    }
-    fn reply<T: WriteJson>(
-        r: Result<T, DispatchError>,
-        empty_slices: bool,
-    ) -> Response<Full<Bytes>> {
-        match r {
-            Ok(out) => match answer_body(|w| out.write_json(w), empty_slices) {
-                Ok(b) => answer(StatusCode::OK, b),
-                // Go's encoder fails after WriteHeader(200): the status is sent, the body
-                // is empty and the error is printed (NaN or ±Inf in record data).
-                Err(e) => {
-                    say(&e.to_string());
-                    answer(StatusCode::OK, Vec::new())
-                }
-            },
-            Err(e) => answer(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                error_body(&e.to_string()),
-            ),
         }
-    }
-    macro_rules! call {
-        ($input:ty, $method:ident) => {
-            match decoded::<$input>(node, method) {
-                Ok((call, input)) => reply(implementation.$method(call, input).await, empty_slices),
-                Err(r) => r,
+    };
+    let call = match req.deadline {
+        Some(d) => CallContext::with_deadline(d),
+        None => CallContext::background(),
+    };
+    match method(call, input).await {
+        Ok(out) => match answer_body(|w| out.write_json(w), empty_slices) {
+            // RemoveConnectionBan's `()` writes `null`: provider.go returns (nil, err).
+            Ok(b) => answer(StatusCode::OK, b),
+            // Go's encoder fails after WriteHeader(200): the status is sent, the body
+            // is empty and the error is printed (NaN or ±Inf in record data).
+            Err(e) => {
+                say(&e.to_string());
+                answer(StatusCode::OK, Vec::new())
             }
-        };
-    }
-    match method {
-        Method::Entity => call!(EntityInput, entity),
-        Method::Search => call!(SearchInput, search),
-        Method::Disassemble => call!(DisassembleInput, disassemble),
-        Method::Submit => match decoded::<gojson::SubmitInputJson>(node, method) {
-            Ok((call, input)) => match input.into_input() {
-                Ok(input) => reply(implementation.submit(call, input).await, empty_slices),
-                // Go stores a nil *api.Record; the Rust types have no nil record.
-                Err(_) => answer(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    error_body("null record in records: not supported by this provider"),
-                ),
-            },
-            Err(r) => r,
         },
-        Method::RemoveConnectionBan => {
-            match decoded::<RemoveConnectionBanInput>(node, method) {
-                // provider.go returns (nil, err): success encodes a nil interface{}: `null`.
-                Ok((call, input)) => {
-                    match implementation.remove_connection_ban(call, input).await {
-                        Ok(()) => answer(StatusCode::OK, b"null\n".to_vec()),
-                        Err(e) => answer(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            error_body(&e.to_string()),
-                        ),
-                    }
-                }
-                Err(r) => r,
-            }
-        }
+        // A method the implementation does not provide is, to a Go host, a path the plugin
+        // does not serve: provider.go's `invalid method` 404. (The body was decoded first:
+        // only the trait call can tell, so a bad body to such a path is 422, not 404.)
+        Err(DispatchError::Unimplemented(_)) => not_found(path),
+        Err(e) => answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            error_body(&e.to_string()),
+        ),
     }
 }
+
+/// Go's answer to a path `Provide` does not know.
+fn not_found(path: &str) -> Response<Full<Bytes>> {
+    answer(
+        StatusCode::NOT_FOUND,
+        error_body(&format!("invalid method {path}")),
+    )
+}
+
+macro_rules! http_methods {
+    ($(
+        $(#[doc = $doc:literal])*
+        $(#[cfg($cfg:meta)])?
+        fn $name:ident($in:ty) -> $out:ty {
+            go: $go:literal, script: $script:literal, http: $http:literal, since: $since:literal,
+            serve: $serve:ident
+        };
+    )*) => {
+        /// True when `path` is a method's path of the table.
+        fn known_path(path: &str) -> bool {
+            match path {
+                $(
+                    $(#[cfg($cfg)])?
+                    $http => true,
+                )*
+                _ => false,
+            }
+        }
+
+        /// Calls the method whose path is `path` (a [`known_path`]).
+        async fn invoke<D: Dispatcher>(
+            implementation: &D,
+            path: &str,
+            node: &gojson::Node,
+            empty_slices: bool,
+        ) -> Response<Full<Bytes>> {
+            match path {
+                $(
+                    $(#[cfg($cfg)])?
+                    $http => {
+                        serve_one(node, empty_slices, path, |call, input: $in| {
+                            implementation.$name(call, input)
+                        })
+                        .await
+                    }
+                )*
+                _ => not_found(path),
+            }
+        }
+    };
+}
+super::super::methods::dispatcher_methods!(http_methods);
 
 /// An answer as Go's `ResponseWriter` sends it: no content type is set by go-plugin, so Go
 /// sniffs one (`text/plain; charset=utf-8` for JSON).
