@@ -425,7 +425,7 @@ def main():
               per_run(trr, tls_bulk_base, "bulk_ms_median", invert=True), 2, True)
         check("AutoMTLS Rust↔Rust start-up vs Go↔Go AutoMTLS (issue 15)",
               per_run(trr, tls_start_go, "startup_ms_median"), 0.5, False)
-        check("AutoMTLS Rust plugin start-up vs Go plugin, Go host, faster GOMAXPROCS each (issue 15)",
+        check("AutoMTLS Rust plugin start-up vs Go plugin, Go host, faster GOMAXPROCS each (issue 18's basis)",
               per_run(tls_start_rust, tls_start_go, "startup_ms_median"), 0.5, False)
     else:
         targets.append(["AutoMTLS rows (issue 15)", "–", "not run (bench/run --no-mtls)"])
