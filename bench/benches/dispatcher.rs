@@ -7,7 +7,7 @@
 //! ```text
 //! cargo bench -p tilores-plugin-bench --bench dispatcher -- -plugin PATH [-startup-runs 10]
 //!     [-seq-calls 2000] [-callers 64] [-duration 3s] [-bulk-records 10000] [-bulk-runs 3]
-//!     [-entity-records 10] [-warmup 200] [-idle 0]
+//!     [-entity-records 10] [-warmup 200] [-idle 0] [-automtls=true]
 //! cargo bench -p tilores-plugin-bench --bench dispatcher -- -plugin PATH -plugins N [-duration 3s]
 //! ```
 //!
@@ -177,9 +177,13 @@ fn handshake() -> HandshakeConfig {
     }
 }
 
-/// Spawn → handshake → dispense.
-async fn start(path: &str) -> Result<(PluginClient, rpc::Client), String> {
-    let config = ClientConfig::new(handshake()).plugins(["dispatcher"]);
+/// Spawn → handshake → dispense; with `automtls`, go-plugin's AutoMTLS (the host's one-off
+/// certificate in `PLUGIN_CLIENT_CERT`, TLS on the plugin's socket), as `dispatcher-bench
+/// -automtls=true` sets `AutoMTLS: true` in its go-plugin `ClientConfig`.
+async fn start(path: &str, automtls: bool) -> Result<(PluginClient, rpc::Client), String> {
+    let config = ClientConfig::new(handshake())
+        .plugins(["dispatcher"])
+        .auto_mtls(automtls);
     let client = PluginClient::start(PluginCommand::new(path), config)
         .await
         .map_err(|e| format!("start {path}: {e}"))?;
@@ -259,6 +263,8 @@ struct Opts {
     warmup: usize,
     idle: Duration,
     plugins: usize,
+    /// `-automtls=true`: every plugin started with go-plugin's AutoMTLS.
+    automtls: bool,
 }
 
 fn opts() -> Result<Opts, String> {
@@ -278,6 +284,7 @@ fn opts() -> Result<Opts, String> {
         warmup: f.num("warmup", 200)?,
         idle: f.duration("idle", Duration::ZERO)?,
         plugins: f.num("plugins", 0)?,
+        automtls: f.num("automtls", false)?,
     };
     if o.duration.is_zero() || o.bulk_records == 0 || o.entity_records == 0 {
         return Err("-duration, -bulk-records and -entity-records must be positive".into());
@@ -287,7 +294,7 @@ fn opts() -> Result<Opts, String> {
 
 async fn run(o: Opts) -> Result<serde_json::Value, String> {
     gob::register::<GoTime>().map_err(|e| e.to_string())?;
-    let mut res = json!({"ok": true, "host": "rust", "plugin": o.plugin});
+    let mut res = json!({"ok": true, "host": "rust", "plugin": o.plugin, "automtls": o.automtls});
     if o.plugins > 0 {
         many_plugins(&o, &mut res).await?;
         return Ok(res);
@@ -299,7 +306,7 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
     let mut slow_kills = 0;
     for _ in 0..o.startup_runs {
         let t0 = Instant::now();
-        let (mut client, d) = start(&o.plugin).await?;
+        let (mut client, d) = start(&o.plugin, o.automtls).await?;
         let first = entity(&d, "startup").await;
         let took = t0.elapsed();
         drop(d);
@@ -327,7 +334,7 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
     }
 
     // 2. Entity of 10 records on one long-lived plugin.
-    let (mut client, d) = start(&o.plugin).await?;
+    let (mut client, d) = start(&o.plugin, o.automtls).await?;
     let outcome = workload(&o, &client, &d, &mut res).await;
     drop(d);
     let _ = tokio::time::timeout(KILL_LIMIT, client.kill()).await;
@@ -468,8 +475,9 @@ async fn many_plugins(o: &Opts, res: &mut serde_json::Value) -> Result<(), Strin
     let mut launches = tokio::task::JoinSet::new();
     for i in 0..n {
         let path = o.plugin.clone();
+        let automtls = o.automtls;
         launches.spawn(async move {
-            let (client, d) = start(&path).await?;
+            let (client, d) = start(&path, automtls).await?;
             match entity(&d, "startup").await {
                 Ok(_) => Ok((i, client, d)),
                 Err(e) => Err(format!("plugin {}: {e}", i + 1)),

@@ -98,14 +98,19 @@ impl Flags {
         }
     }
 
-    /// A duration flag in Go syntax (`3s`, `500ms`), or `default`.
+    /// A duration flag in Go syntax (`3s`, `500ms`, `0`), or `default`.
     pub fn duration(&self, name: &str, default: Duration) -> Result<Duration, String> {
         let Some(v) = self.get(name) else {
             return Ok(default);
         };
+        // Go's time.ParseDuration takes a bare "0" (and only that) without a unit, so the two
+        // bench hosts accept the same `-idle 0`.
+        if v == "0" {
+            return Ok(Duration::ZERO);
+        }
         let bad = || format!("-{name}: bad duration {v:?}");
         let (num, unit) = v
-            .find(|c: char| c.is_ascii_alphabetic())
+            .find(|c: char| c.is_alphabetic())
             .map(|i| v.split_at(i))
             .ok_or_else(bad)?;
         let n: f64 = num.parse().map_err(|_| bad())?;
@@ -116,7 +121,7 @@ impl Flags {
             "m" => n * 60.0,
             _ => return Err(bad()),
         };
-        Ok(Duration::from_secs_f64(secs))
+        Duration::try_from_secs_f64(secs).map_err(|_| bad())
     }
 }
 

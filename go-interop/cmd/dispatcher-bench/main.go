@@ -9,8 +9,8 @@
 //
 //	dispatcher-bench -plugin PATH [-startup-runs 10] [-seq-calls 2000]
 //	                 [-callers 64] [-duration 3s] [-bulk-records 10000] [-bulk-runs 3]
-//	                 [-entity-records 10] [-warmup 200] [-idle 0]
-//	dispatcher-bench -plugin PATH -plugins N [-duration 3s]
+//	                 [-entity-records 10] [-warmup 200] [-idle 0] [-automtls=true]
+//	dispatcher-bench -plugin PATH -plugins N [-duration 3s] [-automtls=true]
 //
 // A count of 0 skips its phase (-startup-runs 0, -seq-calls 0, -callers 0,
 // -bulk-runs 0). -entity-records N: records submitted before the Entity phases
@@ -21,6 +21,11 @@
 // (idle_cpu_us_per_s_host, _plugin): a runtime that busy-waits shows here. CPU per call (seq_/conc_cpu_us_per_call_host,
 // _plugin) is the CPU time of each process over the timed phase divided by its
 // calls (cpuUs: /proc/PID/task/*/schedstat, ns resolution).
+//
+// -automtls=true: every plugin is started with the client configuration of
+// tilores-plugin-api v0.6.0 dispatcher/init.go start() plus go-plugin's
+// AutoMTLS: true (Initialize has no way to ask for it), so the TLS cost is
+// the only difference from the plaintext rows.
 //
 // -plugins N (scaling): N plugin processes launched concurrently by this host
 // (launch_all_ms: until every one has answered its first Entity), then one
@@ -74,6 +79,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-plugin"
 	api "github.com/tilotech/tilores-plugin-api"
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
 )
@@ -230,8 +236,41 @@ type startResult struct {
 	pid  int
 }
 
+// autoMTLS is the -automtls flag.
+var autoMTLS bool
+
+// initialize is dispatcher.Initialize(exec.Command(path), nil) or, with
+// -automtls, the same client configuration and steps (dispatcher/init.go
+// start and createDispatcher) plus AutoMTLS.
+func initialize(path string) (dispatcher.Dispatcher, dispatcher.KillFunc, *plugin.ReattachConfig, error) {
+	if !autoMTLS {
+		return dispatcher.Initialize(exec.Command(path), nil)
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig: dispatcher.Handshake,
+		Plugins:         map[string]plugin.Plugin{"dispatcher": &dispatcher.Plugin{}},
+		Cmd:             exec.Command(path),
+		SyncStdout:      os.Stdout,
+		SyncStderr:      os.Stderr,
+		AutoMTLS:        true,
+	})
+	rpcClient, err := client.Client()
+	if err != nil {
+		return nil, client.Kill, nil, err
+	}
+	raw, err := rpcClient.Dispense("dispatcher")
+	if err != nil {
+		return nil, client.Kill, nil, err
+	}
+	impl, ok := raw.(dispatcher.Dispatcher)
+	if !ok {
+		return nil, client.Kill, nil, fmt.Errorf("received invalid client: %T", raw)
+	}
+	return impl, client.Kill, client.ReattachConfig(), nil
+}
+
 func start(path string) (startResult, error) {
-	dsp, kill, rc, err := dispatcher.Initialize(exec.Command(path), nil)
+	dsp, kill, rc, err := initialize(path)
 	if err != nil {
 		if kill != nil {
 			kill()
@@ -307,6 +346,7 @@ func main() {
 	warmup := flag.Int("warmup", 200, "untimed sequential Entity calls")
 	idle := flag.Duration("idle", 0, "idle time measured after the workload (0: none)")
 	plugins := flag.Int("plugins", 0, "scaling mode: plugin processes launched concurrently")
+	flag.BoolVar(&autoMTLS, "automtls", false, "start plugins with go-plugin's AutoMTLS")
 	flag.Parse()
 	if *path == "" || *startupRuns < 0 || *seqCalls < 0 || *callers < 0 || *duration <= 0 ||
 		*bulkRecords < 1 || *bulkRuns < 0 || *entityRecords < 1 || *warmup < 0 || *idle < 0 ||
@@ -316,7 +356,7 @@ func main() {
 	}
 	// go-plugin copies the plugin's stdout to os.Stdout: keep ours clean.
 	os.Stdout = os.Stderr
-	res := map[string]any{"ok": true, "host": "go", "plugin": *path}
+	res := map[string]any{"ok": true, "host": "go", "plugin": *path, "automtls": autoMTLS}
 	if *plugins > 0 {
 		manyPlugins(res, *path, *plugins, *duration)
 		b, err := json.Marshal(res)
