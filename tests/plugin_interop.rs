@@ -1284,3 +1284,171 @@ async fn plaintext_peer_on_a_tls_connection() {
     })
     .await
 }
+
+// ---------------------------------------------------------------------------------------------
+// `launch` against the real Go fake dispatcher (go-plugin v1.4.3): the handshake line, Go's
+// hclog JSON on stderr, the cookie refusal and the version mismatch. (Moved here from the
+// library's unit tests so `cargo test --lib` needs no Go.)
+// ---------------------------------------------------------------------------------------------
+
+fn dispatcher_handshake() -> HandshakeConfig {
+    HandshakeConfig {
+        protocol_version: 1,
+        magic_cookie_key: "DISPATCHER_PLUGIN".into(),
+        magic_cookie_value: "opsPsgZd3qsXpjgj69j5".into(),
+    }
+}
+
+/// Collects the raw stderr copy (go-plugin `ClientConfig.Stderr`).
+#[derive(Clone, Default)]
+struct StderrCopy(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for StderrCopy {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl StderrCopy {
+    /// The text so far once it contains `needle`; panics after 10 s.
+    async fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let t = String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner()))
+                .into_owned();
+            if t.contains(needle) {
+                return t;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "stderr never contained {needle:?}: {t:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn launch_go_fake_dispatcher_handshake_and_hclog() {
+    use std::os::unix::fs::FileTypeExt;
+    use std::os::unix::process::ExitStatusExt;
+    use tilores_plugin::plugin::{launch, LaunchConfig, LogLevel, PluginAddr, Protocol};
+    common::limit(async {
+        let bin = go_bin("tilores-plugin-fake-dispatcher");
+        let sink = StderrCopy::default();
+        let mut cfg = LaunchConfig::new(dispatcher_handshake());
+        cfg.stderr = Some(Box::new(sink.clone()));
+        let mut p = launch(PluginCommand::new(&bin), cfg).await.expect("launch");
+        let PluginAddr::Unix(path) = p.handshake().address.clone() else {
+            panic!("expected a unix address: {:?}", p.handshake());
+        };
+        assert_eq!(p.handshake().protocol, Protocol::NetRpc);
+        assert_eq!(p.handshake().app_version, 1);
+        assert!(std::fs::metadata(&path)
+            .expect("socket")
+            .file_type()
+            .is_socket());
+
+        // Go's hclog JSON line, checked raw and through our host-side classifier.
+        let text = sink.wait_for("plugin address").await;
+        let line = text
+            .lines()
+            .find(|l| l.contains("plugin address"))
+            .expect("line")
+            .to_owned();
+        let raw: Json = serde_json::from_str(&line).expect("hclog JSON");
+        assert_eq!(raw["@level"], "debug", "{line}");
+        assert_eq!(raw["@message"], "plugin address", "{line}");
+        assert_eq!(raw["network"], "unix", "{line}");
+        assert_eq!(raw["address"], path.to_str().expect("utf-8"), "{line}");
+        assert_eq!(raw.as_object().map(|o| o.len()), Some(5), "{line}");
+        let parsed = plugin::parse_stderr_line(&line);
+        // `structured` also means the timestamp passed the Go `time.Parse` check.
+        assert!(parsed.structured, "{line}");
+        assert_eq!(parsed.level, LogLevel::Debug);
+        assert_eq!(parsed.message, "plugin address");
+        assert_eq!(parsed.timestamp.as_deref(), raw["@timestamp"].as_str());
+        let fields: Vec<(&str, &Json)> =
+            parsed.fields.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        assert_eq!(
+            fields,
+            [("address", &raw["address"]), ("network", &raw["network"])]
+        );
+
+        let pid = p.pid();
+        let status = p.kill().await;
+        assert_eq!(status.and_then(|s| s.signal()), Some(9));
+        common::hostile::assert_gone(pid, Duration::from_secs(5));
+        // A SIGKILLed Go plugin leaves its socket behind (spec 3.3); clean up.
+        let _ = std::fs::remove_file(&path);
+    })
+    .await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn launch_go_fake_dispatcher_without_cookie() {
+    use tilores_plugin::plugin::{launch, CookieError, LaunchConfig};
+    common::limit(async {
+        let bin = go_bin("tilores-plugin-fake-dispatcher");
+        assert!(
+            std::env::var_os("DISPATCHER_PLUGIN").is_none(),
+            "the test environment must not set DISPATCHER_PLUGIN"
+        );
+        let mut hs = dispatcher_handshake();
+        hs.magic_cookie_key = "NOT_THE_DISPATCHER_COOKIE".into();
+        let err = launch(PluginCommand::new(&bin), LaunchConfig::new(hs))
+            .await
+            .expect_err("must fail");
+        match err {
+            LaunchError::Exited { status, stderr } => {
+                assert_eq!(status.and_then(|s| s.code()), Some(1));
+                assert_eq!(
+                    stderr.join("\n") + "\n",
+                    CookieError::NotAPlugin.to_string(),
+                    "Go plugin's message differs from ours"
+                );
+            }
+            other => panic!("{other}"),
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn launch_go_fake_dispatcher_version_mismatch() {
+    use tilores_plugin::plugin::{launch, LaunchConfig};
+    common::limit(async {
+        let bin = go_bin("tilores-plugin-fake-dispatcher");
+        let sink = StderrCopy::default();
+        let mut cfg = LaunchConfig::new(dispatcher_handshake());
+        cfg.host_versions = vec![2];
+        cfg.stderr = Some(Box::new(sink.clone()));
+        let err = launch(PluginCommand::new(&bin), cfg)
+            .await
+            .expect_err("must fail");
+        assert_eq!(
+            err.to_string(),
+            "Incompatible API version with plugin. Plugin version: 1, Client versions: [2]"
+        );
+        // The killed Go plugin leaves its socket behind; find it in its log and remove it.
+        let text = sink.wait_for("plugin address").await;
+        for line in text.lines() {
+            let l = plugin::parse_stderr_line(line);
+            if l.message == "plugin address" {
+                for (k, v) in &l.fields {
+                    if let (true, Some(path)) = (k == "address", v.as_str()) {
+                        let _ = std::fs::remove_file(path);
+                    }
+                }
+            }
+        }
+    })
+    .await
+}
