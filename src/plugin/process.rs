@@ -35,12 +35,13 @@ use super::hclog::{relay_stderr, LineReader, StderrSink, StderrTail};
 
 /// go-plugin's default `StartTimeout`.
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long go-plugin's `Kill` waits for a graceful exit before SIGKILL (the default of
-/// `ClientConfig::exit_timeout`).
-pub const GRACEFUL_EXIT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long a launched plugin's stdout/stderr relays may take to finish once the process is
-/// gone (a grandchild may hold a pipe open, a peer may never close a stream).
+/// How long each of a launched plugin's stdout/stderr relays (and each of a client's stdio
+/// and broker tasks) may take to finish once the process is gone: a grandchild may hold a
+/// pipe open, a peer may never close a stream. Go waits for its copies without limit.
 pub(crate) const RELAY_FINISH_TIMEOUT: Duration = Duration::from_secs(2);
+/// When a plugin closes stdout before its handshake line, how long [`launch`] waits (within
+/// the start timeout) for it to be reaped, so the error can say how it ended.
+const CLOSED_STDOUT_REAP_WAIT: Duration = Duration::from_secs(2);
 /// Longest handshake line (Go `bufio.Scanner` token limit: 64 KiB buffer incl. the newline).
 pub const MAX_HANDSHAKE_LINE: usize = 64 * 1024 - 1;
 
@@ -310,16 +311,6 @@ pub struct ReattachConfig {
     pub test: bool,
 }
 
-/// Outcome of [`PluginProcess::shutdown`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shutdown {
-    /// `true` if the process exited on its own within the grace period, `false` if it had to be
-    /// killed (go-plugin then logs `plugin failed to exit gracefully`).
-    pub graceful: bool,
-    /// Exit status (`None` if it could not be collected).
-    pub status: Option<ExitStatus>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Running,
@@ -396,7 +387,9 @@ impl PluginProcess {
     }
 
     /// SIGKILLs the process (if still running) and waits until it is reaped and its stderr has
-    /// been relayed (bounded to 2 s, in case a grandchild keeps the pipe open).
+    /// been relayed (bounded, in case a grandchild keeps the pipe open). To give it time to
+    /// exit on its own first, as go-plugin's `Kill` does, bound [`wait`](Self::wait) with
+    /// `tokio::time::timeout` and call this after it.
     pub async fn kill(&mut self) -> Option<ExitStatus> {
         let _ = self.kill_tx.send(());
         let status = wait_exit(self.state.clone()).await;
@@ -404,30 +397,8 @@ impl PluginProcess {
         status
     }
 
-    /// go-plugin's `Kill` after a successful `Control.Quit`: waits up to `grace` (go-plugin: 2 s,
-    /// [`GRACEFUL_EXIT_TIMEOUT`]) for the process to exit on its own, then SIGKILLs it; always
-    /// reaps it.
-    pub async fn shutdown(&mut self, grace: Duration) -> Shutdown {
-        match tokio::time::timeout(grace, wait_exit(self.state.clone())).await {
-            Ok(status) => {
-                tracing::debug!(pid = self.pid, "plugin exited");
-                self.finish_io().await;
-                Shutdown {
-                    graceful: true,
-                    status,
-                }
-            }
-            Err(_) => {
-                tracing::warn!(pid = self.pid, "plugin failed to exit gracefully");
-                Shutdown {
-                    graceful: false,
-                    status: self.kill().await,
-                }
-            }
-        }
-    }
-
-    async fn finish_io(&mut self) {
+    /// Waits (each at most [`RELAY_FINISH_TIMEOUT`]) for the stdout/stderr relays to end.
+    pub(crate) async fn finish_io(&mut self) {
         let tasks = [self.stderr_task.take(), self.stdout_task.take()];
         join_or_abort(tasks.into_iter().flatten()).await;
     }
@@ -651,7 +622,7 @@ pub async fn launch(
             // error can say how it ended.
             let grace = deadline
                 .saturating_duration_since(Instant::now())
-                .min(Duration::from_secs(2));
+                .min(CLOSED_STDOUT_REAP_WAIT);
             match tokio::time::timeout(grace, wait_exit(process.state.clone())).await {
                 Ok(status) => Err(LaunchError::Exited {
                     status,

@@ -3,14 +3,12 @@
 //! `cargo test --lib` needs no Go.)
 
 use std::io::{self, Write};
-use std::os::unix::fs::FileTypeExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::hclog::{is_hclog_timestamp, LogLevel};
-use super::process::{sha256_file, GRACEFUL_EXIT_TIMEOUT};
+use super::hclog::is_hclog_timestamp;
+use super::process::sha256_file;
 use super::*;
 
 fn handshake_cfg() -> HandshakeConfig {
@@ -241,8 +239,8 @@ async fn stdout_is_drained_after_handshake() {
 }
 
 #[tokio::test]
-async fn shutdown_graceful_then_sigkill() {
-    // Does not exit by itself: killed after the grace period.
+async fn bounded_wait_then_sigkill() {
+    // Does not exit by itself: the bounded wait passes, then SIGKILL.
     let mut p = launch(
         sh(&format!("{HS}; exec sleep 30")),
         LaunchConfig::new(handshake_cfg()),
@@ -251,25 +249,26 @@ async fn shutdown_graceful_then_sigkill() {
     .unwrap();
     let pid = p.pid();
     let t = Instant::now();
-    let s = p.shutdown(Duration::from_millis(300)).await;
+    assert!(tokio::time::timeout(Duration::from_millis(300), p.wait())
+        .await
+        .is_err());
     assert!(t.elapsed() >= Duration::from_millis(300));
-    assert!(!s.graceful);
-    assert_eq!(s.status.and_then(|s| s.signal()), Some(9));
+    let status = p.kill().await;
+    assert_eq!(status.and_then(|s| s.signal()), Some(9));
     assert!(p.exited());
     assert_pid_gone(pid).await;
 
-    // Exits by itself within go-plugin's 2 s: graceful.
+    // Exits by itself within go-plugin's 2 s; a later kill signals nothing and reports it.
     let mut p = launch(
         sh(&format!("{HS}; sleep 0.2; exit 0")),
         LaunchConfig::new(handshake_cfg()),
     )
     .await
     .unwrap();
-    let s = p.shutdown(GRACEFUL_EXIT_TIMEOUT).await;
-    assert!(s.graceful);
-    assert_eq!(s.status.and_then(|s| s.code()), Some(0));
+    let waited = tokio::time::timeout(client::DEFAULT_EXIT_TIMEOUT, p.wait()).await;
+    assert_eq!(waited.unwrap().and_then(|s| s.code()), Some(0));
     assert_eq!(p.exit_status().and_then(|s| s.code()), Some(0));
-    assert_eq!(p.wait().await.and_then(|s| s.code()), Some(0));
+    assert_eq!(p.kill().await.and_then(|s| s.code()), Some(0));
 }
 
 #[tokio::test]
