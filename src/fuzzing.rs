@@ -12,6 +12,9 @@ use crate::plugin::handshake::{parse_line_with, Handshake, HandshakeError, Proto
 use crate::plugin::hclog::{relay_stderr_buffered, LineReader, StderrTail};
 use crate::plugin::process::MAX_HANDSHAKE_LINE;
 
+/// Size of go-plugin's stderr line buffer: longer lines are split into fragments of this size.
+pub use crate::plugin::hclog::STDERR_BUFFER_SIZE;
+
 /// A deterministic stand-in for the system resolver: `localhost` gives `[::1]` then
 /// `127.0.0.1`, names starting with `v6` only an IPv6 address, `none` no address, anything
 /// else an error (as an unknown host would).

@@ -288,7 +288,7 @@ fn rust_plugin_exits_when_go_host_dies() {
             assert_ok(&v, version);
             let pid = v["pid"].as_u64().expect("pid") as u32;
             let start = Instant::now();
-            while plugin::process::pid_running(pid) {
+            while common::pid_running(pid) {
                 assert!(
                     start.elapsed() < Duration::from_secs(2),
                     "{version}: Rust plugin {pid} still running 2 s after its host died"
@@ -310,7 +310,7 @@ fn rust_plugin_refuses_missing_or_wrong_cookie() {
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
-            plugin::negotiate::NOT_A_PLUGIN_MESSAGE
+            plugin::CookieError::NotAPlugin.to_string()
         );
         assert!(out.stdout.is_empty());
         // The Go host's view of it (wrong cookie value sent).
@@ -649,7 +649,7 @@ async fn rust_host_drives_go_plugin() {
             assert!(outcome.graceful, "{version}: {outcome:?}");
             assert_eq!(outcome.status.and_then(|s| s.code()), Some(0));
             assert!(client.exited());
-            assert!(!plugin::process::pid_alive(pid));
+            assert!(!common::pid_alive(pid));
             // The reattached client sees the plugin gone.
             if let Some((mut second, kv2)) = second {
                 let e = kv2
@@ -809,9 +809,10 @@ async fn rust_host_launch_failures_are_clear() {
         assert_eq!(e.to_string(), "checksums did not match");
         // ... and the right checksum is accepted.
         let mut config = kv_config();
-        config.launch.secure = Some(SecureConfig::sha256(
-            plugin::process::sha256_file(bin).unwrap().to_vec(),
-        ));
+        config.launch.secure = Some(SecureConfig::sha256({
+            use sha2::Digest;
+            sha2::Sha256::digest(std::fs::read(bin).expect("read plugin")).to_vec()
+        }));
         let mut client = PluginClient::start(PluginCommand::new(bin), config)
             .await
             .unwrap();

@@ -101,6 +101,7 @@ const KILLED_PID_POLL: Duration = Duration::from_millis(20);
 /// Host configuration (go-plugin `ClientConfig`). [`ClientConfig::new`] gives go-plugin's
 /// defaults.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// Launching: handshake, versions, start timeout, SecureConfig, stderr copy.
     pub launch: LaunchConfig,
@@ -185,6 +186,7 @@ impl ClientConfig {
 
 /// Why a host operation failed. Display texts are go-plugin's where it has one.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ClientError {
     /// Launching or the handshake failed.
     #[error(transparent)]
@@ -819,13 +821,9 @@ fn opening_failed(addr: &PluginAddr, e: MuxError, is_tls: bool) -> ClientError {
     if is_tls {
         use crate::mux::CloseReason;
         let source = match &e {
-            MuxError::SessionClosed(CloseReason::Failed(failed)) => match &**failed {
-                yamux::ConnectionError::Io(io)
-                | yamux::ConnectionError::Decode(yamux::FrameDecodeError::Io(io)) => {
-                    TlsError::of_io(io)
-                }
-                _ => None,
-            },
+            MuxError::SessionClosed(CloseReason::Failed(failed)) => {
+                failed.io_error().and_then(TlsError::of_io)
+            }
             MuxError::SessionClosed(CloseReason::Peer) => Some(TlsError::ClosedAfterHandshake),
             _ => None,
         };

@@ -38,8 +38,8 @@ pub const STDERR_TARGET: &str = "go_plugin::stderr";
 /// Size of go-plugin's stderr line buffer: longer lines are split into fragments of this size.
 pub const STDERR_BUFFER_SIZE: usize = 64 * 1024;
 
-/// hclog's JSON timestamp layout (Go reference time notation).
-pub const TIME_FORMAT_JSON: &str = "2006-01-02T15:04:05.000000Z07:00";
+// hclog's JSON timestamp layout `TimeFormatJSON` is `2006-01-02T15:04:05.000000Z07:00` (Go
+// reference time notation); `parse_go_timestamp` and `format_timestamp_utc` implement it.
 
 /// The five levels go-plugin distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,7 +107,7 @@ pub struct PluginLogLine {
     /// The other keys of an hclog JSON line (including `@module`, `@caller`), sorted by key;
     /// empty for raw lines.
     pub fields: Vec<(String, Value)>,
-    /// The `@timestamp` of an hclog JSON line (validated against [`TIME_FORMAT_JSON`]).
+    /// The `@timestamp` of an hclog JSON line (validated against hclog's `TimeFormatJSON` (`2006-01-02T15:04:05.000000Z07:00`)).
     pub timestamp: Option<String>,
     /// `true` when the line was an hclog JSON object with a known level.
     pub structured: bool,
@@ -177,7 +177,7 @@ fn needs_quoting(s: &str) -> bool {
 /// Classifies one stderr line like go-plugin v1.4.3 (`logStderr` + `parseJSON`):
 ///
 /// 1. A JSON **object** whose `@message`, `@level`, `@timestamp` (each optional) are strings and
-///    whose `@timestamp`, if present, matches [`TIME_FORMAT_JSON`] exactly is structured: a known
+///    whose `@timestamp`, if present, matches hclog's `TimeFormatJSON` (`2006-01-02T15:04:05.000000Z07:00`) exactly is structured: a known
 ///    level (see [`LogLevel::from_hclog`]) gives that level, `@message` and the other keys as
 ///    fields; an unknown or missing level logs the raw line at debug.
 /// 2. Anything else (not JSON, not an object, bad timestamp, and — where a Go host would
@@ -233,7 +233,7 @@ fn parse_hclog_json(line: &str) -> Option<PluginLogLine> {
     })
 }
 
-/// Whether `s` parses with Go's `time.Parse(TIME_FORMAT_JSON, s)` (Go ≥ 1.17 rules: 4-digit
+/// Whether `s` parses with Go's `time.Parse(TimeFormatJSON, s)` (Go ≥ 1.17 rules: 4-digit
 /// year, 2-digit month/day/minute/second, 1- or 2-digit hour, exactly six fraction digits after
 /// `.` or `,`, then `Z` or `±hh:mm`; ranges and days-in-month checked; nothing after).
 pub fn is_hclog_timestamp(s: &str) -> bool {
@@ -310,7 +310,7 @@ fn parse_go_timestamp(v: &[u8]) -> Option<()> {
     (1..=days_in_month).contains(&day).then_some(())
 }
 
-/// Formats `t` in UTC with [`TIME_FORMAT_JSON`], e.g. `2026-11-26T05:11:45.773853Z` (the
+/// Formats `t` in UTC with hclog's `TimeFormatJSON` (`2006-01-02T15:04:05.000000Z07:00`), e.g. `2026-11-26T05:11:45.773853Z` (the
 /// fraction is truncated to microseconds, like Go).
 pub fn format_timestamp_utc(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();

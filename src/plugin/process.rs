@@ -93,6 +93,7 @@ pub struct SecureConfig {
 
 /// Why a [`SecureConfig`] check could not be performed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecureConfigError {
     /// The checksum is empty.
     #[error("no checksum provided")]
@@ -139,6 +140,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// How to launch and validate a plugin (go-plugin `ClientConfig` minus the RPC parts).
 /// [`Default`] gives go-plugin's defaults; set at least [`LaunchConfig::handshake`].
+#[non_exhaustive]
 pub struct LaunchConfig {
     /// Cookie and app protocol version shared with the plugin.
     pub handshake: HandshakeConfig,
@@ -225,6 +227,7 @@ impl fmt::Debug for LaunchConfig {
 
 /// Why [`launch`] failed. Where go-plugin has a text for the case, Display uses it.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LaunchError {
     /// The configuration cannot work (e.g. empty magic cookie key).
     #[error("invalid plugin launch configuration: {0}")]
@@ -266,7 +269,7 @@ pub enum LaunchError {
         /// Its last stderr lines.
         stderr: Vec<String>,
     },
-    /// The first stdout line is longer than [`MAX_HANDSHAKE_LINE`] bytes.
+    /// The first stdout line is longer than 65,535 bytes (Go `bufio.Scanner`'s 64 KiB token limit, newline included).
     #[error("plugin handshake line is longer than {MAX_HANDSHAKE_LINE} bytes")]
     LineTooLong,
     /// Reading stdout failed.
