@@ -1453,3 +1453,50 @@ async fn launch_go_fake_dispatcher_version_mismatch() {
     })
     .await
 }
+
+/// The hclog JSON line a kv plugin writes to its stderr for `Plugin.Log` with `message` and
+/// one field `field` (the `@timestamp` value masked), through a Rust host.
+async fn kv_log_line(bin: &Path, message: &str) -> String {
+    let sink = StderrCopy::default();
+    let mut config = kv_config();
+    config.launch.stderr = Some(Box::new(sink.clone()));
+    let mut client = PluginClient::start(PluginCommand::new(bin), config)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let kv = client.dispense("kv").await.expect("dispense");
+    let args = LogArgs {
+        level: "info".into(),
+        message: message.into(),
+        fields: [("field".to_string(), message.to_string())].into(),
+    };
+    assert!(kv.call::<_, bool>("Plugin.Log", &args).await.expect("log"));
+    let text = sink.wait_for("\"@message\":\"hclog-escapes").await;
+    client.kill().await;
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"@message\":\"hclog-escapes"))
+        .expect("line")
+        .to_owned();
+    let v: Json = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let ts = v["@timestamp"].as_str().expect("@timestamp");
+    line.replacen(ts, "<timestamp>", 1)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn hclog_json_lines_are_byte_identical_to_go() {
+    common::limit(async {
+        // Every escape class of Go's JSON string encoder: quotes and backslash, the named
+        // control escapes (`\b` and `\f` are spelled so since Go 1.22), other controls,
+        // DEL (not escaped), HTML-sensitive bytes (escaped: hclog's json.Encoder keeps
+        // SetEscapeHTML on), U+2028/U+2029 and non-ASCII text.
+        let message = "hclog-escapes \" \\ \n \r \t \u{8} \u{c} \u{1} \u{1f} \u{7f} <a&b> \u{2028} \u{2029} é ☃";
+        let go = kv_log_line(&go_bin("kvplugin"), message).await;
+        let rust = kv_log_line(&example_bin("kv_plugin"), message).await;
+        assert_eq!(rust, go, "Rust provider's hclog line differs from the Go plugin's");
+        // What Go wrote, so a toolchain that spells these differently shows up here.
+        for esc in [r"\b", r"\f", r"\u0001", r"\u003ca\u0026b\u003e", r"\u2028"] {
+            assert!(go.contains(esc), "Go's line lacks {esc}: {go}");
+        }
+    })
+    .await
+}
