@@ -335,7 +335,7 @@ pub fn parse_line(
 pub(crate) type Resolver = dyn Fn(&str, u16) -> Result<Vec<SocketAddr>, String>;
 
 /// The system resolver (blocking), used by [`parse_line`].
-fn system_resolver(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+pub(crate) fn system_resolver(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     Ok((host, port)
         .to_socket_addrs()
         .map_err(|e| e.to_string())?

@@ -29,7 +29,8 @@ use tokio::time::Instant;
 
 use super::env::{child_env, plugin_vars, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, ENV_CLIENT_CERT};
 use super::handshake::{
-    parse_line, Handshake, HandshakeConfig, HandshakeError, PluginAddr, Protocol,
+    parse_line_with, system_resolver, Handshake, HandshakeConfig, HandshakeError, PluginAddr,
+    Protocol, Resolver,
 };
 use super::hclog::{relay_stderr, LineReader, StderrSink, StderrTail};
 
@@ -597,7 +598,7 @@ pub async fn launch(
         process.kill().await;
         return Err(LaunchError::Stdout(io::Error::other("stdout pipe missing")));
     };
-    let mut reader = LineReader::new(stdout, MAX_HANDSHAKE_LINE + 1);
+    let mut reader = handshake_reader(stdout);
     let deadline = Instant::now() + config.start_timeout;
     tracing::debug!(path = %program.display(), "waiting for RPC address");
 
@@ -613,14 +614,17 @@ pub async fn launch(
         _ = tokio::time::sleep_until(deadline) => First::Timeout,
     };
 
-    let result = match first {
-        First::Line(Ok(Some((_, true)))) => Err(LaunchError::LineTooLong),
-        First::Line(Ok(Some((line, false)))) => {
-            let line = String::from_utf8_lossy(&line);
-            parse_line(&line, &versions, &config.allowed_protocols).map_err(LaunchError::from)
-        }
-        First::Line(Err(e)) => Err(LaunchError::Stdout(e)),
-        First::Line(Ok(None)) => {
+    let read = match first {
+        First::Line(r) => first_line(r, &versions, &config.allowed_protocols, &system_resolver),
+        First::Exited => Some(Err(LaunchError::Exited {
+            status: process.exit_status(),
+            stderr: Vec::new(),
+        })),
+        First::Timeout => Some(Err(LaunchError::Timeout { stderr: Vec::new() })),
+    };
+    let result = match read {
+        Some(result) => result,
+        None => {
             // stdout closed: usually the process is exiting; give it a moment to be reaped so the
             // error can say how it ended.
             let grace = deadline
@@ -634,11 +638,6 @@ pub async fn launch(
                 Err(_) => Err(LaunchError::StdoutClosed { stderr: Vec::new() }),
             }
         }
-        First::Exited => Err(LaunchError::Exited {
-            status: process.exit_status(),
-            stderr: Vec::new(),
-        }),
-        First::Timeout => Err(LaunchError::Timeout { stderr: Vec::new() }),
     };
 
     match result {
@@ -662,6 +661,36 @@ pub async fn launch(
             }
             Err(e)
         }
+    }
+}
+
+/// The reader of a launched plugin's stdout: lines as Go's `bufio.Reader` returns them, at
+/// most [`MAX_HANDSHAKE_LINE`] bytes (go-plugin reads the handshake with a `bufio.Scanner`).
+pub(crate) fn handshake_reader<R: tokio::io::AsyncRead + Unpin>(stdout: R) -> LineReader<R> {
+    LineReader::new(stdout, MAX_HANDSHAKE_LINE + 1)
+}
+
+/// What [`launch`] makes of the first read from stdout: the parsed handshake or why it was
+/// refused; `None` when stdout ended before any line (the caller then asks how the process
+/// ended). Also the fuzz entry's code path (`fuzzing::handshake_from_stdout`), with a fake
+/// resolver.
+pub(crate) fn first_line(
+    read: io::Result<Option<(Vec<u8>, bool)>>,
+    versions: &[u32],
+    allowed_protocols: &[Protocol],
+    resolve: &Resolver,
+) -> Option<Result<Handshake, LaunchError>> {
+    match read {
+        Ok(Some((_, true))) => Some(Err(LaunchError::LineTooLong)),
+        Ok(Some((line, false))) => {
+            let line = String::from_utf8_lossy(&line);
+            Some(
+                parse_line_with(&line, versions, allowed_protocols, resolve)
+                    .map_err(LaunchError::from),
+            )
+        }
+        Err(e) => Some(Err(LaunchError::Stdout(e))),
+        Ok(None) => None,
     }
 }
 
