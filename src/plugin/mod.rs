@@ -13,7 +13,7 @@
 //! * [`MuxBroker`]: go-plugin's `MuxBroker` (extra streams by id, both directions);
 //! * plugin stderr logs in go-hclog's format, both directions ([`hclog_subscriber`],
 //!   [`parse_stderr_line`]);
-//! * [`tls`] (cargo feature `tls`, default): AutoMTLS and user TLS configurations.
+//! * `tls` (cargo feature `tls`, default): AutoMTLS and user TLS configurations.
 
 // Private modules, one public path per item: the curated re-exports below.
 mod broker;
