@@ -9,8 +9,12 @@ use std::sync::{Arc, Mutex};
 use futures::executor::block_on;
 
 use crate::plugin::handshake::{parse_line_with, Handshake, HandshakeError, Protocol};
-use crate::plugin::hclog::{relay_stderr_buffered, LineReader, StderrTail};
-use crate::plugin::process::MAX_HANDSHAKE_LINE;
+use crate::plugin::hclog::{relay_stderr_buffered, StderrTail};
+use crate::plugin::process::{first_line, handshake_reader};
+use crate::plugin::LaunchError;
+
+/// Size of go-plugin's stderr line buffer: longer lines are split into fragments of this size.
+pub use crate::plugin::hclog::STDERR_BUFFER_SIZE;
 
 /// A deterministic stand-in for the system resolver: `localhost` gives `[::1]` then
 /// `127.0.0.1`, names starting with `v6` only an IPv6 address, `none` no address, anything
@@ -35,24 +39,17 @@ pub fn parse_handshake_line(
     parse_line_with(line, host_versions, allowed_protocols, &fake_resolver)
 }
 
-/// What the host makes of a plugin's stdout when it launches it (`process::launch`): the
-/// first line read as Go's `bufio.Reader` does, `None` when stdout ends before any line,
-/// `Some(Err(None))` when the line is longer than `MAX_HANDSHAKE_LINE`, else the parsed line
-/// (with the fake resolver).
+/// What the host makes of a plugin's stdout when it launches it: `launch`'s own reader and
+/// first-line classification (`process::first_line`) over `stdout`, with the fake resolver.
+/// `None` when stdout ends before any line (`launch` then reports how the process ended).
 pub fn handshake_from_stdout(
     stdout: &[u8],
     host_versions: &[u32],
     allowed_protocols: &[Protocol],
-) -> Option<Result<Handshake, Option<HandshakeError>>> {
-    let mut reader = LineReader::new(stdout, MAX_HANDSHAKE_LINE + 1);
-    match block_on(reader.read_line()) {
-        Ok(Some((_, true))) => Some(Err(None)),
-        Ok(Some((line, false))) => {
-            let line = String::from_utf8_lossy(&line);
-            Some(parse_handshake_line(&line, host_versions, allowed_protocols).map_err(Some))
-        }
-        Ok(None) | Err(_) => None,
-    }
+) -> Option<Result<Handshake, LaunchError>> {
+    let mut reader = handshake_reader(stdout);
+    let read = block_on(reader.read_line());
+    first_line(read, host_versions, allowed_protocols, &fake_resolver)
 }
 
 /// The host's stderr relay (`relay_stderr`) over `stderr` with a line buffer of `buffer`

@@ -150,10 +150,7 @@ fn bad_handshake_lines_fail_the_launch_with_typed_errors() {
             assert!(start.elapsed() < 5 * SEC, "{kind}: {:?}", start.elapsed());
             // Killed and reaped before start returned.
             let pid = pid_of(&pidfile);
-            assert!(
-                !tilores_plugin::plugin::process::pid_alive(pid),
-                "{kind}: pid {pid} left"
-            );
+            assert!(!common::pid_alive(pid), "{kind}: pid {pid} left");
         }
     })
 }

@@ -467,10 +467,8 @@ async fn case1_pinned_windows_hold_when_auto_tuning_would_kick_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case1_without_pinned_windows_connection_fails_with_frame_too_large() {
-    let config = MuxConfig {
-        pinned_windows: false,
-        ..MuxConfig::default()
-    };
+    let mut config = MuxConfig::default();
+    config.pinned_windows = false;
     let (received, result, rig) = go_writes_bulk(config, BULK, Some(TUNING_DELAY)).await;
     assert!(
         received < BULK,
@@ -487,11 +485,14 @@ async fn case1_without_pinned_windows_connection_fails_with_frame_too_large() {
     assert!(!flag(&result, "ok"), "Go must see the failure: {result}");
     let reason = within(Duration::from_secs(10), "session end", rig.session.closed()).await;
     match &reason {
-        CloseReason::Failed(e) => match &**e {
-            yamux::ConnectionError::Decode(yamux::FrameDecodeError::FrameTooLarge(n)) => {
+        // The pinned yamux crate's error is the failure's source.
+        CloseReason::Failed(e) => match std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<yamux::ConnectionError>())
+        {
+            Some(yamux::ConnectionError::Decode(yamux::FrameDecodeError::FrameTooLarge(n))) => {
                 assert!(*n > MIB, "frame of {n} bytes")
             }
-            other => panic!("expected FrameTooLarge, got {other}"),
+            other => panic!("expected FrameTooLarge, got {other:?} ({e})"),
         },
         other => panic!("expected a connection failure, got {other}"),
     }
@@ -549,10 +550,8 @@ async fn case2_rust_writes_64mib_with_no_reader_pending() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case2_without_continuous_driving_writer_stalls() {
-    let config = MuxConfig {
-        drive_continuously: false,
-        ..MuxConfig::default()
-    };
+    let mut config = MuxConfig::default();
+    config.drive_continuously = false;
     let mut rig = start(
         "read",
         Role::Server,
@@ -623,10 +622,8 @@ async fn case3_idle_accepted_streams_survive_go_open_timeout() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case3_without_eager_ack_go_kills_the_session() {
-    let config = MuxConfig {
-        eager_ack: false,
-        ..MuxConfig::default()
-    };
+    let mut config = MuxConfig::default();
+    config.eager_ack = false;
     let (result, rig, _streams) = go_opens_three_idle_streams(config).await;
     assert!(!flag(&result, "survived"), "Go result: {result}");
     // Not before the 2 s open timeout; "not after" is implied by
@@ -701,10 +698,8 @@ async fn case4_go_accepts_streams_in_open_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case4_without_eager_syn_go_accepts_in_write_order() {
-    let config = MuxConfig {
-        eager_syn: false,
-        ..MuxConfig::default()
-    };
+    let mut config = MuxConfig::default();
+    config.eager_syn = false;
     let (result, _rig) = rust_opens_three(config, false).await;
     assert!(!flag(&result, "ok"), "Go result: {result}");
     // The SYN rides on the first data frame, so Go sees the streams in the
@@ -719,10 +714,8 @@ async fn case4_without_eager_syn_go_accepts_in_write_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case4_without_eager_syn_open_acked_never_completes() {
-    let config = MuxConfig {
-        eager_syn: false,
-        ..MuxConfig::default()
-    };
+    let mut config = MuxConfig::default();
+    config.eager_syn = false;
     let rig = start(
         "accept-order",
         Role::Server,
@@ -776,10 +769,8 @@ async fn case5_go_keepalive_pings_are_answered_while_idle() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case5_without_continuous_driving_go_keepalive_kills_the_session() {
-    let config = MuxConfig {
-        drive_continuously: false,
-        ..MuxConfig::default()
-    };
+    let mut config = MuxConfig::default();
+    config.drive_continuously = false;
     let (result, rig) = go_keepalive(config).await;
     assert!(!flag(&result, "survived"), "Go result: {result}");
     // One 200 ms interval plus the 300 ms reply wait at the earliest; "not
@@ -917,21 +908,17 @@ async fn case6_concurrent_small_message_echo() {
 async fn case6_performance_switches_off_still_correct() {
     // buffered_socket and split_send_size are throughput settings only (A.4);
     // this control shows removing them does not break correctness.
-    let config = MuxConfig {
-        buffered_socket: false,
-        split_send_size: 16 * 1024,
-        ..MuxConfig::default()
-    };
+    let mut config = MuxConfig::default();
+    config.buffered_socket = false;
+    config.split_send_size = 16 * 1024;
     let run = echo_load(config, Duration::from_secs(30)).await;
     check_echo("no BufWriter, 16 KiB split", run);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn case6_without_continuous_driving_echo_stalls() {
-    let config = MuxConfig {
-        drive_continuously: false,
-        ..MuxConfig::default()
-    };
+    let mut config = MuxConfig::default();
+    config.drive_continuously = false;
     match echo_load(config, Duration::from_secs(2)).await {
         Err(e) => assert!(e.contains("did not finish"), "{e}"),
         Ok((elapsed, result, _)) => {

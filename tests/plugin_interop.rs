@@ -298,7 +298,7 @@ fn rust_plugin_exits_when_go_host_dies() {
             assert_ok(&v, version);
             let pid = v["pid"].as_u64().expect("pid") as u32;
             let start = Instant::now();
-            while plugin::process::pid_running(pid) {
+            while common::pid_running(pid) {
                 assert!(
                     start.elapsed() < Duration::from_secs(2),
                     "{version}: Rust plugin {pid} still running 2 s after its host died"
@@ -320,7 +320,7 @@ fn rust_plugin_refuses_missing_or_wrong_cookie() {
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(
             String::from_utf8_lossy(&out.stderr),
-            plugin::negotiate::NOT_A_PLUGIN_MESSAGE
+            plugin::CookieError::NotAPlugin.to_string()
         );
         assert!(out.stdout.is_empty());
         // The Go host's view of it (wrong cookie value sent).
@@ -659,7 +659,7 @@ async fn rust_host_drives_go_plugin() {
             assert!(outcome.graceful, "{version}: {outcome:?}");
             assert_eq!(outcome.status.and_then(|s| s.code()), Some(0));
             assert!(client.exited());
-            assert!(!plugin::process::pid_alive(pid));
+            assert!(!common::pid_alive(pid));
             // The reattached client sees the plugin gone.
             if let Some((mut second, kv2)) = second {
                 let e = kv2
@@ -819,9 +819,10 @@ async fn rust_host_launch_failures_are_clear() {
         assert_eq!(e.to_string(), "checksums did not match");
         // ... and the right checksum is accepted.
         let mut config = kv_config();
-        config.launch.secure = Some(SecureConfig::sha256(
-            plugin::process::sha256_file(bin).unwrap().to_vec(),
-        ));
+        config.launch.secure = Some(SecureConfig::sha256({
+            use sha2::Digest;
+            sha2::Sha256::digest(std::fs::read(bin).expect("read plugin")).to_vec()
+        }));
         let mut client = PluginClient::start(PluginCommand::new(bin), config)
             .await
             .unwrap();
@@ -1290,6 +1291,221 @@ async fn plaintext_peer_on_a_tls_connection() {
             }
             assert_still_serving(&kv, &client, what).await;
             assert!(client.kill().await.graceful, "{what}");
+        }
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// `launch` against the real Go fake dispatcher (go-plugin v1.4.3): the handshake line, Go's
+// hclog JSON on stderr, the cookie refusal and the version mismatch. (Moved here from the
+// library's unit tests so `cargo test --lib` needs no Go.)
+// ---------------------------------------------------------------------------------------------
+
+fn dispatcher_handshake() -> HandshakeConfig {
+    HandshakeConfig {
+        protocol_version: 1,
+        magic_cookie_key: "DISPATCHER_PLUGIN".into(),
+        magic_cookie_value: "opsPsgZd3qsXpjgj69j5".into(),
+    }
+}
+
+/// Collects the raw stderr copy (go-plugin `ClientConfig.Stderr`).
+#[derive(Clone, Default)]
+struct StderrCopy(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for StderrCopy {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl StderrCopy {
+    /// The text so far once it contains `needle`; panics after 10 s.
+    async fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let t = String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner()))
+                .into_owned();
+            if t.contains(needle) {
+                return t;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "stderr never contained {needle:?}: {t:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn launch_go_fake_dispatcher_handshake_and_hclog() {
+    use std::os::unix::fs::FileTypeExt;
+    use std::os::unix::process::ExitStatusExt;
+    use tilores_plugin::plugin::{launch, LaunchConfig, LogLevel, PluginAddr, Protocol};
+    common::limit(async {
+        let bin = go_bin("tilores-plugin-fake-dispatcher");
+        let sink = StderrCopy::default();
+        let mut cfg = LaunchConfig::new(dispatcher_handshake());
+        cfg.stderr = Some(Box::new(sink.clone()));
+        let mut p = launch(PluginCommand::new(&bin), cfg).await.expect("launch");
+        let PluginAddr::Unix(path) = p.handshake().address.clone() else {
+            panic!("expected a unix address: {:?}", p.handshake());
+        };
+        assert_eq!(p.handshake().protocol, Protocol::NetRpc);
+        assert_eq!(p.handshake().app_version, 1);
+        assert!(std::fs::metadata(&path)
+            .expect("socket")
+            .file_type()
+            .is_socket());
+
+        // Go's hclog JSON line, checked raw and through our host-side classifier.
+        let text = sink.wait_for("plugin address").await;
+        let line = text
+            .lines()
+            .find(|l| l.contains("plugin address"))
+            .expect("line")
+            .to_owned();
+        let raw: Json = serde_json::from_str(&line).expect("hclog JSON");
+        assert_eq!(raw["@level"], "debug", "{line}");
+        assert_eq!(raw["@message"], "plugin address", "{line}");
+        assert_eq!(raw["network"], "unix", "{line}");
+        assert_eq!(raw["address"], path.to_str().expect("utf-8"), "{line}");
+        assert_eq!(raw.as_object().map(|o| o.len()), Some(5), "{line}");
+        let parsed = plugin::parse_stderr_line(&line);
+        // `structured` also means the timestamp passed the Go `time.Parse` check.
+        assert!(parsed.structured, "{line}");
+        assert_eq!(parsed.level, LogLevel::Debug);
+        assert_eq!(parsed.message, "plugin address");
+        assert_eq!(parsed.timestamp.as_deref(), raw["@timestamp"].as_str());
+        let fields: Vec<(&str, &Json)> =
+            parsed.fields.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        assert_eq!(
+            fields,
+            [("address", &raw["address"]), ("network", &raw["network"])]
+        );
+
+        let pid = p.pid();
+        let status = p.kill().await;
+        assert_eq!(status.and_then(|s| s.signal()), Some(9));
+        common::hostile::assert_gone(pid, Duration::from_secs(5));
+        // A SIGKILLed Go plugin leaves its socket behind (spec 3.3); clean up.
+        let _ = std::fs::remove_file(&path);
+    })
+    .await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn launch_go_fake_dispatcher_without_cookie() {
+    use tilores_plugin::plugin::{launch, CookieError, LaunchConfig};
+    common::limit(async {
+        let bin = go_bin("tilores-plugin-fake-dispatcher");
+        assert!(
+            std::env::var_os("DISPATCHER_PLUGIN").is_none(),
+            "the test environment must not set DISPATCHER_PLUGIN"
+        );
+        let mut hs = dispatcher_handshake();
+        hs.magic_cookie_key = "NOT_THE_DISPATCHER_COOKIE".into();
+        let err = launch(PluginCommand::new(&bin), LaunchConfig::new(hs))
+            .await
+            .expect_err("must fail");
+        match err {
+            LaunchError::Exited { status, stderr } => {
+                assert_eq!(status.and_then(|s| s.code()), Some(1));
+                assert_eq!(
+                    stderr.join("\n") + "\n",
+                    CookieError::NotAPlugin.to_string(),
+                    "Go plugin's message differs from ours"
+                );
+            }
+            other => panic!("{other}"),
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn launch_go_fake_dispatcher_version_mismatch() {
+    use tilores_plugin::plugin::{launch, LaunchConfig};
+    common::limit(async {
+        let bin = go_bin("tilores-plugin-fake-dispatcher");
+        let sink = StderrCopy::default();
+        let mut cfg = LaunchConfig::new(dispatcher_handshake());
+        cfg.host_versions = vec![2];
+        cfg.stderr = Some(Box::new(sink.clone()));
+        let err = launch(PluginCommand::new(&bin), cfg)
+            .await
+            .expect_err("must fail");
+        assert_eq!(
+            err.to_string(),
+            "Incompatible API version with plugin. Plugin version: 1, Client versions: [2]"
+        );
+        // The killed Go plugin leaves its socket behind; find it in its log and remove it.
+        let text = sink.wait_for("plugin address").await;
+        for line in text.lines() {
+            let l = plugin::parse_stderr_line(line);
+            if l.message == "plugin address" {
+                for (k, v) in &l.fields {
+                    if let (true, Some(path)) = (k == "address", v.as_str()) {
+                        let _ = std::fs::remove_file(path);
+                    }
+                }
+            }
+        }
+    })
+    .await
+}
+
+/// The hclog JSON line a kv plugin writes to its stderr for `Plugin.Log` with `message` and
+/// one field `field` (the `@timestamp` value masked), through a Rust host.
+async fn kv_log_line(bin: &Path, message: &str) -> String {
+    let sink = StderrCopy::default();
+    let mut config = kv_config();
+    config.launch.stderr = Some(Box::new(sink.clone()));
+    let mut client = PluginClient::start(PluginCommand::new(bin), config)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let kv = client.dispense("kv").await.expect("dispense");
+    let args = LogArgs {
+        level: "info".into(),
+        message: message.into(),
+        fields: [("field".to_string(), message.to_string())].into(),
+    };
+    assert!(kv.call::<_, bool>("Plugin.Log", &args).await.expect("log"));
+    let text = sink.wait_for("\"@message\":\"hclog-escapes").await;
+    client.kill().await;
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"@message\":\"hclog-escapes"))
+        .expect("line")
+        .to_owned();
+    let v: Json = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    let ts = v["@timestamp"].as_str().expect("@timestamp");
+    line.replacen(ts, "<timestamp>", 1)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn hclog_json_lines_are_byte_identical_to_go() {
+    common::limit(async {
+        // Every escape class of Go's JSON string encoder: quotes and backslash, the named
+        // control escapes (`\b` and `\f` are spelled so since Go 1.22), other controls,
+        // DEL (not escaped), HTML-sensitive bytes (escaped: hclog's json.Encoder keeps
+        // SetEscapeHTML on), U+2028/U+2029 and non-ASCII text.
+        let message = "hclog-escapes \" \\ \n \r \t \u{8} \u{c} \u{1} \u{1f} \u{7f} <a&b> \u{2028} \u{2029} é ☃";
+        let go = kv_log_line(&go_bin("kvplugin"), message).await;
+        let rust = kv_log_line(&example_bin("kv_plugin"), message).await;
+        assert_eq!(rust, go, "Rust provider's hclog line differs from the Go plugin's");
+        // What Go wrote, so a toolchain that spells these differently shows up here.
+        for esc in [r"\b", r"\f", r"\u0001", r"\u003ca\u0026b\u003e", r"\u2028"] {
+            assert!(go.contains(esc), "Go's line lacks {esc}: {go}");
         }
     })
     .await

@@ -35,10 +35,10 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        Some(Err(Some(e))) => {
+        Some(Err(e)) => {
             assert!(!e.to_string().is_empty());
         }
-        Some(Err(None)) | None => {}
+        None => {}
     }
     if let Ok(text) = std::str::from_utf8(data) {
         if let Err(e) = parse_handshake_line(text, &[1], &[Protocol::NetRpc]) {

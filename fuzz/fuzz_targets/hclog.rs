@@ -15,8 +15,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, Once};
 
 use libfuzzer_sys::fuzz_target;
-use tilores_plugin::fuzzing::{relay_stderr, STDERR_TAIL_LIMITS};
-use tilores_plugin::plugin::hclog::STDERR_BUFFER_SIZE;
+use tilores_plugin::fuzzing::{relay_stderr, STDERR_BUFFER_SIZE, STDERR_TAIL_LIMITS};
 use tilores_plugin::plugin::parse_stderr_line;
 
 #[derive(Clone, Default)]

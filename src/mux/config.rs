@@ -48,6 +48,7 @@ impl Role {
 /// and `split_send_size` exist so regression tests can remove one workaround at
 /// a time; nothing else should turn them off.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct MuxConfig {
     /// Most streams the connection may hold (opened by either side).
     ///

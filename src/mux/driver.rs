@@ -315,7 +315,9 @@ where
                 Poll::Ready(CloseReason::Local)
             }
             Poll::Ready(Err(e)) => {
-                closing.outcome = Some(Err(MuxError::CloseFailed(Arc::new(e))));
+                closing.outcome = Some(Err(MuxError::CloseFailed(
+                    super::error::ConnectionFailure::new(e),
+                )));
                 Poll::Ready(CloseReason::Local)
             }
             Poll::Pending => match closing.deadline.as_mut().poll(cx) {

@@ -2,8 +2,45 @@
 
 use std::{fmt, io, sync::Arc, time::Duration};
 
+/// A failure of the yamux connection itself. Opaque so that the pinned `yamux` crate's error
+/// type stays out of this crate's API: it is this error's [`source`](std::error::Error::source)
+/// (a `yamux::ConnectionError`, for a caller that pins the same `yamux` version and wants to
+/// downcast). Displays as yamux's own text.
+#[derive(Debug, Clone)]
+pub struct ConnectionFailure(Arc<yamux::ConnectionError>);
+
+impl ConnectionFailure {
+    pub(crate) fn new(e: yamux::ConnectionError) -> Self {
+        ConnectionFailure(Arc::new(e))
+    }
+
+    /// The socket error underneath, if the failure was one (the TLS side of the host reads
+    /// a refused handshake from it).
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) fn io_error(&self) -> Option<&io::Error> {
+        use yamux::{ConnectionError, FrameDecodeError};
+        match &*self.0 {
+            ConnectionError::Io(io) | ConnectionError::Decode(FrameDecodeError::Io(io)) => Some(io),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ConnectionFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for ConnectionFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
 /// Why a yamux session ended; what [`Session::closed`](super::Session::closed) resolves to.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// [`Session::close`](super::Session::close) was called, or every
     /// [`Session`](super::Session) handle was dropped.
@@ -19,7 +56,7 @@ pub enum CloseReason {
     Peer,
     /// The connection failed: socket error, undecodable frame (for example
     /// `FrameTooLarge`), or too many streams opened here.
-    Failed(Arc<yamux::ConnectionError>),
+    Failed(ConnectionFailure),
     /// The peer broke the yamux protocol with a frame that decodes but may not be sent (a
     /// window update beyond 2^32, a stream beyond `max_num_streams`, data beyond a
     /// stream's window, a SYN for a stream that exists): GoAway with error `code` (1:
@@ -52,7 +89,7 @@ impl CloseReason {
                 | io::ErrorKind::ConnectionAborted
                 | io::ErrorKind::UnexpectedEof,
             ) => CloseReason::Peer,
-            _ => CloseReason::Failed(Arc::new(e)),
+            _ => CloseReason::Failed(ConnectionFailure::new(e)),
         }
     }
 }
@@ -74,6 +111,7 @@ impl fmt::Display for CloseReason {
 
 /// Errors returned by the mux layer. Each variant names what failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum MuxError {
     /// A [`MuxConfig`](super::MuxConfig) value is out of range.
     #[error("invalid mux configuration: {0}")]
@@ -111,7 +149,7 @@ pub enum MuxError {
     },
     /// Flushing and closing the connection failed (the socket is closed anyway).
     #[error("closing the yamux connection failed: {0}")]
-    CloseFailed(Arc<yamux::ConnectionError>),
+    CloseFailed(#[source] ConnectionFailure),
     /// Flushing queued frames took longer than `close_timeout`; the socket was
     /// dropped with frames unsent.
     #[error("closing the yamux connection timed out after {0:?}")]

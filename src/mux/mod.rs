@@ -42,7 +42,7 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
 pub use config::{MuxConfig, Role, DEFAULT_MAX_NUM_STREAMS};
-pub use error::{CloseReason, MuxError};
+pub use error::{CloseReason, ConnectionFailure, MuxError};
 pub use stream::Stream;
 
 use driver::{Command, Driver, Shared};

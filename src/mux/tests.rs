@@ -202,7 +202,13 @@ async fn garbage_from_the_peer_fails_the_session_without_panicking() {
         .expect("write");
     match within("session end", session.closed()).await {
         CloseReason::Failed(e) => {
-            assert!(matches!(&*e, yamux::ConnectionError::Decode(_)), "{e}")
+            // The yamux error is carried as the source, not in our API.
+            let inner = std::error::Error::source(&e)
+                .and_then(|s| s.downcast_ref::<yamux::ConnectionError>());
+            assert!(
+                matches!(inner, Some(yamux::ConnectionError::Decode(_))),
+                "{e}"
+            )
         }
         other => panic!("expected a decode failure, got {other}"),
     }

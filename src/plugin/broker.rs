@@ -55,6 +55,7 @@ pub const DEFAULT_DIAL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Settings of a [`MuxBroker`]. The default is go-plugin's, plus a bound on dials.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct BrokerConfig {
     /// How long [`MuxBroker::accept`] waits for the peer to dial the id, and how long a
     /// stream the peer dialed waits for someone to accept it. Default
@@ -83,6 +84,7 @@ impl Default for BrokerConfig {
 
 /// Why a broker operation failed. Display texts are go-plugin's where it has one.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum BrokerError {
     /// Nobody dialed the id within the accept timeout (go-plugin's text).
     #[error("timeout waiting for accept")]

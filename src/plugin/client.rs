@@ -33,7 +33,7 @@ use super::broker::{BrokerConfig, BrokerError, MuxBroker};
 use super::handshake::{HandshakeConfig, PluginAddr, Protocol};
 use super::process::{
     join_or_abort, kill_pid, launch, pid_running, wait_for_pid_exit, LaunchConfig, LaunchError,
-    PluginCommand, PluginProcess, ReattachConfig, GRACEFUL_EXIT_TIMEOUT,
+    PluginCommand, PluginProcess, ReattachConfig,
 };
 use crate::gob::Empty;
 use crate::mux::{MuxConfig, MuxError, Role, Session, Stream};
@@ -84,13 +84,24 @@ pub const DEFAULT_QUIT_TIMEOUT: Duration = Duration::from_secs(2);
 /// once.
 pub const DEFAULT_CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Default [`ClientConfig::exit_timeout`]: go-plugin's `Kill` waits a fixed 2 s for the
+/// process to exit after `Control.Quit` before it SIGKILLs it.
+pub const DEFAULT_EXIT_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// How long [`PluginClient::kill`] waits for a reattached plugin (not our child, so it
-/// cannot be reaped) to disappear after SIGKILL, polling its pid.
+/// cannot be reaped) to disappear after SIGKILL, polling its pid every
+/// [`KILLED_PID_POLL`]. (A launched child needs no limit: SIGKILL cannot be ignored and the
+/// reaper collects it.)
 const KILLED_PID_WAIT: Duration = Duration::from_secs(2);
+
+/// Poll interval of a reattached plugin's pid while [`PluginClient::kill`] waits for it
+/// (go-plugin's `pidWait` polls every 1 s; 20 ms keeps `kill` quick).
+const KILLED_PID_POLL: Duration = Duration::from_millis(20);
 
 /// Host configuration (go-plugin `ClientConfig`). [`ClientConfig::new`] gives go-plugin's
 /// defaults.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ClientConfig {
     /// Launching: handshake, versions, start timeout, SecureConfig, stderr copy.
     pub launch: LaunchConfig,
@@ -117,7 +128,7 @@ pub struct ClientConfig {
     pub quit_timeout: Duration,
     /// How long [`PluginClient::kill`] waits, after `Control.Quit` was answered, for the
     /// plugin to exit on its own before it SIGKILLs it. Default
-    /// [`GRACEFUL_EXIT_TIMEOUT`] (go-plugin's fixed 2 s).
+    /// [`DEFAULT_EXIT_TIMEOUT`] (go-plugin's fixed 2 s).
     pub exit_timeout: Duration,
     /// yamux settings (keep the default).
     pub mux: MuxConfig,
@@ -145,7 +156,7 @@ impl ClientConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             control_timeout: DEFAULT_CONTROL_TIMEOUT,
             quit_timeout: DEFAULT_QUIT_TIMEOUT,
-            exit_timeout: GRACEFUL_EXIT_TIMEOUT,
+            exit_timeout: DEFAULT_EXIT_TIMEOUT,
             mux: MuxConfig::default(),
             broker: BrokerConfig::default(),
             #[cfg(feature = "tls")]
@@ -175,6 +186,7 @@ impl ClientConfig {
 
 /// Why a host operation failed. Display texts are go-plugin's where it has one.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ClientError {
     /// Launching or the handshake failed.
     #[error(transparent)]
@@ -230,22 +242,114 @@ pub enum ClientError {
 }
 
 /// How [`PluginClient::kill`] ended.
+///
+/// **Graceful** (the one meaning used throughout): the host never had to SIGKILL the plugin,
+/// because it was asked to quit over a live connection, answered `Control.Quit` (or exited
+/// before its reply could be read, spec §7.6), and then exited on its own within
+/// [`ClientConfig::exit_timeout`]. A plugin whose connection was already gone was never asked,
+/// so its kill is not graceful even if it exits in time. A reattached plugin in go-plugin's
+/// test mode is never signalled (only disconnected) and counts as graceful.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KillOutcome {
-    /// The plugin exited on its own after `Control.Quit` (within 2 s); `false` if it had to be
-    /// SIGKILLed (go-plugin logs `plugin failed to exit gracefully`).
+    /// Whether the kill was graceful (see above); `false` if the plugin had to be SIGKILLed
+    /// (go-plugin then logs `plugin failed to exit gracefully`) or was never asked.
     pub graceful: bool,
     /// Exit status when the process was our child and could be collected.
     pub status: Option<ExitStatus>,
 }
 
-/// The process behind a connection.
+/// What the host holds of the plugin process, which decides what [`PluginClient::kill`] may do.
 enum Owner {
-    /// We launched it; dropping the handle SIGKILLs and reaps it.
+    /// Ours to end: launched, or reattached outside test mode (go-plugin kills both).
+    Owned(Target),
+    /// Reattached in go-plugin test mode (`ReattachConfig.Test`): Go's `Kill` only disconnects
+    /// and never signals it, and neither do we.
+    TestMode {
+        /// Its pid, for [`PluginClient::exited`].
+        pid: u32,
+    },
+}
+
+/// A plugin process the host may end, and how it sees it exit.
+enum Target {
+    /// We launched it: reaped by its reaper task; dropping the handle SIGKILLs it.
     Child(PluginProcess),
-    /// Reattached: not our child. Killed by [`PluginClient::kill`] unless `test`; left alone
-    /// when the client is dropped.
-    Reattached { pid: u32, test: bool },
+    /// Reattached: not our child, so it is signalled by pid and seen to be gone by polling
+    /// (left alone when the client is dropped, as in Go).
+    Pid(u32),
+}
+
+impl Target {
+    /// Whether the process is gone.
+    fn exited(&self) -> bool {
+        match self {
+            Target::Child(p) => p.exited(),
+            Target::Pid(pid) => !pid_running(*pid),
+        }
+    }
+
+    /// Waits up to `limit` for the process to exit by itself: `Ok` with the exit status (only
+    /// a child has one) if it did.
+    async fn exit_within(&mut self, limit: Duration) -> Result<Option<ExitStatus>, ()> {
+        match self {
+            Target::Child(p) => match tokio::time::timeout(limit, p.wait()).await {
+                Ok(status) => {
+                    tracing::debug!(pid = p.pid(), "plugin exited");
+                    Ok(status)
+                }
+                Err(_) => Err(()),
+            },
+            Target::Pid(pid) => {
+                let polled = wait_for_pid_exit(*pid, KILLED_PID_POLL);
+                match tokio::time::timeout(limit, polled).await {
+                    Ok(()) => Ok(None),
+                    Err(_) => Err(()),
+                }
+            }
+        }
+    }
+
+    /// The one SIGKILL path of [`PluginClient::kill`]: logs go-plugin's warning, SIGKILLs
+    /// the process and waits until it is gone (a child reaped, a reattached pid no longer
+    /// running or [`KILLED_PID_WAIT`] passed).
+    async fn sigkill(&mut self) -> Option<ExitStatus> {
+        match self {
+            Target::Child(p) => {
+                tracing::warn!(pid = p.pid(), "plugin failed to exit gracefully");
+                p.kill().await
+            }
+            Target::Pid(pid) => {
+                let pid = *pid;
+                tracing::warn!(pid, "plugin failed to exit gracefully");
+                let _ = kill_pid(pid);
+                let polled = wait_for_pid_exit(pid, KILLED_PID_POLL);
+                let _ = tokio::time::timeout(KILLED_PID_WAIT, polled).await;
+                None
+            }
+        }
+    }
+
+    /// Lets a child's stdout/stderr relays finish (bounded); nothing for a reattached pid.
+    async fn finish_io(&mut self) {
+        if let Target::Child(p) = self {
+            p.finish_io().await;
+        }
+    }
+}
+
+/// How the plugin took `Control.Quit`, which decides the rest of [`PluginClient::kill`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuitReply {
+    /// Answered, or the reply was lost because the plugin exited first: it gets
+    /// [`ClientConfig::exit_timeout`] to exit on its own.
+    Answered,
+    /// An error answer, or none within [`ClientConfig::quit_timeout`]: SIGKILLed at once,
+    /// before the connection is closed (a graceful close would wait, up to the mux
+    /// `close_timeout`, to flush frames to a plugin that reads nothing).
+    Refused,
+    /// The connection was already gone, so it was never asked: it still gets
+    /// [`ClientConfig::exit_timeout`], but the kill is not graceful.
+    NotAsked,
 }
 
 /// A connected go-plugin net/rpc plugin (go-plugin's `Client` + `RPCClient`).
@@ -260,7 +364,8 @@ pub struct PluginClient {
     broker: MuxBroker,
     plugins: Vec<String>,
     tasks: Vec<JoinHandle<()>>,
-    /// Set by the first [`PluginClient::kill`].
+    /// Where the kill is: `None` until the first [`PluginClient::kill`] has finished, then
+    /// its outcome (later calls return it and signal nothing).
     killed: Option<KillOutcome>,
     /// The waits of [`ClientConfig`].
     timeouts: Timeouts,
@@ -352,7 +457,12 @@ impl PluginClient {
         )
         .await;
         match connected {
-            Ok(conn) => Ok(conn.into_client(Owner::Child(process), reattach, plugins, timeouts)),
+            Ok(conn) => Ok(conn.into_client(
+                Owner::Owned(Target::Child(process)),
+                reattach,
+                plugins,
+                timeouts,
+            )),
             Err(e) => {
                 process.kill().await;
                 Err(e)
@@ -396,9 +506,10 @@ impl PluginClient {
         )
         .await?;
         Ok(conn.into_client(
-            Owner::Reattached {
-                pid: rc.pid,
-                test: rc.test,
+            if rc.test {
+                Owner::TestMode { pid: rc.pid }
+            } else {
+                Owner::Owned(Target::Pid(rc.pid))
             },
             rc.clone(),
             config.plugins,
@@ -465,8 +576,8 @@ impl PluginClient {
     /// no longer signalable).
     pub fn exited(&self) -> bool {
         match &self.owner {
-            Owner::Child(p) => p.exited(),
-            Owner::Reattached { pid, .. } => !pid_running(*pid),
+            Owner::Owned(target) => target.exited(),
+            Owner::TestMode { pid } => !pid_running(*pid),
         }
     }
 
@@ -477,136 +588,78 @@ impl PluginClient {
 
     /// go-plugin's `Kill`: `Control.Quit` (its reply awaited at most
     /// [`ClientConfig::quit_timeout`]), close the connection, wait up to
-    /// [`ClientConfig::exit_timeout`] (2 s) for the process to exit, else SIGKILL; returns
-    /// once the process is gone (a launched child is reaped) and its output relayed (at most
-    /// 2 s more per relay, in case a grandchild holds a pipe open). A plugin that does not
-    /// answer `Control.Quit` is SIGKILLed before the connection is closed (no flush to a
-    /// peer that reads nothing). Every step is bounded: with the defaults a plugin that
-    /// stalls everything is gone within about 2 s of the Quit timeout (a stopped plugin
-    /// with a call stuck in its window took 5.5 s more before: the session close waited
-    /// to flush).
+    /// [`ClientConfig::exit_timeout`] for the process to exit, else SIGKILL; returns once the
+    /// process is gone (a launched child is reaped) and its output relayed (each relay
+    /// bounded, in case a grandchild holds a pipe open). A plugin that does not answer
+    /// `Control.Quit` is SIGKILLed before the connection is closed (no flush to a peer that
+    /// reads nothing). Every step is bounded: with the defaults a plugin that stalls
+    /// everything is gone within about 2 s of the Quit timeout (a stopped plugin with a call
+    /// stuck in its window took 5.5 s more before: the session close waited to flush).
     ///
-    /// Unlike go-plugin, a `Control.Quit` whose reply is lost because the plugin exited first
-    /// (spec §7.6) counts as graceful, so the 2 s wait is still granted. A reattached plugin in
-    /// test mode is only disconnected (no `Control.Quit`), as in Go. Calling `kill` again
-    /// returns the first outcome and signals nothing.
+    /// [`KillOutcome`] says what "graceful" means. Unlike go-plugin, a `Control.Quit` whose
+    /// reply is lost because the plugin exited first (spec §7.6) counts as answered, so the
+    /// exit wait is still granted. A reattached plugin in test mode is only disconnected (no
+    /// `Control.Quit`), as in Go. Calling `kill` again returns the first outcome and signals
+    /// nothing.
     pub async fn kill(&mut self) -> KillOutcome {
         if let Some(done) = self.killed {
             // Go forgets the process after the first Kill; never signal a pid twice.
             return done;
         }
-        if let Owner::Reattached { test: true, .. } = self.owner {
-            // go-plugin leaves a test-mode plugin running: only disconnect.
-            let _ = self.control.close().await;
-            let _ = self.session.close().await;
-            self.finish_tasks().await;
-            let done = KillOutcome {
-                graceful: true,
-                status: None,
-            };
-            self.killed = Some(done);
-            return done;
-        }
-        // A lost reply (the plugin exited before answering) still lets the process exit on
-        // its own; an error answer, no answer at all, or a connection that was already gone
-        // (the plugin was never asked) is not graceful.
-        let was_connected = !self.session.is_closed();
-        let asked = if !was_connected {
-            true
+        let target = match &mut self.owner {
+            Owner::Owned(target) => target,
+            Owner::TestMode { .. } => {
+                // go-plugin leaves a test-mode plugin running: only disconnect.
+                let _ = self.control.close().await;
+                let _ = self.session.close().await;
+                join_or_abort(self.tasks.drain(..)).await;
+                let done = KillOutcome {
+                    graceful: true,
+                    status: None,
+                };
+                self.killed = Some(done);
+                return done;
+            }
+        };
+        let reply = if self.session.is_closed() {
+            QuitReply::NotAsked
         } else {
             let quit = self.control.call::<_, Empty>("Control.Quit", &true);
             match tokio::time::timeout(self.timeouts.quit, quit).await {
-                Ok(Ok(_)) => true,
-                Ok(Err(e)) if e.is_connection_error() => true,
+                Ok(Ok(_)) => QuitReply::Answered,
+                // The plugin exited before its reply could be read (spec §7.6).
+                Ok(Err(e)) if e.is_connection_error() => QuitReply::Answered,
                 Ok(Err(e)) => {
                     tracing::warn!(error = %e, "error closing client during Kill");
-                    false
+                    QuitReply::Refused
                 }
                 Err(_) => {
                     tracing::warn!("error closing client during Kill: Control.Quit timed out");
-                    false
+                    QuitReply::Refused
                 }
             }
         };
-        // A plugin that did not answer gets no grace, and is SIGKILLed before its
-        // connection is closed: a graceful close would wait (up to the mux `close_timeout`,
-        // 5 s) to flush frames to a plugin that reads nothing.
-        let unanswered = if asked {
-            None
-        } else {
-            Some(self.kill_unanswering().await)
+        let killed_early = match reply {
+            QuitReply::Refused => Some(target.sigkill().await),
+            QuitReply::Answered | QuitReply::NotAsked => None,
         };
         let _ = self.control.close().await;
         let _ = self.session.close().await;
-        let outcome = match (unanswered, &mut self.owner) {
-            (Some(outcome), _) => outcome,
-            (None, Owner::Child(process)) => {
-                let s = process.shutdown(self.timeouts.exit).await;
-                KillOutcome {
-                    graceful: s.graceful,
-                    status: s.status,
-                }
-            }
-            // Returned early above.
-            (None, Owner::Reattached { test: true, .. }) => KillOutcome {
-                graceful: true,
-                status: None,
+        let (exited_by_itself, status) = match killed_early {
+            Some(status) => (false, status),
+            None => match target.exit_within(self.timeouts.exit).await {
+                Ok(status) => (true, status),
+                Err(()) => (false, target.sigkill().await),
             },
-            (None, Owner::Reattached { pid, test: false }) => {
-                let pid = *pid;
-                let gone = wait_pid_gone(pid, self.timeouts.exit).await;
-                if !gone {
-                    tracing::warn!(pid, "plugin failed to exit gracefully");
-                    let _ = kill_pid(pid);
-                    wait_pid_gone(pid, KILLED_PID_WAIT).await;
-                }
-                KillOutcome {
-                    graceful: gone,
-                    status: None,
-                }
-            }
         };
-        self.finish_tasks().await;
+        target.finish_io().await;
+        join_or_abort(self.tasks.drain(..)).await;
         let outcome = KillOutcome {
-            graceful: outcome.graceful && was_connected,
-            ..outcome
+            graceful: exited_by_itself && reply == QuitReply::Answered,
+            status,
         };
         self.killed = Some(outcome);
         outcome
-    }
-
-    /// SIGKILLs a plugin that did not answer `Control.Quit` and waits until it is gone
-    /// (reaped, or for a reattached plugin no longer running, at most 2 s).
-    async fn kill_unanswering(&mut self) -> KillOutcome {
-        match &mut self.owner {
-            Owner::Child(process) => {
-                tracing::warn!(pid = process.pid(), "plugin failed to exit gracefully");
-                KillOutcome {
-                    graceful: false,
-                    status: process.kill().await,
-                }
-            }
-            // A test-mode plugin is never asked to quit (see `kill`).
-            Owner::Reattached { test: true, .. } => KillOutcome {
-                graceful: true,
-                status: None,
-            },
-            Owner::Reattached { pid, test: false } => {
-                let pid = *pid;
-                tracing::warn!(pid, "plugin failed to exit gracefully");
-                let _ = kill_pid(pid);
-                wait_pid_gone(pid, KILLED_PID_WAIT).await;
-                KillOutcome {
-                    graceful: false,
-                    status: None,
-                }
-            }
-        }
-    }
-
-    /// Waits (at most 2 s each) for the stdio drains and the broker loop to end.
-    async fn finish_tasks(&mut self) {
-        join_or_abort(self.tasks.drain(..)).await;
     }
 }
 
@@ -616,13 +669,6 @@ impl Drop for PluginClient {
             task.abort();
         }
     }
-}
-
-/// Waits (polling every 20 ms) until `pid` no longer runs or `limit` passed; true if gone.
-async fn wait_pid_gone(pid: u32, limit: Duration) -> bool {
-    tokio::time::timeout(limit, wait_for_pid_exit(pid, Duration::from_millis(20)))
-        .await
-        .is_ok()
 }
 
 /// A boxed socket to the plugin.
@@ -775,13 +821,9 @@ fn opening_failed(addr: &PluginAddr, e: MuxError, is_tls: bool) -> ClientError {
     if is_tls {
         use crate::mux::CloseReason;
         let source = match &e {
-            MuxError::SessionClosed(CloseReason::Failed(failed)) => match &**failed {
-                yamux::ConnectionError::Io(io)
-                | yamux::ConnectionError::Decode(yamux::FrameDecodeError::Io(io)) => {
-                    TlsError::of_io(io)
-                }
-                _ => None,
-            },
+            MuxError::SessionClosed(CloseReason::Failed(failed)) => {
+                failed.io_error().and_then(TlsError::of_io)
+            }
             MuxError::SessionClosed(CloseReason::Peer) => Some(TlsError::ClosedAfterHandshake),
             _ => None,
         };

@@ -222,51 +222,6 @@ pub(crate) fn go_x509_outer_check(der: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// Appends `s` as a JSON string exactly like Go 1.19 `encoding/json` with HTML escaping on (the
-/// default of `json.Marshal` and `json.NewEncoder`): `<`, `>`, `&`, U+2028 and U+2029 become
-/// `\u003c`…, control characters other than `\n`, `\r`, `\t` become `\u00XX`.
-pub(crate) fn go_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// Go `encoding/json` float64 text (`1`, `0.5`, `1e+21`, `1e-7`); `None` for NaN/±Inf, which Go
-/// refuses to encode.
-pub(crate) fn go_json_float(f: f64) -> Option<String> {
-    if !f.is_finite() {
-        return None;
-    }
-    let abs = f.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let e = format!("{f:e}"); // shortest digits, e.g. "1.5e21", "1e-7"
-        let (mant, exp) = e.split_once('e')?;
-        let exp = if let Some(neg) = exp.strip_prefix('-') {
-            format!("-{neg}")
-        } else {
-            format!("+{exp}")
-        };
-        Some(format!("{mant}e{exp}"))
-    } else {
-        Some(format!("{f}"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,35 +312,5 @@ mod tests {
         assert!(go_x509_outer_check(&[0x30, 0x02, 0x30, 0x00]).is_ok());
         // non-minimal long-form length
         assert!(go_x509_outer_check(&[0x30, 0x81, 0x02, 0x30, 0x00]).is_err());
-    }
-
-    #[test]
-    fn json_strings_like_go() {
-        let mut s = String::new();
-        go_json_string(&mut s, "<a&b>\u{2028}\u{0}\u{7f}é\"\\\n\u{8}");
-        // Go 1.19 output for the same string.
-        assert_eq!(
-            s,
-            "\"\\u003ca\\u0026b\\u003e\\u2028\\u0000\u{7f}é\\\"\\\\\\n\\u0008\""
-        );
-    }
-
-    #[test]
-    fn json_floats_like_go() {
-        // Expected values printed by Go's json.Marshal.
-        for (f, want) in [
-            (1.0, "1"),
-            (0.5, "0.5"),
-            (1e21, "1e+21"),
-            (1e20, "100000000000000000000"),
-            (1e-7, "1e-7"),
-            (123456789.123, "123456789.123"),
-            (1.5e300, "1.5e+300"),
-            (1e-6, "0.000001"),
-            (0.0, "0"),
-        ] {
-            assert_eq!(go_json_float(f).as_deref(), Some(want), "{f}");
-        }
-        assert_eq!(go_json_float(f64::NAN), None);
     }
 }

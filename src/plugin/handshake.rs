@@ -178,7 +178,7 @@ impl<'de> Deserialize<'de> for PluginAddr {
 /// A validated handshake line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handshake {
-    /// Core protocol version (always [`CORE_PROTOCOL_VERSION`] once validated).
+    /// Core protocol version (always 1, go-plugin's `CoreProtocolVersion`, once validated).
     pub core_version: u32,
     /// Negotiated application protocol version (one of the host's versions).
     pub app_version: u32,
@@ -194,6 +194,7 @@ pub struct Handshake {
 
 /// Why a handshake line was rejected (host side). Display texts equal go-plugin v1.4.3's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HandshakeError {
     /// (a) fewer than four `|`-separated fields.
     #[error("Unrecognized remote plugin message: {line}\n\nThis usually means that the plugin is either invalid or simply\nneeds to be recompiled to support the latest protocol.")]
@@ -273,6 +274,7 @@ fn go_protocol_list(v: &[Protocol]) -> String {
 
 /// Why [`format_line`] cannot build a line for an address.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormatError {
     /// The socket path is not UTF-8 or contains `|`, `\r` or `\n`, which would corrupt the line.
     #[error("socket path {0:?} cannot be sent in a handshake line")]
@@ -333,7 +335,7 @@ pub fn parse_line(
 pub(crate) type Resolver = dyn Fn(&str, u16) -> Result<Vec<SocketAddr>, String>;
 
 /// The system resolver (blocking), used by [`parse_line`].
-fn system_resolver(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+pub(crate) fn system_resolver(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     Ok((host, port)
         .to_socket_addrs()
         .map_err(|e| e.to_string())?

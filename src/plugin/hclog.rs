@@ -30,7 +30,7 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-use super::gocompat::{go_json_float, go_json_string};
+use gob::gotext;
 
 /// `tracing` target of the events produced by [`PluginLogLine::emit`].
 pub const STDERR_TARGET: &str = "go_plugin::stderr";
@@ -38,8 +38,8 @@ pub const STDERR_TARGET: &str = "go_plugin::stderr";
 /// Size of go-plugin's stderr line buffer: longer lines are split into fragments of this size.
 pub const STDERR_BUFFER_SIZE: usize = 64 * 1024;
 
-/// hclog's JSON timestamp layout (Go reference time notation).
-pub const TIME_FORMAT_JSON: &str = "2006-01-02T15:04:05.000000Z07:00";
+// hclog's JSON timestamp layout `TimeFormatJSON` is `2006-01-02T15:04:05.000000Z07:00` (Go
+// reference time notation); `parse_go_timestamp` and `format_timestamp_utc` implement it.
 
 /// The five levels go-plugin distinguishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -107,7 +107,7 @@ pub struct PluginLogLine {
     /// The other keys of an hclog JSON line (including `@module`, `@caller`), sorted by key;
     /// empty for raw lines.
     pub fields: Vec<(String, Value)>,
-    /// The `@timestamp` of an hclog JSON line (validated against [`TIME_FORMAT_JSON`]).
+    /// The `@timestamp` of an hclog JSON line (validated against hclog's `TimeFormatJSON` (`2006-01-02T15:04:05.000000Z07:00`)).
     pub timestamp: Option<String>,
     /// `true` when the line was an hclog JSON object with a known level.
     pub structured: bool,
@@ -177,7 +177,7 @@ fn needs_quoting(s: &str) -> bool {
 /// Classifies one stderr line like go-plugin v1.4.3 (`logStderr` + `parseJSON`):
 ///
 /// 1. A JSON **object** whose `@message`, `@level`, `@timestamp` (each optional) are strings and
-///    whose `@timestamp`, if present, matches [`TIME_FORMAT_JSON`] exactly is structured: a known
+///    whose `@timestamp`, if present, matches hclog's `TimeFormatJSON` (`2006-01-02T15:04:05.000000Z07:00`) exactly is structured: a known
 ///    level (see [`LogLevel::from_hclog`]) gives that level, `@message` and the other keys as
 ///    fields; an unknown or missing level logs the raw line at debug.
 /// 2. Anything else (not JSON, not an object, bad timestamp, and — where a Go host would
@@ -233,7 +233,7 @@ fn parse_hclog_json(line: &str) -> Option<PluginLogLine> {
     })
 }
 
-/// Whether `s` parses with Go's `time.Parse(TIME_FORMAT_JSON, s)` (Go ≥ 1.17 rules: 4-digit
+/// Whether `s` parses with Go's `time.Parse(TimeFormatJSON, s)` (Go ≥ 1.17 rules: 4-digit
 /// year, 2-digit month/day/minute/second, 1- or 2-digit hour, exactly six fraction digits after
 /// `.` or `,`, then `Z` or `±hh:mm`; ranges and days-in-month checked; nothing after).
 pub fn is_hclog_timestamp(s: &str) -> bool {
@@ -310,7 +310,7 @@ fn parse_go_timestamp(v: &[u8]) -> Option<()> {
     (1..=days_in_month).contains(&day).then_some(())
 }
 
-/// Formats `t` in UTC with [`TIME_FORMAT_JSON`], e.g. `2026-11-26T05:11:45.773853Z` (the
+/// Formats `t` in UTC with hclog's `TimeFormatJSON` (`2006-01-02T15:04:05.000000Z07:00`), e.g. `2026-11-26T05:11:45.773853Z` (the
 /// fraction is truncated to microseconds, like Go).
 pub fn format_timestamp_utc(t: SystemTime) -> String {
     let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
@@ -318,27 +318,13 @@ pub fn format_timestamp_utc(t: SystemTime) -> String {
     let micros = d.subsec_micros();
     let days = (secs / 86_400) as i64;
     let sod = secs % 86_400;
-    let (y, m, dd) = civil_from_days(days);
+    let (y, m, dd) = gotext::civil_from_days(days);
     format!(
         "{y:04}-{m:02}-{dd:02}T{:02}:{:02}:{:02}.{micros:06}Z",
         sod / 3600,
         (sod / 60) % 60,
         sod % 60
     )
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -513,6 +499,18 @@ pub(crate) async fn relay_stderr_buffered<R: AsyncRead + Unpin>(
 // ---------------------------------------------------------------------------------------------
 // Provider side: the hclog JSON writer.
 
+/// Appends `s` as go-hclog writes a string: Go `encoding/json` through a `json.Encoder`
+/// whose HTML escaping is on (go-hclog v1.0.0 `logJSON`: `json.NewEncoder(w).Encode(vals)`),
+/// so `<`, `>`, `&` become `\u003c`, `\u003e`, `\u0026`; `\b` and `\f` are spelled as Go
+/// ≥ 1.22 spells them (`\b`, `\f`, not `\u0008`, `\u000c`), which is what a Go plugin built
+/// with the toolchain here writes (`tests/plugin_interop.rs` compares a line of each).
+fn json_string(out: &mut String, s: &str) {
+    let mut b = Vec::with_capacity(s.len() + 2);
+    gotext::json_string(&mut b, s.as_bytes(), true);
+    // Valid UTF-8 in, valid UTF-8 out (only ASCII escapes are inserted): lossless.
+    out.push_str(&String::from_utf8_lossy(&b));
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum JsonVal {
     Str(String),
@@ -525,17 +523,17 @@ enum JsonVal {
 impl JsonVal {
     fn write(&self, out: &mut String) {
         match self {
-            JsonVal::Str(s) => go_json_string(out, s),
+            JsonVal::Str(s) => json_string(out, s),
             JsonVal::I64(v) => {
                 let _ = write!(out, "{v}");
             }
             JsonVal::U64(v) => {
                 let _ = write!(out, "{v}");
             }
-            JsonVal::F64(v) => match go_json_float(*v) {
+            JsonVal::F64(v) => match gotext::json_float(*v, 64) {
                 Some(t) => out.push_str(&t),
                 // Go's encoder refuses NaN/Inf (hclog then drops the line); write a string.
-                None => go_json_string(out, &format!("{v}")),
+                None => json_string(out, &format!("{v}")),
             },
             JsonVal::Bool(v) => out.push_str(if *v { "true" } else { "false" }),
         }
@@ -675,7 +673,7 @@ impl HclogLayer {
             if i > 0 {
                 out.push(',');
             }
-            go_json_string(&mut out, k);
+            json_string(&mut out, k);
             out.push(':');
             v.write(&mut out);
         }

@@ -29,6 +29,7 @@ pub const SOCKET_NAME: &str = "plugin.sock";
 
 /// Where and how to create the listener. [`ListenerConfig::from_env`] reads go-plugin's variables.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ListenerConfig {
     /// Parent of the private socket directory; `None` → [`std::env::temp_dir`].
     pub parent_dir: Option<PathBuf>,
@@ -50,8 +51,9 @@ impl ListenerConfig {
 
 /// Errors creating the listener.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ListenerError {
-    /// The socket path would exceed [`MAX_SOCKET_PATH`] bytes; choose a shorter parent directory.
+    /// The socket path would exceed 103 bytes (`sun_path` less its NUL); choose a shorter parent directory.
     #[error("plugin socket path {path:?} is {len} bytes long, the limit is {MAX_SOCKET_PATH}")]
     PathTooLong {
         /// The socket path that would have been used.

@@ -17,6 +17,7 @@ pub const NOT_A_PLUGIN_MESSAGE: &str = "This binary is a plugin. These are not m
 /// A failed cookie check. The Display texts are go-plugin's stderr messages, including their
 /// final newline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CookieError {
     /// The plugin's own [`HandshakeConfig`] has an empty cookie key or value.
     #[error("{MISCONFIGURED_COOKIE_MESSAGE}")]

@@ -29,18 +29,20 @@ use tokio::time::Instant;
 
 use super::env::{child_env, plugin_vars, DEFAULT_MAX_PORT, DEFAULT_MIN_PORT, ENV_CLIENT_CERT};
 use super::handshake::{
-    parse_line, Handshake, HandshakeConfig, HandshakeError, PluginAddr, Protocol,
+    parse_line_with, system_resolver, Handshake, HandshakeConfig, HandshakeError, PluginAddr,
+    Protocol, Resolver,
 };
 use super::hclog::{relay_stderr, LineReader, StderrSink, StderrTail};
 
 /// go-plugin's default `StartTimeout`.
 pub const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long go-plugin's `Kill` waits for a graceful exit before SIGKILL (the default of
-/// `ClientConfig::exit_timeout`).
-pub const GRACEFUL_EXIT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long a launched plugin's stdout/stderr relays may take to finish once the process is
-/// gone (a grandchild may hold a pipe open, a peer may never close a stream).
+/// How long each of a launched plugin's stdout/stderr relays (and each of a client's stdio
+/// and broker tasks) may take to finish once the process is gone: a grandchild may hold a
+/// pipe open, a peer may never close a stream. Go waits for its copies without limit.
 pub(crate) const RELAY_FINISH_TIMEOUT: Duration = Duration::from_secs(2);
+/// When a plugin closes stdout before its handshake line, how long [`launch`] waits (within
+/// the start timeout) for it to be reaped, so the error can say how it ended.
+const CLOSED_STDOUT_REAP_WAIT: Duration = Duration::from_secs(2);
 /// Longest handshake line (Go `bufio.Scanner` token limit: 64 KiB buffer incl. the newline).
 pub const MAX_HANDSHAKE_LINE: usize = 64 * 1024 - 1;
 
@@ -92,6 +94,7 @@ pub struct SecureConfig {
 
 /// Why a [`SecureConfig`] check could not be performed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecureConfigError {
     /// The checksum is empty.
     #[error("no checksum provided")]
@@ -138,6 +141,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// How to launch and validate a plugin (go-plugin `ClientConfig` minus the RPC parts).
 /// [`Default`] gives go-plugin's defaults; set at least [`LaunchConfig::handshake`].
+#[non_exhaustive]
 pub struct LaunchConfig {
     /// Cookie and app protocol version shared with the plugin.
     pub handshake: HandshakeConfig,
@@ -224,6 +228,7 @@ impl fmt::Debug for LaunchConfig {
 
 /// Why [`launch`] failed. Where go-plugin has a text for the case, Display uses it.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LaunchError {
     /// The configuration cannot work (e.g. empty magic cookie key).
     #[error("invalid plugin launch configuration: {0}")]
@@ -265,7 +270,7 @@ pub enum LaunchError {
         /// Its last stderr lines.
         stderr: Vec<String>,
     },
-    /// The first stdout line is longer than [`MAX_HANDSHAKE_LINE`] bytes.
+    /// The first stdout line is longer than 65,535 bytes (Go `bufio.Scanner`'s 64 KiB token limit, newline included).
     #[error("plugin handshake line is longer than {MAX_HANDSHAKE_LINE} bytes")]
     LineTooLong,
     /// Reading stdout failed.
@@ -308,16 +313,6 @@ pub struct ReattachConfig {
     /// Test mode: the host must not kill the process.
     #[serde(default)]
     pub test: bool,
-}
-
-/// Outcome of [`PluginProcess::shutdown`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shutdown {
-    /// `true` if the process exited on its own within the grace period, `false` if it had to be
-    /// killed (go-plugin then logs `plugin failed to exit gracefully`).
-    pub graceful: bool,
-    /// Exit status (`None` if it could not be collected).
-    pub status: Option<ExitStatus>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -396,7 +391,9 @@ impl PluginProcess {
     }
 
     /// SIGKILLs the process (if still running) and waits until it is reaped and its stderr has
-    /// been relayed (bounded to 2 s, in case a grandchild keeps the pipe open).
+    /// been relayed (bounded, in case a grandchild keeps the pipe open). To give it time to
+    /// exit on its own first, as go-plugin's `Kill` does, bound [`wait`](Self::wait) with
+    /// `tokio::time::timeout` and call this after it.
     pub async fn kill(&mut self) -> Option<ExitStatus> {
         let _ = self.kill_tx.send(());
         let status = wait_exit(self.state.clone()).await;
@@ -404,30 +401,8 @@ impl PluginProcess {
         status
     }
 
-    /// go-plugin's `Kill` after a successful `Control.Quit`: waits up to `grace` (go-plugin: 2 s,
-    /// [`GRACEFUL_EXIT_TIMEOUT`]) for the process to exit on its own, then SIGKILLs it; always
-    /// reaps it.
-    pub async fn shutdown(&mut self, grace: Duration) -> Shutdown {
-        match tokio::time::timeout(grace, wait_exit(self.state.clone())).await {
-            Ok(status) => {
-                tracing::debug!(pid = self.pid, "plugin exited");
-                self.finish_io().await;
-                Shutdown {
-                    graceful: true,
-                    status,
-                }
-            }
-            Err(_) => {
-                tracing::warn!(pid = self.pid, "plugin failed to exit gracefully");
-                Shutdown {
-                    graceful: false,
-                    status: self.kill().await,
-                }
-            }
-        }
-    }
-
-    async fn finish_io(&mut self) {
+    /// Waits (each at most [`RELAY_FINISH_TIMEOUT`]) for the stdout/stderr relays to end.
+    pub(crate) async fn finish_io(&mut self) {
         let tasks = [self.stderr_task.take(), self.stdout_task.take()];
         join_or_abort(tasks.into_iter().flatten()).await;
     }
@@ -623,7 +598,7 @@ pub async fn launch(
         process.kill().await;
         return Err(LaunchError::Stdout(io::Error::other("stdout pipe missing")));
     };
-    let mut reader = LineReader::new(stdout, MAX_HANDSHAKE_LINE + 1);
+    let mut reader = handshake_reader(stdout);
     let deadline = Instant::now() + config.start_timeout;
     tracing::debug!(path = %program.display(), "waiting for RPC address");
 
@@ -639,19 +614,22 @@ pub async fn launch(
         _ = tokio::time::sleep_until(deadline) => First::Timeout,
     };
 
-    let result = match first {
-        First::Line(Ok(Some((_, true)))) => Err(LaunchError::LineTooLong),
-        First::Line(Ok(Some((line, false)))) => {
-            let line = String::from_utf8_lossy(&line);
-            parse_line(&line, &versions, &config.allowed_protocols).map_err(LaunchError::from)
-        }
-        First::Line(Err(e)) => Err(LaunchError::Stdout(e)),
-        First::Line(Ok(None)) => {
+    let read = match first {
+        First::Line(r) => first_line(r, &versions, &config.allowed_protocols, &system_resolver),
+        First::Exited => Some(Err(LaunchError::Exited {
+            status: process.exit_status(),
+            stderr: Vec::new(),
+        })),
+        First::Timeout => Some(Err(LaunchError::Timeout { stderr: Vec::new() })),
+    };
+    let result = match read {
+        Some(result) => result,
+        None => {
             // stdout closed: usually the process is exiting; give it a moment to be reaped so the
             // error can say how it ended.
             let grace = deadline
                 .saturating_duration_since(Instant::now())
-                .min(Duration::from_secs(2));
+                .min(CLOSED_STDOUT_REAP_WAIT);
             match tokio::time::timeout(grace, wait_exit(process.state.clone())).await {
                 Ok(status) => Err(LaunchError::Exited {
                     status,
@@ -660,11 +638,6 @@ pub async fn launch(
                 Err(_) => Err(LaunchError::StdoutClosed { stderr: Vec::new() }),
             }
         }
-        First::Exited => Err(LaunchError::Exited {
-            status: process.exit_status(),
-            stderr: Vec::new(),
-        }),
-        First::Timeout => Err(LaunchError::Timeout { stderr: Vec::new() }),
     };
 
     match result {
@@ -688,6 +661,36 @@ pub async fn launch(
             }
             Err(e)
         }
+    }
+}
+
+/// The reader of a launched plugin's stdout: lines as Go's `bufio.Reader` returns them, at
+/// most [`MAX_HANDSHAKE_LINE`] bytes (go-plugin reads the handshake with a `bufio.Scanner`).
+pub(crate) fn handshake_reader<R: tokio::io::AsyncRead + Unpin>(stdout: R) -> LineReader<R> {
+    LineReader::new(stdout, MAX_HANDSHAKE_LINE + 1)
+}
+
+/// What [`launch`] makes of the first read from stdout: the parsed handshake or why it was
+/// refused; `None` when stdout ended before any line (the caller then asks how the process
+/// ended). Also the fuzz entry's code path (`fuzzing::handshake_from_stdout`), with a fake
+/// resolver.
+pub(crate) fn first_line(
+    read: io::Result<Option<(Vec<u8>, bool)>>,
+    versions: &[u32],
+    allowed_protocols: &[Protocol],
+    resolve: &Resolver,
+) -> Option<Result<Handshake, LaunchError>> {
+    match read {
+        Ok(Some((_, true))) => Some(Err(LaunchError::LineTooLong)),
+        Ok(Some((line, false))) => {
+            let line = String::from_utf8_lossy(&line);
+            Some(
+                parse_line_with(&line, versions, allowed_protocols, resolve)
+                    .map_err(LaunchError::from),
+            )
+        }
+        Err(e) => Some(Err(LaunchError::Stdout(e))),
+        Ok(None) => None,
     }
 }
 

@@ -631,6 +631,7 @@ impl StdioTarget {
 /// Process-level provider configuration (go-plugin `ServeConfig`). [`ServeConfig::new`] gives
 /// go-plugin's behaviour plus [`ExitPolicy::HostGone`] (or what [`ENV_EXIT_POLICY`] says).
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ServeConfig {
     /// Cookie and app protocol version, shared with the host.
     pub handshake: HandshakeConfig,
@@ -701,6 +702,7 @@ impl ServeConfig {
 
 /// Why [`serve`] could not serve.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServeError {
     /// No protocol versions configured.
     #[error("plugin serve: no protocol versions configured")]

@@ -1,15 +1,14 @@
-//! Tests that start real processes: `sh` scripts posing as plugins, the real Go fake dispatcher
-//! (go-plugin v1.4.3), and this test binary itself as a SIGINT-ignoring provider.
+//! Tests that start real processes: `sh` scripts posing as plugins and this test binary itself
+//! as a SIGINT-ignoring provider. (The Go fake dispatcher tests are in `tests/plugin_interop.rs`:
+//! `cargo test --lib` needs no Go.)
 
 use std::io::{self, Write};
-use std::os::unix::fs::FileTypeExt;
 use std::os::unix::process::ExitStatusExt;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::hclog::{is_hclog_timestamp, LogLevel};
-use super::process::{sha256_file, GRACEFUL_EXIT_TIMEOUT};
+use super::hclog::is_hclog_timestamp;
+use super::process::sha256_file;
 use super::*;
 
 fn handshake_cfg() -> HandshakeConfig {
@@ -240,8 +239,8 @@ async fn stdout_is_drained_after_handshake() {
 }
 
 #[tokio::test]
-async fn shutdown_graceful_then_sigkill() {
-    // Does not exit by itself: killed after the grace period.
+async fn bounded_wait_then_sigkill() {
+    // Does not exit by itself: the bounded wait passes, then SIGKILL.
     let mut p = launch(
         sh(&format!("{HS}; exec sleep 30")),
         LaunchConfig::new(handshake_cfg()),
@@ -250,25 +249,26 @@ async fn shutdown_graceful_then_sigkill() {
     .unwrap();
     let pid = p.pid();
     let t = Instant::now();
-    let s = p.shutdown(Duration::from_millis(300)).await;
+    assert!(tokio::time::timeout(Duration::from_millis(300), p.wait())
+        .await
+        .is_err());
     assert!(t.elapsed() >= Duration::from_millis(300));
-    assert!(!s.graceful);
-    assert_eq!(s.status.and_then(|s| s.signal()), Some(9));
+    let status = p.kill().await;
+    assert_eq!(status.and_then(|s| s.signal()), Some(9));
     assert!(p.exited());
     assert_pid_gone(pid).await;
 
-    // Exits by itself within go-plugin's 2 s: graceful.
+    // Exits by itself within go-plugin's 2 s; a later kill signals nothing and reports it.
     let mut p = launch(
         sh(&format!("{HS}; sleep 0.2; exit 0")),
         LaunchConfig::new(handshake_cfg()),
     )
     .await
     .unwrap();
-    let s = p.shutdown(GRACEFUL_EXIT_TIMEOUT).await;
-    assert!(s.graceful);
-    assert_eq!(s.status.and_then(|s| s.code()), Some(0));
+    let waited = tokio::time::timeout(client::DEFAULT_EXIT_TIMEOUT, p.wait()).await;
+    assert_eq!(waited.unwrap().and_then(|s| s.code()), Some(0));
     assert_eq!(p.exit_status().and_then(|s| s.code()), Some(0));
-    assert_eq!(p.wait().await.and_then(|s| s.code()), Some(0));
+    assert_eq!(p.kill().await.and_then(|s| s.code()), Some(0));
 }
 
 #[tokio::test]
@@ -317,138 +317,6 @@ async fn reattach_liveness_helpers() {
     .await
     .unwrap();
     assert!(!process::pid_alive(pid));
-}
-
-// ---------------------------------------------------------------------------------------------
-// The real Go fake dispatcher (go-plugin v1.4.3).
-
-/// Builds `go-interop/bin/tilores-plugin-fake-dispatcher` once per test process. Panics (never
-/// skips) when Go or the build is unavailable.
-fn go_fake_dispatcher() -> PathBuf {
-    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("go-interop");
-        let out = std::process::Command::new("bash")
-            .arg(root.join("build.sh"))
-            .env("GONOSUMDB", "github.com/tilotech")
-            .output()
-            .map_err(|e| format!("running go-interop/build.sh: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "go-interop/build.sh failed ({}): {}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let bin = root.join("bin/tilores-plugin-fake-dispatcher");
-        if bin.is_file() {
-            Ok(bin)
-        } else {
-            Err(format!("{} missing after build", bin.display()))
-        }
-    })
-    .clone()
-    .unwrap_or_else(|e| panic!("Go fake dispatcher unavailable: {e}"))
-}
-
-#[tokio::test]
-async fn go_fake_dispatcher_handshake_and_hclog() {
-    let bin = go_fake_dispatcher();
-    let sink = Sink::default();
-    let mut cfg = LaunchConfig::new(handshake_cfg());
-    cfg.stderr = Some(Box::new(sink.clone()));
-    let mut p = launch(PluginCommand::new(&bin), cfg).await.unwrap();
-    let PluginAddr::Unix(path) = p.handshake().address.clone() else {
-        panic!("expected a unix address: {:?}", p.handshake());
-    };
-    assert_eq!(p.handshake().protocol, Protocol::NetRpc);
-    assert_eq!(p.handshake().app_version, 1);
-    assert!(std::fs::metadata(&path).unwrap().file_type().is_socket());
-
-    // Go's hclog JSON on stderr, parsed by our host-side classifier.
-    let text = sink.wait_for("plugin address").await;
-    let line = text
-        .lines()
-        .find(|l| l.contains("plugin address"))
-        .unwrap()
-        .to_owned();
-    let parsed = parse_stderr_line(&line);
-    assert!(parsed.structured, "{line}");
-    assert_eq!(parsed.level, LogLevel::Debug);
-    assert_eq!(parsed.message, "plugin address");
-    let field = |k: &str| {
-        parsed
-            .fields
-            .iter()
-            .find(|(kk, _)| kk == k)
-            .map(|(_, v)| v.clone())
-    };
-    assert_eq!(field("network"), Some(serde_json::json!("unix")));
-    assert_eq!(
-        field("address"),
-        Some(serde_json::json!(path.to_str().unwrap()))
-    );
-    assert_eq!(parsed.fields.len(), 2, "{line}");
-    assert!(is_hclog_timestamp(parsed.timestamp.as_deref().unwrap()));
-
-    let pid = p.pid();
-    let status = p.kill().await;
-    assert_eq!(status.and_then(|s| s.signal()), Some(9));
-    assert_pid_gone(pid).await;
-    // A SIGKILLed Go plugin leaves its socket behind (spec 3.3); clean up.
-    let _ = std::fs::remove_file(&path);
-}
-
-#[tokio::test]
-async fn go_fake_dispatcher_without_cookie() {
-    let bin = go_fake_dispatcher();
-    assert!(
-        std::env::var_os("DISPATCHER_PLUGIN").is_none(),
-        "the test environment must not set DISPATCHER_PLUGIN"
-    );
-    let mut hs = handshake_cfg();
-    hs.magic_cookie_key = "NOT_THE_DISPATCHER_COOKIE".into();
-    let err = launch(PluginCommand::new(&bin), LaunchConfig::new(hs))
-        .await
-        .unwrap_err();
-    match err {
-        LaunchError::Exited { status, stderr } => {
-            assert_eq!(status.and_then(|s| s.code()), Some(1));
-            assert_eq!(
-                stderr.join("\n") + "\n",
-                negotiate::NOT_A_PLUGIN_MESSAGE,
-                "Go plugin's message differs from ours"
-            );
-        }
-        other => panic!("{other}"),
-    }
-}
-
-#[tokio::test]
-async fn go_fake_dispatcher_version_mismatch() {
-    let bin = go_fake_dispatcher();
-    let sink = Sink::default();
-    let mut cfg = LaunchConfig::new(handshake_cfg());
-    cfg.host_versions = vec![2];
-    cfg.stderr = Some(Box::new(sink.clone()));
-    let err = launch(PluginCommand::new(&bin), cfg).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Incompatible API version with plugin. Plugin version: 1, Client versions: [2]"
-    );
-    // The killed Go plugin leaves its socket behind; find it in its log and remove it.
-    let text = sink.wait_for("plugin address").await;
-    for line in text.lines() {
-        let l = parse_stderr_line(line);
-        if l.message == "plugin address" {
-            for (k, v) in &l.fields {
-                if let (true, Some(path)) = (k == "address", v.as_str()) {
-                    let _ = std::fs::remove_file(path);
-                }
-            }
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 //! AutoMTLS (go-plugin v1.4.3 `client.go` `Start`, `server.go` `Serve`, `mtls.go`):
 //!
 //! 1. The host generates a certificate ([`Identity::generate`]) and passes it as PEM in
-//!    `PLUGIN_CLIENT_CERT` ([`ENV_CLIENT_CERT`]).
+//!    `PLUGIN_CLIENT_CERT`.
 //! 2. A plugin that finds the variable generates its own certificate, requires the host's
 //!    certificate from every connection, and returns its certificate's DER, unpadded base64, as
 //!    the sixth field of the handshake line.

@@ -112,6 +112,7 @@ pub const DEFAULT_MAX_MESSAGE: u64 = 128 << 20;
 
 /// Limits and queue sizes of a client or server connection.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// Limits of the gob decoder (largest message, nesting depth, type definitions).
     pub limits: gob::Limits,

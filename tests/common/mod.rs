@@ -206,3 +206,24 @@ fn message(test: &str, step: &Mutex<String>, after: Duration) -> String {
     let step = step.lock().unwrap_or_else(|p| p.into_inner());
     format!("test `{test}` still running after {after:?} (hung?) at step: {step}")
 }
+
+/// Whether a process with this pid exists and may be signalled (`kill(pid, 0)`); a zombie
+/// counts as alive. (The library's own pid helpers are internal.)
+pub fn pid_alive(pid: u32) -> bool {
+    match i32::try_from(pid) {
+        Ok(p) if p > 0 => nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok(),
+        _ => false,
+    }
+}
+
+/// Whether the process still runs: [`pid_alive`] and not a zombie (`/proc/<pid>/stat`).
+pub fn pid_running(pid: u32) -> bool {
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rfind(')')
+                .and_then(|i| s[i + 1..].split_whitespace().next().map(|st| st == "Z"))
+        })
+        .unwrap_or(false);
+    pid_alive(pid) && !zombie
+}
