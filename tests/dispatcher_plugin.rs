@@ -14,7 +14,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 use common::dispatch::{assert_same, big_script, fake_script};
@@ -38,35 +37,7 @@ async fn run_with_stdin(program: &Path, args: &[&str], stdin: &str) -> String {
 
 /// [`run_with_stdin`], returning standard error too.
 async fn run_with_stdin_both(program: &Path, args: &[&str], stdin: &str) -> (String, String) {
-    use tokio::io::AsyncWriteExt;
-    let mut child = tokio::process::Command::new(program)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.as_bytes().to_vec();
-    let writer = tokio::spawn(async move {
-        let _ = input.write_all(&data).await;
-    });
-    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
-        .await
-        .expect("finished within 120 s")
-        .expect("wait");
-    let _ = writer.await;
-    assert!(
-        out.status.success(),
-        "{} {args:?} failed: {}",
-        program.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8(out.stdout).expect("utf-8 output"),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_with_stdin(program, args, &[], stdin).await
 }
 
 /// Go host (`dispatcher.Initialize`) running a script against `plugin`.

@@ -14,8 +14,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
 
 use common::dispatch::{assert_same, fake_script, mask};
 use common::{example_bin, go_bin};
@@ -37,33 +35,7 @@ fn peer(version: &str, name: &str) -> PathBuf {
 /// Runs `program args` with `stdin` (and extra environment); returns stdout (panics on a
 /// non-zero exit or after 120 s).
 async fn run(program: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> String {
-    use tokio::io::AsyncWriteExt;
-    let mut child = tokio::process::Command::new(program)
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.as_bytes().to_vec();
-    let writer = tokio::spawn(async move {
-        let _ = input.write_all(&data).await;
-    });
-    let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
-        .await
-        .expect("finished within 120 s")
-        .expect("wait");
-    let _ = writer.await;
-    assert!(
-        out.status.success(),
-        "{} {args:?} failed: {}",
-        program.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
+    common::run_with_stdin(program, args, env, stdin).await.0
 }
 
 async fn go_host(version: &str, plugin: &Path, env: &[(&str, &str)], script: &str) -> String {

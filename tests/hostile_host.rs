@@ -17,7 +17,7 @@ mod raw;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::hostile::{assert_gone, assert_no_marked_process, peak_kib};
@@ -37,32 +37,9 @@ fn fake() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))
 }
 
-/// The provider's raw stderr (hclog JSON lines), to check it never panicked.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Lines {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
-    }
-}
-
 /// Launches the provider (`program args`, e.g. the fake dispatcher, or it under `prlimit`).
-async fn provider(program: &Path, args: &[&str]) -> (PluginProcess, PathBuf, Lines) {
-    let lines = Lines::default();
+async fn provider(program: &Path, args: &[&str]) -> (PluginProcess, PathBuf, common::SharedBytes) {
+    let lines = common::SharedBytes::default();
     let mut config = LaunchConfig::new(dispatcher::handshake());
     config.stderr = Some(Box::new(lines.clone()));
     let mut cmd = PluginCommand::new(program);

@@ -14,7 +14,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
@@ -24,7 +23,7 @@ use tilores_plugin::plugin::{
 };
 use tilores_plugin::rpc::{RpcError, Server};
 
-use common::{example_bin, go_bin, TempDir};
+use common::{example_bin, go_bin, SharedBytes, TempDir};
 
 /// How a scenario's connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,63 +356,6 @@ fn kv_handshake() -> HandshakeConfig {
 mod kv_types;
 use kv_types::{Kv, LogArgs};
 
-/// An in-memory AsyncWrite sink for the plugin's stdout/stderr streams.
-#[derive(Clone, Default)]
-struct SharedBuf(Arc<Mutex<Vec<u8>>>);
-
-impl SharedBuf {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-    async fn wait_len(&self, n: usize, limit: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let t = self.text();
-            if t.len() >= n || start.elapsed() > limit {
-                return t;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-}
-
-impl tokio::io::AsyncWrite for SharedBuf {
-    fn poll_write(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        std::task::Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-}
-
-/// A std::io::Write buffer for a tracing layer.
-#[derive(Clone, Default)]
-struct LogBuf(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuf {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Go kv plugins under test: the primary target and the newest go-plugin v1.x.
 fn go_plugins() -> [(PathBuf, &'static str); 2] {
     [
@@ -492,7 +434,7 @@ async fn rust_host_drives_go_plugin() {
             let version = format!("{version} {security:?}");
             common::step(format!("Rust host → Go kv plugin {version}"));
             // Capture the re-logged plugin stderr as JSON lines (level, message, fields).
-            let logs = LogBuf::default();
+            let logs = SharedBytes::default();
             let subscriber = {
                 use tracing_subscriber::layer::SubscriberExt;
                 tracing_subscriber::registry()
@@ -500,7 +442,7 @@ async fn rust_host_drives_go_plugin() {
             };
             let _guard = tracing::subscriber::set_default(subscriber);
 
-            let (out, err) = (SharedBuf::default(), SharedBuf::default());
+            let (out, err) = (SharedBytes::default(), SharedBytes::default());
             let (mut config, cmd) = secured(
                 security,
                 PluginCommand::new(&bin),
@@ -589,7 +531,7 @@ async fn rust_host_drives_go_plugin() {
             }
             let deadline = Instant::now() + Duration::from_secs(5);
             let lines: Vec<Json> = loop {
-                let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+                let text = logs.text();
                 let lines: Vec<Json> = text
                     .lines()
                     .filter_map(|l| serde_json::from_str(l).ok())
@@ -606,7 +548,7 @@ async fn rust_host_drives_go_plugin() {
             };
             assert_eq!(lines.len(), 5, "{version}: re-logged lines {lines:?}");
             // The Go plugin's own word that AutoMTLS is on (go-plugin server.go logs it).
-            let logged = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+            let logged = logs.text();
             assert_eq!(
                 logged.contains("configuring server automatic mTLS"),
                 cfg!(feature = "tls") && version.ends_with("AutoMtls"),
@@ -871,7 +813,7 @@ async fn rust_host_drives_rust_plugin() {
         for security in securities() {
             common::step(format!("Rust host ↔ Rust plugin {security:?}"));
             let bin = example_bin("kv_plugin");
-            let out = SharedBuf::default();
+            let out = SharedBytes::default();
             let (mut config, cmd) = secured(
                 security,
                 PluginCommand::new(&bin),
@@ -1215,7 +1157,7 @@ async fn peer_presenting_another_certificate() {
 async fn plaintext_peer_on_a_tls_connection() {
     use plugin::tls::{pinned_client_config, Identity, TlsError};
     common::limit(async {
-        let logs = LogBuf::default();
+        let logs = SharedBytes::default();
         let subscriber = {
             use tracing_subscriber::layer::SubscriberExt;
             tracing_subscriber::registry().with(plugin::HclogLayer::with_writer(logs.clone()))
@@ -1243,7 +1185,7 @@ async fn plaintext_peer_on_a_tls_connection() {
                 // The provider's reason, from its log re-logged by the host.
                 let deadline = Instant::now() + Duration::from_secs(5);
                 loop {
-                    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+                    let text = logs.text();
                     if text.contains("TLS handshake with a host failed")
                         && text.contains("the peer does not speak TLS")
                     {
@@ -1310,42 +1252,6 @@ fn dispatcher_handshake() -> HandshakeConfig {
     }
 }
 
-/// Collects the raw stderr copy (go-plugin `ClientConfig.Stderr`).
-#[derive(Clone, Default)]
-struct StderrCopy(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for StderrCopy {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl StderrCopy {
-    /// The text so far once it contains `needle`; panics after 10 s.
-    async fn wait_for(&self, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let t = String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner()))
-                .into_owned();
-            if t.contains(needle) {
-                return t;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "stderr never contained {needle:?}: {t:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn launch_go_fake_dispatcher_handshake_and_hclog() {
     use std::os::unix::fs::FileTypeExt;
@@ -1353,7 +1259,7 @@ async fn launch_go_fake_dispatcher_handshake_and_hclog() {
     use tilores_plugin::plugin::{launch, LaunchConfig, LogLevel, PluginAddr, Protocol};
     common::limit(async {
         let bin = go_bin("tilores-plugin-fake-dispatcher");
-        let sink = StderrCopy::default();
+        let sink = SharedBytes::default();
         let mut cfg = LaunchConfig::new(dispatcher_handshake());
         cfg.stderr = Some(Box::new(sink.clone()));
         let mut p = launch(PluginCommand::new(&bin), cfg).await.expect("launch");
@@ -1437,7 +1343,7 @@ async fn launch_go_fake_dispatcher_version_mismatch() {
     use tilores_plugin::plugin::{launch, LaunchConfig};
     common::limit(async {
         let bin = go_bin("tilores-plugin-fake-dispatcher");
-        let sink = StderrCopy::default();
+        let sink = SharedBytes::default();
         let mut cfg = LaunchConfig::new(dispatcher_handshake());
         cfg.host_versions = vec![2];
         cfg.stderr = Some(Box::new(sink.clone()));
@@ -1467,7 +1373,7 @@ async fn launch_go_fake_dispatcher_version_mismatch() {
 /// The hclog JSON line a kv plugin writes to its stderr for `Plugin.Log` with `message` and
 /// one field `field` (the `@timestamp` value masked), through a Rust host.
 async fn kv_log_line(bin: &Path, message: &str) -> String {
-    let sink = StderrCopy::default();
+    let sink = SharedBytes::default();
     let mut config = kv_config();
     config.launch.stderr = Some(Box::new(sink.clone()));
     let mut client = PluginClient::start(PluginCommand::new(bin), config)

@@ -314,23 +314,6 @@ async fn sigterm_ends_a_provider_and_removes_its_socket_directory() {
 
 // ------------------------------------------------------------------- provider log
 
-/// A raw copy of the plugin's stderr lines.
-#[derive(Clone, Default)]
-struct Lines(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The Rust provider logged one TRACE line per yamux stream into the host's log; a Go plugin
 /// logs nothing per stream, and neither does it now.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -338,7 +321,7 @@ async fn a_provider_logs_nothing_per_stream() {
     common::limit(async {
         use tilores_plugin::dispatcher::{client_config, PLUGIN_NAME};
         let fake = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"));
-        let lines = Lines::default();
+        let lines = common::SharedBytes::default();
         let mut config = client_config();
         config.launch.stderr = Some(Box::new(lines.clone()));
         let mut plugin =
@@ -353,8 +336,7 @@ async fn a_provider_logs_nothing_per_stream() {
         plugin.ping().await.expect("ping");
         let outcome = plugin.kill().await;
         assert!(outcome.graceful, "{outcome:?}");
-        let text = String::from_utf8_lossy(&lines.0.lock().unwrap_or_else(|p| p.into_inner()))
-            .into_owned();
+        let text = lines.text();
         assert!(
             text.contains("plugin address"),
             "the log was captured: {text}"
