@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
-use tilores_plugin::mux::{MuxConfig, Role, Session, Stream};
+use tilores_plugin::mux::{MuxConfig, Role, Session, Stream, UnixSocket};
 use tilores_plugin::rpc::{Client, Server};
 
 #[path = "../../tests/common/echo_args.rs"]
@@ -119,6 +119,9 @@ async fn peer_serve(args: &[String]) -> Result<(), String> {
     let accept = async {
         while let Ok((conn, _)) = listener.accept().await {
             let server = server.clone();
+            let Ok(conn) = UnixSocket::from_tokio(conn) else {
+                continue;
+            };
             let Ok(session) = Session::new(conn, Role::Server, MuxConfig::default()) else {
                 continue;
             };
@@ -148,6 +151,7 @@ async fn peer_bench(args: &[String]) -> Result<(), String> {
     let conn = tokio::net::UnixStream::connect(&path)
         .await
         .map_err(|e| format!("connect: {e}"))?;
+    let conn = UnixSocket::from_tokio(conn).map_err(|e| format!("register: {e}"))?;
     let session =
         Session::new(conn, Role::Client, MuxConfig::default()).map_err(|e| e.to_string())?;
     let stream: Stream = session.open().await.map_err(|e| e.to_string())?;

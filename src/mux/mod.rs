@@ -23,7 +23,8 @@
 //!
 //! Layout: `config` (role, settings → `yamux::Config`), `driver` (the task
 //! owning the connection), `socket` (the buffered socket), `stream` (tokio
-//! I/O for one stream), `error`.
+//! I/O for one stream), `unix` (a unix socket that epoll wakes only for incoming data),
+//! `error`.
 //! Rust-only contract tests are in `tests`; the interop tests against a real
 //! Go peer are `tests/mux_interop.rs` (so `cargo test --lib` needs no Go).
 
@@ -32,6 +33,7 @@ mod driver;
 mod error;
 mod socket;
 mod stream;
+mod unix;
 
 #[cfg(test)]
 mod tests;
@@ -44,6 +46,7 @@ use tokio_util::compat::TokioAsyncReadCompatExt;
 pub use config::{MuxConfig, Role, DEFAULT_MAX_NUM_STREAMS};
 pub use error::{CloseReason, ConnectionFailure, MuxError};
 pub use stream::Stream;
+pub use unix::UnixSocket;
 
 use driver::{Command, Driver, Shared};
 

@@ -677,7 +677,10 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Socket for T {}
 
 async fn dial(addr: &PluginAddr) -> std::io::Result<Box<dyn Socket>> {
     Ok(match addr {
-        PluginAddr::Unix(path) => Box::new(tokio::net::UnixStream::connect(path).await?),
+        // Woken by incoming data only (see `mux::UnixSocket`): one wake per call, not two.
+        PluginAddr::Unix(path) => Box::new(crate::mux::UnixSocket::from_tokio(
+            tokio::net::UnixStream::connect(path).await?,
+        )?),
         PluginAddr::Tcp(a) => {
             let s = tokio::net::TcpStream::connect(a).await?;
             s.set_nodelay(true)?;

@@ -352,6 +352,14 @@ impl PluginServer {
     /// the listener: `tls.NewListener`). A failed handshake (a plaintext host, a host with
     /// another certificate) ends only that connection, logged at warn.
     async fn serve_accepted(&self, socket: tokio::net::UnixStream) {
+        // Woken by incoming data only (see `mux::UnixSocket`): one wake per call, not two.
+        let socket = match crate::mux::UnixSocket::from_tokio(socket) {
+            Ok(socket) => socket,
+            Err(e) => {
+                tracing::warn!(error = %e, "plugin: registering an accepted connection failed; connection closed");
+                return;
+            }
+        };
         #[cfg(feature = "tls")]
         if let Some(acceptor) = &self.inner.tls {
             let accepted =

@@ -444,6 +444,9 @@ impl Inner {
                 io_text(&e)
             ))
         })?;
+        // Woken by incoming data only (see `mux::UnixSocket`).
+        let stream = crate::mux::UnixSocket::from_tokio(stream)
+            .map_err(|e| Failure::Gone(format!("registering the connection: {}", io_text(&e))))?;
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| Failure::Gone(e.to_string()))?;

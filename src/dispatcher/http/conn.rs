@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::mux::UnixSocket;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::UnixStream;
 use tokio::time::Sleep;
 
 /// Requests of one connection being handled (shared with the request handler, which holds
@@ -45,7 +45,7 @@ impl Drop for InRequest {
 /// The connection: a unix stream whose reads fail with `TimedOut` when a request's headers
 /// do not complete within `timeout` of its first byte.
 pub(super) struct TimedConn {
-    inner: UnixStream,
+    inner: UnixSocket,
     handling: Arc<Handling>,
     timeout: Duration,
     /// The running header clock and the handler count when it started: a handler started
@@ -54,7 +54,7 @@ pub(super) struct TimedConn {
 }
 
 impl TimedConn {
-    pub(super) fn new(inner: UnixStream, handling: Arc<Handling>, timeout: Duration) -> Self {
+    pub(super) fn new(inner: UnixSocket, handling: Arc<Handling>, timeout: Duration) -> Self {
         TimedConn {
             inner,
             handling,

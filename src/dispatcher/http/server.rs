@@ -204,6 +204,10 @@ fn spawn_connection<D: Dispatcher + 'static>(
     let config = config.clone();
     connections.spawn(async move {
         let _permit = permit;
+        // Woken by incoming data only (see `mux::UnixSocket`).
+        let Ok(stream) = crate::mux::UnixSocket::from_tokio(stream) else {
+            return;
+        };
         let handling = Arc::new(conn::Handling::default());
         let io = conn::TimedConn::new(stream, handling.clone(), config.header_read_timeout);
         let service = hyper::service::service_fn(move |req| {
