@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
+use crate::bootstrap::builtin_type;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{ids, WireId, WireType};
 use crate::wire::Reader;
 
-use super::bootstrap::builtin_type;
 use super::limits::Limits;
 use super::names::{lookup, DecodeFn, Header, Name, NameEntry};
 use super::table::{define, definition_id, type_id, Plan, TypeTable};

@@ -4,11 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::dyntype::{go_type_string, DefKind, GroupDef, Type, TypeGroup, TypeRef};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{ids, WireId, WireType};
-use crate::value::{
-    go_type_string, Composite, DefKind, GoStr, GroupDef, Interface, Type, TypeGroup, TypeRef, Value,
-};
+use crate::value::{Composite, GoStr, Interface, Value};
 
 use super::dec::{check_field_names, Dec};
 use super::names::{DecodeFn, Name};

@@ -1,7 +1,6 @@
 //! Decoding: the per-stream [`Decoder`] (received type definitions), the [`Dec`] value reader
 //! used by [`Decode`] implementations, dynamic decoding into [`Value`] and structural skipping.
 
-mod bootstrap;
 mod dec;
 mod dynamic;
 mod limits;
@@ -14,9 +13,6 @@ pub use limits::Limits;
 pub use stream::{Decoder, Iter, Step};
 pub use table::TypeTable;
 
-#[cfg(feature = "json")]
-pub(crate) use bootstrap::bootstrap_dyn_type;
-pub(crate) use bootstrap::bootstrap_id;
 pub(crate) use names::register_decoder;
 
 use crate::error::Result;

@@ -4,12 +4,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::bootstrap::{bootstrap_dyn_type, bootstrap_type, builtin_type};
+use crate::dyntype::Type;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{builtin_name, ids, WireId, WireType};
-use crate::value::Type;
 use crate::wire::Reader;
 
-use super::bootstrap::{bootstrap_dyn_type, bootstrap_type, builtin_type};
 use super::limits::Limits;
 use super::names::{generation, NameEntry};
 

@@ -1,15 +1,17 @@
 //! Go's predefined types: the builtin ids and the bootstrap type descriptors (ids 16 to 24)
-//! every Go decoder knows, as wire definitions and as dynamic types.
+//! every Go decoder knows, as wire definitions and as dynamic types. Used by the decoder
+//! (which knows them on every stream) and by the encoder and the JSON reader (which write a
+//! value of one of them under its bootstrap id, as Go does), so it sits below all three.
 
 use std::sync::Arc;
 
+use crate::dyntype::{DefKind, GroupDef, Type, TypeDef, TypeGroup, TypeRef};
 use crate::types::{ids, WireId, WireType};
-use crate::value::{DefKind, GroupDef, Type, TypeDef, TypeGroup, TypeRef};
 
 /// Go's own definitions of its type descriptors (`wireType` 16 to `gobEncoderType` 24, in
 /// the order `encoding/gob`'s `init` allocates them; ids 9 to 15 are reserved and have no
 /// definition). Go's decoder knows them on every stream, so a value may use them.
-pub(super) fn bootstrap_type(id: WireId) -> Option<&'static Arc<WireType>> {
+pub(crate) fn bootstrap_type(id: WireId) -> Option<&'static Arc<WireType>> {
     use crate::types::{CommonType, FieldType};
     static TYPES: std::sync::OnceLock<Vec<Arc<WireType>>> = std::sync::OnceLock::new();
     let types = TYPES.get_or_init(|| {
@@ -71,7 +73,7 @@ pub(super) fn bootstrap_type(id: WireId) -> Option<&'static Arc<WireType>> {
 /// The dynamic types of Go's bootstrap ids 16 to 24, one group shared by every stream, so
 /// that an encoder writes a value of one of them under its bootstrap id, as Go would
 /// ([`bootstrap_id`]).
-pub(super) fn bootstrap_dyn_types() -> &'static [Type] {
+pub(crate) fn bootstrap_dyn_types() -> &'static [Type] {
     static TYPES: std::sync::OnceLock<Vec<Type>> = std::sync::OnceLock::new();
     TYPES.get_or_init(|| {
         let r = |id: WireId| match builtin_type(id) {
@@ -113,7 +115,7 @@ pub(crate) fn bootstrap_id(d: &TypeDef) -> Option<WireId> {
 
 /// The dynamic type of a builtin wire id.
 #[inline]
-pub(super) fn builtin_type(id: WireId) -> Option<Type> {
+pub(crate) fn builtin_type(id: WireId) -> Option<Type> {
     Some(match id {
         ids::BOOL => Type::Bool,
         ids::INT => Type::Int,
