@@ -73,7 +73,7 @@ pub(crate) fn bootstrap_type(id: WireId) -> Option<&'static Arc<WireType>> {
 /// The dynamic types of Go's bootstrap ids 16 to 24, one group shared by every stream, so
 /// that an encoder writes a value of one of them under its bootstrap id, as Go would
 /// ([`bootstrap_id`]).
-pub(crate) fn bootstrap_dyn_types() -> &'static [Type] {
+fn bootstrap_dyn_types() -> &'static [Type] {
     static TYPES: std::sync::OnceLock<Vec<Type>> = std::sync::OnceLock::new();
     TYPES.get_or_init(|| {
         let r = |id: WireId| match builtin_type(id) {

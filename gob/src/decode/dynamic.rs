@@ -14,13 +14,13 @@ use super::names::{DecodeFn, Name};
 use super::Decode;
 
 /// The longest string a [`GoStr`] holds without an allocation.
-pub(super) const GO_STR_INLINE: usize = std::mem::size_of::<GoStr>();
+const GO_STR_INLINE: usize = std::mem::size_of::<GoStr>();
 
 /// Tarjan's state while building dynamic types: each definition on the stack with its visit
 /// order and the lowest visit order it reaches (a finished component leaves `seen`: its types
 /// are in the stream's table then).
 #[derive(Default)]
-pub(super) struct Scc {
+struct Scc {
     seen: HashMap<WireId, (usize, usize)>,
     stack: Vec<WireId>,
     next: usize,

@@ -61,7 +61,7 @@ impl NameEntry {
 }
 
 /// Decodes a registered concrete type from an interface payload.
-pub(crate) type DecodeFn = fn(&mut Dec<'_, '_>, WireId) -> Result<Box<dyn Concrete>>;
+pub(super) type DecodeFn = fn(&mut Dec<'_, '_>, WireId) -> Result<Box<dyn Concrete>>;
 
 // The process-wide table behind `crate::register` lives here, below the registry's public
 // front, so that the decoder's lookups do not import the module that imports the decoder.

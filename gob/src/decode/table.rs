@@ -16,7 +16,7 @@ use super::names::{generation, NameEntry};
 pub(super) type Plan = Arc<[(Option<u16>, WireId)]>;
 /// Ids Go allocates in sequence from 64: those below `64 + DIRECT` live in a vector (no
 /// hashing on the hot path); any other id a peer may choose goes to a `HashMap`.
-pub(super) const DIRECT: usize = 1 << 14;
+const DIRECT: usize = 1 << 14;
 
 /// A map from wire ids to `V`, direct-indexed for the ids Go actually uses.
 pub(super) struct IdMap<V> {
@@ -236,10 +236,10 @@ impl TypeTable {
 
 /// The most unsent ids a stream's definitions may ask a re-encoder to leave (gaps beyond it
 /// are not reproduced).
-pub(super) const MAX_SKIPPED_IDS: u32 = 4096;
+const MAX_SKIPPED_IDS: u32 = 4096;
 
 /// The state of [`TypeTable::infer_companions`]' replay of Go's sending order.
-pub(super) struct Replay<'p> {
+struct Replay<'p> {
     /// The definitions received, in order.
     order: &'p [WireId],
     /// How many of them the replay has matched.
@@ -314,7 +314,7 @@ impl Replay<'_> {
 }
 
 /// The wire ids a definition refers to.
-pub(super) fn wire_children(w: &WireType) -> Vec<WireId> {
+fn wire_children(w: &WireType) -> Vec<WireId> {
     match w {
         WireType::Struct { fields, .. } => fields.iter().map(|f| f.id).collect(),
         WireType::Slice { elem, .. } | WireType::Array { elem, .. } => vec![*elem],
