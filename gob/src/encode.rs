@@ -6,9 +6,9 @@ use std::any::TypeId as RustTypeId;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::dyntype::{DefKind, Type, TypeDef, TypeGroup, TypeRef};
 use crate::error::{Error, Result};
 use crate::types::{ids, CommonType, FieldType, WireId, WireType};
-use crate::value::{DefKind, Interface, Type, TypeDef, TypeGroup, TypeRef, Value};
 use crate::wire::{close_chunk, open_chunk, put_bytes, put_float, put_int, put_uint};
 
 /// Go's limit on one message (`tooBig` on 64-bit Go): 8 GiB.
@@ -505,7 +505,7 @@ impl Schema {
         if let Some(id) = self.by_dyn.get(&key) {
             return Ok(Described::Id(*id));
         }
-        if let Some(id) = crate::decode::bootstrap_id(d) {
+        if let Some(id) = crate::bootstrap::bootstrap_id(d) {
             // One of Go's own descriptor types: known to every decoder, never defined.
             return Ok(Described::Id(id));
         }
@@ -763,7 +763,7 @@ impl<'a> Enc<'a> {
 
     /// Runs `f` one nesting level deeper, refusing values nested beyond `MAX_ENCODE_DEPTH`.
     #[inline]
-    fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
+    pub(crate) fn nested(&mut self, f: impl FnOnce(&mut Self) -> Result<()>) -> Result<()> {
         self.depth += 1;
         let r = if self.depth > MAX_ENCODE_DEPTH {
             Err(Error::encode("value nesting too deep"))
@@ -772,17 +772,6 @@ impl<'a> Enc<'a> {
         };
         self.depth -= 1;
         r
-    }
-
-    /// Writes a nested dynamic value; `interface` says whether its position (element, key
-    /// or field) is of type `interface{}`, where the value may be stored bare.
-    #[inline]
-    pub(crate) fn value_at(&mut self, interface: bool, v: &Value) -> Result<()> {
-        if interface {
-            self.nested(|e| e.interface_position(v))
-        } else {
-            self.value(v)
-        }
     }
 
     /// Sends every definition `id` still needs, Go's way: the first one is appended to the
@@ -840,42 +829,9 @@ impl<'a> Enc<'a> {
         Ok(())
     }
 
-    /// Writes an interface value.
-    pub fn interface(&mut self, iface: &Interface) -> Result<()> {
-        let Some(c) = iface.concrete() else {
-            self.put_uint(0);
-            return Ok(());
-        };
-        self.named_value(
-            c.go_name(),
-            c.is_struct(),
-            |s| c.wire_type(s),
-            |e| c.encode_concrete(e),
-        )
-    }
-
-    /// Writes `v`, which is in an `interface{}` position: a [`Value::Interface`] as itself,
-    /// [`Value::Nil`] as the nil interface, a
-    /// bare value as the interface value it stands for (its default Go name, see [`Value`]).
-    pub fn interface_position(&mut self, v: &Value) -> Result<()> {
-        match v {
-            Value::Interface(i) => self.interface(i),
-            Value::Nil => {
-                self.put_uint(0);
-                Ok(())
-            }
-            v => self.named_value(
-                &v.default_go_name(),
-                v.is_struct(),
-                |s| v.wire_type(s),
-                |e| v.encode(e),
-            ),
-        }
-    }
-
     /// The body of a non-nil interface value: its name, the definitions and id of its type,
     /// and the value in a chunk of its own.
-    fn named_value(
+    pub(crate) fn named_value(
         &mut self,
         name: &str,
         is_struct: bool,

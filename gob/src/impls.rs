@@ -468,6 +468,55 @@ impl<T: Decode> Decode for Box<T> {
     }
 }
 
+// How an encoder writes dynamic values and interfaces: here, above both the encoder and the
+// value model, so that `encode` does not import `value` (which imports `encode` for
+// `Concrete`). The methods are `Enc`'s all the same.
+impl Enc<'_> {
+    /// Writes a nested dynamic value; `interface` says whether its position (element, key
+    /// or field) is of type `interface{}`, where the value may be stored bare.
+    #[inline]
+    pub(crate) fn value_at(&mut self, interface: bool, v: &Value) -> Result<()> {
+        if interface {
+            self.nested(|e| e.interface_position(v))
+        } else {
+            self.value(v)
+        }
+    }
+
+    /// Writes an interface value.
+    pub fn interface(&mut self, iface: &Interface) -> Result<()> {
+        let Some(c) = iface.concrete() else {
+            self.put_uint(0);
+            return Ok(());
+        };
+        self.named_value(
+            c.go_name(),
+            c.is_struct(),
+            |s| c.wire_type(s),
+            |e| c.encode_concrete(e),
+        )
+    }
+
+    /// Writes `v`, which is in an `interface{}` position: a [`Value::Interface`] as itself,
+    /// [`Value::Nil`] as the nil interface, a
+    /// bare value as the interface value it stands for (its default Go name, see [`Value`]).
+    pub fn interface_position(&mut self, v: &Value) -> Result<()> {
+        match v {
+            Value::Interface(i) => self.interface(i),
+            Value::Nil => {
+                self.put_uint(0);
+                Ok(())
+            }
+            v => self.named_value(
+                &v.default_go_name(),
+                v.is_struct(),
+                |s| v.wire_type(s),
+                |e| v.encode(e),
+            ),
+        }
+    }
+}
+
 impl GobType for Interface {
     fn go_type() -> GoTypeName {
         GoTypeName::unnamed("interface {}")

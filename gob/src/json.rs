@@ -35,8 +35,9 @@
 use serde_json::{json, Map, Number, Value as Json};
 use std::collections::HashMap;
 
+use crate::dyntype::{DefKind, GroupDef, Type, TypeDef, TypeGroup, TypeRef};
 use crate::error::{Error, Result};
-use crate::value::{DefKind, GroupDef, Interface, Type, TypeDef, TypeGroup, TypeRef, Value};
+use crate::value::{Interface, Value};
 use crate::GoTime;
 
 fn builtin_name(t: &Type) -> Option<&'static str> {
@@ -76,7 +77,7 @@ impl DocNamer<'_> {
         let Type::Def(d) = t else {
             return Json::Null;
         };
-        if let Some(id) = crate::decode::bootstrap_id(d) {
+        if let Some(id) = crate::bootstrap::bootstrap_id(d) {
             return Json::String(format!("@{id}"));
         }
         let key = d.key();
@@ -594,7 +595,7 @@ fn builtin(s: &str) -> Option<Type> {
             return s
                 .strip_prefix('@')
                 .and_then(|id| id.parse().ok())
-                .and_then(crate::decode::bootstrap_dyn_type)
+                .and_then(crate::bootstrap::bootstrap_dyn_type)
         }
     })
 }

@@ -32,7 +32,9 @@
 //!   ([`Limits`]): bounded messages, nesting depth, counts checked against the input before
 //!   allocating, typed errors naming the path.
 
+mod bootstrap;
 mod decode;
+mod dyntype;
 mod encode;
 mod error;
 mod impls;
@@ -51,15 +53,13 @@ pub mod gotext;
 pub mod json;
 
 pub use decode::{Decode, Decoder, Iter, Limits, Step};
+pub use dyntype::{DefKind, GroupDef, Type, TypeDef, TypeGroup, TypeRef};
 pub use encode::{Encode, Encoder, GobType, GO_MAX_MESSAGE};
 pub use error::{Error, ErrorKind, Result};
 pub use impls::Empty;
 pub use registry::{register, register_name, GoName};
 pub use time::GoTime;
-pub use value::{
-    Composite, Concrete, DefKind, GoStr, GroupDef, Interface, Type, TypeDef, TypeGroup, TypeRef,
-    Value,
-};
+pub use value::{Composite, Concrete, GoStr, Interface, Value};
 
 #[cfg(feature = "derive")]
 pub use tilores_gob_derive::Gob;

@@ -1,0 +1,439 @@
+//! [`Dec`], the value reader handed to [`Decode`] implementations: primitives, structs,
+//! interface headers and structural skipping.
+
+use std::sync::Arc;
+
+use crate::bootstrap::builtin_type;
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{ids, WireId, WireType};
+use crate::wire::Reader;
+
+use super::limits::Limits;
+use super::names::{lookup, DecodeFn, Header, Name, NameEntry};
+use super::table::{define, definition_id, type_id, Plan, TypeTable};
+use super::Decode;
+
+/// Go compiles a decoder for every struct definition a value reaches, typed or skipped, and
+/// refuses one with a field of no name there.
+pub(super) fn check_field_names(w: &WireType) -> Result<()> {
+    if let WireType::Struct { common, fields } = w {
+        if fields.iter().any(|f| f.name.is_empty()) {
+            return Err(Error::corrupt(format!(
+                "empty name for remote field of type {}",
+                common.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The value reader handed to [`Decode::decode`].
+pub struct Dec<'a, 'b> {
+    pub(super) r: &'b mut Reader<'a>,
+    /// This message's heap budget ([`Limits::heap_per_byte`]), what is left of it, and the
+    /// message's size.
+    pub(super) budget: u64,
+    pub(super) heap_left: u64,
+    pub(super) message: u64,
+    pub(super) types: &'b mut TypeTable,
+    pub(super) limits: &'b Limits,
+    pub(super) depth: usize,
+    /// Set while the next struct decoded is a whole value (top level or interface payload),
+    /// where Go checks that at least one field name matches.
+    pub(super) top: bool,
+    pub(super) added: &'b mut Vec<WireId>,
+}
+
+impl<'a, 'b> Dec<'a, 'b> {
+    pub(super) fn top_value<T: Decode>(&mut self, id: WireId) -> Result<T> {
+        self.whole_value(id, T::decode)
+    }
+
+    /// Decodes a whole value (top level or interface payload): struct fields directly, any
+    /// other type after the singleton marker.
+    fn whole_value<T>(
+        &mut self,
+        id: WireId,
+        f: impl FnOnce(&mut Self, WireId) -> Result<T>,
+    ) -> Result<T> {
+        self.types.begin_value(id, self.limits.max_depth);
+        if !self.types.is_struct(id) {
+            if builtin_type(id).is_none() && self.types.get(id).is_none() {
+                return Err(Error::new(ErrorKind::UnknownTypeId(id)));
+            }
+            let delta = self.r.uint()?;
+            if delta != 0 {
+                return Err(Error::new(ErrorKind::NonZeroSingletonDelta));
+            }
+        }
+        self.top = true;
+        let v = f(self, id);
+        self.top = false;
+        v
+    }
+
+    /// Reads an unsigned integer.
+    #[inline]
+    pub fn uint(&mut self) -> Result<u64> {
+        self.r.uint()
+    }
+    /// Reads a signed integer.
+    #[inline]
+    pub fn int(&mut self) -> Result<i64> {
+        self.r.int()
+    }
+    /// Reads a float.
+    #[inline]
+    pub fn float(&mut self) -> Result<f64> {
+        self.r.float()
+    }
+    /// Reads a length-prefixed byte string (borrowed from the input).
+    #[inline]
+    pub fn bytes(&mut self) -> Result<&'a [u8]> {
+        self.r.bytes()
+    }
+    /// Reads the element count of a slice, array or map, rejecting counts that everything
+    /// still to come could not hold.
+    ///
+    /// Elements may continue in later messages (after inline type definitions of interface
+    /// elements), so the count is not bounded by the current message: pre-allocate at most
+    /// [`Dec::capacity`] and call [`Dec::element`] before each element.
+    #[inline]
+    pub fn count(&mut self, min_bytes_each: usize) -> Result<usize> {
+        self.r.value_count(min_bytes_each)
+    }
+
+    /// Reads the start of a slice of wire type `wire`: its element type and element count.
+    /// Decode the `n` elements with [`Dec::each_element`], as `Vec<T>` does.
+    pub fn slice_header(&mut self, wire: WireId) -> Result<(WireId, usize)> {
+        let elem = match self.types.get(wire).map(|w| &**w) {
+            Some(WireType::Slice { elem, .. }) => *elem,
+            _ => return Err(self.mismatch("slice", wire)),
+        };
+        Ok((elem, self.count(1)?))
+    }
+
+    /// Checks, before element `i` of `n`, that the current message still has input (Go's
+    /// "length exceeds input size" check; every element takes at least one byte).
+    #[inline]
+    pub fn element(&self, i: usize, n: usize) -> Result<()> {
+        if self.r.remaining() == 0 {
+            return Err(Error::new(ErrorKind::LengthExceedsInput {
+                count: n as u64,
+                remaining: 0,
+            })
+            .at_offset(self.r.pos())
+            .in_path(format!("[{i}]")));
+        }
+        Ok(())
+    }
+
+    /// Decodes `n` elements in order with `f` (called with the element's index): checks
+    /// before each that input is left ([`Dec::element`]), runs it one level deeper
+    /// ([`Dec::nested`]) and puts `[i]` into the path of its error.
+    #[inline]
+    pub fn each_element(
+        &mut self,
+        n: usize,
+        mut f: impl FnMut(&mut Self, usize) -> Result<()>,
+    ) -> Result<()> {
+        for i in 0..n {
+            self.element(i, n)?;
+            self.nested(|d| f(d, i))
+                .map_err(|e| e.in_path(format!("[{i}]")))?;
+        }
+        Ok(())
+    }
+
+    /// The definition of a wire id.
+    pub fn wire(&self, id: WireId) -> Result<Arc<WireType>> {
+        self.types
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(id)))
+    }
+
+    /// Describes a wire id for messages.
+    pub fn describe(&self, id: WireId) -> String {
+        self.types.describe(id)
+    }
+
+    /// A type-mismatch error for `want` against wire id `got`.
+    pub fn mismatch(&self, want: &str, got: WireId) -> Error {
+        Error::mismatch(want, self.describe(got))
+    }
+
+    /// Checks that `wire` is the builtin `want`.
+    #[inline]
+    pub fn expect(&self, want: WireId, got: WireId, local: &str) -> Result<()> {
+        if want == got {
+            Ok(())
+        } else {
+            Err(self.mismatch(local, got))
+        }
+    }
+
+    /// Runs `f` one level deeper, failing past the depth limit.
+    #[inline]
+    pub fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            self.depth -= 1;
+            return Err(Error::new(ErrorKind::DepthLimitExceeded(
+                self.limits.max_depth,
+            )));
+        }
+        let top = std::mem::replace(&mut self.top, false);
+        let r = f(self);
+        self.top = top;
+        self.depth -= 1;
+        r
+    }
+
+    /// Decodes a struct whose local fields are `local_fields` (Go names) into `f`, which is
+    /// called with the local field index and the field's wire type; wire fields without a
+    /// local counterpart are skipped.
+    pub fn decode_struct(
+        &mut self,
+        wire: WireId,
+        local_type: &str,
+        local_fields: &'static [&'static str],
+        mut f: impl FnMut(&mut Self, usize, WireId) -> Result<()>,
+    ) -> Result<()> {
+        let top = std::mem::replace(&mut self.top, false);
+        let key = (wire, local_fields.as_ptr() as usize);
+        let plan = match self.types.plans.get(&key) {
+            Some(p) => p.clone(),
+            None => {
+                let w = self.wire(wire).map_err(|_| {
+                    Error::mismatch(format!("struct {local_type}"), self.describe(wire))
+                })?;
+                let WireType::Struct { fields, .. } = &*w else {
+                    return Err(Error::mismatch(
+                        format!("struct {local_type}"),
+                        self.describe(wire),
+                    ));
+                };
+                check_field_names(&w)?;
+                let plan: Plan = fields
+                    .iter()
+                    .map(|wf| {
+                        (
+                            local_fields
+                                .iter()
+                                .position(|n| *n == wf.name)
+                                .map(|i| i as u16),
+                            wf.id,
+                        )
+                    })
+                    .collect();
+                self.types.plans.insert(key, plan.clone());
+                plan
+            }
+        };
+        if top
+            && !local_fields.is_empty()
+            && !plan.is_empty()
+            && plan.iter().all(|(l, _)| l.is_none())
+        {
+            return Err(Error::new(ErrorKind::NoFieldsMatched(
+                local_type.to_string(),
+            )));
+        }
+        let mut field: i64 = -1;
+        while let Some(i) = self.next_field(&mut field, plan.len())? {
+            let (local, fid) = plan[i];
+            match local {
+                Some(li) => self
+                    .nested(|d| f(d, li as usize, fid))
+                    .map_err(|e| e.in_path(format!(".{}", local_fields[li as usize])))?,
+                None => self.skip(fid)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the next field of a struct with `nfields` wire fields, `field` being the
+    /// previous one (-1 at the start): `None` at the end of the struct, which is a zero delta
+    /// or, as Go tolerates, the end of the message.
+    #[inline]
+    pub(super) fn next_field(&mut self, field: &mut i64, nfields: usize) -> Result<Option<usize>> {
+        if self.r.remaining() == 0 {
+            return Ok(None);
+        }
+        let delta = self.r.uint()?;
+        if delta == 0 {
+            return Ok(None);
+        }
+        *field = match i64::try_from(delta).ok().and_then(|d| field.checked_add(d)) {
+            Some(f) if (f as u64) < nfields as u64 => f,
+            _ => return Err(Error::new(ErrorKind::FieldNumberOutOfBounds)),
+        };
+        Ok(Some(*field as usize))
+    }
+
+    /// Reads the header of an interface value: `None` for nil, else the concrete type's name
+    /// and wire id, after receiving any type definitions that come with it (possibly pulling
+    /// further messages, as Go's decoder does).
+    pub fn interface_header(&mut self) -> Result<Option<(String, WireId)>> {
+        Ok(self
+            .header()?
+            .map(|(name, id)| (self.name_str(&name).to_string(), id)))
+    }
+
+    /// [`Dec::interface_header`] with the name interned for this stream and its registered
+    /// decoder, if any.
+    pub(super) fn header(&mut self) -> Result<Option<Header>> {
+        let at = self.r.pos();
+        let n = self.r.uint()?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if n > 1024 {
+            return Err(Error::new(ErrorKind::NameTooLong(n)).at_offset(at));
+        }
+        if n > self.r.remaining() as u64 {
+            return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
+        }
+        let raw = self.r.take(n as usize)?;
+        let name = self.intern(raw);
+        loop {
+            if self.r.remaining() == 0 {
+                let at = self.r.pos();
+                if !self.r.next_message()? {
+                    return Err(Error::new(ErrorKind::UnexpectedEof));
+                }
+                // The value goes on in this message (after the definitions of an interface
+                // value's type, which Go sends in the middle of it): its budget grows too.
+                self.grow_budget((self.r.message_end() - at) as u64);
+            }
+            let id = type_id(self.r.int()?);
+            if id >= 0 {
+                // The byte count that follows is not a reliable delimiter (Go ignores it too).
+                self.r.uint()?;
+                // Before anything builds the payload's dynamic type (the default-name check).
+                self.types.begin_value(id, self.limits.max_depth);
+                return Ok(Some((name, id)));
+            }
+            let id = definition_id(id)?;
+            define(self.types, self.limits, self.r, id, self.added)?;
+            if self.r.remaining() > 0 {
+                self.r.uint()?;
+            }
+        }
+    }
+
+    /// Interns an interface name for this stream with its registry lookup, in a small
+    /// per-stream table (a stream uses few names; the table is dropped when the registry
+    /// changes, and holds at most 64 names).
+    pub(super) fn intern(&mut self, raw: &[u8]) -> Name {
+        let (head, tail) = NameEntry::keys(raw);
+        let names = &mut self.types.names;
+        if let Some(i) = names.iter().position(|e| e.is(raw, head, tail)) {
+            return Name::Slot(i);
+        }
+        let name: Arc<str> = String::from_utf8_lossy(raw).into();
+        let decode = lookup(&name);
+        if names.len() >= 64 {
+            return Name::Own(name, decode);
+        }
+        names.push(NameEntry {
+            len: raw.len(),
+            head,
+            tail,
+            name,
+            decode,
+            default_for: None,
+        });
+        Name::Slot(names.len() - 1)
+    }
+
+    fn name_entry(&self, slot: usize) -> Option<&NameEntry> {
+        self.types.names.get(slot)
+    }
+
+    /// The text of an interned name.
+    pub(super) fn name_str<'n>(&'n self, name: &'n Name) -> &'n str {
+        match name {
+            Name::Slot(i) => self.name_entry(*i).map_or("", |e| &e.name),
+            Name::Own(n, _) => n,
+        }
+    }
+
+    /// A shared handle to an interned name and its registered decoder, if any.
+    pub(super) fn name_parts(&self, name: Name) -> (Arc<str>, Option<DecodeFn>) {
+        match name {
+            Name::Slot(i) => self
+                .name_entry(i)
+                .map_or_else(|| (Arc::from(""), None), |e| (e.name.clone(), e.decode)),
+            Name::Own(n, f) => (n, f),
+        }
+    }
+
+    /// Decodes an interface value's concrete payload with `f` (struct or singleton form).
+    pub fn interface_payload<T>(
+        &mut self,
+        id: WireId,
+        f: impl FnOnce(&mut Self, WireId) -> Result<T>,
+    ) -> Result<T> {
+        self.nested(|d| d.whole_value(id, f))
+    }
+
+    /// Skips a value of wire type `id` structurally (never trusting interface byte counts).
+    pub fn skip(&mut self, id: WireId) -> Result<()> {
+        self.nested(|d| d.skip_inner(id))
+    }
+
+    fn skip_inner(&mut self, id: WireId) -> Result<()> {
+        match id {
+            ids::BOOL | ids::INT | ids::UINT | ids::FLOAT => {
+                self.r.uint()?;
+            }
+            ids::COMPLEX => {
+                self.r.uint()?;
+                self.r.uint()?;
+            }
+            ids::BYTES | ids::STRING => {
+                self.r.bytes()?;
+            }
+            ids::INTERFACE => {
+                if let Some((_, cid)) = self.header()? {
+                    self.interface_payload(cid, |d, w| d.skip_inner(w))?;
+                }
+            }
+            _ => {
+                let w = self.wire(id)?;
+                check_field_names(&w)?;
+                match &*w {
+                    WireType::Struct { fields, .. } => {
+                        let mut field: i64 = -1;
+                        while let Some(i) = self.next_field(&mut field, fields.len())? {
+                            self.skip(fields[i].id)?;
+                        }
+                    }
+                    WireType::Slice { elem, .. } | WireType::Array { elem, .. } => {
+                        let n = self.count(1)?;
+                        for i in 0..n {
+                            self.element(i, n)?;
+                            self.skip(*elem)?;
+                        }
+                    }
+                    WireType::Map { key, elem, .. } => {
+                        let n = self.count(2)?;
+                        for i in 0..n {
+                            self.element(i, n)?;
+                            self.skip(*key)?;
+                            self.skip(*elem)?;
+                        }
+                    }
+                    WireType::GobEncoder(_)
+                    | WireType::BinaryMarshaler(_)
+                    | WireType::TextMarshaler(_) => {
+                        self.r.bytes()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

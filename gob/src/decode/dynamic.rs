@@ -1,0 +1,405 @@
+//! Dynamic decoding: wire definitions built into dynamic [`Type`]s and values decoded into
+//! [`Value`] and [`Interface`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::dyntype::{go_type_string, DefKind, GroupDef, Type, TypeGroup, TypeRef};
+use crate::error::{Error, ErrorKind, Result};
+use crate::types::{ids, WireId, WireType};
+use crate::value::{Composite, GoStr, Interface, Value};
+
+use super::dec::{check_field_names, Dec};
+use super::names::{DecodeFn, Name};
+use super::Decode;
+
+/// The longest string a [`GoStr`] holds without an allocation.
+const GO_STR_INLINE: usize = std::mem::size_of::<GoStr>();
+
+/// Tarjan's state while building dynamic types: each definition on the stack with its visit
+/// order and the lowest visit order it reaches (a finished component leaves `seen`: its types
+/// are in the stream's table then).
+#[derive(Default)]
+struct Scc {
+    seen: HashMap<WireId, (usize, usize)>,
+    stack: Vec<WireId>,
+    next: usize,
+}
+
+impl<'a, 'b> Dec<'a, 'b> {
+    /// The dynamic [`Type`] for a wire id (built once per stream).
+    #[inline]
+    pub fn dyn_type(&mut self, id: WireId) -> Result<Type> {
+        if let Some(t) = self.types.known_type(id) {
+            return Ok(t);
+        }
+        self.build_dyn_types(id)
+    }
+
+    /// Builds the dynamic types of `id` and of every definition it reaches that has none yet:
+    /// one [`TypeGroup`] per strongly connected component of the wire type graph (Tarjan's
+    /// algorithm, which completes a component only after every component it refers to), so
+    /// recursion stays inside a group and groups never refer to each other in a cycle.
+    #[cold]
+    #[inline(never)]
+    fn build_dyn_types(&mut self, id: WireId) -> Result<Type> {
+        let mut scc = Scc::default();
+        self.scc_visit(id, &mut scc, 0)?;
+        self.types
+            .dyn_types
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(id)))
+    }
+
+    fn scc_visit(&mut self, id: WireId, scc: &mut Scc, depth: usize) -> Result<()> {
+        if depth > self.limits.max_depth {
+            return Err(Error::new(ErrorKind::DepthLimitExceeded(
+                self.limits.max_depth,
+            )));
+        }
+        let w = self.wire(id)?;
+        let order = scc.next;
+        scc.next += 1;
+        scc.seen.insert(id, (order, order));
+        scc.stack.push(id);
+        for child in self.types.dyn_children(id, &w) {
+            if self.types.known_type(child).is_some() {
+                continue;
+            }
+            let low = match scc.seen.get(&child) {
+                // Still on the stack (finished components are in `dyn_types`): a cycle.
+                Some(&(child_order, _)) => child_order,
+                None => {
+                    self.scc_visit(child, scc, depth + 1)?;
+                    match scc.seen.get(&child) {
+                        Some(&(_, child_low)) => child_low,
+                        None => continue,
+                    }
+                }
+            };
+            if let Some(e) = scc.seen.get_mut(&id) {
+                e.1 = e.1.min(low);
+            }
+        }
+        if scc.seen.get(&id) != Some(&(order, order)) {
+            return Ok(());
+        }
+        // `id` roots a component: everything above it on the stack.
+        let at = scc.stack.iter().rposition(|m| *m == id).unwrap_or(0);
+        let members = scc.stack.split_off(at);
+        for m in &members {
+            scc.seen.remove(m);
+        }
+        self.build_group(&members)
+    }
+
+    /// Makes the group of one strongly connected component; every definition outside it that
+    /// it refers to already has its type.
+    fn build_group(&mut self, members: &[WireId]) -> Result<()> {
+        let local: HashMap<WireId, usize> =
+            members.iter().enumerate().map(|(i, m)| (*m, i)).collect();
+        let mut defs = Vec::with_capacity(members.len());
+        for &m in members {
+            let w = self.wire(m)?;
+            check_field_names(&w)?;
+            let r = |c: WireId| -> Result<TypeRef> {
+                if let Some(i) = local.get(&c) {
+                    return Ok(TypeRef::Local(*i));
+                }
+                self.types
+                    .known_type(c)
+                    .map(TypeRef::Type)
+                    .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(c)))
+            };
+            let kind = match &*w {
+                WireType::Struct { fields, .. } => DefKind::Struct(
+                    fields
+                        .iter()
+                        .map(|f| Ok((f.name.clone(), r(f.id)?)))
+                        .collect::<Result<_>>()?,
+                ),
+                WireType::Slice { elem, .. } => DefKind::Slice(r(*elem)?),
+                WireType::Array { elem, len, .. } => {
+                    let len = u64::try_from(*len)
+                        .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
+                    DefKind::Array(len, r(*elem)?)
+                }
+                WireType::Map { key, elem, .. } => DefKind::Map(r(*key)?, r(*elem)?),
+                WireType::GobEncoder(_) => DefKind::GobEncoder,
+                WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
+                WireType::TextMarshaler(_) => DefKind::TextMarshaler,
+            };
+            let marshaler = w.is_marshaler();
+            let companions = match self.types.companions.get(&m) {
+                Some(cs) => cs.iter().map(|c| r(*c)).collect::<Result<_>>()?,
+                None => Vec::new(),
+            };
+            defs.push(GroupDef {
+                name: w.common().name.clone(),
+                kind,
+                pointer_id: marshaler && w.common().id != m,
+                companions,
+                skip_ids: self.types.skips.get(&m).copied().unwrap_or(0),
+            });
+        }
+        let types = TypeGroup::build(defs)?;
+        for (m, t) in members.iter().zip(types) {
+            self.types.dyn_types.insert(*m, t);
+        }
+        Ok(())
+    }
+
+    /// Decodes any value dynamically.
+    ///
+    /// Composite values are decoded by small separate functions so that each nesting level
+    /// costs only the frames of the kind being decoded (this keeps the default depth limit
+    /// within a 2 MiB stack even in unoptimised builds).
+    ///
+    /// A value of type `interface{}` (an interface value at top level, or the payload of one
+    /// whose concrete type is itself an interface) comes back as [`Value::Interface`].
+    pub fn value(&mut self, id: WireId) -> Result<Value> {
+        if id == ids::INTERFACE {
+            self.charge(std::mem::size_of::<Interface>())?;
+            return Ok(Value::Interface(Box::new(self.dyn_interface()?)));
+        }
+        self.position_value(id)
+    }
+
+    /// [`Dec::value`] for an element, key or field of a dynamic value, where an interface
+    /// value takes the form described at [`Value`] (bare under its default name).
+    fn position_value(&mut self, id: WireId) -> Result<Value> {
+        Ok(match id {
+            ids::BOOL => Value::Bool(self.r.uint()? != 0),
+            ids::INT => Value::Int(self.r.int()?),
+            ids::UINT => Value::Uint(self.r.uint()?),
+            ids::FLOAT => Value::Float(self.r.float()?),
+            ids::COMPLEX => Value::Complex(self.r.float()?, self.r.float()?),
+            ids::BYTES => Value::Bytes(self.owned_bytes(0)?.into()),
+            ids::STRING => {
+                let b = self.owned_bytes(GO_STR_INLINE)?;
+                match crate::wire::utf8(b) {
+                    Ok(s) => Value::String(GoStr::from(s)),
+                    Err(_) => Value::RawString(b.into()),
+                }
+            }
+            ids::INTERFACE => return self.interface_value(),
+            _ => return self.composite_value(id),
+        })
+    }
+
+    #[inline(never)]
+    fn composite_value(&mut self, id: WireId) -> Result<Value> {
+        let w = self.wire(id)?;
+        let ty = self.dyn_type(id)?;
+        match &*w {
+            WireType::Struct { fields, .. } => {
+                self.charge(std::mem::size_of::<Composite<(usize, Value)>>())?;
+                self.struct_value(ty, fields)
+            }
+            WireType::Slice { elem, .. } => {
+                self.charge(std::mem::size_of::<Composite<Value>>())?;
+                let items = self.elements(*elem)?;
+                Ok(Value::new_slice(ty, items))
+            }
+            WireType::Array { elem, len, .. } => {
+                let at = self.r.pos();
+                let n = self.count(1)?;
+                if n as i64 != *len {
+                    return Err(Error::new(ErrorKind::ArrayLengthMismatch {
+                        want: usize::try_from(*len).unwrap_or(usize::MAX),
+                        got: n as u64,
+                    })
+                    .at_offset(at));
+                }
+                self.charge(std::mem::size_of::<Composite<Value>>())?;
+                let items = self.elements_n(*elem, n)?;
+                Ok(Value::new_array(ty, items))
+            }
+            WireType::Map { key, elem, .. } => {
+                self.charge(std::mem::size_of::<Composite<(Value, Value)>>())?;
+                self.map_value(ty, *key, *elem)
+            }
+            WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
+                self.charge(std::mem::size_of::<Composite<u8>>())?;
+                Ok(Value::new_marshaled(ty, self.owned_bytes(0)?.to_vec()))
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn struct_value(&mut self, ty: Type, fields: &[crate::types::FieldType]) -> Result<Value> {
+        self.top = false;
+        let mut out = Vec::new();
+        let mut field: i64 = -1;
+        while let Some(i) = self.next_field(&mut field, fields.len())? {
+            let fd = &fields[i];
+            // Each present field takes a delta and a value: two wire bytes or more.
+            self.charge(std::mem::size_of::<(usize, Value)>())?;
+            let v = self
+                .nested(|d| d.position_value(fd.id))
+                .map_err(|e| e.in_path(format!(".{}", fd.name)))?;
+            out.push((i, v));
+        }
+        Ok(Value::new_struct(ty, out))
+    }
+
+    /// A slice's count and elements.
+    #[inline(never)]
+    fn elements(&mut self, elem: WireId) -> Result<Vec<Value>> {
+        let n = self.count(1)?;
+        self.elements_n(elem, n)
+    }
+
+    #[inline(never)]
+    fn elements_n(&mut self, elem: WireId, n: usize) -> Result<Vec<Value>> {
+        let mut out = self.reserve(n, 1)?;
+        self.each_element(n, |d, _| {
+            out.push(d.position_value(elem)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[inline(never)]
+    fn map_value(&mut self, ty: Type, key: WireId, elem: WireId) -> Result<Value> {
+        // A struct takes no bytes at the end of a message (Go's decoder ends it there), so an
+        // entry needs a byte for each side that is not a struct.
+        let (key_struct, elem_struct) = (self.types.is_struct(key), self.types.is_struct(elem));
+        let min = usize::from(!key_struct) + usize::from(!elem_struct);
+        let n = self.r.map_count(min)?;
+        let mut out = self.reserve(n, min.max(1))?;
+        for i in 0..n {
+            if self.r.remaining() == 0 && key_struct && elem_struct {
+                // Go reads every entry left as the zero key and element, and its map keeps one
+                // of them: so does this one (a count the input cannot hold costs no memory).
+                let k = self.nested(|d| d.position_value(key))?;
+                let v = self.nested(|d| d.position_value(elem))?;
+                out.push((k, v));
+                break;
+            }
+            self.element(i, n)?;
+            let k = self.nested(|d| d.position_value(key))?;
+            let v = self
+                .nested(|d| d.position_value(elem))
+                .map_err(|e| e.in_path(format!("[{k:?}]")))?;
+            out.push((k, v));
+        }
+        Ok(Value::new_map(ty, out))
+    }
+
+    /// An interface value in a dynamic `interface{}` position: bare when its name is Go's
+    /// default name for its value, boxed otherwise (the form described at [`Value`]).
+    #[inline(never)]
+    fn interface_value(&mut self) -> Result<Value> {
+        let Some((name, id)) = self.header()? else {
+            return Ok(Value::Nil);
+        };
+        if self.is_default_name(&name, id) {
+            return self
+                .interface_payload(id, |d, w| d.value(w))
+                .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
+        }
+        self.charge(std::mem::size_of::<Interface>())?;
+        let (name, _) = self.name_parts(name);
+        self.typed_payload(name, None, id)
+            .map(|i| Value::Interface(Box::new(i)))
+    }
+
+    /// Whether `name` is Go's default interface name ([`Value::default_go_name`]) for the
+    /// values of wire type `id`; false for ids that are not (yet) valid, whose payload then
+    /// fails as usual.
+    fn is_default_name(&mut self, name: &Name, id: WireId) -> bool {
+        let Name::Slot(slot) = *name else {
+            return self.check_default_name(name, id);
+        };
+        match self.types.names.get(slot).and_then(|e| e.default_for) {
+            Some((last, yes)) if last == id => yes,
+            _ => {
+                let yes = self.check_default_name(name, id);
+                if let Some(e) = self.types.names.get_mut(slot) {
+                    e.default_for = Some((id, yes));
+                }
+                yes
+            }
+        }
+    }
+
+    /// [`Dec::is_default_name`] without the per-name cache.
+    fn check_default_name(&mut self, name: &Name, id: WireId) -> bool {
+        if id == ids::INTERFACE {
+            // Never a concrete type; keep such a payload boxed, whatever it is called.
+            return false;
+        }
+        match self.dyn_type(id) {
+            // The same rule as `Value::default_go_name`.
+            Ok(t) => *go_type_string(&t, 4) == *self.name_str(name),
+            Err(_) => false,
+        }
+    }
+
+    /// Decodes an interface value dynamically (registered typed names are ignored here).
+    pub fn dyn_interface(&mut self) -> Result<Interface> {
+        match self.header()? {
+            None => Ok(Interface::nil()),
+            Some((name, id)) => {
+                let (name, _) = self.name_parts(name);
+                self.typed_payload(name, None, id)
+            }
+        }
+    }
+
+    /// Decodes the payload of an interface value whose header was read with
+    /// [`Dec::interface_header`]: a registered name as its Rust type, any other dynamically
+    /// (what decoding the whole value as [`Interface`] gives).
+    pub fn interface_after_header(&mut self, name: &str, id: WireId) -> Result<Interface> {
+        let name = self.intern(name.as_bytes());
+        let (name, registered) = self.name_parts(name);
+        self.typed_payload(name, registered, id)
+    }
+
+    /// Decodes an interface value, materialising registered names as their Rust types.
+    pub fn typed_interface(&mut self) -> Result<Interface> {
+        match self.header()? {
+            None => Ok(Interface::nil()),
+            Some((name, id)) => {
+                let (name, registered) = self.name_parts(name);
+                self.typed_payload(name, registered, id)
+            }
+        }
+    }
+
+    /// The payload of an interface value named `name` of wire type `id`: through the
+    /// registered decoder when there is one, else dynamically.
+    fn typed_payload(
+        &mut self,
+        name: Arc<str>,
+        registered: Option<DecodeFn>,
+        id: WireId,
+    ) -> Result<Interface> {
+        let decoded = match registered {
+            Some(f) => self
+                .interface_payload(id, |d, w| f(d, w))
+                .map(Interface::from_box),
+            None => self
+                .interface_payload(id, |d, w| d.value(w))
+                .map(|v| Interface::new(name.clone(), v)),
+        };
+        decoded.map_err(|e| e.in_path(format!("({name})")))
+    }
+}
+
+impl Decode for Value {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self> {
+        d.value(wire)
+    }
+}
+
+impl Decode for Interface {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self> {
+        if wire != ids::INTERFACE {
+            return Err(Error::mismatch("interface {}", d.describe(wire)));
+        }
+        d.typed_interface()
+    }
+}

@@ -1,0 +1,107 @@
+//! Interface names: the per-stream interning of the names read from the wire, each with
+//! its registered decoder.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+
+use crate::error::{Error, Result};
+use crate::types::WireId;
+use crate::value::Concrete;
+
+use super::dec::Dec;
+
+/// An interface header: the interned name (with its registered decoder) and the wire id.
+pub(super) type Header = (Name, WireId);
+
+/// An interface name read from the stream: a slot of the stream's name table, or the name
+/// itself once the table is full.
+pub(super) enum Name {
+    Slot(usize),
+    Own(Arc<str>, Option<DecodeFn>),
+}
+
+/// An interned interface name with its registered decoder. `head` and `tail` are the first
+/// and last eight bytes of the name (a name shorter than eight bytes is packed into `head`),
+/// so that with the length they tell names of up to 16 bytes (every builtin name) apart
+/// without a byte-wise compare.
+pub(super) struct NameEntry {
+    pub(super) len: usize,
+    pub(super) head: u64,
+    pub(super) tail: u64,
+    pub(super) name: Arc<str>,
+    pub(super) decode: Option<DecodeFn>,
+    /// The last wire id this name came with, and whether the name is Go's default name for
+    /// that type's values (a name nearly always comes with one id).
+    pub(super) default_for: Option<(WireId, bool)>,
+}
+
+impl NameEntry {
+    pub(super) fn keys(raw: &[u8]) -> (u64, u64) {
+        let word = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(b);
+            u64::from_le_bytes(w)
+        };
+        if raw.len() >= 8 {
+            (word(&raw[..8]), word(&raw[raw.len() - 8..]))
+        } else {
+            (raw.iter().fold(0, |a, &b| (a << 8) | u64::from(b)), 0)
+        }
+    }
+
+    #[inline]
+    pub(super) fn is(&self, raw: &[u8], head: u64, tail: u64) -> bool {
+        self.len == raw.len()
+            && self.head == head
+            && self.tail == tail
+            && (raw.len() <= 16 || self.name.as_bytes() == raw)
+    }
+}
+
+/// Decodes a registered concrete type from an interface payload.
+pub(super) type DecodeFn = fn(&mut Dec<'_, '_>, WireId) -> Result<Box<dyn Concrete>>;
+
+// The process-wide table behind `crate::register` lives here, below the registry's public
+// front, so that the decoder's lookups do not import the module that imports the decoder.
+struct Entry {
+    rust: TypeId,
+    decode: DecodeFn,
+}
+
+fn table() -> &'static RwLock<HashMap<String, Entry>> {
+    static T: OnceLock<RwLock<HashMap<String, Entry>>> = OnceLock::new();
+    T.get_or_init(|| RwLock::new(HashMap::new()))
+}
+
+/// Registers `decode` for the Rust type `rust` under `name`. The same type twice is fine; a
+/// different type under a taken name is an error (Go panics there).
+pub(crate) fn register_decoder(name: &str, rust: TypeId, decode: DecodeFn) -> Result<()> {
+    let mut t = table().write().unwrap_or_else(|p| p.into_inner());
+    match t.get(name) {
+        Some(e) if e.rust == rust => Ok(()),
+        Some(_) => Err(Error::encode(format!(
+            "gob: registering duplicate types for {name:?}"
+        ))),
+        None => {
+            GENERATION.fetch_add(1, Ordering::Release);
+            t.insert(name.to_string(), Entry { rust, decode });
+            Ok(())
+        }
+    }
+}
+
+/// The decoder registered for a Go name.
+pub(super) fn lookup(name: &str) -> Option<DecodeFn> {
+    let t = table().read().unwrap_or_else(|p| p.into_inner());
+    t.get(name).map(|e| e.decode)
+}
+
+/// Bumped by every new registration, so decoders can cache lookups.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// The registry's generation: changes whenever a name is registered.
+pub(super) fn generation() -> u64 {
+    GENERATION.load(Ordering::Acquire)
+}
