@@ -277,13 +277,15 @@ impl Concrete for DynConcrete {
 pub struct Interface(Slot);
 
 /// What an [`Interface`] holds. A dynamic value is stored inline (the common case when
-/// decoding `map[string]interface{}`), a typed one behind a box.
+/// decoding `map[string]interface{}`), a typed one behind a box, a shared dynamic one (see
+/// [`Interface::into_shared`]) behind a reference count.
 #[derive(Default)]
 enum Slot {
     #[default]
     Nil,
     Dyn(DynConcrete),
     Typed(Box<dyn Concrete>),
+    Shared(Arc<DynConcrete>),
 }
 
 impl Interface {
@@ -324,6 +326,17 @@ impl Interface {
         Interface(Slot::Typed(value))
     }
 
+    /// The same value in a form whose clones share it: cloning is a reference-count
+    /// increment instead of a deep copy of the dynamic value. For values that are kept and
+    /// sent many times (a store answering reads with what it was given, as Go answers with
+    /// pointers to what it keeps). Typed and nil values are returned as they are.
+    pub fn into_shared(self) -> Interface {
+        match self.0 {
+            Slot::Dyn(d) => Interface(Slot::Shared(Arc::new(d))),
+            other => Interface(other),
+        }
+    }
+
     /// True for the nil interface.
     pub fn is_nil(&self) -> bool {
         matches!(self.0, Slot::Nil)
@@ -340,6 +353,7 @@ impl Interface {
             Slot::Nil => None,
             Slot::Dyn(d) => Some(d),
             Slot::Typed(c) => Some(c.as_ref()),
+            Slot::Shared(d) => Some(d.as_ref()),
         }
     }
 
@@ -349,20 +363,21 @@ impl Interface {
             Slot::Nil => None,
             Slot::Dyn(d) => Some(&d.value),
             Slot::Typed(c) => c.as_value(),
+            Slot::Shared(d) => Some(&d.value),
         }
     }
 
     /// True when this interface holds `v` under `v`'s default Go name: what `v` means when
     /// stored bare in an `interface{}` position.
     fn holds_bare(&self, v: &Value) -> bool {
-        match &self.0 {
-            Slot::Dyn(d) => {
-                !matches!(d.value, Value::Interface(_) | Value::Nil)
-                    && d.value == *v
-                    && *d.name == *v.default_go_name()
-            }
-            _ => false,
-        }
+        let d = match &self.0 {
+            Slot::Dyn(d) => d,
+            Slot::Shared(d) => d.as_ref(),
+            _ => return false,
+        };
+        !matches!(d.value, Value::Interface(_) | Value::Nil)
+            && d.value == *v
+            && *d.name == *v.default_go_name()
     }
 
     /// The typed concrete value, when it is a `T`.
@@ -378,6 +393,13 @@ impl Interface {
                 Err(_) => Err(Interface(Slot::Nil)),
             },
             Slot::Dyn(d) if (&d as &dyn Any).is::<T>() => {
+                match (Box::new(d) as Box<dyn Any>).downcast::<T>() {
+                    Ok(b) => Ok(*b),
+                    Err(_) => Err(Interface(Slot::Nil)),
+                }
+            }
+            Slot::Shared(d) if (d.as_ref() as &dyn Any).is::<T>() => {
+                let d = Arc::try_unwrap(d).unwrap_or_else(|shared| (*shared).clone());
                 match (Box::new(d) as Box<dyn Any>).downcast::<T>() {
                     Ok(b) => Ok(*b),
                     Err(_) => Err(Interface(Slot::Nil)),
@@ -402,6 +424,12 @@ impl From<Interface> for Value {
             {
                 d.value
             }
+            Slot::Shared(d)
+                if !matches!(d.value, Value::Interface(_) | Value::Nil)
+                    && *d.value.default_go_name() == *d.name =>
+            {
+                Arc::try_unwrap(d).map_or_else(|shared| shared.value.clone(), |d| d.value)
+            }
             slot => Value::Interface(Box::new(Interface(slot))),
         }
     }
@@ -413,6 +441,7 @@ impl Clone for Interface {
             Slot::Nil => Slot::Nil,
             Slot::Dyn(d) => Slot::Dyn(d.clone()),
             Slot::Typed(c) => Slot::Typed(c.clone_box()),
+            Slot::Shared(d) => Slot::Shared(d.clone()),
         })
     }
 }

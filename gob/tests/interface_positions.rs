@@ -188,3 +188,44 @@ fn typed_json_shows_bare_elements_as_interfaces() {
     assert!(matches!(&back, Value::Interface(_)), "{back:?}");
     assert_eq!(encode(&back), encode(&top));
 }
+
+/// [`Interface::into_shared`]: clones share the value (same address), while bytes, equality,
+/// the canonical `Value` and the value stay those of the unshared interface.
+#[test]
+fn shared_interfaces_share_clones_and_behave_like_the_value() {
+    let nested = Value::new_slice(
+        Type::interface_slice(),
+        vec![Value::String("x".into()), Value::Float(2.5)],
+    );
+    for (name, v) in [
+        (
+            "string",
+            Value::String("a string longer than twenty-four bytes".into()),
+        ),
+        ("[]interface {}", nested.clone()),
+        ("int32", Value::Int(7)),
+    ] {
+        let plain = Interface::new(name, v.clone());
+        let shared = plain.clone().into_shared();
+        let copy = shared.clone();
+        assert!(std::ptr::eq(shared.value().unwrap(), copy.value().unwrap()));
+        assert!(!std::ptr::eq(
+            plain.value().unwrap(),
+            plain.clone().value().unwrap()
+        ));
+        assert_eq!(shared, plain);
+        assert_eq!(shared.name(), Some(name));
+        let top = |i: Interface| encode(&Value::Interface(Box::new(i)));
+        assert_eq!(top(shared.clone()), top(plain.clone()), "{name}");
+        let in_slice = |i: Interface| {
+            encode(&Value::new_slice(
+                Type::interface_slice(),
+                vec![Value::from(i)],
+            ))
+        };
+        assert_eq!(in_slice(copy.clone()), in_slice(plain.clone()), "{name}");
+        assert_eq!(Value::from(copy), Value::from(plain.clone()), "{name}");
+        assert_eq!(shared.value(), Some(&v));
+    }
+    assert!(Interface::nil().into_shared().is_nil());
+}

@@ -167,7 +167,12 @@ impl Dispatcher for FakeDispatcher {
             let skipped = sent.saturating_sub(kept.len());
             ring.next = (ring.next + skipped) % FAKE_CAPACITY;
             ring.len = (ring.len + skipped).min(FAKE_CAPACITY);
-            for record in kept {
+            for mut record in kept {
+                // Entity and Search answer with clones of what is stored (Go answers with
+                // pointers to it): shared values make those clones reference counts.
+                for value in record.data.iter_mut().flat_map(|data| data.values_mut()) {
+                    *value = std::mem::take(value).into_shared();
+                }
                 let at = ring.next;
                 replaced.push(ring.slots[at].replace(record));
                 ring.next = (at + 1) % FAKE_CAPACITY;
