@@ -1,7 +1,6 @@
 //! Rust host twin of `go-interop/cmd/dispatcher-bench`: the same dispatcher workload, measured
-//! through [`PluginClient`] and a raw [`rpc::Client`] from `dispense("dispatcher")`, with gob
-//! types defined here after spec §9.4 (the crate's own dispatcher types are not used, so this
-//! bench does not depend on them). Works with any dispatcher plugin binary: the Go fake
+//! through [`PluginClient`] and the library's `DispatcherClient` (what a Rust host uses, as
+//! the Go bench uses `dispatcher.Initialize`'s client) over `dispense("dispatcher")`. Works with any dispatcher plugin binary: the Go fake
 //! dispatcher v0.5.2 (Rust host → Go plugin) or a Rust one (Rust ↔ Rust).
 //!
 //! ```text
@@ -20,77 +19,19 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gob::{GoTime, Gob, Interface, Type, Value};
+use gob::{GoTime, Interface, Type, Value};
 use serde_json::json;
+use tilores_plugin::dispatcher::{
+    CallContext, Dispatcher, DispatcherClient, EntityInput, InterfaceMap, Record, SubmitInput,
+};
 use tilores_plugin::plugin::{ClientConfig, HandshakeConfig, PluginClient, PluginCommand};
-use tilores_plugin::rpc;
 
 use common::{cpu_us, fail, median, ms, percentile_us, proc_status_kb, round1, Flags};
 
-/// `dispatcher.EntityInput`, sent as `*dispatcher.EntityInput` inside the argument map.
-#[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(
-    go_type = "dispatcher.EntityInput",
-    interface = "*dispatcher.EntityInput"
-)]
-struct EntityInput {
-    #[gob(name = "ID")]
-    id: String,
-}
-
-/// `dispatcher.SubmitInput`, sent as `*dispatcher.SubmitInput`.
-#[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(
-    go_type = "dispatcher.SubmitInput",
-    interface = "*dispatcher.SubmitInput"
-)]
-struct SubmitInput {
-    records: Vec<Record>,
-}
-
-/// `api.Record`.
-#[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(go_type = "api.Record")]
-struct Record {
-    #[gob(name = "ID")]
-    id: String,
-    data: HashMap<String, Interface>,
-}
-
-/// `api.Entity`.
-#[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(go_type = "api.Entity")]
-struct Entity {
-    #[gob(name = "ID")]
-    id: String,
-    records: Vec<Record>,
-    edges: Vec<String>,
-    duplicates: HashMap<String, Vec<String>>,
-    hits: HashMap<String, Vec<String>>,
-}
-
-/// `dispatcher.EntityOutput`.
-#[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(go_type = "dispatcher.EntityOutput")]
-struct EntityOutput {
-    entity: Option<Entity>,
-}
-
-/// `dispatcher.SubmitOutput`.
-#[derive(Gob, Debug, Default, Clone, PartialEq)]
-#[gob(go_type = "dispatcher.SubmitOutput")]
-struct SubmitOutput {
-    records_added: i64,
-}
-
-/// The argument map of every dispatcher call: `{"input": <input>}` (no deadline).
-fn args(input: Interface) -> HashMap<String, Interface> {
-    HashMap::from([("input".to_string(), input)])
-}
+/// The data of a record (Go `map[string]interface{}`).
+type Data = InterfaceMap;
 
 fn string_map(entries: Vec<(&str, Interface)>) -> Interface {
     Interface::new(
@@ -109,22 +50,19 @@ fn string_map(entries: Vec<(&str, Interface)>) -> Interface {
 /// go-interop/cmd/dispatcher-bench/main.go.
 fn make_record(i: usize, comment: &str) -> Record {
     let created = GoTime::from_unix(1_704_164_645 + i as i64, 0); // 2024-01-02T03:04:05Z + i s
-    let data = HashMap::from([
+    let data = Data::from([
+        ("firstName".into(), Interface::from(format!("Alice-{i}"))),
+        ("lastName".into(), Interface::from("Example")),
         (
-            "firstName".to_string(),
-            Interface::from(format!("Alice-{i}")),
-        ),
-        ("lastName".to_string(), Interface::from("Example")),
-        (
-            "email".to_string(),
+            "email".into(),
             Interface::from(format!("alice.{i}@example.com")),
         ),
-        ("score".to_string(), Interface::from(i as f64 * 1.5 + 0.25)),
-        ("age".to_string(), Interface::from((20 + i % 50) as f64)),
-        ("active".to_string(), Interface::from(i % 2 == 0)),
-        ("verified".to_string(), Interface::from(i % 3 == 0)),
+        ("score".into(), Interface::from(i as f64 * 1.5 + 0.25)),
+        ("age".into(), Interface::from((20 + i % 50) as f64)),
+        ("active".into(), Interface::from(i % 2 == 0)),
+        ("verified".into(), Interface::from(i % 3 == 0)),
         (
-            "address".to_string(),
+            "address".into(),
             string_map(vec![
                 ("street", Interface::from(format!("{i} Main Street"))),
                 ("city", Interface::from("Berlin")),
@@ -139,7 +77,7 @@ fn make_record(i: usize, comment: &str) -> Record {
             ]),
         ),
         (
-            "tags".to_string(),
+            "tags".into(),
             Interface::new(
                 "[]interface {}",
                 Value::new_slice(
@@ -152,13 +90,10 @@ fn make_record(i: usize, comment: &str) -> Record {
                 ),
             ),
         ),
-        ("created".to_string(), Interface::from_concrete(created)),
-        ("comment".to_string(), Interface::from(comment)),
+        ("created".into(), Interface::from_concrete(created)),
+        ("comment".into(), Interface::from(comment)),
     ]);
-    Record {
-        id: format!("record-{i:05}"),
-        data,
-    }
+    Record::new(format!("record-{i:05}"), data)
 }
 
 fn make_records(n: usize) -> Vec<Record> {
@@ -180,7 +115,7 @@ fn handshake() -> HandshakeConfig {
 /// Spawn → handshake → dispense; with `automtls`, go-plugin's AutoMTLS (the host's one-off
 /// certificate in `PLUGIN_CLIENT_CERT`, TLS on the plugin's socket), as `dispatcher-bench
 /// -automtls=true` sets `AutoMTLS: true` in its go-plugin `ClientConfig`.
-async fn start(path: &str, automtls: bool) -> Result<(PluginClient, rpc::Client), String> {
+async fn start(path: &str, automtls: bool) -> Result<(PluginClient, DispatcherClient), String> {
     let config = ClientConfig::new(handshake())
         .plugins(["dispatcher"])
         .auto_mtls(automtls);
@@ -191,14 +126,14 @@ async fn start(path: &str, automtls: bool) -> Result<(PluginClient, rpc::Client)
         .dispense("dispatcher")
         .await
         .map_err(|e| format!("dispense: {e}"))?;
-    Ok((client, dispatcher))
+    Ok((client, DispatcherClient::new(dispatcher)))
 }
 
-/// `Plugin.Entity`; returns the number of records.
-async fn entity(c: &rpc::Client, id: &str) -> Result<usize, String> {
-    let input = Interface::from_concrete(EntityInput { id: id.to_string() });
-    let out: EntityOutput = c
-        .call("Plugin.Entity", &args(input))
+/// `Plugin.Entity` through the library's dispatcher client; returns the number of records.
+async fn entity(c: &DispatcherClient, id: &str) -> Result<usize, String> {
+    let input = EntityInput { id: id.to_string() };
+    let out = c
+        .entity(CallContext::background(), input)
         .await
         .map_err(|e| format!("Plugin.Entity: {e}"))?;
     match out.entity {
@@ -208,9 +143,9 @@ async fn entity(c: &rpc::Client, id: &str) -> Result<usize, String> {
 }
 
 /// `Plugin.Submit`; returns RecordsAdded.
-async fn submit(c: &rpc::Client, arg: &HashMap<String, Interface>) -> Result<i64, String> {
-    let out: SubmitOutput = c
-        .call("Plugin.Submit", arg)
+async fn submit(c: &DispatcherClient, input: SubmitInput) -> Result<i64, String> {
+    let out = c
+        .submit(CallContext::background(), input)
         .await
         .map_err(|e| format!("Plugin.Submit: {e}"))?;
     Ok(out.records_added)
@@ -218,7 +153,7 @@ async fn submit(c: &rpc::Client, arg: &HashMap<String, Interface>) -> Result<i64
 
 /// `callers` tasks calling Entity until `dur` has passed: completed calls and their latencies.
 async fn concurrent(
-    c: &rpc::Client,
+    c: &DispatcherClient,
     callers: usize,
     dur: Duration,
 ) -> Result<(usize, Vec<Duration>), String> {
@@ -347,17 +282,16 @@ async fn run(o: Opts) -> Result<serde_json::Value, String> {
 async fn workload(
     o: &Opts,
     client: &PluginClient,
-    d: &rpc::Client,
+    d: &DispatcherClient,
     res: &mut serde_json::Value,
 ) -> Result<(), String> {
-    let first = args(Interface::from_concrete(SubmitInput {
+    let first = SubmitInput {
         records: make_records(o.entity_records),
-    }));
-    let added = submit(d, &first).await?;
+    };
+    let added = submit(d, first).await?;
     if added != o.entity_records as i64 {
         return Err(format!("submit {}: RecordsAdded {added}", o.entity_records));
     }
-    drop(first);
     res["entity_reply_records"] = json!(entity(d, "e1").await?);
     for _ in 0..o.warmup {
         entity(d, "warm").await?;
@@ -439,20 +373,30 @@ fn per_call(res: &mut serde_json::Value, prefix: &str, a: (f64, f64), b: (f64, f
 }
 
 /// 3. bulk Submit of `-bulk-records` records, `-bulk-runs` times.
-async fn bulk_submit(o: &Opts, d: &rpc::Client, res: &mut serde_json::Value) -> Result<(), String> {
-    let bulk = Arc::new(args(Interface::from_concrete(SubmitInput {
+async fn bulk_submit(
+    o: &Opts,
+    d: &DispatcherClient,
+    res: &mut serde_json::Value,
+) -> Result<(), String> {
+    let bulk = SubmitInput {
         records: make_records(o.bulk_records),
-    })));
+    };
+    // The argument as the client sends it: `{"input": *dispatcher.SubmitInput}`.
+    let arg = InterfaceMap::from([("input".into(), Interface::from_concrete(bulk.clone()))]);
     let t0 = Instant::now();
-    let payload = gob::to_vec(bulk.as_ref())
+    let payload = gob::to_vec(&arg)
         .map_err(|e| format!("gob size of the bulk argument: {e}"))?
         .len();
+    drop(arg);
     // Diagnostic: the host's encoding share of a bulk call (fresh encoder, in memory).
     res["bulk_encode_ms"] = json!(ms(t0.elapsed()));
     let mut times = Vec::new();
     for _ in 0..o.bulk_runs {
+        // The client takes its input by value (and frees it after the reply, inside the
+        // timed call, as a Rust caller's program would): a copy per run, made untimed.
+        let input = bulk.clone();
         let t0 = Instant::now();
-        let added = submit(d, &bulk).await?;
+        let added = submit(d, input).await?;
         times.push(t0.elapsed());
         if added != o.bulk_records as i64 {
             return Err(format!("bulk submit: RecordsAdded {added}"));
@@ -515,7 +459,7 @@ async fn many_plugins(o: &Opts, res: &mut serde_json::Value) -> Result<(), Strin
 /// One Entity caller per plugin for `-duration`, then the RSS figures of `-plugins`.
 async fn call_all(
     o: &Opts,
-    started: &[(usize, PluginClient, rpc::Client)],
+    started: &[(usize, PluginClient, DispatcherClient)],
     launch: Duration,
     res: &mut serde_json::Value,
 ) -> Result<(), String> {
