@@ -67,26 +67,27 @@ impl DispatcherClient {
         if let Some(legacy) = input.to_legacy_arg(self.api) {
             let (key, value) = legacy.map_err(DispatchError::Failed)?;
             args.insert(key.into(), value);
-            let reply: O::LegacyReply = self.send(method, call, &args).await?;
+            let reply: O::LegacyReply = self.send(method, call, args).await?;
             return Ok(O::from_legacy_reply(reply));
         }
         args.insert("input".into(), Interface::from_concrete(input));
         if let (Some(deadline), false) = (call.deadline, self.api.is_legacy()) {
             args.insert("deadline".into(), Interface::from_concrete(deadline));
         }
-        let reply: O::Reply = self.send(method, call, &args).await?;
+        let reply: O::Reply = self.send(method, call, args).await?;
         Ok(O::from_reply(reply))
     }
 
+    /// Sends the call; the arguments are freed once written, while the plugin works.
     async fn send<R: Decode + Send + 'static>(
         &self,
         method: &str,
         call: CallContext,
-        args: &InterfaceMap,
+        args: InterfaceMap,
     ) -> Result<R, DispatchError> {
         let reply = match call.remaining() {
-            None => self.rpc.call::<_, R>(method, args).await,
-            Some(left) => self.rpc.call_timeout::<_, R>(method, args, left).await,
+            None => self.rpc.call_owned::<_, R>(method, args).await,
+            Some(left) => crate::rpc::within(left, self.rpc.call_owned::<_, R>(method, args)).await,
         };
         Ok(reply?)
     }

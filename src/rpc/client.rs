@@ -123,6 +123,44 @@ impl Drop for PendingGuard<'_> {
     }
 }
 
+/// Runs `call` bounded by `timeout` ([`Client::call_timeout`]'s rule): a zero timeout fails
+/// at once without polling it (no request is sent).
+pub(crate) async fn within<R>(
+    timeout: std::time::Duration,
+    call: impl std::future::Future<Output = Result<R, RpcError>>,
+) -> Result<R, RpcError> {
+    if timeout.is_zero() {
+        return Err(RpcError::DeadlineExceeded);
+    }
+    tokio::time::timeout(timeout, call)
+        .await
+        .unwrap_or(Err(RpcError::DeadlineExceeded))
+}
+
+/// A call whose request is written: its reply slot (removed by the guard should the call
+/// be abandoned) and the receiver of its reply.
+struct PendingCall<'a, R> {
+    guard: PendingGuard<'a>,
+    rx: oneshot::Receiver<Result<R, RpcError>>,
+}
+
+impl<R> PendingCall<'_, R> {
+    /// Waits for the reply.
+    async fn reply(self) -> Result<R, RpcError> {
+        let PendingCall { guard, rx } = self;
+        let reply = rx.await;
+        // Whoever completed or dropped the sender has already removed the slot: the guard is
+        // only for a call abandoned while waiting (no second lock per call).
+        let shared = guard.shared;
+        std::mem::forget(guard);
+        match reply {
+            Ok(r) => r,
+            // The reader ended while it held this call's slot.
+            Err(_) => Err(shared.ended()),
+        }
+    }
+}
+
 impl Client {
     /// Starts a client on `stream` with the default [`Config`]. Spawns the reader and writer
     /// tasks, so it must be called inside a tokio runtime.
@@ -177,6 +215,38 @@ impl Client {
         A: Encode + Sync + ?Sized,
         R: Decode + Send + 'static,
     {
+        let pending = self.send_request::<A, R>(service_method, args).await?;
+        pending.reply().await
+    }
+
+    /// [`Client::call`] that takes its arguments and frees them once the request is
+    /// written, while the server works, instead of after the reply (a bulk argument of
+    /// thousands of records takes milliseconds to free).
+    pub(crate) async fn call_owned<A, R>(
+        &self,
+        service_method: &str,
+        args: A,
+    ) -> Result<R, RpcError>
+    where
+        A: Encode + Sync,
+        R: Decode + Send + 'static,
+    {
+        let pending = self.send_request::<A, R>(service_method, &args).await?;
+        drop(args);
+        pending.reply().await
+    }
+
+    /// Registers a call and writes its request; the reply is awaited with
+    /// [`PendingCall::reply`].
+    async fn send_request<A, R>(
+        &self,
+        service_method: &str,
+        args: &A,
+    ) -> Result<PendingCall<'_, R>, RpcError>
+    where
+        A: Encode + Sync + ?Sized,
+        R: Decode + Send + 'static,
+    {
         let shared = &*self.inner.shared;
         {
             let st = shared.lock();
@@ -208,16 +278,10 @@ impl Client {
                 return Err(e);
             }
         };
-        let guard = PendingGuard { shared, seq };
-        let reply = rx.await;
-        // Whoever completed or dropped the sender has already removed the slot: the guard is
-        // only for a call abandoned while waiting (no second lock per call).
-        std::mem::forget(guard);
-        match reply {
-            Ok(r) => r,
-            // The reader ended while it held this call's slot.
-            Err(_) => Err(shared.ended()),
-        }
+        Ok(PendingCall {
+            guard: PendingGuard { shared, seq },
+            rx,
+        })
     }
 
     /// [`Client::call`] bounded by `timeout`: the whole call (queueing the request and
@@ -239,12 +303,7 @@ impl Client {
         A: Encode + Sync + ?Sized,
         R: Decode + Send + 'static,
     {
-        if timeout.is_zero() {
-            return Err(RpcError::DeadlineExceeded);
-        }
-        tokio::time::timeout(timeout, self.call(service_method, args))
-            .await
-            .unwrap_or(Err(RpcError::DeadlineExceeded))
+        within(timeout, self.call(service_method, args)).await
     }
 
     /// Closes the client: shuts the stream's write side down (FIN), stops reading, and fails

@@ -81,6 +81,7 @@ mod server;
 mod wire;
 mod writer;
 
+pub(crate) use client::within;
 pub use client::Client;
 pub use error::{RegisterError, RpcError};
 pub use server::Server;
