@@ -11,6 +11,9 @@
 #     module per other tilores-plugin-api: v0.2.0, v0.3.0, v0.5.0, v0.7.0, v0.7.1)
 #                                                  -> bin/api-<version>/<name>
 #   - the Go fake dispatcher v0.6.0 (HTTP protocol)  -> bin/tilores-plugin-fake-dispatcher-v0.6.0
+#   (every dispatcher host's script runner and main() are ./scripthost, a
+#   stdlib-only module of its own that this module and each api/<version>
+#   module import through a replace directive: nothing to build or download)
 #   - go-plugin v1.8.0 examples/basic/plugin       -> bin/latest/basic-greeter
 # Usage: go-interop/build.sh            (everything)
 set -euo pipefail

@@ -8,6 +8,7 @@ require (
 	github.com/hashicorp/yamux v0.0.0-20211028200310-0bc27b27de87
 	github.com/tilotech/tilores-plugin-api v0.6.0
 	github.com/tilotech/tilores-plugin-fake-dispatcher v0.5.2
+	tilores-plugin-rs/go-interop/scripthost v0.0.0
 )
 
 require (
@@ -25,3 +26,6 @@ require (
 	google.golang.org/grpc v1.43.0 // indirect
 	google.golang.org/protobuf v1.27.1 // indirect
 )
+
+// The script runner shared with the hosts of the other api versions (local, never fetched).
+replace tilores-plugin-rs/go-interop/scripthost => ./scripthost

@@ -4,8 +4,6 @@
 //! host ↔ Go fake v0.6.0; the wire answers (404/422/500, panics, deadlines) are the Go fake's
 //! byte for byte; restart-and-retry, SIGTERM, the bounded ready wait and the socket's mode.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -13,14 +11,15 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::dispatch::{is_rfc3339, is_uuid_v4};
-use common::{go_bin, limit, limit_sync, ChildGuard, TempDir};
 use tilores_plugin::dispatcher::http::{
     serve_http, HttpClientConfig, HttpDispatcherClient, HttpError, HttpServerConfig, OutputTo,
     READY_TIMEOUT,
 };
 use tilores_plugin::dispatcher::*;
 use tilores_plugin::plugin::PluginCommand;
+use tilores_plugin_test_support::{
+    example_bin, go_bin, is_rfc3339, is_uuid_v4, limit, limit_sync, ChildGuard, TempDir,
+};
 
 const SCRIPT: &str = include_str!("data/http-transcript.jsonl");
 
@@ -684,7 +683,7 @@ fn recorded(host: &mut Command) -> (Vec<String>, Vec<String>) {
 #[test]
 fn go_and_rust_hosts_send_the_same_requests() {
     limit_sync(|| {
-        let recorder = common::example_bin("http_recorder_plugin");
+        let recorder = example_bin("http_recorder_plugin");
         let (go_answers, go_requests) = recorded(
             Command::new(go_bin("api-v0.7.0/dispatcher-http-host"))
                 .arg("-plugin")

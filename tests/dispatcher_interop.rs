@@ -14,14 +14,13 @@ use std::process::Stdio;
 use std::sync::Arc;
 
 use common::dispatch::{assert_same, big_script, fake_script};
-use common::{go_bin, ChildGuard, TempDir};
-
 #[path = "../examples/support/dispatcher_fixture.rs"]
 mod fixture;
 use fixture::Fixture;
 use tilores_plugin::dispatcher::*;
 use tilores_plugin::gob::{GoTime, Interface};
 use tilores_plugin::rpc::Client;
+use tilores_plugin_test_support::{go_bin, limit, ChildGuard, TempDir};
 
 // ------------------------------------------------------------------------ Go peers
 
@@ -137,7 +136,7 @@ const FIXTURE_SCRIPT: &str = r#"{"call":"entity","input":{"id":"abcd"},"deadline
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_client_matches_go_client_against_go_fake() {
-    common::limit(async {
+    limit(async {
         let dir = TempDir::new("disp-rc-gofake");
         let script = fake_script();
         // Fresh servers each: the fake's state is per process.
@@ -161,7 +160,7 @@ async fn rust_client_matches_go_client_against_go_fake() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_client_matches_go_client_against_go_fixture() {
-    common::limit(async {
+    limit(async {
         let dir = TempDir::new("disp-rc-gotest");
         let server = GoServer::start(&dir, "go", "test");
         let go = go_call(&dir, &server.socket, FIXTURE_SCRIPT, 1).await;
@@ -188,7 +187,7 @@ async fn rust_client_matches_go_client_against_go_fixture() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go_client_matches_against_rust_fake_and_go_fake() {
-    common::limit(async {
+    limit(async {
         let dir = TempDir::new("disp-gc-rustfake");
         // Without the crashing search: the Rust fake reports Go's panic as an error instead.
         let full = fake_script();
@@ -214,7 +213,7 @@ async fn go_client_matches_against_rust_fake_and_go_fake() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go_client_matches_against_rust_fixture_and_go_fixture() {
-    common::limit(async {
+    limit(async {
         let dir = TempDir::new("disp-gc-rusttest");
         let go_server = GoServer::start(&dir, "go", "test");
         let rust_socket = rust_server(&dir, "rust", Arc::new(Fixture)).await;
@@ -237,7 +236,7 @@ async fn go_client_matches_against_rust_fixture_and_go_fixture() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn big_values_match_in_both_directions() {
-    common::limit(async {
+    limit(async {
         let dir = TempDir::new("disp-big");
         let script = big_script();
         let go_a = GoServer::start(&dir, "go-a", "fake");
@@ -258,7 +257,7 @@ async fn big_values_match_in_both_directions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_values_inside_interfaces_render_like_go() {
-    common::limit(async {
+    limit(async {
         let dir = TempDir::new("disp-time");
         let go_server = GoServer::start(&dir, "go", "fake");
         let rust_socket = rust_server(&dir, "rust", Arc::new(FakeDispatcher::new())).await;
@@ -323,7 +322,7 @@ async fn time_values_inside_interfaces_render_like_go() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_concurrent_callers() {
-    common::limit(async {
+    limit(async {
         let dir = TempDir::new("disp-conc");
         let go_server = GoServer::start(&dir, "go", "test");
         let rust_socket = rust_server(&dir, "rust", Arc::new(Fixture)).await;
@@ -372,7 +371,7 @@ async fn sixty_four_concurrent_callers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn null_record_fails_like_go_without_breaking_the_connection() {
-    common::limit(async {
+    limit(async {
         let dir = TempDir::new("disp-nil");
         let server = GoServer::start(&dir, "go", "fake");
         let script = "{\"call\":\"submit\",\"input\":{\"records\":[null]}}\n{\"call\":\"entity\",\"input\":{\"id\":\"x\"}}\n";

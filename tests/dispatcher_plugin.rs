@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::dispatch::{assert_same, big_script, fake_script};
-use common::{example_bin, go_bin};
 use tilores_plugin::dispatcher::*;
 use tilores_plugin::gob::{GoTime, Interface};
 use tilores_plugin::plugin::PluginCommand;
+use tilores_plugin_test_support::{example_bin, go_bin, limit, limit_sync, step};
 
 fn rust_fake() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))
@@ -37,7 +37,7 @@ async fn run_with_stdin(program: &Path, args: &[&str], stdin: &str) -> String {
 
 /// [`run_with_stdin`], returning standard error too.
 async fn run_with_stdin_both(program: &Path, args: &[&str], stdin: &str) -> (String, String) {
-    common::run_with_stdin(program, args, &[], stdin).await
+    tilores_plugin_test_support::run_with_stdin(program, args, &[], stdin).await
 }
 
 /// Go host (`dispatcher.Initialize`) running a script against `plugin`.
@@ -100,7 +100,7 @@ async fn rust_host_script_mtls(plugin: &Path, script: &str) -> String {
 /// `dispatcher-host -scenario api-test` runs them), from the Rust host.
 #[cfg_attr(not(feature = "tls"), allow(unused_variables))]
 async fn rust_api_test(plugin: &Path, auto_mtls: bool) {
-    let step = |what: &str| common::step(format!("Rust host → {}: {what}", plugin.display()));
+    let step = |what: &str| step(format!("Rust host → {}: {what}", plugin.display()));
     step("initialize");
     let config = || {
         #[allow(unused_mut)] // without the `tls` feature
@@ -280,17 +280,17 @@ fn go_api_test(plugin: &Path, auto_mtls: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_test_in_all_four_pairings() {
-    common::limit(async {
+    limit(async {
         let go_plugin = go_bin("dispatcher-testplugin");
         let rust_plugin = example_bin("dispatcher_test_plugin");
         for mtls in auto_mtls_modes() {
-            common::step(format!("Go host ↔ Go plugin, AutoMTLS {mtls}"));
+            step(format!("Go host ↔ Go plugin, AutoMTLS {mtls}"));
             go_api_test(&go_plugin, mtls); // the baseline
-            common::step(format!("Rust host → Go plugin, AutoMTLS {mtls}"));
+            step(format!("Rust host → Go plugin, AutoMTLS {mtls}"));
             rust_api_test(&go_plugin, mtls).await;
-            common::step(format!("Go host → Rust plugin, AutoMTLS {mtls}"));
+            step(format!("Go host → Rust plugin, AutoMTLS {mtls}"));
             go_api_test(&rust_plugin, mtls);
-            common::step(format!("Rust host ↔ Rust plugin, AutoMTLS {mtls}"));
+            step(format!("Rust host ↔ Rust plugin, AutoMTLS {mtls}"));
             rust_api_test(&rust_plugin, mtls).await;
         }
     })
@@ -299,7 +299,7 @@ async fn api_test_in_all_four_pairings() {
 
 #[test]
 fn go_host_reattaches_to_rust_fake_dispatcher() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let out = std::process::Command::new(go_bin("dispatcher-host"))
             .arg("-reattach-scenario")
             .arg("-plugin")
@@ -332,7 +332,7 @@ async fn stored_records(plugin: &DispatcherPlugin) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_initialize_reattaches_or_falls_back() {
-    common::limit(async {
+    limit(async {
         let plugin = rust_fake();
         let mut first = initialize(PluginCommand::new(&plugin), None).await.unwrap();
         let rc = first.reattach_config();
@@ -371,7 +371,7 @@ async fn rust_initialize_reattaches_or_falls_back() {
 /// not one, as in Go).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readme_demo_runs_clean() {
-    common::limit(async {
+    limit(async {
         let demo = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dispatch/demo.jsonl"),
         )
@@ -394,7 +394,7 @@ async fn readme_demo_runs_clean() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fakes_answer_alike_whichever_side_hosts() {
-    common::limit(async {
+    limit(async {
         let script = fake_script();
         let go_fake = go_bin("tilores-plugin-fake-dispatcher");
         let baseline = go_host_script(&go_fake, &script).await; // Go ↔ Go
@@ -453,7 +453,7 @@ async fn fakes_answer_alike_whichever_side_hosts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn big_values_through_plugin_processes() {
-    common::limit(async {
+    limit(async {
         let script = big_script();
         let go_fake = go_bin("tilores-plugin-fake-dispatcher");
         let baseline = go_host_script(&go_fake, &script).await;
@@ -472,7 +472,7 @@ async fn big_values_through_plugin_processes() {
 /// Rust host → Rust fake: the same stored records come back from both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn times_and_concurrent_callers() {
-    common::limit(async {
+    limit(async {
         for plugin in [go_bin("tilores-plugin-fake-dispatcher"), rust_fake()] {
             let mut p = initialize(PluginCommand::new(&plugin), None).await.unwrap();
             let d = p.dispatcher().clone();

@@ -15,9 +15,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::dispatch::{assert_same, fake_script, mask};
-use common::{example_bin, go_bin};
+use common::dispatch::{assert_same, fake_script};
 use serde_json::Value;
+use tilores_plugin_test_support::{example_bin, go_bin, mask, run_with_stdin};
 
 fn rust_fake() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))
@@ -35,7 +35,7 @@ fn peer(version: &str, name: &str) -> PathBuf {
 /// Runs `program args` with `stdin` (and extra environment); returns stdout (panics on a
 /// non-zero exit or after 120 s).
 async fn run(program: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> String {
-    common::run_with_stdin(program, args, env, stdin).await.0
+    run_with_stdin(program, args, env, stdin).await.0
 }
 
 async fn go_host(version: &str, plugin: &Path, env: &[(&str, &str)], script: &str) -> String {

@@ -2,10 +2,10 @@
 //! without error (testdata/gob): Go decodes each result to a value deeply equal to its own
 //! (`gobvectors check-all`). Malformed input: non-zero exit, a message saying what and where.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
+
+use tilores_plugin_test_support as support;
 
 fn cli() -> &'static str {
     env!("CARGO_BIN_EXE_tilores-plugin")
@@ -32,11 +32,11 @@ fn gob_cmd(sub: &str, input: &[u8]) -> std::process::Output {
 
 #[test]
 fn decode_then_encode_gives_streams_go_reads_back() {
-    let dir = common::repo_root().join("testdata/gob");
+    let dir = support::repo_root().join("testdata/gob");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("manifest"))
             .expect("manifest JSON");
-    let out = common::TempDir::new("gob-cli");
+    let out = support::TempDir::new("gob-cli");
     // Streams beyond the (deliberately stricter than Go's) default gob::Limits: the CLI must
     // refuse them with the typed error (tests/gob_vectors.rs RUST_LIMITS).
     let beyond_limits = [
@@ -82,7 +82,7 @@ fn decode_then_encode_gives_streams_go_reads_back() {
         piped += 1;
     }
     assert!(piped >= 90, "only {piped} valid cases piped");
-    let check = Command::new(common::go_bin("gobvectors"))
+    let check = Command::new(support::go_bin("gobvectors"))
         .args(["check-all", "-dir"])
         .arg(&dir)
         .arg("-rust-dir")
@@ -105,7 +105,7 @@ fn decode_then_encode_gives_streams_go_reads_back() {
 
 #[test]
 fn malformed_input_fails_with_what_and_where() {
-    let input = std::fs::read(common::repo_root().join("testdata/gob/point_struct.gob"))
+    let input = std::fs::read(support::repo_root().join("testdata/gob/point_struct.gob"))
         .expect("case file");
     let truncated = &input[..input.len() - 3];
     let out = gob_cmd("decode", truncated);

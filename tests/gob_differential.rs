@@ -17,8 +17,6 @@
 //! `GOBFUZZ_STREAMS` and `GOBFUZZ_MUTANTS`, in chunks of 5,000 streams (the command is in
 //! `gob/fuzz/README.md`).
 
-mod common;
-
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
@@ -28,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as Json};
 use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Value};
+use tilores_plugin_test_support as support;
 
 /// One record of gobfuzz's container files: a JSON header and byte payloads.
 struct Record {
@@ -178,7 +177,7 @@ fn watched<T: Send + 'static>(
 }
 
 fn gobfuzz(args: &[&str]) -> Json {
-    let bin = common::go_bin("gobfuzz");
+    let bin = support::go_bin("gobfuzz");
     let out = Command::new(&bin)
         .args(args)
         .output()

@@ -2,12 +2,12 @@
 //! every Go stream decodes to the value Go recorded; every value re-encoded by Rust is decoded
 //! by Go (`gobvectors check-all`) to a deeply-equal value; where Go's output is deterministic
 //! the Rust bytes equal Go's (type ids from 64, as Go ≥ 1.21).
-mod common;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Value};
+use tilores_plugin_test_support as support;
 
 /// Cases where Rust does not match Go, each with the reason it cannot or should not. The test
 /// fails when one of them starts passing, so the list only ever shrinks.
@@ -92,7 +92,7 @@ fn lowest_defined_id(bytes: &[u8]) -> Option<i64> {
 }
 
 fn manifest() -> Json {
-    let p = common::repo_root().join("testdata/gob/manifest.json");
+    let p = support::repo_root().join("testdata/gob/manifest.json");
     let s = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&s).expect("manifest.json is valid JSON")
 }
@@ -213,8 +213,8 @@ fn run_vectors() {
         cases.len()
     );
     assert_eq!(m["first_user_type_id"], 64);
-    let dir = common::repo_root().join("testdata/gob");
-    let out = common::TempDir::new("gobvec");
+    let dir = support::repo_root().join("testdata/gob");
+    let out = support::TempDir::new("gobvec");
     let mut failures = BTreeMap::new();
     let mut go_checks_expected = 0usize;
     let (mut exact, mut checked_errors) = (0, 0);
@@ -377,7 +377,7 @@ fn run_vectors() {
         go_checks_expected += 1;
     }
     // Go decodes every Rust re-encoding to a value deeply equal to its own decoding.
-    let check = std::process::Command::new(common::go_bin("gobvectors"))
+    let check = std::process::Command::new(support::go_bin("gobvectors"))
         .args(["check-all", "-dir"])
         .arg(&dir)
         .arg("-rust-dir")

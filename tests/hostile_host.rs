@@ -28,6 +28,7 @@ use tilores_plugin::plugin::{
     ReattachConfig,
 };
 use tilores_plugin::rpc::{Request, Response};
+use tilores_plugin_test_support as support;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -38,8 +39,8 @@ fn fake() -> PathBuf {
 }
 
 /// Launches the provider (`program args`, e.g. the fake dispatcher, or it under `prlimit`).
-async fn provider(program: &Path, args: &[&str]) -> (PluginProcess, PathBuf, common::SharedBytes) {
-    let lines = common::SharedBytes::default();
+async fn provider(program: &Path, args: &[&str]) -> (PluginProcess, PathBuf, support::SharedBytes) {
+    let lines = support::SharedBytes::default();
     let mut config = LaunchConfig::new(dispatcher::handshake());
     config.stderr = Some(Box::new(lines.clone()));
     let mut cmd = PluginCommand::new(program);
@@ -503,12 +504,12 @@ fn cases() -> Vec<(&'static str, CaseFn)> {
 /// and the provider gone within 3 s of Quit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_survives_hostile_hosts_and_serves_a_good_one() {
-    common::limit(async {
+    support::limit(async {
         let (process, path, lines) = provider(&fake(), &[]).await;
         let rc = process.reattach_config();
         let pid = process.pid();
         for (name, case) in cases() {
-            common::step(name);
+            support::step(name);
             let start = Instant::now();
             let kept = tokio::time::timeout(30 * SEC, case(path.clone()))
                 .await
@@ -559,7 +560,7 @@ fn mark(tag: &str) -> String {
 /// host is gone and exits within 3 s; no process of the run is left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_of_the_host_ends_the_provider() {
-    common::limit(async {
+    support::limit(async {
         use tokio::io::{AsyncBufReadExt, BufReader};
         let mark = mark("sigkill-host");
         let cli = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin"));
@@ -616,7 +617,7 @@ async fn sigkill_of_the_host_ends_the_provider() {
 /// within 32 MiB, it never panics, and it ends on Quit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_out_of_file_descriptors_recovers() {
-    common::limit(async {
+    support::limit(async {
         let fake = fake();
         let fake = fake.to_str().expect("utf-8 path");
         let (process, path, lines) =
@@ -666,7 +667,7 @@ async fn a_provider_out_of_file_descriptors_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_of_ten_million_nil_interfaces_stays_within_its_budget() {
     use tilores_plugin::gob::{GoStr, Interface, Type, Value};
-    common::limit(async {
+    support::limit(async {
         let (process, _path, lines) = provider(&fake(), &[]).await;
         let rc = process.reattach_config();
         let pid = process.pid();

@@ -15,7 +15,6 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::example_bin;
 use common::hostile::{assert_gone, isolated};
 use tilores_plugin::gob::ErrorKind;
 use tilores_plugin::plugin::{
@@ -23,6 +22,7 @@ use tilores_plugin::plugin::{
     PluginClient, PluginCommand, StdioSink,
 };
 use tilores_plugin::rpc::{self, RpcError};
+use tilores_plugin_test_support::{example_bin, limit_sync, pid_alive, TempDir};
 
 fn handshake() -> HandshakeConfig {
     HandshakeConfig {
@@ -45,7 +45,7 @@ fn config() -> ClientConfig {
 }
 
 /// The hostile plugin with `env`, writing its pid to a file in `dir`.
-fn hostile(dir: &common::TempDir, env: &[(&str, &str)]) -> (PluginCommand, PathBuf) {
+fn hostile(dir: &TempDir, env: &[(&str, &str)]) -> (PluginCommand, PathBuf) {
     let pidfile = dir.path().join("pid");
     let mut cmd = PluginCommand::new(example_bin("hostile_plugin"))
         .env("HOSTILE_PIDFILE", pidfile.as_os_str());
@@ -72,8 +72,8 @@ async fn echo(client: &rpc::Client, s: &str) -> Result<String, RpcError> {
 }
 
 /// A started hostile plugin with `echo` dispensed and answering.
-async fn started(env: &[(&str, &str)]) -> (PluginClient, rpc::Client, u32, common::TempDir) {
-    let dir = common::TempDir::new("hostile");
+async fn started(env: &[(&str, &str)]) -> (PluginClient, rpc::Client, u32, TempDir) {
+    let dir = TempDir::new("hostile");
     let (cmd, pidfile) = hostile(&dir, env);
     let host = PluginClient::start(cmd, config()).await.expect("start");
     let client = host.dispense("echo").await.expect("dispense");
@@ -140,7 +140,7 @@ fn bad_handshake_lines_fail_the_launch_with_typed_errors() {
             }),
         ];
         for (kind, check) in cases {
-            let dir = common::TempDir::new("hostile-hs");
+            let dir = TempDir::new("hostile-hs");
             let (cmd, pidfile) = hostile(&dir, &[("HOSTILE_HANDSHAKE", kind)]);
             let start = Instant::now();
             let err = PluginClient::start(cmd, config())
@@ -150,7 +150,7 @@ fn bad_handshake_lines_fail_the_launch_with_typed_errors() {
             assert!(start.elapsed() < 5 * SEC, "{kind}: {:?}", start.elapsed());
             // Killed and reaped before start returned.
             let pid = pid_of(&pidfile);
-            assert!(!common::pid_alive(pid), "{kind}: pid {pid} left");
+            assert!(!pid_alive(pid), "{kind}: pid {pid} left");
         }
     })
 }
@@ -245,7 +245,7 @@ fn data_for_an_unknown_stream_is_ignored() {
 #[test]
 fn syns_never_acked_end_at_the_connect_and_dial_timeouts() {
     isolated(20 * SEC, 40, || async {
-        let dir = common::TempDir::new("hostile-syn");
+        let dir = TempDir::new("hostile-syn");
         let (cmd, pidfile) = hostile(&dir, &[("HOSTILE_DROP_SYN_AFTER", "0")]);
         let start = Instant::now();
         let err = PluginClient::start(cmd, config())
@@ -256,7 +256,7 @@ fn syns_never_acked_end_at_the_connect_and_dial_timeouts() {
         assert!(took >= SEC && took < 3 * SEC, "{took:?}");
         assert_gone(pid_of(&pidfile), SEC);
 
-        let dir = common::TempDir::new("hostile-syn");
+        let dir = TempDir::new("hostile-syn");
         let (cmd, pidfile) = hostile(&dir, &[("HOSTILE_DROP_SYN_AFTER", "3")]);
         let host = PluginClient::start(cmd, config()).await.expect("start");
         let start = Instant::now();
@@ -278,7 +278,7 @@ fn syns_never_acked_end_at_the_connect_and_dial_timeouts() {
 #[test]
 fn unanswered_control_calls_end_at_the_control_timeout() {
     isolated(20 * SEC, 40, || async {
-        let dir = common::TempDir::new("hostile-control");
+        let dir = TempDir::new("hostile-control");
         let (cmd, pidfile) = hostile(&dir, &[("HOSTILE_STALL_CONTROL", "1")]);
         let host = PluginClient::start(cmd, config()).await.expect("start");
         for what in ["dispense", "ping"] {
@@ -429,7 +429,7 @@ fn replies_cut_off_midway_fail_the_call() {
 #[test]
 fn floods_of_output_and_log_lines_are_drained_in_bounded_memory() {
     isolated(45 * SEC, 64, || async {
-        let dir = common::TempDir::new("hostile-flood");
+        let dir = TempDir::new("hostile-flood");
         let (cmd, pidfile) = hostile(&dir, &[]);
         let stream_bytes = Count::default();
         let stderr_bytes = Count::default();
@@ -612,7 +612,7 @@ fn sigstop_of_the_plugin_mid_call_ends_the_call_at_its_deadline() {
 /// answer or with a clear "Too many open files" error, and leaves no plugin process behind.
 #[test]
 fn a_host_short_of_file_descriptors_fails_cleanly() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         use std::io::Write;
         use std::process::{Command, Stdio};
         let cli = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin"));

@@ -10,8 +10,6 @@
 //! toolchain these tests FAIL (they never skip): interop is the point of the
 //! mux layer. Every wait is bounded; peers are killed when dropped.
 
-mod common;
-
 use std::{
     path::PathBuf,
     process::Stdio,
@@ -23,13 +21,13 @@ use std::{
 };
 
 use serde_json::Value;
+use tilores_plugin_test_support::{go_bin, TempDir};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines},
     net::{UnixListener, UnixStream},
     process::{Child, ChildStdout, Command},
 };
 
-use common::TempDir;
 use tilores_plugin::mux::{CloseReason, MuxConfig, Role, Session, Stream};
 
 const MIB: usize = 1024 * 1024;
@@ -62,7 +60,7 @@ async fn within<F: std::future::Future>(limit: Duration, what: &str, fut: F) -> 
 
 /// `go-interop/bin/yamux-peer`, built once per test process by go-interop/build.sh.
 fn go_peer_binary() -> PathBuf {
-    common::go_bin("yamux-peer")
+    go_bin("yamux-peer")
 }
 
 /// A running Go peer process.

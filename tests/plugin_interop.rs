@@ -23,8 +23,6 @@ use tilores_plugin::plugin::{
 };
 use tilores_plugin::rpc::{RpcError, Server};
 
-use common::{example_bin, go_bin, SharedBytes, TempDir};
-
 /// How a scenario's connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Security {
@@ -181,7 +179,7 @@ fn assert_ok(v: &Json, what: &str) {
 
 #[test]
 fn go_host_drives_rust_plugin() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let plugin = example_bin("kv_plugin");
         let p = plugin.to_str().expect("utf-8 path");
         #[cfg(feature = "tls")]
@@ -229,7 +227,7 @@ fn go_host_drives_rust_plugin() {
 #[cfg(feature = "tls")]
 #[test]
 fn go_host_tls_baseline_with_go_plugin() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let files = TlsFiles::new();
         for security in [Security::AutoMtls, Security::UserTls] {
             let (tls_args, tls_env) = go_host_tls_args(security, &files);
@@ -249,7 +247,7 @@ fn go_host_tls_baseline_with_go_plugin() {
 
 #[test]
 fn go_host_drains_chatty_rust_plugin() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let plugin = example_bin("kv_plugin");
         let p = plugin.to_str().expect("utf-8 path");
         let v = run_go_host(
@@ -265,7 +263,7 @@ fn go_host_drains_chatty_rust_plugin() {
 
 #[test]
 fn go_host_reattaches_to_rust_plugin() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let plugin = example_bin("kv_plugin");
         let p = plugin.to_str().expect("utf-8 path");
         for (host, version) in go_hosts() {
@@ -289,7 +287,7 @@ fn go_host_reattaches_to_rust_plugin() {
 /// The host process dies without Kill: the Rust plugin (default exit policy) exits within 2 s.
 #[test]
 fn rust_plugin_exits_when_go_host_dies() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let plugin = example_bin("kv_plugin");
         let p = plugin.to_str().expect("utf-8 path");
         for (host, version) in go_hosts() {
@@ -297,7 +295,7 @@ fn rust_plugin_exits_when_go_host_dies() {
             assert_ok(&v, version);
             let pid = v["pid"].as_u64().expect("pid") as u32;
             let start = Instant::now();
-            while common::pid_running(pid) {
+            while pid_running(pid) {
                 assert!(
                     start.elapsed() < Duration::from_secs(2),
                     "{version}: Rust plugin {pid} still running 2 s after its host died"
@@ -310,7 +308,7 @@ fn rust_plugin_exits_when_go_host_dies() {
 
 #[test]
 fn rust_plugin_refuses_missing_or_wrong_cookie() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let plugin = example_bin("kv_plugin");
         let out = Command::new(&plugin)
             .env_remove("TILORES_TEST_PLUGIN")
@@ -355,6 +353,9 @@ fn kv_handshake() -> HandshakeConfig {
 #[path = "../examples/support/kv_types.rs"]
 mod kv_types;
 use kv_types::{Kv, LogArgs};
+use tilores_plugin_test_support::{
+    example_bin, go_bin, limit, limit_sync, pid_alive, pid_running, step, SharedBytes, TempDir,
+};
 
 /// Go kv plugins under test: the primary target and the newest go-plugin v1.x.
 fn go_plugins() -> [(PathBuf, &'static str); 2] {
@@ -424,7 +425,7 @@ fn assert_rust_tls(
 
 #[tokio::test(flavor = "current_thread")]
 async fn rust_host_drives_go_plugin() {
-    common::limit(async {
+    limit(async {
         #[cfg(feature = "tls")]
         let files = TlsFiles::new();
         for (security, (bin, version)) in securities()
@@ -432,7 +433,7 @@ async fn rust_host_drives_go_plugin() {
             .flat_map(|s| go_plugins().map(|p| (s, p)))
         {
             let version = format!("{version} {security:?}");
-            common::step(format!("Rust host → Go kv plugin {version}"));
+            step(format!("Rust host → Go kv plugin {version}"));
             // Capture the re-logged plugin stderr as JSON lines (level, message, fields).
             let logs = SharedBytes::default();
             let subscriber = {
@@ -601,7 +602,7 @@ async fn rust_host_drives_go_plugin() {
             assert!(outcome.graceful, "{version}: {outcome:?}");
             assert_eq!(outcome.status.and_then(|s| s.code()), Some(0));
             assert!(client.exited());
-            assert!(!common::pid_alive(pid));
+            assert!(!pid_alive(pid));
             // The reattached client sees the plugin gone.
             if let Some((mut second, kv2)) = second {
                 let e = kv2
@@ -618,7 +619,7 @@ async fn rust_host_drives_go_plugin() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn rust_host_kill_with_calls_pending_and_crash() {
-    common::limit(async {
+    limit(async {
         let (bin, _) = &go_plugins()[0];
         let mut client = PluginClient::start(PluginCommand::new(bin), kv_config())
             .await
@@ -643,10 +644,10 @@ async fn rust_host_kill_with_calls_pending_and_crash() {
 /// local close the reader was never woken (more than half of the runs hung).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_host_kill_ends_a_call_waiting_behind_a_stalled_write() {
-    common::limit(async {
+    limit(async {
         let (bin, _) = &go_plugins()[0];
         for round in 0..5 {
-            common::step(format!("round {round}"));
+            step(format!("round {round}"));
             let mut client = PluginClient::start(PluginCommand::new(bin), kv_config())
                 .await
                 .unwrap();
@@ -691,7 +692,7 @@ async fn rust_host_kill_ends_a_call_waiting_behind_a_stalled_write() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn rust_host_launch_failures_are_clear() {
-    common::limit(async {
+    limit(async {
         let (bin, _) = &go_plugins()[0];
         let with_mode = |mode: &str| PluginCommand::new(bin).env("KVPLUGIN_MODE", mode);
 
@@ -776,7 +777,7 @@ async fn rust_host_launch_failures_are_clear() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn reattach_to_a_dead_address_kills_the_pid() {
-    common::limit(async {
+    limit(async {
         let tmp = TempDir::new("reattach");
         let mut sleeper = tokio::process::Command::new("sleep")
             .arg("30")
@@ -807,11 +808,11 @@ async fn reattach_to_a_dead_address_kills_the_pid() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn rust_host_drives_rust_plugin() {
-    common::limit(async {
+    limit(async {
         #[cfg(feature = "tls")]
         let files = TlsFiles::new();
         for security in securities() {
-            common::step(format!("Rust host ↔ Rust plugin {security:?}"));
+            step(format!("Rust host ↔ Rust plugin {security:?}"));
             let bin = example_bin("kv_plugin");
             let out = SharedBytes::default();
             let (mut config, cmd) = secured(
@@ -900,7 +901,7 @@ fn run_basic(host: &Path, greeter: &Path, args: &[&str]) -> String {
 
 #[test]
 fn go_basic_host_runs_rust_greeter_and_back() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let rust_greeter = example_bin("greeter_plugin");
         let rust_host = example_bin("greeter_host");
         let go_host = go_bin("basic-host");
@@ -933,7 +934,7 @@ fn go_basic_host_runs_rust_greeter_and_back() {
 #[cfg(feature = "tls")]
 #[test]
 fn greeters_under_auto_mtls() {
-    common::limit_sync(|| {
+    limit_sync(|| {
         let rust_greeter = example_bin("greeter_plugin");
         let rust_host = example_bin("greeter_host");
         let greeters = [
@@ -1019,7 +1020,7 @@ async fn legit_auto_mtls(bin: &Path) -> (PluginClient, tilores_plugin::rpc::Clie
 #[cfg(feature = "tls")]
 #[tokio::test(flavor = "current_thread")]
 async fn bad_pem_in_plugin_client_cert() {
-    common::limit(async {
+    limit(async {
         let bin = example_bin("kv_plugin");
         for (pem, reason) in [
             ("not a certificate", "no CERTIFICATE block"),
@@ -1059,7 +1060,7 @@ async fn bad_pem_in_plugin_client_cert() {
 #[cfg(feature = "tls")]
 #[tokio::test(flavor = "current_thread")]
 async fn handshake_certificate_that_does_not_parse() {
-    common::limit(async {
+    limit(async {
         let (bin, _) = &go_plugins()[0];
         let cmd = PluginCommand::new(bin).env("KVPLUGIN_MODE", "bad-cert");
         let e = PluginClient::start(cmd, kv_config().auto_mtls(true))
@@ -1096,7 +1097,7 @@ async fn handshake_certificate_that_does_not_parse() {
 #[tokio::test(flavor = "current_thread")]
 async fn peer_presenting_another_certificate() {
     use plugin::tls::{pinned_client_config, Identity, TlsError};
-    common::limit(async {
+    limit(async {
         for (bin, what) in tls_plugins() {
             let (mut client, kv) = legit_auto_mtls(&bin).await;
             let rc = client.reattach_config();
@@ -1156,7 +1157,7 @@ async fn peer_presenting_another_certificate() {
 #[tokio::test(flavor = "current_thread")]
 async fn plaintext_peer_on_a_tls_connection() {
     use plugin::tls::{pinned_client_config, Identity, TlsError};
-    common::limit(async {
+    limit(async {
         let logs = SharedBytes::default();
         let subscriber = {
             use tracing_subscriber::layer::SubscriberExt;
@@ -1257,7 +1258,7 @@ async fn launch_go_fake_dispatcher_handshake_and_hclog() {
     use std::os::unix::fs::FileTypeExt;
     use std::os::unix::process::ExitStatusExt;
     use tilores_plugin::plugin::{launch, LaunchConfig, LogLevel, PluginAddr, Protocol};
-    common::limit(async {
+    limit(async {
         let bin = go_bin("tilores-plugin-fake-dispatcher");
         let sink = SharedBytes::default();
         let mut cfg = LaunchConfig::new(dispatcher_handshake());
@@ -1312,7 +1313,7 @@ async fn launch_go_fake_dispatcher_handshake_and_hclog() {
 #[tokio::test(flavor = "current_thread")]
 async fn launch_go_fake_dispatcher_without_cookie() {
     use tilores_plugin::plugin::{launch, CookieError, LaunchConfig};
-    common::limit(async {
+    limit(async {
         let bin = go_bin("tilores-plugin-fake-dispatcher");
         assert!(
             std::env::var_os("DISPATCHER_PLUGIN").is_none(),
@@ -1341,7 +1342,7 @@ async fn launch_go_fake_dispatcher_without_cookie() {
 #[tokio::test(flavor = "current_thread")]
 async fn launch_go_fake_dispatcher_version_mismatch() {
     use tilores_plugin::plugin::{launch, LaunchConfig};
-    common::limit(async {
+    limit(async {
         let bin = go_bin("tilores-plugin-fake-dispatcher");
         let sink = SharedBytes::default();
         let mut cfg = LaunchConfig::new(dispatcher_handshake());
@@ -1400,7 +1401,7 @@ async fn kv_log_line(bin: &Path, message: &str) -> String {
 
 #[tokio::test(flavor = "current_thread")]
 async fn hclog_json_lines_are_byte_identical_to_go() {
-    common::limit(async {
+    limit(async {
         // Every escape class of Go's JSON string encoder: quotes and backslash, the named
         // control escapes (`\b` and `\f` are spelled so since Go 1.22), other controls,
         // DEL (not escaped), HTML-sensitive bytes (escaped: hclog's json.Encoder keeps

@@ -3,13 +3,9 @@
 //! deadline with Go's text, and well-behaved calls on the same connection still get their
 //! answers.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-use common::example_bin;
 
 fn cli() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin"))
@@ -65,7 +61,7 @@ async fn run(
 /// Go's text and the run (kill included: the Quit reply trickles too) ends in bounded time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatch_ends_a_call_whose_reply_trickles_at_a_byte_a_second() {
-    common::limit(async {
+    limit(async {
         let plugin = example_bin("dispatcher_test_plugin");
         let p = plugin.to_str().expect("utf-8 path");
         let script = r#"{"call":"entity","input":{"id":"trickle"},"deadline_ms":500}
@@ -93,7 +89,7 @@ async fn dispatch_ends_a_call_whose_reply_trickles_at_a_byte_a_second() {
 /// the CLI's default deadline (the plugin sees one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatch_goes_on_after_a_deadline_with_correct_answers() {
-    common::limit(async {
+    limit(async {
         let plugin = example_bin("dispatcher_test_plugin");
         let p = plugin.to_str().expect("utf-8 path");
         let script = r#"{"call":"entity","input":{"id":"abcd"}}
@@ -154,6 +150,7 @@ use tilores_plugin::plugin::{
     Protocol, ReattachConfig, ServeConfig,
 };
 use tilores_plugin::rpc;
+use tilores_plugin_test_support::{example_bin, limit, SharedBytes, TempDir};
 use tokio::io::AsyncReadExt;
 
 fn echo_handshake() -> HandshakeConfig {
@@ -166,7 +163,7 @@ fn echo_handshake() -> HandshakeConfig {
 
 /// A provider (connection part) serving `Plugin.Echo` on a socket in `dir`, with `tune`
 /// applied to its config; returns the reattach config a host connects with.
-fn echo_provider(dir: &common::TempDir, tune: impl FnOnce(&mut ServeConfig)) -> ReattachConfig {
+fn echo_provider(dir: &TempDir, tune: impl FnOnce(&mut ServeConfig)) -> ReattachConfig {
     let plugins = PluginSet::new().plugin("echo", |_broker| {
         let server = rpc::Server::new();
         server.register_fn(
@@ -208,8 +205,8 @@ async fn echo_round_trip(rc: &ReattachConfig) {
 /// forever); a host connected meanwhile is served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_connection_is_closed_after_the_streams_timeout() {
-    common::limit(async {
-        let dir = common::TempDir::new("rel-silent");
+    limit(async {
+        let dir = TempDir::new("rel-silent");
         let rc = echo_provider(&dir, |c| c.streams_timeout = Duration::from_millis(300));
         let PluginAddr::Unix(path) = &rc.addr else {
             unreachable!()
@@ -234,8 +231,8 @@ async fn a_silent_connection_is_closed_after_the_streams_timeout() {
 /// until they are closed, then is served.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_max_connections_wait_their_turn() {
-    common::limit(async {
-        let dir = common::TempDir::new("rel-maxconn");
+    limit(async {
+        let dir = TempDir::new("rel-maxconn");
         let rc = echo_provider(&dir, |c| {
             c.max_connections = 2;
             c.streams_timeout = Duration::from_millis(1500);
@@ -270,7 +267,7 @@ async fn connections_beyond_max_connections_wait_their_turn() {
 /// leaves its socket file behind; before the handler the Rust one left its directory too.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_a_provider_and_removes_its_socket_directory() {
-    common::limit(async {
+    limit(async {
         use tilores_plugin::dispatcher::{initialize, CallContext, Dispatcher, EntityInput};
         let fake = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"));
         let mut plugin = initialize(tilores_plugin::plugin::PluginCommand::new(&fake), None)
@@ -318,10 +315,10 @@ async fn sigterm_ends_a_provider_and_removes_its_socket_directory() {
 /// logs nothing per stream, and neither does it now.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_logs_nothing_per_stream() {
-    common::limit(async {
+    limit(async {
         use tilores_plugin::dispatcher::{client_config, PLUGIN_NAME};
         let fake = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"));
-        let lines = common::SharedBytes::default();
+        let lines = SharedBytes::default();
         let mut config = client_config();
         config.launch.stderr = Some(Box::new(lines.clone()));
         let mut plugin =

@@ -10,7 +10,6 @@
 //! being the yamux client as go-plugin's host is). The Go peer is told the matching flags.
 //! The Go toolchain is required: a missing `go` or a failed build fails the tests (they never
 //! skip).
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -24,6 +23,7 @@ use std::task::{Context, Poll};
 
 use tilores_plugin::mux::{self, MuxConfig};
 use tilores_plugin::rpc::{Client, RpcError, Server};
+use tilores_plugin_test_support as support;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader, ReadBuf};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::time::timeout;
@@ -165,8 +165,8 @@ impl Transport {
 // ------------------------------------------------------------------ Go peers
 
 /// A socket path in a fresh temp dir (kept alive by the returned guard).
-fn socket_path() -> (common::TempDir, PathBuf) {
-    let dir = common::TempDir::new("rpc");
+fn socket_path() -> (support::TempDir, PathBuf) {
+    let dir = support::TempDir::new("rpc");
     let path = dir.path().join("rpc.sock");
     (dir, path)
 }
@@ -176,13 +176,13 @@ struct GoServer {
     child: Child,
     stdin: Option<ChildStdin>,
     path: PathBuf,
-    _dir: common::TempDir,
+    _dir: support::TempDir,
 }
 
 impl GoServer {
     async fn start(transport: Transport, extra: &[&str]) -> GoServer {
         let (dir, path) = socket_path();
-        let mut child = Command::new(common::go_bin("rpc-peer"))
+        let mut child = Command::new(support::go_bin("rpc-peer"))
             .arg("serve")
             .arg("-socket")
             .arg(&path)
@@ -232,7 +232,7 @@ impl Drop for GoServer {
 
 /// Runs `rpc-peer call -scenario NAME` against `path` and returns its JSON line.
 async fn go_call(transport: Transport, path: &Path, scenario: &str) -> Json {
-    let child = Command::new(common::go_bin("rpc-peer"))
+    let child = Command::new(support::go_bin("rpc-peer"))
         .arg("call")
         .arg("-socket")
         .arg(path)
@@ -530,7 +530,7 @@ fn echo_server(hangs: Arc<AtomicUsize>) -> Server {
 
 /// A Rust server on a fresh socket, serving every connection.
 struct RustServer {
-    _dir: common::TempDir,
+    _dir: support::TempDir,
     path: PathBuf,
     server: Server,
     /// Started `Echo.Hang` calls.
@@ -656,12 +656,12 @@ macro_rules! per_transport {
     ($($case:ident => $name_unix:ident, $name_mux:ident;)*) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name_unix() {
-            common::limit($case(Transport::Unix)).await;
+            support::limit($case(Transport::Unix)).await;
         }
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name_mux() {
-            common::limit($case(Transport::Mux)).await;
+            support::limit($case(Transport::Mux)).await;
         }
     )*};
 }

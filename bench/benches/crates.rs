@@ -469,8 +469,7 @@ async fn bench(o: Opts) -> Result<(), String> {
             return Err(format!("-only: unknown row {only:?} (rows: {ROWS:?})"));
         }
     }
-    let dir = std::env::temp_dir().join(format!("tilores-bench-crates-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let dir = tilores_plugin_test_support::TempDir::new("tilores-bench-crates");
     let mut result = Ok(());
     for row in ROWS {
         if o.only.as_deref().is_some_and(|only| only != row) {
@@ -479,8 +478,8 @@ async fn bench(o: Opts) -> Result<(), String> {
         let r = match row {
             "ours-plugin" => row_ours_plugin(&o).await,
             "goplugin-plugin" => row_goplugin_plugin(&o).await,
-            "ours-rpc-socket" => row_ours_rpc(&o, &dir).await,
-            "go-netrpc-socket" => row_gonetrpc(&o, &dir).await,
+            "ours-rpc-socket" => row_ours_rpc(&o, dir.path()).await,
+            "go-netrpc-socket" => row_gonetrpc(&o, dir.path()).await,
             "ours-codec" => row_ours_codec(o.codec_iters),
             _ => row_gobwire_codec(o.codec_iters),
         };
@@ -492,7 +491,6 @@ async fn bench(o: Opts) -> Result<(), String> {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     result
 }
 

@@ -27,7 +27,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +35,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value as Json;
 use tilores_plugin::mux::{MuxConfig, Role, Session, Stream, UnixSocket};
 use tilores_plugin::rpc::{Client, Server};
+use tilores_plugin_test_support::{go_bin, TempDir};
 
 #[path = "../../tests/common/echo_args.rs"]
 mod echo_args;
@@ -324,7 +325,6 @@ fn env_u64(name: &str, default: u64) -> Result<u64, String> {
 }
 
 struct Settings {
-    repo: PathBuf,
     me: PathBuf,
     runs: u64,
     duration_ms: u64,
@@ -376,19 +376,19 @@ fn go_env(cmd: &mut Command, gomaxprocs: Option<u32>) {
 }
 
 fn orchestrate() -> Result<(), String> {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let s = Settings {
         me: std::env::current_exe().map_err(|e| e.to_string())?,
         runs: env_u64("NETRPC_RUNS", 5)?.max(1),
         duration_ms: env_u64("NETRPC_DURATION_MS", 2000)?,
         warmup_ms: env_u64("NETRPC_WARMUP_MS", 500)?,
-        repo,
     };
     let only: Option<Vec<String>> = std::env::var("NETRPC_ONLY")
         .ok()
         .map(|v| v.split(',').map(str::to_string).collect());
     let wanted = |name: &str| only.as_ref().is_none_or(|o| o.iter().any(|x| x == name));
-    build_go_peers(&s.repo)?;
+    // Built (with the other Go peers) once per process; a missing Go toolchain fails loudly.
+    go_bin("rpc-peer");
+    go_bin("sockfloor");
     let runtime = std::env::var("NETRPC_RUNTIME").unwrap_or_else(|_| "current".into());
     eprintln!(
         "netrpc: {} runs × {} ms (+{} ms warm-up) per measurement; Rust peers: tokio {runtime}-thread runtime",
@@ -461,7 +461,7 @@ fn floors_once(s: &Settings) -> Result<Vec<(&'static str, Sample)>, String> {
     )?;
     out.push(("blocking", Sample::from_json(&j, "roundtrips_per_sec")?));
     for (name, gomaxprocs) in [("go-gmp1", Some(1)), ("go-gmpdef", None)] {
-        let mut cmd = Command::new(s.repo.join("go-interop/bin/sockfloor"));
+        let mut cmd = Command::new(go_bin("sockfloor"));
         cmd.args([
             "-echo-process",
             "-duration",
@@ -486,31 +486,6 @@ fn loadavg() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// Builds `rpc-peer` and `sockfloor` (release is Go's only mode) into go-interop/bin.
-fn build_go_peers(repo: &Path) -> Result<(), String> {
-    let dir = repo.join("go-interop");
-    for name in ["rpc-peer", "sockfloor"] {
-        let st = Command::new("go")
-            .current_dir(&dir)
-            .env(
-                "GONOSUMDB",
-                std::env::var("GONOSUMDB").unwrap_or_else(|_| "github.com/tilotech".into()),
-            )
-            .args([
-                "build",
-                "-o",
-                &format!("bin/{name}"),
-                &format!("./cmd/{name}"),
-            ])
-            .status()
-            .map_err(|e| format!("go build (the Go toolchain is required): {e}"))?;
-        if !st.success() {
-            return Err(format!("go build ./cmd/{name} failed: {st}"));
-        }
-    }
-    Ok(())
-}
-
 /// A server process, killed on drop (stdin closed first: both peers exit on stdin EOF).
 struct ServerProc {
     child: Child,
@@ -532,32 +507,12 @@ impl Drop for ServerProc {
     }
 }
 
-/// A private temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir, String> {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!("netrpc-bench-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).map_err(|e| format!("temp dir: {e}"))?;
-        Ok(TempDir(p))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn start_server(s: &Settings, row: &Row) -> Result<(ServerProc, PathBuf), String> {
-    let dir = TempDir::new()?;
-    let sock = dir.0.join("rpc.sock");
+    let dir = TempDir::new("netrpc-bench");
+    let sock = dir.path().join("rpc.sock");
     let mut cmd = match row.pair.server {
         Side::Go => {
-            let mut c = Command::new(s.repo.join("go-interop/bin/rpc-peer"));
+            let mut c = Command::new(go_bin("rpc-peer"));
             c.arg("serve").arg("-mux").arg("-socket").arg(&sock);
             go_env(&mut c, row.gomaxprocs);
             c
@@ -599,7 +554,7 @@ fn measure(s: &Settings, row: &Row, callers: usize) -> Result<Sample, String> {
     let callers_s = callers.to_string();
     let mut cmd = match row.pair.client {
         Side::Go => {
-            let mut c = Command::new(s.repo.join("go-interop/bin/rpc-peer"));
+            let mut c = Command::new(go_bin("rpc-peer"));
             c.arg("bench").arg("-mux").arg("-socket").arg(&sock).args([
                 "-callers",
                 &callers_s,

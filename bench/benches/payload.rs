@@ -1,7 +1,8 @@
 //! Dispatcher-shaped payload benchmark: this crate against Go's `encoding/gob` (and the
 //! crates.io crate `gobwire`) on the very same value and bytes, in one run.
 //!
-//! `cargo bench -p tilores-plugin-bench --bench payload` (needs the Go peers: `bash go-interop/build.sh`).
+//! `cargo bench -p tilores-plugin-bench --bench payload` (builds the Go peers with
+//! go-interop/build.sh on first use: needs Go).
 //!
 //! Go writes the payload (`gobbench write`: an `EntityOutput` with 100 records, each a
 //! `map[string]interface{}` of 10 fields: strings, float64s, bools, a nested map, a list and a
@@ -383,20 +384,12 @@ fn main() {
         );
         return;
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let bin = root.join("go-interop/bin/gobbench");
-    if !bin.exists() {
-        eprintln!(
-            "{} missing: run `bash go-interop/build.sh` first",
-            bin.display()
-        );
-        std::process::exit(2);
-    }
+    // Built (with the other Go peers) on first use; a missing Go toolchain fails loudly.
+    let bin = tilores_plugin_test_support::go_bin("gobbench");
     let iters = env_usize("GOB_BENCH_ITERS", 1000);
     let reps = env_usize("GOB_BENCH_REPS", 5);
-    let dir = std::env::temp_dir().join(format!("tilores-gob-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("payload.gob");
+    let dir = tilores_plugin_test_support::TempDir::new("tilores-gob-bench");
+    let file = dir.path().join("payload.gob");
     let st = Command::new(&bin)
         .args(["write", "-out"])
         .arg(&file)
@@ -404,8 +397,8 @@ fn main() {
         .expect("gobbench write");
     assert!(st.success(), "gobbench write failed");
     let first = std::fs::read(&file).expect("payload");
-    let _ = GO.set((bin.clone(), dir.clone()));
-    let next = std::fs::read(dir.join("payload.gob.next")).expect("payload.next");
+    let _ = GO.set((bin.clone(), dir.path().to_path_buf()));
+    let next = std::fs::read(dir.path().join("payload.gob.next")).expect("payload.next");
 
     if std::env::var_os("GOB_BENCH_FLOOR").is_some() {
         // The allocation floor of the decoded value: cloning and dropping it.
@@ -451,7 +444,7 @@ fn main() {
             gobwire_bench(&first, &next, reps, iters),
         ]);
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     if let Some(path) = std::env::var_os("GOB_BENCH_JSONL") {
         let mut text = String::new();
         for (round, rows) in all.iter().enumerate() {

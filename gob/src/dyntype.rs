@@ -1,6 +1,6 @@
 //! The dynamic type model: [`Type`], a wire type graph with Go's names, built from
 //! definitions in shared, immutable [`TypeGroup`]s. Below both the encoder (which describes
-//! these types to a stream) and [`Value`] (which keeps its type), so that
+//! these types to a stream) and [`Value`](crate::Value) (which keeps its type), so that
 //! neither has to import the other for it.
 
 use std::borrow::Cow;
@@ -8,9 +8,6 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-// Named in the docs only.
-#[cfg(doc)]
-use crate::Value;
 
 /// A wire type as seen by the dynamic model.
 ///
@@ -215,7 +212,7 @@ impl TypeGroup {
 }
 
 /// Never read: its 255 invalid values give [`Type`] a niche, which keeps `Type` (and so
-/// [`Value`]) as small as a single pointer plus tag.
+/// [`Value`](crate::Value)) as small as a single pointer plus tag.
 #[derive(Clone, Copy)]
 #[repr(u8)]
 enum Niche {
@@ -540,7 +537,8 @@ pub(crate) fn go_type_string(t: &Type, depth: usize) -> Cow<'static, str> {
 
 impl Type {
     /// Whether a map's keys (`.0`) and the elements of a slice, array or map (`.1`) are
-    /// `interface{}` values, which [`Value`] stores in its interface-position form.
+    /// `interface{}` values, which [`Value`](crate::Value) stores in its interface-position
+    /// form.
     pub fn interface_positions(&self) -> (bool, bool) {
         let is = |r: &TypeRef| matches!(r, TypeRef::Type(Type::Interface));
         match self.def().map(|d| d.shape()) {

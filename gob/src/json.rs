@@ -29,8 +29,8 @@
 //!   `time.Time`); interface → `null` or `{"name": GO_NAME, "type": .., "types": {..},
 //!   "value": ..}` with its own type table.
 //!
-//! **Plain JSON** ([`to_plain_json`], [`interface_from_plain_json`]) is what Go's
-//! `encoding/json` makes of `interface{}` values, and back (numbers become `float64`).
+//! **Plain JSON** ([`interface_from_plain_json`]) is what Go's `encoding/json` decodes into
+//! an `interface{}` (numbers become `float64`).
 
 use serde_json::{json, Map, Number, Value as Json};
 use std::collections::HashMap;
@@ -672,64 +672,6 @@ fn json_depth(b: &[u8]) -> usize {
         }
     }
     max
-}
-
-/// What Go's `encoding/json` makes of a value held in an `interface{}`: maps with string keys
-/// become objects, slices arrays, `time.Time` an RFC 3339 string, `[]byte` base64.
-pub fn to_plain_json(v: &Value) -> Json {
-    match v {
-        Value::Bool(b) => Json::Bool(*b),
-        Value::Int(i) => Json::Number((*i).into()),
-        Value::Uint(u) => Json::Number((*u).into()),
-        Value::Float(f) => Number::from_f64(*f).map(Json::Number).unwrap_or(Json::Null),
-        Value::Complex(..) => Json::Null,
-        Value::String(s) => Json::String(s.to_string()),
-        Value::RawString(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
-        Value::Bytes(b) => Json::String(crate::gotext::base64(b)),
-        Value::Slice(c) | Value::Array(c) => {
-            Json::Array(c.items.iter().map(to_plain_json).collect())
-        }
-        Value::Map(c) => {
-            let mut m = Map::new();
-            for (k, v) in &c.items {
-                let key = match k {
-                    Value::String(s) => s.to_string(),
-                    Value::Int(i) => i.to_string(),
-                    Value::Uint(u) => u.to_string(),
-                    other => format!("{other:?}"),
-                };
-                m.insert(key, to_plain_json(v));
-            }
-            Json::Object(m)
-        }
-        Value::Struct(c) => {
-            let names = struct_fields(&c.ty);
-            let mut m = Map::new();
-            for (i, fv) in &c.items {
-                if let Some((n, _)) = names.get(*i) {
-                    m.insert(n.clone(), to_plain_json(fv));
-                }
-            }
-            Json::Object(m)
-        }
-        Value::Nil => Json::Null,
-        Value::Interface(i) => interface_to_plain_json(i),
-        Value::Marshaled(c) => match GoTime::unmarshal_binary(&c.items) {
-            Ok(t) => Json::String(t.to_rfc3339()),
-            Err(_) => Json::String(crate::gotext::base64(&c.items)),
-        },
-    }
-}
-
-/// [`to_plain_json`] for an interface slot (nil → `null`).
-pub fn interface_to_plain_json(i: &Interface) -> Json {
-    if let Some(v) = i.value() {
-        return to_plain_json(v);
-    }
-    if let Some(t) = i.downcast_ref::<GoTime>() {
-        return Json::String(t.to_rfc3339());
-    }
-    Json::Null
 }
 
 /// What Go's `encoding/json` decodes into an `interface{}`: objects become

@@ -11,11 +11,7 @@ struct Point {
 }
 
 fn go_stream() -> Vec<u8> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/gob/point_struct.gob"
-    );
-    std::fs::read(path).expect("Go vector point_struct.gob")
+    tilores_plugin_test_support::gob_vector("point_struct")
 }
 
 /// The second value's message (`07 ff 80 01 2c 01 42 00`): the definition is sent once.

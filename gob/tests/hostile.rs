@@ -1,8 +1,7 @@
 //! Hostile input: corrupted, truncated, lying and deeply nested streams give typed errors,
 //! never a panic, a hang or an allocation larger than the input justifies.
-mod common;
-
 use gob::{wire::put_uint, Decoder, ErrorKind, Limits, Value};
+use tilores_plugin_test_support::gob_vector;
 
 fn hex(s: &str) -> Vec<u8> {
     s.split_whitespace()
@@ -174,7 +173,7 @@ fn counts_beyond_the_message_fail_per_element_without_allocating() {
 /// the last value and the decoder.
 #[test]
 fn recursive_types_are_freed_with_their_values() {
-    let s = common::vector("recursive_slice_type");
+    let s = gob_vector("recursive_slice_type");
     let weak = {
         let mut dec = Decoder::new();
         let vals = dec.decode_all::<Value>(&s).expect("Go's stream decodes");

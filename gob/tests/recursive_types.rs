@@ -7,13 +7,10 @@
 //! `type T struct { Kids []T; Name string }` (package main): `recursive_struct_slice` and
 //! `recursive_struct_slice_inner`.
 
-mod common;
-
 use std::sync::{Arc, Weak};
 
-use common::vector;
 use gob::{Decoder, DefKind, Encoder, GroupDef, Type, TypeDef, TypeGroup, TypeRef, Value};
-
+use tilores_plugin_test_support::gob_vector as vector;
 /// `T{Name: "root", Kids: []T{{Name: "a"}, {Name: "b", Kids: []T{{Name: "c"}}}}}`
 fn go_root() -> Vec<u8> {
     vector("recursive_struct_slice")

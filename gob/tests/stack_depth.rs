@@ -1,11 +1,9 @@
 //! The default depth limit is reached before the stack runs out: the deepest Go vectors decode
 //! (to their typed depth error) on a 2 MiB thread, the default test-thread stack, even in
 //! unoptimised builds.
-mod common;
-
-use common::vector;
 
 use gob::{Decoder, ErrorKind, Value};
+use tilores_plugin_test_support::gob_vector as vector;
 
 fn on_small_stack(name: &'static str) -> gob::Error {
     std::thread::Builder::new()

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use gob::{GoTime, Interface, Type, Value};
+use tilores_plugin_test_support::{mask, TempDir};
 
 use super::fake::go_equal;
 use super::script::run_line;
@@ -734,33 +735,6 @@ const README_OUTPUT: &str = r#"{"output":{"entity":{"id":"e1","records":null,"ed
 {"error":"json: cannot unmarshal string into Go value of type dispatcher.EntityInput"}
 "#;
 
-/// Replaces every UUID-shaped string value by `UUID`.
-pub(crate) fn mask_uuids(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < b.len() {
-        let cand = &s[i..];
-        let is_uuid = cand.len() >= 36
-            && cand.char_indices().take(36).all(|(j, c)| {
-                if [8, 13, 18, 23].contains(&j) {
-                    c == '-'
-                } else {
-                    c.is_ascii_hexdigit()
-                }
-            });
-        if is_uuid {
-            out.push_str("UUID");
-            i += 36;
-        } else {
-            let c = cand.chars().next().unwrap_or(' ');
-            out.push(c);
-            i += c.len_utf8();
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn script_output_matches_go_host_recording() {
     // Through the wire (as `tilores-plugin dispatch` runs), and in-process: the same lines.
@@ -776,7 +750,7 @@ async fn script_output_matches_go_host_recording() {
     .unwrap();
     let last_entity = r#"{"output":{"entity":{"id":"","records":[{"id":"r1","data":{"age":42,"html":"<b>&</b>","name":"Alice","nested":{"a":[1,"x",true,null]}}},{"id":"r2","data":{"name":"Bob"}}],"edges":null,"duplicates":{},"hits":{}}}}"#;
     let want = format!("{README_OUTPUT}{last_entity}\n");
-    assert_eq!(mask_uuids(&String::from_utf8(out).unwrap()), want);
+    assert_eq!(mask(&String::from_utf8(out).unwrap()), want);
     assert_eq!(
         summary,
         ScriptSummary {
@@ -796,7 +770,7 @@ async fn script_output_matches_go_host_recording() {
     )
     .await
     .unwrap();
-    assert_eq!(mask_uuids(&String::from_utf8(out).unwrap()), want);
+    assert_eq!(mask(&String::from_utf8(out).unwrap()), want);
 }
 
 #[tokio::test]
@@ -1052,12 +1026,9 @@ async fn a_method_declared_once_is_served_and_called_end_to_end() {
 #[tokio::test]
 async fn a_method_declared_once_is_served_and_called_over_http() {
     use super::http::{serve_http, HttpClientConfig, HttpDispatcherClient, HttpServerConfig};
-    let dir = std::env::temp_dir().join(format!("disp-echo-http-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let test_socket = dir.join("test.sock");
-    let fake_socket = dir.join("fake.sock");
-    let _ = std::fs::remove_file(&test_socket);
-    let _ = std::fs::remove_file(&fake_socket);
+    let dir = TempDir::new("disp-echo-http");
+    let test_socket = dir.path().join("test.sock");
+    let fake_socket = dir.path().join("fake.sock");
     let d = Arc::new(TestDispatcher::default());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let test_server = tokio::spawn(serve_http(
@@ -1144,7 +1115,6 @@ async fn a_method_declared_once_is_served_and_called_over_http() {
         .expect("the server stops")
         .unwrap();
     fake_server.abort();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// tilores-plugin-api v0.2.0 and v0.3.0 calls (`id`, `records`, `parameters`; replies

@@ -221,15 +221,12 @@ mod tests {
     use std::os::unix::fs::{FileTypeExt, MetadataExt};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    fn scratch(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("pl-test-{}-{name}", std::process::id()));
-        let _ = std::fs::create_dir_all(&d);
-        d
-    }
+    use tilores_plugin_test_support::TempDir;
 
     #[tokio::test]
     async fn private_dir_socket_and_cleanup() {
-        let parent = scratch("a");
+        let scratch = TempDir::new("pl-test-a");
+        let parent = scratch.path().to_path_buf();
         let l = PluginListener::bind_with(&ListenerConfig {
             parent_dir: Some(parent.clone()),
             group: None,
@@ -276,7 +273,8 @@ mod tests {
 
     #[tokio::test]
     async fn group_by_numeric_gid() {
-        let parent = scratch("g");
+        let scratch = TempDir::new("pl-test-g");
+        let parent = scratch.path().to_path_buf();
         let my_gid = std::fs::metadata(&parent).unwrap().gid();
         let l = PluginListener::bind_with(&ListenerConfig {
             parent_dir: Some(parent.clone()),

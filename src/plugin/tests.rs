@@ -4,8 +4,9 @@
 
 use std::io::{self, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tilores_plugin_test_support::SharedBytes;
 
 use super::hclog::is_hclog_timestamp;
 use super::process::sha256_file;
@@ -21,41 +22,6 @@ fn handshake_cfg() -> HandshakeConfig {
 
 fn sh(script: &str) -> PluginCommand {
     PluginCommand::new("/bin/sh").arg("-c").arg(script)
-}
-
-/// Collects the raw stderr copy (go-plugin `ClientConfig.Stderr`).
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Sink {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    async fn wait_for(&self, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let t = self.text();
-            if t.contains(needle) {
-                return t;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "stderr never contained {needle:?}: {t:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
 }
 
 async fn assert_pid_gone(pid: u32) {
@@ -121,7 +87,8 @@ async fn legacy_four_field_line_and_extra_fields() {
 
 #[tokio::test]
 async fn child_environment() {
-    let sink = Sink::default();
+    // Collects the raw stderr copy (go-plugin `ClientConfig.Stderr`).
+    let sink = SharedBytes::default();
     let mut cfg = LaunchConfig::new(handshake_cfg());
     cfg.host_versions = vec![1, 2];
     cfg.stderr = Some(Box::new(sink.clone()));
@@ -222,7 +189,8 @@ async fn bad_handshake_kills_the_plugin() {
 
 #[tokio::test]
 async fn stdout_is_drained_after_handshake() {
-    let sink = Sink::default();
+    // Collects the raw stderr copy (go-plugin `ClientConfig.Stderr`).
+    let sink = SharedBytes::default();
     let mut cfg = LaunchConfig::new(handshake_cfg());
     cfg.stderr = Some(Box::new(sink.clone()));
     // 1 MB after the handshake would block forever on a 64 KiB pipe that nobody reads.

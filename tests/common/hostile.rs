@@ -41,7 +41,7 @@ pub fn marked(key: &str, value: &str) -> Vec<u32> {
                 .map(|env| env.split(|b| *b == 0).any(|kv| kv == want.as_bytes()))
                 .unwrap_or(false)
         })
-        .filter(|pid| super::pid_running(*pid))
+        .filter(|pid| tilores_plugin_test_support::pid_running(*pid))
         .collect()
 }
 
@@ -64,7 +64,7 @@ pub fn assert_no_marked_process(key: &str, value: &str, limit: Duration) {
 /// Waits until `pid` no longer runs (gone or a zombie); panics after `limit`.
 pub fn assert_gone(pid: u32, limit: Duration) {
     let start = Instant::now();
-    while super::pid_running(pid) {
+    while tilores_plugin_test_support::pid_running(pid) {
         assert!(
             start.elapsed() < limit,
             "process {pid} still runs after {limit:?}"

@@ -194,9 +194,8 @@ pub fn blocking_floor(
     if duration.is_zero() || size == 0 {
         return Err("-duration and -size must be positive".into());
     }
-    let dir = std::env::temp_dir().join(format!("rsfloor-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let sock = dir.join("s");
+    let dir = tilores_plugin_test_support::TempDir::new("rsfloor");
+    let sock = dir.path().join("s");
     let _ = std::fs::remove_file(&sock);
     let listener = UnixListener::bind(&sock).map_err(|e| format!("bind: {e}"))?;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -227,7 +226,7 @@ pub fn blocking_floor(
     conn.set_nonblocking(false).map_err(|e| e.to_string())?;
     conn.set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
 
     let msg = vec![7u8; size];
     let mut back = vec![0u8; size];

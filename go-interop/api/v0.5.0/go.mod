@@ -6,6 +6,7 @@ require (
 	github.com/google/uuid v1.3.0
 	github.com/hashicorp/go-plugin v1.4.3
 	github.com/tilotech/tilores-plugin-api v0.5.0
+	tilores-plugin-rs/go-interop/scripthost v0.0.0
 )
 
 require (
@@ -24,3 +25,6 @@ require (
 	google.golang.org/grpc v1.43.0 // indirect
 	google.golang.org/protobuf v1.27.1 // indirect
 )
+
+// The script runner and main() shared by every api version's host (local, never fetched).
+replace tilores-plugin-rs/go-interop/scripthost => ../../scripthost

@@ -74,6 +74,7 @@ import (
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
 	"tilores-plugin-rs/go-interop/internal/dispatchertest"
 	"tilores-plugin-rs/go-interop/internal/kvtest"
+	"tilores-plugin-rs/go-interop/scripthost"
 )
 
 func main() {
@@ -405,17 +406,9 @@ func jsonString(v interface{}) string {
 	return string(b)
 }
 
-// request is one script line (dispatchertest.Request with this package's type name, which
-// encoding/json's error texts show: "... of type main.request").
-type request struct {
-	Call       string          `json:"call"`
-	Input      json.RawMessage `json:"input"`
-	DeadlineMs *int64          `json:"deadline_ms"`
-}
+// request is one script line: dispatchertest.Request under this package's type name, which
+// encoding/json's error texts show ("... of type main.request").
+type request dispatchertest.Request
 
 // parseRequest decodes one script line.
-func parseRequest(line []byte) (dispatchertest.Request, error) {
-	var req request
-	err := json.Unmarshal(line, &req)
-	return dispatchertest.Request(req), err
-}
+var parseRequest dispatchertest.ParseFunc = scripthost.Parse[request]

@@ -50,6 +50,7 @@ import (
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
 	"github.com/tilotech/tilores-plugin-fake-dispatcher/pkg"
 	"tilores-plugin-rs/go-interop/internal/dispatchertest"
+	"tilores-plugin-rs/go-interop/scripthost"
 )
 
 func main() {
@@ -210,17 +211,9 @@ func dial(path string) (net.Conn, error) {
 	}
 }
 
-// request is one script line (dispatchertest.Request with this package's type name, which
-// encoding/json's error texts show: "... of type main.request").
-type request struct {
-	Call       string          `json:"call"`
-	Input      json.RawMessage `json:"input"`
-	DeadlineMs *int64          `json:"deadline_ms"`
-}
+// request is one script line: dispatchertest.Request under this package's type name, which
+// encoding/json's error texts show ("... of type main.request").
+type request dispatchertest.Request
 
 // parseRequest decodes one script line.
-func parseRequest(line []byte) (dispatchertest.Request, error) {
-	var req request
-	err := json.Unmarshal(line, &req)
-	return dispatchertest.Request(req), err
-}
+var parseRequest dispatchertest.ParseFunc = scripthost.Parse[request]

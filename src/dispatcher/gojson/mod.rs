@@ -14,11 +14,11 @@
 //! Split along its seams: [`write`] (the writer and `interface{}` values), [`parse`] (the
 //! scanner), [`decode`] (the typed decoder) and [`impls`] (each dispatcher type's JSON).
 //!
-//! Why not `gob::json::to_plain_json` for `interface{}` values: that gives a
-//! `serde_json::Value`, which cannot hold what this writer must reproduce: Go's bytes (float
-//! format `1e+21`, `\u2028`, invalid UTF-8 as `\ufffd`, HTML escaping on the HTTP side, `[]`
-//! versus `null`) and Go's refusals (`json: unsupported value: NaN`, complex numbers,
-//! `interface{}` map keys, years outside 0–9999), which make a Go host print an error line.
+//! Why not a `serde_json::Value` for `interface{}` values: it cannot hold what this writer
+//! must reproduce: Go's bytes (float format `1e+21`, `\u2028`, invalid UTF-8 as `\ufffd`,
+//! HTML escaping on the HTTP side, `[]` versus `null`) and Go's refusals (`json: unsupported
+//! value: NaN`, complex numbers, `interface{}` map keys, years outside 0–9999), which make a
+//! Go host print an error line.
 
 mod decode;
 mod impls;

@@ -1,9 +1,9 @@
 use std::fmt;
-use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
+use tilores_plugin_test_support::SharedBytes;
 use tracing_subscriber::layer::SubscriberExt;
 
 use super::timestamp::format_timestamp_utc;
@@ -205,21 +205,9 @@ async fn line_reader_like_bufio_readline() {
     );
 }
 
-#[derive(Clone, Default)]
-struct Buf(Arc<Mutex<Vec<u8>>>);
-impl Write for Buf {
-    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn relay_fragments_sink_and_tail() {
-    let sink = Buf::default();
+    let sink = SharedBytes::default();
     let tail = Arc::new(Mutex::new(StderrTail::default()));
     let mut data = b"[INFO] one\r\n".to_vec();
     data.extend(vec![b'q'; STDERR_BUFFER_SIZE + 5]);
@@ -234,7 +222,7 @@ async fn relay_fragments_sink_and_tail() {
     let mut want = b"[INFO] one\n".to_vec();
     want.extend(vec![b'q'; STDERR_BUFFER_SIZE + 5]);
     want.extend_from_slice(b"\n{\"@level\":\"warn\",\"@message\":\"w\"}\n");
-    assert_eq!(*sink.0.lock().unwrap(), want);
+    assert_eq!(sink.bytes(), want);
     let t = tail.lock().unwrap().snapshot();
     assert_eq!(t.len(), 4);
     assert_eq!(t[0], "[INFO] one");
@@ -254,7 +242,7 @@ async fn relay_unterminated_last_fragment_like_go() {
         (&b"ab\nxxxxxxx"[..], &b"ab\nxxxxxxx\n"[..]),
         (&b"ab\r\nxx\r"[..], &b"ab\nxx\r\n"[..]),
     ] {
-        let sink = Buf::default();
+        let sink = SharedBytes::default();
         let tail = Arc::new(Mutex::new(StderrTail::default()));
         relay_stderr_buffered(
             data,
@@ -264,7 +252,7 @@ async fn relay_unterminated_last_fragment_like_go() {
             Arc::downgrade(&tail),
         )
         .await;
-        assert_eq!(*sink.0.lock().unwrap(), want, "{data:?}");
+        assert_eq!(sink.bytes(), want, "{data:?}");
     }
 }
 
@@ -296,7 +284,7 @@ impl std::error::Error for MyErr {}
 
 #[test]
 fn writer_output_parses_back() {
-    let buf = Buf::default();
+    let buf = SharedBytes::default();
     let sub = tracing_subscriber::registry()
         .with(HclogLayer::with_writer(buf.clone()).module_from_target(true));
     tracing::subscriber::with_default(sub, || {
@@ -318,7 +306,7 @@ fn writer_output_parses_back() {
         );
         tracing::warn!(k = "v"); // no message at all
     });
-    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let text = String::from_utf8(buf.bytes()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(text.ends_with('\n'));
@@ -369,7 +357,7 @@ fn writer_output_parses_back() {
 
 #[test]
 fn emit_relogs_at_level_with_fields() {
-    let buf = Buf::default();
+    let buf = SharedBytes::default();
     let sub = tracing_subscriber::registry()
         .with(HclogLayer::with_writer(buf.clone()).module_from_target(true));
     tracing::subscriber::with_default(sub, || {
@@ -377,7 +365,7 @@ fn emit_relogs_at_level_with_fields() {
             .emit("fake-dispatcher");
         parse_stderr_line("[ERROR] raw").emit("fake-dispatcher");
     });
-    let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let text = String::from_utf8(buf.bytes()).unwrap();
     let v: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -9,111 +9,67 @@
 // ({"parameters"}); anything else answers "unknown call: NAME" (v0.2.0 has no
 // Disassemble or RemoveConnectionBan). One line per call: {"output": <Go JSON of
 // what the v0.2.0 method returned>} or {"error": "<err.Error()>"}.
+//
+// The script runner and main() are go-interop/scripthost's (shared by every api
+// version); this file holds what depends on this version's types.
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
-	"fmt"
-	"io"
-	"os"
 	"os/exec"
-	"strings"
-	"time"
 
 	api "github.com/tilotech/tilores-plugin-api"
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
+	"tilores-plugin-rs/go-interop/scripthost"
 )
 
-type request struct {
-	Call       string          `json:"call"`
-	Input      json.RawMessage `json:"input"`
-	DeadlineMs *int64          `json:"deadline_ms"`
-}
-
 func main() {
-	pluginPath := flag.String("plugin", "", "path of the dispatcher plugin binary")
-	flag.Parse()
-	if *pluginPath == "" {
-		fmt.Fprintln(os.Stderr, "dispatcher-host: -plugin is required")
-		os.Exit(2)
-	}
-	dsp, kill, err := dispatcher.Initialize(exec.Command(*pluginPath))
-	defer kill()
+	scripthost.Main("dispatcher-host", "initialize", start, scripthost.Parse[request])
+}
+
+func start(pluginPath string) (scripthost.CallFunc, func(), error) {
+	dsp, kill, err := dispatcher.Initialize(exec.Command(pluginPath))
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "dispatcher-host: initialize: %v\n", err)
-		os.Exit(1)
+		return nil, nil, err
 	}
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetEscapeHTML(false)
-	r := bufio.NewReader(os.Stdin)
-	for {
-		line, rerr := r.ReadString('\n')
-		if strings.TrimSpace(line) != "" {
-			if err := enc.Encode(runLine(dsp, []byte(line))); err != nil {
-				fmt.Fprintf(os.Stderr, "dispatcher-host: write: %v\n", err)
-				os.Exit(1)
+	return calls(dsp), func() { kill() }, nil
+}
+
+// calls maps the script's call names onto the v0.2.0 Dispatcher.
+func calls(dsp dispatcher.Dispatcher) scripthost.CallFunc {
+	return func(ctx context.Context, call string, raw json.RawMessage) (interface{}, error) {
+		switch call {
+		case "entity":
+			var input struct {
+				ID string `json:"id"`
 			}
-		}
-		if rerr != nil {
-			if rerr != io.EOF {
-				fmt.Fprintf(os.Stderr, "dispatcher-host: read: %v\n", rerr)
-				os.Exit(1)
+			if err := scripthost.DecodeInput(raw, &input); err != nil {
+				return nil, err
 			}
-			return
+			return dsp.Entity(ctx, input.ID)
+		case "submit":
+			var input struct {
+				Records []*api.Record `json:"records"`
+			}
+			if err := scripthost.DecodeInput(raw, &input); err != nil {
+				return nil, err
+			}
+			return dsp.Submit(ctx, input.Records)
+		case "search":
+			var input struct {
+				Parameters map[string]interface{} `json:"parameters"`
+			}
+			if err := scripthost.DecodeInput(raw, &input); err != nil {
+				return nil, err
+			}
+			return dsp.Search(ctx, input.Parameters)
+		default:
+			return nil, scripthost.UnknownCall(call)
 		}
 	}
 }
 
-func runLine(dsp dispatcher.Dispatcher, line []byte) map[string]interface{} {
-	var req request
-	if err := json.Unmarshal(line, &req); err != nil {
-		return map[string]interface{}{"error": err.Error()}
-	}
-	ctx := context.Background()
-	if req.DeadlineMs != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(*req.DeadlineMs)*time.Millisecond)
-		defer cancel()
-	}
-	var output interface{}
-	var err error
-	switch req.Call {
-	case "entity":
-		var input struct {
-			ID string `json:"id"`
-		}
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Entity(ctx, input.ID)
-		}
-	case "submit":
-		var input struct {
-			Records []*api.Record `json:"records"`
-		}
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Submit(ctx, input.Records)
-		}
-	case "search":
-		var input struct {
-			Parameters map[string]interface{} `json:"parameters"`
-		}
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Search(ctx, input.Parameters)
-		}
-	default:
-		err = fmt.Errorf("unknown call: %s", req.Call)
-	}
-	if err != nil {
-		return map[string]interface{}{"error": err.Error()}
-	}
-	return map[string]interface{}{"output": output}
-}
-
-func decodeInput(raw json.RawMessage, v interface{}) error {
-	if len(raw) == 0 {
-		return nil
-	}
-	return json.Unmarshal(raw, v)
-}
+// request is one script line: scripthost.Request under this package's type name, which
+// encoding/json's error texts show ("... of type main.request").
+type request scripthost.Request

@@ -3,7 +3,9 @@
 // dispatcher.Connect(plugin.StartWithCmd(...), plugin.DefaultConfig()) on
 // tilotech/go-plugin. The same source is built in go-interop/api/v0.7.0 (api
 // v0.7.0, go-plugin v0.1.0) and go-interop/api/v0.7.1 (api v0.7.1, go-plugin
-// v0.1.2); build.sh checks that the two copies are identical.
+// v0.1.2); build.sh checks that the two copies are identical. The script runner and
+// main() are go-interop/scripthost's (shared by every api version); this file holds what
+// depends on the api's types.
 //
 // Usage: dispatcher-http-host -plugin PATH < script.jsonl
 //
@@ -21,121 +23,49 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"flag"
-	"fmt"
-	"io"
-	"os"
 	"os/exec"
-	"strings"
-	"time"
 
 	"github.com/tilotech/go-plugin"
 	"github.com/tilotech/tilores-plugin-api/dispatcher"
+	"tilores-plugin-rs/go-interop/scripthost"
 )
 
 func main() {
-	pluginPath := flag.String("plugin", "", "path of the dispatcher plugin binary")
-	flag.Parse()
-	if *pluginPath == "" {
-		fmt.Fprintln(os.Stderr, "dispatcher-http-host: -plugin is required")
-		os.Exit(2)
-	}
+	scripthost.Main("dispatcher-http-host", "connect", start, scripthost.Parse[request])
+}
+
+func start(pluginPath string) (scripthost.CallFunc, func(), error) {
 	dsp, term, err := dispatcher.Connect(plugin.StartWithCmd(func() *exec.Cmd {
-		return exec.Command(*pluginPath)
+		return exec.Command(pluginPath)
 	}), plugin.DefaultConfig())
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "dispatcher-http-host: connect: %v\n", err)
-		os.Exit(1)
+		return nil, nil, err
 	}
-	code := 0
-	if err := runScript(dsp, os.Stdin, os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "dispatcher-http-host: %v\n", err)
-		code = 1
-	}
-	_ = term()
-	os.Exit(code)
+	return calls(dsp), func() { _ = term() }, nil
 }
 
-type request struct {
-	Call       string          `json:"call"`
-	Input      json.RawMessage `json:"input"`
-	DeadlineMs *int64          `json:"deadline_ms"`
-}
-
-func runScript(dsp dispatcher.Dispatcher, in io.Reader, out io.Writer) error {
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	r := bufio.NewReader(in)
-	for {
-		line, rerr := r.ReadString('\n')
-		if strings.TrimSpace(line) != "" {
-			if err := enc.Encode(runLine(dsp, []byte(line))); err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
-		}
-		if rerr != nil {
-			if rerr != io.EOF {
-				return fmt.Errorf("read: %w", rerr)
-			}
-			return nil
+// calls maps the script's call names onto the v0.7 Dispatcher.
+func calls(dsp dispatcher.Dispatcher) scripthost.CallFunc {
+	return func(ctx context.Context, call string, raw json.RawMessage) (interface{}, error) {
+		switch call {
+		case "entity":
+			return scripthost.Call(ctx, raw, dsp.Entity)
+		case "submit":
+			return scripthost.Call(ctx, raw, dsp.Submit)
+		case "search":
+			return scripthost.Call(ctx, raw, dsp.Search)
+		case "disassemble":
+			return scripthost.Call(ctx, raw, dsp.Disassemble)
+		case "removeConnectionBan":
+			return scripthost.CallNoOutput(ctx, raw, dsp.RemoveConnectionBan)
+		default:
+			return nil, scripthost.UnknownCall(call)
 		}
 	}
 }
 
-func runLine(dsp dispatcher.Dispatcher, line []byte) map[string]interface{} {
-	var req request
-	if err := json.Unmarshal(line, &req); err != nil {
-		return map[string]interface{}{"error": err.Error()}
-	}
-	ctx := context.Background()
-	if req.DeadlineMs != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(*req.DeadlineMs)*time.Millisecond)
-		defer cancel()
-	}
-	var output interface{}
-	var err error
-	switch req.Call {
-	case "entity":
-		var input dispatcher.EntityInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Entity(ctx, &input)
-		}
-	case "submit":
-		var input dispatcher.SubmitInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Submit(ctx, &input)
-		}
-	case "search":
-		var input dispatcher.SearchInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Search(ctx, &input)
-		}
-	case "disassemble":
-		var input dispatcher.DisassembleInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			output, err = dsp.Disassemble(ctx, &input)
-		}
-	case "removeConnectionBan":
-		var input dispatcher.RemoveConnectionBanInput
-		if err = decodeInput(req.Input, &input); err == nil {
-			err = dsp.RemoveConnectionBan(ctx, &input)
-		}
-	default:
-		err = fmt.Errorf("unknown call: %s", req.Call)
-	}
-	if err != nil {
-		return map[string]interface{}{"error": err.Error()}
-	}
-	return map[string]interface{}{"output": output}
-}
-
-func decodeInput(raw json.RawMessage, v interface{}) error {
-	if len(raw) == 0 {
-		return nil
-	}
-	return json.Unmarshal(raw, v)
-}
+// request is one script line: scripthost.Request under this package's type name, which
+// encoding/json's error texts show ("... of type main.request").
+type request scripthost.Request

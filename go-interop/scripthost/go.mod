@@ -1,0 +1,3 @@
+module tilores-plugin-rs/go-interop/scripthost
+
+go 1.22

@@ -1,0 +1,20 @@
+//! Test support shared by the workspace's integration tests, unit tests and benches (never
+//! published): the Go peers of `go-interop/` built once per process ([`go_bin`], which fails
+//! loudly without Go: interop tests never skip), temp directories, child-process guards,
+//! watchdogs for hung tests ([`limit`], [`limit_sync`], [`step`]), an output sink
+//! ([`SharedBytes`]), a process runner ([`run_with_stdin`]), Go-generated vectors
+//! ([`gob_vector`]) and the masks for what differs between two runs ([`mask`]).
+//!
+//! It depends on neither `tilores-plugin` nor `tilores-gob`, so both crates' tests can use it.
+
+mod mask;
+mod paths;
+mod process;
+mod sink;
+mod watchdog;
+
+pub use mask::{is_rfc3339, is_uuid_v4, mask};
+pub use paths::{example_bin, go_bin, gob_vector, repo_root, TempDir};
+pub use process::{pid_alive, pid_running, run_with_stdin, ChildGuard};
+pub use sink::SharedBytes;
+pub use watchdog::{limit, limit_sync, step, TEST_LIMIT};
