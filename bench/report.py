@@ -406,8 +406,11 @@ def main():
         check("Rust plugin idle RSS vs Go (keep-all plugins)", per_run(disp["keeprust-gmpdef"], rss_idle_go, "plugin_rss_pre_bulk_kb"), 0.2, False)
         check("Rust plugin RSS after the bulk, all records kept, vs Go", per_run(disp["keeprust-gmpdef"], rss_bulk_go, "plugin_rss_peak_kb"), 0.3, False)
         check("echo calls/s @64: tilores-plugin vs goplugin crate", per_run(crates.get("ours-plugin", {}), gp, "conc_calls_per_sec"), 3, True)
-        for side in ("host", "plugin"):
-            vals = [v for v in (maxv(disp[i], f"idle_cpu_us_per_s_{side}") for i in ("rr", "gr-gmp1", "rg-gmp1"))
+        # The rows whose host (rr, rg-*: Rust host → …) or plugin (rr, gr-*: … → Rust plugin)
+        # is ours.
+        for side, rows_ours in (("host", ("rr", "rg-gmp1", "rg-gmpdef")),
+                                ("plugin", ("rr", "gr-gmp1", "gr-gmpdef"))):
+            vals = [v for v in (maxv(disp[i], f"idle_cpu_us_per_s_{side}") for i in rows_ours if i in disp)
                     if v is not None]
             v = max(vals) if vals else None  # no idle data is no verdict, not a pass
             targets.append([f"no busy-waiting: idle Rust {side} CPU (max over runs)", fmt(v) + " µs/s",
