@@ -367,9 +367,10 @@ macro_rules! map_impl {
         }
     };
 }
-/// How a decoded map is put together: a `HashMap` is filled as entries arrive; a `BTreeMap`
-/// is built once from all entries (one sort and a bulk build instead of a search from the
-/// root per entry). Either way a later duplicate key replaces an earlier one, as in Go.
+/// How a decoded map is put together: a `HashMap` is filled as entries arrive; a small
+/// `BTreeMap` too, a large one is built once from all entries (one sort and a bulk build
+/// instead of a search from the root per entry). Either way a later duplicate key replaces
+/// an earlier one, as in Go.
 trait MapBuild<K, V>: Sized {
     /// What the entries are collected in.
     type Builder;
@@ -389,17 +390,42 @@ impl<K: Eq + Hash, V> MapBuild<K, V> for HashMap<K, V> {
         b
     }
 }
+/// Entries of a map being decoded into a `BTreeMap`.
+enum TreeBuilder<K, V> {
+    /// A small map (most `map[string]interface{}` values: a record's fields) is inserted into
+    /// directly: one leaf node, no staging vector, no sort.
+    Direct(BTreeMap<K, V>),
+    /// A large one is collected, sorted once and built in bulk (no search from the root per
+    /// entry).
+    Bulk(Vec<(K, V)>),
+}
+
+/// Largest entry count inserted directly: what one B-tree leaf holds (11 keys).
+const DIRECT_TREE_ENTRIES: usize = 11;
+
 impl<K: Ord, V> MapBuild<K, V> for BTreeMap<K, V> {
-    type Builder = Vec<(K, V)>;
-    fn builder(capacity: usize) -> Vec<(K, V)> {
-        Vec::with_capacity(capacity)
+    type Builder = TreeBuilder<K, V>;
+    fn builder(capacity: usize) -> TreeBuilder<K, V> {
+        if capacity <= DIRECT_TREE_ENTRIES {
+            TreeBuilder::Direct(BTreeMap::new())
+        } else {
+            TreeBuilder::Bulk(Vec::with_capacity(capacity))
+        }
     }
-    fn push(b: &mut Vec<(K, V)>, k: K, v: V) {
-        b.push((k, v));
+    fn push(b: &mut TreeBuilder<K, V>, k: K, v: V) {
+        match b {
+            TreeBuilder::Direct(map) => {
+                map.insert(k, v);
+            }
+            TreeBuilder::Bulk(entries) => entries.push((k, v)),
+        }
     }
-    fn build(b: Vec<(K, V)>) -> Self {
-        // `FromIterator` sorts stably and keeps the last of equal keys.
-        b.into_iter().collect()
+    fn build(b: TreeBuilder<K, V>) -> Self {
+        match b {
+            TreeBuilder::Direct(map) => map,
+            // `FromIterator` sorts stably and keeps the last of equal keys.
+            TreeBuilder::Bulk(entries) => entries.into_iter().collect(),
+        }
     }
 }
 
