@@ -3,10 +3,17 @@
 //! Tokio registers every socket for readability *and* writability, edge-triggered. On a
 //! connection that carries calls (request out, reply back) that wakes each side twice per
 //! call: once when the peer has read the request (the send buffer drained, `EPOLLOUT`), with
-//! nothing to do, and once when the reply arrives. The first wake is a whole sleep/wake
-//! cycle: on the 2-CPU benchmark VM about 8 µs of CPU and as much latency per call and side
-//! (`strace -f` of a sequential Entity call shows an `EPOLLOUT`-only `epoll_wait` return on
-//! both sides). Go's netpoller registers the same way and pays the same.
+//! nothing to do, and once when the reply arrives (`strace -f` of a sequential Entity call
+//! shows an `EPOLLOUT`-only `epoll_wait` return on both sides). The first wake is a whole
+//! sleep/wake cycle: on the 2-CPU benchmark VM 5–10 µs of CPU per call and side. Go's
+//! netpoller registers the same way and pays the same.
+//!
+//! The trade-off, measured (BENCHMARKS.md, docs/benchmarks-history.md): on an idle VM whose
+//! guest halts every idle vCPU, that spurious wake keeps the waiting vCPU awake for a reply
+//! that follows within microseconds, so tiny calls (a net/rpc echo) are faster with it;
+//! calls that do work see no difference in latency and less CPU without it, and on a busy
+//! machine everything is faster without it. CPU spent for latency on an idle machine is not
+//! what a plugin host should do by default.
 //!
 //! [`UnixSocket`] registers the socket for readability only and writes straight to it. Only
 //! when the send buffer is full does it register a duplicate descriptor for writability
