@@ -123,8 +123,9 @@ pub fn base64(b: &[u8]) -> String {
 }
 
 /// One UTF-8 sequence at the start of `b`: the char and its length, or `None` when the
-/// first byte does not start a valid sequence (Go's `utf8.RuneError` with width 1).
-fn decode_rune(b: &[u8]) -> Option<(char, usize)> {
+/// first byte does not start a valid sequence (Go's `utf8.DecodeRune` answering
+/// `RuneError` with width 1).
+pub fn decode_rune(b: &[u8]) -> Option<(char, usize)> {
     let n = match b.first()? {
         0x00..=0x7f => 1,
         0xc2..=0xdf => 2,

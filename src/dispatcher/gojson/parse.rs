@@ -319,7 +319,7 @@ impl Parser<'_> {
                     out.push(c);
                     self.pos += 1;
                 }
-                _ => match decode_rune(&self.b[self.pos..]) {
+                _ => match gob::gotext::decode_rune(&self.b[self.pos..]) {
                     Some((_, n)) => {
                         out.extend_from_slice(&self.b[self.pos..self.pos + n]);
                         self.pos += n;
@@ -347,18 +347,4 @@ impl Parser<'_> {
         }
         Ok(v)
     }
-}
-
-/// One UTF-8 sequence at the start of `b`: the char and its length, or `None` when the
-/// first byte does not start a valid sequence (Go's `utf8.RuneError` with width 1).
-fn decode_rune(b: &[u8]) -> Option<(char, usize)> {
-    let n = match b.first()? {
-        0x00..=0x7f => 1,
-        0xc2..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf4 => 4,
-        _ => return None,
-    };
-    let s = std::str::from_utf8(b.get(..n)?).ok()?;
-    s.chars().next().map(|c| (c, n))
 }
