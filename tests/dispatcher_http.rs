@@ -18,7 +18,8 @@ use tilores_plugin::dispatcher::http::{
 use tilores_plugin::dispatcher::*;
 use tilores_plugin::plugin::PluginCommand;
 use tilores_plugin_test_support::{
-    example_bin, go_bin, is_rfc3339, is_uuid_v4, limit, limit_sync, ChildGuard, TempDir,
+    example_bin, go_bin, is_rfc3339, is_uuid_v4, limit, limit_sync, run_command_with_stdin,
+    ChildGuard, TempDir,
 };
 
 const SCRIPT: &str = include_str!("data/http-transcript.jsonl");
@@ -35,24 +36,14 @@ fn go_fake() -> PathBuf {
 /// its own TMPDIR, as go-plugin's socket is the fixed `$TMPDIR/dispatcher`.
 fn go_host(version: &str, plugin: &Path) -> String {
     let tmp = TempDir::new("http-host");
-    let mut child = Command::new(go_bin(&format!("api-{version}/dispatcher-http-host")))
-        .arg("-plugin")
-        .arg(plugin)
-        .env("TMPDIR", tmp.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start dispatcher-http-host");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(SCRIPT.as_bytes())
-        .expect("write script");
-    let out = child
-        .wait_with_output()
-        .expect("dispatcher-http-host output");
+    let out = run_command_with_stdin(
+        Command::new(go_bin(&format!("api-{version}/dispatcher-http-host")))
+            .arg("-plugin")
+            .arg(plugin)
+            .env("TMPDIR", tmp.path())
+            .stderr(Stdio::inherit()),
+        SCRIPT,
+    );
     assert!(
         out.status.success(),
         "dispatcher-http-host {version} failed: {out:?}"
@@ -128,21 +119,13 @@ fn rust_host_gets_the_go_host_transcript_from_the_go_fake() {
     limit_sync(|| {
         let want = reference();
         for protocol in ["auto", "http"] {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_tilores-plugin"))
-                .args(["dispatch", "--protocol", protocol, "--plugin"])
-                .arg(go_fake())
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start tilores-plugin dispatch");
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(SCRIPT.as_bytes())
-                .expect("write script");
-            let out = child.wait_with_output().expect("dispatch output");
+            let out = run_command_with_stdin(
+                Command::new(env!("CARGO_BIN_EXE_tilores-plugin"))
+                    .args(["dispatch", "--protocol", protocol, "--plugin"])
+                    .arg(go_fake())
+                    .stderr(Stdio::piped()),
+                SCRIPT,
+            );
             let stdout = String::from_utf8_lossy(&out.stdout);
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(out.status.success(), "{stdout}\n{stderr}");
@@ -639,21 +622,12 @@ const REQUEST_SCRIPT: &str = r#"{"call":"entity","input":{"id":"e<1>&"}}
 fn recorded(host: &mut Command) -> (Vec<String>, Vec<String>) {
     let dir = TempDir::new("http-rec");
     let file = dir.path().join("requests");
-    let mut child = host
-        .env("TMPDIR", dir.path())
-        .env("HTTP_RECORD_FILE", &file)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start host");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(REQUEST_SCRIPT.as_bytes())
-        .expect("script");
-    let out = child.wait_with_output().expect("host output");
+    let out = run_command_with_stdin(
+        host.env("TMPDIR", dir.path())
+            .env("HTTP_RECORD_FILE", &file)
+            .stderr(Stdio::inherit()),
+        REQUEST_SCRIPT,
+    );
     assert!(out.status.success(), "{out:?}");
     let answers = String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -15,6 +15,6 @@ mod watchdog;
 
 pub use mask::{is_rfc3339, is_uuid_v4, mask};
 pub use paths::{example_bin, go_bin, gob_vector, repo_root, TempDir};
-pub use process::{pid_alive, pid_running, run_with_stdin, ChildGuard};
+pub use process::{pid_alive, pid_running, run_command_with_stdin, run_with_stdin, ChildGuard};
 pub use sink::SharedBytes;
 pub use watchdog::{limit, limit_sync, step, TEST_LIMIT};

@@ -73,3 +73,28 @@ pub async fn run_with_stdin(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Runs `command` (stdout piped; stderr as the caller set it, inherited if not) with `stdin`
+/// written from a thread of its own (so a child that answers before it has read everything
+/// cannot block on a full pipe) and returns its output, whatever the exit status. The
+/// blocking sibling of [`run_with_stdin`] for synchronous tests, which bound it with
+/// [`limit_sync`](crate::limit_sync).
+pub fn run_command_with_stdin(
+    command: &mut std::process::Command,
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    out
+}
