@@ -65,11 +65,6 @@ impl UnixSocket {
     pub fn from_tokio(socket: tokio::net::UnixStream) -> io::Result<Self> {
         Self::new(socket.into_std()?)
     }
-
-    /// The socket itself (for peer credentials, addresses, shutdown).
-    pub fn get_ref(&self) -> &StdUnixStream {
-        self.socket.get_ref()
-    }
 }
 
 /// Registers an owned socket with the runtime's reactor for `interest`.
