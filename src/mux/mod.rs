@@ -50,6 +50,11 @@ pub use unix::UnixSocket;
 
 use driver::{Command, Driver, Shared};
 
+/// Most of a caller's buffer that one read zeroes and fills ([`Stream`] and [`UnixSocket`]
+/// need initialised memory to read into): more than a unix socket's default receive buffer
+/// or a yamux frame holds.
+const READ_WINDOW: usize = 256 * 1024;
+
 /// A yamux session over one socket, cheap to clone.
 ///
 /// Created with [`Session::new`], which spawns the driver task. Every clone

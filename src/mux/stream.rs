@@ -112,10 +112,19 @@ impl AsyncRead for Stream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match Pin::new(&mut self.io).poll_read(cx, buf) {
+        // yamux reads into initialised memory; tokio-util's compat layer would zero all the
+        // room the caller offers on every read (a caller reserving a 72 MB message made
+        // reading it quadratic), so at most READ_WINDOW of it is zeroed and offered.
+        let window = buf.initialize_unfilled_to(buf.remaining().min(super::READ_WINDOW));
+        match futures::AsyncRead::poll_read(Pin::new(self.io.get_mut()), cx, window) {
+            Poll::Ready(Ok(n)) => {
+                buf.advance(n);
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             // The session ended without yamux telling this stream: EOF.
             Poll::Pending if self.ended_for_read(cx) => Poll::Ready(Ok(())),
-            other => other,
+            Poll::Pending => Poll::Pending,
         }
     }
 }

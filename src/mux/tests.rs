@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::{AsyncRead, AsyncReadExt, AsyncWriteExt},
     net::UnixStream,
 };
 
@@ -307,4 +307,29 @@ async fn local_close_ends_a_split_streams_reader_and_stalled_writer() {
     assert!(w.is_err(), "a write into a closed session fails: {w:?}");
     let r = within("pending reader ends", reader).await.expect("task");
     assert!(!matches!(r, Ok(n) if n > 0), "reader: {r:?}");
+}
+
+/// A read into a large uninitialised buffer zeroes (and offers yamux) at most
+/// `READ_WINDOW` of it, not all of it: reading a message of n bytes into its full
+/// reservation costs O(n), not O(n²).
+#[tokio::test]
+async fn a_read_into_a_large_buffer_initialises_only_a_window() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    let mut c = within("open", client.open()).await.expect("open");
+    let mut s = within("accept", server.accept()).await.expect("accept");
+    c.write_all(&[5u8; 1000]).await.expect("write");
+    let mut storage = vec![std::mem::MaybeUninit::<u8>::uninit(); 8 << 20];
+    let mut buf = tokio::io::ReadBuf::uninit(&mut storage);
+    within(
+        "read",
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut s).poll_read(cx, &mut buf)),
+    )
+    .await
+    .expect("read");
+    assert_eq!(buf.filled(), &[5u8; 1000][..]);
+    assert!(
+        buf.initialized().len() <= super::READ_WINDOW,
+        "one read initialised {} bytes",
+        buf.initialized().len()
+    );
 }

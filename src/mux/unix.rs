@@ -33,10 +33,6 @@ use tokio::io::{
     AsyncRead, AsyncWrite, Interest, ReadBuf,
 };
 
-/// Largest read into a caller's buffer at once: more than a unix socket's default receive
-/// buffer holds.
-const READ_CHUNK: usize = 256 * 1024;
-
 /// A connected unix stream socket for a [`Session`](super::Session) (or any tokio I/O use)
 /// that is woken only by incoming data, and by free send space only while a write waits.
 ///
@@ -100,9 +96,9 @@ impl AsyncRead for UnixSocket {
         let this = self.get_mut();
         loop {
             let mut guard = ready!(this.socket.poll_read_ready(cx))?;
-            // Zeroes at most READ_CHUNK of the caller's spare room per read (a caller offering
+            // Zeroes at most READ_WINDOW of the caller's spare room per read (a caller offering
             // a large reservation would otherwise pay for zeroing all of it every time).
-            let unfilled = buf.initialize_unfilled_to(buf.remaining().min(READ_CHUNK));
+            let unfilled = buf.initialize_unfilled_to(buf.remaining().min(super::READ_WINDOW));
             let asked = unfilled.len();
             match guard.try_io(|s| retry_interrupted(|| s.get_ref().read(unfilled))) {
                 Ok(Ok(n)) => {
