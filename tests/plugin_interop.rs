@@ -354,7 +354,8 @@ fn kv_handshake() -> HandshakeConfig {
 mod kv_types;
 use kv_types::{Kv, LogArgs};
 use tilores_plugin_test_support::{
-    example_bin, go_bin, limit, limit_sync, pid_alive, pid_running, step, SharedBytes, TempDir,
+    example_bin, go_bin, limit, limit_sync, pid_alive, pid_running, scoped_subscriber, step,
+    SharedBytes, TempDir,
 };
 
 /// Go kv plugins under test: the primary target and the newest go-plugin v1.x.
@@ -441,7 +442,7 @@ async fn rust_host_drives_go_plugin() {
                 tracing_subscriber::registry()
                     .with(plugin::HclogLayer::with_writer(logs.clone()).module_from_target(true))
             };
-            let _guard = tracing::subscriber::set_default(subscriber);
+            let _guard = scoped_subscriber(subscriber);
 
             let (out, err) = (SharedBytes::default(), SharedBytes::default());
             let (mut config, cmd) = secured(
@@ -1163,7 +1164,7 @@ async fn plaintext_peer_on_a_tls_connection() {
             use tracing_subscriber::layer::SubscriberExt;
             tracing_subscriber::registry().with(plugin::HclogLayer::with_writer(logs.clone()))
         };
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let _guard = scoped_subscriber(subscriber);
         for (bin, what) in tls_plugins() {
             let (mut client, kv) = legit_auto_mtls(&bin).await;
             let mut plain = kv_config();

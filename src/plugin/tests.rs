@@ -303,7 +303,8 @@ fn sigint_child_helper() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let _guard = tracing::subscriber::set_default(hclog_subscriber(tracing::Level::TRACE));
+        let _guard =
+            tilores_plugin_test_support::scoped_subscriber(hclog_subscriber(tracing::Level::TRACE));
         let _task = ignore_interrupts().unwrap();
         println!("\nSIGINT-HELPER-READY");
         io::stdout().flush().unwrap();

@@ -3,7 +3,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use tilores_plugin_test_support::SharedBytes;
+use tilores_plugin_test_support::{scoped_subscriber, SharedBytes};
 use tracing_subscriber::layer::SubscriberExt;
 
 use super::timestamp::format_timestamp_utc;
@@ -287,7 +287,8 @@ fn writer_output_parses_back() {
     let buf = SharedBytes::default();
     let sub = tracing_subscriber::registry()
         .with(HclogLayer::with_writer(buf.clone()).module_from_target(true));
-    tracing::subscriber::with_default(sub, || {
+    {
+        let _guard = scoped_subscriber(sub);
         let span = tracing::info_span!("req", req_id = 7u64, path = "/x");
         let _g = span.enter();
         tracing::trace!(target: "my_plugin::store", count = 1i64, "plugin received interrupt signal, ignoring");
@@ -305,7 +306,7 @@ fn writer_output_parses_back() {
             "with <html> & \"quotes\"\n"
         );
         tracing::warn!(k = "v"); // no message at all
-    });
+    }
     let text = String::from_utf8(buf.bytes()).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
@@ -360,11 +361,12 @@ fn emit_relogs_at_level_with_fields() {
     let buf = SharedBytes::default();
     let sub = tracing_subscriber::registry()
         .with(HclogLayer::with_writer(buf.clone()).module_from_target(true));
-    tracing::subscriber::with_default(sub, || {
+    {
+        let _guard = scoped_subscriber(sub);
         parse_stderr_line(r#"{"@level":"warn","@message":"m","@timestamp":"2026-11-26T05:11:45.773853Z","k":"v w","n":3}"#)
             .emit("fake-dispatcher");
         parse_stderr_line("[ERROR] raw").emit("fake-dispatcher");
-    });
+    }
     let text = String::from_utf8(buf.bytes()).unwrap();
     let v: Vec<Value> = text
         .lines()

@@ -3,7 +3,8 @@
 //! loudly without Go: interop tests never skip), temp directories, child-process guards,
 //! watchdogs for hung tests ([`limit`], [`limit_sync`], [`step`]), an output sink
 //! ([`SharedBytes`]), a process runner ([`run_with_stdin`]), Go-generated vectors
-//! ([`gob_vector`]) and the masks for what differs between two runs ([`mask`]).
+//! ([`gob_vector`]), the masks for what differs between two runs ([`mask`]) and a
+//! reliable scoped `tracing` subscriber ([`scoped_subscriber`]).
 //!
 //! It depends on neither `tilores-plugin` nor `tilores-gob`, so both crates' tests can use it.
 
@@ -11,10 +12,12 @@ mod mask;
 mod paths;
 mod process;
 mod sink;
+mod tracing_capture;
 mod watchdog;
 
 pub use mask::{is_rfc3339, is_uuid_v4, mask};
 pub use paths::{example_bin, go_bin, gob_vector, repo_root, TempDir};
 pub use process::{pid_alive, pid_running, run_command_with_stdin, run_with_stdin, ChildGuard};
 pub use sink::SharedBytes;
+pub use tracing_capture::scoped_subscriber;
 pub use watchdog::{limit, limit_sync, step, TEST_LIMIT};
