@@ -19,7 +19,7 @@
 //! uses it to report the gob targets with every table).
 //!
 //! Diagnostics: `GOB_BENCH_PROFILE=1` times only this crate's typed path, encode and decode
-//! (`=decode`: decode only; `=ordered`: the `BTreeMap` one), for a profiler, and prints its
+//! (`=decode`: decode only; `=encode`: encode only; `=ordered`: the `BTreeMap` one), for a profiler, and prints its
 //! figures; `GOB_BENCH_FLOOR=1` times cloning and dropping the decoded value (the allocation
 //! floor any decoder producing this value pays).
 use std::collections::HashMap;
@@ -271,7 +271,8 @@ fn ours_bench<T: gob::Decode + gob::Encode + std::fmt::Debug>(
         "{name}: the steady-state message differs in length from Go's"
     );
     let bytes = buf.len() as f64;
-    let profile_decode = std::env::var("GOB_BENCH_PROFILE").is_ok_and(|p| p == "decode");
+    let profile = std::env::var("GOB_BENCH_PROFILE").unwrap_or_default();
+    let profile_decode = profile == "decode";
     let enc_ns = time(if profile_decode { 0 } else { reps }, iters, || {
         buf.clear();
         enc.encode_into(black_box(&v), &mut buf).expect("encode");
@@ -279,14 +280,16 @@ fn ours_bench<T: gob::Decode + gob::Encode + std::fmt::Debug>(
     });
     let mut dec = gob::Decoder::new();
     dec.decode_next::<T>(first, true).expect("warm-up");
-    let dec_ns = time(reps, iters, || {
-        match dec.decode_next::<T>(black_box(next), true) {
+    let dec_ns = time(
+        if profile == "encode" { 0 } else { reps },
+        iters,
+        || match dec.decode_next::<T>(black_box(next), true) {
             Ok(gob::Step::Value { value: v, .. }) => {
                 black_box(v);
             }
             other => panic!("steady-state decode: {other:?}"),
-        }
-    });
+        },
+    );
     Row {
         name,
         enc_ns,

@@ -8,8 +8,12 @@ use std::sync::Arc;
 
 use crate::dyntype::{DefKind, Type, TypeDef, TypeGroup, TypeRef};
 use crate::error::{Error, Result};
+use crate::idhash::IdBuild;
 use crate::types::{ids, CommonType, FieldType, WireId, WireType};
-use crate::wire::{close_chunk, open_chunk, put_bytes, put_float, put_int, put_uint};
+use crate::wire::{
+    close_chunk, close_chunk_reserved, open_chunk, open_chunk_reserved, put_bytes, put_float,
+    put_int, put_uint,
+};
 
 /// Go's limit on one message (`tooBig` on 64-bit Go): 8 GiB.
 pub const GO_MAX_MESSAGE: u64 = 1 << 33;
@@ -140,8 +144,8 @@ pub struct Schema {
     /// at a high id must not hold a slot for every id below).
     base: WireId,
     next_id: WireId,
-    by_rust: HashMap<RustTypeId, WireId>,
-    by_dyn: HashMap<usize, WireId>,
+    by_rust: HashMap<RustTypeId, WireId, IdBuild>,
+    by_dyn: HashMap<usize, WireId, IdBuild>,
     /// Stand-alone slice, array and map definitions (Go's unnamed composites, built with
     /// `Type::slice` and its siblings) by shape (kind, element ids, length; then name), so
     /// equal ones built separately share one id as in Go, where such types are identical.
@@ -161,7 +165,7 @@ pub struct Schema {
     /// [`Schema::rollback`] undo a failed encode.
     sent_log: Vec<WireId>,
     /// Dynamic definitions whose description is under way (cycle detection).
-    in_progress: HashSet<usize>,
+    in_progress: HashSet<usize, IdBuild>,
 }
 
 /// A dynamic type's description: its id, or a placeholder for a definition that is still
@@ -204,14 +208,14 @@ impl Schema {
         Schema {
             base: first.max(ids::FIRST_USER),
             next_id: first.max(ids::FIRST_USER),
-            by_rust: HashMap::new(),
-            by_dyn: HashMap::new(),
+            by_rust: HashMap::default(),
+            by_dyn: HashMap::default(),
             by_shape: HashMap::new(),
             by_go_type: HashMap::new(),
             dyn_keep: Vec::new(),
             defs: Vec::new(),
             sent_log: Vec::new(),
-            in_progress: HashSet::new(),
+            in_progress: HashSet::default(),
         }
     }
 
@@ -702,6 +706,8 @@ impl StructBuilder {
 pub struct Enc<'a> {
     buf: &'a mut Vec<u8>,
     region: usize,
+    /// The bytes reserved before `region` for its length (1 but for a message's first part).
+    region_prefix: usize,
     schema: &'a mut Schema,
     depth: usize,
 }
@@ -777,10 +783,18 @@ impl<'a> Enc<'a> {
     /// Sends every definition `id` still needs, Go's way: the first one is appended to the
     /// current part and the part is flushed as one chunk; the others follow as chunks of their
     /// own.
+    #[inline]
     fn send_defs(&mut self, id: WireId) -> Result<()> {
-        if !self.schema.needs_send(id) {
+        // Builtin and bootstrap ids (most interface values) are never defined.
+        if id < ids::FIRST_USER || !self.schema.needs_send(id) {
             return Ok(());
         }
+        self.send_new_defs(id)
+    }
+
+    /// [`Enc::send_defs`] once a definition is known to be due.
+    #[inline(never)]
+    fn send_new_defs(&mut self, id: WireId) -> Result<()> {
         let mut stack = vec![id];
         // Pre-order depth-first, children in order: Go's sendActualType recursion. Ids Go
         // allocates while sending (a pointer marshaler's second id, the companions of a
@@ -823,8 +837,9 @@ impl<'a> Enc<'a> {
             let wire = def.wire.clone();
             put_int(self.buf, -t);
             wire.encode(self.buf);
-            close_chunk(self.buf, self.region);
+            close_chunk_reserved(self.buf, self.region, self.region_prefix);
             self.region = open_chunk(self.buf);
+            self.region_prefix = 1;
         }
         Ok(())
     }
@@ -845,15 +860,16 @@ impl<'a> Enc<'a> {
         let id = wire_type(self.schema)?;
         self.send_defs(id)?;
         self.put_int(id);
-        let saved = self.region;
+        let saved = (self.region, self.region_prefix);
         self.region = open_chunk(self.buf);
+        self.region_prefix = 1;
         if !is_struct {
             self.put_uint(0);
         }
         self.nested(encode)
             .map_err(|e| e.in_path(format!("({name})")))?;
         close_chunk(self.buf, self.region);
-        self.region = saved;
+        (self.region, self.region_prefix) = saved;
         Ok(())
     }
 }
@@ -868,6 +884,8 @@ impl<'a> Enc<'a> {
 pub struct Encoder {
     schema: Schema,
     max_message: u64,
+    /// The encoded size of the previous message's length: the bytes reserved for the next.
+    prefix_guess: usize,
 }
 
 impl Default for Encoder {
@@ -882,6 +900,7 @@ impl Encoder {
         Encoder {
             schema: Schema::new(),
             max_message: GO_MAX_MESSAGE,
+            prefix_guess: 1,
         }
     }
 
@@ -890,6 +909,7 @@ impl Encoder {
         Encoder {
             schema: Schema::with_first_id(first),
             max_message: GO_MAX_MESSAGE,
+            prefix_guess: 1,
         }
     }
 
@@ -917,10 +937,13 @@ impl Encoder {
 
     fn encode_inner<T: Encode + ?Sized>(&mut self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         let id = value.wire_type(&mut self.schema)?;
-        let region = open_chunk(out);
+        // The message's length goes before it: reserve as many bytes as the previous
+        // message's length took, so that a stream of similar messages moves none of them.
+        let region = open_chunk_reserved(out, self.prefix_guess);
         let mut enc = Enc {
             buf: out,
             region,
+            region_prefix: self.prefix_guess,
             schema: &mut self.schema,
             depth: 0,
         };
@@ -930,11 +953,14 @@ impl Encoder {
             enc.put_uint(0);
         }
         value.encode(&mut enc)?;
-        let last = enc.region;
+        let (last, prefix) = (enc.region, enc.region_prefix);
         if (enc.buf.len() - last) as u64 >= self.max_message {
             return Err(Error::encode("gob: encoder: message too big"));
         }
-        close_chunk(enc.buf, last);
+        let used = close_chunk_reserved(enc.buf, last, prefix);
+        if last == region {
+            self.prefix_guess = used;
+        }
         Ok(())
     }
 

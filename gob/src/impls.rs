@@ -565,7 +565,23 @@ impl Encode for Interface {
 
 impl Encode for Value {
     fn wire_type(&self, s: &mut Schema) -> Result<WireId> {
-        s.describe_dyn(&self.ty())
+        // A composite's type by reference: `ty()` would clone (and drop) its shared type.
+        let ty = match self {
+            Value::Slice(c) | Value::Array(c) => &c.ty,
+            Value::Map(c) => &c.ty,
+            Value::Struct(c) => &c.ty,
+            Value::Marshaled(c) => &c.ty,
+            // Builtins (most interface values) without a call: their ids are fixed.
+            Value::Bool(_) => return Ok(ids::BOOL),
+            Value::Int(_) => return Ok(ids::INT),
+            Value::Uint(_) => return Ok(ids::UINT),
+            Value::Float(_) => return Ok(ids::FLOAT),
+            Value::Complex(..) => return Ok(ids::COMPLEX),
+            Value::String(_) | Value::RawString(_) => return Ok(ids::STRING),
+            Value::Bytes(_) => return Ok(ids::BYTES),
+            Value::Nil | Value::Interface(_) => return Ok(ids::INTERFACE),
+        };
+        s.describe_dyn(ty)
     }
     fn encode(&self, e: &mut Enc<'_>) -> Result<()> {
         match self {

@@ -37,6 +37,7 @@ mod decode;
 mod dyntype;
 mod encode;
 mod error;
+mod idhash;
 mod impls;
 mod registry;
 mod time;

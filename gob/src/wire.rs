@@ -66,19 +66,45 @@ pub fn open_chunk(buf: &mut Vec<u8>) -> usize {
 /// Ends the chunk opened by [`open_chunk`] at `start`: writes its length, as Go's
 /// `writeMessage` does. Short chunks (most interface values) are finished in place; a chunk
 /// of 128 bytes or more needs a longer prefix, so its content moves up by the extra bytes.
+#[inline]
 pub fn close_chunk(buf: &mut Vec<u8>, start: usize) {
+    close_chunk_reserved(buf, start, 1);
+}
+
+/// Starts a chunk with `prefix` bytes (at least 1) reserved for its length: a guess of the
+/// length's encoded size (see [`close_chunk_reserved`]). Returns where the content starts.
+pub(crate) fn open_chunk_reserved(buf: &mut Vec<u8>, prefix: usize) -> usize {
+    buf.resize(buf.len() + prefix.max(1), 0);
+    buf.len()
+}
+
+/// Ends a chunk whose content starts at `start` after `prefix` reserved bytes: writes the
+/// length there, moving the content when its encoded size is not `prefix` (a chunk of a
+/// good guess, such as a message of the size of the previous one, moves nothing). Returns
+/// the encoded size of the length.
+pub(crate) fn close_chunk_reserved(buf: &mut Vec<u8>, start: usize, prefix: usize) -> usize {
     let len = (buf.len() - start) as u64;
-    if len < 0x80 {
+    if len < 0x80 && prefix == 1 {
         buf[start - 1] = len as u8;
-        return;
+        return 1;
     }
     let n = uint_len(len);
     let old_end = buf.len();
-    buf.resize(old_end + n - 1, 0);
-    buf.copy_within(start..old_end, start + n - 1);
-    let prefix = &mut buf[start - 1..start - 1 + n];
-    prefix[0] = ((n - 1) as u8).wrapping_neg();
-    prefix[1..].copy_from_slice(&len.to_be_bytes()[8 - (n - 1)..]);
+    if n > prefix {
+        buf.resize(old_end + n - prefix, 0);
+        buf.copy_within(start..old_end, start + n - prefix);
+    } else if n < prefix {
+        buf.copy_within(start..old_end, start - (prefix - n));
+        buf.truncate(old_end - (prefix - n));
+    }
+    let at = start - prefix;
+    if n == 1 {
+        buf[at] = len as u8;
+    } else {
+        buf[at] = ((n - 1) as u8).wrapping_neg();
+        buf[at + 1..at + n].copy_from_slice(&len.to_be_bytes()[8 - (n - 1)..]);
+    }
+    n
 }
 
 /// `b` as UTF-8 text. ASCII strings (most of what Go programs send: names, keys,
@@ -485,6 +511,24 @@ mod tests {
             put_uint(&mut want, len as u64);
             want.extend(std::iter::repeat_n(7u8, len));
             assert_eq!(b, want, "chunk of {len} bytes");
+        }
+    }
+
+    /// Every guess of the prefix size gives what `put_uint` writes for the length.
+    #[test]
+    fn reserved_chunk_prefix_is_right_whatever_the_guess() {
+        for len in [0usize, 1, 127, 128, 255, 256, 65_535, 65_536, 70_000] {
+            for guess in 1..=9 {
+                let mut b = vec![7u8, 8];
+                let start = open_chunk_reserved(&mut b, guess);
+                b.extend((0..len).map(|i| i as u8));
+                let n = close_chunk_reserved(&mut b, start, guess);
+                let mut want = vec![7u8, 8];
+                put_uint(&mut want, len as u64);
+                want.extend((0..len).map(|i| i as u8));
+                assert_eq!(b, want, "chunk of {len} bytes, {guess} reserved");
+                assert_eq!(n, uint_len(len as u64));
+            }
         }
     }
 }

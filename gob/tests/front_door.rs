@@ -149,3 +149,29 @@ fn the_crate_attribute_reaches_gob_by_any_path() {
     );
     assert_eq!(gob::to_vec(&ViaModule { x: 22, y: 33 }).unwrap(), one);
 }
+
+/// One encoder, messages whose length prefixes take 1, 2, 3 and 4 bytes in every order: the
+/// encoder reserves the previous message's prefix size, so each guess is wrong in turn, and
+/// every message must still be framed as Go frames it (the minimal prefix, then the body:
+/// the `string` id, the singleton marker and the string).
+#[test]
+fn message_prefixes_are_minimal_whatever_came_before() {
+    let mut enc = gob::Encoder::new();
+    let mut dec = Decoder::new();
+    for len in [3usize, 200, 70_000, 1, 130, 65_536, 2, 1 << 24, 5] {
+        let s = "x".repeat(len);
+        let mut out = Vec::new();
+        enc.encode_into(&s, &mut out).unwrap();
+        let mut body = vec![0x0c, 0x00];
+        gob::wire::put_uint(&mut body, len as u64);
+        body.extend_from_slice(s.as_bytes());
+        let mut want = Vec::new();
+        gob::wire::put_uint(&mut want, body.len() as u64);
+        want.extend_from_slice(&body);
+        assert!(out == want, "message of a {len}-byte string");
+        match dec.decode_next::<String>(&out, true).unwrap() {
+            Step::Value { value, .. } => assert_eq!(value.len(), len),
+            other => panic!("{other:?}"),
+        }
+    }
+}
