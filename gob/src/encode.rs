@@ -884,8 +884,10 @@ impl<'a> Enc<'a> {
 pub struct Encoder {
     schema: Schema,
     max_message: u64,
-    /// The encoded size of the previous message's length: the bytes reserved for the next.
-    prefix_guess: usize,
+    /// The encoded size of the last message's length, for the last few top-level types
+    /// (net/rpc alternates a small header and a body of its own size): the bytes reserved
+    /// for the length of the next message of that type.
+    prefix_guess: [(WireId, u8); 4],
 }
 
 impl Default for Encoder {
@@ -900,7 +902,7 @@ impl Encoder {
         Encoder {
             schema: Schema::new(),
             max_message: GO_MAX_MESSAGE,
-            prefix_guess: 1,
+            prefix_guess: [(0, 1); 4],
         }
     }
 
@@ -909,7 +911,7 @@ impl Encoder {
         Encoder {
             schema: Schema::with_first_id(first),
             max_message: GO_MAX_MESSAGE,
-            prefix_guess: 1,
+            prefix_guess: [(0, 1); 4],
         }
     }
 
@@ -937,13 +939,18 @@ impl Encoder {
 
     fn encode_inner<T: Encode + ?Sized>(&mut self, value: &T, out: &mut Vec<u8>) -> Result<()> {
         let id = value.wire_type(&mut self.schema)?;
-        // The message's length goes before it: reserve as many bytes as the previous
-        // message's length took, so that a stream of similar messages moves none of them.
-        let region = open_chunk_reserved(out, self.prefix_guess);
+        // The message's length goes before it: reserve as many bytes as the length of the
+        // last message of this type took, so that similar messages move nothing.
+        let guess = self
+            .prefix_guess
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map_or(1, |(_, n)| usize::from(*n));
+        let region = open_chunk_reserved(out, guess);
         let mut enc = Enc {
             buf: out,
             region,
-            region_prefix: self.prefix_guess,
+            region_prefix: guess,
             schema: &mut self.schema,
             depth: 0,
         };
@@ -959,7 +966,14 @@ impl Encoder {
         }
         let used = close_chunk_reserved(enc.buf, last, prefix);
         if last == region {
-            self.prefix_guess = used;
+            // The most recent type first; the oldest of the four drops out.
+            let slot = self
+                .prefix_guess
+                .iter()
+                .position(|(t, _)| *t == id)
+                .unwrap_or(self.prefix_guess.len() - 1);
+            self.prefix_guess[..=slot].rotate_right(1);
+            self.prefix_guess[0] = (id, used as u8);
         }
         Ok(())
     }

@@ -151,7 +151,7 @@ fn the_crate_attribute_reaches_gob_by_any_path() {
 }
 
 /// One encoder, messages whose length prefixes take 1, 2, 3 and 4 bytes in every order: the
-/// encoder reserves the previous message's prefix size, so each guess is wrong in turn, and
+/// encoder reserves the last prefix size of the type, so each guess is wrong in turn, and
 /// every message must still be framed as Go frames it (the minimal prefix, then the body:
 /// the `string` id, the singleton marker and the string).
 #[test]
@@ -173,5 +173,10 @@ fn message_prefixes_are_minimal_whatever_came_before() {
             Step::Value { value, .. } => assert_eq!(value.len(), len),
             other => panic!("{other:?}"),
         }
+        // Between them, a small message of another type (as net/rpc alternates a header
+        // and a body): `int` id 2, singleton marker, 7, zig-zagged.
+        let mut small = Vec::new();
+        enc.encode_into(&7i64, &mut small).unwrap();
+        assert_eq!(small, [0x03, 0x04, 0x00, 0x0e], "after a {len}-byte string");
     }
 }
