@@ -296,6 +296,11 @@ impl<'a, 'b> Dec<'a, 'b> {
             return Ok(Value::Nil);
         };
         if self.is_default_name(&name, id) {
+            if (ids::BOOL..=ids::COMPLEX).contains(&id) {
+                return self
+                    .builtin_payload(id)
+                    .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
+            }
             return self
                 .interface_payload(id, |d, w| d.value(w))
                 .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
@@ -304,6 +309,23 @@ impl<'a, 'b> Dec<'a, 'b> {
         let (name, _) = self.name_parts(name);
         self.typed_payload(name, None, id)
             .map(|i| Value::Interface(Box::new(i)))
+    }
+
+    /// The payload of an interface value of a builtin type other than `interface{}` (most
+    /// values of JSON-shaped data): what [`Dec::interface_payload`] reads for it (the
+    /// singleton marker, then the value, one level deeper), without its generic steps.
+    #[inline]
+    fn builtin_payload(&mut self, id: WireId) -> Result<Value> {
+        self.types.begin_value(id, self.limits.max_depth);
+        if self.depth >= self.limits.max_depth {
+            return Err(Error::new(ErrorKind::DepthLimitExceeded(
+                self.limits.max_depth,
+            )));
+        }
+        if self.r.uint()? != 0 {
+            return Err(Error::new(ErrorKind::NonZeroSingletonDelta));
+        }
+        self.position_value(id)
     }
 
     /// Whether `name` is Go's default interface name ([`Value::default_go_name`]) for the
@@ -377,15 +399,23 @@ impl<'a, 'b> Dec<'a, 'b> {
         registered: Option<DecodeFn>,
         id: WireId,
     ) -> Result<Interface> {
+        if registered.is_none() && (ids::BOOL..=ids::COMPLEX).contains(&id) {
+            return match self.builtin_payload(id) {
+                Ok(v) => Ok(Interface::new(name, v)),
+                Err(e) => Err(e.in_path(format!("({name})"))),
+            };
+        }
         let decoded = match registered {
-            Some(f) => self
-                .interface_payload(id, |d, w| f(d, w))
-                .map(Interface::from_box),
-            None => self
-                .interface_payload(id, |d, w| d.value(w))
-                .map(|v| Interface::new(name.clone(), v)),
+            Some(f) => self.interface_payload(id, |d, w| f(d, w)),
+            None => match self.interface_payload(id, |d, w| d.value(w)) {
+                // The name moves into the value: no second reference count per interface.
+                Ok(v) => return Ok(Interface::new(name, v)),
+                Err(e) => Err(e),
+            },
         };
-        decoded.map_err(|e| e.in_path(format!("({name})")))
+        decoded
+            .map(Interface::from_box)
+            .map_err(|e| e.in_path(format!("({name})")))
     }
 }
 
