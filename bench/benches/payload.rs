@@ -20,7 +20,8 @@
 //!
 //! Diagnostics: `GOB_BENCH_PROFILE=1` times only this crate's typed path, encode and decode
 //! (`=decode`: decode only; `=encode`: encode only; `=ordered`: the `BTreeMap` one), for a profiler, and prints its
-//! figures; `GOB_BENCH_FLOOR=1` times cloning and dropping the decoded value (the allocation
+//! figures; `GOB_BENCH_CLOCK=cpu` times by the thread's CPU time instead of the wall clock
+//! (A/B runs on a busy machine); `GOB_BENCH_FLOOR=1` times cloning and dropping the decoded value (the allocation
 //! floor any decoder producing this value pays).
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -138,16 +139,33 @@ fn median(mut xs: Vec<f64>) -> f64 {
 
 /// Median ns per operation of `reps` timed loops of `iters` calls.
 fn time(reps: usize, iters: usize, mut op: impl FnMut()) -> f64 {
+    let on_cpu = std::env::var("GOB_BENCH_CLOCK").is_ok_and(|c| c == "cpu");
     let runs = (0..reps)
         .map(|_| {
             let start = Instant::now();
+            let cpu_start = if on_cpu { thread_cpu_ns() } else { 0 };
             for _ in 0..iters {
                 op();
             }
-            start.elapsed().as_nanos() as f64 / iters as f64
+            let ns = if on_cpu {
+                (thread_cpu_ns() - cpu_start) as f64
+            } else {
+                start.elapsed().as_nanos() as f64
+            };
+            ns / iters as f64
         })
         .collect();
     median(runs)
+}
+
+/// Nanoseconds this thread has run on a CPU (`/proc/thread-self/schedstat`, first field):
+/// `GOB_BENCH_CLOCK=cpu` times with it, for A/B runs on a machine that is not quiet (time
+/// spent waiting for a core is left out; cache effects of the other load are not).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .expect("/proc/thread-self/schedstat")
 }
 
 struct Row {

@@ -60,7 +60,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use impls::Empty;
 pub use registry::{register, register_name, GoName};
 pub use time::GoTime;
-pub use value::{Composite, Concrete, GoStr, Interface, Value};
+pub use value::{Composite, Concrete, ConcreteName, GoStr, Interface, Value};
 
 #[cfg(feature = "derive")]
 pub use tilores_gob_derive::Gob;

@@ -233,11 +233,109 @@ pub trait Concrete: Any + Send + Sync + fmt::Debug {
     }
 }
 
+/// The Go name of an interface value's concrete type (`string`, `time.Time`,
+/// `*dispatcher.EntityInput`), shared by the values that carry it: cloning it is a reference
+/// count, and it is one pointer wide, so that an [`Interface`] holding a dynamic value takes
+/// 32 bytes (a `map[string]interface{}` entry 56, which keeps a 10-field map's table within
+/// the allocator's per-thread cache).
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConcreteName(Arc<String>);
+
+impl ConcreteName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// The default name of a builtin value (`bool`, `int`, `float64`, `string`, ...): a
+    /// clone of this thread's copy, without an allocation.
+    fn builtin(name: &'static str) -> ConcreteName {
+        thread_local! {
+            static BUILTINS: [ConcreteName; BUILTIN_NAMES.len()] =
+                BUILTIN_NAMES.map(|n| ConcreteName(Arc::new(n.to_string())));
+        }
+        match BUILTIN_NAMES.iter().position(|n| *n == name) {
+            Some(i) => BUILTINS.with(|names| names[i].clone()),
+            None => ConcreteName(Arc::new(name.to_string())),
+        }
+    }
+}
+
+/// What [`Value::default_go_name`] gives for values that are not composites.
+const BUILTIN_NAMES: [&str; 8] = [
+    "bool",
+    "int",
+    "uint",
+    "float64",
+    "complex128",
+    "string",
+    "[]uint8",
+    "interface {}",
+];
+
+impl std::ops::Deref for ConcreteName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for ConcreteName {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Debug for ConcreteName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for ConcreteName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for ConcreteName {
+    fn from(s: String) -> ConcreteName {
+        ConcreteName(Arc::new(s))
+    }
+}
+
+impl From<&str> for ConcreteName {
+    fn from(s: &str) -> ConcreteName {
+        ConcreteName(Arc::new(s.to_string()))
+    }
+}
+
+impl From<&String> for ConcreteName {
+    fn from(s: &String) -> ConcreteName {
+        ConcreteName::from(s.as_str())
+    }
+}
+
+impl From<Arc<str>> for ConcreteName {
+    fn from(s: Arc<str>) -> ConcreteName {
+        ConcreteName::from(&*s)
+    }
+}
+
+impl From<Cow<'static, str>> for ConcreteName {
+    fn from(s: Cow<'static, str>) -> ConcreteName {
+        match s {
+            Cow::Borrowed(b) => ConcreteName::builtin(b),
+            Cow::Owned(o) => ConcreteName::from(o),
+        }
+    }
+}
+
 /// A dynamic concrete value: a Go name and a [`Value`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct DynConcrete {
     /// The Go name on the wire (shared: a stream repeats few names).
-    pub name: Arc<str>,
+    pub name: ConcreteName,
     /// The value.
     pub value: Value,
 }
@@ -295,7 +393,7 @@ impl Interface {
     }
 
     /// A dynamic value under an explicit Go name.
-    pub fn new(name: impl Into<Arc<str>>, value: Value) -> Self {
+    pub fn new(name: impl Into<ConcreteName>, value: Value) -> Self {
         Interface(Slot::Dyn(DynConcrete {
             name: name.into(),
             value,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::bootstrap::builtin_type;
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{ids, WireId, WireType};
+use crate::value::ConcreteName;
 use crate::wire::Reader;
 
 use super::limits::Limits;
@@ -332,7 +333,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         if let Some(i) = names.iter().position(|e| e.is(raw, head, tail)) {
             return Name::Slot(i);
         }
-        let name: Arc<str> = String::from_utf8_lossy(raw).into();
+        let name = ConcreteName::from(String::from_utf8_lossy(raw).into_owned());
         let decode = lookup(&name);
         if names.len() >= 64 {
             return Name::Own(name, decode);
@@ -361,11 +362,12 @@ impl<'a, 'b> Dec<'a, 'b> {
     }
 
     /// A shared handle to an interned name and its registered decoder, if any.
-    pub(super) fn name_parts(&self, name: Name) -> (Arc<str>, Option<DecodeFn>) {
+    pub(super) fn name_parts(&self, name: Name) -> (ConcreteName, Option<DecodeFn>) {
         match name {
-            Name::Slot(i) => self
-                .name_entry(i)
-                .map_or_else(|| (Arc::from(""), None), |e| (e.name.clone(), e.decode)),
+            Name::Slot(i) => self.name_entry(i).map_or_else(
+                || (ConcreteName::from(""), None),
+                |e| (e.name.clone(), e.decode),
+            ),
             Name::Own(n, f) => (n, f),
         }
     }

@@ -2,12 +2,11 @@
 //! [`Value`] and [`Interface`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::dyntype::{go_type_string, DefKind, GroupDef, Type, TypeGroup, TypeRef};
 use crate::error::{Error, ErrorKind, Result};
 use crate::types::{ids, WireId, WireType};
-use crate::value::{Composite, GoStr, Interface, Value};
+use crate::value::{Composite, ConcreteName, GoStr, Interface, Value};
 
 use super::dec::{check_field_names, Dec};
 use super::names::{DecodeFn, Name};
@@ -395,7 +394,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// registered decoder when there is one, else dynamically.
     fn typed_payload(
         &mut self,
-        name: Arc<str>,
+        name: ConcreteName,
         registered: Option<DecodeFn>,
         id: WireId,
     ) -> Result<Interface> {

@@ -4,11 +4,11 @@
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock};
 
 use crate::error::{Error, Result};
 use crate::types::WireId;
-use crate::value::Concrete;
+use crate::value::{Concrete, ConcreteName};
 
 use super::dec::Dec;
 
@@ -19,7 +19,7 @@ pub(super) type Header = (Name, WireId);
 /// itself once the table is full.
 pub(super) enum Name {
     Slot(usize),
-    Own(Arc<str>, Option<DecodeFn>),
+    Own(ConcreteName, Option<DecodeFn>),
 }
 
 /// An interned interface name with its registered decoder. `head` and `tail` are the first
@@ -30,7 +30,7 @@ pub(super) struct NameEntry {
     pub(super) len: usize,
     pub(super) head: u64,
     pub(super) tail: u64,
-    pub(super) name: Arc<str>,
+    pub(super) name: ConcreteName,
     pub(super) decode: Option<DecodeFn>,
     /// The last wire id this name came with, and whether the name is Go's default name for
     /// that type's values (a name nearly always comes with one id).
