@@ -170,20 +170,53 @@ impl Session {
         self.request_open(true).await
     }
 
+    /// Opens `N` streams whose SYNs go out in this order, all at once, then waits until the
+    /// peer ACKed each: [`open_acked`](Self::open_acked) `N` times without a round trip
+    /// between them. The go-plugin host's control, stdout and stderr streams: a Go plugin
+    /// takes them in the order their SYNs arrive, and Go's host does not wait between its
+    /// `Open`s either. Waits without limit: wrap it in a timeout.
+    pub(crate) async fn open_acked_in_order<const N: usize>(
+        &self,
+    ) -> Result<[Stream; N], MuxError> {
+        // Every request is queued before the first wait: the driver emits their SYNs in
+        // queue order.
+        let answers = [(); N].map(|()| self.send_open(true));
+        let mut streams = Vec::with_capacity(N);
+        for answer in answers {
+            streams.push(self.open_answer(answer?).await?);
+        }
+        streams
+            .try_into()
+            .map_err(|_| MuxError::SessionClosed(self.current_reason()))
+    }
+
     /// Sends an open request to the driver and waits for its answer.
     async fn request_open(&self, wait_for_ack: bool) -> Result<Stream, MuxError> {
+        let answer = self.send_open(wait_for_ack)?;
+        self.open_answer(answer).await
+    }
+
+    /// Queues an open request for the driver; the receiver gets its answer.
+    fn send_open(
+        &self,
+        wait_for_ack: bool,
+    ) -> Result<oneshot::Receiver<Result<Stream, MuxError>>, MuxError> {
         let (reply, answer) = oneshot::channel();
-        if self
-            .inner
+        self.inner
             .commands
             .send(Command::Open {
                 wait_for_ack,
                 reply,
             })
-            .is_err()
-        {
-            return Err(MuxError::SessionClosed(self.current_reason()));
-        }
+            .map_err(|_| MuxError::SessionClosed(self.current_reason()))?;
+        Ok(answer)
+    }
+
+    /// The driver's answer to an open request.
+    async fn open_answer(
+        &self,
+        answer: oneshot::Receiver<Result<Stream, MuxError>>,
+    ) -> Result<Stream, MuxError> {
         match answer.await {
             Ok(result) => result,
             Err(_) => Err(MuxError::SessionClosed(self.current_reason())),

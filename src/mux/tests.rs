@@ -333,3 +333,21 @@ async fn a_read_into_a_large_buffer_initialises_only_a_window() {
         buf.initialized().len()
     );
 }
+
+/// Streams opened together arrive in their order and are all ACKed when the call returns.
+#[tokio::test]
+async fn streams_opened_in_order_are_accepted_in_that_order() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    let [mut a, mut b, mut c] = within("open three", client.open_acked_in_order::<3>())
+        .await
+        .expect("open");
+    for (i, s) in [&mut a, &mut b, &mut c].into_iter().enumerate() {
+        s.write_all(&[i as u8]).await.expect("write");
+    }
+    for want in 0..3u8 {
+        let mut s = within("accept", server.accept()).await.expect("accept");
+        let mut got = [9u8];
+        within("read", s.read_exact(&mut got)).await.expect("read");
+        assert_eq!(got, [want], "accept order");
+    }
+}

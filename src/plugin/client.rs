@@ -746,8 +746,9 @@ impl Connection {
     }
 }
 
-/// Connects, starts the yamux client and opens control, stdout and stderr in Go's order, each
-/// ACKed before the next is opened (the Go plugin assigns them by arrival order).
+/// Connects, starts the yamux client and opens control, stdout and stderr in Go's order (the
+/// Go plugin assigns them by arrival order): their SYNs go out back to back, as Go's `Open`s
+/// do, and each is ACKed before the connection is used.
 async fn connect(
     addr: &PluginAddr,
     timeout: Duration,
@@ -765,15 +766,11 @@ async fn connect(
         })?;
         let (socket, info) = wrap_tls(addr, socket, tls).await?;
         let session = Session::new(socket, Role::Client, mux)?;
-        let streams = async {
-            Ok::<_, MuxError>((
-                session.open_acked().await?,
-                session.open_acked().await?,
-                session.open_acked().await?,
-            ))
-        };
         let is_tls = info_is_tls(&info);
-        let (control, out, err) = streams.await.map_err(|e| opening_failed(addr, e, is_tls))?;
+        let [control, out, err] = session
+            .open_acked_in_order::<3>()
+            .await
+            .map_err(|e| opening_failed(addr, e, is_tls))?;
         Ok::<_, ClientError>((session, control, out, err, info))
     })
     .await
