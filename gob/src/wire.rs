@@ -68,6 +68,11 @@ pub fn open_chunk(buf: &mut Vec<u8>) -> usize {
 /// of 128 bytes or more needs a longer prefix, so its content moves up by the extra bytes.
 #[inline]
 pub fn close_chunk(buf: &mut Vec<u8>, start: usize) {
+    let len = buf.len() - start;
+    if len < 0x80 {
+        buf[start - 1] = len as u8;
+        return;
+    }
     close_chunk_reserved(buf, start, 1);
 }
 
