@@ -31,7 +31,15 @@ struct EncState {
     /// never reached the wire, so nothing more may be written on this stream (later sends
     /// fail with `Shutdown`).
     poisoned: bool,
+    /// The capacity to give the next message's buffer: the last message's size, at most
+    /// [`MAX_SIZE_HINT`], so that a reply of a few kilobytes is encoded without growing its
+    /// buffer a dozen times.
+    size_hint: usize,
 }
+
+/// The largest buffer reserved ahead for a message (below glibc's 128 KiB threshold for
+/// giving a block its own mapping): a larger message grows its buffer from there.
+const MAX_SIZE_HINT: usize = 64 * 1024;
 
 /// Encodes messages and hands them to the writer task.
 pub(crate) struct WriteSide {
@@ -66,6 +74,7 @@ impl WriteSide {
                 enc: Encoder::new(),
                 tx: Some(tx),
                 poisoned: false,
+                size_hint: 0,
             }),
             failed,
             task: StdMutex::new(Some(task)),
@@ -107,13 +116,14 @@ impl WriteSide {
             Err(_) => return Err(SendError::NotSent(self.write_error())),
         };
         let seq = register().map_err(SendError::NotSent)?;
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(st.size_hint);
         let encoded = st
             .enc
             .encode_into(&header(seq), &mut bytes)
             .and_then(|()| st.enc.encode_into(body, &mut bytes));
         match encoded {
             Ok(()) => {
+                st.size_hint = bytes.len().min(MAX_SIZE_HINT);
                 permit.send(Outgoing { seq, bytes });
                 Ok(seq)
             }
