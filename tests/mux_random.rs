@@ -46,6 +46,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use seeded::{fill, mix64, Rng};
 use serde_json::Value;
 use tilores_plugin::mux::{MuxConfig, Role, Session, Stream};
 use tilores_plugin_test_support::{go_bin, TempDir};
@@ -55,6 +56,9 @@ use tokio::{
     process::Command,
     task::JoinSet,
 };
+
+#[path = "common/seeded.rs"]
+mod seeded;
 
 const KIB: usize = 1024;
 /// hashicorp/yamux's initial stream window; "big" writes exceed it.
@@ -67,32 +71,6 @@ const MAX_READ: usize = 128 * KIB;
 // ---------------------------------------------------------------------------
 // Script (mirrors go-interop/cmd/yamux-random)
 // ---------------------------------------------------------------------------
-
-/// splitmix64's finaliser.
-fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// splitmix64, identical to `rng` in the Go peer.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix64(self.0)
-    }
-
-    /// A value in `0..n`; `n > 0`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn below_usize(&mut self, n: usize) -> usize {
-        self.below(n as u64) as usize
-    }
-}
 
 /// One direction of a stream.
 #[derive(Debug, Default)]
@@ -167,20 +145,6 @@ fn script(seed: u64, big_max: usize) -> Vec<StreamScript> {
 /// Names the byte sequence of one direction of one stream.
 fn content_key(seed: u64, stream: usize, dir: usize) -> u64 {
     mix64(seed.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul((2 * stream + dir + 1) as u64)))
-}
-
-/// The content at offsets `offset..offset + buf.len()`: byte `o` is byte `o % 8`
-/// (little-endian) of `mix64(key ^ o / 8)`.
-fn fill(buf: &mut [u8], key: u64, offset: u64) {
-    let (mut i, mut o) = (0, offset);
-    while i < buf.len() {
-        let word = mix64(key ^ (o / 8)).to_le_bytes();
-        let start = (o % 8) as usize;
-        let take = (8 - start).min(buf.len() - i);
-        buf[i..i + take].copy_from_slice(&word[start..start + take]);
-        i += take;
-        o += take as u64;
-    }
 }
 
 // ---------------------------------------------------------------------------
