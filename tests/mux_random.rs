@@ -15,22 +15,30 @@
 //! - Go closes after its last write and either once it has every byte Rust sends (before
 //!   Rust's FIN) or after reading EOF, then a random delay. Never earlier: at yamux 0bc27b27
 //!   a locally closed stream reads EOF as soon as its buffer is empty (`Stream.Read`), so
-//!   Go would lose data still in flight. Rust must read every byte, then EOF.
-//! - About 1 stream in 8 is aborted by Rust: it drops the stream (RST) after reading a
-//!   random number of Go's bytes, without a FIN. Go's reads must be a correct prefix ending
-//!   in EOF or `connection reset`, its writes complete or fail with `connection reset`; no
-//!   side may hang. Go has no per-stream reset, so Go never aborts.
+//!   Go would lose data still in flight. (In the first case Go's final EOF is its own
+//!   close's, so only the other half of the streams proves Rust's FIN follows its last
+//!   byte.) Rust must read every byte, then EOF.
+//! - About 1 stream in 8 is dropped by Rust after reading a random number of Go's bytes:
+//!   - half of them without a FIN (RST): Go's reads must be a correct prefix ending in EOF
+//!     or `connection reset`, its writes complete or fail with `connection reset`;
+//!   - half after all its writes and its FIN: Go must read everything, then EOF; its writes
+//!     complete (the dropped stream lingers, discarding them) or fail with `connection
+//!     reset` (after `close_timeout`); rust-yamux alone left Go's writer waiting forever.
+//!
+//!   No side may hang. Go has no per-stream reset, so Go never aborts.
 //!
 //! Go reports every stream's outcome as JSON; this side checks it against the script and
 //! checks its own receipts. Every seed has a deadline; on timeout the seed and each
 //! unfinished stream's progress on both sides are printed.
 //!
-//! CI runs 6 seeds per role with big writes capped at 512 KiB. A soak (the figures are in
-//! README.md):
+//! Go's yamux log must stay empty but for one benign warning ([`BENIGN_GO_WARNING`]).
+//!
+//! CI runs 6 seeds per role with big writes capped at 512 KiB. A soak (a debug build is
+//! fast enough; the figures are in README.md):
 //!
 //! ```text
 //! MUXRAND_SEED=1000 MUXRAND_SEEDS=300 MUXRAND_BIG_KIB=4096 \
-//!   nice -n 10 cargo test --release --test mux_random -- --test-threads=1 --nocapture
+//!   nice -n 10 cargo test --test mux_random -- --test-threads=1 --nocapture
 //! ```
 //!
 //! A failing seed reruns alone with `MUXRAND_SEED=<seed> MUXRAND_SEEDS=1` (and the same
@@ -100,8 +108,10 @@ struct StreamScript {
     dirs: [Direction; 2],
     /// Go closes once it has all of Rust's bytes instead of after Rust's FIN.
     go_fin_early: bool,
-    /// Rust drops the stream (RST) after reading this many of Go's bytes.
+    /// Rust drops the stream after reading this many of Go's bytes: without its FIN (RST),
+    /// or with `drop_after_fin` after it (the stream then lingers, see `mux::Stream`).
     abort_after: Option<u64>,
+    drop_after_fin: bool,
 }
 
 /// The script of `seed`; `big_max` bounds the big writes. Same draws, same order as Go.
@@ -131,12 +141,14 @@ fn script(seed: u64, big_max: usize) -> Vec<StreamScript> {
             }
             let go_fin_early = r.below(2) == 1;
             let abort_after = (r.below(8) == 0).then(|| r.below(dirs[TO_RUST].total() + 1));
+            let drop_after_fin = abort_after.is_some() && r.below(2) == 1;
             StreamScript {
                 go_opens,
                 start_ms,
                 dirs,
                 go_fin_early,
                 abort_after,
+                drop_after_fin,
             }
         })
         .collect()
@@ -266,6 +278,7 @@ async fn drive(
     p: &Progress,
 ) -> Result<(), String> {
     p.set(1);
+    let rst = s.abort_after.is_some() && !s.drop_after_fin;
     let (mut rd, mut wr) = tokio::io::split(stream);
     let reader = read_side(
         &mut rd,
@@ -280,9 +293,13 @@ async fn drive(
         &s.dirs[TO_GO],
         content_key(seed, index, TO_GO),
         p,
-        s.abort_after.is_some(),
+        rst,
     );
-    if s.abort_after.is_some() {
+    if s.drop_after_fin {
+        // Everything written and FIN sent, part of Go's data read: the drop below lingers.
+        tokio::try_join!(reader, writer)?;
+        p.set(5);
+    } else if rst {
         // The writer never ends on its own here; dropping both halves resets the stream.
         tokio::select! {
             r = reader => r?,
@@ -474,7 +491,7 @@ async fn run_seed(
     }
     let session =
         Session::new(conn, rust_role, MuxConfig::default()).expect("start the Rust session");
-
+    let started = Instant::now();
     let rust = tokio::time::timeout(
         deadline,
         run_rust_side(
@@ -485,8 +502,10 @@ async fn run_seed(
         ),
     )
     .await;
-    // Go prints its report when its streams are done or its own deadline (the same) passed.
-    let go_line = tokio::time::timeout(Duration::from_secs(5), stdout.next_line()).await;
+    // Go prints its report when its streams are done or its own deadline (the same, started
+    // a little earlier) passed.
+    let go_wait = deadline.saturating_sub(started.elapsed()) + Duration::from_secs(5);
+    let go_line = tokio::time::timeout(go_wait, stdout.next_line()).await;
     let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
     drop(session);
     let _ = child.kill().await;
@@ -607,12 +626,14 @@ fn check_go_report(report: &Value, plan: &[StreamScript], failures: &mut Vec<Str
         if !g["error"].is_null() {
             wrong.push(format!("error {}", g["error"]));
         }
-        match s.abort_after {
+        // Every byte and a clean EOF for Go, unless Rust reset the stream.
+        match s.abort_after.filter(|_| !s.drop_after_fin) {
             None => {
                 if !(flag("done") && flag("eof") && !flag("reset")) {
                     wrong.push("no clean end (done, EOF, no reset)".into());
                 }
-                if field("received") != to_go || field("sent") != s.dirs[TO_RUST].total() {
+                let sent_ok = s.drop_after_fin || field("sent") == s.dirs[TO_RUST].total();
+                if field("received") != to_go || !sent_ok {
                     wrong.push(format!(
                         "received {} of {to_go}, sent {} of {}",
                         g["received"],

@@ -89,7 +89,7 @@ async fn open_acked_returns_once_the_peer_acknowledged() {
     let s = within("open_acked", client.open_acked())
         .await
         .expect("acked");
-    assert!(!s.yamux().is_pending_ack());
+    assert!(!s.yamux().expect("a live stream").is_pending_ack());
     drop(server);
 }
 
@@ -375,4 +375,40 @@ async fn a_peer_that_wrote_and_closed_is_read_to_the_end() {
         .expect("read");
     assert_eq!(got.len(), DATA, "bytes read before EOF");
     assert!(got == body, "content differs");
+}
+
+/// A stream shut down and dropped while the peer still writes beyond its window: the
+/// peer's writes must complete (the stream lingers and discards, granting window) instead
+/// of waiting forever for a window update that rust-yamux alone never sends.
+#[tokio::test]
+async fn a_dropped_shut_down_stream_does_not_block_the_peers_writer() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    let mut writer = within("open", client.open()).await.expect("open");
+    writer.write_all(b"x").await.expect("first byte");
+    let mut dropped = within("accept", server.accept()).await.expect("accept");
+    dropped.shutdown().await.expect("FIN");
+    drop(dropped);
+    let big = vec![7u8; 1 << 20];
+    within("write 1 MiB past the window", writer.write_all(&big))
+        .await
+        .expect("write");
+    writer.shutdown().await.expect("FIN back");
+    let mut rest = Vec::new();
+    within("EOF", writer.read_to_end(&mut rest))
+        .await
+        .expect("read");
+    assert!(rest.is_empty());
+    // The lingering stream is let go of once the peer's FIN arrived.
+    within("no stream left", async {
+        while server
+            .inner
+            .shared
+            .live_streams
+            .load(std::sync::atomic::Ordering::Acquire)
+            > 0
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
 }

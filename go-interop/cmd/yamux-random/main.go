@@ -83,9 +83,11 @@ type streamScript struct {
 	// GoFinEarly: Go closes as soon as it has every byte Rust will send (before Rust's FIN)
 	// instead of after reading EOF.
 	GoFinEarly bool
-	// AbortAfter >= 0: Rust drops the stream (RST) once it has read that many bytes of Go's
-	// data, without closing its write side.
-	AbortAfter int64
+	// AbortAfter >= 0: Rust drops the stream once it has read that many bytes of Go's data:
+	// without closing its write side (RST), or, with DropAfterFin, after its FIN (then the
+	// stream lingers on Rust's side, discarding Go's data until Go's FIN).
+	AbortAfter   int64
+	DropAfterFin bool
 }
 
 func genScript(seed uint64, bigMax int) []streamScript {
@@ -125,6 +127,7 @@ func genScript(seed uint64, bigMax int) []streamScript {
 		s.AbortAfter = -1
 		if r.below(8) == 0 {
 			s.AbortAfter = int64(r.below(uint64(s.Dirs[1].total() + 1)))
+			s.DropAfterFin = r.below(2) == 1
 		}
 	}
 	return streams
@@ -326,7 +329,9 @@ func main() {
 func run(i int, s streamScript, st *yamux.Stream, t *state) {
 	t.started.Store(true)
 	defer t.done.Store(true)
+	// abort: Go's writes may end in a reset; rst: also Go's reads (Rust sent no FIN).
 	abort := s.AbortAfter >= 0
+	rst := abort && !s.DropAfterFin
 	expected := s.Dirs[0].total()
 	inKey, outKey := contentKey(*seed, i, 0), contentKey(*seed, i, 1)
 
@@ -397,11 +402,11 @@ func run(i int, s streamScript, st *yamux.Stream, t *state) {
 				t.mu.Lock()
 				t.rep.EOF = true
 				t.mu.Unlock()
-				if got != expected && !abort {
+				if got != expected && !rst {
 					t.fail("EOF after %d of %d bytes", got, expected)
 				}
 				return
-			case errors.Is(err, yamux.ErrConnectionReset) && abort:
+			case errors.Is(err, yamux.ErrConnectionReset) && rst:
 				t.mu.Lock()
 				t.rep.Reset = true
 				t.mu.Unlock()
