@@ -3,9 +3,10 @@
 //
 // Both sides derive the same script from -seed with the same PRNG (splitmix64): how
 // many streams, who opens each and when, the writes in each direction, when each side
-// closes, and which streams the Rust side aborts. The Go side uses hashicorp/yamux
+// closes, and which streams the Rust side drops. The Go side uses hashicorp/yamux
 // 0bc27b27 (pinned in ../../go.mod, as in go-plugin v1.4.3 plugins) with
-// yamux.DefaultConfig(), as go-plugin does.
+// yamux.DefaultConfig(), as go-plugin does; ../../latest/cmd/yamux-random/main.go is a
+// symlink to this file, built against yamux v0.1.2 (go-plugin v1.8.0).
 //
 // Protocol with the test harness (as cmd/yamux-peer):
 //   - stdout line 1: "READY" once the socket is listening (-role server) or
