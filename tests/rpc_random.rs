@@ -10,8 +10,14 @@
 //! cancel-safe: the reply is discarded and the stream stays usable). Every completed reply
 //! must equal its request. The Go server only echoes, so the script lives here alone.
 //!
-//! CI runs 3 seeds. A longer run: `RPCRAND_SEED=100 RPCRAND_SEEDS=200 nice -n 10 cargo test
-//! --test rpc_random -- --nocapture`. Without a Go toolchain this test fails; it never skips.
+//! The other way round, Go's `rpc.Client` (`rpc-peer call -mux -scenario random -seed N`,
+//! one yamux stream as go-plugin's host uses) sends 1..=200 concurrent calls of the same
+//! kinds (random bytes from Go's `math/rand`) to our `rpc::Server` over our yamux, and
+//! checks every reply.
+//!
+//! CI runs 3 seeds each way. A longer run: `RPCRAND_SEED=100 RPCRAND_SEEDS=200 nice -n 10
+//! cargo test --test rpc_random -- --test-threads=1 --nocapture`. Without a Go toolchain
+//! these tests fail; they never skip.
 
 use std::{
     process::Stdio,
@@ -21,7 +27,7 @@ use std::{
 
 use seeded::{fill, mix64, Rng};
 use tilores_plugin::mux::{MuxConfig, Role, Session};
-use tilores_plugin::rpc::Client;
+use tilores_plugin::rpc::{Client, Server};
 use tilores_plugin_test_support::{go_bin, TempDir};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
@@ -204,14 +210,19 @@ async fn run_seed(seed: u64) -> Result<(usize, usize), String> {
     Ok((done, abandoned))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn random_calls_to_a_go_server() {
+/// The seed range: `RPCRAND_SEED` (first) and `RPCRAND_SEEDS` (count).
+fn seed_range() -> (u64, u64) {
     let env = |name: &str, default: u64| {
         std::env::var(name).map_or(default, |v| {
             v.parse().unwrap_or_else(|e| panic!("{name}={v}: {e}"))
         })
     };
-    let (first, count) = (env("RPCRAND_SEED", 1), env("RPCRAND_SEEDS", 3));
+    (env("RPCRAND_SEED", 1), env("RPCRAND_SEEDS", 3))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_calls_to_a_go_server() {
+    let (first, count) = seed_range();
     let started = Instant::now();
     let (mut done, mut abandoned, mut failed) = (0, 0, Vec::new());
     for seed in first..first + count {
@@ -233,4 +244,85 @@ async fn random_calls_to_a_go_server() {
     );
     assert!(failed.is_empty(), "failed seeds: {failed:?}; details above");
     assert!(done > 0, "no call completed");
+}
+
+/// Our server for Go's random calls: `Echo.Bytes` and `Echo.Sleep` as in `rpc-peer serve`.
+fn echo_server() -> Server {
+    let server = Server::new();
+    server
+        .register_fn(
+            "Echo",
+            "Bytes",
+            |b: Vec<u8>| async move { Ok::<_, String>(b) },
+        )
+        .expect("Echo.Bytes");
+    server
+        .register_fn("Echo", "Sleep", |ms: i64| async move {
+            tokio::time::sleep(Duration::from_millis(ms.clamp(0, 1000) as u64)).await;
+            Ok::<_, String>(ms)
+        })
+        .expect("Echo.Sleep");
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_calls_from_a_go_client() {
+    let (first, count) = seed_range();
+    let started = Instant::now();
+    let (mut calls, mut bytes) = (0, 0);
+    for seed in first..first + count {
+        let dir = TempDir::new("rpcrand-go");
+        let path = dir.path().join("rpc.sock");
+        let listener = tokio::net::UnixListener::bind(&path).expect("bind unix socket");
+        // As a go-plugin provider: the dialer is the yamux client; serve every stream.
+        let serving = tokio::spawn(async move {
+            let (conn, _) = listener.accept().await.expect("accept the Go client");
+            let session =
+                Session::new(conn, Role::Server, MuxConfig::default()).expect("yamux session");
+            let server = echo_server();
+            while let Some(stream) = session.accept().await {
+                let server = server.clone();
+                tokio::spawn(async move { server.serve(stream).await });
+            }
+        });
+        let child = Command::new(go_bin("rpc-peer"))
+            .arg("call")
+            .arg("-socket")
+            .arg(&path)
+            .args(["-mux", "-scenario", "random", "-timeout", "30s"])
+            .args(["-seed", &seed.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn rpc-peer call");
+        let out = tokio::time::timeout(Duration::from_secs(40), child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("seed {seed}: rpc-peer call -scenario random hung"))
+            .expect("rpc-peer call");
+        serving.abort();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "seed {seed}: bad output from rpc-peer ({e}): {stdout:?}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        assert!(
+            out.status.success() && report["ok"] == serde_json::Value::Bool(true),
+            "seed {seed}: Go client failed ({}): {report}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        calls += report["calls"].as_u64().unwrap_or(0);
+        bytes += report["bytes"].as_u64().unwrap_or(0);
+    }
+    eprintln!(
+        "rpc_random, Go client: seeds {first}..{}, {calls} calls checked by Go, {:.1} MiB, {:.1} s",
+        first + count,
+        bytes as f64 / (KIB * KIB) as f64,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(calls > 0, "no call made");
 }
