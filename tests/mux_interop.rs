@@ -974,3 +974,36 @@ async fn close_flushes_queued_frames_and_go_ends_its_session() {
     // Writing after close fails instead of hanging.
     assert!(stream.write_all(b"late").await.is_err());
 }
+
+// ---------------------------------------------------------------------------
+// A stream shut down and dropped while Go still writes.
+// ---------------------------------------------------------------------------
+
+/// Go writes 1 MiB in one `Write`; we shut our side down, read nothing and drop the stream
+/// once Go's window is used up. Go's `Write` must end, not wait forever for a window update
+/// (rust-yamux alone forgets such a stream silently; see `mux::Stream`): it completes, as
+/// the dropped stream lingers and discards, and Go's read of our answer then sees EOF.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_a_shut_down_stream_ends_a_blocked_go_writer() {
+    let mut rig = start(
+        "write",
+        Role::Client,
+        MuxConfig::default(),
+        &["-size", "1048576", "-timeout", "10s"],
+    )
+    .await;
+    let mut stream = within(Duration::from_secs(5), "accept", rig.session.accept())
+        .await
+        .expect("Go's stream");
+    stream.shutdown().await.expect("FIN");
+    // Go's Write has used up its 256 KiB window by now and waits for an update.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    drop(stream);
+    let result = rig.peer.result(Duration::from_secs(15)).await;
+    assert_eq!(
+        result["error"].as_str(),
+        Some("reading the peer's byte count: EOF"),
+        "Go's Write must complete (then find no answer): {result}"
+    );
+    assert_eq!(int(&result, "bytes"), 1 << 20, "{result}");
+}

@@ -22,7 +22,11 @@ use std::{
 use futures::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{socket::FlushHandle, CloseReason, MuxConfig, MuxError, Stream};
+use super::{
+    socket::FlushHandle,
+    stream::{LingerSender, LiveGuard},
+    CloseReason, MuxConfig, MuxError, Stream,
+};
 
 /// Requests from [`Session`](super::Session) handles to the driver.
 pub(super) enum Command {
@@ -55,6 +59,19 @@ pub(super) struct Shared {
     /// dropped while active, but not after a graceful `poll_close`, which would leave a
     /// reader of a locally closed session waiting forever.
     pub(super) ended: tokio_util::sync::CancellationToken,
+    /// Where dropped streams go to linger (set by `Driver::new`; see `Stream`).
+    pub(super) linger: std::sync::OnceLock<LingerSender>,
+}
+
+/// A stream dropped after its FIN while the peer's side was open: read and discarded
+/// until the peer's FIN or `until` (see `Stream`).
+struct Lingering {
+    /// The yamux stream.
+    stream: yamux::Stream,
+    /// Keeps it counted: rust-yamux counts it against `max_num_streams` until it is gone.
+    _live: LiveGuard,
+    /// When it is let go of regardless.
+    until: tokio::time::Instant,
 }
 
 /// An open request not yet answered.
@@ -104,6 +121,12 @@ pub(super) struct Driver<T> {
     /// Writes out what yamux queued on a buffered socket; called once per
     /// pass (`None`: yamux flushes the socket itself after every frame).
     flush: Option<Arc<dyn FlushHandle>>,
+    /// Dropped streams arriving to linger.
+    linger_rx: mpsc::UnboundedReceiver<(yamux::Stream, LiveGuard)>,
+    /// Streams lingering.
+    lingering: Vec<Lingering>,
+    /// Wakes the driver at the earliest `Lingering::until`.
+    linger_timer: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl<T> Driver<T>
@@ -118,6 +141,8 @@ where
         inbound_tx: mpsc::Sender<Stream>,
         shared: Arc<Shared>,
     ) -> Self {
+        let (linger_tx, linger_rx) = mpsc::unbounded_channel();
+        let _ = shared.linger.set(linger_tx);
         Driver {
             conn,
             cfg,
@@ -131,6 +156,9 @@ where
             shared,
             closing: None,
             flush: None,
+            linger_rx,
+            lingering: Vec::new(),
+            linger_timer: None,
         }
     }
 
@@ -245,7 +273,53 @@ where
             }
         }
         self.check_acks();
+        if drive {
+            self.poll_lingering(cx);
+        }
         Poll::Pending
+    }
+
+    /// Reads and discards what the peer still sends on dropped, shut-down streams (which
+    /// grants it window), until its FIN, an error or the stream's deadline; then drops them.
+    fn poll_lingering(&mut self, cx: &mut Context<'_>) {
+        while let Poll::Ready(Some((stream, live))) = self.linger_rx.poll_recv(cx) {
+            self.lingering.push(Lingering {
+                stream,
+                _live: live,
+                until: tokio::time::Instant::now() + self.cfg.close_timeout,
+            });
+        }
+        let now = tokio::time::Instant::now();
+        let mut scratch = [0u8; 8192];
+        self.lingering.retain_mut(|l| {
+            if l.until <= now {
+                return false;
+            }
+            // Bounded per pass, so one fast peer cannot hold the driver.
+            for _ in 0..32 {
+                match Pin::new(&mut l.stream).poll_read(cx, &mut scratch) {
+                    Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => return false,
+                    Poll::Ready(Ok(_)) => {}
+                    Poll::Pending => return true,
+                }
+            }
+            cx.waker().wake_by_ref();
+            true
+        });
+        match self.lingering.iter().map(|l| l.until).min() {
+            None => self.linger_timer = None,
+            Some(earliest) => {
+                let timer = self
+                    .linger_timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(earliest)));
+                if timer.deadline() != earliest {
+                    timer.as_mut().reset(earliest);
+                }
+                if timer.as_mut().poll(cx).is_ready() {
+                    cx.waker().wake_by_ref();
+                }
+            }
+        }
     }
 
     /// Takes every queued command.
@@ -485,7 +559,9 @@ where
             if reply.is_closed() {
                 continue;
             }
-            let inner = stream.yamux();
+            let Some(inner) = stream.yamux() else {
+                continue;
+            };
             if inner.is_closed() {
                 let id = stream.id();
                 let _ = reply.send(Err(MuxError::OpenRejected { id }));

@@ -19,14 +19,21 @@
 //! - rust-yamux answers a peer's protocol violation (a window update past
 //!   2^32, data beyond a window, a stream beyond `max_num_streams`) with
 //!   GoAway and goes on reading; the driver then ends the session, as Go does
-//!   ([`CloseReason::ProtocolViolation`]).
+//!   ([`CloseReason::ProtocolViolation`]);
+//! - rust-yamux forgets a stream dropped after its FIN and sends nothing, so a
+//!   peer blocked on that stream's window would wait forever; such a stream
+//!   lingers in the driver, discarding the peer's data, until the peer's FIN
+//!   (see [`Stream`]);
+//! - a write failing because the peer closed its socket does not end the
+//!   session before what the peer wrote first has been read (`socket`).
 //!
 //! Layout: `config` (role, settings → `yamux::Config`), `driver` (the task
 //! owning the connection), `socket` (the buffered socket), `stream` (tokio
 //! I/O for one stream), `unix` (a unix socket that epoll wakes only for incoming data),
 //! `error`.
 //! Rust-only contract tests are in `tests`; the interop tests against a real
-//! Go peer are `tests/mux_interop.rs` (so `cargo test --lib` needs no Go).
+//! Go peer are `tests/mux_interop.rs`, and `tests/mux_random.rs` pits the session
+//! against Go on seeded random traffic (so `cargo test --lib` needs no Go).
 
 mod config;
 mod driver;

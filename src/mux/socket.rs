@@ -41,6 +41,9 @@ struct WriteState<S> {
     /// The error of a failed deferred flush, reported to yamux at its next write or flush
     /// (which ends the connection).
     failed: Option<io::Error>,
+    /// The peer closed its end (a write failed with EPIPE or ECONNRESET): writes are
+    /// dropped from then on, while reads go on to the end of what the peer sent.
+    peer_gone: bool,
     /// Frame boundaries of what yamux wrote, to see the GoAway it sends when it
     /// terminates the connection.
     scan: FrameScan,
@@ -105,10 +108,11 @@ impl FrameScan {
 impl<S: AsyncWrite + Unpin> WriteState<S> {
     /// Writes buffered bytes until the buffer is empty (`Ready`) or the socket is full.
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while self.written < self.buf.len() {
+        while self.written < self.buf.len() && !self.peer_gone {
             match Pin::new(&mut self.socket).poll_write(cx, &self.buf[self.written..]) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Poll::Ready(Ok(n)) => self.written += n,
+                Poll::Ready(Err(e)) if peer_closed(&e) => self.note_peer_gone(&e),
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
             }
@@ -121,7 +125,27 @@ impl<S: AsyncWrite + Unpin> WriteState<S> {
     /// Drains the buffer and flushes the socket.
     fn poll_flush_all(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         std::task::ready!(self.poll_drain(cx))?;
+        if self.peer_gone {
+            return Poll::Ready(Ok(()));
+        }
         Pin::new(&mut self.socket).poll_flush(cx)
+    }
+
+    /// Stops writing for good: the peer closed its end of the socket.
+    ///
+    /// A peer that writes its last frames and exits (a Go plugin after its last reply; a Go
+    /// peer's FIN and then its process end) leaves them in our receive queue, and a unix
+    /// socket still delivers them after the close. Failing the connection at our next write
+    /// (an ACK, a window update) would drop them unread, and a stream's last bytes would
+    /// turn into an early EOF. So writes are discarded from here on and yamux reads on
+    /// until the socket's EOF (or ECONNRESET after the queued data), which ends the
+    /// session. hashicorp/yamux reads in a goroutine of its own, so its reader has mostly
+    /// taken such data already when its writer fails.
+    fn note_peer_gone(&mut self, e: &io::Error) {
+        tracing::debug!(error = %e, "yamux peer closed its socket; reading what it sent");
+        self.peer_gone = true;
+        self.buf.clear();
+        self.written = 0;
     }
 
     /// The stored flush error, as a fresh `io::Error` of the same kind and text.
@@ -130,6 +154,14 @@ impl<S: AsyncWrite + Unpin> WriteState<S> {
             .as_ref()
             .map(|e| io::Error::new(e.kind(), e.to_string()))
     }
+}
+
+/// Whether a write error means the peer closed (or reset) its end of the connection.
+fn peer_closed(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Locks `m`, ignoring poisoning (the state stays consistent: every update is a plain
@@ -202,6 +234,7 @@ where
             written: 0,
             capacity: write_capacity,
             failed: None,
+            peer_gone: false,
             scan: FrameScan::default(),
         }));
         let handle: Arc<dyn FlushHandle> = Arc::new(Handle(Arc::clone(&shared)));
@@ -268,11 +301,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> futures::AsyncWrite for BufferedSocket<S
         if st.buf.len() + data.len() > st.capacity {
             // Full: write the buffer out first (yamux waits while the socket is full).
             std::task::ready!(st.poll_drain(cx))?;
-            if data.len() >= st.capacity {
-                let n = std::task::ready!(Pin::new(&mut st.socket).poll_write(cx, data))?;
-                st.scan.feed(&data[..n.min(data.len())]);
-                return Poll::Ready(Ok(n));
+            if data.len() >= st.capacity && !st.peer_gone {
+                match std::task::ready!(Pin::new(&mut st.socket).poll_write(cx, data)) {
+                    Ok(n) => {
+                        st.scan.feed(&data[..n.min(data.len())]);
+                        return Poll::Ready(Ok(n));
+                    }
+                    Err(e) if peer_closed(&e) => st.note_peer_gone(&e),
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
             }
+        }
+        if st.peer_gone {
+            // Nobody reads it; the frames still pass the scan (a GoAway we send).
+            st.scan.feed(data);
+            return Poll::Ready(Ok(data.len()));
         }
         st.buf.extend_from_slice(data);
         st.scan.feed(data);
@@ -294,6 +337,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> futures::AsyncWrite for BufferedSocket<S
             return Poll::Ready(Err(e));
         }
         std::task::ready!(st.poll_flush_all(cx))?;
+        if st.peer_gone {
+            return Poll::Ready(Ok(()));
+        }
         Pin::new(&mut st.socket).poll_shutdown(cx)
     }
 }
@@ -417,21 +463,70 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_flush_fails_the_next_yamux_write_and_flush() {
-        let (a, b) = tokio::io::duplex(64);
-        drop(b);
-        let (mut s, flush) = BufferedSocket::new(a, 64, 64);
+        let (mut s, flush) = BufferedSocket::new(FailingWrites, 64, 64);
         s.write_all(b"lost").await.expect("buffered write");
         let e = poll_fn(|cx| flush.poll_flush(cx))
             .await
-            .expect_err("peer gone");
-        assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
+            .expect_err("write fails");
+        assert_eq!(e.kind(), io::ErrorKind::PermissionDenied);
         assert_eq!(
             s.flush().await.expect_err("flush").kind(),
-            io::ErrorKind::BrokenPipe
+            io::ErrorKind::PermissionDenied
         );
         assert_eq!(
             s.write(b"x").await.expect_err("write").kind(),
-            io::ErrorKind::BrokenPipe
+            io::ErrorKind::PermissionDenied
         );
+    }
+
+    #[tokio::test]
+    async fn after_the_peer_closed_writes_are_dropped_and_its_bytes_still_read() {
+        let (a, mut b) = tokio::io::duplex(64);
+        b.write_all(b"last words").await.expect("peer writes");
+        drop(b);
+        let (mut s, flush) = BufferedSocket::new(a, 64, 64);
+        s.write_all(b"nobody reads this")
+            .await
+            .expect("buffered write");
+        poll_fn(|cx| flush.poll_flush(cx))
+            .await
+            .expect("a closed peer is no write error");
+        s.write_all(b"more").await.expect("dropped write");
+        s.flush().await.expect("flush");
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).await.expect("read to EOF");
+        assert_eq!(got, b"last words");
+        s.close().await.expect("close");
+    }
+
+    /// A socket whose writes fail with an error other than a closed peer.
+    struct FailingWrites;
+
+    impl tokio::io::AsyncRead for FailingWrites {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            _buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            Poll::Pending
+        }
+    }
+
+    impl tokio::io::AsyncWrite for FailingWrites {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            _buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Err(io::ErrorKind::PermissionDenied.into()))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
     }
 }

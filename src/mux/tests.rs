@@ -89,7 +89,7 @@ async fn open_acked_returns_once_the_peer_acknowledged() {
     let s = within("open_acked", client.open_acked())
         .await
         .expect("acked");
-    assert!(!s.yamux().is_pending_ack());
+    assert!(!s.yamux().expect("a live stream").is_pending_ack());
     drop(server);
 }
 
@@ -350,4 +350,83 @@ async fn streams_opened_in_order_are_accepted_in_that_order() {
         within("read", s.read_exact(&mut got)).await.expect("read");
         assert_eq!(got, [want], "accept order");
     }
+}
+
+/// A yamux frame header (version 0): type, flags, stream id, length.
+fn frame_header(kind: u8, flags: u16, stream: u32, length: u32) -> [u8; 12] {
+    let mut h = [0u8; 12];
+    h[1] = kind;
+    h[2..4].copy_from_slice(&flags.to_be_bytes());
+    h[4..8].copy_from_slice(&stream.to_be_bytes());
+    h[8..12].copy_from_slice(&length.to_be_bytes());
+    h
+}
+
+/// A peer that writes a whole stream (SYN, data, FIN) and closes its socket at once, the
+/// way a Go peer's process exits after its last write: everything it wrote must still be
+/// read, then EOF, although our first write (the ACK) fails with EPIPE or ECONNRESET.
+/// Found by `tests/mux_random.rs` (a seed lost a stream's last 6665 bytes when the Go
+/// peer exited): a failed write ended the session before the rest of the socket was read.
+#[tokio::test]
+async fn a_peer_that_wrote_and_closed_is_read_to_the_end() {
+    const DATA: usize = 100 * 1024;
+    let (ours, mut theirs) = UnixStream::pair().expect("socket pair");
+    let body: Vec<u8> = (0..DATA).map(|i| (i % 251) as u8).collect();
+    let mut wire = Vec::new();
+    // SYN as a window update (as Go sends it), data in two frames, FIN.
+    wire.extend_from_slice(&frame_header(1, 0x1, 2, 0));
+    for half in body.chunks(DATA / 2) {
+        wire.extend_from_slice(&frame_header(0, 0, 2, half.len() as u32));
+        wire.extend_from_slice(half);
+    }
+    wire.extend_from_slice(&frame_header(1, 0x4, 2, 0));
+    theirs.write_all(&wire).await.expect("peer writes");
+    drop(theirs);
+
+    let session = Session::new(ours, Role::Client, MuxConfig::default()).expect("session");
+    let mut stream = within("accept", session.accept())
+        .await
+        .expect("the peer's stream");
+    let mut got = Vec::new();
+    within("read to EOF", stream.read_to_end(&mut got))
+        .await
+        .expect("read");
+    assert_eq!(got.len(), DATA, "bytes read before EOF");
+    assert!(got == body, "content differs");
+}
+
+/// A stream shut down and dropped while the peer still writes beyond its window: the
+/// peer's writes must complete (the stream lingers and discards, granting window) instead
+/// of waiting forever for a window update that rust-yamux alone never sends.
+#[tokio::test]
+async fn a_dropped_shut_down_stream_does_not_block_the_peers_writer() {
+    let (client, server) = pair(MuxConfig::default(), MuxConfig::default());
+    let mut writer = within("open", client.open()).await.expect("open");
+    writer.write_all(b"x").await.expect("first byte");
+    let mut dropped = within("accept", server.accept()).await.expect("accept");
+    dropped.shutdown().await.expect("FIN");
+    drop(dropped);
+    let big = vec![7u8; 1 << 20];
+    within("write 1 MiB past the window", writer.write_all(&big))
+        .await
+        .expect("write");
+    writer.shutdown().await.expect("FIN back");
+    let mut rest = Vec::new();
+    within("EOF", writer.read_to_end(&mut rest))
+        .await
+        .expect("read");
+    assert!(rest.is_empty());
+    // The lingering stream is let go of once the peer's FIN arrived.
+    within("no stream left", async {
+        while server
+            .inner
+            .shared
+            .live_streams
+            .load(std::sync::atomic::Ordering::Acquire)
+            > 0
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
 }

@@ -6,7 +6,7 @@
 // # Usage
 //
 //	rpc-peer serve -socket PATH [-mux] [-exit-after-calls N] [-exit-on-stdin-eof=true]
-//	rpc-peer call  -socket PATH [-mux] -scenario overlap|errors|big|pending [-timeout 60s]
+//	rpc-peer call  -socket PATH [-mux] -scenario overlap|errors|big|pending|random [-seed N] [-timeout 60s]
 //	rpc-peer bench -socket PATH [-mux] [-callers 1] [-duration 3s] [-warmup 500ms]
 //	rpc-peer gogo  [-mux] [-callers 1] [-duration 3s] [-warmup 500ms]
 //
@@ -90,6 +90,11 @@
 //	         mb_per_s = 67108864 / 1e6 / (Echo.Bytes round trip seconds).
 //	         {"ok":true,"scenario":"big","mux":B,"bytes":67108864,"round_trip_ms":F,
 //	          "mb_per_s":F,"len_reply":67108864,"len_ms":F}
+//	random   1..200 concurrent calls drawn from -seed (math/rand) on the one client:
+//	         mostly Echo.Bytes with 0..64 KiB of random bytes, 1 in 16 with 256 KiB..2 MiB,
+//	         1 in 8 Echo.Sleep of 0..19 ms, each started 0..29 ms in; every reply must
+//	         equal its request.
+//	         {"ok":true,"scenario":"random","mux":B,"seed":N,"calls":C,"bytes":B (both ways)}
 //	pending  issues 10 Echo.Hang calls (client.Go; stderr gets
 //	         "rpc-peer: 10 Hang calls sent" once all are written), then waits for all of
 //	         them to fail (the server is killed/closed by the test, or serve
@@ -137,7 +142,7 @@ import (
 func usage() {
 	fmt.Fprintln(os.Stderr, `usage:
   rpc-peer serve -socket PATH [-mux] [-exit-after-calls N] [-exit-on-stdin-eof=true]
-  rpc-peer call  -socket PATH [-mux] -scenario overlap|errors|big|pending [-timeout 60s]
+  rpc-peer call  -socket PATH [-mux] -scenario overlap|errors|big|pending|random [-seed N] [-timeout 60s]
   rpc-peer bench -socket PATH [-mux] [-callers N] [-duration 3s] [-warmup 500ms]
   rpc-peer gogo  [-mux] [-callers N] [-duration 3s] [-warmup 500ms]`)
 	os.Exit(2)

@@ -21,7 +21,8 @@ func callMain(args []string) {
 	fs := flag.NewFlagSet("call", flag.ExitOnError)
 	socket := fs.String("socket", "", "unix socket path to dial (required)")
 	mux := fs.Bool("mux", false, "yamux client, one stream")
-	scenario := fs.String("scenario", "", "overlap | errors | big | pending")
+	scenario := fs.String("scenario", "", "overlap | errors | big | pending | random")
+	seed := fs.Int64("seed", 1, "random: the seed of the calls")
 	timeout := fs.Duration("timeout", 60*time.Second, "bound on the whole scenario")
 	fs.Parse(args)
 	run := map[string]func(*rpc.Client, bool) (result, error){
@@ -29,9 +30,10 @@ func callMain(args []string) {
 		"errors":  scenarioErrors,
 		"big":     scenarioBig,
 		"pending": scenarioPending,
+		"random":  func(c *rpc.Client, _ bool) (result, error) { return scenarioRandom(c, *seed) },
 	}[*scenario]
 	if *socket == "" || run == nil || fs.NArg() != 0 {
-		fmt.Fprintln(os.Stderr, "call: -socket PATH and -scenario overlap|errors|big|pending are required")
+		fmt.Fprintln(os.Stderr, "call: -socket PATH and -scenario overlap|errors|big|pending|random are required")
 		os.Exit(2)
 	}
 	failure := func(err error, extra result) {
@@ -405,4 +407,65 @@ func scenarioPending(c *rpc.Client, _ bool) (result, error) {
 		return res, fmt.Errorf("the Hang calls failed over %v (> 5 s)", spread)
 	}
 	return res, nil
+}
+
+// ---------------------------------------------------------------- random
+
+// scenarioRandom issues 1..200 concurrent calls drawn from seed on one client: mostly
+// Echo.Bytes with 0..64 KiB of random bytes, 1 in 16 with 256 KiB..2 MiB (beyond a yamux
+// stream window), 1 in 8 Echo.Sleep of 0..19 ms (replies out of call order), each
+// started 0..29 ms after the first. Every reply must equal its request.
+func scenarioRandom(c *rpc.Client, seed int64) (result, error) {
+	r := rand.New(rand.NewSource(seed))
+	n := 1 + r.Intn(200)
+	errs := make(chan error, n)
+	var moved atomic.Int64
+	for i := 0; i < n; i++ {
+		start := time.Duration(r.Intn(30)) * time.Millisecond
+		size, sleep := -1, 0
+		switch k := r.Intn(16); {
+		case k == 0:
+			size = 256<<10 + r.Intn(1792<<10+1)
+		case k <= 2:
+			sleep = r.Intn(20)
+		default:
+			size = r.Intn(64<<10 + 1)
+		}
+		var data []byte
+		if size >= 0 {
+			data = make([]byte, size)
+			r.Read(data)
+		}
+		go func(i int) {
+			time.Sleep(start)
+			if size < 0 {
+				var back int
+				if err := c.Call("Echo.Sleep", sleep, &back); err != nil {
+					errs <- fmt.Errorf("call %d Echo.Sleep(%d): %w", i, sleep, err)
+				} else if back != sleep {
+					errs <- fmt.Errorf("call %d Echo.Sleep(%d) answered %d", i, sleep, back)
+				} else {
+					errs <- nil
+				}
+				return
+			}
+			var back []byte
+			if err := c.Call("Echo.Bytes", data, &back); err != nil {
+				errs <- fmt.Errorf("call %d Echo.Bytes(%d bytes): %w", i, size, err)
+			} else if !bytes.Equal(back, data) {
+				errs <- fmt.Errorf("call %d Echo.Bytes(%d bytes): %d bytes back, different", i, size, len(back))
+			} else {
+				moved.Add(2 * int64(size))
+				errs <- nil
+			}
+		}(i)
+	}
+	var first error
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	res := result{"seed": seed, "calls": n, "bytes": moved.Load()}
+	return res, first
 }

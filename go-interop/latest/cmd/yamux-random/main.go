@@ -1,0 +1,1 @@
+../../../cmd/yamux-random/main.go
