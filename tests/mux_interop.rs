@@ -945,6 +945,18 @@ async fn close_flushes_queued_frames_and_go_ends_its_session() {
     let mut stream = within(Duration::from_secs(5), "open", rig.session.open_acked())
         .await
         .expect("open");
+    // Go writes one byte once its AcceptStream returned: the ACK alone does not say so, and
+    // an AcceptStream still waiting for its ACK's send result when the session ends picks
+    // at random between that result and "session shutdown".
+    let mut accepted = [0u8];
+    within(
+        Duration::from_secs(5),
+        "accepted marker",
+        stream.read_exact(&mut accepted),
+    )
+    .await
+    .expect("accepted marker");
+    assert_eq!(accepted, [b'A']);
     // 200 KiB fits Go's window, so write_all returns once it is queued, before
     // the driver necessarily wrote it to the socket.
     let len = 200 * 1024;

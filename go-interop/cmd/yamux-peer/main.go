@@ -400,6 +400,13 @@ func scenarioClose(s *yamux.Session) result {
 	if err != nil {
 		return result{Error: "accept: " + err.Error()}
 	}
+	// Tell the Rust side the stream is accepted before it closes the session:
+	// AcceptStream waits for its ACK's send result or for the session's end,
+	// and picks at random when both are ready, so a close that follows the
+	// ACK quickly could make it fail with "session shutdown".
+	if _, err := st.Write([]byte{'A'}); err != nil {
+		return result{Error: "accepted marker: " + err.Error()}
+	}
 	// At this yamux commit, Read returns ErrSessionShutdown together with data
 	// when the session ended and the read made a window update due (the update
 	// cannot be sent); the rest of the buffer is still readable, so go on.
