@@ -534,7 +534,7 @@ impl Enc<'_> {
                 Ok(())
             }
             v => self.named_value(
-                &v.default_go_name(),
+                &v.default_go_name_ref(),
                 v.is_struct(),
                 |s| v.wire_type(s),
                 |e| v.encode(e),

@@ -206,6 +206,24 @@ impl Value {
             Value::Marshaled(c) => return go_type_string(&c.ty, 4),
         })
     }
+
+    /// [`Value::default_go_name`], borrowed from the value's type when the type has a name
+    /// (the encoder asks for it for every bare composite in an `interface{}` position, and
+    /// an owned copy of the name per value was an allocation per value).
+    pub(crate) fn default_go_name_ref(&self) -> Cow<'_, str> {
+        let ty = match self {
+            Value::Slice(c) | Value::Array(c) => &c.ty,
+            Value::Map(c) => &c.ty,
+            Value::Struct(c) => &c.ty,
+            Value::Marshaled(c) => &c.ty,
+            _ => return self.default_go_name(),
+        };
+        match ty {
+            // What `go_type_string` gives for a named definition.
+            Type::Def(d) if !d.name().is_empty() => Cow::Borrowed(d.name()),
+            _ => self.default_go_name(),
+        }
+    }
 }
 
 /// The concrete value inside a non-nil [`Interface`]: either a dynamic [`Value`] or a typed
@@ -585,4 +603,27 @@ iface_from! {
     String => "string", |v: String| Value::String(v.into());
     &str => "string", |v: &str| Value::String(v.into());
     Vec<u8> => "[]uint8", |v: Vec<u8>| Value::Bytes(v.into());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The borrowed default name is the default name, for named and unnamed composites and
+    /// for builtins.
+    #[test]
+    fn borrowed_default_name_is_the_default_name() {
+        let values = [
+            Value::new_slice(Type::interface_slice(), vec![]),
+            Value::new_slice(Type::slice("main.List", Type::Int), vec![]),
+            Value::new_slice(Type::slice("", Type::Int), vec![]),
+            Value::new_map(Type::string_interface_map(), vec![]),
+            Value::String("x".into()),
+            Value::Float(1.0),
+            Value::Nil,
+        ];
+        for v in values {
+            assert_eq!(v.default_go_name_ref(), v.default_go_name(), "{v:?}");
+        }
+    }
 }
