@@ -511,6 +511,16 @@ impl Enc<'_> {
 
     /// Writes an interface value.
     pub fn interface(&mut self, iface: &Interface) -> Result<()> {
+        // A dynamic value (most interface values) without the `Concrete` trait object: what
+        // `DynConcrete`'s methods do, as direct calls.
+        if let Some((name, value)) = iface.dyn_parts() {
+            return self.named_value(
+                name,
+                value.is_struct(),
+                |s| value.wire_type(s),
+                |e| value.encode(e),
+            );
+        }
         let Some(c) = iface.concrete() else {
             self.put_uint(0);
             return Ok(());

@@ -473,6 +473,16 @@ impl Interface {
         }
     }
 
+    /// The name and value of a dynamic concrete value (inline or shared), for the encoder:
+    /// its calls need no dynamic dispatch.
+    pub(crate) fn dyn_parts(&self) -> Option<(&str, &Value)> {
+        match &self.0 {
+            Slot::Dyn(d) => Some((d.name.as_str(), &d.value)),
+            Slot::Shared(d) => Some((d.name.as_str(), &d.value)),
+            Slot::Nil | Slot::Typed(_) => None,
+        }
+    }
+
     /// The dynamic value, when the concrete value is dynamic.
     pub fn value(&self) -> Option<&Value> {
         match &self.0 {
