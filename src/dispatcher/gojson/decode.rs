@@ -69,7 +69,7 @@ impl Decoder {
     pub fn string(&mut self, node: &Node, out: &mut String) -> Result<(), String> {
         match node {
             Node::Null => Ok(()),
-            Node::String(s) => {
+            Node::String(s, _) => {
                 out.clone_from(s);
                 Ok(())
             }
@@ -179,7 +179,7 @@ impl Decoder {
         Ok(match node {
             Node::Null => Interface::nil(),
             Node::Bool(b) => Interface::from(*b),
-            Node::String(s) => Interface::from(s.as_str()),
+            Node::String(s, _) => Interface::from(s.as_str()),
             Node::Number(lit) => Interface::from(self.float64(lit)?),
             Node::Array(items) => {
                 let mut vals = Vec::with_capacity(items.len());

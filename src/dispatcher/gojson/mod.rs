@@ -27,7 +27,7 @@ mod write;
 
 pub(crate) use decode::{decode, DecodeJson, Decoder};
 pub(crate) use impls::SubmitInputJson;
-pub(crate) use parse::{parse, Node};
+pub(crate) use parse::{parse, stream_number_end, Node};
 #[cfg(test)]
 pub(crate) use write::write_interface;
 pub(crate) use write::{interface_to_serde, EmptyArrays, JsonError, JsonWriter, WriteJson};

@@ -10,8 +10,9 @@ pub enum Node {
     Bool(bool),
     /// A number literal, as written.
     Number(String),
-    /// A string.
-    String(String),
+    /// A string: its text, and the bytes between its quotes when they differ from the text
+    /// (escapes, invalid UTF-8), which Go's `Time.UnmarshalJSON` parses as they are.
+    String(String, Option<Box<[u8]>>),
     /// An array.
     Array(Vec<Node>),
     /// An object, members in input order (duplicates kept: Go applies them in order).
@@ -25,7 +26,7 @@ impl Node {
             Node::Null => "null",
             Node::Bool(_) => "bool",
             Node::Number(_) => "number",
-            Node::String(_) => "string",
+            Node::String(..) => "string",
             Node::Array(_) => "array",
             Node::Object(_) => "object",
         }
@@ -72,6 +73,20 @@ enum Frame {
     Object(Vec<(String, Node)>, String),
 }
 
+/// Where a number at the start of `b` ends as Go's `json.Decoder` scans a stream (its
+/// `readValue`): after its last byte, whatever follows (the next value's business), or Go's
+/// syntax error naming the byte that cannot go on (`1."` is `invalid character '"' after
+/// decimal point`, where `json.Unmarshal` of `1.` names a space), or `unexpected EOF` when
+/// the input ends inside the number (`1.`, `-`, `1e+`).
+pub(crate) fn stream_number_end(b: &[u8]) -> Result<usize, String> {
+    let mut p = Parser { b, pos: 0 };
+    match p.number() {
+        Ok(_) => Ok(p.pos),
+        Err(_) if p.pos >= b.len() => Err("unexpected EOF".to_string()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Parses one JSON document like Go's `json.Unmarshal` checks it (the whole input first),
 /// returning Go's syntax error text on failure.
 pub fn parse(input: &[u8]) -> Result<Node, String> {
@@ -104,7 +119,7 @@ pub fn parse(input: &[u8]) -> Result<Node, String> {
                     continue 'value;
                 }
             }
-            b'"' => Node::String(p.string()?),
+            b'"' => p.string_node()?,
             b'-' | b'0'..=b'9' => Node::Number(p.number()?),
             b't' => p.literal("true", Node::Bool(true))?,
             b'f' => p.literal("false", Node::Bool(false))?,
@@ -255,6 +270,16 @@ impl Parser<'_> {
 
     /// A string literal (cursor at the opening quote), validated like Go's scanner and
     /// unescaped like Go's `unquote`: invalid UTF-8 bytes and lone surrogates become U+FFFD.
+    /// A string value: [`Parser::string`], and the bytes between the quotes when they differ
+    /// from the text.
+    fn string_node(&mut self) -> Result<Node, String> {
+        let start = self.pos + 1;
+        let text = self.string()?;
+        let raw = &self.b[start..self.pos - 1];
+        let raw = (raw != text.as_bytes()).then(|| raw.into());
+        Ok(Node::String(text, raw))
+    }
+
     fn string(&mut self) -> Result<String, String> {
         self.pos += 1;
         let mut out: Vec<u8> = Vec::new();

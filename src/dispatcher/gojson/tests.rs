@@ -71,7 +71,16 @@ fn syntax_errors_have_go_texts() {
 #[test]
 fn strings_unescape_like_go() {
     let n = parse(b"\"a\\u00e9\\ud83d\\ude00\\ud800x\xff\"").unwrap();
-    assert_eq!(n, Node::String("a\u{e9}\u{1f600}\u{fffd}x\u{fffd}".into()));
+    let raw: &[u8] = b"a\\u00e9\\ud83d\\ude00\\ud800x\xff";
+    assert_eq!(
+        n,
+        Node::String("a\u{e9}\u{1f600}\u{fffd}x\u{fffd}".into(), Some(raw.into()))
+    );
+    // The raw bytes are kept only where they differ from the text.
+    assert_eq!(
+        parse("\"é <&>\"".as_bytes()).unwrap(),
+        Node::String("é <&>".into(), None)
+    );
 }
 
 #[test]

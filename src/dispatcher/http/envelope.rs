@@ -21,8 +21,15 @@ pub(crate) fn first_value(body: &[u8]) -> Result<Node, String> {
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .ok_or("EOF")?;
     let end = value_end(&body[start..])?.map_or(body.len(), |n| start + n);
-    gojson::parse(&body[start..end]).map_err(|e| {
-        if e == "unexpected end of JSON input" {
+    let value = &body[start..end];
+    gojson::parse(value).map_err(|e| {
+        // `json.Decoder` answers `unexpected EOF` for any value the input ends inside, where
+        // `json.Unmarshal` (whose checks `parse` follows) may name the space its scanner is
+        // fed at the end (`{"a":fa` is `invalid character ' ' in literal false`): an error
+        // that changes when a byte is appended was caused by the end.
+        let at_end = e == "unexpected end of JSON input"
+            || gojson::parse(&[value, b"\0"].concat()).err().as_ref() != Some(&e);
+        if at_end {
             "unexpected EOF".to_string()
         } else {
             e
@@ -90,6 +97,8 @@ fn value_end(b: &[u8]) -> Result<Option<usize>, String> {
         }
         b't' | b'n' => Some(4.min(b.len())),
         b'f' => Some(5.min(b.len())),
+        // Go's scanner decides where a number ends, and names the byte that breaks one.
+        b'-' | b'0'..=b'9' => Some(gojson::stream_number_end(b)?),
         _ => Some(
             b.iter()
                 .position(|c| !matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
@@ -128,7 +137,10 @@ pub(super) fn decode_request<T: DecodeJson>(node: &Node) -> Result<Request<T>, S
                     |_, _, n| {
                         out.deadline = match n {
                             Node::Null => None,
-                            Node::String(s) => Some(parse_rfc3339(s)?),
+                            // Go parses the bytes between the quotes, escapes and all.
+                            Node::String(s, raw) => {
+                                Some(parse_rfc3339(raw.as_deref().unwrap_or(s.as_bytes()))?)
+                            }
                             _ => {
                                 return Err("Time.UnmarshalJSON: input is not a JSON string".into())
                             }
@@ -153,28 +165,44 @@ pub(super) fn decode_request<T: DecodeJson>(node: &Node) -> Result<Request<T>, S
 
 const RFC3339: &str = "2006-01-02T15:04:05Z07:00";
 
-fn quote(s: &str) -> String {
-    format!("{s:?}")
+/// Go's `time.quote` (the quoting of `time.ParseError`), on the bytes Go parsed: `"` and
+/// `\\` escaped with a backslash, every byte of a control or non-ASCII character (or of
+/// invalid UTF-8) as `\xNN`, the rest as is (found by the random wire test).
+fn quote(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for &b in s {
+        if b < b' ' || !b.is_ascii() {
+            out.push_str(&format!("\\x{b:02x}"));
+        } else {
+            if b == b'"' || b == b'\\' {
+                out.push('\\');
+            }
+            out.push(char::from(b));
+        }
+    }
+    out.push('"');
+    out
 }
 
-fn cannot_parse(value: &str, elem: &str, layout_elem: &str) -> String {
+fn cannot_parse(value: &[u8], elem: &[u8], layout_elem: &str) -> String {
     format!(
         "parsing time {} as {}: cannot parse {} as {}",
         quote(value),
-        quote(RFC3339),
+        quote(RFC3339.as_bytes()),
         quote(elem),
-        quote(layout_elem)
+        quote(layout_elem.as_bytes())
     )
 }
 
-fn out_of_range(value: &str, what: &str) -> String {
+fn out_of_range(value: &[u8], what: &str) -> String {
     format!("parsing time {}: {what} out of range", quote(value))
 }
 
 /// Go's `time.Parse(time.RFC3339, s)` (what `Time.UnmarshalJSON` falls back to), with its
 /// error texts: `parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse "x" as "2006"`.
-pub(super) fn parse_rfc3339(s: &str) -> Result<GoTime, String> {
-    let b = s.as_bytes();
+pub(super) fn parse_rfc3339(s: &[u8]) -> Result<GoTime, String> {
+    let b = s;
     let mut at = 0usize;
     let digits = |at: usize, n: usize| -> Option<i64> {
         let part = b.get(at..at + n)?;
@@ -184,7 +212,7 @@ pub(super) fn parse_rfc3339(s: &str) -> Result<GoTime, String> {
             None
         }
     };
-    let rest = |at: usize| s.get(at..).unwrap_or("");
+    let rest = |at: usize| b.get(at..).unwrap_or(&[]);
     let literal = |at: usize, lit: u8| -> Result<usize, String> {
         if b.get(at) == Some(&lit) {
             Ok(at + 1)
@@ -301,50 +329,64 @@ mod tests {
     /// Every text here was checked against Go 1.26's `json.Unmarshal` into a `time.Time`.
     #[test]
     fn rfc3339_like_go() {
-        let t = parse_rfc3339("2026-12-07T01:46:55.818854786+01:00").unwrap();
+        let t = parse_rfc3339(b"2026-12-07T01:46:55.818854786+01:00").unwrap();
         assert_eq!((t.nanos, t.offset), (818_854_786, Some(3600)));
         assert_eq!(t.to_rfc3339(), "2026-12-07T01:46:55.818854786+01:00");
         assert_eq!(
-            parse_rfc3339("1970-01-01T00:00:00Z").unwrap(),
+            parse_rfc3339(b"1970-01-01T00:00:00Z").unwrap(),
             GoTime::from_unix(0, 0)
         );
         // Go's Parse takes a one-digit hour and a comma before the fraction.
         assert_eq!(
-            parse_rfc3339("1970-01-01T1:00:00,5Z").unwrap(),
+            parse_rfc3339(b"1970-01-01T1:00:00,5Z").unwrap(),
             GoTime::from_unix(3600, 500_000_000)
         );
         let layout = "\"2006-01-02T15:04:05Z07:00\"";
         assert_eq!(
-            parse_rfc3339("x").unwrap_err(),
+            parse_rfc3339(b"x").unwrap_err(),
             format!("parsing time \"x\" as {layout}: cannot parse \"x\" as \"2006\"")
         );
         assert_eq!(
-            parse_rfc3339("2026-12-07 01:00:00Z").unwrap_err(),
+            parse_rfc3339(b"2026-12-07 01:00:00Z").unwrap_err(),
             format!("parsing time \"2026-12-07 01:00:00Z\" as {layout}: cannot parse \" 01:00:00Z\" as \"T\"")
         );
         assert_eq!(
-            parse_rfc3339("2026-13-01T00:00:00Z").unwrap_err(),
+            parse_rfc3339(b"2026-13-01T00:00:00Z").unwrap_err(),
             "parsing time \"2026-13-01T00:00:00Z\": month out of range"
         );
         assert_eq!(
-            parse_rfc3339("2026-02-30T00:00:00Z").unwrap_err(),
+            parse_rfc3339(b"2026-02-30T00:00:00Z").unwrap_err(),
             "parsing time \"2026-02-30T00:00:00Z\": day out of range"
         );
         assert_eq!(
-            parse_rfc3339("2026-02-03T00:00:00+0100").unwrap_err(),
+            parse_rfc3339(b"2026-02-03T00:00:00+0100").unwrap_err(),
             format!("parsing time \"2026-02-03T00:00:00+0100\" as {layout}: cannot parse \"+0100\" as \"Z07:00\"")
         );
         assert_eq!(
-            parse_rfc3339("2026-02-03T00:00:00.Z").unwrap_err(),
+            parse_rfc3339(b"2026-02-03T00:00:00.Z").unwrap_err(),
             format!("parsing time \"2026-02-03T00:00:00.Z\" as {layout}: cannot parse \".Z\" as \"Z07:00\"")
         );
         assert_eq!(
-            parse_rfc3339("2026-02-03T24:00:00Z").unwrap_err(),
+            parse_rfc3339(b"2026-02-03T24:00:00Z").unwrap_err(),
             "parsing time \"2026-02-03T24:00:00Z\": hour out of range"
         );
         assert_eq!(
-            parse_rfc3339("2026-02-03T00:00:00Zjunk").unwrap_err(),
+            parse_rfc3339(b"2026-02-03T00:00:00Zjunk").unwrap_err(),
             "parsing time \"2026-02-03T00:00:00Zjunk\": extra text: \"junk\""
+        );
+        // Go quotes the bytes it parsed (escapes are not decoded first), each byte of a
+        // control or non-ASCII character as \xNN: texts of Go 1.26's json.Unmarshal.
+        assert_eq!(
+            parse_rfc3339(b"2099-01-01T00:,\\u202800:00Z").unwrap_err(),
+            format!("parsing time \"2099-01-01T00:,\\\\u202800:00Z\" as {layout}: cannot parse \",\\\\u202800:00Z\" as \"04\"")
+        );
+        assert_eq!(
+            parse_rfc3339(b"2099-01-01T00:00:00Z\\\"\\\\\\u007f\\u0001\xc3\xa9").unwrap_err(),
+            "parsing time \"2099-01-01T00:00:00Z\\\\\\\"\\\\\\\\\\\\u007f\\\\u0001\\xc3\\xa9\": extra text: \"\\\\\\\"\\\\\\\\\\\\u007f\\\\u0001\\xc3\\xa9\""
+        );
+        assert_eq!(
+            parse_rfc3339(b"\xff\x01\x7f").unwrap_err(),
+            format!("parsing time \"\\xff\\x01\x7f\" as {layout}: cannot parse \"\\xff\\x01\x7f\" as \"2006\"")
         );
     }
 
@@ -357,9 +399,52 @@ mod tests {
             first_value(b"{\"a\":1} junk").unwrap(),
             Node::Object(vec![("a".into(), Node::Number("1".into()))])
         );
-        assert_eq!(first_value(b"\"s\" x").unwrap(), Node::String("s".into()));
+        assert_eq!(
+            first_value(b"\"s\" x").unwrap(),
+            Node::String("s".into(), None)
+        );
         assert_eq!(first_value(b"truex").unwrap(), Node::Bool(true));
         assert_eq!(first_value(b"12 3").unwrap(), Node::Number("12".into()));
+        // Numbers end where Go's scanner ends them (found by the random wire test: `1."`).
+        assert_eq!(first_value(b"1.5.3").unwrap(), Node::Number("1.5".into()));
+        assert_eq!(first_value(b"12-").unwrap(), Node::Number("12".into()));
+        assert_eq!(first_value(b"0123").unwrap(), Node::Number("0".into()));
+        assert_eq!(first_value(b"-0e5x").unwrap(), Node::Number("-0e5".into()));
+        assert_eq!(
+            first_value(b"1.\"x\"").unwrap_err(),
+            "invalid character '\"' after decimal point in numeric literal"
+        );
+        assert_eq!(
+            first_value(b"-x").unwrap_err(),
+            "invalid character 'x' in numeric literal"
+        );
+        // A real error before the end keeps its text, a space included.
+        assert_eq!(
+            first_value(b"{\"a\":f ").unwrap_err(),
+            "invalid character ' ' in literal false (expecting 'a')"
+        );
+        assert_eq!(
+            first_value(b"1e+}").unwrap_err(),
+            "invalid character '}' in exponent of numeric literal"
+        );
+        for cut in [
+            "1.",
+            "-",
+            "1e",
+            "1e+",
+            "-0.5E",
+            "{\"a\":fa",
+            "{\"a\":1.",
+            "[tr",
+            "{\"a\"",
+            "{",
+        ] {
+            assert_eq!(
+                first_value(cut.as_bytes()).unwrap_err(),
+                "unexpected EOF",
+                "{cut}"
+            );
+        }
         assert_eq!(
             first_value(b"{\"a\":1]").unwrap_err(),
             "invalid character ']' after object key:value pair"
@@ -367,7 +452,10 @@ mod tests {
         // Brackets inside strings do not end the value.
         assert_eq!(
             first_value(b"[\"]\\\"\"]").unwrap(),
-            Node::Array(vec![Node::String("]\"".into())])
+            Node::Array(vec![Node::String(
+                "]\"".into(),
+                Some(b"]\\\"".as_slice().into())
+            )])
         );
     }
 }

@@ -134,7 +134,7 @@ fn error_body(text: &str) -> Vec<u8> {
 fn decode_error_text(body: &[u8]) -> Result<String, String> {
     let node = envelope::first_value(body)?;
     match node {
-        gojson::Node::String(s) => Ok(s),
+        gojson::Node::String(s, _) => Ok(s),
         // Go leaves the string empty on null.
         gojson::Node::Null => Ok(String::new()),
         other => Err(format!(
