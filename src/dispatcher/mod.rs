@@ -78,6 +78,7 @@
 mod client;
 mod fake;
 mod gojson;
+mod golocal;
 pub mod http;
 mod methods;
 mod plugin;

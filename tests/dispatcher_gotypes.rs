@@ -1,0 +1,90 @@
+//! Records holding every Go type a dispatcher plugin process can decode, from an unmodified
+//! Go host: go-interop's `dispatcher-gotypes` (tilores-plugin-api v0.6.0
+//! `dispatcher.Initialize`, go-plugin v1.4.3) submits seeded random records whose data are
+//! the types gob registers itself (every int/uint/float/complex kind, uintptr, bool, string,
+//! `[]byte` and slices of those) and what tilores-plugin-api registers (maps and slices of
+//! `interface{}`, `time.Time` in UTC, fixed zones and the local zone, `*api.SearchParameters`),
+//! with NaN, ±0, ±Inf and extreme integers, reads them back and searches with stored values,
+//! converted ones and fresh ones (Go's `==` across types, uncomparable values that make the
+//! fake panic). The Go fake v0.5.2 and the Rust fake must answer every call alike, in three
+//! local time zones (a decoded time is `time.Local` when its offset is Local's, which
+//! decides `==`). JSON scripts reach only float64, string, bool, nil, maps and slices.
+//!
+//! `GOTYPES_SEED` (first seed, default 1) and `GOTYPES_SEEDS` (default 8 per zone) run more.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use tilores_plugin_test_support::{go_bin, limit_sync, mask};
+
+fn rust_fake() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))
+}
+
+/// The Go host's transcript of `seed` against `plugin`, with `TZ` set as given (`None`:
+/// unset, so Go reads /etc/localtime); the plugin inherits the environment.
+fn transcript(plugin: &PathBuf, seed: u64, tz: Option<&str>) -> String {
+    let mut host = Command::new(go_bin("dispatcher-gotypes"));
+    host.args(["-seed", &seed.to_string(), "-plugin"])
+        .arg(plugin)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    match tz {
+        Some(tz) => host.env("TZ", tz),
+        None => host.env_remove("TZ"),
+    };
+    let out = host.output().expect("run dispatcher-gotypes");
+    assert!(
+        out.status.success(),
+        "dispatcher-gotypes -seed {seed} (TZ {tz:?}) failed: {:?}",
+        out.status
+    );
+    mask(&String::from_utf8(out.stdout).expect("UTF-8 transcript"))
+}
+
+#[test]
+fn go_typed_records_get_the_go_fakes_answers() {
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (first, seeds) = (env("GOTYPES_SEED", 1), env("GOTYPES_SEEDS", 8));
+    limit_sync(|| {
+        let go_fake = go_bin("tilores-plugin-fake-dispatcher");
+        let (mut lines, mut hits, mut crashes) = (0, 0, 0);
+        for tz in [None, Some("Asia/Tokyo"), Some("Europe/Berlin")] {
+            for seed in first..first + seeds {
+                let go = transcript(&go_fake, seed, tz);
+                let rust = transcript(&rust_fake(), seed, tz);
+                for (i, (g, r)) in go.lines().zip(rust.lines()).enumerate() {
+                    assert_eq!(r, g, "seed {seed}, TZ {tz:?}, line {}", i + 1);
+                }
+                assert_eq!(
+                    rust.lines().count(),
+                    go.lines().count(),
+                    "seed {seed}, TZ {tz:?}: line counts"
+                );
+                lines += go.lines().count();
+                hits += go
+                    .lines()
+                    .filter(|l| l.starts_with("search") && l.contains("Entities:[&"))
+                    .count();
+                crashes += go
+                    .lines()
+                    .filter(|l| l.ends_with("error \"unexpected EOF\""))
+                    .count();
+            }
+        }
+        // What the runs were about, so that a generator gone dull cannot pass unnoticed.
+        assert!(lines > 100 && hits > 5, "{lines} lines, {hits} search hits");
+        if first == 1 && seeds >= 8 {
+            assert!(crashes > 0, "no search made the fakes panic");
+        }
+        eprintln!(
+            "go_typed_records: seeds {first}..{} in 3 zones: {lines} lines alike, {hits} search hits, {crashes} fake panics",
+            first + seeds
+        );
+    })
+}
