@@ -10,7 +10,12 @@
 //! local time zones (a decoded time is `time.Local` when its offset is Local's, which
 //! decides `==`). JSON scripts reach only float64, string, bool, nil, maps and slices.
 //!
-//! `GOTYPES_SEED` (first seed, default 1) and `GOTYPES_SEEDS` (default 8 per zone) run more.
+//! The other direction: go-interop's `gotypes-dispatcher` plugin answers with such records,
+//! and the Rust host (`tilores-plugin dispatch`) must print what Go's `dispatcher-host` prints
+//! for them (encoding/json of every kind, Go's errors for NaN, ±Inf and complex numbers).
+//!
+//! `GOTYPES_SEED` (first seed, default 1) and `GOTYPES_SEEDS` (default 8 per zone, 8 scripts
+//! of 10 entity calls for the hosts) run more.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -84,6 +89,117 @@ fn go_typed_records_get_the_go_fakes_answers() {
         }
         eprintln!(
             "go_typed_records: seeds {first}..{} in 3 zones: {lines} lines alike, {hits} search hits, {crashes} fake panics",
+            first + seeds
+        );
+    })
+}
+
+/// Go's `dispatcher-host` and the Rust host on one script against `gotypes-dispatcher`: the
+/// same lines, except where Go's encoder fails on a value JSON cannot hold (NaN, ±Inf,
+/// complex): Go's host then exits with `write: <error>` on stderr, and the Rust host writes
+/// `{"error":"<error>"}` and goes on (`run_script`'s documented difference).
+#[test]
+fn go_typed_replies_render_like_gos_host() {
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (first, seeds) = (env("GOTYPES_SEED", 1), env("GOTYPES_SEEDS", 8));
+    limit_sync(|| {
+        let plugin = go_bin("gotypes-dispatcher");
+        let (mut alike, mut refused) = (0, 0);
+        for seed in first..first + seeds {
+            let mut script: String = (0..10)
+                .map(|i| {
+                    format!(
+                        "{{\"call\":\"entity\",\"input\":{{\"id\":\"{}\"}}}}\n",
+                        seed * 10 + i
+                    )
+                })
+                .collect();
+            script.push_str(&format!(
+                "{{\"call\":\"search\",\"input\":{{\"parameters\":{{\"k{seed}\":1}}}}}}\n"
+            ));
+            let go = Command::new(go_bin("dispatcher-host"))
+                .arg("-plugin")
+                .arg(&plugin)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .and_then(|mut child| {
+                    use std::io::Write;
+                    child
+                        .stdin
+                        .take()
+                        .expect("stdin")
+                        .write_all(script.as_bytes())?;
+                    child.wait_with_output()
+                })
+                .expect("run dispatcher-host");
+            let rust = Command::new(env!("CARGO_BIN_EXE_tilores-plugin"))
+                .args(["dispatch", "--plugin"])
+                .arg(&plugin)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .and_then(|mut child| {
+                    use std::io::Write;
+                    child
+                        .stdin
+                        .take()
+                        .expect("stdin")
+                        .write_all(script.as_bytes())?;
+                    child.wait_with_output()
+                })
+                .expect("run tilores-plugin dispatch");
+            assert!(
+                rust.status.success(),
+                "seed {seed}: Rust host failed: {:?}",
+                rust.status
+            );
+            let (go_out, rust_out) = (
+                String::from_utf8(go.stdout).expect("UTF-8"),
+                String::from_utf8(rust.stdout).expect("UTF-8"),
+            );
+            let rust_lines: Vec<&str> = rust_out.lines().collect();
+            assert_eq!(
+                rust_lines.len(),
+                11,
+                "seed {seed}: one answer per line: {rust_out}"
+            );
+            let go_lines: Vec<&str> = go_out.lines().collect();
+            for (i, g) in go_lines.iter().enumerate() {
+                assert_eq!(rust_lines[i], *g, "seed {seed}, line {}", i + 1);
+            }
+            alike += go_lines.len();
+            if go.status.success() {
+                assert_eq!(go_lines.len(), 11, "seed {seed}: Go's answers");
+            } else {
+                let err = String::from_utf8_lossy(&go.stderr);
+                let text = err
+                    .lines()
+                    .find_map(|l| l.strip_prefix("dispatcher-host: write: "))
+                    .unwrap_or_else(|| panic!("seed {seed}: Go's host failed otherwise: {err}"));
+                let line = serde_json::json!({ "error": text }).to_string();
+                assert_eq!(
+                    rust_lines[go_lines.len()],
+                    line,
+                    "seed {seed}, line {}: where Go's encoder failed",
+                    go_lines.len() + 1
+                );
+                refused += 1;
+            }
+        }
+        assert!(
+            alike > 20 && refused > 0,
+            "{alike} lines alike, {refused} refusals"
+        );
+        eprintln!(
+            "go_typed_replies: seeds {first}..{}: {alike} lines alike, {refused} scripts ended by a value JSON cannot hold",
             first + seeds
         );
     })
