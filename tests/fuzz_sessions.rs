@@ -1,0 +1,696 @@
+//! Seeded mutated sessions against our provider and our host: what the hostile-peer suites
+//! (`hostile_host.rs`, `hostile_plugin.rs`) do with cases we thought of, done here with
+//! random ones.
+//!
+//! **Provider side**: per seed, a valid session as a Go host sends it (yamux SYNs, pings and
+//! window updates; on the control stream `Control.Ping` and `Dispenser.Dispense`; the broker
+//! stream dialed with its id; `Plugin.Entity`, `Submit`, `Search`, `Disassemble`,
+//! `RemoveConnectionBan` calls with gob bodies encoded as Go's client encodes them), then
+//! 1..=N seeded mutations (`examples/support/sessfuzz.rs`: gob lengths, type ids and counts
+//! replaced by boundary values; frame fields replaced, frames duplicated, dropped, swapped;
+//! bits flipped, bytes inserted, deleted, duplicated; a cut), written in random chunks with
+//! short pauses to our fake dispatcher and to Go's (tilores-plugin-fake-dispatcher v0.5.2),
+//! each on a fresh connection. Checked per seed: our provider answers or ends the connection
+//! within 5 s of our side closing it, never panics and stays alive (unless Go's fake ended
+//! too, where both end the process on purpose), stays under 256 MiB; a good host connected
+//! during the hostile session and one connected after it get correct answers; and for every
+//! net/rpc call both providers answered, the answers agree (error vs success, and equal
+//! results).
+//!
+//! **Host side**: per seed, `examples/hostile_plugin.rs` with `HOSTILE_FUZZ_SEED` mutates its
+//! handshake line or the frames of its valid session to our host; every start, dispense and
+//! call ends within its limit with a typed error or the right answer (a wrong answer only
+//! where a reply's body was mutated), nothing panics, `kill` ends the plugin, the host stays
+//! within its memory bound.
+//!
+//! CI runs a few fixed seeds; `SESSFUZZ_SEED` (first seed), `SESSFUZZ_SEEDS` (provider
+//! seeds), `SESSFUZZ_HOST_SEEDS` (host seeds) and `SESSFUZZ_MUTATIONS` (most mutations per
+//! seed, default 4) run a soak. A failing seed prints itself and its mutations.
+
+mod common;
+
+#[path = "../examples/support/yamux_raw.rs"]
+mod raw;
+#[path = "common/seeded.rs"]
+#[allow(dead_code)]
+mod seeded;
+#[path = "../examples/support/sessfuzz.rs"]
+mod sessfuzz;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sessfuzz::{Frame, Mutator};
+use tilores_plugin::dispatcher::{
+    self, CallContext, Dispatcher, DispatcherClient, DisassembleInput, EntityInput,
+    InterfaceMap, Record, RemoveConnectionBanInput, SearchInput, SearchParameters, SubmitInput,
+};
+use tilores_plugin::gob::{Decoder, Encode, Encoder, GoTime, Interface, Step, Value};
+use tilores_plugin::plugin::{
+    launch, ClientConfig, LaunchConfig, PluginAddr, PluginClient, PluginCommand, PluginProcess,
+    ReattachConfig,
+};
+use tilores_plugin::rpc::Request;
+use tilores_plugin_test_support as support;
+use tokio::io::AsyncWriteExt;
+use tokio::net::UnixStream;
+
+const SEC: Duration = Duration::from_secs(1);
+
+fn env_u64(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+// ------------------------------------------------------------------- the valid session
+
+/// A net/rpc request (header and argument) as a client's encoder writes it.
+fn request<A: Encode + ?Sized>(enc: &mut Encoder, method: &str, seq: u64, arg: &A) -> Vec<u8> {
+    let mut b = enc
+        .encode(&Request {
+            service_method: method.into(),
+            seq,
+        })
+        .expect("encode header");
+    b.extend(enc.encode(arg).expect("encode argument"));
+    b
+}
+
+/// A record of the seed's small vocabulary (so searches match some of them).
+fn record(rng: &mut seeded::Rng) -> Record {
+    let mut data = InterfaceMap::new();
+    data.insert(
+        "name".into(),
+        Interface::from_value(Value::String(
+            ["ann", "bob", "cy"][rng.below_usize(3)].into(),
+        )),
+    );
+    if rng.below(2) == 0 {
+        data.insert(
+            "n".into(),
+            Interface::from_value(Value::Int(rng.below(4) as i64)),
+        );
+    }
+    Record::new(format!("r{}", rng.below(100)), data)
+}
+
+/// A dispatcher call's `map[string]interface{}` as tilores-plugin-api v0.6.0's client sends
+/// it: `input`, and `deadline` when the call has one.
+fn dispatcher_call(rng: &mut seeded::Rng) -> (&'static str, InterfaceMap) {
+    let mut args = InterfaceMap::new();
+    let method = match rng.below(6) {
+        0 | 1 => {
+            let input = EntityInput {
+                id: format!("e-{}", rng.below(1000)),
+            };
+            args.insert("input".into(), Interface::from_concrete(input));
+            "Plugin.Entity"
+        }
+        2 => {
+            let records = (0..1 + rng.below(3)).map(|_| record(rng)).collect();
+            args.insert(
+                "input".into(),
+                Interface::from_concrete(SubmitInput { records }),
+            );
+            "Plugin.Submit"
+        }
+        3 => {
+            // Always with parameters: Go's fake panics (and ours ends its process) on a
+            // search without them once records are stored.
+            let mut p = InterfaceMap::new();
+            p.insert(
+                "name".into(),
+                Interface::from_value(Value::String(
+                    ["ann", "bob", "zed"][rng.below_usize(3)].into(),
+                )),
+            );
+            let input = SearchInput {
+                parameters: Some(SearchParameters(p)),
+            };
+            args.insert("input".into(), Interface::from_concrete(input));
+            "Plugin.Search"
+        }
+        4 => {
+            args.insert(
+                "input".into(),
+                Interface::from_concrete(DisassembleInput::default()),
+            );
+            "Plugin.Disassemble"
+        }
+        _ => {
+            args.insert(
+                "input".into(),
+                Interface::from_concrete(RemoveConnectionBanInput::default()),
+            );
+            "Plugin.RemoveConnectionBan"
+        }
+    };
+    if rng.below(2) == 0 {
+        // An hour ahead: neither fake looks at it, but it is part of the real traffic.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        args.insert(
+            "deadline".into(),
+            Interface::from_concrete(GoTime::from_unix(now + 3600, 0)),
+        );
+    }
+    (method, args)
+}
+
+/// Splits one stream's bytes into 1..=3 data frames.
+fn chop(rng: &mut seeded::Rng, stream: u32, b: &[u8]) -> Vec<Frame> {
+    let mut frames = Vec::new();
+    let mut rest = b;
+    let pieces = 1 + rng.below_usize(3);
+    for i in 0..pieces {
+        if rest.is_empty() {
+            break;
+        }
+        let n = if i + 1 == pieces {
+            rest.len()
+        } else {
+            1 + rng.below_usize(rest.len())
+        };
+        frames.push(Frame::data(0, stream, rest[..n].to_vec()));
+        rest = &rest[n..];
+    }
+    frames
+}
+
+/// One seed's session: the valid frames a Go host sends, mutated; the bytes, in chunks.
+struct Session {
+    chunks: Vec<(Vec<u8>, Duration)>,
+    log: Vec<String>,
+    calls: usize,
+    /// A `Submit` among the calls: see [`differ`].
+    submits: bool,
+}
+
+/// The broker stream a Go host dials for the first `Dispense` of a connection: go-plugin's
+/// `MuxBroker.NextId` starts at 1 on each connection, and the dialer writes the id as a
+/// little-endian uint32 (`binary.Write(conn, binary.LittleEndian, id)`, mux_broker.go).
+const BROKER_STREAM: u32 = 7;
+
+fn session(seed: u64, max_mutations: u64) -> Session {
+    let mut rng = seeded::Rng(seed);
+    let mut m = Mutator::new(seeded::mix64(seed ^ 0x5E55));
+    // Control stream: Ping, Dispense. Broker stream: 1..=6 dispatcher calls.
+    let mut control_enc = Encoder::new();
+    let mut control = Vec::new();
+    let mut seq = 0;
+    if rng.below(2) == 0 {
+        control.extend(request(&mut control_enc, "Control.Ping", seq, &true));
+        seq += 1;
+    }
+    control.extend(request(
+        &mut control_enc,
+        "Dispenser.Dispense",
+        seq,
+        dispatcher::PLUGIN_NAME,
+    ));
+    let mut broker_enc = Encoder::new();
+    let mut broker = Vec::new();
+    let calls = 1 + rng.below_usize(6);
+    let mut submits = false;
+    for seq in 0..calls {
+        let (method, args) = dispatcher_call(&mut rng);
+        submits |= method == "Plugin.Submit";
+        broker.extend(request(&mut broker_enc, method, seq as u64, &args));
+    }
+    let mutations = 1 + rng.below(max_mutations.max(1));
+    // Which layer each mutation hits: 0 gob, 1 frames, 2 bytes, 3 a cut.
+    let layers: Vec<u64> = (0..mutations).map(|_| [0, 0, 0, 1, 1, 1, 2, 2, 2, 3][rng.below_usize(10)]).collect();
+    for _ in layers.iter().filter(|l| **l == 0) {
+        if rng.below(3) == 0 {
+            m.gob("control stream", &mut control);
+        } else {
+            m.gob("broker stream", &mut broker);
+        }
+    }
+    let mut frames: Vec<Frame> = [1, 3, 5]
+        .iter()
+        .map(|id| Frame::new(raw::WINDOW_UPDATE, raw::SYN, *id, 0, Vec::new()))
+        .collect();
+    if rng.below(3) == 0 {
+        frames.push(Frame::new(raw::PING, raw::SYN, 0, rng.below(1000) as u32, Vec::new()));
+    }
+    frames.extend(chop(&mut rng, 1, &control));
+    frames.push(Frame::new(
+        raw::WINDOW_UPDATE,
+        raw::SYN,
+        BROKER_STREAM,
+        0,
+        Vec::new(),
+    ));
+    frames.push(Frame::data(0, BROKER_STREAM, 1u32.to_le_bytes().to_vec()));
+    if rng.below(3) == 0 {
+        // A window update as Go's reader sends after consuming a reply.
+        frames.push(Frame::new(
+            raw::WINDOW_UPDATE,
+            0,
+            BROKER_STREAM,
+            rng.below(4096) as u32,
+            Vec::new(),
+        ));
+    }
+    frames.extend(chop(&mut rng, BROKER_STREAM, &broker));
+    if rng.below(4) == 0 {
+        frames.push(Frame::new(raw::DATA, raw::FIN, BROKER_STREAM, 0, Vec::new()));
+    }
+    for _ in layers.iter().filter(|l| **l == 1) {
+        m.frames(&mut frames);
+    }
+    let mut bytes: Vec<u8> = frames.iter().flat_map(Frame::bytes).collect();
+    for _ in layers.iter().filter(|l| **l == 2) {
+        m.bytes("wire", &mut bytes);
+    }
+    if layers.contains(&3) {
+        m.truncate("wire", &mut bytes);
+    }
+    if std::env::var_os("SESSFUZZ_DUMP").is_some() {
+        dump(&bytes);
+    }
+    let mut chunks = Vec::new();
+    let mut rest = &bytes[..];
+    while !rest.is_empty() {
+        let n = (1 + rng.below_usize(4096)).min(rest.len());
+        let pause = if rng.below(4) == 0 {
+            Duration::from_millis(rng.below(4))
+        } else {
+            Duration::ZERO
+        };
+        chunks.push((rest[..n].to_vec(), pause));
+        rest = &rest[n..];
+    }
+    Session {
+        chunks,
+        log: m.log,
+        calls,
+        submits,
+    }
+}
+
+/// Prints the frames of a byte stream as a yamux reader parses them.
+fn dump(mut b: &[u8]) {
+    while b.len() >= raw::HEADER {
+        let f = raw::Frame {
+            header: b[..raw::HEADER].try_into().expect("header"),
+            body: Vec::new(),
+        };
+        let body = if f.kind() == raw::DATA {
+            f.length() as usize
+        } else {
+            0
+        };
+        eprintln!(
+            "frame v{} type {} flags {:#x} stream {} length {} (body {} of it here)",
+            f.header[0],
+            f.kind(),
+            f.flags(),
+            f.stream(),
+            f.length(),
+            body.min(b.len() - raw::HEADER)
+        );
+        b = &b[(raw::HEADER + body).min(b.len())..];
+    }
+    eprintln!("{} bytes left", b.len());
+}
+
+// ------------------------------------------------------------------- one run
+
+/// A reply: the error text, or the result as typed JSON with random ids masked.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Error(String),
+    Result(String),
+}
+
+/// Replies of one stream, read as they come.
+#[derive(Default)]
+struct Replies {
+    /// Bytes to skip first: the broker's acknowledgement on a dialed stream.
+    skip: usize,
+    data: Vec<u8>,
+    dec: Decoder,
+    /// Seq and error of the reply whose body comes next.
+    header: Option<(u64, String)>,
+}
+
+impl Replies {
+    fn push(&mut self, body: &[u8], out: &mut Vec<(u64, Outcome)>) {
+        let drop = self.skip.min(body.len());
+        self.skip -= drop;
+        self.data.extend_from_slice(&body[drop..]);
+        loop {
+            if self.header.is_none() {
+                // As a Value: Go echoes a request's ServiceMethod, which may hold any bytes
+                // (a Go string), and its error texts quote it.
+                match self.dec.decode_next::<Value>(&self.data, false) {
+                    Ok(Step::Value { value, used }) => {
+                        self.data.drain(..used);
+                        self.header = Some(reply_header(&value));
+                    }
+                    Ok(_) => return,
+                    Err(e) => panic!("a reply header our reader cannot decode: {e}"),
+                }
+            }
+            match self.dec.decode_next::<Value>(&self.data, false) {
+                Ok(Step::Value { value, used }) => {
+                    self.data.drain(..used);
+                    let Some((seq, error)) = self.header.take() else {
+                        return;
+                    };
+                    let outcome = if error.is_empty() {
+                        let json = tilores_plugin::gob::json::to_typed_json(&value);
+                        Outcome::Result(support::mask(&json["value"].to_string()))
+                    } else {
+                        Outcome::Error(error)
+                    };
+                    out.push((seq, outcome));
+                }
+                Ok(_) => return,
+                Err(e) => panic!("a reply body our reader cannot decode: {e}"),
+            }
+        }
+    }
+}
+
+/// `Seq` and `Error` of an `rpc.Response` decoded as a Value.
+fn reply_header(v: &Value) -> (u64, String) {
+    let seq = match v.field("Seq") {
+        Some(Value::Uint(n)) => *n,
+        None => 0,
+        other => panic!("a reply header with Seq {other:?}"),
+    };
+    let error = match v.field("Error") {
+        Some(Value::String(s)) => s.to_string(),
+        Some(Value::RawString(b)) => String::from_utf8_lossy(b).into_owned(),
+        None => String::new(),
+        other => panic!("a reply header with Error {other:?}"),
+    };
+    (seq, error)
+}
+
+/// What one provider did with one session.
+#[derive(Debug, Default)]
+struct Run {
+    /// Replies by (stream, seq), in order.
+    replies: BTreeMap<(u32, u64), Vec<Outcome>>,
+    /// The provider ended the connection before we closed our side.
+    closed_first: bool,
+    /// From our side's close (write half) to the provider's end of the connection.
+    close_took: Duration,
+}
+
+/// Sends the session on a fresh connection to `path`, reads until the provider is quiet for
+/// 150 ms (or 3 s have passed, or it ended the connection), closes our side and waits at most
+/// 5 s for the provider to end the connection.
+async fn run(path: &Path, s: &Session) -> Result<Run, String> {
+    let sock = UnixStream::connect(path)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let (mut rd, mut wr) = sock.into_split();
+    let last = Arc::new(Mutex::new(Instant::now()));
+    let reader = tokio::spawn({
+        let last = last.clone();
+        async move {
+            let mut streams: BTreeMap<u32, Replies> = BTreeMap::new();
+            let mut out = BTreeMap::<(u32, u64), Vec<Outcome>>::new();
+            while let Ok(Some(f)) = raw::read_frame(&mut rd, 16 << 20).await {
+                *last.lock().expect("lock") = Instant::now();
+                if f.kind() == raw::DATA && !f.body.is_empty() && f.stream() != 3 && f.stream() != 5
+                {
+                    let mut got = Vec::new();
+                    streams
+                        .entry(f.stream())
+                        .or_insert_with(|| Replies {
+                            // The acceptor's `binary.Write(c, binary.LittleEndian, id)`
+                            // (MuxBroker.Accept) before the replies on a dialed stream.
+                            skip: if f.stream() == BROKER_STREAM { 4 } else { 0 },
+                            ..Replies::default()
+                        })
+                        .push(&f.body, &mut got);
+                    for (seq, o) in got {
+                        out.entry((f.stream(), seq)).or_default().push(o);
+                    }
+                }
+            }
+            out
+        }
+    });
+    for (chunk, pause) in &s.chunks {
+        if wr.write_all(chunk).await.is_err() {
+            break;
+        }
+        if !pause.is_zero() {
+            tokio::time::sleep(*pause).await;
+        }
+    }
+    let sent = Instant::now();
+    *last.lock().expect("lock") = sent;
+    while !reader.is_finished()
+        && sent.elapsed() < 3 * SEC
+        && last.lock().expect("lock").elapsed() < Duration::from_millis(env_u64("SESSFUZZ_QUIET_MS", 150))
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let closed_first = reader.is_finished();
+    let _ = wr.shutdown().await;
+    let closing = Instant::now();
+    let replies = tokio::time::timeout(5 * SEC, reader)
+        .await
+        .map_err(|_| "the connection is still open 5 s after our side closed it".to_string())?
+        .map_err(|e| format!("reader: {e}"))?;
+    Ok(Run {
+        replies,
+        closed_first,
+        close_took: closing.elapsed(),
+    })
+}
+
+// ------------------------------------------------------------------- providers
+
+struct Provider {
+    process: PluginProcess,
+    path: PathBuf,
+    stderr: support::SharedBytes,
+}
+
+async fn provider(program: &Path) -> Provider {
+    let stderr = support::SharedBytes::default();
+    let mut config = LaunchConfig::new(dispatcher::handshake());
+    config.stderr = Some(Box::new(stderr.clone()));
+    let process = launch(PluginCommand::new(program), config)
+        .await
+        .expect("launch the provider");
+    let PluginAddr::Unix(path) = process.handshake().address.clone() else {
+        panic!("unix socket expected")
+    };
+    Provider {
+        process,
+        path,
+        stderr,
+    }
+}
+
+/// A good host's dispatcher on a connection of its own.
+async fn good_host(rc: &ReattachConfig) -> (PluginClient, DispatcherClient) {
+    let config = ClientConfig::new(dispatcher::handshake()).plugins([dispatcher::PLUGIN_NAME]);
+    let host = tokio::time::timeout(5 * SEC, PluginClient::reattach(rc, config))
+        .await
+        .expect("reattach within 5 s")
+        .expect("reattach");
+    let rpc = tokio::time::timeout(5 * SEC, host.dispense(dispatcher::PLUGIN_NAME))
+        .await
+        .expect("dispense within 5 s")
+        .expect("dispense");
+    (host, DispatcherClient::new(rpc))
+}
+
+async fn entity_ok(d: &DispatcherClient, id: &str) -> Result<(), String> {
+    let out = d
+        .entity(
+            CallContext::with_timeout(5 * SEC),
+            EntityInput { id: id.into() },
+        )
+        .await
+        .map_err(|e| format!("entity {id}: {e}"))?;
+    match out.entity {
+        Some(e) if e.id == id => Ok(()),
+        other => Err(format!("entity {id}: wrong answer {other:?}")),
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    common::hostile::status_kib(pid, "VmRSS").unwrap_or(0)
+}
+
+/// Drops what depends on the order the calls of one session ran in: the stored records
+/// (`Records`) and the search results (`Entities`).
+fn without_state(json: &str) -> String {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(o) => {
+                o.remove("Records");
+                o.remove("Entities");
+                o.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_str(json).expect("our own JSON");
+    strip(&mut v);
+    v.to_string()
+}
+
+/// The first call both providers answered differently (error vs success, or two results).
+/// With a `Submit` in the session the results are compared without the stored records:
+/// Go's net/rpc server runs each call of a connection on a goroutine of its own
+/// (`go service.call(...)` in `ServeCodec`), so a `Submit` and an `Entity` or `Search` sent
+/// after it on the same stream may run in either order (and Go's fake, unlocked, races).
+fn differ(a: &Run, b: &Run, submits: bool) -> Option<String> {
+    a.replies.iter().find_map(|(key, mine)| {
+        let theirs = b.replies.get(key)?;
+        let same = match (&mine[0], &theirs[0]) {
+            (Outcome::Error(_), Outcome::Error(_)) => true,
+            (Outcome::Result(x), Outcome::Result(y)) if submits => {
+                without_state(x) == without_state(y)
+            }
+            (x, y) => x == y,
+        };
+        (!same).then(|| {
+            format!(
+                "stream {} seq {}: ours {:?}, Go {:?}",
+                key.0, key.1, mine, theirs
+            )
+        })
+    })
+}
+
+/// Seeds against our fake dispatcher and Go's, side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutated_host_sessions_against_our_provider_and_go() {
+    support::limit(async {
+        let first = env_u64("SESSFUZZ_SEED", 1);
+        let seeds = env_u64("SESSFUZZ_SEEDS", 24);
+        let max_mutations = env_u64("SESSFUZZ_MUTATIONS", 4);
+        let ours_bin = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"));
+        let go_bin = support::go_bin("tilores-plugin-fake-dispatcher");
+        let mut ours = provider(&ours_bin).await;
+        let mut go = provider(&go_bin).await;
+        let (mut _good_host, mut good) = good_host(&ours.process.reattach_config()).await;
+        let (mut calls, mut replies, mut compared, mut mutations) = (0usize, 0usize, 0usize, 0);
+        let (mut restarts, mut resyncs, mut only_go) = (0, 0, 0);
+        let mut peak_rss = 0;
+        let started = Instant::now();
+        for seed in first..first + seeds {
+            support::step(format!("seed {seed}"));
+            let s = session(seed, max_mutations);
+            calls += s.calls;
+            mutations += s.log.len();
+            let fail = |what: String| -> ! {
+                panic!(
+                    "SESSFUZZ seed {seed} failed: {what}\nreproduce: SESSFUZZ_SEED={seed} SESSFUZZ_SEEDS=1 SESSFUZZ_MUTATIONS={max_mutations} cargo test --test fuzz_sessions -- provider --nocapture\nmutations:\n  {}",
+                    s.log.join("\n  ")
+                )
+            };
+            let (a, b, during) = tokio::join!(run(&ours.path, &s), run(&go.path, &s), async {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+                entity_ok(&good, &format!("during-{seed}")).await
+            });
+            let a = a.unwrap_or_else(|e| fail(format!("our provider: {e}")));
+            let b = b.unwrap_or_else(|e| fail(format!("Go's provider: {e}")));
+            // Give a provider that ends its process the time to do so.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let log = ours.stderr.text();
+            if log.contains("panicked") {
+                fail(format!("our provider panicked:\n{log}"));
+            }
+            let ours_died = ours.process.exited();
+            // When ours ended, Go's gets a second to end too.
+            let go_died = go.process.exited()
+                || (ours_died && tokio::time::timeout(SEC, go.process.wait()).await.is_ok());
+            if ours_died || go_died {
+                // Both fakes end their process where Go's panics (a search without
+                // parameters once records are stored); only both at once is a match.
+                if ours_died != go_died {
+                    fail(format!(
+                        "only {} provider ended (ours: {}, Go: {})",
+                        if ours_died { "our" } else { "Go's" },
+                        log,
+                        go.stderr.text()
+                    ));
+                }
+                if !log.contains("panic: runtime error") {
+                    fail(format!("our provider ended without Go's reason: {log}"));
+                }
+                restarts += 1;
+                ours = provider(&ours_bin).await;
+                go = provider(&go_bin).await;
+                (_good_host, good) = good_host(&ours.process.reattach_config()).await;
+                continue;
+            }
+            if let Err(e) = during {
+                fail(format!("the good host connected during the session: {e}"));
+            }
+            // A good host on a fresh connection after it.
+            let (after_host, after) = good_host(&ours.process.reattach_config()).await;
+            if let Err(e) = entity_ok(&after, &format!("after-{seed}")).await {
+                fail(format!("the good host connected after the session: {e}"));
+            }
+            drop(after_host);
+            let rss = rss_kib(ours.process.pid());
+            peak_rss = peak_rss.max(rss);
+            if rss > 256 * 1024 {
+                fail(format!("our provider's RSS is {rss} KiB"));
+            }
+            if std::env::var_os("SESSFUZZ_VERBOSE").is_some() {
+                eprintln!(
+                    "seed {seed}: ours {:?} (closed first: {}, close {:?}), Go {:?} (closed first: {}); {:?}",
+                    a.replies,
+                    a.closed_first,
+                    a.close_took,
+                    b.replies,
+                    b.closed_first,
+                    s.log
+                );
+            }
+            // The differential: every call both answered. The fakes keep state (the ring
+            // of submitted records) across connections, and a session one of them handled
+            // differently (see `differ`) can leave them apart: a difference is confirmed on
+            // fresh providers before it fails the seed.
+            replies += a.replies.values().map(Vec::len).sum::<usize>();
+            compared += a.replies.keys().filter(|k| b.replies.contains_key(k)).count();
+            let go_only: Vec<_> = b.replies.keys().filter(|k| !a.replies.contains_key(k)).collect();
+            if !go_only.is_empty() {
+                only_go += go_only.len();
+                if std::env::var_os("SESSFUZZ_GO_ONLY").is_some() {
+                    eprintln!("GO-ONLY seed {seed}: {go_only:?}: ours {:?} (closed first {}), Go {:?}; {:?}", a.replies.keys().collect::<Vec<_>>(), a.closed_first, b.replies, s.log);
+                }
+            }
+            if let Some(d) = differ(&a, &b, s.submits) {
+                resyncs += 1;
+                ours = provider(&ours_bin).await;
+                go = provider(&go_bin).await;
+                (_good_host, good) = good_host(&ours.process.reattach_config()).await;
+                let (a, b) = tokio::join!(run(&ours.path, &s), run(&go.path, &s));
+                let a = a.unwrap_or_else(|e| fail(format!("our provider: {e}")));
+                let b = b.unwrap_or_else(|e| fail(format!("Go's provider: {e}")));
+                if let Some(again) = differ(&a, &b, s.submits) {
+                    fail(format!("{again} (first: {d})"));
+                }
+            }
+        }
+        eprintln!(
+            "provider side: {seeds} seeds from {first} in {:?}: {mutations} mutations, {calls} dispatcher calls sent, {replies} replies from ours, {compared} compared with Go, {only_go} answered by Go only ({resyncs} differences gone on fresh providers), {restarts} restarts of both (Go's panic), our peak RSS {peak_rss} KiB",
+            started.elapsed()
+        );
+    })
+    .await
+}
