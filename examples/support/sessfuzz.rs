@@ -53,8 +53,14 @@ impl Frame {
 
     /// Header and body as on the wire.
     pub fn bytes(&self) -> Vec<u8> {
-        let mut b =
-            raw::header(self.version, self.kind, self.flags, self.stream, self.length).to_vec();
+        let mut b = raw::header(
+            self.version,
+            self.kind,
+            self.flags,
+            self.stream,
+            self.length,
+        )
+        .to_vec();
         b.extend_from_slice(&self.body);
         b
     }
@@ -208,9 +214,8 @@ impl Mutator {
                 )
             }
         };
-        self.log.push(format!(
-            "{what}: message at {start}..{end}: {desc} (body)"
-        ));
+        self.log
+            .push(format!("{what}: message at {start}..{end}: {desc} (body)"));
         b.splice(start..end, new_message);
         true
     }
@@ -287,7 +292,8 @@ impl Mutator {
             0 => {
                 let bit = self.rng.below(8);
                 b[at] ^= 1 << bit;
-                self.log.push(format!("{what}: byte {at} bit {bit} flipped"));
+                self.log
+                    .push(format!("{what}: byte {at} bit {bit} flipped"));
             }
             1 => {
                 let ins: Vec<u8> = (0..n).map(|_| self.rng.next_u64() as u8).collect();
@@ -297,7 +303,8 @@ impl Mutator {
             }
             2 => {
                 b.drain(at..at + n);
-                self.log.push(format!("{what}: bytes {at}..{} deleted", at + n));
+                self.log
+                    .push(format!("{what}: bytes {at}..{} deleted", at + n));
             }
             _ => {
                 let dup = b[at..at + n].to_vec();

@@ -158,6 +158,8 @@ struct Inner {
     path: Vec<String>,
     /// Byte offset in the stream where the problem was detected, when known.
     offset: Option<usize>,
+    /// End of the message the decoder failed in, from the start of its input, when known.
+    message_end: Option<usize>,
     /// The input of a stream that may continue ended inside a message: not an error to the
     /// caller, who gets `Step::NeedMore` from `Decoder::decode_next` instead.
     incomplete: bool,
@@ -170,6 +172,7 @@ impl Error {
             kind,
             path: Vec::new(),
             offset: None,
+            message_end: None,
             incomplete: false,
         }))
     }
@@ -194,6 +197,25 @@ impl Error {
     /// The byte offset in the stream, when known.
     pub fn offset(&self) -> Option<usize> {
         self.0.offset
+    }
+
+    /// For an error of [`Decoder::decode_next`](crate::Decoder::decode_next) on a complete
+    /// message: where that message ends, in bytes from the start of the input. Go's
+    /// `Decoder` drops the rest of the message it failed in (its next `Decode` resets its
+    /// buffer) and goes on with the message after it, which may be the middle of the failed
+    /// value when that value went on in later messages (an interface's type definitions
+    /// and value); a reader that goes on after an error drops this many bytes to do the
+    /// same.
+    pub fn message_end(&self) -> Option<usize> {
+        self.0.message_end
+    }
+
+    /// Records the end of the message the error happened in (the first one recorded stays).
+    pub(crate) fn in_message_ending(mut self, end: usize) -> Self {
+        if self.0.message_end.is_none() {
+            self.0.message_end = Some(end);
+        }
+        self
     }
 
     /// True when the error only means that more input is needed.

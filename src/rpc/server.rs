@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::{go_decode_error_text, RegisterError, RpcError};
 use super::framed::{Frame, FrameReader, ReadError};
-use super::wire::{Discard, Request, Response};
+use super::wire::{Discard, Request, Response, ServerRequest};
 use super::writer::{SendError, WriteSide};
 use super::Config;
 
@@ -298,10 +298,10 @@ impl Server {
             }
             budget.tick().await;
             let req = match reader
-                .decode_with(|d, b, c| d.decode_next::<Request>(b, c))
+                .decode_with(|d, b, c| d.decode_next::<ServerRequest>(b, c))
                 .await
             {
-                Ok(Frame::Value(r)) => r,
+                Ok(Frame::Value(r)) => Request::from(r),
                 Ok(Frame::Eof) => return Ok(()),
                 Err(ReadError::Gob(e)) => return Err(RpcError::Protocol(e)),
                 Err(ReadError::Rpc(e)) => return Err(e),
@@ -316,8 +316,8 @@ impl Server {
                     let stop = match body {
                         Ok(Frame::Value(Discard)) => false,
                         Ok(Frame::Eof) => true,
-                        Err(ReadError::Gob(_)) => {
-                            skip(reader).await?;
+                        Err(ReadError::Gob(e)) => {
+                            skip_failed(reader, &e).await?;
                             false
                         }
                         Err(ReadError::Rpc(RpcError::UnexpectedEof)) => true,
@@ -381,7 +381,7 @@ impl Server {
                     let remote = reader.peek_value_type();
                     let text =
                         go_decode_error_text(&e, remote.map(|id| (id, reader.decoder().types())));
-                    skip(reader).await?;
+                    skip_failed(reader, &e).await?;
                     send_reply(writer, cancel, req, Err(text)).await;
                     if desyncs_go {
                         return Ok(());
@@ -389,6 +389,24 @@ impl Server {
                 }
             }
         }
+    }
+}
+
+/// Drops what Go's decoder uses up of a body it fails on: up to the end of the message it
+/// failed in (`Decoder.DecodeValue` resets its buffer, so the rest of that message is gone
+/// and the next `Decode` starts at the following message, even when the failed value went
+/// on into later messages, as an interface's definitions and value do). Without that
+/// position, the whole value (its definitions and value message).
+async fn skip_failed<R: AsyncRead + Unpin>(
+    reader: &mut FrameReader<R>,
+    e: &gob::Error,
+) -> Result<(), RpcError> {
+    match e.message_end() {
+        Some(end) => {
+            reader.discard(end);
+            Ok(())
+        }
+        None => skip(reader).await,
     }
 }
 

@@ -147,19 +147,38 @@ impl Decoder {
         let mut saw_def = false;
         loop {
             let at = r.pos();
-            if !r.next_message()? {
+            let next = match r.next_message() {
+                Ok(next) => next,
+                // A count Go refuses too (`tooBig`): its `recvMessage` fails on the count
+                // alone and the stream goes on after it. (Below that, only our own limit is
+                // passed, and Go would read the message: no place to go on from.)
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::MessageTooLarge { len, .. }
+                        if *len >= crate::GO_MAX_MESSAGE) =>
+                {
+                    return Err(e.in_message_ending(r.message_end()))
+                }
+                Err(e) => return Err(e),
+            };
+            if !next {
                 if saw_def {
                     return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
                 }
                 return Ok(Step::End { used: r.pos() });
             }
-            let id = type_id(r.int().map_err(|e| e.at_offset(at))?);
+            let end = r.message_end();
+            let id = type_id(
+                r.int()
+                    .map_err(|e| e.at_offset(at).in_message_ending(end))?,
+            );
             if id < 0 {
-                let id = definition_id(id)?;
+                let id = definition_id(id).map_err(|e| e.in_message_ending(end))?;
                 define(&mut self.types, &self.limits, &mut r, id, added)
-                    .map_err(|e| e.at_offset(at))?;
+                    .map_err(|e| e.at_offset(at).in_message_ending(end))?;
                 if r.remaining() > 0 {
-                    return Err(Error::new(ErrorKind::ExtraData).at_offset(r.pos()));
+                    return Err(Error::new(ErrorKind::ExtraData)
+                        .at_offset(r.pos())
+                        .in_message_ending(end));
                 }
                 saw_def = true;
                 continue;
@@ -180,7 +199,15 @@ impl Decoder {
                 top: true,
                 added,
             };
-            let v = d.top_value::<T>(id).map_err(|e| e.at_offset(at))?;
+            let v = match d.top_value::<T>(id) {
+                Ok(v) => v,
+                // The value may have gone on into later messages (an interface's): the
+                // message the reader is in now is the one it failed in.
+                Err(e) => {
+                    let end = r.message_end();
+                    return Err(e.at_offset(at).in_message_ending(end));
+                }
+            };
             r.finish_message();
             return Ok(Step::Value {
                 value: v,
