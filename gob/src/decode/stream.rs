@@ -11,6 +11,16 @@ use super::limits::Limits;
 use super::table::{define, definition_id, type_id, TypeTable};
 use super::Decode;
 
+/// A value read structurally and dropped (where a typed decode refused what Go reads).
+struct Skipped;
+
+impl Decode for Skipped {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self> {
+        d.skip(wire)?;
+        Ok(Skipped)
+    }
+}
+
 /// A gob stream decoder: one per byte stream, remembers the type definitions received.
 pub struct Decoder {
     types: TypeTable,
@@ -106,27 +116,25 @@ impl Decoder {
     pub fn decode_next<T: Decode>(&mut self, input: &[u8], complete: bool) -> Result<Step<T>> {
         let mut added: Vec<WireId> = Vec::new();
         let next_alloc = self.types.next_alloc;
-        let r = self.decode_next_inner(input, complete, &mut added);
+        let mut r = self.decode_next_inner(input, complete, &mut added);
         if let Err(e) = &r {
             if e.is_incomplete() && !added.is_empty() {
-                self.types.next_alloc = next_alloc;
-                let dropped: u32 = added
-                    .iter()
-                    .filter_map(|m| self.types.skips.remove(m))
-                    .sum();
-                self.types.skipped = self.types.skipped.saturating_sub(dropped);
-                // Forget only what this attempt defined; plans of older types stay valid
-                // (a large value read in pieces must not rebuild every plan each time).
-                self.types.plans.retain(|(id, _), _| !added.contains(id));
-                self.types.pending.retain(|p| !added.contains(p));
-                self.types.companions.retain(|m, _| !added.contains(m));
-                for id in added {
-                    self.types.defs.remove(id);
-                    self.types.empty_defs.remove(&id);
-                    self.types.dyn_types.remove(id);
-                }
-                for e in &mut self.types.names {
-                    e.default_for = None;
+                self.forget(added, next_alloc);
+            } else if e.is_read_by_go() {
+                // Go would have read the whole value (its strings hold any bytes): read it
+                // again structurally, from the same definitions, to say where it ends.
+                self.forget(added, next_alloc);
+                let mut again = Vec::new();
+                match self.decode_next_inner::<Skipped>(input, complete, &mut again) {
+                    Ok(Step::Value { used, .. }) => {
+                        r = r.map_err(|e| e.with_value_end(used));
+                    }
+                    Err(e2) if e2.is_incomplete() => {
+                        self.forget(again, next_alloc);
+                        return Ok(Step::NeedMore);
+                    }
+                    // The value is broken beyond what Go reads: the first error stands.
+                    _ => {}
                 }
             }
         }
@@ -134,6 +142,32 @@ impl Decoder {
             // Only a stream that may continue is incomplete (`wire::Reader::need_more`).
             Err(e) if e.is_incomplete() => Ok(Step::NeedMore),
             r => r,
+        }
+    }
+
+    /// Forgets the types an attempt defined (`added`, from `next_alloc` on).
+    fn forget(&mut self, added: Vec<WireId>, next_alloc: WireId) {
+        if added.is_empty() {
+            return;
+        }
+        self.types.next_alloc = next_alloc;
+        let dropped: u32 = added
+            .iter()
+            .filter_map(|m| self.types.skips.remove(m))
+            .sum();
+        self.types.skipped = self.types.skipped.saturating_sub(dropped);
+        // Forget only what this attempt defined; plans of older types stay valid
+        // (a large value read in pieces must not rebuild every plan each time).
+        self.types.plans.retain(|(id, _), _| !added.contains(id));
+        self.types.pending.retain(|p| !added.contains(p));
+        self.types.companions.retain(|m, _| !added.contains(m));
+        for id in added {
+            self.types.defs.remove(id);
+            self.types.empty_defs.remove(&id);
+            self.types.dyn_types.remove(id);
+        }
+        for e in &mut self.types.names {
+            e.default_for = None;
         }
     }
 
@@ -150,11 +184,12 @@ impl Decoder {
             let next = match r.next_message() {
                 Ok(next) => next,
                 // A count Go refuses too (`tooBig`): its `recvMessage` fails on the count
-                // alone and the stream goes on after it. (Below that, only our own limit is
-                // passed, and Go would read the message: no place to go on from.)
+                // alone and the stream goes on after it; so it does after an empty message
+                // (no type id to read: `EOF`). Between the two, only our own limit is
+                // passed, and Go would read the message: no place to go on from.
                 Err(e)
                     if matches!(e.kind(), ErrorKind::MessageTooLarge { len, .. }
-                        if *len >= crate::GO_MAX_MESSAGE) =>
+                        if *len == 0 || *len >= crate::GO_MAX_MESSAGE) =>
                 {
                     return Err(e.in_message_ending(r.message_end()))
                 }
