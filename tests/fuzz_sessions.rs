@@ -1191,12 +1191,63 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         let at = f.windows(5).position(|w| w == b"input").expect("the key");
         f[at + 4] = 0xf4;
         f.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // Seed 1790 (soak): a deadline whose interface name is "time.Tim%", registered
+        // nowhere; its definitions came with an earlier call, so its value is in the
+        // name's message and Go serves on.
+        let deadline = |args: &mut InterfaceMap| {
+            args.insert(
+                "deadline".into(),
+                Interface::from_concrete(GoTime::from_unix(4_000_000_000, 0)),
+            );
+        };
+        let mut enc = Encoder::new();
+        let mut args = entity("e-1");
+        deadline(&mut args);
+        let mut g = request(&mut enc, "Plugin.Entity", 0, &args);
+        let first = g.len();
+        g.extend(request(&mut enc, "Plugin.Entity", 1, &args));
+        let at = first
+            + g[first..]
+                .windows(9)
+                .position(|w| w == b"time.Time")
+                .expect("the name");
+        g[at + 8] = b'%';
+        let mut args = entity("e-2");
+        deadline(&mut args);
+        g.extend(request(&mut enc, "Plugin.Entity", 2, &args));
+        // The same name in the first call, whose definitions follow the name's message: Go
+        // reads them as the next header and ends the connection.
+        let mut enc = Encoder::new();
+        let mut args = entity("e-1");
+        deadline(&mut args);
+        let mut h = request(&mut enc, "Plugin.Entity", 0, &args);
+        let at = h
+            .windows(9)
+            .position(|w| w == b"time.Time")
+            .expect("the name");
+        h[at + 8] = b'%';
+        h.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // An unregistered name inside a record (a builtin concrete type: no definitions
+        // follow it), as src/dispatcher/tests.rs sends it.
+        let mut enc = Encoder::new();
+        let mut args = InterfaceMap::new();
+        let mut data = InterfaceMap::new();
+        data.insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
+        args.insert(
+            "input".into(),
+            Interface::from_concrete(SubmitInput {
+                records: vec![Record::new("r", data)],
+            }),
+        );
+        let mut k = request(&mut enc, "Plugin.Submit", 0, &args);
+        k.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
 
+        let e1 = r#"{"Entity":{"Duplicates":{"map":[]},"Hits":{"map":[]},"ID":"e-1"}}"#;
         let e2 = r#"{"Entity":{"Duplicates":{"map":[]},"Hits":{"map":[]},"ID":"e-2"}}"#;
         // Name, bytes, the replies (seq, "error" or result), whether the server ends the
         // connection.
         type Case<'a> = (&'a str, &'a [u8], Vec<(u64, String)>, bool);
-        let cases: [Case; 5] = [
+        let cases: [Case; 8] = [
             (
                 "a bad field number in an interface's value",
                 &a,
@@ -1224,6 +1275,24 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
             (
                 "a map key that is not UTF-8",
                 &f,
+                vec![(0, "error".into()), (1, e2.into())],
+                false,
+            ),
+            (
+                "an unregistered name, its type defined before",
+                &g,
+                vec![(0, e1.into()), (1, "error".into()), (2, e2.into())],
+                false,
+            ),
+            (
+                "an unregistered name, its type defined after it",
+                &h,
+                vec![(0, "error".into())],
+                true,
+            ),
+            (
+                "an unregistered name in a record",
+                &k,
                 vec![(0, "error".into()), (1, e2.into())],
                 false,
             ),

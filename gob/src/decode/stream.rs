@@ -219,6 +219,7 @@ impl Decoder {
                 continue;
             }
             self.types.refresh_names();
+            self.types.name_message_end = None;
             let size = (r.message_end() - at) as u64;
             let budget = size
                 .saturating_mul(self.limits.heap_per_byte)
@@ -239,7 +240,14 @@ impl Decoder {
                 // The value may have gone on into later messages (an interface's): the
                 // message the reader is in now is the one it failed in.
                 Err(e) => {
-                    let end = r.message_end();
+                    // Go fails on an unregistered name as soon as it has read it, before
+                    // the definitions and value that may follow in later messages.
+                    let end = match e.kind() {
+                        ErrorKind::UnregisteredName(_) => {
+                            self.types.name_message_end.unwrap_or(r.message_end())
+                        }
+                        _ => r.message_end(),
+                    };
                     return Err(e.at_offset(at).in_message_ending(end));
                 }
             };
