@@ -14,6 +14,15 @@
 //! - `HOSTILE_STALL_CONTROL=1`: `Control.Ping` and `Dispenser.Dispense` are never answered.
 //! - `HOSTILE_DROP_SYN_AFTER=N`: the first N streams the host opens are served; the SYNs of
 //!   later ones (and all their frames) are dropped, so the host never sees them ACKed.
+//! - `HOSTILE_FUZZ_SEED=S` (with `HOSTILE_FUZZ_MUTATIONS=M`, default 3): the session fuzzer
+//!   of `tests/fuzz_sessions.rs`. From the seed (splitmix64), either the handshake line is
+//!   mutated (1 in 5), or 1..=M of the first 16 frames this plugin sends are (the seeded
+//!   mutations of `examples/support/sessfuzz.rs`: a gob length, type id or count replaced by
+//!   a boundary value, a frame field replaced, a frame duplicated, dropped, delayed past the
+//!   next one, bytes flipped, inserted, deleted, or the connection cut inside a frame).
+//!   Each mutation is written to stderr as a line `SESSFUZZ <what>` (and appended to the
+//!   file `HOSTILE_FUZZ_LOG` names, before the mutated bytes leave); those of a data frame
+//!   end in `(data)`.
 //!
 //! Echo arguments that misbehave (on the dispensed stream):
 //! - `unknown-seq`: first a reply and an error reply for sequence numbers never used, then
@@ -51,6 +60,11 @@ use tokio::sync::{mpsc, Mutex};
 
 #[path = "support/yamux_raw.rs"]
 mod raw;
+#[path = "../tests/common/seeded.rs"]
+#[allow(dead_code)]
+mod seeded;
+#[path = "support/sessfuzz.rs"]
+mod sessfuzz;
 
 /// How many streams `frame:syn-flood` opens.
 const SYN_FLOOD: u32 = 10_000;
@@ -74,10 +88,28 @@ async fn main() {
         eprintln!("hostile_plugin: {e}");
         std::process::exit(1)
     });
+    let mut fuzz = std::env::var("HOSTILE_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|seed| {
+            let most = std::env::var("HOSTILE_FUZZ_MUTATIONS")
+                .ok()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(3);
+            Fuzz::new(seed, most)
+        });
+    let line = match &mut fuzz {
+        Some(f) => f.handshake(line),
+        None => line.into_bytes(),
+    };
+    if let Some(f) = &mut fuzz {
+        f.flush_log();
+    }
     let mut out = std::io::stdout();
-    let _ = out.write_all(line.as_bytes()).and_then(|()| out.flush());
+    let _ = out.write_all(&line).and_then(|()| out.flush());
+    let fuzz = fuzz.map(|f| Arc::new(std::sync::Mutex::new(f)));
     while let Ok(socket) = listener.accept().await {
-        tokio::spawn(connection(socket, drop_after));
+        tokio::spawn(connection(socket, drop_after, fuzz.clone()));
     }
 }
 
@@ -120,10 +152,10 @@ struct Conn {
 
 /// Serves one host connection: a real yamux session behind a proxy that can drop the host's
 /// SYNs and inject raw frames.
-async fn connection(socket: UnixStream, drop_after: Option<usize>) {
+async fn connection(socket: UnixStream, drop_after: Option<usize>, fuzz: Option<SharedFuzz>) {
     let (plugin_end, proxy_end) = tokio::io::duplex(256 * 1024);
     let (inject_tx, inject_rx) = mpsc::unbounded_channel();
-    tokio::spawn(proxy(socket, proxy_end, inject_rx, drop_after));
+    tokio::spawn(proxy(socket, proxy_end, inject_rx, drop_after, fuzz));
     let Ok(session) = Session::new(plugin_end, Role::Server, MuxConfig::default()) else {
         return;
     };
@@ -419,6 +451,7 @@ async fn proxy(
     plugin: tokio::io::DuplexStream,
     mut inject: mpsc::UnboundedReceiver<Inject>,
     drop_after: Option<usize>,
+    fuzz: Option<SharedFuzz>,
 ) {
     let (mut host_rd, mut host_wr) = host.into_split();
     let (mut plugin_rd, mut plugin_wr) = tokio::io::split(plugin);
@@ -457,11 +490,193 @@ async fn proxy(
             },
             Some((kind, id)) = inject.recv() => injected(&kind, id),
         };
-        if host_wr.write_all(&bytes).await.is_err() {
+        let (bytes, cut) = match &fuzz {
+            Some(fuzz) => {
+                let mut fuzz = fuzz.lock().unwrap_or_else(|p| p.into_inner());
+                let out = fuzz.frame(bytes);
+                fuzz.flush_log();
+                out
+            }
+            None => (bytes, false),
+        };
+        if host_wr.write_all(&bytes).await.is_err() || cut {
             break;
         }
     }
     let _ = host_wr.shutdown().await;
+}
+
+type SharedFuzz = Arc<std::sync::Mutex<Fuzz>>;
+
+/// The seeded mutations of `HOSTILE_FUZZ_SEED`.
+struct Fuzz {
+    m: sessfuzz::Mutator,
+    /// Indices of the frames (in the order this plugin sends them) to mutate.
+    frames: Vec<usize>,
+    /// Frames sent so far.
+    sent: usize,
+    /// A frame held back to be sent after the next one.
+    held: Option<Vec<u8>>,
+    /// Log lines written so far.
+    logged: usize,
+}
+
+impl Fuzz {
+    fn new(seed: u64, most: u64) -> Fuzz {
+        let mut m = sessfuzz::Mutator::new(seed);
+        let n = 1 + m.rng.below(most.max(1));
+        let frames = (0..n).map(|_| m.rng.below_usize(16)).collect();
+        Fuzz {
+            m,
+            frames,
+            sent: 0,
+            held: None,
+            logged: 0,
+        }
+    }
+
+    /// Writes the mutations not yet logged to stderr, and to the file `HOSTILE_FUZZ_LOG`
+    /// names (written before the mutated bytes are sent, so a host that sees their effect
+    /// finds them there; stderr reaches it later).
+    fn flush_log(&mut self) {
+        let new = &self.m.log[self.logged..];
+        if new.is_empty() {
+            return;
+        }
+        let text: String = new.iter().map(|l| format!("SESSFUZZ {l}\n")).collect();
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        if let Some(path) = std::env::var_os("HOSTILE_FUZZ_LOG") {
+            let _ = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(text.as_bytes()));
+        }
+        self.logged = self.m.log.len();
+    }
+
+    /// The handshake line, in 1 of 5 seeds mutated (then no frame is): a field replaced by
+    /// a boundary or odd value, or its bytes mutated (which may remove its newline: the
+    /// host then waits for the rest).
+    fn handshake(&mut self, line: String) -> Vec<u8> {
+        if self.m.rng.below(5) != 0 {
+            return line.into_bytes();
+        }
+        self.frames.clear();
+        let mut fields: Vec<String> = line.trim_end().split('|').map(str::to_owned).collect();
+        if self.m.rng.below(2) == 0 {
+            let i = self.m.rng.below_usize(fields.len() + 1);
+            let v = [
+                "",
+                "0",
+                "1",
+                "2",
+                "-1",
+                "4294967295",
+                "99999999999999999999",
+                "tcp",
+                "udp",
+                "unix",
+                "grpc",
+                "netrpc",
+                "/nonexistent.sock",
+                "\u{0}",
+                "127.0.0.1:1",
+            ][self.m.rng.below_usize(15)]
+            .to_string();
+            self.m.log.push(format!("handshake field {i} -> {v:?}"));
+            if i < fields.len() {
+                fields[i] = v;
+            } else {
+                fields.push(v);
+            }
+            return format!("{}\n", fields.join("|")).into_bytes();
+        }
+        let mut b = line.into_bytes();
+        self.m.bytes("handshake line", &mut b);
+        b
+    }
+
+    /// The bytes to send for the next frame of the session (maybe none, maybe two frames),
+    /// and whether to end the connection after them.
+    fn frame(&mut self, bytes: Vec<u8>) -> (Vec<u8>, bool) {
+        let index = self.sent;
+        self.sent += 1;
+        if let Some(held) = self.held.take() {
+            let mut b = bytes;
+            b.extend(held);
+            return (b, false);
+        }
+        let hits = self.frames.iter().filter(|i| **i == index).count();
+        if hits == 0 {
+            return (bytes, false);
+        }
+        let Some(f) = parse_frame(&bytes) else {
+            return (bytes, false);
+        };
+        let mut f = sessfuzz::Frame::from_raw(&f);
+        let data = if f.kind == raw::DATA && !f.body.is_empty() {
+            " (data)"
+        } else {
+            ""
+        };
+        let what = format!("frame {index} (type {} stream {}){data}", f.kind, f.stream);
+        let mut cut = false;
+        let mut raw_bytes: Option<Vec<u8>> = None;
+        for _ in 0..hits {
+            match self.m.rng.below(8) {
+                0 | 1 if !data.is_empty() => {
+                    if self.m.gob(&what, &mut f.body) {
+                        f.length = u32::try_from(f.body.len()).unwrap_or(u32::MAX);
+                    } else {
+                        self.m.bytes(&what, &mut f.body);
+                    }
+                }
+                0..=2 => self.m.field(&what, &mut f),
+                3 => {
+                    self.m.log.push(format!("{what}: duplicated"));
+                    let mut b = f.bytes();
+                    b.extend(f.bytes());
+                    raw_bytes = Some(b);
+                }
+                4 => {
+                    self.m.log.push(format!("{what}: dropped"));
+                    raw_bytes = Some(Vec::new());
+                }
+                5 => {
+                    self.m
+                        .log
+                        .push(format!("{what}: sent after the next frame"));
+                    self.held = Some(f.bytes());
+                    raw_bytes = Some(Vec::new());
+                }
+                6 => {
+                    let mut b = f.bytes();
+                    self.m.bytes(&what, &mut b);
+                    raw_bytes = Some(b);
+                }
+                _ => {
+                    let mut b = f.bytes();
+                    self.m.truncate(&what, &mut b);
+                    cut = true;
+                    raw_bytes = Some(b);
+                }
+            }
+            if raw_bytes.is_some() {
+                break;
+            }
+        }
+        (raw_bytes.unwrap_or_else(|| f.bytes()), cut)
+    }
+}
+
+/// Parses the one frame in `bytes` (the proxy forwards one frame at a time).
+fn parse_frame(bytes: &[u8]) -> Option<raw::Frame> {
+    let header: [u8; raw::HEADER] = bytes.get(..raw::HEADER)?.try_into().ok()?;
+    Some(raw::Frame {
+        header,
+        body: bytes[raw::HEADER..].to_vec(),
+    })
 }
 
 /// The raw bytes of `frame:KIND` for dispensed stream `id`.

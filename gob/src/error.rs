@@ -158,6 +158,11 @@ struct Inner {
     path: Vec<String>,
     /// Byte offset in the stream where the problem was detected, when known.
     offset: Option<usize>,
+    /// End of the message the decoder failed in, from the start of its input, when known.
+    message_end: Option<usize>,
+    /// Go decodes what this error refuses (a string that is not UTF-8: Go strings hold any
+    /// bytes), so Go's decoder would have read the whole value.
+    go_reads_it: bool,
     /// The input of a stream that may continue ended inside a message: not an error to the
     /// caller, who gets `Step::NeedMore` from `Decoder::decode_next` instead.
     incomplete: bool,
@@ -170,6 +175,8 @@ impl Error {
             kind,
             path: Vec::new(),
             offset: None,
+            message_end: None,
+            go_reads_it: false,
             incomplete: false,
         }))
     }
@@ -194,6 +201,43 @@ impl Error {
     /// The byte offset in the stream, when known.
     pub fn offset(&self) -> Option<usize> {
         self.0.offset
+    }
+
+    /// For an error of [`Decoder::decode_next`](crate::Decoder::decode_next) on a complete
+    /// message: where that message ends, in bytes from the start of the input. Go's
+    /// `Decoder` drops the rest of the message it failed in (its next `Decode` resets its
+    /// buffer) and goes on with the message after it, which may be the middle of the failed
+    /// value when that value went on in later messages (an interface's type definitions
+    /// and value); a reader that goes on after an error drops this many bytes to do the
+    /// same. Where the error is a refusal of ours that Go does not share (a string that is
+    /// not UTF-8), it is the end of the whole value, which Go would have read.
+    pub fn message_end(&self) -> Option<usize> {
+        self.0.message_end
+    }
+
+    /// Marks a refusal of ours that Go's decoder accepts (see `Inner::go_reads_it`).
+    pub(crate) fn go_reads_it(mut self) -> Self {
+        self.0.go_reads_it = true;
+        self
+    }
+
+    /// See [`Error::go_reads_it`].
+    pub(crate) fn is_read_by_go(&self) -> bool {
+        self.0.go_reads_it
+    }
+
+    /// Sets where the value Go would have read ends (overriding the failed message's end).
+    pub(crate) fn with_value_end(mut self, end: usize) -> Self {
+        self.0.message_end = Some(end);
+        self
+    }
+
+    /// Records the end of the message the error happened in (the first one recorded stays).
+    pub(crate) fn in_message_ending(mut self, end: usize) -> Self {
+        if self.0.message_end.is_none() {
+            self.0.message_end = Some(end);
+        }
+        self
     }
 
     /// True when the error only means that more input is needed.

@@ -156,6 +156,7 @@ fn utf8(b: &[u8]) -> Result<&str> {
         Error::new(ErrorKind::Corrupt(format!(
             "string is not valid UTF-8 ({e}); decode into gob::Value to keep raw bytes"
         )))
+        .go_reads_it()
     })
 }
 

@@ -202,6 +202,9 @@ impl<'a> Reader<'a> {
             Err(e) => return Err(e.at_offset(start)),
         };
         if len == 0 || len >= self.max_message {
+            // Only the count is used up (as by Go's `recvMessage`, which fails before
+            // reading the message): `message_end` of the error is here.
+            self.end = self.pos;
             return Err(Error::new(ErrorKind::MessageTooLarge {
                 len,
                 limit: self.max_message,

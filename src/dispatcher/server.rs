@@ -26,8 +26,9 @@ use crate::rpc::{RegisterError, Server};
 /// (`api.Entity`, `SubmissionResult`, `[]*api.Entity`).
 ///
 /// An argument carrying an interface type name a Go dispatcher plugin never registered is
-/// answered with Go's `gob: name not registered for interface: …` and then the stream is
-/// closed, as Go's server does (see [`crate::rpc::Server`]).
+/// answered with Go's `gob: name not registered for interface: …`; the stream then goes on,
+/// or ends where Go's does (when the type's definitions follow the name's message, see
+/// [`crate::rpc::Server`]).
 pub fn rpc_server<D: Dispatcher + 'static>(dispatcher: Arc<D>) -> Server {
     let server = Server::new();
     // A fresh server has no methods, and the names are constant and valid.

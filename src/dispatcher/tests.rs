@@ -221,21 +221,23 @@ async fn api_test_scenario() {
     assert_eq!(d.unbanned.lock().unwrap()[0], unban);
 }
 
-/// Calls `Plugin.<method>` with a hand-built argument map and returns the error text.
-/// The server closed the stream: the next call fails with a connection error.
-async fn assert_closed(client: &Client) {
+/// The server still serves the stream: the next call is answered (an error reply is fine).
+async fn assert_open(client: &Client) {
     let next = tokio::time::timeout(
         std::time::Duration::from_secs(5),
         client.call::<_, Interface>("Plugin.Entity", &InterfaceMap::new()),
     )
     .await
     .expect("the next call must end, not hang");
-    match next {
-        Err(e) if e.is_connection_error() => {}
-        other => panic!("expected the stream closed, got {other:?}"),
+    if let Err(e) = next {
+        assert!(
+            !e.is_connection_error(),
+            "expected the stream open, got {e:?}"
+        );
     }
 }
 
+/// Calls `Plugin.<method>` with a hand-built argument map and returns the error text.
 async fn raw_error(client: &Client, method: &str, args: &InterfaceMap) -> String {
     match client
         .call::<_, Interface>(&format!("Plugin.{method}"), args)
@@ -319,8 +321,9 @@ async fn server_checks_arguments_with_go_texts() {
         let submit = SubmitInput {
             records: vec![Record::new("r", BTreeMap::from([("k".into(), value)]))],
         };
-        // Go's server closes the connection after answering (its decoder is left inside the
-        // body): a fresh client per case, whose next call finds the stream closed.
+        // Go's decoder stops at the name and drops the rest of its message, the last of the
+        // body (no definitions follow a builtin concrete type): it answers and serves on
+        // (pinned against Go in tests/fuzz_sessions.rs).
         let client = raw_client(Arc::new(TestDispatcher::default()));
         assert_eq!(
             raw_error(
@@ -331,7 +334,7 @@ async fn server_checks_arguments_with_go_texts() {
             .await,
             format!("gob: name not registered for interface: {name:?}")
         );
-        assert_closed(&client).await;
+        assert_open(&client).await;
     }
     assert_eq!(
         raw_error(&client, "Frobnicate", &args(vec![])).await,
@@ -879,8 +882,8 @@ async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
         )]
     );
 
-    // A name Go never registered, in a record the ring drops, still fails the whole call
-    // (and, as in Go, ends the connection: a fresh one per case).
+    // A name Go never registered, in a record the ring drops, still fails the whole call;
+    // as in Go, the stream serves on (a fresh one per case all the same).
     let mut bad = submit(25);
     bad.records[5]
         .data
@@ -891,7 +894,7 @@ async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
     let refused = |args: InterfaceMap| async move {
         let client = raw_client(Arc::new(TailKeeper::default()));
         let text = raw_error(&client, "Submit", &args).await;
-        assert_closed(&client).await;
+        assert_open(&client).await;
         text
     };
     assert_eq!(

@@ -119,6 +119,13 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// Drops the first `n` buffered bytes (at most all of them): the part of a body Go's
+    /// decoder used up before it failed, from [`gob::Error::message_end`].
+    pub(crate) fn discard(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        self.buf.advance(n);
+    }
+
     /// The wire type id of the value message at the front of the buffer, if fully buffered.
     pub(crate) fn peek_value_type(&self) -> Option<WireId> {
         match scan_value(&self.buf, self.dec.limits().max_message) {

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::{go_decode_error_text, RegisterError, RpcError};
 use super::framed::{Frame, FrameReader, ReadError};
-use super::wire::{Discard, Request, Response};
+use super::wire::{Discard, Request, Response, ServerRequest};
 use super::writer::{SendError, WriteSide};
 use super::Config;
 
@@ -80,11 +80,11 @@ where
 /// writes each reply header+body as one unit, in completion order. Invalid requests are
 /// answered with Go's texts (`rpc: service/method request ill-formed: X`,
 /// `rpc: can't find service X`, `rpc: can't find method X`, or the gob error for an
-/// undecodable argument) and an empty-struct body, and the stream stays usable — except after
-/// an argument refused for an unregistered interface name
-/// ([`gob::ErrorKind::UnregisteredName`]): Go's decoder is then left inside the body, its next
-/// header read fails and Go closes the connection, so this server answers that call, stops
-/// reading, lets the running calls reply and closes the stream.
+/// undecodable argument) and an empty-struct body, and the stream goes on from where Go's
+/// decoder would (the end of the message it failed in, see [`gob::Error::message_end`]): when
+/// that leaves it inside the body (an unregistered interface name whose definitions and value
+/// follow in later messages), the next header cannot be read and, as Go does, the server lets
+/// the running calls reply and closes the stream.
 ///
 /// Unlike Go, at most [`Config::max_in_flight`] calls of one stream run at once; beyond that
 /// the server stops reading the stream until one has finished.
@@ -298,10 +298,10 @@ impl Server {
             }
             budget.tick().await;
             let req = match reader
-                .decode_with(|d, b, c| d.decode_next::<Request>(b, c))
+                .decode_with(|d, b, c| d.decode_next::<ServerRequest>(b, c))
                 .await
             {
-                Ok(Frame::Value(r)) => r,
+                Ok(Frame::Value(r)) => Request::from(r),
                 Ok(Frame::Eof) => return Ok(()),
                 Err(ReadError::Gob(e)) => return Err(RpcError::Protocol(e)),
                 Err(ReadError::Rpc(e)) => return Err(e),
@@ -316,8 +316,8 @@ impl Server {
                     let stop = match body {
                         Ok(Frame::Value(Discard)) => false,
                         Ok(Frame::Eof) => true,
-                        Err(ReadError::Gob(_)) => {
-                            skip(reader).await?;
+                        Err(ReadError::Gob(e)) => {
+                            skip_failed(reader, &e).await?;
                             false
                         }
                         Err(ReadError::Rpc(RpcError::UnexpectedEof)) => true,
@@ -371,24 +371,38 @@ impl Server {
                 }
                 Err(ReadError::Rpc(e)) => return Err(e),
                 Err(ReadError::Gob(e)) => {
-                    // Go answers with the decoder's error and goes on with the next request,
-                    // except after an unregistered interface name: Go's decoder stops before
-                    // the concrete type's definitions that follow the name, so the rest of
-                    // that body desynchronises its stream, the next header fails to decode
-                    // and `ServeCodec` closes the connection after the running calls have
-                    // replied. Stop reading likewise (`serve` then drains and closes).
-                    let desyncs_go = matches!(e.kind(), gob::ErrorKind::UnregisteredName(_));
+                    // Go answers with the decoder's error and goes on with the next request
+                    // from where its decoder stopped (`skip_failed`). After an unregistered
+                    // interface name that is the end of the name's message: when the
+                    // concrete type's definitions or value follow in later messages, they
+                    // are read as the next header, which fails, and the stream closes
+                    // after the running calls have replied (`ServeCodec`), as in Go.
                     let remote = reader.peek_value_type();
                     let text =
                         go_decode_error_text(&e, remote.map(|id| (id, reader.decoder().types())));
-                    skip(reader).await?;
+                    skip_failed(reader, &e).await?;
                     send_reply(writer, cancel, req, Err(text)).await;
-                    if desyncs_go {
-                        return Ok(());
-                    }
                 }
             }
         }
+    }
+}
+
+/// Drops what Go's decoder uses up of a body it fails on: up to the end of the message it
+/// failed in (`Decoder.DecodeValue` resets its buffer, so the rest of that message is gone
+/// and the next `Decode` starts at the following message, even when the failed value went
+/// on into later messages, as an interface's definitions and value do). Without that
+/// position, the whole value (its definitions and value message).
+async fn skip_failed<R: AsyncRead + Unpin>(
+    reader: &mut FrameReader<R>,
+    e: &gob::Error,
+) -> Result<(), RpcError> {
+    match e.message_end() {
+        Some(end) => {
+            reader.discard(end);
+            Ok(())
+        }
+        None => skip(reader).await,
     }
 }
 

@@ -973,20 +973,24 @@ impl gob::Decode for Registered {
     }
 }
 
+/// A decoder that refuses the argument as an unregistered name without having read one (no
+/// interface in it): the server answers with Go's text, drops the argument's message (where
+/// Go's decoder would resume, see `gob::Error::message_end`) and serves the next calls.
+/// (With a real interface whose definitions follow its name's message, the stream ends as in
+/// Go: `tests/fuzz_sessions.rs` pins both cases against Go's server.)
 #[tokio::test]
-async fn an_unregistered_interface_name_is_answered_then_the_stream_closes() {
+async fn an_unregistered_interface_name_is_answered_and_the_stream_goes_on() {
     let server = echo_server();
     server
         .register_fn("Echo", "Registered", |r: Registered| async move {
             Ok::<_, String>(r.0)
         })
         .expect("register");
-    let (c, h) = pair(&server);
+    let (c, _h) = pair(&server);
     assert_eq!(
         c.call::<_, i64>("Echo.Registered", &5i64).await.expect("5"),
         5
     );
-    let running = spawn_pending(&c, "Echo.Sleep", 300).await;
     let err = timeout(T, c.call::<_, i64>("Echo.Registered", &-1i64))
         .await
         .expect("no hang")
@@ -996,15 +1000,9 @@ async fn an_unregistered_interface_name_is_answered_then_the_stream_closes() {
         err.server_message(),
         Some("gob: name not registered for interface: \"main.Secret\"")
     );
-    // As Go's ServeCodec after its decoder lost its place: running calls reply, then the
-    // stream closes and later calls fail.
-    let replied = timeout(T, running).await.expect("no hang").expect("task");
-    assert_eq!(replied.expect("the running call replies"), 300);
-    let served = timeout(T, h).await.expect("serve ends").expect("task");
-    assert!(served.is_ok(), "{served:?}");
-    let later = timeout(T, c.call::<_, i64>("Echo.Registered", &5i64))
+    let later = timeout(T, c.call::<_, i64>("Echo.Registered", &7i64))
         .await
         .expect("no hang")
-        .unwrap_err();
-    assert!(later.is_connection_error(), "{later:?}");
+        .expect("the stream goes on");
+    assert_eq!(later, 7);
 }

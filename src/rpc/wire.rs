@@ -34,6 +34,63 @@ pub struct Response {
     pub error: String,
 }
 
+/// The request header as the server reads it: `rpc.Request` with a `ServiceMethod` that may
+/// hold any bytes. A Go string is bytes, and Go's server reads such a name, fails to find the
+/// method (`rpc: can't find service ...` / `... ill-formed`), answers with that error and
+/// serves the next request; refusing the header (as a `String` must) would end the
+/// connection instead.
+#[derive(Gob, Debug, Default)]
+#[gob(go_type = "rpc.Request")]
+pub(crate) struct ServerRequest {
+    #[gob(name = "ServiceMethod")]
+    pub(crate) service_method: MethodName,
+    #[gob(name = "Seq")]
+    pub(crate) seq: u64,
+}
+
+impl From<ServerRequest> for Request {
+    fn from(r: ServerRequest) -> Request {
+        Request {
+            service_method: r.service_method.0,
+            seq: r.seq,
+        }
+    }
+}
+
+/// A Go `string` read with its bytes that are not UTF-8 replaced by U+FFFD, so that it names
+/// no registered method while the error text still quotes the rest of it.
+#[derive(Debug, Default)]
+pub(crate) struct MethodName(pub(crate) String);
+
+impl gob::GobType for MethodName {
+    fn go_type() -> gob::raw::GoTypeName {
+        gob::raw::GoTypeName::named("string")
+    }
+    fn describe(_: &mut gob::raw::Schema, _: &str) -> gob::Result<WireId> {
+        Ok(gob::raw::ids::STRING)
+    }
+}
+
+impl Decode for MethodName {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
+        d.expect(gob::raw::ids::STRING, wire, "string")?;
+        Ok(MethodName(String::from_utf8_lossy(d.bytes()?).into_owned()))
+    }
+}
+
+impl gob::Encode for MethodName {
+    fn wire_type(&self, _: &mut gob::raw::Schema) -> gob::Result<WireId> {
+        Ok(gob::raw::ids::STRING)
+    }
+    fn encode(&self, e: &mut gob::raw::Enc<'_>) -> gob::Result<()> {
+        e.put_bytes(self.0.as_bytes());
+        Ok(())
+    }
+    fn omit_in_struct(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Decodes any value and throws it away (Go's `Decode(nil)`): a structural skip that checks
 /// the framing but allocates nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

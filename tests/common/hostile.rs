@@ -159,6 +159,8 @@ where
         err.join().unwrap_or_default(),
     );
     assert!(status.success(), "{name} failed ({status}):\n{out}\n{err}");
+    // What the body reported (shown with --nocapture).
+    eprint!("{err}");
     let figures = out
         .lines()
         .find_map(|l| Some(l.split_once("HOSTILE-FIGURES ")?.1))

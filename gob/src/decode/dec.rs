@@ -297,6 +297,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
         }
         let raw = self.r.take(n as usize)?;
+        self.types.name_message_end = Some(self.r.message_end());
         let name = self.intern(raw);
         loop {
             if self.r.remaining() == 0 {

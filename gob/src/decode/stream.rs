@@ -11,6 +11,16 @@ use super::limits::Limits;
 use super::table::{define, definition_id, type_id, TypeTable};
 use super::Decode;
 
+/// A value read structurally and dropped (where a typed decode refused what Go reads).
+struct Skipped;
+
+impl Decode for Skipped {
+    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self> {
+        d.skip(wire)?;
+        Ok(Skipped)
+    }
+}
+
 /// A gob stream decoder: one per byte stream, remembers the type definitions received.
 pub struct Decoder {
     types: TypeTable,
@@ -106,27 +116,25 @@ impl Decoder {
     pub fn decode_next<T: Decode>(&mut self, input: &[u8], complete: bool) -> Result<Step<T>> {
         let mut added: Vec<WireId> = Vec::new();
         let next_alloc = self.types.next_alloc;
-        let r = self.decode_next_inner(input, complete, &mut added);
+        let mut r = self.decode_next_inner(input, complete, &mut added);
         if let Err(e) = &r {
             if e.is_incomplete() && !added.is_empty() {
-                self.types.next_alloc = next_alloc;
-                let dropped: u32 = added
-                    .iter()
-                    .filter_map(|m| self.types.skips.remove(m))
-                    .sum();
-                self.types.skipped = self.types.skipped.saturating_sub(dropped);
-                // Forget only what this attempt defined; plans of older types stay valid
-                // (a large value read in pieces must not rebuild every plan each time).
-                self.types.plans.retain(|(id, _), _| !added.contains(id));
-                self.types.pending.retain(|p| !added.contains(p));
-                self.types.companions.retain(|m, _| !added.contains(m));
-                for id in added {
-                    self.types.defs.remove(id);
-                    self.types.empty_defs.remove(&id);
-                    self.types.dyn_types.remove(id);
-                }
-                for e in &mut self.types.names {
-                    e.default_for = None;
+                self.forget(added, next_alloc);
+            } else if e.is_read_by_go() {
+                // Go would have read the whole value (its strings hold any bytes): read it
+                // again structurally, from the same definitions, to say where it ends.
+                self.forget(added, next_alloc);
+                let mut again = Vec::new();
+                match self.decode_next_inner::<Skipped>(input, complete, &mut again) {
+                    Ok(Step::Value { used, .. }) => {
+                        r = r.map_err(|e| e.with_value_end(used));
+                    }
+                    Err(e2) if e2.is_incomplete() => {
+                        self.forget(again, next_alloc);
+                        return Ok(Step::NeedMore);
+                    }
+                    // The value is broken beyond what Go reads: the first error stands.
+                    _ => {}
                 }
             }
         }
@@ -134,6 +142,32 @@ impl Decoder {
             // Only a stream that may continue is incomplete (`wire::Reader::need_more`).
             Err(e) if e.is_incomplete() => Ok(Step::NeedMore),
             r => r,
+        }
+    }
+
+    /// Forgets the types an attempt defined (`added`, from `next_alloc` on).
+    fn forget(&mut self, added: Vec<WireId>, next_alloc: WireId) {
+        if added.is_empty() {
+            return;
+        }
+        self.types.next_alloc = next_alloc;
+        let dropped: u32 = added
+            .iter()
+            .filter_map(|m| self.types.skips.remove(m))
+            .sum();
+        self.types.skipped = self.types.skipped.saturating_sub(dropped);
+        // Forget only what this attempt defined; plans of older types stay valid
+        // (a large value read in pieces must not rebuild every plan each time).
+        self.types.plans.retain(|(id, _), _| !added.contains(id));
+        self.types.pending.retain(|p| !added.contains(p));
+        self.types.companions.retain(|m, _| !added.contains(m));
+        for id in added {
+            self.types.defs.remove(id);
+            self.types.empty_defs.remove(&id);
+            self.types.dyn_types.remove(id);
+        }
+        for e in &mut self.types.names {
+            e.default_for = None;
         }
     }
 
@@ -147,24 +181,45 @@ impl Decoder {
         let mut saw_def = false;
         loop {
             let at = r.pos();
-            if !r.next_message()? {
+            let next = match r.next_message() {
+                Ok(next) => next,
+                // A count Go refuses too (`tooBig`): its `recvMessage` fails on the count
+                // alone and the stream goes on after it; so it does after an empty message
+                // (no type id to read: `EOF`). Between the two, only our own limit is
+                // passed, and Go would read the message: no place to go on from.
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::MessageTooLarge { len, .. }
+                        if *len == 0 || *len >= crate::GO_MAX_MESSAGE) =>
+                {
+                    return Err(e.in_message_ending(r.message_end()))
+                }
+                Err(e) => return Err(e),
+            };
+            if !next {
                 if saw_def {
                     return Err(Error::new(ErrorKind::UnexpectedEof).at_offset(at));
                 }
                 return Ok(Step::End { used: r.pos() });
             }
-            let id = type_id(r.int().map_err(|e| e.at_offset(at))?);
+            let end = r.message_end();
+            let id = type_id(
+                r.int()
+                    .map_err(|e| e.at_offset(at).in_message_ending(end))?,
+            );
             if id < 0 {
-                let id = definition_id(id)?;
+                let id = definition_id(id).map_err(|e| e.in_message_ending(end))?;
                 define(&mut self.types, &self.limits, &mut r, id, added)
-                    .map_err(|e| e.at_offset(at))?;
+                    .map_err(|e| e.at_offset(at).in_message_ending(end))?;
                 if r.remaining() > 0 {
-                    return Err(Error::new(ErrorKind::ExtraData).at_offset(r.pos()));
+                    return Err(Error::new(ErrorKind::ExtraData)
+                        .at_offset(r.pos())
+                        .in_message_ending(end));
                 }
                 saw_def = true;
                 continue;
             }
             self.types.refresh_names();
+            self.types.name_message_end = None;
             let size = (r.message_end() - at) as u64;
             let budget = size
                 .saturating_mul(self.limits.heap_per_byte)
@@ -180,7 +235,22 @@ impl Decoder {
                 top: true,
                 added,
             };
-            let v = d.top_value::<T>(id).map_err(|e| e.at_offset(at))?;
+            let v = match d.top_value::<T>(id) {
+                Ok(v) => v,
+                // The value may have gone on into later messages (an interface's): the
+                // message the reader is in now is the one it failed in.
+                Err(e) => {
+                    // Go fails on an unregistered name as soon as it has read it, before
+                    // the definitions and value that may follow in later messages.
+                    let end = match e.kind() {
+                        ErrorKind::UnregisteredName(_) => {
+                            self.types.name_message_end.unwrap_or(r.message_end())
+                        }
+                        _ => r.message_end(),
+                    };
+                    return Err(e.at_offset(at).in_message_ending(end));
+                }
+            };
             r.finish_message();
             return Ok(Step::Value {
                 value: v,

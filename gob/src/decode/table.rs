@@ -102,6 +102,10 @@ pub struct TypeTable {
     /// appended to while a value is decoded, so a [`Name::Slot`] stays valid).
     pub(super) names: Vec<NameEntry>,
     names_gen: u64,
+    /// End of the message the last interface name of the current value was read in (its
+    /// definitions and value may follow in later messages): where Go's decoder, which fails
+    /// on an unregistered name right after reading it, resumes.
+    pub(super) name_message_end: Option<usize>,
 }
 
 impl TypeTable {
