@@ -1,0 +1,470 @@
+//! Seeded random dispatcher scripts (`common/dispgen.rs`) through every Go host and client
+//! against the Go fake and the Rust fake, and through the Rust client against both: every
+//! transcript must equal the Go ↔ Go one after the usual masks (`assert_same`: random
+//! search ids, wall-clock deadlines).
+//!
+//! Per seed, one script, run by:
+//! - go-plugin net/rpc, api v0.6.0: Go's `dispatcher-host` → Go fake v0.5.2 (the reference),
+//!   → the Rust fake; the Rust host (`tilores-plugin dispatch`) → the Go fake and → the
+//!   Rust fake. The Rust client never sends a submit with a `null` record, where Go's
+//!   client corrupts its connection: the Rust host's script ends after the first such line
+//!   (before it, if the plugin may have crashed earlier: Go then answers `connection is
+//!   shut down`, the Rust runner the encoding error).
+//! - api v0.2.0, v0.3.0, v0.5.0: Go's host of that version → the Go plugin of that version
+//!   (`go-interop/api/<v>/plugin/dispatcher-fake`) and → the Rust fake.
+//! - Go's `dispatcher` client without go-plugin (`dispatcher-rpc-peer call` on a unix
+//!   socket) → Go's fake and → the Rust fake served in this process, up to the first line
+//!   that may make the Go fake panic (the in-process Rust fake answers an error there);
+//!   then the lines without state (entity, disassemble, removeConnectionBan, malformed) once
+//!   more from 8 goroutines on one connection (`-parallel 8`: the peer checks that the 8
+//!   transcripts are equal).
+//! - TiloRes' HTTP protocol, api v0.7.0 and v0.7.1: Go's `dispatcher-http-host` → the Go
+//!   fake v0.6.0 (v0.7.0's, the reference) and → the Rust fake; the Rust host → the Go
+//!   fake v0.6.0. Go's HTTP host sends a `null` record and Go's fake stores it; the Rust
+//!   types have no nil record, so the Rust fake refuses that submit and the Rust host does
+//!   not send it: the script ends with that line, whose two answers are checked exactly.
+//!
+//! Deadlines are absent or 60 s: the Rust client fails a call whose deadline has passed
+//! without sending it, where Go's sends it anyway (see `DispatcherClient`).
+//!
+//! CI runs [`CI_SEEDS`] (two of them with a big value). A soak (debug build):
+//!
+//! ```text
+//! DISPRAND_SEED=1000 DISPRAND_SEEDS=300 nice -n 10 cargo test --test dispatcher_random -- --test-threads=1 --nocapture
+//! ```
+//!
+//! `DISPRAND_SEED=S` alone runs seed S; `DISPRAND_BIG=1` gives every seed a big value. A
+//! failing seed prints the seed and writes its scripts to files it names, to replay by hand
+//! (`go-interop/bin/dispatcher-host -plugin ... < FILE`). Without a Go toolchain these
+//! tests fail; they never skip.
+
+mod common;
+#[path = "common/dispgen.rs"]
+mod dispgen;
+#[allow(dead_code)] // `fill` is for the mux tests
+#[path = "common/seeded.rs"]
+mod seeded;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Instant;
+
+use common::dispatch::assert_same;
+use dispgen::{generate, Kind, Script};
+use tilores_plugin::dispatcher::{rpc_server, FakeDispatcher};
+use tilores_plugin_test_support::{go_bin, limit, run_with_stdin, step, ChildGuard, TempDir};
+
+/// The seeds CI runs; 55 and 59 have a big value (a submit of 1,960 records, a record
+/// with a 2 MiB string).
+const CI_SEEDS: &[u64] = &[1, 2, 3, 4, 5, 55, 59];
+
+fn rust_fake() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))
+}
+
+fn cli() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin"))
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// The seeds to run: `DISPRAND_SEED` (first, default the CI set) and `DISPRAND_SEEDS`
+/// (how many from there).
+fn seeds() -> Vec<u64> {
+    let env = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .map(|v| v.parse::<u64>().unwrap_or_else(|e| panic!("{k}={v}: {e}")))
+    };
+    match (env("DISPRAND_SEED"), env("DISPRAND_SEEDS")) {
+        (None, None) => CI_SEEDS.to_vec(),
+        (first, count) => {
+            let first = first.unwrap_or(0);
+            (first..first + count.unwrap_or(1)).collect()
+        }
+    }
+}
+
+/// On a panic (a failed comparison), names the seed and writes its scripts to files.
+struct OnFailure {
+    seed: u64,
+    scripts: Vec<(&'static str, String)>,
+}
+
+impl Drop for OnFailure {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let dir = std::env::temp_dir().join("disprand");
+        let _ = std::fs::create_dir_all(&dir);
+        eprintln!(
+            "dispatcher_random: seed {} failed; rerun with DISPRAND_SEED={} (and DISPRAND_BIG \
+             as before). Its scripts:",
+            self.seed, self.seed
+        );
+        for (what, text) in &self.scripts {
+            let file = dir.join(format!("seed-{}-{what}.jsonl", self.seed));
+            match std::fs::write(&file, text) {
+                Ok(()) => eprintln!("  {what}: {}", file.display()),
+                Err(e) => eprintln!("  {what}: cannot write {}: {e}", file.display()),
+            }
+        }
+    }
+}
+
+/// Runs `program args` on `script` (stdin) with extra environment; returns stdout.
+async fn run(program: &Path, args: &[&str], env: &[(&str, &str)], script: &str) -> String {
+    run_with_stdin(program, args, env, script).await.0
+}
+
+/// Go's net/rpc host of api `version` ("v0.6.0": go-interop's own) on `plugin`.
+async fn go_host(version: &str, plugin: &Path, script: &str) -> String {
+    let host = if version == "v0.6.0" {
+        go_bin("dispatcher-host")
+    } else {
+        go_bin(&format!("api-{version}/dispatcher-host"))
+    };
+    run(&host, &["-plugin", path_str(plugin)], &[], script).await
+}
+
+/// The Rust host on `plugin` (`protocol`: netrpc or http), no default deadline (as Go's).
+async fn rust_host(protocol: &str, plugin: &Path, script: &str) -> String {
+    let args = [
+        "dispatch",
+        "--protocol",
+        protocol,
+        "--deadline-ms",
+        "0",
+        "--plugin",
+        path_str(plugin),
+    ];
+    run(&cli(), &args, &[], script).await
+}
+
+/// Go's HTTP host of api `version`; keeps only the answer lines (the plugin's stdout, such
+/// as `plugin is ready`, is copied to the host's). Its own TMPDIR: Go's socket path is
+/// fixed under it.
+async fn go_http_host(version: &str, plugin: &Path, script: &str) -> String {
+    let tmp = TempDir::new("disprand-http");
+    let host = go_bin(&format!("api-{version}/dispatcher-http-host"));
+    let env = [("TMPDIR", path_str(tmp.path()))];
+    let out = run(&host, &["-plugin", path_str(plugin)], &env, script).await;
+    assert!(
+        out.lines().any(|l| l == "plugin is ready"),
+        "Go HTTP host {version}: no ready line from {}",
+        plugin.display()
+    );
+    answers_only(&out)
+}
+
+fn answers_only(out: &str) -> String {
+    out.lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// A Go `dispatcher-rpc-peer serve -impl fake` (Go's dispatcher server, Go fake v0.5.2).
+async fn go_server(dir: &TempDir, name: &str) -> (PathBuf, ChildGuard) {
+    let socket = dir.path().join(format!("{name}.sock"));
+    let mut child = std::process::Command::new(go_bin("dispatcher-rpc-peer"))
+        .args(["serve", "-impl", "fake", "-socket", path_str(&socket)])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start dispatcher-rpc-peer serve");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let guard = ChildGuard(child);
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line);
+        line
+    })
+    .await
+    .expect("read ready line");
+    assert!(line.contains("\"ready\":true"), "Go server said {line:?}");
+    (socket, guard)
+}
+
+/// The Rust fake (its panic policy: an error) served on a unix socket in `dir`.
+fn rust_server(dir: &TempDir, name: &str) -> PathBuf {
+    let socket = dir.path().join(format!("{name}.sock"));
+    let listener = tokio::net::UnixListener::bind(&socket).expect("bind");
+    let server = rpc_server(Arc::new(FakeDispatcher::new()));
+    tokio::spawn(async move {
+        while let Ok((conn, _)) = listener.accept().await {
+            let server = server.clone();
+            tokio::spawn(async move { server.serve(conn).await });
+        }
+    });
+    socket
+}
+
+/// Go's dispatcher client (`dispatcher-rpc-peer call`) running `script` on `socket`.
+async fn go_call(dir: &TempDir, socket: &Path, script: &str, parallel: usize) -> String {
+    let file = dir.path().join("script.jsonl");
+    std::fs::write(&file, script).expect("write script");
+    let args = [
+        "call",
+        "-socket",
+        path_str(socket),
+        "-script",
+        path_str(&file),
+        "-parallel",
+        &parallel.to_string(),
+    ];
+    run(&go_bin("dispatcher-rpc-peer"), &args, &[], "").await
+}
+
+/// What one seed ran.
+#[derive(Default, Debug)]
+struct Tally {
+    runs: usize,
+    lines: usize,
+}
+
+/// Runs `what` and `want`-vs-`got` through `assert_same`, counting.
+fn same(tally: &mut Tally, what: &str, script: &Script, want: &str, got: &str) {
+    assert_same(what, &script.text(), want, got);
+    tally.runs += 1;
+    tally.lines += script.answers();
+}
+
+/// [`same`] for an HTTP transcript whose script may end with a submit holding a `null`
+/// record: there Go's host sends it and the Go fake adds the records, where the Rust side
+/// answers `rust_answer` (unless the line fails to decode, alike on both sides).
+fn same_but_null_record(
+    tally: &mut Tally,
+    what: &str,
+    script: &Script,
+    want: &str,
+    got: &str,
+    rust_answer: &str,
+) {
+    let ends_null = script
+        .lines
+        .last()
+        .is_some_and(|l| l.kind == Kind::NullRecord);
+    let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+    if !ends_null || w.last() == g.last() || w.len() != g.len() {
+        return same(tally, what, script, want, got);
+    }
+    let n = w.len() - 1;
+    let head = Script {
+        lines: script.lines[..script.lines.len() - 1].to_vec(),
+    };
+    let join = |l: &[&str]| l.iter().map(|l| format!("{l}\n")).collect::<String>();
+    same(tally, what, &head, &join(&w[..n]), &join(&g[..n]));
+    assert!(
+        w[n].starts_with(r#"{"output":{"recordsAdded":"#),
+        "{what}: Go's answer to a null record: {}",
+        w[n]
+    );
+    assert_eq!(
+        g[n], rust_answer,
+        "{what}: the Rust answer to a null record"
+    );
+}
+
+/// The Rust HTTP provider's answer to a submit with a `null` record.
+const NULL_RECORD_REFUSAL: &str =
+    r#"{"error":"null record in records: not supported by this provider"}"#;
+
+/// The Rust host's answer to a script's submit with a `null` record, whatever the
+/// protocol: it sends nothing (its types have no nil record).
+const NULL_RECORD_UNSENT: &str = r#"{"error":"gob: encodeArray: nil element"}"#;
+
+async fn run_seed(seed: u64, big: bool) -> Tally {
+    let script = generate(seed, big);
+    // The Rust client sends no submit with a null record (Go's client breaks its
+    // connection there): its transcripts end with the first such line.
+    let client = script.for_rust_client();
+    // The in-process Rust fake answers an error where the Go fake panics.
+    let calm = script.before_first(&[Kind::MayCrash, Kind::NullRecord]);
+    let stateless = Script {
+        lines: calm
+            .lines
+            .iter()
+            .filter(|l| {
+                !l.text.contains("\"submit\"")
+                    && !l.text.contains("\"search\"")
+                    && !l.text.trim().is_empty()
+            })
+            .cloned()
+            .collect(),
+    };
+    let _report = OnFailure {
+        seed,
+        scripts: vec![
+            ("full", script.text()),
+            ("rust-client", client.text()),
+            ("calm", calm.text()),
+            ("stateless", stateless.text()),
+        ],
+    };
+    let mut tally = Tally::default();
+    let (text, client_text) = (script.text(), client.text());
+    let go_fake = go_bin("tilores-plugin-fake-dispatcher");
+
+    step(format!("seed {seed}: net/rpc v0.6.0"));
+    let want = go_host("v0.6.0", &go_fake, &text).await;
+    let got = go_host("v0.6.0", &rust_fake(), &text).await;
+    same(
+        &mut tally,
+        &format!("seed {seed}: Go host v0.6.0 → Rust fake"),
+        &script,
+        &want,
+        &got,
+    );
+    let want_client = if client.lines.len() == script.lines.len() {
+        want
+    } else {
+        go_host("v0.6.0", &go_fake, &client_text).await
+    };
+    let got = rust_host("netrpc", &go_fake, &client_text).await;
+    same(
+        &mut tally,
+        &format!("seed {seed}: Rust host → Go fake"),
+        &client,
+        &want_client,
+        &got,
+    );
+    let got = rust_host("netrpc", &rust_fake(), &client_text).await;
+    same(
+        &mut tally,
+        &format!("seed {seed}: Rust host → Rust fake"),
+        &client,
+        &want_client,
+        &got,
+    );
+
+    for version in ["v0.2.0", "v0.3.0", "v0.5.0"] {
+        step(format!("seed {seed}: net/rpc {version}"));
+        let plugin = go_bin(&format!("api-{version}/dispatcher-fake"));
+        let want = go_host(version, &plugin, &text).await;
+        let got = go_host(version, &rust_fake(), &text).await;
+        let what = format!("seed {seed}: Go host {version} → Rust fake");
+        same(&mut tally, &what, &script, &want, &got);
+    }
+
+    step(format!("seed {seed}: Go dispatcher client on a socket"));
+    {
+        let dir = TempDir::new("disprand-rpc");
+        let (go_socket, _go) = go_server(&dir, "go").await;
+        let rust_socket = rust_server(&dir, "rust");
+        let calm_text = calm.text();
+        let want = go_call(&dir, &go_socket, &calm_text, 1).await;
+        let got = go_call(&dir, &rust_socket, &calm_text, 1).await;
+        same(
+            &mut tally,
+            &format!("seed {seed}: Go client → Rust fake"),
+            &calm,
+            &want,
+            &got,
+        );
+        if !stateless.lines.is_empty() {
+            let st = stateless.text();
+            let want = go_call(&dir, &go_socket, &st, 8).await;
+            let got = go_call(&dir, &rust_socket, &st, 8).await;
+            let what = format!("seed {seed}: 8 Go callers → Rust fake");
+            same(&mut tally, &what, &stateless, &want, &got);
+        }
+    }
+
+    step(format!("seed {seed}: HTTP v0.7"));
+    // Go's HTTP host sends a `null` record and Go's provider stores it (a nil *api.Record;
+    // Entity then lists it as null and Search panics on it). The Rust types have no nil
+    // record: the Rust provider refuses such a submit (`SubmitInput::http_refusal`) and the
+    // Rust host does not send it. Transcripts end with that line.
+    let http = script.through_first(&[Kind::NullRecord]);
+    let http_text = http.text();
+    let go_fake_http = go_bin("tilores-plugin-fake-dispatcher-v0.6.0");
+    let want = go_http_host("v0.7.0", &go_fake_http, &http_text).await;
+    for version in ["v0.7.0", "v0.7.1"] {
+        let got = go_http_host(version, &rust_fake(), &http_text).await;
+        let what = format!("seed {seed}: Go HTTP host {version} → Rust fake");
+        same_but_null_record(&mut tally, &what, &http, &want, &got, NULL_RECORD_REFUSAL);
+    }
+    let got = rust_host("http", &go_fake_http, &http_text).await;
+    let what = format!("seed {seed}: Rust HTTP host → Go fake v0.6.0");
+    same_but_null_record(&mut tally, &what, &http, &want, &got, NULL_RECORD_UNSENT);
+    tally
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_scripts_give_go_transcripts() {
+    let big = std::env::var_os("DISPRAND_BIG").is_some();
+    let (mut runs, mut lines, mut n) = (0, 0, 0);
+    let started = Instant::now();
+    for seed in seeds() {
+        let at = Instant::now();
+        let t = limit(run_seed(seed, big)).await;
+        eprintln!(
+            "seed {seed}: {} transcripts, {} lines, {:.1} s",
+            t.runs,
+            t.lines,
+            at.elapsed().as_secs_f64()
+        );
+        runs += t.runs;
+        lines += t.lines;
+        n += 1;
+    }
+    eprintln!(
+        "dispatcher_random: {n} seeds, {runs} compared transcripts, {lines} answer lines, \
+         {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // Some lines were compared at all (a generator gone empty must not pass).
+    assert!(lines > 10 * n, "{lines} lines for {n} seeds");
+}
+
+/// The generator is a function of the seed, and its scripts hold what it promises.
+#[test]
+fn generator_is_seeded_and_covers_its_cases() {
+    assert_eq!(generate(7, false).text(), generate(7, false).text());
+    assert_ne!(generate(7, false).text(), generate(8, false).text());
+    let all: String = (0..200).map(|s| generate(s, false).text()).collect();
+    for needle in [
+        "\"submit\"",
+        "\"search\"",
+        "\"entity\"",
+        "\"disassemble\"",
+        "\"removeConnectionBan\"",
+        "frobnicate",
+        "recordſ",
+        "\\ud800",
+        "5e-324",
+        "1e400",
+        "\"deadline_ms\":60000",
+        "\"deadline_ms\":\"soon\"",
+        "[null",
+        "\u{feff}",
+    ] {
+        assert!(all.contains(needle), "no {needle:?} in 200 scripts");
+    }
+    // The CI seeds with big values: a submit of 1,960 records, a 2 MiB string.
+    assert!(generate(59, false).text().len() > 2 << 20);
+    assert!(generate(55, false).text().matches("\"id\"").count() > 1000);
+    for s in 0..200 {
+        let n = generate(s, false).lines.len();
+        assert!((10..=61).contains(&n), "seed {s}: {n} lines");
+    }
+}
+
+/// Writes the scripts of the selected seeds to files (named on stderr), to run by hand:
+/// `DISPRAND_SEED=S cargo test --test dispatcher_random write_scripts -- --ignored --nocapture`.
+#[test]
+#[ignore = "a tool, not a test"]
+fn write_scripts() {
+    let big = std::env::var_os("DISPRAND_BIG").is_some();
+    let dir = std::env::temp_dir().join("disprand");
+    std::fs::create_dir_all(&dir).expect("create the script directory");
+    for seed in seeds() {
+        let file = dir.join(format!("seed-{seed}.jsonl"));
+        std::fs::write(&file, generate(seed, big).text()).expect("write the script");
+        eprintln!("{}", file.display());
+    }
+}
