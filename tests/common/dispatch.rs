@@ -79,6 +79,12 @@ pub fn fake_script() -> String {
         r#"{"call":"entity","input":{"id":"x"},"deadline_ms":99999999999999999999}"#,
         r#"{"call":"frobnicate","input":{}}"#,
         r#"{"CALL":"entity","Input":{"ID":"case-insensitive keys"}}"#,
+        // Keys match fields by Go's simple case folding: ſ (U+017F) is an s, the Kelvin
+        // sign a k, and ı/İ match nothing (found by tests/dispatcher_random.rs).
+        r#"{"call":"search","input":{"parameterſ":{"n":1e400}}}"#,
+        r#"{"call":"submit","input":{"recordſ":"x"}}"#,
+        r#"{"call":"entity","input":{"ıd":"dotless i","İD":"dotted I"}}"#,
+        r#"{"call":"entity","ınput":{"id":"no input"},"deadline_mſ":60000}"#,
         r#"{"call":"entity","input":{"id":"a","id":"later wins"},"input":{"id":"last input wins"}}"#,
         r#"{"call":"entity","input":{"id":"\ud83d\ude00 \ud800 \udc00"}}"#,
         r#"{"call":"entity","input":null}"#,
