@@ -161,6 +161,8 @@ struct Inner {
     /// The input of a stream that may continue ended inside a message: not an error to the
     /// caller, who gets `Step::NeedMore` from `Decoder::decode_next` instead.
     incomplete: bool,
+    /// For a value that failed to decode: the end of the message being read then.
+    message_end: Option<usize>,
 }
 
 impl Error {
@@ -171,6 +173,7 @@ impl Error {
             path: Vec::new(),
             offset: None,
             incomplete: false,
+            message_end: None,
         }))
     }
 
@@ -194,6 +197,25 @@ impl Error {
     /// The byte offset in the stream, when known.
     pub fn offset(&self) -> Option<usize> {
         self.0.offset
+    }
+
+    /// For a value that [`Decoder::decode_next`](crate::Decoder::decode_next) failed to
+    /// decode: the end (a byte offset in its input) of the message it was reading when it
+    /// failed. Go's decoder drops that message's rest and keeps the messages after it, and
+    /// the message may be a later one than the value's own: an interface value whose message
+    /// ends after the interface's name has its type definitions and id in the next messages
+    /// (Go's `decodeTypeSequence`), so that a reader skipping a failed value as Go does
+    /// skips up to here.
+    pub fn message_end(&self) -> Option<usize> {
+        self.0.message_end
+    }
+
+    /// Records [`Error::message_end`], keeping the first one recorded.
+    pub(crate) fn in_message_ending_at(mut self, end: usize) -> Self {
+        if self.0.message_end.is_none() {
+            self.0.message_end = Some(end);
+        }
+        self
     }
 
     /// True when the error only means that more input is needed.

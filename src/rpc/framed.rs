@@ -119,6 +119,28 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// Discards what Go's decoder consumes when it fails on the next value with `e`: the
+    /// value's messages ([`FrameReader::skip_value`]) and, when the failure came in a later
+    /// message ([`gob::Error::message_end`]: an interface's type sequence goes on in the
+    /// next message), every message up to the end of that one. Go's `DecodeValue` resets
+    /// its buffer, so the rest of the message it failed in is gone and the stream goes on
+    /// after it: a Go client whose encoder failed mid-request leaves such a stream
+    /// (found by tests/dispatcher_random.rs: a submit with a deadline and a `null` record).
+    pub(crate) async fn skip_failed_value(&mut self, e: &gob::Error) -> Result<(), ReadError> {
+        let end = e.message_end().unwrap_or(0);
+        if end > 0 && end <= self.buf.len() {
+            if let Ok(Scan::Complete { len, .. }) =
+                scan_value(&self.buf, self.dec.limits().max_message)
+            {
+                if end > len {
+                    self.buf.advance(end);
+                    return Ok(());
+                }
+            }
+        }
+        self.skip_value().await.map(|_| ())
+    }
+
     /// The wire type id of the value message at the front of the buffer, if fully buffered.
     pub(crate) fn peek_value_type(&self) -> Option<WireId> {
         match scan_value(&self.buf, self.dec.limits().max_message) {

@@ -381,7 +381,10 @@ impl Server {
                     let remote = reader.peek_value_type();
                     let text =
                         go_decode_error_text(&e, remote.map(|id| (id, reader.decoder().types())));
-                    skip(reader).await?;
+                    reader.skip_failed_value(&e).await.map_err(|e| match e {
+                        ReadError::Gob(e) => RpcError::Protocol(e),
+                        ReadError::Rpc(e) => e,
+                    })?;
                     send_reply(writer, cancel, req, Err(text)).await;
                     if desyncs_go {
                         return Ok(());

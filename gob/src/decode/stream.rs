@@ -180,7 +180,10 @@ impl Decoder {
                 top: true,
                 added,
             };
-            let v = d.top_value::<T>(id).map_err(|e| e.at_offset(at))?;
+            let v = match d.top_value::<T>(id) {
+                Ok(v) => v,
+                Err(e) => return Err(e.at_offset(at).in_message_ending_at(r.message_end())),
+            };
             r.finish_message();
             return Ok(Step::Value {
                 value: v,
