@@ -50,7 +50,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Instant;
 
-use common::dispatch::assert_same;
+use common::dispatch::{assert_same, normalize};
 use dispgen::{generate, Kind, Script};
 use tilores_plugin::dispatcher::{rpc_server, FakeDispatcher};
 use tilores_plugin_test_support::{go_bin, limit, run_with_stdin, step, ChildGuard, TempDir};
@@ -143,6 +143,85 @@ async fn rust_host(protocol: &str, plugin: &Path, script: &str) -> String {
         path_str(plugin),
     ];
     run(&cli(), &args, &[], script).await
+}
+
+/// The Rust host speaking api `version` to `plugin`.
+async fn rust_legacy_host(version: &str, plugin: &Path, script: &str) -> String {
+    let args = [
+        "dispatch",
+        "--api",
+        version,
+        "--deadline-ms",
+        "0",
+        "--plugin",
+        path_str(plugin),
+    ];
+    run(&cli(), &args, &[], script).await
+}
+
+/// Go's host of api `version` and the Rust host `--api version` answer alike, after
+/// [`normalize`] (other Go types, other JSON keys). Where Go's host fails to decode an
+/// input, its text names its own Go types (an anonymous struct in v0.2.0, `Record.Data`
+/// without json tags) and the Rust host's those of v0.6.0: the Rust answer must then be the
+/// same kind of error, for the same JSON value. Go's v0.2.0–v0.3.0 hosts have no
+/// Disassemble or RemoveConnectionBan; the Rust host decodes their input and sends them,
+/// and the plugin answers that it has no such method.
+fn same_legacy(
+    tally: &mut Tally,
+    what: &str,
+    version: &str,
+    script: &Script,
+    want: &str,
+    got: &str,
+) {
+    let legacy = version != "v0.5.0";
+    let (w, g) = (normalize(want, legacy), normalize(got, false));
+    let lines: Vec<&str> = script
+        .lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(
+        w.len(),
+        lines.len(),
+        "{what}: Go's answers to {} lines",
+        lines.len()
+    );
+    assert_eq!(g.len(), w.len(), "{what}: answer counts");
+    // The JSON value a decoding error names ("number 1e400", "string").
+    let decoding = |l: &str| -> Option<String> {
+        let rest = l.strip_prefix(r#"{"error":"json: cannot unmarshal "#)?;
+        Some(rest.split(" into ").next().unwrap_or_default().to_string())
+    };
+    for (i, (w, g)) in w.iter().zip(&g).enumerate() {
+        let line: String = lines[i].chars().take(200).collect();
+        let at = format!("{what}: line {} (script line: {line})", i + 1);
+        if let Some(method) = legacy
+            .then(|| {
+                [
+                    ("disassemble", "Disassemble"),
+                    ("removeConnectionBan", "RemoveConnectionBan"),
+                ]
+                .into_iter()
+                .find(|(call, _)| *w == format!(r#"{{"error":"unknown call: {call}"}}"#))
+            })
+            .flatten()
+        {
+            // The Rust host decodes the input first (v0.6.0's types), Go's host never does.
+            let unsent = format!(
+                r#"{{"error":"rpc: can't find method Plugin.{}"}}"#,
+                method.1
+            );
+            assert!(*g == unsent || decoding(g).is_some(), "{at}: {g}");
+        } else if let Some(value) = decoding(w) {
+            assert_eq!(decoding(g), Some(value), "{at}: {w} vs {g}");
+        } else {
+            assert_eq!(w, g, "{at}");
+        }
+    }
+    tally.runs += 1;
+    tally.lines += lines.len();
 }
 
 /// Go's HTTP host of api `version`; keeps only the answer lines (the plugin's stdout, such
@@ -348,6 +427,20 @@ async fn run_seed(seed: u64, big: bool) -> Tally {
         let got = go_host(version, &rust_fake(), &text).await;
         let what = format!("seed {seed}: Go host {version} → Rust fake");
         same(&mut tally, &what, &script, &want, &got);
+        let client = if version == "v0.3.0" {
+            script.for_rust_client_v0_3_0()
+        } else {
+            script.for_rust_client()
+        };
+        let client_text = client.text();
+        let want = if client.lines.len() == script.lines.len() {
+            want
+        } else {
+            go_host(version, &plugin, &client_text).await
+        };
+        let got = rust_legacy_host(version, &plugin, &client_text).await;
+        let what = format!("seed {seed}: Rust host --api {version} → Go plugin {version}");
+        same_legacy(&mut tally, &what, version, &client, &want, &got);
     }
 
     step(format!("seed {seed}: Go dispatcher client on a socket"));

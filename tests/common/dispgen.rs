@@ -29,6 +29,11 @@ pub enum Kind {
     /// element` after writing part of the request (the connection is then broken); the
     /// Rust client sends nothing.
     NullRecord,
+    /// A search with nil parameters while no record can be stored (no crash). A v0.3.0
+    /// client sends a `*api.SearchParameters` in an interface, which Go's gob cannot do
+    /// for a nil pointer: Go's client fails as for [`Kind::NullRecord`], and so does the
+    /// v0.3.0 search with nil parameters of a [`Kind::MayCrash`] line.
+    NilSearch,
 }
 
 /// One script line.
@@ -85,18 +90,26 @@ impl Script {
     /// (Go's client then answers `connection is shut down` before encoding anything, the
     /// Rust script runner the encoding error).
     pub fn for_rust_client(&self) -> Script {
+        self.client_lines(&[Kind::NullRecord])
+    }
+
+    /// [`Script::for_rust_client`] for a client of api v0.3.0, which also cannot send a
+    /// search with nil parameters: up to and including the first such line or crash.
+    pub fn for_rust_client_v0_3_0(&self) -> Script {
+        self.client_lines(&[Kind::NullRecord, Kind::NilSearch, Kind::MayCrash])
+    }
+
+    fn client_lines(&self, unsendable: &[Kind]) -> Script {
         let mut lines = Vec::new();
         let mut crashed = false;
         for l in &self.lines {
-            match l.kind {
-                Kind::NullRecord if crashed => break,
-                Kind::NullRecord => {
+            if unsendable.contains(&l.kind) {
+                if !crashed {
                     lines.push(l.clone());
-                    break;
                 }
-                Kind::MayCrash => crashed = true,
-                Kind::Plain => {}
+                break;
             }
+            crashed |= l.kind == Kind::MayCrash;
             lines.push(l.clone());
         }
         Script { lines }
@@ -308,8 +321,8 @@ impl Gen {
             let key = self.pick(TOP_INPUT);
             // "ınput" (dotless ı) does not fold to "input": the input is absent, which for
             // a search means nil parameters.
-            if key == "ınput" && call == "search" && self.submitted {
-                kind = Kind::MayCrash;
+            if key == "ınput" && call == "search" {
+                kind = self.nil_search_kind();
             }
             fields.push((key.to_string(), input));
         }
@@ -506,14 +519,21 @@ impl Gen {
         self.request("submit", input, kind)
     }
 
+    /// The kind of a search with nil parameters.
+    fn nil_search_kind(&self) -> Kind {
+        if self.submitted {
+            Kind::MayCrash
+        } else {
+            Kind::NilSearch
+        }
+    }
+
     fn search(&mut self) -> Line {
         let mut kind = Kind::Plain;
         let parameters = match self.rng.below(30) {
             // Nil parameters: Go dereferences them once a record is stored.
             0..=1 => {
-                if self.submitted {
-                    kind = Kind::MayCrash;
-                }
+                kind = self.nil_search_kind();
                 if self.chance(1, 2) {
                     None
                 } else {
@@ -560,13 +580,9 @@ impl Gen {
         };
         let input = self.input(fields);
         // A search without input (or with null input) has nil parameters too.
-        let input = match input {
-            None | Some(J::Raw(_)) if self.submitted => {
-                kind = Kind::MayCrash;
-                input
-            }
-            other => other,
-        };
+        if matches!(input, None | Some(J::Raw(_))) && kind == Kind::Plain {
+            kind = self.nil_search_kind();
+        }
         self.request("search", input, kind)
     }
 
