@@ -11,7 +11,12 @@
 //!   (before it, if the plugin may have crashed earlier: Go then answers `connection is
 //!   shut down`, the Rust runner the encoding error).
 //! - api v0.2.0, v0.3.0, v0.5.0: Go's host of that version → the Go plugin of that version
-//!   (`go-interop/api/<v>/plugin/dispatcher-fake`) and → the Rust fake.
+//!   (`go-interop/api/<v>/plugin/dispatcher-fake`) and → the Rust fake; and the Rust host
+//!   `--api <v>` → that Go plugin, compared with Go's host after one JSON spelling
+//!   (`normalize`; decoding errors by kind and value: their texts name each host's Go
+//!   types). A v0.3.0 client cannot send a search with nil parameters (gob refuses a nil
+//!   pointer in an interface, and Go's client then breaks its connection as for a `null`
+//!   record): that script ends at the first such search.
 //! - Go's `dispatcher` client without go-plugin (`dispatcher-rpc-peer call` on a unix
 //!   socket) → Go's fake and → the Rust fake served in this process, up to the first line
 //!   that may make the Go fake panic (the in-process Rust fake answers an error there);

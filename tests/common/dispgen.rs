@@ -717,13 +717,9 @@ impl Gen {
                 (l.text, l.kind)
             }
             _ => {
+                // A changed key may leave the search without parameters.
                 let l = self.search();
-                let kind = if self.submitted {
-                    Kind::MayCrash
-                } else {
-                    l.kind
-                };
-                (l.text, kind)
+                (l.text, self.nil_search_kind())
             }
         };
         let chars: Vec<char> = base.chars().collect();
