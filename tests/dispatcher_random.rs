@@ -53,7 +53,7 @@ mod seeded;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::dispatch::{assert_same, normalize};
 use dispgen::{generate, Kind, Script};
@@ -121,9 +121,21 @@ impl Drop for OnFailure {
     }
 }
 
+/// How long one host run may take (the biggest seeds take a few seconds per run). Shorter
+/// than the test's own limit, so that a hung run names itself and its seed's scripts are
+/// written.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
 /// Runs `program args` on `script` (stdin) with extra environment; returns stdout.
 async fn run(program: &Path, args: &[&str], env: &[(&str, &str)], script: &str) -> String {
-    run_with_stdin(program, args, env, script).await.0
+    match tokio::time::timeout(RUN_LIMIT, run_with_stdin(program, args, env, script)).await {
+        Ok((stdout, _)) => stdout,
+        // Dropping the run killed the process (`kill_on_drop`).
+        Err(_) => panic!(
+            "{} {args:?} still running after {RUN_LIMIT:?} (hung)",
+            program.display()
+        ),
+    }
 }
 
 /// Go's net/rpc host of api `version` ("v0.6.0": go-interop's own) on `plugin`.
