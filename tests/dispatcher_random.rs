@@ -449,17 +449,42 @@ async fn run_seed(seed: u64, big: bool) -> Tally {
     for version in ["v0.2.0", "v0.3.0", "v0.5.0"] {
         step(format!("seed {seed}: net/rpc {version}"));
         let plugin = go_bin(&format!("api-{version}/dispatcher-fake"));
-        let want = go_host(version, &plugin, &text).await;
-        let got = go_host(version, &rust_fake(), &text).await;
+        // A Go client that failed to encode a request may have recorded as sent the type
+        // definitions of the discarded part, and a later request then uses a type id the
+        // plugin never received. Go's text for that names whatever type the plugin
+        // process's own gob registry holds under that id ("received remote type [] =
+        // struct { ID string; … }", or "unknown type"): not reproducible by another
+        // process. With api v0.2.0/v0.3.0 (whose connection survives one torn request,
+        // unlike v0.6.0's) the script ends at the second request Go cannot encode (seed
+        // 5551 of the soak: a v0.3.0 search without parameters, a submit with a null
+        // record, then a submit of a []interface{} value).
+        let tears = [Kind::NullRecord, Kind::NilSearch, Kind::MayCrash];
+        let legacy = if version == "v0.5.0" {
+            script.clone()
+        } else {
+            script.through_nth(&tears, 2)
+        };
+        let (want, got) = if legacy.lines.len() == script.lines.len() {
+            (
+                go_host(version, &plugin, &text).await,
+                go_host(version, &rust_fake(), &text).await,
+            )
+        } else {
+            let t = legacy.text();
+            (
+                go_host(version, &plugin, &t).await,
+                go_host(version, &rust_fake(), &t).await,
+            )
+        };
         let what = format!("seed {seed}: Go host {version} → Rust fake");
-        same(&mut tally, &what, &script, &want, &got);
+        same(&mut tally, &what, &legacy, &want, &got);
         let client = if version == "v0.3.0" {
             script.for_rust_client_v0_3_0()
         } else {
             script.for_rust_client()
         };
         let client_text = client.text();
-        let want = if client.lines.len() == script.lines.len() {
+        let want = if client.lines.len() == legacy.lines.len() {
             want
         } else {
             go_host(version, &plugin, &client_text).await

@@ -115,6 +115,22 @@ impl Script {
         Script { lines }
     }
 
+    /// The lines up to and including the `n`th line of one of `kinds`.
+    pub fn through_nth(&self, kinds: &[Kind], n: usize) -> Script {
+        let mut seen = 0;
+        let mut lines = Vec::new();
+        for l in &self.lines {
+            lines.push(l.clone());
+            if kinds.contains(&l.kind) {
+                seen += 1;
+                if seen == n {
+                    break;
+                }
+            }
+        }
+        Script { lines }
+    }
+
     /// Answer lines expected (non-blank lines).
     pub fn answers(&self) -> usize {
         self.lines
