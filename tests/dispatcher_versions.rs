@@ -15,8 +15,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::dispatch::{assert_same, fake_script};
-use serde_json::Value;
+use common::dispatch::{assert_same, fake_script, normalize};
 use tilores_plugin_test_support::{example_bin, go_bin, mask, run_with_stdin};
 
 fn rust_fake() -> PathBuf {
@@ -165,54 +164,6 @@ fn calls_script() -> String {
         r#"{"call":"removeConnectionBan","input":{"entityID":"e1","others":["e2"]}}"#,
     ];
     lines.join("\n") + "\n"
-}
-
-/// One JSON spelling for the answers of hosts of different versions: object keys with a
-/// lower-case first letter (`ID`: `id`) (v0.2.0–v0.5.0's `api.Entity`/`Record` have no json tags), `null`
-/// `edges`/`duplicates`/`hits` dropped (fields those versions lack), and the bare entity /
-/// entity list of v0.2.0–v0.3.0 outputs wrapped as v0.6.0 does. Lines a host answers with
-/// `unknown call` (its version has no such method) are left out of both.
-fn normalize(out: &str, legacy: bool) -> Vec<String> {
-    fn walk(v: Value) -> Value {
-        match v {
-            Value::Object(m) => Value::Object(
-                m.into_iter()
-                    .filter(|(k, v)| {
-                        !(v.is_null() && ["edges", "duplicates", "hits"].contains(&&*lower(k)))
-                    })
-                    .map(|(k, v)| (lower(&k), walk(v)))
-                    .collect(),
-            ),
-            Value::Array(a) => Value::Array(a.into_iter().map(walk).collect()),
-            other => other,
-        }
-    }
-    fn lower(k: &str) -> String {
-        if k == "ID" {
-            return "id".into();
-        }
-        let mut c = k.chars();
-        match c.next() {
-            Some(f) => f.to_lowercase().chain(c).collect(),
-            None => String::new(),
-        }
-    }
-    out.lines()
-        .map(|line| {
-            let mut v: Value = serde_json::from_str(line).expect("answer is JSON");
-            if legacy {
-                if let Some(output) = v.get_mut("output") {
-                    let wrapped = match output.take() {
-                        Value::Object(m) if m.contains_key("RecordsAdded") => Value::Object(m),
-                        Value::Object(m) => serde_json::json!({ "entity": m }),
-                        list => serde_json::json!({ "entities": list }),
-                    };
-                    *output = wrapped;
-                }
-            }
-            mask(&walk(v).to_string())
-        })
-        .collect()
 }
 
 /// Rust host `--api version` → Go plugin of that version: the answers Go's own host of

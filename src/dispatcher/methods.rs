@@ -393,9 +393,11 @@ impl MethodInput for SearchInput {
             }
             ApiVersion::V0_3_0 => Some(match &self.parameters {
                 Some(p) => Ok(("parameters", Interface::from_concrete(p.clone()))),
-                // Go's gob cannot send a nil pointer inside an interface.
+                // Go's gob cannot send a nil pointer inside an interface. The prefix is
+                // doubled as in Go: encodeInterface passes a text starting with "gob: " to
+                // errorf, which prefixes "gob: " again (encoding/gob/encode.go).
                 None => Err(
-                    "gob: cannot encode nil pointer of type *api.SearchParameters inside interface"
+                    "gob: gob: cannot encode nil pointer of type *api.SearchParameters inside interface"
                         .to_string(),
                 ),
             }),

@@ -1207,7 +1207,7 @@ async fn legacy_api_versions_are_told_from_the_arguments() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "gob: cannot encode nil pointer of type *api.SearchParameters inside interface"
+        "gob: gob: cannot encode nil pointer of type *api.SearchParameters inside interface"
     );
 }
 

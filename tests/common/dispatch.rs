@@ -1,5 +1,6 @@
 //! Dispatcher scripts and output comparison shared by the dispatcher interop tests.
 
+use serde_json::Value;
 use tilores_plugin_test_support::mask;
 
 /// Compares line by line with the script line in the message.
@@ -79,6 +80,12 @@ pub fn fake_script() -> String {
         r#"{"call":"entity","input":{"id":"x"},"deadline_ms":99999999999999999999}"#,
         r#"{"call":"frobnicate","input":{}}"#,
         r#"{"CALL":"entity","Input":{"ID":"case-insensitive keys"}}"#,
+        // Keys match fields by Go's simple case folding: ſ (U+017F) is an s, the Kelvin
+        // sign a k, and ı/İ match nothing (found by tests/dispatcher_random.rs).
+        r#"{"call":"search","input":{"parameterſ":{"n":1e400}}}"#,
+        r#"{"call":"submit","input":{"recordſ":"x"}}"#,
+        r#"{"call":"entity","input":{"ıd":"dotless i","İD":"dotted I"}}"#,
+        r#"{"call":"entity","ınput":{"id":"no input"},"deadline_mſ":60000}"#,
         r#"{"call":"entity","input":{"id":"a","id":"later wins"},"input":{"id":"last input wins"}}"#,
         r#"{"call":"entity","input":{"id":"\ud83d\ude00 \ud800 \udc00"}}"#,
         r#"{"call":"entity","input":null}"#,
@@ -116,4 +123,52 @@ pub fn big_script() -> String {
         ),
         r#"{"call":"entity","input":{"id":"last ten"}}"#,
     )
+}
+
+/// One JSON spelling for the answers of hosts of different versions: object keys with a
+/// lower-case first letter (`ID`: `id`) (v0.2.0–v0.5.0's `api.Entity`/`Record` have no json tags), `null`
+/// `edges`/`duplicates`/`hits` dropped (fields those versions lack), and the bare entity /
+/// entity list of v0.2.0–v0.3.0 outputs wrapped as v0.6.0 does. Lines a host answers with
+/// `unknown call` (its version has no such method) are left out of both.
+pub fn normalize(out: &str, legacy: bool) -> Vec<String> {
+    fn walk(v: Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.into_iter()
+                    .filter(|(k, v)| {
+                        !(v.is_null() && ["edges", "duplicates", "hits"].contains(&&*lower(k)))
+                    })
+                    .map(|(k, v)| (lower(&k), walk(v)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.into_iter().map(walk).collect()),
+            other => other,
+        }
+    }
+    fn lower(k: &str) -> String {
+        if k == "ID" {
+            return "id".into();
+        }
+        let mut c = k.chars();
+        match c.next() {
+            Some(f) => f.to_lowercase().chain(c).collect(),
+            None => String::new(),
+        }
+    }
+    out.lines()
+        .map(|line| {
+            let mut v: Value = serde_json::from_str(line).expect("answer is JSON");
+            if legacy {
+                if let Some(output) = v.get_mut("output") {
+                    let wrapped = match output.take() {
+                        Value::Object(m) if m.contains_key("RecordsAdded") => Value::Object(m),
+                        Value::Object(m) => serde_json::json!({ "entity": m }),
+                        list => serde_json::json!({ "entities": list }),
+                    };
+                    *output = wrapped;
+                }
+            }
+            mask(&walk(v).to_string())
+        })
+        .collect()
 }

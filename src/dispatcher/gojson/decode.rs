@@ -231,14 +231,21 @@ fn parse_go_int(lit: &str) -> Option<i64> {
 
 /// Go's case-insensitive key match (`bytes.EqualFold` on the field name).
 fn fold_eq(a: &str, b: &str) -> bool {
-    let mut x = a.chars().flat_map(char::to_lowercase);
-    let mut y = b.chars().flat_map(char::to_lowercase);
-    loop {
-        match (x.next(), y.next()) {
-            (None, None) => return true,
-            (Some(p), Some(q)) if p == q => {}
-            _ => return false,
-        }
+    a.chars().map(fold_char).eq(b.chars().map(fold_char))
+}
+
+/// One rune of a key as Go matches it against a struct field name (ASCII, as every json tag
+/// of the dispatcher types): encoding/json compares `foldName`s, each rune replaced by the
+/// smallest of its simple case-folding orbit (`unicode.SimpleFold`). ASCII letters fold to
+/// one case, and so do the only two non-ASCII runes whose orbit holds an ASCII letter,
+/// U+017F LATIN SMALL LETTER LONG S (`S`) and U+212A KELVIN SIGN (`K`) (Go's older fold.go
+/// special-cased exactly these two); any other non-ASCII rune matches no ASCII name, even
+/// `ı` and `İ` (Turkic foldings are not simple ones).
+pub(super) fn fold_char(c: char) -> char {
+    match c {
+        '\u{17f}' => 's',
+        '\u{212a}' => 'k',
+        c => c.to_ascii_lowercase(),
     }
 }
 

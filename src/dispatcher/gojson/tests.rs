@@ -179,3 +179,43 @@ fn type_errors_have_go_texts() {
         "gob: encodeArray: nil element"
     );
 }
+
+/// Go matches keys to fields by simple case folding (`foldName`): `ſ` (U+017F) is an `s`
+/// and the Kelvin sign (U+212A) a `k`, while `ı` and `İ` match nothing (checked with Go
+/// 1.26's `json.Unmarshal`; found by tests/dispatcher_random.rs).
+#[test]
+fn keys_fold_like_go() {
+    let ids = |doc: &str| {
+        decode::<EntityInput>(&parse(doc.as_bytes()).unwrap())
+            .unwrap()
+            .id
+    };
+    assert_eq!(ids(r#"{"ID":"a"}"#), "a");
+    assert_eq!(ids("{\"\u{131}d\":\"a\"}"), "");
+    assert_eq!(ids("{\"\u{130}d\":\"a\"}"), "");
+    let node = parse("{\"recordſ\":[{\"id\":\"r\"}]}".as_bytes()).unwrap();
+    let input = decode::<SubmitInputJson>(&node)
+        .unwrap()
+        .into_input()
+        .unwrap();
+    assert_eq!(input.records.len(), 1);
+    let node = parse("{\"parameterſ\":{\"n\":1e400}}".as_bytes()).unwrap();
+    assert_eq!(
+        decode::<SearchInput>(&node).unwrap_err(),
+        "json: cannot unmarshal number 1e400 into Go struct field SearchInput.parameters of type float64"
+    );
+    let node = parse("{\"others\":[],\"\u{212a}\":1,\"otherſ\":null}".as_bytes()).unwrap();
+    let input = decode::<RemoveConnectionBanInput>(&node).unwrap();
+    assert!(input.others.is_empty());
+    // Empty-array shapes fold keys the same way: `recordſ: []` is the field `records`.
+    let node = parse("{\"entity\":{\"recordſ\":[]}}".as_bytes()).unwrap();
+    let mut w = JsonWriter::new().keeping_empty_arrays(EmptyArrays::of("", &node));
+    EntityOutput {
+        entity: Some(Entity::default()),
+    }
+    .write_json(&mut w)
+    .unwrap();
+    assert!(String::from_utf8(w.into_bytes())
+        .unwrap()
+        .contains(r#""records":[]"#));
+}

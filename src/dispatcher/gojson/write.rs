@@ -211,7 +211,7 @@ impl EmptyArrays {
     const SEP: char = '\u{0}';
 
     fn fold(key: &str) -> String {
-        key.to_lowercase()
+        key.chars().map(super::decode::fold_char).collect()
     }
 
     /// The empty arrays of `node`, with paths starting at `root` (a key, or empty for the
