@@ -598,17 +598,24 @@ fn generator_is_seeded_and_covers_its_cases() {
     }
 }
 
-/// Writes the scripts of the selected seeds to files (named on stderr), to run by hand:
-/// `DISPRAND_SEED=S cargo test --test dispatcher_random write_scripts -- --ignored --nocapture`.
+/// A seed's scripts are the same on every generation (what makes a failing seed
+/// reproducible), and are written to files (named on stderr) to run by hand:
+/// `DISPRAND_SEED=S DISPRAND_SEEDS=1 cargo test --test dispatcher_random scripts_ -- --nocapture`.
 #[test]
-#[ignore = "a tool, not a test"]
-fn write_scripts() {
+fn scripts_are_reproducible_and_written_for_replay() {
     let big = std::env::var_os("DISPRAND_BIG").is_some();
     let dir = std::env::temp_dir().join("disprand");
     std::fs::create_dir_all(&dir).expect("create the script directory");
     for seed in seeds() {
+        let text = generate(seed, big).text();
+        assert_eq!(
+            generate(seed, big).text(),
+            text,
+            "seed {seed}: two generations differ"
+        );
         let file = dir.join(format!("seed-{seed}.jsonl"));
-        std::fs::write(&file, generate(seed, big).text()).expect("write the script");
+        std::fs::write(&file, &text).expect("write the script");
+        assert_eq!(std::fs::read_to_string(&file).expect("read it back"), text);
         eprintln!("{}", file.display());
     }
 }
