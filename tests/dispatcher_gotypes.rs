@@ -20,7 +20,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use tilores_plugin_test_support::{go_bin, limit_sync, mask};
+use tilores_plugin_test_support::{go_bin, limit_sync, mask, run_command_with_stdin};
 
 fn rust_fake() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))
@@ -122,40 +122,20 @@ fn go_typed_replies_render_like_gos_host() {
             script.push_str(&format!(
                 "{{\"call\":\"search\",\"input\":{{\"parameters\":{{\"k{seed}\":1}}}}}}\n"
             ));
-            let go = Command::new(go_bin("dispatcher-host"))
-                .arg("-plugin")
-                .arg(&plugin)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .and_then(|mut child| {
-                    use std::io::Write;
-                    child
-                        .stdin
-                        .take()
-                        .expect("stdin")
-                        .write_all(script.as_bytes())?;
-                    child.wait_with_output()
-                })
-                .expect("run dispatcher-host");
-            let rust = Command::new(env!("CARGO_BIN_EXE_tilores-plugin"))
-                .args(["dispatch", "--plugin"])
-                .arg(&plugin)
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .and_then(|mut child| {
-                    use std::io::Write;
-                    child
-                        .stdin
-                        .take()
-                        .expect("stdin")
-                        .write_all(script.as_bytes())?;
-                    child.wait_with_output()
-                })
-                .expect("run tilores-plugin dispatch");
+            let go = run_command_with_stdin(
+                Command::new(go_bin("dispatcher-host"))
+                    .arg("-plugin")
+                    .arg(&plugin)
+                    .stderr(Stdio::piped()),
+                &script,
+            );
+            let rust = run_command_with_stdin(
+                Command::new(env!("CARGO_BIN_EXE_tilores-plugin"))
+                    .args(["dispatch", "--plugin"])
+                    .arg(&plugin)
+                    .stderr(Stdio::null()),
+                &script,
+            );
             assert!(
                 rust.status.success(),
                 "seed {seed}: Rust host failed: {:?}",

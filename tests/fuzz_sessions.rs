@@ -35,6 +35,7 @@
 //! pinned by [`request_bodies_the_fuzzer_found_are_answered_as_go_does`].
 
 mod common;
+use common::hostile::request;
 
 #[path = "../examples/support/yamux_raw.rs"]
 mod raw;
@@ -54,9 +55,7 @@ use tilores_plugin::dispatcher::{
     self, CallContext, DisassembleInput, Dispatcher, DispatcherClient, EntityInput, InterfaceMap,
     Record, RemoveConnectionBanInput, SearchInput, SearchParameters, SubmitInput,
 };
-use tilores_plugin::gob::{
-    Decoder, Encode, Encoder, GoTime, Interface, Step, Value, GO_MAX_MESSAGE,
-};
+use tilores_plugin::gob::{Decoder, Encoder, GoTime, Interface, Step, Value, GO_MAX_MESSAGE};
 use tilores_plugin::plugin::{
     launch, ClientConfig, LaunchConfig, PluginAddr, PluginClient, PluginCommand, PluginProcess,
     ReattachConfig,
@@ -76,18 +75,6 @@ fn env_u64(key: &str, default: u64) -> u64 {
 }
 
 // ------------------------------------------------------------------- the valid session
-
-/// A net/rpc request (header and argument) as a client's encoder writes it.
-fn request<A: Encode + ?Sized>(enc: &mut Encoder, method: &str, seq: u64, arg: &A) -> Vec<u8> {
-    let mut b = enc
-        .encode(&Request {
-            service_method: method.into(),
-            seq,
-        })
-        .expect("encode header");
-    b.extend(enc.encode(arg).expect("encode argument"));
-    b
-}
 
 /// A record of the seed's small vocabulary (so searches match some of them).
 fn record(rng: &mut seeded::Rng) -> Record {

@@ -10,6 +10,7 @@
 //! and the provider ends when asked (or when its host is gone) with no process left.
 
 mod common;
+use common::hostile::request;
 
 #[path = "../examples/support/yamux_raw.rs"]
 mod raw;
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use common::hostile::{assert_gone, assert_no_marked_process, peak_kib};
 use tilores_plugin::dispatcher::{self, CallContext, Dispatcher, DispatcherClient, EntityInput};
-use tilores_plugin::gob::{Decoder, Encode, Encoder, Step};
+use tilores_plugin::gob::{Decoder, Encoder, Step};
 use tilores_plugin::plugin::{
     launch, ClientConfig, LaunchConfig, PluginAddr, PluginClient, PluginCommand, PluginProcess,
     ReattachConfig,
@@ -82,18 +83,6 @@ fn syn_control_streams() -> Vec<u8> {
         .iter()
         .flat_map(|id| raw::frame(raw::WINDOW_UPDATE, raw::SYN, *id, 0, &[]))
         .collect()
-}
-
-/// A net/rpc request (header and argument) as a fresh client encodes it.
-fn request<A: Encode>(enc: &mut Encoder, method: &str, seq: u64, arg: &A) -> Vec<u8> {
-    let mut b = enc
-        .encode(&Request {
-            service_method: method.into(),
-            seq,
-        })
-        .expect("encode header");
-    b.extend(enc.encode(arg).expect("encode argument"));
-    b
 }
 
 /// Reads frames until the provider closes the connection; panics if it is still open after

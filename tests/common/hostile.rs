@@ -1,6 +1,6 @@
-//! Helpers of the hostile-peer suites (`tests/hostile_plugin.rs`, `tests/hostile_host.rs`):
-//! memory figures from `/proc`, orphan checks by an environment mark, each test body in a
-//! process of its own.
+//! Helpers of the hostile-peer suites (`tests/hostile_plugin.rs`, `tests/hostile_host.rs`,
+//! `tests/fuzz_sessions.rs`): memory figures from `/proc`, orphan checks by an environment
+//! mark, each test body in a process of its own, net/rpc requests as a Go client encodes them.
 
 use std::future::Future;
 use std::io::Read;
@@ -185,4 +185,22 @@ where
         "{name}: peak RSS {} KiB over the bound of {peak_mib} MiB",
         figures.peak_kib
     );
+}
+
+/// A net/rpc request (header and argument) as a Go client's encoder writes it (the first on
+/// a fresh encoder carries the type definitions).
+pub fn request<A: tilores_plugin::gob::Encode + ?Sized>(
+    enc: &mut tilores_plugin::gob::Encoder,
+    method: &str,
+    seq: u64,
+    arg: &A,
+) -> Vec<u8> {
+    let mut b = enc
+        .encode(&tilores_plugin::rpc::Request {
+            service_method: method.into(),
+            seq,
+        })
+        .expect("encode header");
+    b.extend(enc.encode(arg).expect("encode argument"));
+    b
 }
