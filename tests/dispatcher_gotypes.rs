@@ -47,15 +47,20 @@ fn transcript(plugin: &PathBuf, seed: u64, tz: Option<&str>) -> String {
     mask(&String::from_utf8(out.stdout).expect("UTF-8 transcript"))
 }
 
-#[test]
-fn go_typed_records_get_the_go_fakes_answers() {
+/// The first seed and how many: `GOTYPES_SEED` (1) and `GOTYPES_SEEDS` (8).
+fn seeds() -> (u64, u64) {
     let env = |name: &str, default: u64| {
         std::env::var(name)
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
-    let (first, seeds) = (env("GOTYPES_SEED", 1), env("GOTYPES_SEEDS", 8));
+    (env("GOTYPES_SEED", 1), env("GOTYPES_SEEDS", 8))
+}
+
+#[test]
+fn go_typed_records_get_the_go_fakes_answers() {
+    let (first, seeds) = seeds();
     limit_sync(|| {
         let go_fake = go_bin("tilores-plugin-fake-dispatcher");
         let (mut lines, mut hits, mut crashes) = (0, 0, 0);
@@ -100,13 +105,7 @@ fn go_typed_records_get_the_go_fakes_answers() {
 /// `{"error":"<error>"}` and goes on (`run_script`'s documented difference).
 #[test]
 fn go_typed_replies_render_like_gos_host() {
-    let env = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let (first, seeds) = (env("GOTYPES_SEED", 1), env("GOTYPES_SEEDS", 8));
+    let (first, seeds) = seeds();
     limit_sync(|| {
         let plugin = go_bin("gotypes-dispatcher");
         let (mut alike, mut refused) = (0, 0);
