@@ -53,7 +53,7 @@ pub mod gotext;
 #[cfg(feature = "json")]
 pub mod json;
 
-pub use decode::{Decode, Decoder, Iter, Limits, Step};
+pub use decode::{Decode, Decoder, Discard, Iter, Limits, Step};
 pub use dyntype::{DefKind, GroupDef, Type, TypeDef, TypeGroup, TypeRef};
 pub use encode::{Encode, Encoder, GobType, GO_MAX_MESSAGE};
 pub use error::{Error, ErrorKind, Result};

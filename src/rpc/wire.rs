@@ -91,17 +91,7 @@ impl gob::Encode for MethodName {
     }
 }
 
-/// Decodes any value and throws it away (Go's `Decode(nil)`): a structural skip that checks
-/// the framing but allocates nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Discard;
-
-impl Decode for Discard {
-    fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
-        d.skip(wire)?;
-        Ok(Discard)
-    }
-}
+pub(crate) use gob::Discard;
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ mod table;
 
 pub use dec::Dec;
 pub use limits::Limits;
-pub use stream::{Decoder, Iter, Step};
+pub use stream::{Decoder, Discard, Iter, Step};
 pub use table::TypeTable;
 
 pub(crate) use names::register_decoder;

@@ -11,13 +11,16 @@ use super::limits::Limits;
 use super::table::{define, definition_id, type_id, TypeTable};
 use super::Decode;
 
-/// A value read structurally and dropped (where a typed decode refused what Go reads).
-struct Skipped;
+/// Decodes any value and throws it away (Go's `Decode(nil)`): a structural skip that checks
+/// the framing but allocates nothing. A net/rpc peer skips an unwanted body with it; the
+/// decoder reads a value Go accepts and a typed decode refused with it, to find its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Discard;
 
-impl Decode for Skipped {
+impl Decode for Discard {
     fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self> {
         d.skip(wire)?;
-        Ok(Skipped)
+        Ok(Discard)
     }
 }
 
@@ -125,7 +128,7 @@ impl Decoder {
                 // again structurally, from the same definitions, to say where it ends.
                 self.forget(added, next_alloc);
                 let mut again = Vec::new();
-                match self.decode_next_inner::<Skipped>(input, complete, &mut again) {
+                match self.decode_next_inner::<Discard>(input, complete, &mut again) {
                     Ok(Step::Value { used, .. }) => {
                         r = r.map_err(|e| e.with_value_end(used));
                     }
