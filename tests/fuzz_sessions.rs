@@ -1149,7 +1149,10 @@ async fn plain_rpc(socket: &Path, bytes: &[u8]) -> (Vec<(u64, String)>, bool) {
 ///   (we ended the connection without an answer);
 /// - seed 1633 (soak): a map key that is not UTF-8: Go reads the whole value (its strings
 ///   hold any bytes), answers `key input not found in args` and serves the next request (we
-///   refused the string, stopped inside the value and read its rest as the next header).
+///   refused the string, stopped inside the value and read its rest as the next header);
+/// - seed 6228 (soak): a deadline whose marshaled nanoseconds are out of range: Go's
+///   `Time.UnmarshalBinary` does not check them and the call is answered (we refused the
+///   value and answered with an error).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
     support::limit(async {
@@ -1283,13 +1286,32 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         );
         let mut k = request(&mut enc, "Plugin.Submit", 0, &args);
         k.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // Seed 6228 (soak): deadlines whose marshaled nanoseconds are out of range, which
+        // Go's `Time.UnmarshalBinary` takes unchecked (negative: a time in 2157; 2^30 + 5:
+        // bit 30 kept in the wall word), so the calls are answered.
+        let marshaled = GoTime::from_unix(4_000_000_000, 0)
+            .marshal_binary()
+            .expect("marshal");
+        let mut enc = Encoder::new();
+        let mut m = Vec::new();
+        for (seq, nanos) in [(0u64, i32::MIN + 7), (1, (1 << 30) + 5)] {
+            let mut args = entity(if seq == 0 { "e-1" } else { "e-2" });
+            deadline(&mut args);
+            let mut req = request(&mut enc, "Plugin.Entity", seq, &args);
+            let at = req
+                .windows(marshaled.len())
+                .position(|w| w == marshaled.as_slice())
+                .expect("the deadline's bytes");
+            req[at + 9..at + 13].copy_from_slice(&nanos.to_be_bytes());
+            m.extend(req);
+        }
 
         let e1 = r#"{"Entity":{"Duplicates":{"map":[]},"Hits":{"map":[]},"ID":"e-1"}}"#;
         let e2 = r#"{"Entity":{"Duplicates":{"map":[]},"Hits":{"map":[]},"ID":"e-2"}}"#;
         // Name, bytes, the replies (seq, "error" or result), whether the server ends the
         // connection.
         type Case<'a> = (&'a str, &'a [u8], Vec<(u64, String)>, bool);
-        let cases: [Case; 8] = [
+        let cases: [Case; 9] = [
             (
                 "a bad field number in an interface's value",
                 &a,
@@ -1336,6 +1358,12 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
                 "an unregistered name in a record",
                 &k,
                 vec![(0, "error".into()), (1, e2.into())],
+                false,
+            ),
+            (
+                "deadlines with nanoseconds out of range",
+                &m,
+                vec![(0, e1.into()), (1, e2.into())],
                 false,
             ),
         ];

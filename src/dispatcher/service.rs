@@ -49,7 +49,7 @@ impl CallContext {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let now_nanos = i128::from(now.as_secs()) * 1_000_000_000 + i128::from(now.subsec_nanos());
-        let at_nanos = i128::from(d.unix_secs) * 1_000_000_000 + i128::from(d.nanos);
+        let at_nanos = i128::from(d.unix_secs) * 1_000_000_000 + i128::from(d.nanosecond());
         let left = (at_nanos - now_nanos).max(0);
         Some(Duration::from_nanos(
             u64::try_from(left).unwrap_or(u64::MAX),

@@ -30,7 +30,9 @@ pub(crate) use impls::SubmitInputJson;
 pub(crate) use parse::{parse, stream_number_end, Node};
 #[cfg(test)]
 pub(crate) use write::write_interface;
-pub(crate) use write::{interface_to_serde, EmptyArrays, JsonError, JsonWriter, WriteJson};
+pub(crate) use write::{
+    interface_to_serde, write_time, EmptyArrays, JsonError, JsonWriter, WriteJson,
+};
 
 #[cfg(test)]
 mod tests;

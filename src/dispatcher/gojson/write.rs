@@ -316,17 +316,23 @@ pub fn write_interface(w: &mut JsonWriter, i: &Interface) -> Result<(), JsonErro
     )))
 }
 
-fn write_time(w: &mut JsonWriter, t: &GoTime) -> Result<(), JsonError> {
-    let s = t.to_rfc3339();
-    // Go's Time.MarshalJSON refuses years outside [0,9999].
-    let year_ok = s.len() >= 4 && s.as_bytes()[4] == b'-' && !s.starts_with('-');
-    if !year_ok {
-        return Err(JsonError(
-            "json: error calling MarshalJSON for type time.Time: Time.MarshalJSON: year outside of range [0,9999]"
-                .into(),
-        ));
+/// Go's `json.Marshal` of a `time.Time` (`Time.MarshalJSON`, errors in `encoding/json`'s words).
+pub(crate) fn write_time(w: &mut JsonWriter, t: &GoTime) -> Result<(), JsonError> {
+    match t.marshal_json() {
+        Ok(quoted) => {
+            w.raw(&quoted);
+            Ok(())
+        }
+        Err(e) => {
+            let text = match e.kind() {
+                gob::ErrorKind::Marshal(m) => m.clone(),
+                _ => e.to_string(),
+            };
+            Err(JsonError(format!(
+                "json: error calling MarshalJSON for type time.Time: {text}"
+            )))
+        }
     }
-    w.string(&s)
 }
 
 pub(super) fn write_interface_map(w: &mut JsonWriter, m: &InterfaceMap) -> Result<(), JsonError> {

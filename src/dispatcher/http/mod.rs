@@ -99,7 +99,7 @@ fn request_body(
             w.object(|o| {
                 o.field("Deadline", |w| match deadline {
                     None => w.null(),
-                    Some(t) => w.string(&t.to_rfc3339()),
+                    Some(t) => gojson::write_time(w, &t),
                 })
             })
         })?;
