@@ -15,27 +15,133 @@ pub fn json_float(f: f64, bits: u32) -> Option<String> {
         return None;
     }
     let abs = f.abs();
-    let exp = if bits == 32 {
+    let exp_form = if bits == 32 {
         let a = abs as f32;
         a != 0.0 && !(1e-6..1e21).contains(&a)
     } else {
         abs != 0.0 && !(1e-6..1e21).contains(&abs)
     };
-    // Rust's `{}`/`{:e}` print the shortest digits that round-trip, as Go's
-    // `strconv.AppendFloat(.., -1, bits)` does; only the exponent spelling differs.
-    let s = match (bits == 32, exp) {
-        (true, false) => format!("{}", f as f32),
-        (false, false) => format!("{f}"),
-        (true, true) => format!("{:e}", f as f32),
-        (false, true) => format!("{f:e}"),
+    let (digits, e) = if bits == 32 {
+        shortest_digits(f as f32)
+    } else {
+        shortest_digits(f)
     };
-    if !exp {
-        return Some(s);
+    let mut out = String::with_capacity(digits.len() + 8);
+    if f.is_sign_negative() {
+        out.push('-');
     }
-    Some(match s.split_once('e') {
-        Some((mant, e)) if !e.starts_with('-') => format!("{mant}e+{e:0>2}"),
-        _ => s,
-    })
+    let n = digits.len() as i32;
+    if exp_form {
+        // Go's `%e` with the shortest precision; encoding/json trims `e-07` to `e-7`.
+        out.push_str(&digits[..1]);
+        if n > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        if e < 0 {
+            out.push_str(&format!("e-{}", -e));
+        } else {
+            out.push_str(&format!("e+{e:02}"));
+        }
+    } else if e >= n - 1 {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', (e - (n - 1)) as usize));
+    } else if e >= 0 {
+        let (int, frac) = digits.split_at(e as usize + 1);
+        out.push_str(int);
+        out.push('.');
+        out.push_str(frac);
+    } else {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-e - 1) as usize));
+        out.push_str(&digits);
+    }
+    Some(out)
+}
+
+/// A float type whose shortest round-trip digits [`json_float`] needs.
+trait ShortestFloat: Copy + PartialEq + std::fmt::LowerExp + std::str::FromStr {
+    /// The fewest shortest digits at which two candidates can both read back as the value:
+    /// their spacing, at least `x / 10^n`, must not exceed an ulp, `x / 2^52` (`x / 2^23`).
+    const TIE_DIGITS: usize;
+    /// Enough digits for the exact decimal expansion of any power of two of the type.
+    const EXACT_DIGITS: usize;
+    /// For a normal power of two, Dragonbox's binary exponent (`e - mantbits`).
+    fn power_of_two_exponent(self) -> Option<i32>;
+}
+impl ShortestFloat for f64 {
+    const TIE_DIGITS: usize = 16;
+    const EXACT_DIGITS: usize = 800;
+    fn power_of_two_exponent(self) -> Option<i32> {
+        let b = self.to_bits();
+        let biased = ((b >> 52) & 0x7ff) as i32;
+        (b & ((1 << 52) - 1) == 0 && biased != 0).then_some(biased - 1075)
+    }
+}
+impl ShortestFloat for f32 {
+    const TIE_DIGITS: usize = 7;
+    const EXACT_DIGITS: usize = 200;
+    fn power_of_two_exponent(self) -> Option<i32> {
+        let b = self.to_bits();
+        let biased = ((b >> 23) & 0xff) as i32;
+        (b & ((1 << 23) - 1) == 0 && biased != 0).then_some(biased - 150)
+    }
+}
+
+/// The shortest decimal digits that read back as `x` (no sign, no trailing zeros, `"0"` for
+/// zero) and the decimal exponent of the first digit, as Go's `strconv` (Dragonbox, Go 1.26)
+/// chooses them: of the shortest candidates the one nearest to `x`, ties to even, except at
+/// a power of two (whose rounding interval is narrower below), where Dragonbox rounds a tie
+/// up unless the binary exponent is −77 (Go checks −77 for `float32` too).
+///
+/// Rust's `{:e}` finds the shortest length but may break an exact tie upwards
+/// (`34158179052624.0625` → `…624.063`, Go `…624.062`), so at lengths where two candidates
+/// can both read back, the digits are Rust's exact, ties-to-even formatting at that length
+/// when they read back as `x` (they are then the nearest), else `{:e}`'s.
+fn shortest_digits<F: ShortestFloat>(x: F) -> (String, i32) {
+    fn split(s: &str) -> (String, i32) {
+        let s = s.trim_start_matches('-');
+        let (mant, exp) = s.split_once('e').unwrap_or((s, "0"));
+        (mant.replace('.', ""), exp.parse().unwrap_or(0))
+    }
+    let shortest = format!("{x:e}");
+    let (digits, e) = split(&shortest);
+    let n = digits.len();
+    if n < F::TIE_DIGITS {
+        return (digits, e);
+    }
+    let exact = format!("{x:.*e}", n - 1);
+    if exact.parse::<F>().ok() != Some(x) {
+        return (digits, e);
+    }
+    if let Some(exp2) = x.power_of_two_exponent() {
+        let (all, e_all) = split(&format!("{x:.*e}", F::EXACT_DIGITS));
+        let tie = all
+            .get(n..)
+            .is_some_and(|rest| rest.trim_end_matches('0') == "5");
+        if tie && exp2 != -77 {
+            // Dragonbox's `yru`: the candidate above.
+            let mut up: Vec<u8> = all.as_bytes()[..n].to_vec();
+            let mut i = n;
+            while i > 0 && up[i - 1] == b'9' {
+                up[i - 1] = b'0';
+                i -= 1;
+            }
+            let e_up = if i == 0 {
+                up.insert(0, b'1');
+                e_all + 1
+            } else {
+                up[i - 1] += 1;
+                e_all
+            };
+            let up = String::from_utf8_lossy(&up)
+                .trim_end_matches('0')
+                .to_owned();
+            return (up, e_up);
+        }
+    }
+    let (d, e) = split(&exact);
+    (d.trim_end_matches('0').to_owned(), e)
 }
 
 /// Appends Go `encoding/json`'s quoted text of a Go string (any bytes) to `out` (Go ≥ 1.22,
