@@ -815,12 +815,62 @@ impl Gen {
         match self.rng.below(6) {
             0 => J::num("null"),
             1 => J::num(self.pick(&["true", "false"])),
-            2 | 3 => J::num(self.pick(NUMBERS)),
+            2 => J::num(self.pick(NUMBERS)),
+            3 => {
+                let n = self.number();
+                J::num(&n)
+            }
             _ => {
                 let s = self.string(4);
                 J::s(&s)
             }
         }
+    }
+
+    /// A random number spelling within float64's range: random digits (up to 20 before and
+    /// after the point, an exponent up to ±300), or the exact decimal expansion of a random
+    /// float64 between 2^20 and 2^50, which Go's shortest formatting then has to round (its
+    /// exact ties, e.g. `34158179052624.0625`, are where Rust's `{}` and Go's differ).
+    fn number(&mut self) -> String {
+        let mut s = String::new();
+        if self.chance(1, 3) {
+            s.push('-');
+        }
+        if self.chance(1, 3) {
+            let exp = 1043 + self.rng.below(30); // biased exponent of 2^20..2^50
+            let f = f64::from_bits(exp << 52 | (self.rng.next_u64() >> 12));
+            // At most 32 fraction bits: the expansion ends within 32 decimals.
+            s.push_str(
+                format!("{f:.32}")
+                    .trim_end_matches('0')
+                    .trim_end_matches('.'),
+            );
+            return s;
+        }
+        let digits = |g: &mut Gen, n: usize| -> String {
+            (0..n)
+                .map(|_| char::from(b'0' + g.rng.below(10) as u8))
+                .collect()
+        };
+        let int = 1 + self.rng.below_usize(20);
+        let first = char::from(b'1' + self.rng.below(9) as u8);
+        if self.chance(1, 6) {
+            s.push('0');
+        } else {
+            s.push(first);
+            s.push_str(&digits(self, int - 1));
+        }
+        if self.chance(1, 2) {
+            s.push('.');
+            let frac = 1 + self.rng.below_usize(20);
+            s.push_str(&digits(self, frac));
+        }
+        if self.chance(1, 3) {
+            s.push(if self.chance(1, 2) { 'e' } else { 'E' });
+            s.push_str(self.pick(&["", "+", "-"]));
+            s.push_str(&self.rng.below(300).to_string());
+        }
+        s
     }
 
     /// A random JSON value nested at most `4 - depth` deep.
