@@ -5,6 +5,9 @@
 #   - each ./plugin/<name> of this module         -> bin/<name>
 #   - the real fake dispatcher v0.5.2 (from the module proxy, pinned in go.mod)
 #   - go-plugin v1.4.3 examples/basic          -> bin/basic-host, bin/basic-greeter
+#   - go-plugin v1.4.3 examples/negotiated and examples/grpc/plugin-go-netrpc
+#                                    -> bin/negotiated-host, bin/negotiated-kv-plugin,
+#                                       bin/kv-netrpc-plugin
 #   - each ./latest/cmd/<name> and ./latest/plugin/<name> (nested module,
 #     newest go-plugin v1.8.0)                     -> bin/latest/<name>
 #   - each ./api/<version>/cmd/<name> and ./api/<version>/plugin/<name> (one
@@ -27,6 +30,11 @@ go build -o bin/tilores-plugin-fake-dispatcher github.com/tilotech/tilores-plugi
 # pinned via tools.go): the host runs ./plugin/greeter relative to its cwd.
 go build -o bin/basic-host github.com/hashicorp/go-plugin/examples/basic
 go build -o bin/basic-greeter github.com/hashicorp/go-plugin/examples/basic/plugin
+# go-plugin v1.4.3's examples/negotiated (host and plugin: app protocol versions 2 = net/rpc,
+# 3 = gRPC) and examples/grpc's net/rpc kv plugin, unchanged.
+go build -o bin/negotiated-host github.com/hashicorp/go-plugin/examples/negotiated
+go build -o bin/negotiated-kv-plugin github.com/hashicorp/go-plugin/examples/negotiated/plugin-go
+go build -o bin/kv-netrpc-plugin github.com/hashicorp/go-plugin/examples/grpc/plugin-go-netrpc
 for dir in cmd/*/ plugin/*/; do
   [ -d "$dir" ] || continue
   ls "$dir"*.go >/dev/null 2>&1 || continue

@@ -3,6 +3,8 @@
 //! - a Go host (`plugin-host`, plugin.NewClient) drives the Rust kv plugin (examples/kv_plugin);
 //! - the Rust host (`PluginClient`) drives the Go kv plugin (`kvplugin`);
 //! - go-plugin's own examples/basic host and greeter against the Rust greeter twins;
+//! - go-plugin's own examples/negotiated host and plugin against the Rust kv twin, and the
+//!   Rust host against them and examples/grpc's net/rpc kv plugin;
 //! - Rust host ↔ Rust plugin.
 //!
 //! With the `tls` feature every pairing also runs under go-plugin's AutoMTLS (and the kv
@@ -17,6 +19,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value as Json;
+use tilores_plugin::gob::Interface;
 use tilores_plugin::plugin::{
     self, ClientConfig, ClientError, HandshakeConfig, LaunchError, PluginClient, PluginCommand,
     SecureConfig, StdioSink,
@@ -926,6 +929,189 @@ fn go_basic_host_runs_rust_greeter_and_back() {
             assert!(out.contains("message from GreeterHello.Greet"), "{out}");
         }
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// go-plugin's examples/negotiated and examples/grpc/plugin-go-netrpc
+// ---------------------------------------------------------------------------------------------
+
+/// Runs go-plugin's examples/negotiated host (`KV_PROTO=proto`, `args`) in `dir`, where
+/// `./kv-plugin` is the plugin; returns (exit code, stdout).
+fn run_negotiated(dir: &Path, proto: &str, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(go_bin("negotiated-host"))
+        .args(args)
+        .env("KV_PROTO", proto)
+        .current_dir(dir)
+        .output()
+        .expect("run examples/negotiated");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Processes whose working directory is `dir` (or below it).
+fn processes_in(dir: &Path) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let cwd = std::fs::read_link(e.path().join("cwd")).ok()?;
+            cwd.starts_with(dir).then_some(pid)
+        })
+        .collect()
+}
+
+/// go-plugin's unmodified examples/negotiated host (it asks for app protocol version 2 over
+/// net/rpc with `KV_PROTO=netrpc`, version 3 over gRPC with `KV_PROTO=grpc`) with its own Go
+/// plugin and with the Rust port (examples/negotiated_kv_plugin): the same output, exit codes
+/// and files, Go's texts for a missing file; asked for version 3 only, the Rust plugin falls
+/// back to 2 as go-plugin's server does, and the host reports go-plugin's version mismatch.
+#[test]
+fn go_negotiated_host_runs_rust_kv_plugin() {
+    limit_sync(|| {
+        let stored = "wörld\n\nWritten from plugin version 2\n";
+        for (plugin, what) in [
+            (go_bin("negotiated-kv-plugin"), "Go"),
+            (example_bin("negotiated_kv_plugin"), "Rust"),
+        ] {
+            let dir = TempDir::new("negotiated");
+            std::fs::copy(&plugin, dir.path().join("kv-plugin")).expect("copy plugin");
+            let run = |proto, args: &[&str]| run_negotiated(dir.path(), proto, args);
+            assert_eq!(
+                run("netrpc", &["put", "hello", "wörld"]),
+                (Some(0), String::new()),
+                "{what}: put"
+            );
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join("kv_hello")).expect("kv_hello"),
+                stored,
+                "{what}: the file the plugin wrote"
+            );
+            assert_eq!(
+                run("netrpc", &["get", "hello"]),
+                (Some(0), format!("{stored}Read by plugin version 2\n\n")),
+                "{what}: get"
+            );
+            assert_eq!(
+                run("netrpc", &["get", "nothere"]),
+                (
+                    Some(1),
+                    "Error: open kv_nothere: no such file or directory\n".into()
+                ),
+                "{what}: get of a missing key"
+            );
+            // The host exits with os.Exit(1) on an error, skipping its deferred Kill: Go's
+            // plugin stays behind (killed here); the Rust one sees its host gone and exits.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let mut strays = processes_in(dir.path());
+            while !strays.is_empty() && what == "Rust" && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+                strays = processes_in(dir.path());
+            }
+            for pid in &strays {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+            assert!(
+                what == "Go" || strays.is_empty(),
+                "{what}: plugin processes left behind: {strays:?}"
+            );
+            if what == "Rust" {
+                assert_eq!(
+                    run("grpc", &["get", "hello"]),
+                    (
+                        Some(1),
+                        "Error: Incompatible API version with plugin. Plugin version: 2, \
+                         Client versions: [3]\n"
+                            .into()
+                    ),
+                    "Rust: a host asking for gRPC's version 3 only"
+                );
+            }
+        }
+    })
+}
+
+/// The Rust host drives go-plugin's unmodified net/rpc kv plugins with go-plugin's
+/// `examples/grpc/shared` calls (`Plugin.Put` with a `map[string]interface{}` holding a
+/// string and a `[]byte`, `Plugin.Get` returning `[]byte`): examples/grpc/plugin-go-netrpc
+/// (app protocol version 1) and examples/negotiated/plugin-go (asked for version 2 of its 2
+/// and 3, so net/rpc), and the Rust port of the latter.
+#[tokio::test(flavor = "current_thread")]
+async fn rust_host_runs_go_plugin_examples_kv_plugins() {
+    limit(async {
+        let handshake = HandshakeConfig {
+            protocol_version: 1,
+            magic_cookie_key: "BASIC_PLUGIN".into(),
+            magic_cookie_value: "hello".into(),
+        };
+        for (plugin, version, written, read) in [
+            (
+                go_bin("kv-netrpc-plugin"),
+                1,
+                "\n\nWritten from plugin-go-netrpc",
+                "",
+            ),
+            (
+                go_bin("negotiated-kv-plugin"),
+                2,
+                "\n\nWritten from plugin version 2\n",
+                "Read by plugin version 2\n",
+            ),
+            (
+                example_bin("negotiated_kv_plugin"),
+                2,
+                "\n\nWritten from plugin version 2\n",
+                "Read by plugin version 2\n",
+            ),
+        ] {
+            let what = plugin.display().to_string();
+            let dir = TempDir::new("kv-examples");
+            let mut command = PluginCommand::new(&plugin);
+            command.current_dir = Some(dir.path().to_path_buf());
+            let mut config = ClientConfig::new(handshake.clone()).plugins(["kv"]);
+            config.launch.host_versions = vec![version];
+            let mut client = PluginClient::start(command, config)
+                .await
+                .unwrap_or_else(|e| panic!("{what}: start: {e}"));
+            assert_eq!(client.negotiated_version(), version, "{what}");
+            let kv = client.dispense("kv").await.expect("dispense kv");
+            let value: Vec<u8> = b"v\x00\xff\xc3\xa9".to_vec();
+            let mut args = std::collections::BTreeMap::new();
+            args.insert("key".to_string(), Interface::from("k"));
+            args.insert("value".to_string(), Interface::from(value.clone()));
+            let _: Interface = kv
+                .call("Plugin.Put", &args)
+                .await
+                .unwrap_or_else(|e| panic!("{what}: Put: {e}"));
+            let mut want = value;
+            want.extend_from_slice(written.as_bytes());
+            assert_eq!(std::fs::read(dir.path().join("kv_k")).expect("kv_k"), want);
+            let got: Vec<u8> = kv
+                .call("Plugin.Get", &"k".to_string())
+                .await
+                .unwrap_or_else(|e| panic!("{what}: Get: {e}"));
+            want.extend_from_slice(read.as_bytes());
+            assert_eq!(got, want, "{what}: Get");
+            let e = kv
+                .call::<_, Vec<u8>>("Plugin.Get", &"nothere".to_string())
+                .await
+                .expect_err("a missing key");
+            assert_eq!(
+                e.to_string(),
+                "open kv_nothere: no such file or directory",
+                "{what}"
+            );
+            let outcome = client.kill().await;
+            assert!(outcome.graceful, "{what}: {outcome:?}");
+        }
+    })
+    .await
 }
 
 /// AutoMTLS with the greeters: the Rust greeter host (`--auto-mtls`) → go-plugin's own

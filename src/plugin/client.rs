@@ -359,6 +359,8 @@ enum QuitReply {
 pub struct PluginClient {
     owner: Owner,
     reattach: ReattachConfig,
+    /// The application protocol version of the handshake (go-plugin's `negotiatedVersion`).
+    negotiated_version: u32,
     session: Session,
     control: rpc::Client,
     broker: MuxBroker,
@@ -430,6 +432,7 @@ impl PluginClient {
         };
         let mut process = launch(cmd, launch_config).await?;
         let reattach = process.reattach_config();
+        let negotiated_version = process.handshake().app_version;
         #[cfg(feature = "tls")]
         let tls = match auto {
             Some(own) => match auto_mtls_config(process.handshake(), &own) {
@@ -460,6 +463,7 @@ impl PluginClient {
             Ok(conn) => Ok(conn.into_client(
                 Owner::Owned(Target::Child(process)),
                 reattach,
+                negotiated_version,
                 plugins,
                 timeouts,
             )),
@@ -512,6 +516,8 @@ impl PluginClient {
                 Owner::Owned(Target::Pid(rc.pid))
             },
             rc.clone(),
+            // go-plugin takes the reattach config's version (0 unless it was set).
+            rc.protocol_version,
             config.plugins,
             timeouts,
         ))
@@ -565,6 +571,13 @@ impl PluginClient {
     #[cfg(feature = "tls")]
     pub fn tls(&self) -> Option<&TlsInfo> {
         self.tls.as_ref()
+    }
+
+    /// go-plugin's `NegotiatedVersion()`: the application protocol version the plugin chose
+    /// from the host's ([`LaunchConfig::host_versions`]); for a reattached plugin the reattach
+    /// config's `protocol_version`, as in Go.
+    pub fn negotiated_version(&self) -> u32 {
+        self.negotiated_version
     }
 
     /// The plugin's process id.
@@ -727,12 +740,14 @@ impl Connection {
         self,
         owner: Owner,
         reattach: ReattachConfig,
+        negotiated_version: u32,
         plugins: Vec<String>,
         timeouts: Timeouts,
     ) -> PluginClient {
         PluginClient {
             owner,
             reattach,
+            negotiated_version,
             session: self.session,
             control: self.control,
             broker: self.broker,
