@@ -7,7 +7,7 @@
 #   - go-plugin v1.4.3 examples/basic          -> bin/basic-host, bin/basic-greeter
 #   - go-plugin v1.4.3 examples/negotiated and examples/grpc/plugin-go-netrpc
 #                                    -> bin/negotiated-host, bin/negotiated-kv-plugin,
-#                                       bin/kv-netrpc-plugin
+#                                       bin/kv-netrpc-plugin (and v1.8.0's in bin/latest/)
 #   - each ./latest/cmd/<name> and ./latest/plugin/<name> (nested module,
 #     newest go-plugin v1.8.0)                     -> bin/latest/<name>
 #   - each ./api/<version>/cmd/<name> and ./api/<version>/plugin/<name> (one
@@ -43,6 +43,9 @@ done
 if [ -f latest/go.mod ]; then
   (cd latest
    go build -o ../bin/latest/basic-greeter github.com/hashicorp/go-plugin/examples/basic/plugin
+   go build -o ../bin/latest/negotiated-host github.com/hashicorp/go-plugin/examples/negotiated
+   go build -o ../bin/latest/negotiated-kv-plugin github.com/hashicorp/go-plugin/examples/negotiated/plugin-go
+   go build -o ../bin/latest/kv-netrpc-plugin github.com/hashicorp/go-plugin/examples/grpc/plugin-go-netrpc
    for dir in cmd/*/ plugin/*/; do
      [ -d "$dir" ] || continue
      ls "$dir"*.go >/dev/null 2>&1 || continue

@@ -935,10 +935,10 @@ fn go_basic_host_runs_rust_greeter_and_back() {
 // go-plugin's examples/negotiated and examples/grpc/plugin-go-netrpc
 // ---------------------------------------------------------------------------------------------
 
-/// Runs go-plugin's examples/negotiated host (`KV_PROTO=proto`, `args`) in `dir`, where
+/// Runs go-plugin's examples/negotiated `host` (`KV_PROTO=proto`, `args`) in `dir`, where
 /// `./kv-plugin` is the plugin; returns (exit code, stdout).
-fn run_negotiated(dir: &Path, proto: &str, args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(go_bin("negotiated-host"))
+fn run_negotiated(host: &Path, dir: &Path, proto: &str, args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(host)
         .args(args)
         .env("KV_PROTO", proto)
         .current_dir(dir)
@@ -965,22 +965,30 @@ fn processes_in(dir: &Path) -> Vec<u32> {
         .collect()
 }
 
-/// go-plugin's unmodified examples/negotiated host (it asks for app protocol version 2 over
-/// net/rpc with `KV_PROTO=netrpc`, version 3 over gRPC with `KV_PROTO=grpc`) with its own Go
-/// plugin and with the Rust port (examples/negotiated_kv_plugin): the same output, exit codes
-/// and files, Go's texts for a missing file; asked for version 3 only, the Rust plugin falls
-/// back to 2 as go-plugin's server does, and the host reports go-plugin's version mismatch.
+/// go-plugin's unmodified examples/negotiated host, v1.4.3 and v1.8.0 (it asks for app
+/// protocol version 2 over net/rpc with `KV_PROTO=netrpc`, version 3 over gRPC with
+/// `KV_PROTO=grpc`), with its own Go plugin and with the Rust port
+/// (examples/negotiated_kv_plugin): the same output, exit codes and files, Go's texts for a
+/// missing file; asked for version 3 only, the Rust plugin falls back to 2 as go-plugin's
+/// server does, and the host reports go-plugin's version mismatch.
 #[test]
 fn go_negotiated_host_runs_rust_kv_plugin() {
     limit_sync(|| {
         let stored = "wörld\n\nWritten from plugin version 2\n";
-        for (plugin, what) in [
-            (go_bin("negotiated-kv-plugin"), "Go"),
-            (example_bin("negotiated_kv_plugin"), "Rust"),
-        ] {
+        let pairs = [
+            ("negotiated-host", "negotiated-kv-plugin"),
+            ("latest/negotiated-host", "latest/negotiated-kv-plugin"),
+        ];
+        for (host, plugin, what) in pairs.iter().flat_map(|(host, go_plugin)| {
+            [
+                (go_bin(host), go_bin(go_plugin), "Go"),
+                (go_bin(host), example_bin("negotiated_kv_plugin"), "Rust"),
+            ]
+        }) {
+            let what = format!("{} → {what}", host.display());
             let dir = TempDir::new("negotiated");
             std::fs::copy(&plugin, dir.path().join("kv-plugin")).expect("copy plugin");
-            let run = |proto, args: &[&str]| run_negotiated(dir.path(), proto, args);
+            let run = |proto, args: &[&str]| run_negotiated(&host, dir.path(), proto, args);
             assert_eq!(
                 run("netrpc", &["put", "hello", "wörld"]),
                 (Some(0), String::new()),
@@ -1007,8 +1015,9 @@ fn go_negotiated_host_runs_rust_kv_plugin() {
             // The host exits with os.Exit(1) on an error, skipping its deferred Kill: Go's
             // plugin stays behind (killed here); the Rust one sees its host gone and exits.
             let deadline = Instant::now() + Duration::from_secs(5);
+            let rust = what.ends_with("Rust");
             let mut strays = processes_in(dir.path());
-            while !strays.is_empty() && what == "Rust" && Instant::now() < deadline {
+            while !strays.is_empty() && rust && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(50));
                 strays = processes_in(dir.path());
             }
@@ -1018,30 +1027,33 @@ fn go_negotiated_host_runs_rust_kv_plugin() {
                     .status();
             }
             assert!(
-                what == "Go" || strays.is_empty(),
+                !rust || strays.is_empty(),
                 "{what}: plugin processes left behind: {strays:?}"
             );
-            if what == "Rust" {
+            if rust {
                 assert_eq!(
                     run("grpc", &["get", "hello"]),
                     (
                         Some(1),
-                        "Error: Incompatible API version with plugin. Plugin version: 2, \
-                         Client versions: [3]\n"
-                            .into()
+                        format!(
+                            "Error: {}ncompatible API version with plugin. Plugin version: 2, \
+                             Client versions: [3]\n",
+                            // go-plugin v1.8.0 lower-cased the message.
+                            if what.contains("latest/") { "i" } else { "I" }
+                        )
                     ),
-                    "Rust: a host asking for gRPC's version 3 only"
+                    "{what}: a host asking for gRPC's version 3 only"
                 );
             }
         }
     })
 }
 
-/// The Rust host drives go-plugin's unmodified net/rpc kv plugins with go-plugin's
-/// `examples/grpc/shared` calls (`Plugin.Put` with a `map[string]interface{}` holding a
-/// string and a `[]byte`, `Plugin.Get` returning `[]byte`): examples/grpc/plugin-go-netrpc
-/// (app protocol version 1) and examples/negotiated/plugin-go (asked for version 2 of its 2
-/// and 3, so net/rpc), and the Rust port of the latter.
+/// The Rust host drives go-plugin's unmodified net/rpc kv plugins (v1.4.3 and v1.8.0) with
+/// go-plugin's `examples/grpc/shared` calls (`Plugin.Put` with a `map[string]interface{}`
+/// holding a string and a `[]byte`, `Plugin.Get` returning `[]byte`):
+/// examples/grpc/plugin-go-netrpc (app protocol version 1) and examples/negotiated/plugin-go
+/// (asked for version 2 of its 2 and 3, so net/rpc), and the Rust port of the latter.
 #[tokio::test(flavor = "current_thread")]
 async fn rust_host_runs_go_plugin_examples_kv_plugins() {
     limit(async {
@@ -1050,25 +1062,17 @@ async fn rust_host_runs_go_plugin_examples_kv_plugins() {
             magic_cookie_key: "BASIC_PLUGIN".into(),
             magic_cookie_value: "hello".into(),
         };
-        for (plugin, version, written, read) in [
-            (
-                go_bin("kv-netrpc-plugin"),
-                1,
-                "\n\nWritten from plugin-go-netrpc",
-                "",
-            ),
-            (
-                go_bin("negotiated-kv-plugin"),
-                2,
-                "\n\nWritten from plugin version 2\n",
-                "Read by plugin version 2\n",
-            ),
-            (
-                example_bin("negotiated_kv_plugin"),
-                2,
-                "\n\nWritten from plugin version 2\n",
-                "Read by plugin version 2\n",
-            ),
+        let v2 = (
+            "\n\nWritten from plugin version 2\n",
+            "Read by plugin version 2\n",
+        );
+        let netrpc = ("\n\nWritten from plugin-go-netrpc", "");
+        for (plugin, version, (written, read)) in [
+            (go_bin("kv-netrpc-plugin"), 1, netrpc),
+            (go_bin("latest/kv-netrpc-plugin"), 1, netrpc),
+            (go_bin("negotiated-kv-plugin"), 2, v2),
+            (go_bin("latest/negotiated-kv-plugin"), 2, v2),
+            (example_bin("negotiated_kv_plugin"), 2, v2),
         ] {
             let what = plugin.display().to_string();
             let dir = TempDir::new("kv-examples");
