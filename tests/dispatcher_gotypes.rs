@@ -20,7 +20,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use tilores_plugin_test_support::{go_bin, limit_sync, mask, run_command_with_stdin};
+use tilores_plugin_test_support::{env_u64, go_bin, limit_sync, mask, run_command_with_stdin};
 
 fn rust_fake() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"))
@@ -49,13 +49,7 @@ fn transcript(plugin: &PathBuf, seed: u64, tz: Option<&str>) -> String {
 
 /// The first seed and how many: `GOTYPES_SEED` (1) and `GOTYPES_SEEDS` (8).
 fn seeds() -> (u64, u64) {
-    let env = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    (env("GOTYPES_SEED", 1), env("GOTYPES_SEEDS", 8))
+    (env_u64("GOTYPES_SEED", 1), env_u64("GOTYPES_SEEDS", 8))
 }
 
 #[test]

@@ -18,8 +18,8 @@ use tilores_plugin::dispatcher::http::{
 use tilores_plugin::dispatcher::*;
 use tilores_plugin::plugin::PluginCommand;
 use tilores_plugin_test_support::{
-    example_bin, go_bin, is_rfc3339, is_uuid_v4, limit, limit_sync, mask, run_command_with_stdin,
-    ChildGuard, TempDir,
+    env_u64, example_bin, go_bin, is_rfc3339, is_uuid_v4, limit, limit_sync, mask,
+    run_command_with_stdin, ChildGuard, TempDir,
 };
 
 // The seeded PRNG only (`fill` is the mux suites' content function).
@@ -481,13 +481,7 @@ fn mutate_body(rng: &mut seeded::Rng, body: &mut Vec<u8>) -> String {
 /// requests each) run more.
 #[test]
 fn random_wire_answers_equal_the_go_fake() {
-    let env = |name: &str, default: u64| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let (first, seeds) = (env("HTTPRAND_SEED", 1), env("HTTPRAND_SEEDS", 12));
+    let (first, seeds) = (env_u64("HTTPRAND_SEED", 1), env_u64("HTTPRAND_SEEDS", 12));
     limit_sync(|| {
         let dir = TempDir::new("http-random");
         let (go_socket, rust_socket) = (dir.path().join("go"), dir.path().join("rust"));

@@ -67,13 +67,6 @@ use tokio::net::UnixStream;
 
 const SEC: Duration = Duration::from_secs(1);
 
-fn env_u64(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 // ------------------------------------------------------------------- the valid session
 
 /// A record of the seed's small vocabulary (so searches match some of them).
@@ -731,10 +724,10 @@ fn differ(a: &Run, b: &Run, submits: bool) -> Option<String> {
 /// Seeds against our fake dispatcher and Go's, side by side.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutated_host_sessions_against_our_provider_and_go() {
-    let seeds = env_u64("SESSFUZZ_SEEDS", 24);
+    let seeds = support::env_u64("SESSFUZZ_SEEDS", 24);
     let body = async {
-        let first = env_u64("SESSFUZZ_SEED", 1);
-        let max_mutations = env_u64("SESSFUZZ_MUTATIONS", 4);
+        let first = support::env_u64("SESSFUZZ_SEED", 1);
+        let max_mutations = support::env_u64("SESSFUZZ_MUTATIONS", 4);
         let ours_bin = PathBuf::from(env!("CARGO_BIN_EXE_tilores-plugin-fake-dispatcher"));
         let go_bin = support::go_bin("tilores-plugin-fake-dispatcher");
         let mut ours = provider(&ours_bin).await;
@@ -1046,7 +1039,7 @@ async fn host_run(seed: u64, most: u64, dir: &support::TempDir) -> Result<HostSe
 #[test]
 fn mutated_plugin_sessions_against_our_host() {
     // A soak's many seeds get their time: 0.5 s each (they take about 0.1 s).
-    let limit = (SEC / 2 * env_u64("SESSFUZZ_HOST_SEEDS", 24) as u32).max(60 * SEC);
+    let limit = (SEC / 2 * support::env_u64("SESSFUZZ_HOST_SEEDS", 24) as u32).max(60 * SEC);
     common::hostile::isolated(limit, 96, || async {
         static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let previous = std::panic::take_hook();
@@ -1054,9 +1047,9 @@ fn mutated_plugin_sessions_against_our_host() {
             PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             previous(info);
         }));
-        let first = env_u64("SESSFUZZ_SEED", 1);
-        let seeds = env_u64("SESSFUZZ_HOST_SEEDS", 24);
-        let most = env_u64("SESSFUZZ_MUTATIONS", 3);
+        let first = support::env_u64("SESSFUZZ_SEED", 1);
+        let seeds = support::env_u64("SESSFUZZ_HOST_SEEDS", 24);
+        let most = support::env_u64("SESSFUZZ_MUTATIONS", 3);
         let started = Instant::now();
         let gate = Arc::new(tokio::sync::Semaphore::new(4));
         let mut tasks = tokio::task::JoinSet::new();

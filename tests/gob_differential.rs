@@ -196,13 +196,6 @@ fn gobfuzz(args: &[&str]) -> Json {
     serde_json::from_str(last).unwrap_or_else(|e| panic!("gobfuzz {args:?} printed {text}: {e}"))
 }
 
-fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// Fails with the summary when any failure class is non-zero.
 fn assert_clean(what: &str, summary: &Json) {
     let by_class = summary["failures_by_class"]
@@ -222,9 +215,9 @@ fn assert_clean(what: &str, summary: &Json) {
 
 #[test]
 fn random_go_streams_and_their_mutants_decode_and_reencode_exactly() {
-    let from = env_num("GOBFUZZ_SEED", 1);
-    let count = env_num("GOBFUZZ_STREAMS", 1000);
-    let per = env_num("GOBFUZZ_MUTANTS", 10);
+    let from = support::env_u64("GOBFUZZ_SEED", 1);
+    let count = support::env_u64("GOBFUZZ_STREAMS", 1000);
+    let per = support::env_u64("GOBFUZZ_MUTANTS", 10);
     // One directory per run (runs may overlap), removed when the run passes and kept when it
     // fails, so a failure can be replayed with `gobfuzz show -seed S` and the files there.
     let dir =

@@ -15,23 +15,13 @@
 #[path = "common/seeded.rs"]
 mod seeded;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value as Json;
 use tilores_plugin::gob::{Encode, ErrorKind, GoTime};
 use tilores_plugin_test_support as support;
 
 use seeded::Rng;
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
-        Err(_) => default,
-    }
-}
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -131,25 +121,11 @@ fn ours(b: &[u8]) -> Json {
 
 /// Go's answers for `cases`, one per line, with `TZ` set to `tz`.
 fn go_answers(cases: &[Vec<u8>], tz: &str) -> Vec<Json> {
-    let mut child = Command::new(support::go_bin("gotime"))
-        .env("TZ", tz)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start go-interop's gotime");
-    let mut input = String::with_capacity(cases.len() * 34);
-    for c in cases {
-        input.push_str(&hex(c));
-        input.push('\n');
-    }
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("gotime output");
-    writer
-        .join()
-        .expect("writer thread")
-        .expect("write to gotime");
+    let input: String = cases.iter().map(|c| hex(c) + "\n").collect();
+    let out = support::run_command_with_stdin(
+        Command::new(support::go_bin("gotime")).env("TZ", tz),
+        &input,
+    );
     assert!(out.status.success(), "gotime failed: {}", out.status);
     let answers: Vec<Json> = String::from_utf8(out.stdout)
         .expect("gotime writes UTF-8")
@@ -162,50 +138,53 @@ fn go_answers(cases: &[Vec<u8>], tz: &str) -> Vec<Json> {
 
 #[test]
 fn random_time_bytes_decode_and_reencode_as_go_does() {
-    let first = env_u64("GOTIME_SEED", 1);
-    let seeds = env_u64("GOTIME_SEEDS", 1);
-    let n = env_u64("GOTIME_CASES", 4000) as usize;
-    let (mut refused, mut unnormal, mut reencode_refused, mut json_refused) = (0, 0, 0, 0);
-    for seed in first..first + seeds {
-        let mut r = Rng(seed);
-        let cases: Vec<Vec<u8>> = (0..n).map(|_| case(&mut r)).collect();
-        for tz in ["Europe/Berlin", "UTC"] {
-            let go = go_answers(&cases, tz);
-            for (i, (c, g)) in cases.iter().zip(&go).enumerate() {
-                let o = ours(c);
-                assert_eq!(
-                    &o,
-                    g,
-                    "seed {seed} case {i} (TZ={tz}): bytes {}: ours (left) differ from Go's \
+    support::limit_sync(|| {
+        let first = support::env_u64("GOTIME_SEED", 1);
+        let seeds = support::env_u64("GOTIME_SEEDS", 1);
+        let n = support::env_u64("GOTIME_CASES", 4000) as usize;
+        let (mut refused, mut unnormal, mut reencode_refused, mut json_refused) = (0, 0, 0, 0);
+        for seed in first..first + seeds {
+            let mut r = Rng(seed);
+            let cases: Vec<Vec<u8>> = (0..n).map(|_| case(&mut r)).collect();
+            for tz in ["Europe/Berlin", "UTC"] {
+                let go = go_answers(&cases, tz);
+                for (i, (c, g)) in cases.iter().zip(&go).enumerate() {
+                    let o = ours(c);
+                    assert_eq!(
+                        &o,
+                        g,
+                        "seed {seed} case {i} (TZ={tz}): bytes {}: ours (left) differ from Go's \
                      (right); repeat with GOTIME_SEED={seed} GOTIME_SEEDS=1 GOTIME_CASES={n}",
-                    hex(c)
-                );
-                if tz == "UTC" {
-                    refused += usize::from(g.get("err").is_some());
-                    unnormal += usize::from(g["nsec"].as_u64().is_some_and(|x| x >= 1_000_000_000));
-                    reencode_refused += usize::from(g.get("gob_err").is_some());
-                    json_refused += usize::from(g.get("json_err").is_some());
+                        hex(c)
+                    );
+                    if tz == "UTC" {
+                        refused += usize::from(g.get("err").is_some());
+                        unnormal +=
+                            usize::from(g["nsec"].as_u64().is_some_and(|x| x >= 1_000_000_000));
+                        reencode_refused += usize::from(g.get("gob_err").is_some());
+                        json_refused += usize::from(g.get("json_err").is_some());
+                    }
                 }
             }
         }
-    }
-    println!(
-        "gob_time: seeds {first}..{}, {n} cases each: {refused} refused by both, {unnormal} \
+        println!(
+            "gob_time: seeds {first}..{}, {n} cases each: {refused} refused by both, {unnormal} \
          decoded with nanoseconds ≥ 1e9, {reencode_refused} not re-encodable, {json_refused} \
          refused by MarshalJSON, all alike",
-        first + seeds
-    );
-    // The generator must reach each of Go's branches, or the comparison proves little.
-    let total = (n as u64 * seeds) as usize;
-    for (what, count) in [
-        ("refused", refused),
-        ("unnormalised nanoseconds", unnormal),
-        ("re-encode refused", reencode_refused),
-        ("MarshalJSON refused", json_refused),
-    ] {
-        assert!(
-            count > 0 && count < total,
-            "{what}: {count} of {total} cases"
+            first + seeds
         );
-    }
+        // The generator must reach each of Go's branches, or the comparison proves little.
+        let total = (n as u64 * seeds) as usize;
+        for (what, count) in [
+            ("refused", refused),
+            ("unnormalised nanoseconds", unnormal),
+            ("re-encode refused", reencode_refused),
+            ("MarshalJSON refused", json_refused),
+        ] {
+            assert!(
+                count > 0 && count < total,
+                "{what}: {count} of {total} cases"
+            );
+        }
+    })
 }

@@ -18,42 +18,20 @@
 #[path = "common/seeded.rs"]
 mod seeded;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use tilores_plugin::gob::gotext;
 use tilores_plugin_test_support as support;
 
 use seeded::Rng;
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
-        Err(_) => default,
-    }
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Go's answer for each line of `input` (one line each).
+/// Go's answer for each line of `input` (`lines` of them).
 fn go_answers(input: String, lines: usize) -> Vec<String> {
-    let mut child = Command::new(support::go_bin("gotext"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start go-interop's gotext");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("gotext output");
-    writer
-        .join()
-        .expect("writer thread")
-        .expect("write to gotext");
+    let out = support::run_command_with_stdin(&mut Command::new(support::go_bin("gotext")), &input);
     assert!(out.status.success(), "gotext failed: {}", out.status);
     let answers: Vec<String> = String::from_utf8(out.stdout)
         .expect("json.Marshal writes UTF-8")
@@ -153,85 +131,87 @@ fn string(r: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn random_floats_and_strings_are_written_as_go_json_marshal_writes_them() {
-    let first = env_u64("GOTEXT_SEED", 1);
-    let seeds = env_u64("GOTEXT_SEEDS", 1);
-    let n = env_u64("GOTEXT_CASES", 20_000) as usize;
-    let (mut refused, mut exponents) = (0, 0);
-    for seed in first..first + seeds {
-        let mut r = Rng(seed);
-        // (what, our text or None for a refusal)
-        let mut cases: Vec<(String, Option<String>)> = Vec::with_capacity(n + n / 4);
-        let mut input = String::new();
-        for _ in 0..n {
-            let (line, ours) = if r.below(3) == 0 {
-                let f = float32(&mut r);
-                (
-                    format!("32 {:x}", f.to_bits()),
-                    gotext::json_float(f64::from(f), 32),
-                )
-            } else {
-                let f = float64(&mut r);
-                (format!("64 {:x}", f.to_bits()), gotext::json_float(f, 64))
-            };
-            input.push_str(&line);
-            input.push('\n');
-            cases.push((line, ours));
-        }
-        if seed == first {
-            // Every normal power of two of both types, positive and negative.
-            for bits in (1..2047u64).flat_map(|e| [e << 52, e << 52 | 1 << 63]) {
-                let line = format!("64 {bits:x}");
+    support::limit_sync(|| {
+        let first = support::env_u64("GOTEXT_SEED", 1);
+        let seeds = support::env_u64("GOTEXT_SEEDS", 1);
+        let n = support::env_u64("GOTEXT_CASES", 20_000) as usize;
+        let (mut refused, mut exponents) = (0, 0);
+        for seed in first..first + seeds {
+            let mut r = Rng(seed);
+            // (what, our text or None for a refusal)
+            let mut cases: Vec<(String, Option<String>)> = Vec::with_capacity(n + n / 4);
+            let mut input = String::new();
+            for _ in 0..n {
+                let (line, ours) = if r.below(3) == 0 {
+                    let f = float32(&mut r);
+                    (
+                        format!("32 {:x}", f.to_bits()),
+                        gotext::json_float(f64::from(f), 32),
+                    )
+                } else {
+                    let f = float64(&mut r);
+                    (format!("64 {:x}", f.to_bits()), gotext::json_float(f, 64))
+                };
                 input.push_str(&line);
                 input.push('\n');
-                cases.push((line, gotext::json_float(f64::from_bits(bits), 64)));
+                cases.push((line, ours));
             }
-            for bits in (1..255u32).map(|e| e << 23) {
-                let line = format!("32 {bits:x}");
+            if seed == first {
+                // Every normal power of two of both types, positive and negative.
+                for bits in (1..2047u64).flat_map(|e| [e << 52, e << 52 | 1 << 63]) {
+                    let line = format!("64 {bits:x}");
+                    input.push_str(&line);
+                    input.push('\n');
+                    cases.push((line, gotext::json_float(f64::from_bits(bits), 64)));
+                }
+                for bits in (1..255u32).map(|e| e << 23) {
+                    let line = format!("32 {bits:x}");
+                    input.push_str(&line);
+                    input.push('\n');
+                    cases.push((
+                        line,
+                        gotext::json_float(f64::from(f32::from_bits(bits)), 32),
+                    ));
+                }
+            }
+            for _ in 0..n / 4 {
+                let s = string(&mut r);
+                let mut ours = Vec::new();
+                gotext::json_string(&mut ours, &s, true);
+                let line = format!("str {}", hex(&s));
                 input.push_str(&line);
                 input.push('\n');
                 cases.push((
                     line,
-                    gotext::json_float(f64::from(f32::from_bits(bits)), 32),
+                    Some(String::from_utf8(ours).expect("our JSON is UTF-8")),
                 ));
             }
-        }
-        for _ in 0..n / 4 {
-            let s = string(&mut r);
-            let mut ours = Vec::new();
-            gotext::json_string(&mut ours, &s, true);
-            let line = format!("str {}", hex(&s));
-            input.push_str(&line);
-            input.push('\n');
-            cases.push((
-                line,
-                Some(String::from_utf8(ours).expect("our JSON is UTF-8")),
-            ));
-        }
-        let go = go_answers(input, cases.len());
-        for ((line, ours), go) in cases.iter().zip(&go) {
-            match ours {
-                Some(text) => assert_eq!(
-                    text, go,
-                    "seed {seed}, `{line}`: ours (left), Go's json.Marshal (right); repeat \
+            let go = go_answers(input, cases.len());
+            for ((line, ours), go) in cases.iter().zip(&go) {
+                match ours {
+                    Some(text) => assert_eq!(
+                        text, go,
+                        "seed {seed}, `{line}`: ours (left), Go's json.Marshal (right); repeat \
                      with GOTEXT_SEED={seed} GOTEXT_SEEDS=1 GOTEXT_CASES={n}"
-                ),
-                None => assert!(
-                    go.starts_with("error: json: unsupported value: "),
-                    "seed {seed}, `{line}`: we refuse it, Go wrote {go}"
-                ),
+                    ),
+                    None => assert!(
+                        go.starts_with("error: json: unsupported value: "),
+                        "seed {seed}, `{line}`: we refuse it, Go wrote {go}"
+                    ),
+                }
+                refused += usize::from(ours.is_none());
+                exponents += usize::from(!line.starts_with("str") && go.contains('e'));
             }
-            refused += usize::from(ours.is_none());
-            exponents += usize::from(!line.starts_with("str") && go.contains('e'));
         }
-    }
-    println!(
-        "gotext: seeds {first}..{}, {n} floats and {} strings each, {refused} refused (NaN, \
+        println!(
+            "gotext: seeds {first}..{}, {n} floats and {} strings each, {refused} refused (NaN, \
          ±Inf), {exponents} in exponent form, all alike",
-        first + seeds,
-        n / 4
-    );
-    assert!(
-        refused > 0 && exponents > 0,
-        "the generator reaches refusals and exponents"
-    );
+            first + seeds,
+            n / 4
+        );
+        assert!(
+            refused > 0 && exponents > 0,
+            "the generator reaches refusals and exponents"
+        );
+    })
 }

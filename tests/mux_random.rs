@@ -60,7 +60,7 @@ use std::{
 use seeded::{fill, mix64, Rng};
 use serde_json::Value;
 use tilores_plugin::mux::{MuxConfig, Role, Session, Stream};
-use tilores_plugin_test_support::{go_bin, TempDir};
+use tilores_plugin_test_support::{env_u64, go_bin, TempDir};
 use tokio::{
     io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
     net::{UnixListener, UnixStream},
@@ -396,13 +396,6 @@ struct Settings {
     count: u64,
     big_max: usize,
     deadline: Duration,
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    match std::env::var(name) {
-        Ok(v) => v.parse().unwrap_or_else(|e| panic!("{name}={v}: {e}")),
-        Err(_) => default,
-    }
 }
 
 impl Settings {
