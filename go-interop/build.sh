@@ -17,7 +17,7 @@
 #   (every dispatcher host's script runner and main() are ./scripthost, a
 #   stdlib-only module of its own that this module and each api/<version>
 #   module import through a replace directive: nothing to build or download)
-#   - go-plugin v1.8.0 examples/basic/plugin       -> bin/latest/basic-greeter
+#   - go-plugin v1.8.0 examples/basic (host, plugin) -> bin/latest/basic-host, bin/latest/basic-greeter
 # Usage: go-interop/build.sh            (everything)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -42,6 +42,7 @@ for dir in cmd/*/ plugin/*/; do
 done
 if [ -f latest/go.mod ]; then
   (cd latest
+   go build -o ../bin/latest/basic-host github.com/hashicorp/go-plugin/examples/basic
    go build -o ../bin/latest/basic-greeter github.com/hashicorp/go-plugin/examples/basic/plugin
    go build -o ../bin/latest/negotiated-host github.com/hashicorp/go-plugin/examples/negotiated
    go build -o ../bin/latest/negotiated-kv-plugin github.com/hashicorp/go-plugin/examples/negotiated/plugin-go

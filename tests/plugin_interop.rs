@@ -2,7 +2,8 @@
 //! the newest v1.x (bin/latest):
 //! - a Go host (`plugin-host`, plugin.NewClient) drives the Rust kv plugin (examples/kv_plugin);
 //! - the Rust host (`PluginClient`) drives the Go kv plugin (`kvplugin`);
-//! - go-plugin's own examples/basic host and greeter against the Rust greeter twins;
+//! - go-plugin's own examples/basic host and greeter (v1.4.3 and v1.8.0) against the Rust
+//!   greeter twins;
 //! - go-plugin's own examples/negotiated host and plugin against the Rust kv twin, and the
 //!   Rust host against them and examples/grpc's net/rpc kv plugin;
 //! - Rust host ↔ Rust plugin.
@@ -910,11 +911,16 @@ fn go_basic_host_runs_rust_greeter_and_back() {
         let rust_host = example_bin("greeter_host");
         let go_host = go_bin("basic-host");
         let go_greeter = go_bin("basic-greeter");
+        let latest_host = go_bin("latest/basic-host");
+        let latest_greeter = go_bin("latest/basic-greeter");
         for (host, greeter) in [
             (&go_host, &rust_greeter),
+            (&latest_host, &rust_greeter),
             (&rust_host, &go_greeter),
+            (&rust_host, &latest_greeter),
             (&rust_host, &rust_greeter),
             (&go_host, &go_greeter),
+            (&latest_host, &latest_greeter),
         ] {
             let out = run_basic(host, greeter, &[]);
             assert!(

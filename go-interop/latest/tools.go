@@ -7,6 +7,7 @@ package tools
 
 import (
 	_ "github.com/hashicorp/go-plugin"
+	_ "github.com/hashicorp/go-plugin/examples/basic"                 // bin/latest/basic-host
 	_ "github.com/hashicorp/go-plugin/examples/basic/plugin"          // bin/latest/basic-greeter
 	_ "github.com/hashicorp/go-plugin/examples/grpc/plugin-go-netrpc" // bin/latest/kv-netrpc-plugin
 	_ "github.com/hashicorp/go-plugin/examples/negotiated"            // bin/latest/negotiated-host
