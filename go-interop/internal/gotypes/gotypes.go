@@ -36,7 +36,12 @@ func (r *Rng) Str() string {
 	return pool[r.Below(len(pool))]
 }
 
+// Float is a float64 from the edge pool or, half the time, any bit pattern (NaNs with
+// payloads, subnormals, 17-digit values whose JSON text rounds a tie).
 func (r *Rng) Float() float64 {
+	if r.Below(2) == 0 {
+		return math.Float64frombits(r.Next())
+	}
 	pool := []float64{0, math.Copysign(0, -1), 1, -1.5, math.NaN(), math.Inf(1), math.Inf(-1), 5e-324, math.MaxFloat64, 1e21, 0.1}
 	return pool[r.Below(len(pool))]
 }
@@ -94,6 +99,9 @@ func (r *Rng) Value(depth int) interface{} {
 	case 12:
 		return uintptr(r.Int64())
 	case 13:
+		if r.Below(2) == 0 {
+			return math.Float32frombits(uint32(r.Next()))
+		}
 		return float32(r.Float())
 	case 14, 15:
 		return r.Float()
