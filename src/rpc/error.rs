@@ -194,6 +194,22 @@ pub(crate) fn go_decode_error_text(
             let bare = local.rsplit('.').next().unwrap_or(local);
             format!("gob: type mismatch: no fields matched compiling decoder for {bare}")
         }
+        // Go's texts for the stream's structural errors: no path or offset, and some without
+        // the "gob: " prefix (Go returns those errors unwrapped).
+        ErrorKind::FieldNumberOutOfBounds => "gob: bad data: field numbers out of bounds".into(),
+        ErrorKind::DuplicateType(_) => "gob: duplicate type received".into(),
+        ErrorKind::UintOutOfRange => "gob: encoded unsigned integer out of range".into(),
+        ErrorKind::NonZeroSingletonDelta => {
+            "gob: decode: corrupted data: non-zero delta for singleton".into()
+        }
+        ErrorKind::UnknownTypeId(_) => "gob: unknown type id or corrupted data".into(),
+        ErrorKind::ExtraData => "extra data in buffer".into(),
+        // An empty message leaves Go's decoder reading a type id from an empty buffer.
+        ErrorKind::MessageTooLarge { len: 0, .. } => "EOF".into(),
+        ErrorKind::MessageTooLarge { .. } => "invalid message length".into(),
+        // Go's decoder runs off the end of a message it holds whole in `decodeUint`'s
+        // `ReadByte`: `io.EOF`.
+        ErrorKind::UnexpectedEof => "EOF".into(),
         _ => err.to_string(),
     }
 }
