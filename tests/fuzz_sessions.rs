@@ -1284,12 +1284,31 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         let mut k = request(&mut enc, "Plugin.Submit", 0, &args);
         k.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
 
+        // Seed 2222: the definition of the arguments' map[string]interface{} ends with a
+        // delta of 1 instead of its end, so it sets an empty GobEncoderT beside its MapT.
+        // Go's compatibleType refuses a map for it (a GobEncoderT wants a GobDecoder) and
+        // answers the call with an error, then ends the connection.
+        let mut enc = Encoder::new();
+        let mut args = entity("e-1");
+        deadline(&mut args);
+        let mut m = request(&mut enc, "Plugin.Entity", 0, &args);
+        let (_, _, end) = sessfuzz::messages(&m)
+            .into_iter()
+            .find(|(start, n, end)| {
+                // The map's definition: `-65`, then MapT (delta 4) with its CommonType.
+                m[start + n..*end].starts_with(&[0xff, 0x81, 0x04])
+            })
+            .expect("the map's definition");
+        assert_eq!(m[end - 1], 0, "the definition's end");
+        m[end - 1] = 1;
+        m.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+
         let e1 = r#"{"Entity":{"Duplicates":{"map":[]},"Hits":{"map":[]},"ID":"e-1"}}"#;
         let e2 = r#"{"Entity":{"Duplicates":{"map":[]},"Hits":{"map":[]},"ID":"e-2"}}"#;
         // Name, bytes, the replies (seq, "error" or result), whether the server ends the
         // connection.
         type Case<'a> = (&'a str, &'a [u8], Vec<(u64, String)>, bool);
-        let cases: [Case; 8] = [
+        let cases: [Case; 9] = [
             (
                 "a bad field number in an interface's value",
                 &a,
@@ -1337,6 +1356,12 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
                 &k,
                 vec![(0, "error".into()), (1, e2.into())],
                 false,
+            ),
+            (
+                "a map's definition that also sets GobEncoderT",
+                &m,
+                vec![(0, "error".into())],
+                true,
             ),
         ];
         for (name, bytes, want, closes) in cases {

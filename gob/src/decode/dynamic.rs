@@ -2,10 +2,11 @@
 //! [`Value`] and [`Interface`].
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::dyntype::{go_type_string, DefKind, GroupDef, Type, TypeGroup, TypeRef};
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::{ids, WireId, WireType};
+use crate::types::{ids, WireId, WireKind, WireType};
 use crate::value::{Composite, ConcreteName, GoStr, Interface, Value};
 
 use super::dec::{check_field_names, Dec};
@@ -35,6 +36,15 @@ impl<'a, 'b> Dec<'a, 'b> {
         self.build_dyn_types(id)
     }
 
+    /// The field of `id`'s definition that its dynamic type is built from (for a definition
+    /// Go wrote, its only one; with several set, [`WireKinds::dynamic`](crate::types::WireKinds)).
+    pub(super) fn dyn_wire(&self, id: WireId) -> Result<Arc<WireType>> {
+        self.types
+            .dynamic(id)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(id)))
+    }
+
     /// Builds the dynamic types of `id` and of every definition it reaches that has none yet:
     /// one [`TypeGroup`] per strongly connected component of the wire type graph (Tarjan's
     /// algorithm, which completes a component only after every component it refers to), so
@@ -57,7 +67,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.limits.max_depth,
             )));
         }
-        let w = self.wire(id)?;
+        let w = self.dyn_wire(id)?;
         let order = scc.next;
         scc.next += 1;
         scc.seen.insert(id, (order, order));
@@ -100,7 +110,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             members.iter().enumerate().map(|(i, m)| (*m, i)).collect();
         let mut defs = Vec::with_capacity(members.len());
         for &m in members {
-            let w = self.wire(m)?;
+            let w = self.dyn_wire(m)?;
             check_field_names(&w)?;
             let r = |c: WireId| -> Result<TypeRef> {
                 if let Some(i) = local.get(&c) {
@@ -187,11 +197,50 @@ impl<'a, 'b> Dec<'a, 'b> {
         })
     }
 
+    /// A value of a definition that sets several of Go's `wireType` fields is decoded as one
+    /// that some Go destination decodes it as: a whole value (top level or interface
+    /// payload) whose definition sets `StructT` as that struct (Go's `Decode(nil)` and every
+    /// local struct do: `compileDec` looks at `StructT` alone), any other as
+    /// [`WireKinds::dynamic`](crate::types::WireKinds) says; one with several marshaler
+    /// fields is refused there (no Go destination has two external decoders).
     #[inline(never)]
     fn composite_value(&mut self, id: WireId) -> Result<Value> {
-        let w = self.wire(id)?;
+        if self.types.several_of(id).is_some() {
+            return self.several_value(id);
+        }
+        let w = self.dyn_wire(id)?;
         let ty = self.dyn_type(id)?;
-        match &*w {
+        self.composite_with(&w, ty)
+    }
+
+    /// [`Dec::composite_value`] for a definition that sets several fields.
+    #[cold]
+    #[inline(never)]
+    fn several_value(&mut self, id: WireId) -> Result<Value> {
+        let view = match self.types.get_kind(id, WireKind::Struct) {
+            Some(s) if self.top => s.clone(),
+            _ if self.types.several_marshalers(id) => {
+                return Err(self.mismatch("a type with at most one marshaler field", id))
+            }
+            _ => self.dyn_wire(id)?,
+        };
+        self.view_value(id, &view)
+    }
+
+    /// A value of `id` decoded as its definition's field `view`: through the stream's
+    /// dynamic type of `id` when that is built from `view`, else through a type of its own.
+    fn view_value(&mut self, id: WireId, view: &Arc<WireType>) -> Result<Value> {
+        let ty = match self.types.dynamic(id) {
+            Some(dw) if Arc::ptr_eq(dw, view) => self.dyn_type(id)?,
+            _ => self.view_type(view)?,
+        };
+        self.composite_with(view, ty)
+    }
+
+    /// Decodes a composite value of definition `w` (one field of a wire definition) whose
+    /// dynamic type is `ty`.
+    fn composite_with(&mut self, w: &WireType, ty: Type) -> Result<Value> {
+        match w {
             WireType::Struct { fields, .. } => {
                 self.charge(std::mem::size_of::<Composite<(usize, Value)>>())?;
                 self.struct_value(ty, fields)
@@ -300,14 +349,78 @@ impl<'a, 'b> Dec<'a, 'b> {
                     .builtin_payload(id)
                     .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
             }
+            let kind = name_kind(self.name_str(&name));
             return self
-                .interface_payload(id, |d, w| d.value(w))
+                .named_payload(kind, id)
                 .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
         }
         self.charge(std::mem::size_of::<Interface>())?;
         let (name, _) = self.name_parts(name);
         self.typed_payload(name, None, id)
             .map(|i| Value::Interface(Box::new(i)))
+    }
+
+    /// The payload of an interface value named `name` (not registered here) of wire type
+    /// `id`, decoded as Go decodes it into the Go type registered under that name
+    /// (`decodeInterface` → `decodeValue`): for a name that spells a map, slice, array or
+    /// `time.Time`, Go's `compatibleType` for that kind decides which field of the
+    /// definition counts and whether it is accepted ([`Dec::wire_for`]); any other name
+    /// (a named Go type, whose kind the name does not tell) is decoded by the dynamic rule
+    /// ([`Dec::value`]).
+    ///
+    /// `shape` is [`name_kind`] of the name: where it knows the key and element types (Go's
+    /// builtins), they are checked as Go's `compatibleType` checks them, as is an array's
+    /// length.
+    fn named_payload(&mut self, shape: Option<NameShape>, id: WireId) -> Result<Value> {
+        let Some(shape) = shape else {
+            return self.interface_payload(id, |d, w| d.value(w));
+        };
+        self.interface_payload(id, |d, w| {
+            let local = kind_label(shape.kind);
+            let view = d.wire_for(w, shape.kind, local)?;
+            let (key, elem, len) = match &*view {
+                WireType::Array { elem, len, .. } => (None, Some(*elem), Some(*len)),
+                WireType::Slice { elem, .. } => (None, Some(*elem), None),
+                WireType::Map { key, elem, .. } => (Some(*key), Some(*elem), None),
+                _ => (None, None, None),
+            };
+            let differs = |want: Option<WireId>, have: Option<WireId>| {
+                matches!((want, have), (Some(w), Some(h)) if w != h)
+            };
+            if differs(shape.len, len) || differs(shape.key, key) || differs(shape.elem, elem) {
+                return Err(d.mismatch(local, w));
+            }
+            d.view_value(w, &view)
+        })
+    }
+
+    /// The dynamic type of one field of a definition that sets several (a one-off: such
+    /// definitions come from no Go encoder); the types it refers to are the usual ones.
+    #[cold]
+    fn view_type(&mut self, view: &WireType) -> Result<Type> {
+        check_field_names(view)?;
+        let mut r = |c: WireId| -> Result<TypeRef> { Ok(TypeRef::Type(self.dyn_type(c)?)) };
+        let kind = match view {
+            WireType::Struct { fields, .. } => DefKind::Struct(
+                fields
+                    .iter()
+                    .map(|f| Ok((f.name.clone(), r(f.id)?)))
+                    .collect::<Result<_>>()?,
+            ),
+            WireType::Slice { elem, .. } => DefKind::Slice(r(*elem)?),
+            WireType::Array { elem, len, .. } => {
+                let len = u64::try_from(*len)
+                    .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
+                DefKind::Array(len, r(*elem)?)
+            }
+            WireType::Map { key, elem, .. } => DefKind::Map(r(*key)?, r(*elem)?),
+            WireType::GobEncoder(_) => DefKind::GobEncoder,
+            WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
+            WireType::TextMarshaler(_) => DefKind::TextMarshaler,
+        };
+        TypeGroup::build(vec![GroupDef::new(view.common().name.clone(), kind)])?
+            .pop()
+            .ok_or_else(|| Error::corrupt("internal: empty type group"))
     }
 
     /// The payload of an interface value of a builtin type other than `interface{}` (most
@@ -399,6 +512,16 @@ impl<'a, 'b> Dec<'a, 'b> {
         id: WireId,
     ) -> Result<Interface> {
         if registered.is_none() && (ids::BOOL..=ids::COMPLEX).contains(&id) {
+            if let Some(shape) = name_kind(&name).filter(|s| {
+                // A slice of a named type may be a slice of bytes (`[]main.MyByte`).
+                !(s.kind == WireKind::Slice && s.elem.is_none() && id == ids::BYTES)
+            }) {
+                // Go's compatibleType: a map, slice, array or GobDecoder never takes a
+                // builtin wire type other than a byte slice's.
+                return Err(self
+                    .mismatch(kind_label(shape.kind), id)
+                    .in_path(format!("({name})")));
+            }
             return match self.builtin_payload(id) {
                 Ok(v) => Ok(Interface::new(name, v)),
                 Err(e) => Err(e.in_path(format!("({name})"))),
@@ -406,7 +529,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
         let decoded = match registered {
             Some(f) => self.interface_payload(id, |d, w| f(d, w)),
-            None => match self.interface_payload(id, |d, w| d.value(w)) {
+            None => match self.named_payload(name_kind(&name), id) {
                 // The name moves into the value: no second reference count per interface.
                 Ok(v) => return Ok(Interface::new(name, v)),
                 Err(e) => Err(e),
@@ -415,6 +538,82 @@ impl<'a, 'b> Dec<'a, 'b> {
         decoded
             .map(Interface::from_box)
             .map_err(|e| e.in_path(format!("({name})")))
+    }
+}
+
+/// What an interface name tells of the Go type registered under it (Go registers an unnamed
+/// type under its type string, `gob.Register`): a map, a slice (not `[]uint8`, whose values
+/// travel as the builtin bytes), an array (with its length) or `time.Time` (a
+/// `GobDecoder`); pointers are their element type (Go's `userType`). Key and element types
+/// are known where they are builtins (`map[string]int`, `[]interface {}`); other names (a
+/// named Go type, whose kind the name does not tell) give `None`.
+#[derive(Clone, Copy)]
+struct NameShape {
+    kind: WireKind,
+    len: Option<i64>,
+    key: Option<WireId>,
+    elem: Option<WireId>,
+}
+
+fn name_kind(name: &str) -> Option<NameShape> {
+    let base = name.trim_start_matches('*');
+    let shape = |kind, len, key, elem| {
+        Some(NameShape {
+            kind,
+            len,
+            key,
+            elem,
+        })
+    };
+    if let Some(rest) = base.strip_prefix("map[") {
+        // A builtin key has no brackets: the first `]` ends it.
+        let (key, elem) = rest.split_once(']')?;
+        return shape(WireKind::Map, None, builtin_id(key), builtin_id(elem));
+    }
+    if let Some(rest) = base.strip_prefix('[') {
+        let (n, elem) = rest.split_once(']')?;
+        if n.is_empty() {
+            return (elem != "uint8" && elem != "byte")
+                .then_some(())
+                .and_then(|_| shape(WireKind::Slice, None, None, builtin_id(elem)));
+        }
+        return shape(
+            WireKind::Array,
+            Some(n.parse().ok()?),
+            None,
+            builtin_id(elem),
+        );
+    }
+    (base == "time.Time")
+        .then_some(())
+        .and_then(|_| shape(WireKind::GobEncoder, None, None, None))
+}
+
+/// The wire id of the values of a builtin Go type's name.
+fn builtin_id(name: &str) -> Option<WireId> {
+    Some(match name {
+        "bool" => ids::BOOL,
+        "int" | "int8" | "int16" | "int32" | "int64" => ids::INT,
+        "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => ids::UINT,
+        "float32" | "float64" => ids::FLOAT,
+        "[]uint8" => ids::BYTES,
+        "string" => ids::STRING,
+        "complex64" | "complex128" => ids::COMPLEX,
+        "interface {}" => ids::INTERFACE,
+        _ => return None,
+    })
+}
+
+/// What a local type of `kind` is called in a mismatch error.
+fn kind_label(kind: WireKind) -> &'static str {
+    match kind {
+        WireKind::Array => "array",
+        WireKind::Slice => "slice",
+        WireKind::Struct => "struct",
+        WireKind::Map => "map",
+        WireKind::GobEncoder => "time.Time (GobEncoder)",
+        WireKind::BinaryMarshaler => "BinaryUnmarshaler",
+        WireKind::TextMarshaler => "TextUnmarshaler",
     }
 }
 
