@@ -10,7 +10,7 @@ use crate::value::ConcreteName;
 use crate::wire::Reader;
 
 use super::limits::Limits;
-use super::names::{lookup, DecodeFn, Header, Name, NameEntry};
+use super::names::{lookup, name_kind, DecodeFn, Header, Name, NameEntry, NameShape};
 use super::table::{define, definition_id, type_id, Plan, TypeTable};
 use super::Decode;
 
@@ -386,6 +386,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         if names.len() >= 64 {
             return Name::Own(name, decode);
         }
+        let shape = name_kind(&name);
         names.push(NameEntry {
             len: raw.len(),
             head,
@@ -393,6 +394,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             name,
             decode,
             default_for: None,
+            shape,
         });
         Name::Slot(names.len() - 1)
     }
@@ -406,6 +408,14 @@ impl<'a, 'b> Dec<'a, 'b> {
         match name {
             Name::Slot(i) => self.name_entry(*i).map_or("", |e| &e.name),
             Name::Own(n, _) => n,
+        }
+    }
+
+    /// What an interned name tells of its Go type.
+    pub(super) fn name_shape(&self, name: &Name) -> Option<NameShape> {
+        match name {
+            Name::Slot(i) => self.name_entry(*i).and_then(|e| e.shape),
+            Name::Own(n, _) => name_kind(n),
         }
     }
 

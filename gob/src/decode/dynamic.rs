@@ -10,7 +10,7 @@ use crate::types::{ids, WireId, WireKind, WireType};
 use crate::value::{Composite, ConcreteName, GoStr, Interface, Value};
 
 use super::dec::{check_field_names, Dec};
-use super::names::{DecodeFn, Name};
+use super::names::{DecodeFn, Name, NameShape};
 use super::Decode;
 
 /// The longest string a [`GoStr`] holds without an allocation.
@@ -349,14 +349,15 @@ impl<'a, 'b> Dec<'a, 'b> {
                     .builtin_payload(id)
                     .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
             }
-            let kind = name_kind(self.name_str(&name));
+            let shape = self.name_shape(&name);
             return self
-                .named_payload(kind, id)
+                .named_payload(shape, id)
                 .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
         }
         self.charge(std::mem::size_of::<Interface>())?;
+        let shape = self.name_shape(&name);
         let (name, _) = self.name_parts(name);
-        self.typed_payload(name, None, id)
+        self.typed_payload(name, None, shape, id)
             .map(|i| Value::Interface(Box::new(i)))
     }
 
@@ -368,7 +369,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// (a named Go type, whose kind the name does not tell) is decoded by the dynamic rule
     /// ([`Dec::value`]).
     ///
-    /// `shape` is [`name_kind`] of the name: where it knows the key and element types (Go's
+    /// `shape` is [`name_kind`](super::names::name_kind) of the name: where it knows the key and element types (Go's
     /// builtins), they are checked as Go's `compatibleType` checks them, as is an array's
     /// length.
     fn named_payload(&mut self, shape: Option<NameShape>, id: WireId) -> Result<Value> {
@@ -477,8 +478,9 @@ impl<'a, 'b> Dec<'a, 'b> {
         match self.header()? {
             None => Ok(Interface::nil()),
             Some((name, id)) => {
+                let shape = self.name_shape(&name);
                 let (name, _) = self.name_parts(name);
-                self.typed_payload(name, None, id)
+                self.typed_payload(name, None, shape, id)
             }
         }
     }
@@ -488,8 +490,9 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// (what decoding the whole value as [`Interface`] gives).
     pub fn interface_after_header(&mut self, name: &str, id: WireId) -> Result<Interface> {
         let name = self.intern(name.as_bytes());
+        let shape = self.name_shape(&name);
         let (name, registered) = self.name_parts(name);
-        self.typed_payload(name, registered, id)
+        self.typed_payload(name, registered, shape, id)
     }
 
     /// Decodes an interface value, materialising registered names as their Rust types.
@@ -497,22 +500,25 @@ impl<'a, 'b> Dec<'a, 'b> {
         match self.header()? {
             None => Ok(Interface::nil()),
             Some((name, id)) => {
+                let shape = self.name_shape(&name);
                 let (name, registered) = self.name_parts(name);
-                self.typed_payload(name, registered, id)
+                self.typed_payload(name, registered, shape, id)
             }
         }
     }
 
     /// The payload of an interface value named `name` of wire type `id`: through the
-    /// registered decoder when there is one, else dynamically.
+    /// registered decoder when there is one, else dynamically (`shape`: what the name tells
+    /// of its Go type, [`name_kind`](super::names::name_kind)).
     fn typed_payload(
         &mut self,
         name: ConcreteName,
         registered: Option<DecodeFn>,
+        shape: Option<NameShape>,
         id: WireId,
     ) -> Result<Interface> {
         if registered.is_none() && (ids::BOOL..=ids::COMPLEX).contains(&id) {
-            if let Some(shape) = name_kind(&name).filter(|s| {
+            if let Some(shape) = shape.filter(|s| {
                 // A slice of a named type may be a slice of bytes (`[]main.MyByte`).
                 !(s.kind == WireKind::Slice && s.elem.is_none() && id == ids::BYTES)
             }) {
@@ -529,7 +535,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
         let decoded = match registered {
             Some(f) => self.interface_payload(id, |d, w| f(d, w)),
-            None => match self.named_payload(name_kind(&name), id) {
+            None => match self.named_payload(shape, id) {
                 // The name moves into the value: no second reference count per interface.
                 Ok(v) => return Ok(Interface::new(name, v)),
                 Err(e) => Err(e),
@@ -539,69 +545,6 @@ impl<'a, 'b> Dec<'a, 'b> {
             .map(Interface::from_box)
             .map_err(|e| e.in_path(format!("({name})")))
     }
-}
-
-/// What an interface name tells of the Go type registered under it (Go registers an unnamed
-/// type under its type string, `gob.Register`): a map, a slice (not `[]uint8`, whose values
-/// travel as the builtin bytes), an array (with its length) or `time.Time` (a
-/// `GobDecoder`); pointers are their element type (Go's `userType`). Key and element types
-/// are known where they are builtins (`map[string]int`, `[]interface {}`); other names (a
-/// named Go type, whose kind the name does not tell) give `None`.
-#[derive(Clone, Copy)]
-struct NameShape {
-    kind: WireKind,
-    len: Option<i64>,
-    key: Option<WireId>,
-    elem: Option<WireId>,
-}
-
-fn name_kind(name: &str) -> Option<NameShape> {
-    let base = name.trim_start_matches('*');
-    let shape = |kind, len, key, elem| {
-        Some(NameShape {
-            kind,
-            len,
-            key,
-            elem,
-        })
-    };
-    if let Some(rest) = base.strip_prefix("map[") {
-        // A builtin key has no brackets: the first `]` ends it.
-        let (key, elem) = rest.split_once(']')?;
-        return shape(WireKind::Map, None, builtin_id(key), builtin_id(elem));
-    }
-    if let Some(rest) = base.strip_prefix('[') {
-        let (n, elem) = rest.split_once(']')?;
-        if n.is_empty() {
-            return (elem != "uint8" && elem != "byte")
-                .then_some(())
-                .and_then(|_| shape(WireKind::Slice, None, None, builtin_id(elem)));
-        }
-        return shape(
-            WireKind::Array,
-            Some(n.parse().ok()?),
-            None,
-            builtin_id(elem),
-        );
-    }
-    (base == "time.Time")
-        .then_some(())
-        .and_then(|_| shape(WireKind::GobEncoder, None, None, None))
-}
-
-/// The wire id of the values of a builtin Go type's name.
-fn builtin_id(name: &str) -> Option<WireId> {
-    Some(match name {
-        "bool" => ids::BOOL,
-        "int" | "int8" | "int16" | "int32" | "int64" => ids::INT,
-        "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => ids::UINT,
-        "float32" | "float64" => ids::FLOAT,
-        "[]uint8" => ids::BYTES,
-        "string" => ids::STRING,
-        "complex64" | "complex128" => ids::COMPLEX,
-        "interface {}" => ids::INTERFACE,
-        _ => return None,
-    })
 }
 
 /// What a local type of `kind` is called in a mismatch error.

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{OnceLock, RwLock};
 
 use crate::error::{Error, Result};
-use crate::types::WireId;
+use crate::types::{ids, WireId, WireKind};
 use crate::value::{Concrete, ConcreteName};
 
 use super::dec::Dec;
@@ -35,6 +35,8 @@ pub(super) struct NameEntry {
     /// The last wire id this name came with, and whether the name is Go's default name for
     /// that type's values (a name nearly always comes with one id).
     pub(super) default_for: Option<(WireId, bool)>,
+    /// What the name tells of its Go type ([`name_kind`]), worked out once per stream.
+    pub(super) shape: Option<NameShape>,
 }
 
 impl NameEntry {
@@ -104,4 +106,67 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 /// The registry's generation: changes whenever a name is registered.
 pub(super) fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
+}
+
+/// What an interface name tells of the Go type registered under it (Go registers an unnamed
+/// type under its type string, `gob.Register`): a map, a slice (not `[]uint8`, whose values
+/// travel as the builtin bytes), an array (with its length) or `time.Time` (a
+/// `GobDecoder`); pointers are their element type (Go's `userType`). Key and element types
+/// are known where they are builtins (`map[string]int`, `[]interface {}`); other names (a
+/// named Go type, whose kind the name does not tell) give `None`.
+#[derive(Clone, Copy)]
+pub(super) struct NameShape {
+    pub(super) kind: WireKind,
+    pub(super) len: Option<i64>,
+    pub(super) key: Option<WireId>,
+    pub(super) elem: Option<WireId>,
+}
+
+pub(super) fn name_kind(name: &str) -> Option<NameShape> {
+    let base = name.trim_start_matches('*');
+    let shape = |kind, len, key, elem| {
+        Some(NameShape {
+            kind,
+            len,
+            key,
+            elem,
+        })
+    };
+    if let Some(rest) = base.strip_prefix("map[") {
+        // A builtin key has no brackets: the first `]` ends it.
+        let (key, elem) = rest.split_once(']')?;
+        return shape(WireKind::Map, None, builtin_id(key), builtin_id(elem));
+    }
+    if let Some(rest) = base.strip_prefix('[') {
+        let (n, elem) = rest.split_once(']')?;
+        if n.is_empty() {
+            return (elem != "uint8" && elem != "byte")
+                .then_some(())
+                .and_then(|_| shape(WireKind::Slice, None, None, builtin_id(elem)));
+        }
+        return shape(
+            WireKind::Array,
+            Some(n.parse().ok()?),
+            None,
+            builtin_id(elem),
+        );
+    }
+    (base == "time.Time")
+        .then_some(())
+        .and_then(|_| shape(WireKind::GobEncoder, None, None, None))
+}
+
+/// The wire id of the values of a builtin Go type's name.
+fn builtin_id(name: &str) -> Option<WireId> {
+    Some(match name {
+        "bool" => ids::BOOL,
+        "int" | "int8" | "int16" | "int32" | "int64" => ids::INT,
+        "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => ids::UINT,
+        "float32" | "float64" => ids::FLOAT,
+        "[]uint8" => ids::BYTES,
+        "string" => ids::STRING,
+        "complex64" | "complex128" => ids::COMPLEX,
+        "interface {}" => ids::INTERFACE,
+        _ => return None,
+    })
 }
