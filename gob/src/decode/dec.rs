@@ -168,6 +168,25 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// `StructT`, it reads the singleton marker that the destination's kind calls for.
     #[inline]
     pub fn wire_for(&mut self, id: WireId, kind: WireKind, local: &str) -> Result<Arc<WireType>> {
+        if self.types.several.is_empty() {
+            // Every definition sets one field (every stream Go wrote): the hot path.
+            return match self.types.get(id) {
+                Some(w) if w.kind() == kind => Ok(w.clone()),
+                _ => Err(self.mismatch(local, id)),
+            };
+        }
+        self.wire_for_several(id, kind, local)
+    }
+
+    /// [`Dec::wire_for`] on a stream with definitions that set several fields.
+    #[cold]
+    #[inline(never)]
+    fn wire_for_several(
+        &mut self,
+        id: WireId,
+        kind: WireKind,
+        local: &str,
+    ) -> Result<Arc<WireType>> {
         let Some(w) = self.types.compatible(id, kind).cloned() else {
             return Err(self.mismatch(local, id));
         };
@@ -179,6 +198,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     }
 
     /// Reads the singleton marker of a whole value that is not a struct (a zero delta).
+    #[inline]
     pub(super) fn singleton_marker(&mut self) -> Result<()> {
         if self.r.uint()? != 0 {
             return Err(Error::new(ErrorKind::NonZeroSingletonDelta));

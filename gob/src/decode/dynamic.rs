@@ -10,7 +10,7 @@ use crate::types::{ids, WireId, WireKind, WireType};
 use crate::value::{Composite, ConcreteName, GoStr, Interface, Value};
 
 use super::dec::{check_field_names, Dec};
-use super::names::{DecodeFn, Name, NameShape};
+use super::names::{name_kind, DecodeFn, Name, NameShape};
 use super::Decode;
 
 /// The longest string a [`GoStr`] holds without an allocation.
@@ -355,9 +355,9 @@ impl<'a, 'b> Dec<'a, 'b> {
                 .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
         }
         self.charge(std::mem::size_of::<Interface>())?;
-        let shape = self.name_shape(&name);
+        let slot = name.slot();
         let (name, _) = self.name_parts(name);
-        self.typed_payload(name, None, shape, id)
+        self.typed_payload(name, None, slot, id)
             .map(|i| Value::Interface(Box::new(i)))
     }
 
@@ -369,7 +369,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// (a named Go type, whose kind the name does not tell) is decoded by the dynamic rule
     /// ([`Dec::value`]).
     ///
-    /// `shape` is [`name_kind`](super::names::name_kind) of the name: where it knows the key and element types (Go's
+    /// `shape` is [`name_kind`] of the name: where it knows the key and element types (Go's
     /// builtins), they are checked as Go's `compatibleType` checks them, as is an array's
     /// length.
     fn named_payload(&mut self, shape: Option<NameShape>, id: WireId) -> Result<Value> {
@@ -378,20 +378,35 @@ impl<'a, 'b> Dec<'a, 'b> {
         };
         self.interface_payload(id, |d, w| {
             let local = kind_label(shape.kind);
-            let view = d.wire_for(w, shape.kind, local)?;
-            let (key, elem, len) = match &*view {
-                WireType::Array { elem, len, .. } => (None, Some(*elem), Some(*len)),
-                WireType::Slice { elem, .. } => (None, Some(*elem), None),
-                WireType::Map { key, elem, .. } => (Some(*key), Some(*elem), None),
-                _ => (None, None, None),
+            // A definition that sets several fields gives the one Go takes (and reads a
+            // singleton marker it calls for); any other is looked at in place.
+            let view = match d.types.several_of(w) {
+                Some(_) => Some(d.wire_for(w, shape.kind, local)?),
+                None => None,
+            };
+            let wire = match &view {
+                Some(v) => Some(&**v),
+                None => d.types.get(w).map(|v| &**v).filter(|v| v.kind() == shape.kind),
+            };
+            let (key, elem, len) = match wire {
+                Some(WireType::Array { elem, len, .. }) => (None, Some(*elem), Some(*len)),
+                Some(WireType::Slice { elem, .. }) => (None, Some(*elem), None),
+                Some(WireType::Map { key, elem, .. }) => (Some(*key), Some(*elem), None),
+                Some(_) => (None, None, None),
+                None => return Err(d.mismatch(local, w)),
             };
             let differs = |want: Option<WireId>, have: Option<WireId>| {
                 matches!((want, have), (Some(w), Some(h)) if w != h)
             };
-            if differs(shape.len, len) || differs(shape.key, key) || differs(shape.elem, elem) {
+            if differs(shape.len(), len) || differs(shape.key(), key) || differs(shape.elem(), elem)
+            {
                 return Err(d.mismatch(local, w));
             }
-            d.view_value(w, &view)
+            match view {
+                Some(v) => d.view_value(w, &v),
+                // The definition's only field: the stream's dynamic type of it.
+                None => d.value(w),
+            }
         })
     }
 
@@ -478,9 +493,9 @@ impl<'a, 'b> Dec<'a, 'b> {
         match self.header()? {
             None => Ok(Interface::nil()),
             Some((name, id)) => {
-                let shape = self.name_shape(&name);
+                let slot = name.slot();
                 let (name, _) = self.name_parts(name);
-                self.typed_payload(name, None, shape, id)
+                self.typed_payload(name, None, slot, id)
             }
         }
     }
@@ -490,9 +505,9 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// (what decoding the whole value as [`Interface`] gives).
     pub fn interface_after_header(&mut self, name: &str, id: WireId) -> Result<Interface> {
         let name = self.intern(name.as_bytes());
-        let shape = self.name_shape(&name);
+        let slot = name.slot();
         let (name, registered) = self.name_parts(name);
-        self.typed_payload(name, registered, shape, id)
+        self.typed_payload(name, registered, slot, id)
     }
 
     /// Decodes an interface value, materialising registered names as their Rust types.
@@ -500,28 +515,43 @@ impl<'a, 'b> Dec<'a, 'b> {
         match self.header()? {
             None => Ok(Interface::nil()),
             Some((name, id)) => {
-                let shape = self.name_shape(&name);
+                let slot = name.slot();
                 let (name, registered) = self.name_parts(name);
-                self.typed_payload(name, registered, shape, id)
+                self.typed_payload(name, registered, slot, id)
             }
         }
     }
 
-    /// The payload of an interface value named `name` of wire type `id`: through the
-    /// registered decoder when there is one, else dynamically (`shape`: what the name tells
-    /// of its Go type, [`name_kind`](super::names::name_kind)).
+    /// What the name of an interface value tells of its Go type: from the stream's name table
+    /// (`slot`, worked out once per stream) or from the name itself.
+    fn shape_of(&self, name: &str, slot: Option<usize>) -> Option<NameShape> {
+        match slot.and_then(|i| self.types.names.get(i)) {
+            Some(e) => e.shape,
+            None => name_kind(name),
+        }
+    }
+
+    /// The payload of an interface value named `name` (interned at `slot`, when it is) of
+    /// wire type `id`: through the registered decoder when there is one, else dynamically.
     fn typed_payload(
         &mut self,
         name: ConcreteName,
         registered: Option<DecodeFn>,
-        shape: Option<NameShape>,
+        slot: Option<usize>,
         id: WireId,
     ) -> Result<Interface> {
         if registered.is_none() && (ids::BOOL..=ids::COMPLEX).contains(&id) {
-            if let Some(shape) = shape.filter(|s| {
-                // A slice of a named type may be a slice of bytes (`[]main.MyByte`).
-                !(s.kind == WireKind::Slice && s.elem.is_none() && id == ids::BYTES)
-            }) {
+            // Only a name that starts like a pointer, map, slice, array or time.Time spells
+            // one (most names here are builtins': "string", "float64", ...).
+            let composite = matches!(name.as_bytes().first(), Some(b'*' | b'm' | b'[' | b't'));
+            if let Some(shape) = composite
+                .then(|| self.shape_of(&name, slot))
+                .flatten()
+                .filter(|s| {
+                    // A slice of a named type may be a slice of bytes (`[]main.MyByte`).
+                    !(s.kind == WireKind::Slice && s.elem().is_none() && id == ids::BYTES)
+                })
+            {
                 // Go's compatibleType: a map, slice, array or GobDecoder never takes a
                 // builtin wire type other than a byte slice's.
                 return Err(self
@@ -535,7 +565,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
         let decoded = match registered {
             Some(f) => self.interface_payload(id, |d, w| f(d, w)),
-            None => match self.named_payload(shape, id) {
+            None => match self.named_payload(self.shape_of(&name, slot), id) {
                 // The name moves into the value: no second reference count per interface.
                 Ok(v) => return Ok(Interface::new(name, v)),
                 Err(e) => Err(e),

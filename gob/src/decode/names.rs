@@ -22,6 +22,16 @@ pub(super) enum Name {
     Own(ConcreteName, Option<DecodeFn>),
 }
 
+impl Name {
+    /// The name's slot in the stream's name table, if it has one.
+    pub(super) fn slot(&self) -> Option<usize> {
+        match self {
+            Name::Slot(i) => Some(*i),
+            Name::Own(..) => None,
+        }
+    }
+}
+
 /// An interned interface name with its registered decoder. `head` and `tail` are the first
 /// and last eight bytes of the name (a name shorter than eight bytes is packed into `head`),
 /// so that with the length they tell names of up to 16 bytes (every builtin name) apart
@@ -114,22 +124,41 @@ pub(super) fn generation() -> u64 {
 /// `GobDecoder`); pointers are their element type (Go's `userType`). Key and element types
 /// are known where they are builtins (`map[string]int`, `[]interface {}`); other names (a
 /// named Go type, whose kind the name does not tell) give `None`.
+///
+/// Kept small (16 bytes): it travels with every interface value decoded.
 #[derive(Clone, Copy)]
 pub(super) struct NameShape {
     pub(super) kind: WireKind,
-    pub(super) len: Option<i64>,
-    pub(super) key: Option<WireId>,
-    pub(super) elem: Option<WireId>,
+    /// The key's and the element's builtin wire ids (0: not known from the name).
+    key: u8,
+    elem: u8,
+    /// An array's length (-1: not an array).
+    len: i64,
+}
+
+impl NameShape {
+    /// The array length the name gives.
+    pub(super) fn len(&self) -> Option<i64> {
+        (self.len >= 0).then_some(self.len)
+    }
+    /// The key type the name gives, when a builtin.
+    pub(super) fn key(&self) -> Option<WireId> {
+        (self.key != 0).then_some(WireId::from(self.key))
+    }
+    /// The element type the name gives, when a builtin.
+    pub(super) fn elem(&self) -> Option<WireId> {
+        (self.elem != 0).then_some(WireId::from(self.elem))
+    }
 }
 
 pub(super) fn name_kind(name: &str) -> Option<NameShape> {
     let base = name.trim_start_matches('*');
-    let shape = |kind, len, key, elem| {
+    let shape = |kind, len: Option<i64>, key: Option<u8>, elem: Option<u8>| {
         Some(NameShape {
             kind,
-            len,
-            key,
-            elem,
+            len: len.unwrap_or(-1),
+            key: key.unwrap_or(0),
+            elem: elem.unwrap_or(0),
         })
     };
     if let Some(rest) = base.strip_prefix("map[") {
@@ -157,8 +186,8 @@ pub(super) fn name_kind(name: &str) -> Option<NameShape> {
 }
 
 /// The wire id of the values of a builtin Go type's name.
-fn builtin_id(name: &str) -> Option<WireId> {
-    Some(match name {
+fn builtin_id(name: &str) -> Option<u8> {
+    let id = match name {
         "bool" => ids::BOOL,
         "int" | "int8" | "int16" | "int32" | "int64" => ids::INT,
         "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => ids::UINT,
@@ -168,5 +197,6 @@ fn builtin_id(name: &str) -> Option<WireId> {
         "complex64" | "complex128" => ids::COMPLEX,
         "interface {}" => ids::INTERFACE,
         _ => return None,
-    })
+    };
+    u8::try_from(id).ok()
 }

@@ -129,6 +129,7 @@ impl TypeTable {
     /// For a definition that sets several of Go's `wireType` fields, the one Go's type-free
     /// order takes (array, map, slice, struct, the marshalers); [`TypeTable::get_kind`]
     /// gives any other.
+    #[inline]
     pub fn get(&self, id: WireId) -> Option<&Arc<WireType>> {
         if id < ids::FIRST_USER {
             return bootstrap_type(id);
@@ -137,8 +138,12 @@ impl TypeTable {
     }
 
     /// The field `kind` of the definition of `id`, when it sets that field.
+    #[inline]
     pub fn get_kind(&self, id: WireId, kind: WireKind) -> Option<&Arc<WireType>> {
-        match self.several_of(id) {
+        if self.several.is_empty() {
+            return self.get(id).filter(|w| w.kind() == kind);
+        }
+        match self.several.get(&id) {
             Some(k) => k.get(kind),
             None => self.get(id).filter(|w| w.kind() == kind),
         }
@@ -205,7 +210,11 @@ impl TypeTable {
 
     /// True when the definition of `id` sets `StructT` (where a whole value is in struct
     /// form for a local struct, and a skipped one always: Go's `decodeIgnoredValue`).
+    #[inline]
     pub(super) fn is_struct(&self, id: WireId) -> bool {
+        if self.several.is_empty() {
+            return matches!(self.get(id).map(|w| &**w), Some(WireType::Struct { .. }));
+        }
         self.get_kind(id, WireKind::Struct).is_some()
     }
 
