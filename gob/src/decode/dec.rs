@@ -170,23 +170,18 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub fn wire_for(&mut self, id: WireId, kind: WireKind, local: &str) -> Result<Arc<WireType>> {
         if self.types.several.is_empty() {
             // Every definition sets one field (every stream Go wrote): the hot path.
-            return match self.types.get(id) {
-                Some(w) if w.kind() == kind => Ok(w.clone()),
-                _ => Err(self.mismatch(local, id)),
-            };
+            if let Some(w) = self.types.get(id).filter(|w| w.kind() == kind) {
+                return Ok(w.clone());
+            }
         }
-        self.wire_for_several(id, kind, local)
+        self.wire_for_slow(id, kind, local)
     }
 
-    /// [`Dec::wire_for`] on a stream with definitions that set several fields.
+    /// [`Dec::wire_for`] on a stream with definitions that set several fields, or for a
+    /// definition that does not fit.
     #[cold]
     #[inline(never)]
-    fn wire_for_several(
-        &mut self,
-        id: WireId,
-        kind: WireKind,
-        local: &str,
-    ) -> Result<Arc<WireType>> {
+    fn wire_for_slow(&mut self, id: WireId, kind: WireKind, local: &str) -> Result<Arc<WireType>> {
         let Some(w) = self.types.compatible(id, kind).cloned() else {
             return Err(self.mismatch(local, id));
         };
