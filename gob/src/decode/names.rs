@@ -200,3 +200,50 @@ fn builtin_id(name: &str) -> Option<u8> {
     };
     u8::try_from(id).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kind, array length, key and element of a name's shape.
+    type Parts = (WireKind, Option<i64>, Option<WireId>, Option<WireId>);
+
+    fn parts(name: &str) -> Option<Parts> {
+        name_kind(name).map(|s| (s.kind, s.len(), s.key(), s.elem()))
+    }
+
+    #[test]
+    fn names_spell_go_kinds_as_gob_register_writes_them() {
+        use WireKind::*;
+        assert_eq!(
+            parts("map[string]interface {}"),
+            Some((Map, None, Some(ids::STRING), Some(ids::INTERFACE)))
+        );
+        assert_eq!(parts("map[[2]int]string"), Some((Map, None, None, None)));
+        assert_eq!(
+            parts("[]interface {}"),
+            Some((Slice, None, None, Some(ids::INTERFACE)))
+        );
+        assert_eq!(parts("[]main.MyByte"), Some((Slice, None, None, None)));
+        assert_eq!(
+            parts("[][]uint8"),
+            Some((Slice, None, None, Some(ids::BYTES)))
+        );
+        assert_eq!(
+            parts("[3]uint8"),
+            Some((Array, Some(3), None, Some(ids::UINT)))
+        );
+        assert_eq!(parts("*time.Time"), Some((GobEncoder, None, None, None)));
+        // The builtin byte slice, named types and malformed names tell no kind.
+        for name in [
+            "[]uint8",
+            "main.T",
+            "*main.T",
+            "string",
+            "[x]int",
+            "map[string",
+        ] {
+            assert!(parts(name).is_none(), "{name}");
+        }
+    }
+}
