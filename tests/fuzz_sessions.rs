@@ -1301,12 +1301,31 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
             m.extend(req);
         }
 
+        // Seed 2222: the definition of the arguments' map[string]interface{} ends with a
+        // delta of 1 instead of its end, so it sets an empty GobEncoderT beside its MapT.
+        // Go's compatibleType refuses a map for it (a GobEncoderT wants a GobDecoder) and
+        // answers the call with an error, then ends the connection.
+        let mut enc = Encoder::new();
+        let mut args = entity("e-1");
+        deadline(&mut args);
+        let mut w = request(&mut enc, "Plugin.Entity", 0, &args);
+        let (_, _, end) = sessfuzz::messages(&w)
+            .into_iter()
+            .find(|(start, n, end)| {
+                // The map's definition: `-65`, then MapT (delta 4) with its CommonType.
+                w[start + n..*end].starts_with(&[0xff, 0x81, 0x04])
+            })
+            .expect("the map's definition");
+        assert_eq!(w[end - 1], 0, "the definition's end");
+        w[end - 1] = 1;
+        w.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+
         let e1 = r#"{"Entity":{"Duplicates":{"map":[]},"Hits":{"map":[]},"ID":"e-1"}}"#;
         let e2 = r#"{"Entity":{"Duplicates":{"map":[]},"Hits":{"map":[]},"ID":"e-2"}}"#;
         // Name, bytes, the replies (seq, "error" or result), whether the server ends the
         // connection.
         type Case<'a> = (&'a str, &'a [u8], Vec<(u64, String)>, bool);
-        let cases: [Case; 9] = [
+        let cases: [Case; 10] = [
             (
                 "a bad field number in an interface's value",
                 &a,
@@ -1361,6 +1380,12 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
                 vec![(0, e1.into()), (1, e2.into())],
                 false,
             ),
+            (
+                "a map's definition that also sets GobEncoderT",
+                &w,
+                vec![(0, "error".into())],
+                true,
+            ),
         ];
         // Error replies are compared by Go's text, except where ours differs (see below).
         let error_only = |replies: &[(u64, String)]| -> Vec<(u64, String)> {
@@ -1385,9 +1410,16 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
                 (want, closes),
                 "{name}: ours"
             );
-            // Ours refuses a map key that is not UTF-8 while decoding (our typed map keys
-            // are Rust strings), where Go reads it and then misses the key `input`.
-            if name != "a map key that is not UTF-8" {
+            // Texts that differ: ours refuses a map key that is not UTF-8 while decoding (our
+            // typed map keys are Rust strings), where Go reads it and then misses the key
+            // `input`; and Go names the remote type of a mismatch from its process-global
+            // type table (`dec.typeString`: here ` = struct { }`, the `struct{}` its server
+            // sent as the body of an earlier error reply), which another process cannot know.
+            let other_text = [
+                "a map key that is not UTF-8",
+                "a map's definition that also sets GobEncoderT",
+            ];
+            if !other_text.contains(&name) {
                 assert_eq!(ours.0, go.0, "{name}: the error texts");
             }
         }

@@ -10,7 +10,7 @@ use std::hash::Hash;
 use crate::decode::{Dec, Decode};
 use crate::encode::{Enc, Encode, GoTypeName, GobType, Schema};
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::{ids, WireId, WireType};
+use crate::types::{ids, WireId, WireKind, WireType};
 use crate::value::{Concrete, GoStr, Interface, Value};
 
 /// Integer widths: `$id` is the wire type (int or uint), `$wide` the 64-bit type it travels as,
@@ -283,7 +283,9 @@ impl<T: GobType + Encode, const N: usize> Encode for [T; N] {
 }
 impl<T: Decode, const N: usize> Decode for [T; N] {
     fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
-        let wt = d.wire(w).map_err(|_| d.mismatch("array", w))?;
+        let wt = d
+            .wire_for(w, WireKind::Array, "array")
+            .map_err(|_| d.mismatch(&format!("[{N}]array"), w))?;
         let WireType::Array { elem, len, .. } = &*wt else {
             return Err(d.mismatch(&format!("[{N}]array"), w));
         };
@@ -347,7 +349,7 @@ macro_rules! map_impl {
         }
         impl<K: Decode + $($bound)*, V: Decode> Decode for $m<K, V> {
             fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
-                let wt = d.wire(w).map_err(|_| d.mismatch("map", w))?;
+                let wt = d.wire_for(w, WireKind::Map, "map")?;
                 let WireType::Map { key, elem, .. } = &*wt else {
                     return Err(d.mismatch("map", w));
                 };

@@ -74,7 +74,7 @@ pub mod raw {
     //! writer [`Enc`] and reader [`Dec`], and Go's wire types and ids.
     pub use crate::decode::{Dec, TypeTable};
     pub use crate::encode::{Enc, GoTypeName, Schema, StructBuilder};
-    pub use crate::types::{ids, CommonType, FieldType, WireId, WireType};
+    pub use crate::types::{ids, CommonType, FieldType, WireId, WireKind, WireType};
 }
 
 /// What `#[derive(Gob)]` expands to: the derive names only paths in here, so the layout of

@@ -5,7 +5,7 @@ use crate::decode::{Dec, Decode};
 use crate::encode::{Enc, Encode, GoTypeName, GobType, Schema};
 use crate::error::{Error, ErrorKind, Result};
 use crate::registry::GoName;
-use crate::types::{WireId, WireType};
+use crate::types::{WireId, WireKind};
 
 /// Seconds from 0001-01-01T00:00:00Z (Go's internal epoch) to the Unix epoch.
 const UNIX_TO_INTERNAL: i64 = 62_135_596_800;
@@ -263,10 +263,9 @@ impl Encode for GoTime {
 
 impl Decode for GoTime {
     fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
-        let wt = d.wire(w).map_err(|_| d.mismatch("time.Time", w))?;
-        if !matches!(&*wt, WireType::GobEncoder(_)) {
-            return Err(d.mismatch("time.Time (GobEncoder)", w));
-        }
+        // time.Time is a GobDecoder: Go's compatibleType wants `GobEncoderT` and no other
+        // marshaler field, and ignores whatever else the definition sets.
+        d.wire_for(w, WireKind::GobEncoder, "time.Time (GobEncoder)")?;
         GoTime::unmarshal_binary(d.bytes()?)
     }
 }

@@ -1,5 +1,7 @@
 //! Wire type descriptors (Go's `wireType`, `CommonType`, `structType`, ...) and their encoding.
 
+use std::sync::Arc;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::wire::{put_bytes, put_int, put_uint, Reader};
 
@@ -246,27 +248,152 @@ impl WireType {
         put_uint(buf, 0);
     }
 
-    /// Decodes a `wireType` struct value from the current message, as Go's decoder reads it
-    /// (a general gob struct: each present field a struct of its own, every struct ending at
-    /// a zero delta or at the end of the message).
+    /// Which field of Go's `wireType` this is.
+    pub fn kind(&self) -> WireKind {
+        match self {
+            WireType::Array { .. } => WireKind::Array,
+            WireType::Slice { .. } => WireKind::Slice,
+            WireType::Struct { .. } => WireKind::Struct,
+            WireType::Map { .. } => WireKind::Map,
+            WireType::GobEncoder(_) => WireKind::GobEncoder,
+            WireType::BinaryMarshaler(_) => WireKind::BinaryMarshaler,
+            WireType::TextMarshaler(_) => WireKind::TextMarshaler,
+        }
+    }
+
+    /// Decodes a `wireType` struct value from the current message, as Go's decoder reads it,
+    /// and returns the field Go's type-free order picks first (array, map, slice, struct, the
+    /// marshalers: `decIgnoreOpFor`); `None` for a definition with no field set.
     ///
-    /// `None` for a definition with no field set, which Go stores and fails on only when a
-    /// value uses it. When several fields are set, one with content wins over an empty one
-    /// beside it (Go decoding into a concrete type takes the field of that type's kind, which
-    /// for a stream Go wrote is the one with content), then Go's type-free order: array, map,
-    /// slice, struct, the marshalers (`decIgnoreOpFor`).
+    /// A definition may set several fields (Go stores them all, and which one counts depends
+    /// on the destination); the decoder keeps all of them, see [`WireKind`].
     pub fn decode(r: &mut Reader<'_>, max_fields: usize) -> Result<Option<WireType>> {
-        let mut set: Vec<(u64, WireType, bool)> = Vec::new();
+        let kinds = WireKinds::decode(r, max_fields)?;
+        Ok(kinds.first().map(|w| (**w).clone()))
+    }
+}
+
+/// The fields of Go's `wireType` (`encoding/gob/type.go`), in Go's field order.
+///
+/// Go's encoder sets exactly one per definition, but its decoder (`recvType`) stores
+/// whatever a definition sets: none, one or several. Which one counts then depends on the
+/// destination: a map needs `MapT` and no marshaler field, a `GobDecoder` needs `GobEncoderT`
+/// and no other marshaler field (`compatibleType`), a whole struct value needs `StructT`
+/// (`compileDec`), a skipped value takes the first of array, map, slice, struct, the
+/// marshalers (`decIgnoreOpFor`). [`Dec::wire_for`](crate::raw::Dec::wire_for) applies
+/// those rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WireKind {
+    /// `ArrayT`
+    Array,
+    /// `SliceT`
+    Slice,
+    /// `StructT`
+    Struct,
+    /// `MapT`
+    Map,
+    /// `GobEncoderT`
+    GobEncoder,
+    /// `BinaryMarshalerT`
+    BinaryMarshaler,
+    /// `TextMarshalerT`
+    TextMarshaler,
+}
+
+impl WireKind {
+    /// True for the three marshaler fields.
+    pub fn is_marshaler(self) -> bool {
+        matches!(
+            self,
+            WireKind::GobEncoder | WireKind::BinaryMarshaler | WireKind::TextMarshaler
+        )
+    }
+
+    /// The bit of this kind in [`WireKinds::bits`].
+    pub(crate) fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The three marshaler bits of [`WireKinds::bits`].
+pub(crate) const MARSHALER_BITS: u8 = 0b111_0000;
+
+/// Go's type-free order (`decIgnoreOpFor`): array, map, slice, struct, then the marshalers.
+const IGNORE_ORDER: [WireKind; 7] = [
+    WireKind::Array,
+    WireKind::Map,
+    WireKind::Slice,
+    WireKind::Struct,
+    WireKind::GobEncoder,
+    WireKind::BinaryMarshaler,
+    WireKind::TextMarshaler,
+];
+
+/// Every field one definition sets (Go's whole `wireType`), indexed by [`WireKind`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WireKinds {
+    set: [Option<Arc<WireType>>; 7],
+}
+
+impl WireKinds {
+    /// Reads a `wireType` struct value from the current message as Go's decoder reads it (a
+    /// general gob struct: each present field a struct of its own, every struct ending at a
+    /// zero delta or at the end of the message).
+    pub(crate) fn decode(r: &mut Reader<'_>, max_fields: usize) -> Result<WireKinds> {
+        let mut kinds = WireKinds::default();
         let mut field: u64 = u64::MAX;
         while let Some(kind) = next_field(r, &mut field, 7)? {
-            let (wire, content) = decode_kind(r, kind, max_fields)?;
-            set.push((kind, wire, content));
+            let wire = decode_kind(r, kind, max_fields)?;
+            let at = wire.kind() as usize;
+            kinds.set[at] = Some(Arc::new(wire));
         }
-        // Go's type-free order (field indices): ArrayT, MapT, SliceT, StructT, marshalers.
-        const ORDER: [u64; 7] = [0, 3, 1, 2, 4, 5, 6];
-        let rank = |k: u64| ORDER.iter().position(|o| *o == k).unwrap_or(7);
-        set.sort_by_key(|(k, _, content)| (!content, rank(*k)));
-        Ok(set.into_iter().next().map(|(_, w, _)| w))
+        Ok(kinds)
+    }
+
+    /// The field of `kind`, when set.
+    #[inline]
+    pub(crate) fn get(&self, kind: WireKind) -> Option<&Arc<WireType>> {
+        self.set[kind as usize].as_ref()
+    }
+
+    /// One bit per field set ([`WireKind::bit`]).
+    pub(crate) fn bits(&self) -> u8 {
+        self.set
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.is_some())
+            .fold(0, |b, (i, _)| b | 1 << i)
+    }
+
+    /// How many fields are set.
+    pub(crate) fn count(&self) -> usize {
+        self.set.iter().filter(|w| w.is_some()).count()
+    }
+
+    /// The field Go's type-free order (`decIgnoreOpFor`) takes: array, map, slice, struct,
+    /// then the marshalers.
+    pub(crate) fn first(&self) -> Option<&Arc<WireType>> {
+        IGNORE_ORDER.iter().find_map(|k| self.get(*k))
+    }
+
+    /// The field the dynamic decoder ([`Value`](crate::Value)) takes for a value of this
+    /// definition in a position where no Go type says which one counts (nested, or a whole
+    /// value whose definition sets no `StructT`): one marshaler field set wins over the rest,
+    /// as Go's `compatibleType` refuses such a definition for every destination but the one
+    /// with that external decoder; otherwise Go's type-free order (array, map, slice,
+    /// struct, the marshalers), each field accepted by a destination of its kind. A value of
+    /// a definition with several marshaler fields is refused ([`WireKinds::marshalers`]):
+    /// no Go destination has more than one external decoder.
+    pub(crate) fn dynamic(&self) -> Option<&Arc<WireType>> {
+        if self.marshalers() == 1 {
+            return IGNORE_ORDER[4..].iter().find_map(|k| self.get(*k));
+        }
+        self.first()
+    }
+
+    /// How many marshaler fields are set.
+    pub(crate) fn marshalers(&self) -> u32 {
+        (self.bits() & MARSHALER_BITS).count_ones()
     }
 }
 
@@ -302,8 +429,8 @@ fn type_id(r: &mut Reader<'_>) -> Result<WireId> {
 }
 
 /// One field of `wireType` (`kind` 0..7: `arrayType`, `sliceType`, `structType`, `mapType`,
-/// then three `gobEncoderType`s) and whether any of its fields was set.
-fn decode_kind(r: &mut Reader<'_>, kind: u64, max_fields: usize) -> Result<(WireType, bool)> {
+/// then three `gobEncoderType`s).
+fn decode_kind(r: &mut Reader<'_>, kind: u64, max_fields: usize) -> Result<WireType> {
     let nfields: u64 = match kind {
         0 | 3 => 3,
         1 | 2 => 2,
@@ -312,10 +439,8 @@ fn decode_kind(r: &mut Reader<'_>, kind: u64, max_fields: usize) -> Result<(Wire
     let mut common = CommonType::default();
     let (mut a, mut b) = (0i64, 0i64); // elem or key; len or elem
     let mut fields = Vec::new();
-    let mut content = false;
     let mut field: u64 = u64::MAX;
     while let Some(f) = next_field(r, &mut field, nfields)? {
-        content = true;
         match (kind, f) {
             (_, 0) => common = decode_common(r)?,
             (2, 1) => {
@@ -355,7 +480,7 @@ fn decode_kind(r: &mut Reader<'_>, kind: u64, max_fields: usize) -> Result<(Wire
         5 => WireType::BinaryMarshaler(common),
         _ => WireType::TextMarshaler(common),
     };
-    Ok((wire, content))
+    Ok(wire)
 }
 
 fn decode_string(r: &mut Reader<'_>) -> Result<String> {

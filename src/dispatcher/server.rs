@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::Arc;
 
-use gob::raw::{ids, Dec, WireId, WireType};
+use gob::raw::{ids, Dec, WireId, WireKind, WireType};
 use gob::{Decode, ErrorKind, GoName, GoStr, GoTime, Interface, Value};
 
 use super::methods::{is_input_name, MethodInput, MethodOutput};
@@ -343,8 +343,10 @@ impl<D: Dispatcher> Decode for SubmitArgs<D> {
         let Some(keep) = D::SUBMIT_KEEPS_LAST else {
             return CheckedArgs::decode(d, wire).map(|a| plain(a.0));
         };
+        // The map field of the definition as Go's compatibleType takes it for a map (no
+        // marshaler field beside it).
         let string_to_interface = matches!(
-            d.wire(wire).as_deref(),
+            d.wire_for(wire, WireKind::Map, "map").as_deref(),
             Ok(WireType::Map {
                 key: ids::STRING,
                 elem: ids::INTERFACE,

@@ -151,12 +151,10 @@ pub(crate) fn go_decode_error_text(
             .map(|w| w.common().name.clone())
             .unwrap_or_default(),
     });
-    let remote_is_struct = remote.map(|(id, types)| {
-        matches!(
-            types.get(id).map(|w| &**w),
-            Some(gob::raw::WireType::Struct { .. })
-        )
-    });
+    // Go's "want struct type" error is about `StructT` alone (compileDec), whatever else a
+    // definition sets.
+    let remote_is_struct =
+        remote.map(|(id, types)| types.get_kind(id, gob::raw::WireKind::Struct).is_some());
     let path = err.path();
     match err.kind() {
         ErrorKind::TypeMismatch { want, got } if path.is_empty() => {

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use crate::bootstrap::builtin_type;
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::{ids, WireId, WireType};
+use crate::types::{ids, WireId, WireKind, WireType};
 use crate::value::ConcreteName;
 use crate::wire::Reader;
 
 use super::limits::Limits;
-use super::names::{lookup, DecodeFn, Header, Name, NameEntry};
+use super::names::{lookup, name_kind, DecodeFn, Header, Name, NameEntry, NameShape};
 use super::table::{define, definition_id, type_id, Plan, TypeTable};
 use super::Decode;
 
@@ -51,7 +51,10 @@ impl<'a, 'b> Dec<'a, 'b> {
     }
 
     /// Decodes a whole value (top level or interface payload): struct fields directly, any
-    /// other type after the singleton marker.
+    /// other type after the singleton marker. For a definition that sets `StructT` beside
+    /// other fields the form depends on the destination (Go's `decodeValue`: a local struct
+    /// is decoded as a struct, anything else as a singleton), so the marker is read by
+    /// [`Dec::wire_for`] once the destination's kind is known.
     fn whole_value<T>(
         &mut self,
         id: WireId,
@@ -62,10 +65,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             if builtin_type(id).is_none() && self.types.get(id).is_none() {
                 return Err(Error::new(ErrorKind::UnknownTypeId(id)));
             }
-            let delta = self.r.uint()?;
-            if delta != 0 {
-                return Err(Error::new(ErrorKind::NonZeroSingletonDelta));
-            }
+            self.singleton_marker()?;
         }
         self.top = true;
         let v = f(self, id);
@@ -107,8 +107,8 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// Reads the start of a slice of wire type `wire`: its element type and element count.
     /// Decode the `n` elements with [`Dec::each_element`], as `Vec<T>` does.
     pub fn slice_header(&mut self, wire: WireId) -> Result<(WireId, usize)> {
-        let elem = match self.types.get(wire).map(|w| &**w) {
-            Some(WireType::Slice { elem, .. }) => *elem,
+        let elem = match &*self.wire_for(wire, WireKind::Slice, "slice")? {
+            WireType::Slice { elem, .. } => *elem,
             _ => return Err(self.mismatch("slice", wire)),
         };
         Ok((elem, self.count(1)?))
@@ -146,12 +146,59 @@ impl<'a, 'b> Dec<'a, 'b> {
         Ok(())
     }
 
-    /// The definition of a wire id.
+    /// The definition of a wire id: for one that sets several of Go's `wireType` fields, the
+    /// field Go's type-free order takes (array, map, slice, struct, the marshalers). A
+    /// decoder for a local type of a known kind asks [`Dec::wire_for`] instead.
     pub fn wire(&self, id: WireId) -> Result<Arc<WireType>> {
         self.types
             .get(id)
             .cloned()
             .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(id)))
+    }
+
+    /// The field `kind` of wire id `id`'s definition, as Go's decoder takes it for a local
+    /// type of that kind (`compatibleType`): the definition's marshaler fields must match
+    /// the local type's external decoder exactly (none for a plain array, slice, map or
+    /// struct; only `GobEncoderT` for a `GobDecoder`, and so on), then the field of `kind`
+    /// must be set. Anything else is a [`ErrorKind::TypeMismatch`] naming `local` (the
+    /// local type) and the wire type. Array lengths and element types are the caller's to
+    /// check; whole struct values go through [`Dec::decode_struct`].
+    ///
+    /// Call it before reading the value: for a whole value whose definition also sets
+    /// `StructT`, it reads the singleton marker that the destination's kind calls for.
+    #[inline]
+    pub fn wire_for(&mut self, id: WireId, kind: WireKind, local: &str) -> Result<Arc<WireType>> {
+        if self.types.several.is_empty() {
+            // Every definition sets one field (every stream Go wrote): the hot path.
+            if let Some(w) = self.types.get(id).filter(|w| w.kind() == kind) {
+                return Ok(w.clone());
+            }
+        }
+        self.wire_for_slow(id, kind, local)
+    }
+
+    /// [`Dec::wire_for`] on a stream with definitions that set several fields, or for a
+    /// definition that does not fit.
+    #[cold]
+    #[inline(never)]
+    fn wire_for_slow(&mut self, id: WireId, kind: WireKind, local: &str) -> Result<Arc<WireType>> {
+        let Some(w) = self.types.compatible(id, kind).cloned() else {
+            return Err(self.mismatch(local, id));
+        };
+        if self.top && kind != WireKind::Struct && self.types.struct_among_several(id) {
+            self.top = false;
+            self.singleton_marker()?;
+        }
+        Ok(w)
+    }
+
+    /// Reads the singleton marker of a whole value that is not a struct (a zero delta).
+    #[inline]
+    pub(super) fn singleton_marker(&mut self) -> Result<()> {
+        if self.r.uint()? != 0 {
+            return Err(Error::new(ErrorKind::NonZeroSingletonDelta));
+        }
+        Ok(())
     }
 
     /// Describes a wire id for messages.
@@ -202,13 +249,28 @@ impl<'a, 'b> Dec<'a, 'b> {
         mut f: impl FnMut(&mut Self, usize, WireId) -> Result<()>,
     ) -> Result<()> {
         let top = std::mem::replace(&mut self.top, false);
+        // A whole struct value (Go's `compileDec`, reached without `compatibleType`) needs
+        // `StructT` only, whatever else the definition sets; a nested one also needs no
+        // marshaler field (`compatibleType` checked it first).
+        if !top
+            && self.types.several_of(wire).is_some()
+            && self.types.compatible(wire, WireKind::Struct).is_none()
+        {
+            return Err(Error::mismatch(
+                format!("struct {local_type}"),
+                self.describe(wire),
+            ));
+        }
         let key = (wire, local_fields.as_ptr() as usize);
         let plan = match self.types.plans.get(&key) {
             Some(p) => p.clone(),
             None => {
-                let w = self.wire(wire).map_err(|_| {
-                    Error::mismatch(format!("struct {local_type}"), self.describe(wire))
-                })?;
+                let Some(w) = self.types.get_kind(wire, WireKind::Struct).cloned() else {
+                    return Err(Error::mismatch(
+                        format!("struct {local_type}"),
+                        self.describe(wire),
+                    ));
+                };
                 let WireType::Struct { fields, .. } = &*w else {
                     return Err(Error::mismatch(
                         format!("struct {local_type}"),
@@ -339,6 +401,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         if names.len() >= 64 {
             return Name::Own(name, decode);
         }
+        let shape = name_kind(&name);
         names.push(NameEntry {
             len: raw.len(),
             head,
@@ -346,6 +409,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             name,
             decode,
             default_for: None,
+            shape,
         });
         Name::Slot(names.len() - 1)
     }
@@ -359,6 +423,14 @@ impl<'a, 'b> Dec<'a, 'b> {
         match name {
             Name::Slot(i) => self.name_entry(*i).map_or("", |e| &e.name),
             Name::Own(n, _) => n,
+        }
+    }
+
+    /// What an interned name tells of its Go type.
+    pub(super) fn name_shape(&self, name: &Name) -> Option<NameShape> {
+        match name {
+            Name::Slot(i) => self.name_entry(*i).and_then(|e| e.shape),
+            Name::Own(n, _) => name_kind(n),
         }
     }
 
@@ -387,6 +459,42 @@ impl<'a, 'b> Dec<'a, 'b> {
         self.nested(|d| d.skip_inner(id))
     }
 
+    /// Skips a whole value (Go's `decodeIgnoredValue`): a definition that sets `StructT` is
+    /// skipped as that struct whatever else it sets (no singleton marker: see
+    /// [`Dec::whole_value`]); any other as [`Dec::skip`] does.
+    pub(super) fn skip_whole(&mut self, id: WireId) -> Result<()> {
+        if !self.skip_struct_form(id)? {
+            self.skip(id)?;
+        }
+        Ok(())
+    }
+
+    /// Skips a whole value of a definition that sets `StructT` beside other fields as that
+    /// struct; false (nothing read) for any other.
+    fn skip_struct_form(&mut self, id: WireId) -> Result<bool> {
+        if !(self.top && self.types.struct_among_several(id)) {
+            return Ok(false);
+        }
+        self.top = false;
+        let Some(w) = self.types.get_kind(id, WireKind::Struct).cloned() else {
+            return Ok(false);
+        };
+        check_field_names(&w)?;
+        if let WireType::Struct { fields, .. } = &*w {
+            self.skip_fields(fields)?;
+        }
+        Ok(true)
+    }
+
+    /// Skips the fields of a struct value whose wire fields are `fields`.
+    fn skip_fields(&mut self, fields: &[crate::types::FieldType]) -> Result<()> {
+        let mut field: i64 = -1;
+        while let Some(i) = self.next_field(&mut field, fields.len())? {
+            self.skip(fields[i].id)?;
+        }
+        Ok(())
+    }
+
     fn skip_inner(&mut self, id: WireId) -> Result<()> {
         match id {
             ids::BOOL | ids::INT | ids::UINT | ids::FLOAT => {
@@ -401,20 +509,36 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
             ids::INTERFACE => {
                 if let Some((_, cid)) = self.header()? {
-                    self.interface_payload(cid, |d, w| d.skip_inner(w))?;
+                    self.interface_payload(cid, |d, w| {
+                        if d.skip_struct_form(w)? {
+                            return Ok(());
+                        }
+                        d.skip_inner(w)
+                    })?;
                 }
             }
             _ => {
                 let w = self.wire(id)?;
                 check_field_names(&w)?;
                 match &*w {
-                    WireType::Struct { fields, .. } => {
-                        let mut field: i64 = -1;
-                        while let Some(i) = self.next_field(&mut field, fields.len())? {
-                            self.skip(fields[i].id)?;
+                    WireType::Struct { fields, .. } => self.skip_fields(fields)?,
+                    WireType::Array { elem, len, .. } => {
+                        let at = self.r.pos();
+                        let n = self.count(1)?;
+                        // Go's ignoreArray: "length mismatch in ignoreArray".
+                        if n as i64 != *len {
+                            return Err(Error::new(ErrorKind::ArrayLengthMismatch {
+                                want: usize::try_from(*len).unwrap_or(usize::MAX),
+                                got: n as u64,
+                            })
+                            .at_offset(at));
+                        }
+                        for i in 0..n {
+                            self.element(i, n)?;
+                            self.skip(*elem)?;
                         }
                     }
-                    WireType::Slice { elem, .. } | WireType::Array { elem, .. } => {
+                    WireType::Slice { elem, .. } => {
                         let n = self.count(1)?;
                         for i in 0..n {
                             self.element(i, n)?;

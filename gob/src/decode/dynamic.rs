@@ -2,14 +2,15 @@
 //! [`Value`] and [`Interface`].
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::dyntype::{go_type_string, DefKind, GroupDef, Type, TypeGroup, TypeRef};
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::{ids, WireId, WireType};
+use crate::types::{ids, WireId, WireKind, WireType};
 use crate::value::{Composite, ConcreteName, GoStr, Interface, Value};
 
 use super::dec::{check_field_names, Dec};
-use super::names::{DecodeFn, Name};
+use super::names::{name_kind, DecodeFn, Name, NameShape};
 use super::Decode;
 
 /// The longest string a [`GoStr`] holds without an allocation.
@@ -35,6 +36,15 @@ impl<'a, 'b> Dec<'a, 'b> {
         self.build_dyn_types(id)
     }
 
+    /// The field of `id`'s definition that its dynamic type is built from (for a definition
+    /// Go wrote, its only one; with several set, [`WireKinds::dynamic`](crate::types::WireKinds)).
+    pub(super) fn dyn_wire(&self, id: WireId) -> Result<Arc<WireType>> {
+        self.types
+            .dynamic(id)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(id)))
+    }
+
     /// Builds the dynamic types of `id` and of every definition it reaches that has none yet:
     /// one [`TypeGroup`] per strongly connected component of the wire type graph (Tarjan's
     /// algorithm, which completes a component only after every component it refers to), so
@@ -57,7 +67,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.limits.max_depth,
             )));
         }
-        let w = self.wire(id)?;
+        let w = self.dyn_wire(id)?;
         let order = scc.next;
         scc.next += 1;
         scc.seen.insert(id, (order, order));
@@ -100,7 +110,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             members.iter().enumerate().map(|(i, m)| (*m, i)).collect();
         let mut defs = Vec::with_capacity(members.len());
         for &m in members {
-            let w = self.wire(m)?;
+            let w = self.dyn_wire(m)?;
             check_field_names(&w)?;
             let r = |c: WireId| -> Result<TypeRef> {
                 if let Some(i) = local.get(&c) {
@@ -187,11 +197,50 @@ impl<'a, 'b> Dec<'a, 'b> {
         })
     }
 
+    /// A value of a definition that sets several of Go's `wireType` fields is decoded as one
+    /// that some Go destination decodes it as: a whole value (top level or interface
+    /// payload) whose definition sets `StructT` as that struct (Go's `Decode(nil)` and every
+    /// local struct do: `compileDec` looks at `StructT` alone), any other as
+    /// [`WireKinds::dynamic`](crate::types::WireKinds) says; one with several marshaler
+    /// fields is refused there (no Go destination has two external decoders).
     #[inline(never)]
     fn composite_value(&mut self, id: WireId) -> Result<Value> {
-        let w = self.wire(id)?;
+        if self.types.several_of(id).is_some() {
+            return self.several_value(id);
+        }
+        let w = self.dyn_wire(id)?;
         let ty = self.dyn_type(id)?;
-        match &*w {
+        self.composite_with(&w, ty)
+    }
+
+    /// [`Dec::composite_value`] for a definition that sets several fields.
+    #[cold]
+    #[inline(never)]
+    fn several_value(&mut self, id: WireId) -> Result<Value> {
+        let view = match self.types.get_kind(id, WireKind::Struct) {
+            Some(s) if self.top => s.clone(),
+            _ if self.types.several_marshalers(id) => {
+                return Err(self.mismatch("a type with at most one marshaler field", id))
+            }
+            _ => self.dyn_wire(id)?,
+        };
+        self.view_value(id, &view)
+    }
+
+    /// A value of `id` decoded as its definition's field `view`: through the stream's
+    /// dynamic type of `id` when that is built from `view`, else through a type of its own.
+    fn view_value(&mut self, id: WireId, view: &Arc<WireType>) -> Result<Value> {
+        let ty = match self.types.dynamic(id) {
+            Some(dw) if Arc::ptr_eq(dw, view) => self.dyn_type(id)?,
+            _ => self.view_type(view)?,
+        };
+        self.composite_with(view, ty)
+    }
+
+    /// Decodes a composite value of definition `w` (one field of a wire definition) whose
+    /// dynamic type is `ty`.
+    fn composite_with(&mut self, w: &WireType, ty: Type) -> Result<Value> {
+        match w {
             WireType::Struct { fields, .. } => {
                 self.charge(std::mem::size_of::<Composite<(usize, Value)>>())?;
                 self.struct_value(ty, fields)
@@ -300,14 +349,94 @@ impl<'a, 'b> Dec<'a, 'b> {
                     .builtin_payload(id)
                     .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
             }
+            let shape = self.name_shape(&name);
             return self
-                .interface_payload(id, |d, w| d.value(w))
+                .named_payload(shape, id)
                 .map_err(|e| e.in_path(format!("({})", self.name_str(&name))));
         }
         self.charge(std::mem::size_of::<Interface>())?;
+        let slot = name.slot();
         let (name, _) = self.name_parts(name);
-        self.typed_payload(name, None, id)
+        self.typed_payload(name, None, slot, id)
             .map(|i| Value::Interface(Box::new(i)))
+    }
+
+    /// The payload of an interface value named `name` (not registered here) of wire type
+    /// `id`, decoded as Go decodes it into the Go type registered under that name
+    /// (`decodeInterface` → `decodeValue`): for a name that spells a map, slice, array or
+    /// `time.Time`, Go's `compatibleType` for that kind decides which field of the
+    /// definition counts and whether it is accepted ([`Dec::wire_for`]); any other name
+    /// (a named Go type, whose kind the name does not tell) is decoded by the dynamic rule
+    /// ([`Dec::value`]).
+    ///
+    /// `shape` is [`name_kind`] of the name: where it knows the key and element types (Go's
+    /// builtins), they are checked as Go's `compatibleType` checks them, as is an array's
+    /// length.
+    fn named_payload(&mut self, shape: Option<NameShape>, id: WireId) -> Result<Value> {
+        let Some(shape) = shape else {
+            return self.interface_payload(id, |d, w| d.value(w));
+        };
+        self.interface_payload(id, |d, w| {
+            let local = kind_label(shape.kind);
+            // A definition that sets several fields gives the one Go takes (and reads a
+            // singleton marker it calls for); any other is looked at in place.
+            let view = match d.types.several_of(w) {
+                Some(_) => Some(d.wire_for(w, shape.kind, local)?),
+                None => None,
+            };
+            let wire = match &view {
+                Some(v) => Some(&**v),
+                None => d.types.get(w).map(|v| &**v).filter(|v| v.kind() == shape.kind),
+            };
+            let (key, elem, len) = match wire {
+                Some(WireType::Array { elem, len, .. }) => (None, Some(*elem), Some(*len)),
+                Some(WireType::Slice { elem, .. }) => (None, Some(*elem), None),
+                Some(WireType::Map { key, elem, .. }) => (Some(*key), Some(*elem), None),
+                Some(_) => (None, None, None),
+                None => return Err(d.mismatch(local, w)),
+            };
+            let differs = |want: Option<WireId>, have: Option<WireId>| {
+                matches!((want, have), (Some(w), Some(h)) if w != h)
+            };
+            if differs(shape.len(), len) || differs(shape.key(), key) || differs(shape.elem(), elem)
+            {
+                return Err(d.mismatch(local, w));
+            }
+            match view {
+                Some(v) => d.view_value(w, &v),
+                // The definition's only field: the stream's dynamic type of it.
+                None => d.value(w),
+            }
+        })
+    }
+
+    /// The dynamic type of one field of a definition that sets several (a one-off: such
+    /// definitions come from no Go encoder); the types it refers to are the usual ones.
+    #[cold]
+    fn view_type(&mut self, view: &WireType) -> Result<Type> {
+        check_field_names(view)?;
+        let mut r = |c: WireId| -> Result<TypeRef> { Ok(TypeRef::Type(self.dyn_type(c)?)) };
+        let kind = match view {
+            WireType::Struct { fields, .. } => DefKind::Struct(
+                fields
+                    .iter()
+                    .map(|f| Ok((f.name.clone(), r(f.id)?)))
+                    .collect::<Result<_>>()?,
+            ),
+            WireType::Slice { elem, .. } => DefKind::Slice(r(*elem)?),
+            WireType::Array { elem, len, .. } => {
+                let len = u64::try_from(*len)
+                    .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
+                DefKind::Array(len, r(*elem)?)
+            }
+            WireType::Map { key, elem, .. } => DefKind::Map(r(*key)?, r(*elem)?),
+            WireType::GobEncoder(_) => DefKind::GobEncoder,
+            WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
+            WireType::TextMarshaler(_) => DefKind::TextMarshaler,
+        };
+        TypeGroup::build(vec![GroupDef::new(view.common().name.clone(), kind)])?
+            .pop()
+            .ok_or_else(|| Error::corrupt("internal: empty type group"))
     }
 
     /// The payload of an interface value of a builtin type other than `interface{}` (most
@@ -364,8 +493,9 @@ impl<'a, 'b> Dec<'a, 'b> {
         match self.header()? {
             None => Ok(Interface::nil()),
             Some((name, id)) => {
+                let slot = name.slot();
                 let (name, _) = self.name_parts(name);
-                self.typed_payload(name, None, id)
+                self.typed_payload(name, None, slot, id)
             }
         }
     }
@@ -375,8 +505,9 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// (what decoding the whole value as [`Interface`] gives).
     pub fn interface_after_header(&mut self, name: &str, id: WireId) -> Result<Interface> {
         let name = self.intern(name.as_bytes());
+        let slot = name.slot();
         let (name, registered) = self.name_parts(name);
-        self.typed_payload(name, registered, id)
+        self.typed_payload(name, registered, slot, id)
     }
 
     /// Decodes an interface value, materialising registered names as their Rust types.
@@ -384,21 +515,49 @@ impl<'a, 'b> Dec<'a, 'b> {
         match self.header()? {
             None => Ok(Interface::nil()),
             Some((name, id)) => {
+                let slot = name.slot();
                 let (name, registered) = self.name_parts(name);
-                self.typed_payload(name, registered, id)
+                self.typed_payload(name, registered, slot, id)
             }
         }
     }
 
-    /// The payload of an interface value named `name` of wire type `id`: through the
-    /// registered decoder when there is one, else dynamically.
+    /// What the name of an interface value tells of its Go type: from the stream's name table
+    /// (`slot`, worked out once per stream) or from the name itself.
+    fn shape_of(&self, name: &str, slot: Option<usize>) -> Option<NameShape> {
+        match slot.and_then(|i| self.types.names.get(i)) {
+            Some(e) => e.shape,
+            None => name_kind(name),
+        }
+    }
+
+    /// The payload of an interface value named `name` (interned at `slot`, when it is) of
+    /// wire type `id`: through the registered decoder when there is one, else dynamically.
     fn typed_payload(
         &mut self,
         name: ConcreteName,
         registered: Option<DecodeFn>,
+        slot: Option<usize>,
         id: WireId,
     ) -> Result<Interface> {
         if registered.is_none() && (ids::BOOL..=ids::COMPLEX).contains(&id) {
+            // Only a name that starts like a pointer, map, slice, array or time.Time spells
+            // one (most names here are builtins': "string", "float64", ...).
+            let composite = matches!(name.as_bytes().first(), Some(b'*' | b'm' | b'[' | b't'));
+            if let Some(shape) = composite
+                .then(|| self.shape_of(&name, slot))
+                .flatten()
+                .filter(|s| {
+                    // A slice of a named type may be a slice of bytes (`[]main.MyByte`).
+                    !(s.kind == WireKind::Slice && s.elem().is_none() && id == ids::BYTES)
+                })
+            {
+                // Go's compatibleType: a map, slice, array or GobDecoder never takes a
+                // builtin wire type other than a byte slice's.
+                return Err(self
+                    .mismatch(kind_label(shape.kind), id)
+                    .in_path(format!("({name})")));
+            }
             return match self.builtin_payload(id) {
                 Ok(v) => Ok(Interface::new(name, v)),
                 Err(e) => Err(e.in_path(format!("({name})"))),
@@ -406,7 +565,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
         let decoded = match registered {
             Some(f) => self.interface_payload(id, |d, w| f(d, w)),
-            None => match self.interface_payload(id, |d, w| d.value(w)) {
+            None => match self.named_payload(self.shape_of(&name, slot), id) {
                 // The name moves into the value: no second reference count per interface.
                 Ok(v) => return Ok(Interface::new(name, v)),
                 Err(e) => Err(e),
@@ -415,6 +574,19 @@ impl<'a, 'b> Dec<'a, 'b> {
         decoded
             .map(Interface::from_box)
             .map_err(|e| e.in_path(format!("({name})")))
+    }
+}
+
+/// What a local type of `kind` is called in a mismatch error.
+fn kind_label(kind: WireKind) -> &'static str {
+    match kind {
+        WireKind::Array => "array",
+        WireKind::Slice => "slice",
+        WireKind::Struct => "struct",
+        WireKind::Map => "map",
+        WireKind::GobEncoder => "time.Time (GobEncoder)",
+        WireKind::BinaryMarshaler => "BinaryUnmarshaler",
+        WireKind::TextMarshaler => "TextUnmarshaler",
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{OnceLock, RwLock};
 
 use crate::error::{Error, Result};
-use crate::types::WireId;
+use crate::types::{ids, WireId, WireKind};
 use crate::value::{Concrete, ConcreteName};
 
 use super::dec::Dec;
@@ -20,6 +20,16 @@ pub(super) type Header = (Name, WireId);
 pub(super) enum Name {
     Slot(usize),
     Own(ConcreteName, Option<DecodeFn>),
+}
+
+impl Name {
+    /// The name's slot in the stream's name table, if it has one.
+    pub(super) fn slot(&self) -> Option<usize> {
+        match self {
+            Name::Slot(i) => Some(*i),
+            Name::Own(..) => None,
+        }
+    }
 }
 
 /// An interned interface name with its registered decoder. `head` and `tail` are the first
@@ -35,6 +45,8 @@ pub(super) struct NameEntry {
     /// The last wire id this name came with, and whether the name is Go's default name for
     /// that type's values (a name nearly always comes with one id).
     pub(super) default_for: Option<(WireId, bool)>,
+    /// What the name tells of its Go type ([`name_kind`]), worked out once per stream.
+    pub(super) shape: Option<NameShape>,
 }
 
 impl NameEntry {
@@ -104,4 +116,134 @@ static GENERATION: AtomicU64 = AtomicU64::new(0);
 /// The registry's generation: changes whenever a name is registered.
 pub(super) fn generation() -> u64 {
     GENERATION.load(Ordering::Acquire)
+}
+
+/// What an interface name tells of the Go type registered under it (Go registers an unnamed
+/// type under its type string, `gob.Register`): a map, a slice (not `[]uint8`, whose values
+/// travel as the builtin bytes), an array (with its length) or `time.Time` (a
+/// `GobDecoder`); pointers are their element type (Go's `userType`). Key and element types
+/// are known where they are builtins (`map[string]int`, `[]interface {}`); other names (a
+/// named Go type, whose kind the name does not tell) give `None`.
+///
+/// Kept small (16 bytes): it travels with every interface value decoded.
+#[derive(Clone, Copy)]
+pub(super) struct NameShape {
+    pub(super) kind: WireKind,
+    /// The key's and the element's builtin wire ids (0: not known from the name).
+    key: u8,
+    elem: u8,
+    /// An array's length (-1: not an array).
+    len: i64,
+}
+
+impl NameShape {
+    /// The array length the name gives.
+    pub(super) fn len(&self) -> Option<i64> {
+        (self.len >= 0).then_some(self.len)
+    }
+    /// The key type the name gives, when a builtin.
+    pub(super) fn key(&self) -> Option<WireId> {
+        (self.key != 0).then_some(WireId::from(self.key))
+    }
+    /// The element type the name gives, when a builtin.
+    pub(super) fn elem(&self) -> Option<WireId> {
+        (self.elem != 0).then_some(WireId::from(self.elem))
+    }
+}
+
+pub(super) fn name_kind(name: &str) -> Option<NameShape> {
+    let base = name.trim_start_matches('*');
+    let shape = |kind, len: Option<i64>, key: Option<u8>, elem: Option<u8>| {
+        Some(NameShape {
+            kind,
+            len: len.unwrap_or(-1),
+            key: key.unwrap_or(0),
+            elem: elem.unwrap_or(0),
+        })
+    };
+    if let Some(rest) = base.strip_prefix("map[") {
+        // A builtin key has no brackets: the first `]` ends it.
+        let (key, elem) = rest.split_once(']')?;
+        return shape(WireKind::Map, None, builtin_id(key), builtin_id(elem));
+    }
+    if let Some(rest) = base.strip_prefix('[') {
+        let (n, elem) = rest.split_once(']')?;
+        if n.is_empty() {
+            return (elem != "uint8" && elem != "byte")
+                .then_some(())
+                .and_then(|_| shape(WireKind::Slice, None, None, builtin_id(elem)));
+        }
+        return shape(
+            WireKind::Array,
+            Some(n.parse().ok()?),
+            None,
+            builtin_id(elem),
+        );
+    }
+    (base == "time.Time")
+        .then_some(())
+        .and_then(|_| shape(WireKind::GobEncoder, None, None, None))
+}
+
+/// The wire id of the values of a builtin Go type's name.
+fn builtin_id(name: &str) -> Option<u8> {
+    let id = match name {
+        "bool" => ids::BOOL,
+        "int" | "int8" | "int16" | "int32" | "int64" => ids::INT,
+        "uint" | "uint8" | "uint16" | "uint32" | "uint64" | "uintptr" => ids::UINT,
+        "float32" | "float64" => ids::FLOAT,
+        "[]uint8" => ids::BYTES,
+        "string" => ids::STRING,
+        "complex64" | "complex128" => ids::COMPLEX,
+        "interface {}" => ids::INTERFACE,
+        _ => return None,
+    };
+    u8::try_from(id).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Kind, array length, key and element of a name's shape.
+    type Parts = (WireKind, Option<i64>, Option<WireId>, Option<WireId>);
+
+    fn parts(name: &str) -> Option<Parts> {
+        name_kind(name).map(|s| (s.kind, s.len(), s.key(), s.elem()))
+    }
+
+    #[test]
+    fn names_spell_go_kinds_as_gob_register_writes_them() {
+        use WireKind::*;
+        assert_eq!(
+            parts("map[string]interface {}"),
+            Some((Map, None, Some(ids::STRING), Some(ids::INTERFACE)))
+        );
+        assert_eq!(parts("map[[2]int]string"), Some((Map, None, None, None)));
+        assert_eq!(
+            parts("[]interface {}"),
+            Some((Slice, None, None, Some(ids::INTERFACE)))
+        );
+        assert_eq!(parts("[]main.MyByte"), Some((Slice, None, None, None)));
+        assert_eq!(
+            parts("[][]uint8"),
+            Some((Slice, None, None, Some(ids::BYTES)))
+        );
+        assert_eq!(
+            parts("[3]uint8"),
+            Some((Array, Some(3), None, Some(ids::UINT)))
+        );
+        assert_eq!(parts("*time.Time"), Some((GobEncoder, None, None, None)));
+        // The builtin byte slice, named types and malformed names tell no kind.
+        for name in [
+            "[]uint8",
+            "main.T",
+            "*main.T",
+            "string",
+            "[x]int",
+            "map[string",
+        ] {
+            assert!(parts(name).is_none(), "{name}");
+        }
+    }
 }

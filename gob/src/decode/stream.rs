@@ -19,7 +19,7 @@ pub struct Discard;
 
 impl Decode for Discard {
     fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> Result<Self> {
-        d.skip(wire)?;
+        d.skip_whole(wire)?;
         Ok(Discard)
     }
 }
@@ -167,6 +167,7 @@ impl Decoder {
         for id in added {
             self.types.defs.remove(id);
             self.types.empty_defs.remove(&id);
+            self.types.several.remove(&id);
             self.types.dyn_types.remove(id);
         }
         for e in &mut self.types.names {

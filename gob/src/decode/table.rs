@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::bootstrap::{bootstrap_dyn_type, bootstrap_type, builtin_type};
 use crate::dyntype::Type;
 use crate::error::{Error, ErrorKind, Result};
-use crate::types::{builtin_name, ids, WireId, WireType};
+use crate::types::{builtin_name, ids, WireId, WireKind, WireKinds, WireType, MARSHALER_BITS};
 use crate::wire::Reader;
 
 use super::limits::Limits;
@@ -79,7 +79,13 @@ impl<V> IdMap<V> {
 /// The type definitions received on one stream.
 #[derive(Default)]
 pub struct TypeTable {
+    /// Each definition's field in Go's type-free order ([`WireKinds::first`]): for a
+    /// definition Go wrote, its only one.
     pub(super) defs: IdMap<Arc<WireType>>,
+    /// Every field of the definitions that set more than one (Go's encoder never writes
+    /// them; a peer may, and Go's decoder keeps them all): empty for a stream Go wrote, so
+    /// the rules below cost a length check there.
+    pub(super) several: HashMap<WireId, WireKinds>,
     /// Ids defined with no `wireType` field set: Go accepts such a definition and fails only
     /// on a value that uses it (here: as an unknown type id).
     pub(super) empty_defs: HashSet<WireId>,
@@ -120,11 +126,78 @@ impl TypeTable {
     }
 
     /// The definition of `id`: received on the stream, or one of Go's own bootstrap types.
+    /// For a definition that sets several of Go's `wireType` fields, the one Go's type-free
+    /// order takes (array, map, slice, struct, the marshalers); [`TypeTable::get_kind`]
+    /// gives any other.
+    #[inline]
     pub fn get(&self, id: WireId) -> Option<&Arc<WireType>> {
         if id < ids::FIRST_USER {
             return bootstrap_type(id);
         }
         self.defs.get(id)
+    }
+
+    /// The field `kind` of the definition of `id`, when it sets that field.
+    #[inline]
+    pub fn get_kind(&self, id: WireId, kind: WireKind) -> Option<&Arc<WireType>> {
+        if self.several.is_empty() {
+            return self.get(id).filter(|w| w.kind() == kind);
+        }
+        match self.several.get(&id) {
+            Some(k) => k.get(kind),
+            None => self.get(id).filter(|w| w.kind() == kind),
+        }
+    }
+
+    /// Every field of `id`'s definition, when it sets several.
+    #[inline]
+    pub(super) fn several_of(&self, id: WireId) -> Option<&WireKinds> {
+        if self.several.is_empty() {
+            return None;
+        }
+        self.several.get(&id)
+    }
+
+    /// Go's `compatibleType` for a local type of kind `kind` (an external decoder for the
+    /// marshaler kinds, else a plain array, slice, map or struct) against the definition of
+    /// `id`: the marshaler fields must match the local type's external decoder exactly
+    /// (`GobEncoderT != nil` iff it is a `GobDecoder`, and so on), then the field of the
+    /// local kind must be set. Array lengths and element types are the caller's.
+    #[inline]
+    pub(super) fn compatible(&self, id: WireId, kind: WireKind) -> Option<&Arc<WireType>> {
+        let want = if kind.is_marshaler() { kind.bit() } else { 0 };
+        match self.several_of(id) {
+            Some(k) if k.bits() & MARSHALER_BITS == want => k.get(kind),
+            Some(_) => None,
+            None => self.get(id).filter(|w| w.kind() == kind),
+        }
+    }
+
+    /// The field a value of `id` is decoded as where no Go type says which one counts
+    /// ([`WireKinds::dynamic`]).
+    #[inline]
+    pub(super) fn dynamic(&self, id: WireId) -> Option<&Arc<WireType>> {
+        match self.several_of(id) {
+            Some(k) => k.dynamic(),
+            None => self.get(id),
+        }
+    }
+
+    /// True when the definition of `id` sets several marshaler fields, which no Go
+    /// destination but a whole struct value takes.
+    #[inline]
+    pub(super) fn several_marshalers(&self, id: WireId) -> bool {
+        self.several_of(id).is_some_and(|k| k.marshalers() > 1)
+    }
+
+    /// True when the definition of `id` sets `StructT` and other fields too: a whole value
+    /// of it is in struct form (no singleton marker) for a local struct and in singleton
+    /// form for any other destination, so the marker is read once the destination is known
+    /// ([`Dec::wire_for`](super::Dec::wire_for)).
+    #[inline]
+    pub(super) fn struct_among_several(&self, id: WireId) -> bool {
+        self.several_of(id)
+            .is_some_and(|k| k.get(WireKind::Struct).is_some())
     }
 
     /// The dynamic type of `id` when it needs no building: a builtin, a bootstrap type, or one
@@ -135,9 +208,14 @@ impl TypeTable {
             .or_else(|| self.dyn_types.get(id).cloned())
     }
 
-    /// True when `id` is defined as a struct.
+    /// True when the definition of `id` sets `StructT` (where a whole value is in struct
+    /// form for a local struct, and a skipped one always: Go's `decodeIgnoredValue`).
+    #[inline]
     pub(super) fn is_struct(&self, id: WireId) -> bool {
-        matches!(self.get(id).map(|w| &**w), Some(WireType::Struct { .. }))
+        if self.several.is_empty() {
+            return matches!(self.get(id).map(|w| &**w), Some(WireType::Struct { .. }));
+        }
+        self.get_kind(id, WireKind::Struct).is_some()
     }
 
     /// The ids a dynamic type of `id` refers to: its wire children and its companions.
@@ -342,11 +420,15 @@ pub(super) fn define(
     if types.defs.len + types.empty_defs.len() >= limits.max_types {
         return Err(Error::new(ErrorKind::TooManyTypes(limits.max_types)));
     }
-    match WireType::decode(r, limits.max_fields)? {
-        Some(wire) => types.defs.insert(id, Arc::new(wire)),
+    let kinds = WireKinds::decode(r, limits.max_fields)?;
+    match kinds.first() {
+        Some(wire) => types.defs.insert(id, wire.clone()),
         None => {
             types.empty_defs.insert(id);
         }
+    }
+    if kinds.count() > 1 {
+        types.several.insert(id, kinds);
     }
     types.pending.push(id);
     added.push(id);
