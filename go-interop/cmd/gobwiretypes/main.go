@@ -534,30 +534,7 @@ func one(seed int64) record {
 		s.message(v.b)
 	case 1:
 		rec.Form = "field"
-		var d buf
-		d.int(-idW)
-		d.uint(3) // StructT
-		d.uint(1)
-		d.uint(1)
-		d.str("W")
-		d.uint(1)
-		d.int(idW)
-		d.uint(0)
-		d.uint(1)
-		d.uint(2)
-		d.uint(1)
-		d.str("A")
-		d.uint(1)
-		d.int(tInt)
-		d.uint(0)
-		d.uint(1)
-		d.str("F")
-		d.uint(1)
-		d.int(idM)
-		d.uint(0)
-		d.uint(0)
-		d.uint(0)
-		s.message(d.b)
+		s.message(wrapperDef(idW, idM))
 		var v buf
 		v.int(idW)
 		v.uint(1)
@@ -569,30 +546,7 @@ func one(seed int64) record {
 	default:
 		rec.Form = "iface"
 		rec.Name = names[r.Intn(len(names))]
-		var d buf
-		d.int(-idW)
-		d.uint(3)
-		d.uint(1)
-		d.uint(1)
-		d.str("W")
-		d.uint(1)
-		d.int(idW)
-		d.uint(0)
-		d.uint(1)
-		d.uint(2)
-		d.uint(1)
-		d.str("A")
-		d.uint(1)
-		d.int(tInt)
-		d.uint(0)
-		d.uint(1)
-		d.str("F")
-		d.uint(1)
-		d.int(tIface)
-		d.uint(0)
-		d.uint(0)
-		d.uint(0)
-		s.message(d.b)
+		s.message(wrapperDef(idW, tIface))
 		var v buf
 		v.int(idW)
 		v.uint(1)
@@ -653,4 +607,33 @@ func main() {
 			os.Exit(2)
 		}
 	}
+}
+
+// wrapperDef is the definition of struct W { A int; F <fieldType> } under id idW: the
+// wrapper that carries the tested value as its field F.
+func wrapperDef(idW, fieldType int64) []byte {
+	var d buf
+	d.int(-idW)
+	d.uint(3) // StructT
+	d.uint(1) // CommonType
+	d.uint(1)
+	d.str("W")
+	d.uint(1)
+	d.int(idW)
+	d.uint(0)
+	d.uint(1) // Field: two of them
+	d.uint(2)
+	d.uint(1)
+	d.str("A")
+	d.uint(1)
+	d.int(tInt)
+	d.uint(0)
+	d.uint(1)
+	d.str("F")
+	d.uint(1)
+	d.int(fieldType)
+	d.uint(0)
+	d.uint(0)
+	d.uint(0)
+	return d.b
 }

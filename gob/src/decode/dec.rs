@@ -93,6 +93,22 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub fn bytes(&mut self) -> Result<&'a [u8]> {
         self.r.bytes()
     }
+
+    /// An array's element count, which must be the definition's length `len` (Go's
+    /// `decodeArray` / `ignoreArray`: "length mismatch").
+    pub(crate) fn array_count(&mut self, len: i64) -> Result<usize> {
+        let at = self.r.pos();
+        let n = self.count(1)?;
+        if n as i64 != len {
+            return Err(Error::new(ErrorKind::ArrayLengthMismatch {
+                want: usize::try_from(len).unwrap_or(usize::MAX),
+                got: n as u64,
+            })
+            .at_offset(at));
+        }
+        Ok(n)
+    }
+
     /// Reads the element count of a slice, array or map, rejecting counts that everything
     /// still to come could not hold.
     ///
@@ -523,16 +539,8 @@ impl<'a, 'b> Dec<'a, 'b> {
                 match &*w {
                     WireType::Struct { fields, .. } => self.skip_fields(fields)?,
                     WireType::Array { elem, len, .. } => {
-                        let at = self.r.pos();
-                        let n = self.count(1)?;
-                        // Go's ignoreArray: "length mismatch in ignoreArray".
-                        if n as i64 != *len {
-                            return Err(Error::new(ErrorKind::ArrayLengthMismatch {
-                                want: usize::try_from(*len).unwrap_or(usize::MAX),
-                                got: n as u64,
-                            })
-                            .at_offset(at));
-                        }
+                        // Go's ignoreArray checks the length too.
+                        let n = self.array_count(*len)?;
                         for i in 0..n {
                             self.element(i, n)?;
                             self.skip(*elem)?;

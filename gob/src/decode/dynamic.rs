@@ -121,24 +121,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                     .map(TypeRef::Type)
                     .ok_or_else(|| Error::new(ErrorKind::UnknownTypeId(c)))
             };
-            let kind = match &*w {
-                WireType::Struct { fields, .. } => DefKind::Struct(
-                    fields
-                        .iter()
-                        .map(|f| Ok((f.name.clone(), r(f.id)?)))
-                        .collect::<Result<_>>()?,
-                ),
-                WireType::Slice { elem, .. } => DefKind::Slice(r(*elem)?),
-                WireType::Array { elem, len, .. } => {
-                    let len = u64::try_from(*len)
-                        .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
-                    DefKind::Array(len, r(*elem)?)
-                }
-                WireType::Map { key, elem, .. } => DefKind::Map(r(*key)?, r(*elem)?),
-                WireType::GobEncoder(_) => DefKind::GobEncoder,
-                WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
-                WireType::TextMarshaler(_) => DefKind::TextMarshaler,
-            };
+            let kind = def_kind(&w, r)?;
             let marshaler = w.is_marshaler();
             let companions = match self.types.companions.get(&m) {
                 Some(cs) => cs.iter().map(|c| r(*c)).collect::<Result<_>>()?,
@@ -251,15 +234,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                 Ok(Value::new_slice(ty, items))
             }
             WireType::Array { elem, len, .. } => {
-                let at = self.r.pos();
-                let n = self.count(1)?;
-                if n as i64 != *len {
-                    return Err(Error::new(ErrorKind::ArrayLengthMismatch {
-                        want: usize::try_from(*len).unwrap_or(usize::MAX),
-                        got: n as u64,
-                    })
-                    .at_offset(at));
-                }
+                let n = self.array_count(*len)?;
                 self.charge(std::mem::size_of::<Composite<Value>>())?;
                 let items = self.elements_n(*elem, n)?;
                 Ok(Value::new_array(ty, items))
@@ -415,25 +390,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     #[cold]
     fn view_type(&mut self, view: &WireType) -> Result<Type> {
         check_field_names(view)?;
-        let mut r = |c: WireId| -> Result<TypeRef> { Ok(TypeRef::Type(self.dyn_type(c)?)) };
-        let kind = match view {
-            WireType::Struct { fields, .. } => DefKind::Struct(
-                fields
-                    .iter()
-                    .map(|f| Ok((f.name.clone(), r(f.id)?)))
-                    .collect::<Result<_>>()?,
-            ),
-            WireType::Slice { elem, .. } => DefKind::Slice(r(*elem)?),
-            WireType::Array { elem, len, .. } => {
-                let len = u64::try_from(*len)
-                    .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
-                DefKind::Array(len, r(*elem)?)
-            }
-            WireType::Map { key, elem, .. } => DefKind::Map(r(*key)?, r(*elem)?),
-            WireType::GobEncoder(_) => DefKind::GobEncoder,
-            WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
-            WireType::TextMarshaler(_) => DefKind::TextMarshaler,
-        };
+        let kind = def_kind(view, |c| Ok(TypeRef::Type(self.dyn_type(c)?)))?;
         TypeGroup::build(vec![GroupDef::new(view.common().name.clone(), kind)])?
             .pop()
             .ok_or_else(|| Error::corrupt("internal: empty type group"))
@@ -578,6 +535,32 @@ impl<'a, 'b> Dec<'a, 'b> {
 }
 
 /// What a local type of `kind` is called in a mismatch error.
+/// The shape of a wire definition as a dynamic type's definition, its references made by `r`
+/// (a type of the group being built, or one known already).
+fn def_kind(
+    w: &WireType,
+    mut r: impl FnMut(WireId) -> Result<TypeRef>,
+) -> Result<DefKind<TypeRef>> {
+    Ok(match w {
+        WireType::Struct { fields, .. } => DefKind::Struct(
+            fields
+                .iter()
+                .map(|f| Ok((f.name.clone(), r(f.id)?)))
+                .collect::<Result<_>>()?,
+        ),
+        WireType::Slice { elem, .. } => DefKind::Slice(r(*elem)?),
+        WireType::Array { elem, len, .. } => {
+            let len = u64::try_from(*len)
+                .map_err(|_| Error::corrupt(format!("negative array length {len}")))?;
+            DefKind::Array(len, r(*elem)?)
+        }
+        WireType::Map { key, elem, .. } => DefKind::Map(r(*key)?, r(*elem)?),
+        WireType::GobEncoder(_) => DefKind::GobEncoder,
+        WireType::BinaryMarshaler(_) => DefKind::BinaryMarshaler,
+        WireType::TextMarshaler(_) => DefKind::TextMarshaler,
+    })
+}
+
 fn kind_label(kind: WireKind) -> &'static str {
     match kind {
         WireKind::Array => "array",
