@@ -249,7 +249,7 @@ impl WireType {
     }
 
     /// Which field of Go's `wireType` this is.
-    pub fn kind(&self) -> WireKind {
+    pub(crate) fn kind(&self) -> WireKind {
         match self {
             WireType::Array { .. } => WireKind::Array,
             WireType::Slice { .. } => WireKind::Slice,
@@ -302,7 +302,7 @@ pub enum WireKind {
 
 impl WireKind {
     /// True for the three marshaler fields.
-    pub fn is_marshaler(self) -> bool {
+    pub(crate) fn is_marshaler(self) -> bool {
         matches!(
             self,
             WireKind::GobEncoder | WireKind::BinaryMarshaler | WireKind::TextMarshaler
