@@ -182,12 +182,14 @@ where
             .await;
         }
         let self_ended = self.shared.ended.clone();
+        let close_timeout = self.cfg.close_timeout;
         let Driver {
             conn,
             opens,
             syn_pending,
             awaiting_ack,
             closing,
+            flush,
             ..
         } = self;
         tracing::debug!(%reason, "yamux session ended");
@@ -208,8 +210,10 @@ where
         for (_, reply) in awaiting_ack {
             let _ = reply.send(Err(failed()));
         }
+        let mut graceful = false;
         if let Some(mut closing) = closing {
             let outcome = closing.outcome.take().unwrap_or(Ok(()));
+            graceful = outcome.is_ok();
             let mut replies = closing.replies.into_iter();
             if let Some(first) = replies.next() {
                 for other in replies {
@@ -219,6 +223,18 @@ where
                     });
                 }
                 let _ = first.send(outcome);
+            }
+        }
+        if graceful {
+            if let Some(flush) = flush {
+                // Our write side is shut down; keep the read side open until the peer's
+                // EOF (see `FlushHandle::poll_discard_until_eof`), after every caller has
+                // its answer, so `close` does not wait for it.
+                let _ = tokio::time::timeout(
+                    close_timeout,
+                    poll_fn(|cx| flush.poll_discard_until_eof(cx)),
+                )
+                .await;
             }
         }
     }

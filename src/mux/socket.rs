@@ -192,11 +192,20 @@ pub(super) trait FlushHandle: Send + Sync {
     /// The code of the GoAway with an error code yamux has written, if it has: yamux has
     /// then terminated the connection (see `FrameScan`).
     fn error_goaway(&self) -> Option<u32>;
+
+    /// Reads and discards what the peer still sends; `Ready` at its EOF or an error.
+    ///
+    /// Used after a graceful close: our end is shut down for writing, but the peer may
+    /// still be reading the last frames and acknowledging them. hashicorp/yamux treats a
+    /// failed write (a window update meeting a closed socket: EPIPE) as fatal and drops
+    /// whatever it had not read yet, so the read side stays open until the peer ends its
+    /// session (its EOF), bounded by the caller.
+    fn poll_discard_until_eof(&self, cx: &mut Context<'_>) -> Poll<()>;
 }
 
 struct Handle<S>(Arc<Mutex<WriteState<S>>>);
 
-impl<S: AsyncWrite + Unpin + Send> FlushHandle for Handle<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> FlushHandle for Handle<S> {
     fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut st = lock(&self.0);
         if st.failed.is_some() {
@@ -214,6 +223,23 @@ impl<S: AsyncWrite + Unpin + Send> FlushHandle for Handle<S> {
 
     fn error_goaway(&self) -> Option<u32> {
         lock(&self.0).scan.error_goaway
+    }
+
+    fn poll_discard_until_eof(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = lock(&self.0);
+        let mut scratch = [0u8; 8192];
+        // Bounded per call, so a peer that keeps sending cannot hold the task.
+        for _ in 0..64 {
+            let mut rb = ReadBuf::new(&mut scratch);
+            match Pin::new(&mut st.socket).poll_read(cx, &mut rb) {
+                Poll::Ready(Ok(())) if rb.filled().is_empty() => return Poll::Ready(()),
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(_)) => return Poll::Ready(()),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 

@@ -430,3 +430,62 @@ async fn a_dropped_shut_down_stream_does_not_block_the_peers_writer() {
     })
     .await;
 }
+
+/// Reads the raw peer's socket until our EOF (the write shutdown a graceful close ends with).
+async fn read_until_our_eof(theirs: &mut UnixStream) {
+    let mut sink = Vec::new();
+    within("our EOF", theirs.read_to_end(&mut sink))
+        .await
+        .expect("read our frames");
+    // The GoAway(0) of a graceful close is the last frame.
+    assert!(sink.len() >= 12, "no GoAway before EOF");
+    assert_eq!(sink[sink.len() - 12..], frame_header(3, 0, 0, 0));
+}
+
+/// After a graceful close the peer may still be reading our last frames and acknowledging
+/// them (a window update): that write must not fail. hashicorp/yamux ends its session on
+/// a failed write and drops what it had not read yet (seen as a CI flake of
+/// `mux_interop::close_flushes_queued_frames_and_go_ends_its_session`: Go's window update
+/// met EPIPE with 69 KiB of our data still unread).
+#[tokio::test]
+async fn after_a_graceful_close_the_peer_can_still_write_until_its_eof() {
+    let (ours, mut theirs) = UnixStream::pair().expect("socket pair");
+    let session = Session::new(ours, Role::Client, MuxConfig::default()).expect("session");
+    within("close", session.close())
+        .await
+        .expect("graceful close");
+    read_until_our_eof(&mut theirs).await;
+    // Well after `close` returned and the driver finished its work.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..3 {
+        theirs
+            .write_all(&frame_header(1, 0, 1, 65536))
+            .await
+            .expect("the peer's late window update is taken");
+    }
+}
+
+/// The read side's linger is bounded by `close_timeout`: a peer that never ends its
+/// session gets the socket closed after it.
+#[tokio::test]
+async fn the_read_linger_after_close_ends_at_close_timeout() {
+    let (ours, mut theirs) = UnixStream::pair().expect("socket pair");
+    let config = MuxConfig {
+        close_timeout: Duration::from_millis(200),
+        ..MuxConfig::default()
+    };
+    let session = Session::new(ours, Role::Client, config).expect("session");
+    within("close", session.close())
+        .await
+        .expect("graceful close");
+    read_until_our_eof(&mut theirs).await;
+    let closed = within("socket closed after close_timeout", async {
+        loop {
+            if theirs.write_all(&frame_header(2, 0, 0, 0)).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    closed.await;
+}
