@@ -1143,6 +1143,9 @@ async fn plain_rpc(socket: &Path, bytes: &[u8]) -> (Vec<(u64, String)>, bool) {
 /// - seed 1633 (soak): a map key that is not UTF-8: Go reads the whole value (its strings
 ///   hold any bytes), answers `key input not found in args` and serves the next request (we
 ///   refused the string, stopped inside the value and read its rest as the next header);
+/// - seed 5476 (soak): an unregistered interface name whose definitions and value never
+///   come: Go refuses the name as soon as it has read it and answers (we decoded on, checked
+///   the names after the whole value, waited for the rest and never answered);
 /// - seed 6228 (soak): a deadline whose marshaled nanoseconds are out of range: Go's
 ///   `Time.UnmarshalBinary` does not check them and the call is answered (we refused the
 ///   value and answered with an error).
@@ -1281,6 +1284,41 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         );
         let mut k = request(&mut enc, "Plugin.Submit", 0, &args);
         k.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // Seed 5476 (soak): the same name in the first call, and the messages after the
+        // name's never come (the session sent them to another stream): Go refuses the name
+        // as soon as it has read it and answers; the connection stays open.
+        let mut enc = Encoder::new();
+        let mut args = entity("e-1");
+        deadline(&mut args);
+        let mut n = request(&mut enc, "Plugin.Entity", 0, &args);
+        let at = n
+            .windows(9)
+            .position(|w| w == b"time.Time")
+            .expect("the name");
+        n[at + 8] = b'%';
+        let (_, _, name_end) = sessfuzz::messages(&n)
+            .into_iter()
+            .find(|(start, _, end)| (*start..*end).contains(&at))
+            .expect("the name's message");
+        n.truncate(name_end);
+        // Two unregistered names: Go stops at the first in wire order (our encoder writes
+        // the keys in order), here in the message that also carries the submit input's
+        // name and its first definition (Go's encoder flushes the value so far with a
+        // definition), so the records' message, of a type Go never got, is read as the next
+        // header and Go ends the connection.
+        let mut enc = Encoder::new();
+        let mut args = InterfaceMap::new();
+        args.insert("aaa".into(), Interface::new("main.Earlier", Value::Int(3)));
+        let mut data = InterfaceMap::new();
+        data.insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
+        args.insert(
+            "input".into(),
+            Interface::from_concrete(SubmitInput {
+                records: vec![Record::new("r", data)],
+            }),
+        );
+        let mut q = request(&mut enc, "Plugin.Submit", 0, &args);
+        q.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
         // Seed 6228 (soak): deadlines whose marshaled nanoseconds are out of range, which
         // Go's `Time.UnmarshalBinary` takes unchecked (negative: a time in 2157; 2^30 + 5:
         // bit 30 kept in the wall word), so the calls are answered.
@@ -1325,7 +1363,7 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         // Name, bytes, the replies (seq, "error" or result), whether the server ends the
         // connection.
         type Case<'a> = (&'a str, &'a [u8], Vec<(u64, String)>, bool);
-        let cases: [Case; 10] = [
+        let cases: [Case; 12] = [
             (
                 "a bad field number in an interface's value",
                 &a,
@@ -1373,6 +1411,18 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
                 &k,
                 vec![(0, "error".into()), (1, e2.into())],
                 false,
+            ),
+            (
+                "an unregistered name whose definitions never come",
+                &n,
+                vec![(0, "error".into())],
+                false,
+            ),
+            (
+                "two unregistered names, the first before the submit input's",
+                &q,
+                vec![(0, "error".into())],
+                true,
             ),
             (
                 "deadlines with nanoseconds out of range",

@@ -4,11 +4,10 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::Arc;
 
 use gob::raw::{ids, Dec, WireId, WireKind, WireType};
-use gob::{Decode, ErrorKind, GoName, GoStr, GoTime, Interface, Value};
+use gob::{Decode, GoName, GoStr, GoTime, Interface, Value};
 
 use super::methods::{is_input_name, MethodInput, MethodOutput};
 use super::service::{CallContext, DispatchError, Dispatcher};
@@ -143,23 +142,15 @@ fn unpack<I: MethodInput>(mut args: InterfaceMap) -> Result<(CallContext, I, boo
     }
 }
 
-/// The argument map, refused while decoding (as Go's gob decoder refuses it) when an
-/// interface value carries a name a Go dispatcher plugin never registered.
+/// The argument map, refused while decoding (as Go's gob decoder refuses it, at the name)
+/// when an interface value carries a name a Go dispatcher plugin never registered.
 struct CheckedArgs(InterfaceMap);
 
 impl Decode for CheckedArgs {
     fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
-        let args = InterfaceMap::decode(d, wire)?;
-        for v in args.values() {
-            check_registered(v).map_err(unregistered)?;
-        }
-        Ok(CheckedArgs(args))
+        d.with_known_names(registered_in_go, |d| InterfaceMap::decode(d, wire))
+            .map(CheckedArgs)
     }
-}
-
-/// Go's decoder error for an unregistered interface name.
-fn unregistered(name: String) -> gob::Error {
-    gob::Error::new(ErrorKind::UnregisteredName(name))
 }
 
 /// Go's `createContext`: the call's deadline from the `deadline` argument.
@@ -230,83 +221,6 @@ fn registered_in_go(name: &str) -> bool {
     ) || is_input_name(name)
 }
 
-/// The first interface name (depth first) Go would not know.
-fn check_registered(i: &Interface) -> Result<(), String> {
-    let Some(name) = i.name() else {
-        return Ok(());
-    };
-    check_name(name)?;
-    if let Some(v) = i.value() {
-        return check_value(v, false);
-    }
-    if let Some(s) = i.downcast_ref::<SubmitInput>() {
-        return s.records.iter().try_for_each(check_record);
-    }
-    if let Some(s) = i.downcast_ref::<RecordList>() {
-        return s.0.iter().try_for_each(check_record);
-    }
-    let maps: Vec<&InterfaceMap> = if let Some(s) = i.downcast_ref::<SearchInput>() {
-        s.parameters.iter().map(|p| &p.0).collect()
-    } else if let Some(p) = i.downcast_ref::<SearchParameters>() {
-        vec![&p.0]
-    } else {
-        Vec::new()
-    };
-    for m in maps {
-        for v in m.values() {
-            check_registered(v)?;
-        }
-    }
-    Ok(())
-}
-
-/// Checks the interface values inside `v`. `interface` says whether `v` itself is in an
-/// `interface{}` position, where a bare value stands for an interface holding it under its
-/// default Go name (see `gob::Value`).
-fn check_value(v: &Value, interface: bool) -> Result<(), String> {
-    match v {
-        Value::Interface(i) => return check_registered(i),
-        Value::Nil => return Ok(()),
-        v if interface => check_name(&v.default_go_name())?,
-        _ => {}
-    }
-    match v {
-        Value::Slice(c) | Value::Array(c) => {
-            let (_, elem) = c.ty.interface_positions();
-            c.items.iter().try_for_each(|x| check_value(x, elem))
-        }
-        Value::Map(c) => {
-            let (key, elem) = c.ty.interface_positions();
-            c.items.iter().try_for_each(|(k, x)| {
-                check_value(k, key)?;
-                check_value(x, elem)
-            })
-        }
-        Value::Struct(c) => c
-            .items
-            .iter()
-            .try_for_each(|(i, x)| check_value(x, c.ty.field_is_interface(*i))),
-        _ => Ok(()),
-    }
-}
-
-/// `Err(name)` for a name Go would not know.
-fn check_name(name: &str) -> Result<(), String> {
-    if registered_in_go(name) {
-        Ok(())
-    } else {
-        Err(name.to_string())
-    }
-}
-
-/// [`check_registered`] for every value of a record.
-fn check_record(r: &Record) -> Result<(), String> {
-    r.data
-        .iter()
-        .flat_map(|m| m.values())
-        .try_for_each(check_registered)
-}
-
 /// The argument map of `Plugin.Submit`. For a dispatcher with
 /// [`Dispatcher::SUBMIT_KEEPS_LAST`] the records of a `*dispatcher.SubmitInput` under
 /// `input` are decoded one at a time and only the last ones are kept (`streamed`); every
@@ -323,8 +237,6 @@ struct StreamedSubmit {
     input: SubmitInput,
     /// How many records were sent.
     sent: usize,
-    /// The first record [`check_record`] refused (Go's decoder refuses the whole argument).
-    rejected: Option<String>,
 }
 
 /// One value of the argument map: an ordinary interface, or the streamed submit input.
@@ -357,8 +269,20 @@ impl<D: Dispatcher> Decode for SubmitArgs<D> {
             // Not Go's map[string]interface{}: the usual decode gives the usual error.
             return CheckedArgs::decode(d, wire).map(|a| plain(a.0));
         }
+        d.with_known_names(registered_in_go, |d| Self::decode_streamed(d, keep))
+    }
+}
+
+impl<D> SubmitArgs<D> {
+    /// The argument map (Go's `map[string]interface{}`) with a `*dispatcher.SubmitInput`
+    /// under `input` streamed through a ring of `keep` records.
+    fn decode_streamed(d: &mut Dec<'_, '_>, keep: usize) -> gob::Result<Self> {
         let n = d.count(2)?;
-        let mut args = plain(InterfaceMap::new());
+        let mut args = SubmitArgs {
+            rest: InterfaceMap::new(),
+            streamed: None,
+            dispatcher: PhantomData,
+        };
         for i in 0..n {
             d.element(i, n)?;
             let key = d.nested(|d| GoStr::decode(d, ids::STRING))?;
@@ -384,27 +308,7 @@ impl<D: Dispatcher> Decode for SubmitArgs<D> {
                 }
             }
         }
-        args.check().map_err(unregistered)?;
         Ok(args)
-    }
-}
-
-impl<D> SubmitArgs<D> {
-    /// The registration checks Go's decoder makes, in the same (key) order: the keys before
-    /// `input`, the records, the keys after it.
-    fn check(&self) -> Result<(), String> {
-        let Some(streamed) = &self.streamed else {
-            return self.rest.values().try_for_each(check_registered);
-        };
-        self.rest
-            .range::<str, _>((Unbounded, Excluded("input")))
-            .try_for_each(|(_, v)| check_registered(v))?;
-        if let Some(name) = &streamed.rejected {
-            return Err(name.clone());
-        }
-        self.rest
-            .range::<str, _>((Excluded("input"), Unbounded))
-            .try_for_each(|(_, v)| check_registered(v))
     }
 }
 
@@ -413,14 +317,10 @@ fn stream_records(d: &mut Dec<'_, '_>, wire: WireId, keep: usize) -> gob::Result
     const FIELDS: &[&str] = &["Records"];
     let mut ring = VecDeque::new();
     let mut sent = 0usize;
-    let mut rejected = None;
     d.decode_struct(wire, "dispatcher.SubmitInput", FIELDS, |d, _, records| {
         let (elem, n) = d.slice_header(records)?;
         d.each_element(n, |d, _| {
             let r = Record::decode(d, elem)?;
-            if rejected.is_none() {
-                rejected = check_record(&r).err();
-            }
             sent += 1;
             if ring.len() == keep {
                 ring.pop_front();
@@ -436,6 +336,5 @@ fn stream_records(d: &mut Dec<'_, '_>, wire: WireId, keep: usize) -> gob::Result
             records: ring.into(),
         },
         sent,
-        rejected,
     })
 }

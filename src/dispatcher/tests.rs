@@ -883,7 +883,8 @@ async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
     );
 
     // A name Go never registered, in a record the ring drops, still fails the whole call;
-    // as in Go, the stream serves on (a fresh one per case all the same).
+    // as in Go, the stream serves on (a fresh one per case all the same): the name's message
+    // is the records' last.
     let mut bad = submit(25);
     bad.records[5]
         .data
@@ -901,17 +902,32 @@ async fn submit_streams_records_when_the_dispatcher_keeps_only_the_last() {
         refused(args.clone()).await,
         "gob: name not registered for interface: \"main.Secret\""
     );
-    // Go checks the argument in key order: a later key's name is reported after the records',
-    // an earlier key's before them.
+    // Go's decoder stops at the first unregistered name in wire order (our encoder writes
+    // the keys in order): a later key's name is not reached...
     args.insert("meta".into(), Interface::new("main.Later", Value::Int(2)));
     assert_eq!(
         refused(args.clone()).await,
         "gob: name not registered for interface: \"main.Secret\""
     );
+    // ...an earlier key's is, at once: in the message that also carries the submit input's
+    // name and its first definition (Go's encoder flushes the value so far with it). Go drops
+    // the rest of that message, so the next message (the records, of a type it never got)
+    // cannot be read as a request and the stream closes after the answer, as Go's does.
     args.insert("aaa".into(), Interface::new("main.Earlier", Value::Int(3)));
+    let fresh = raw_client(Arc::new(TailKeeper::default()));
     assert_eq!(
-        refused(args).await,
+        raw_error(&fresh, "Submit", &args).await,
         "gob: name not registered for interface: \"main.Earlier\""
+    );
+    let next = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        fresh.call::<_, Interface>("Plugin.Entity", &InterfaceMap::new()),
+    )
+    .await
+    .expect("the next call must end, not hang");
+    assert!(
+        next.as_ref().is_err_and(|e| e.is_connection_error()),
+        "expected the stream closed, got {next:?}"
     );
     // An input of another type gets Go's text; fewer records than kept are all handed over.
     let mut args = InterfaceMap::new();

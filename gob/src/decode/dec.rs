@@ -360,6 +360,25 @@ impl<'a, 'b> Dec<'a, 'b> {
             .map(|(name, id)| (self.name_str(&name).to_string(), id)))
     }
 
+    /// Decodes with `f`, refusing every interface value whose concrete type name `known`
+    /// does not accept ([`ErrorKind::UnregisteredName`]) as soon as the name is read.
+    ///
+    /// This is Go's decoder in a process whose registry holds exactly those names: Go looks
+    /// the name up before it reads the value's definitions and payload, which may follow in
+    /// later messages, so a peer that never sends them still gets its answer. (Without this,
+    /// an unregistered name decodes dynamically.) Skipped values are not checked, as Go's
+    /// `ignoreInterface` does not check them either.
+    pub fn with_known_names<T>(
+        &mut self,
+        known: fn(&str) -> bool,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let outer = self.types.known_names.replace(known);
+        let out = f(self);
+        self.types.known_names = outer;
+        out
+    }
+
     /// [`Dec::interface_header`] with the name interned for this stream and its registered
     /// decoder, if any.
     pub(super) fn header(&mut self) -> Result<Option<Header>> {
@@ -376,6 +395,14 @@ impl<'a, 'b> Dec<'a, 'b> {
         }
         let raw = self.r.take(n as usize)?;
         self.types.name_message_end = Some(self.r.message_end());
+        if let Some(known) = self.types.known_names {
+            if !std::str::from_utf8(raw).is_ok_and(known) {
+                return Err(Error::new(ErrorKind::UnregisteredName(
+                    String::from_utf8_lossy(raw).into_owned(),
+                ))
+                .at_offset(at));
+            }
+        }
         let name = self.intern(raw);
         loop {
             if self.r.remaining() == 0 {
@@ -472,7 +499,11 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// Skips a value of wire type `id` structurally (never trusting interface byte counts).
     pub fn skip(&mut self, id: WireId) -> Result<()> {
-        self.nested(|d| d.skip_inner(id))
+        // Go's `ignoreInterface` does not look names up (see `Dec::with_known_names`).
+        let known = self.types.known_names.take();
+        let out = self.nested(|d| d.skip_inner(id));
+        self.types.known_names = known;
+        out
     }
 
     /// Skips a whole value (Go's `decodeIgnoredValue`): a definition that sets `StructT` is

@@ -112,6 +112,9 @@ pub struct TypeTable {
     /// definitions and value may follow in later messages): where Go's decoder, which fails
     /// on an unregistered name right after reading it, resumes.
     pub(super) name_message_end: Option<usize>,
+    /// The interface names a value may carry, while [`Dec::with_known_names`] runs: any
+    /// other fails at the name.
+    pub(super) known_names: Option<fn(&str) -> bool>,
 }
 
 impl TypeTable {
