@@ -1319,6 +1319,22 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         );
         let mut q = request(&mut enc, "Plugin.Submit", 0, &args);
         q.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // Seed 741 (soak): the request header's type id replaced by 21, gob's own
+        // `fieldType` (a struct of `Name` and `Id`): Go's compileDec takes any builtin
+        // struct, matches no field and decodes an empty `Request`, answered
+        // `rpc: service/method request ill-formed: `; the stream goes on.
+        let mut enc = Encoder::new();
+        let mut p = request(&mut enc, "Plugin.Entity", 0, &entity("e-1"));
+        let (start, count, end) = sessfuzz::messages(&p)[1];
+        let id_at = start + count;
+        assert_eq!(p[id_at..id_at + 2], [0xff, 0x80], "the header's type id");
+        let mut content = vec![0x2a];
+        content.extend_from_slice(&p[id_at + 2..end]);
+        let rest = p.split_off(end);
+        p.truncate(start);
+        p.extend(raw::gob_message(&content));
+        p.extend(rest);
+        p.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
         // Seed 6228 (soak): deadlines whose marshaled nanoseconds are out of range, which
         // Go's `Time.UnmarshalBinary` takes unchecked (negative: a time in 2157; 2^30 + 5:
         // bit 30 kept in the wall word), so the calls are answered.
@@ -1363,7 +1379,7 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         // Name, bytes, the replies (seq, "error" or result), whether the server ends the
         // connection.
         type Case<'a> = (&'a str, &'a [u8], Vec<(u64, String)>, bool);
-        let cases: [Case; 12] = [
+        let cases: [Case; 13] = [
             (
                 "a bad field number in an interface's value",
                 &a,
@@ -1423,6 +1439,12 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
                 &q,
                 vec![(0, "error".into())],
                 true,
+            ),
+            (
+                "a request header of gob's own fieldType",
+                &p,
+                vec![(0, "error".into()), (1, e2.into())],
+                false,
             ),
             (
                 "deadlines with nanoseconds out of range",

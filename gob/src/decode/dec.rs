@@ -310,7 +310,11 @@ impl<'a, 'b> Dec<'a, 'b> {
                 plan
             }
         };
+        // Go's `decodeValue` looks the wire struct up among the definitions received on the
+        // stream only: a value of one of gob's own bootstrap structs (`fieldType`, id 21)
+        // matching no field decodes as the zero value.
         if top
+            && wire >= ids::FIRST_USER
             && !local_fields.is_empty()
             && !plan.is_empty()
             && plan.iter().all(|(l, _)| l.is_none())
