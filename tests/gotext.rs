@@ -9,7 +9,8 @@
 //! as Go refuses them. (This found Rust's `{}` breaking exact ties upwards where Go's
 //! shortest formatting takes the even digit: `34158179052624.0625` is Go's `…624.062`.) Strings: random bytes
 //! biased to what Go escapes (controls, `"`, `\`, HTML's `<>&`, U+2028/2029, invalid and
-//! truncated UTF-8).
+//! truncated UTF-8, any code point), each also through `strconv.Quote` (Go's `%q`, which our
+//! error texts reproduce with `gotext::go_quote`).
 //!
 //! CI runs one seed of 20,000 floats and 5,000 strings; a longer run:
 //! `GOTEXT_SEED=1 GOTEXT_SEEDS=100 GOTEXT_CASES=200000 cargo test --test gotext -- --nocapture`.
@@ -185,6 +186,11 @@ fn random_floats_and_strings_are_written_as_go_json_marshal_writes_them() {
                     line,
                     Some(String::from_utf8(ours).expect("our JSON is UTF-8")),
                 ));
+                // The same bytes through `strconv.Quote` (Go's `%q`).
+                let line = format!("quote {}", hex(&s));
+                input.push_str(&line);
+                input.push('\n');
+                cases.push((line, Some(gotext::go_quote(&s))));
             }
             let go = go_answers(input, cases.len());
             for ((line, ours), go) in cases.iter().zip(&go) {
@@ -204,8 +210,8 @@ fn random_floats_and_strings_are_written_as_go_json_marshal_writes_them() {
             }
         }
         println!(
-            "gotext: seeds {first}..{}, {n} floats and {} strings each, {refused} refused (NaN, \
-         ±Inf), {exponents} in exponent form, all alike",
+            "gotext: seeds {first}..{}, {n} floats and {} strings (JSON and quoted) each, {refused} \
+         refused (NaN, ±Inf), {exponents} in exponent form, all alike",
             first + seeds,
             n / 4
         );
@@ -214,4 +220,27 @@ fn random_floats_and_strings_are_written_as_go_json_marshal_writes_them() {
             "the generator reaches refusals and exponents"
         );
     })
+}
+
+/// `gob/src/gotext/goprint.rs` (`strconv.IsPrint`'s table, behind `gotext::go_quote`) is what
+/// the Go peer's toolchain generates: regenerate it with `go run ./cmd/gotext -print-ranges >
+/// ../gob/src/gotext/goprint.rs` in `go-interop/` when this fails after a Go upgrade.
+#[test]
+fn the_print_table_is_the_go_toolchains() {
+    let out = Command::new(support::go_bin("gotext"))
+        .arg("-print-ranges")
+        .output()
+        .expect("run gotext -print-ranges");
+    assert!(out.status.success(), "gotext -print-ranges: {}", out.status);
+    let table = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.starts_with("//"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let ours = std::fs::read_to_string(support::repo_root().join("gob/src/gotext/goprint.rs"))
+        .expect("read goprint.rs");
+    let go = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(table(&go).len() > 700, "Go's table");
+    assert!(table(&ours) == table(&go), "goprint.rs differs from Go's");
 }

@@ -72,8 +72,9 @@ pub enum ErrorKind {
     TooManyTypes(usize),
     /// An interface type name longer than 1024 bytes.
     NameTooLong(u64),
-    /// An interface value with a name that is not registered (typed decoding only).
-    UnregisteredName(String),
+    /// An interface value with a name that is not registered (typed decoding only): the
+    /// name's bytes as sent (Go's text quotes them with `%q`).
+    UnregisteredName(Vec<u8>),
     /// A malformed structure that has no more specific kind.
     Corrupt(String),
     /// An encoding-side error (nil pointer inside an interface, unregistered type, ...).
@@ -132,7 +133,11 @@ impl fmt::Display for ErrorKind {
             ErrorKind::DepthLimitExceeded(d) => write!(f, "invalid nesting depth (limit {d})"),
             ErrorKind::TooManyTypes(n) => write!(f, "too many type definitions (limit {n})"),
             ErrorKind::NameTooLong(n) => write!(f, "interface type name too long ({n} bytes)"),
-            ErrorKind::UnregisteredName(n) => write!(f, "name not registered for interface: {n:?}"),
+            ErrorKind::UnregisteredName(n) => write!(
+                f,
+                "name not registered for interface: {}",
+                crate::gotext::go_quote(n)
+            ),
             ErrorKind::Corrupt(m) => write!(f, "corrupted data: {m}"),
             ErrorKind::Encode(m) => write!(f, "encode: {m}"),
             ErrorKind::Marshal(m) => write!(f, "marshaler: {m}"),

@@ -5,66 +5,9 @@
 
 use std::fmt::Write as _;
 
-/// Go `strconv.Quote` (what `%q` prints for a string).
-///
-/// Printability follows Go's `strconv.IsPrint` closely for ASCII and common text; for exotic
-/// code points (unassigned, rare format characters) Go's tables are approximated by Rust's
-/// `char::is_control`/`char::is_whitespace` plus a list of common format characters.
+/// Go `strconv.Quote` (what `%q` prints for a string): [`gob::gotext::go_quote`].
 pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if go_is_print(c) => out.push(c),
-            '\u{07}' => out.push_str("\\a"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{0b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Approximation of Go's `strconv.IsPrint` (see [`go_quote`]).
-fn go_is_print(c: char) -> bool {
-    let u = c as u32;
-    if u < 0x80 {
-        return (0x20..0x7f).contains(&u);
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    // Common format (Cf), private-use (Co) and noncharacter code points Go does not print.
-    !matches!(u,
-        0xad
-        | 0x600..=0x605
-        | 0x61c
-        | 0x6dd
-        | 0x70f
-        | 0x180e
-        | 0x200b..=0x200f
-        | 0x202a..=0x202e
-        | 0x2060..=0x206f
-        | 0xe000..=0xf8ff
-        | 0xfeff
-        | 0xfff9..=0xfffb
-        | 0xfffe..=0xffff
-        | 0xf0000..=0x10ffff)
+    gob::gotext::go_quote(s.as_bytes())
 }
 
 /// Go `strconv.Atoi` on a 64-bit platform. The error is Go's exact `NumError` text, e.g.

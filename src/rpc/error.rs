@@ -186,7 +186,10 @@ pub(crate) fn go_decode_error_text(
         }
         // Go's text carries neither path nor offset.
         ErrorKind::UnregisteredName(name) => {
-            format!("gob: name not registered for interface: {name:?}")
+            format!(
+                "gob: name not registered for interface: {}",
+                gob::gotext::go_quote(name)
+            )
         }
         ErrorKind::NoFieldsMatched(local) if path.is_empty() => {
             let bare = local.rsplit('.').next().unwrap_or(local);

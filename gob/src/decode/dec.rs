@@ -401,10 +401,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         self.types.name_message_end = Some(self.r.message_end());
         if let Some(known) = self.types.known_names {
             if !std::str::from_utf8(raw).is_ok_and(known) {
-                return Err(Error::new(ErrorKind::UnregisteredName(
-                    String::from_utf8_lossy(raw).into_owned(),
-                ))
-                .at_offset(at));
+                return Err(Error::new(ErrorKind::UnregisteredName(raw.to_vec())).at_offset(at));
             }
         }
         let name = self.intern(raw);
