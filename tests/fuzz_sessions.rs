@@ -1335,6 +1335,34 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         p.extend(raw::gob_message(&content));
         p.extend(rest);
         p.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // The same with id 17 (`arrayType`, whose `CommonType` field Request lacks): Go
+        // cannot skip a field of gob's own types (`decIgnoreOpFor` knows only the
+        // definitions received), so the header fails and Go ends the connection unanswered.
+        let mut enc = Encoder::new();
+        let mut r17 = request(&mut enc, "Plugin.Entity", 0, &entity("e-1"));
+        let (start, count, end) = sessfuzz::messages(&r17)[1];
+        let mut content = vec![0x22];
+        content.extend_from_slice(&r17[start + count + 2..end]);
+        let rest = r17.split_off(end);
+        r17.truncate(start);
+        r17.extend(raw::gob_message(&content));
+        r17.extend(rest);
+        r17.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // Argument bodies of a reserved id (9), of gob's `structType` (20) and of an id
+        // nothing defined (30): Go names the remote type in its answer, and serves on.
+        let mut enc = Encoder::new();
+        let mut ids = Vec::new();
+        for (seq, id) in [(0u64, 9u8), (1, 20), (2, 30)] {
+            ids.extend(
+                enc.encode(&Request {
+                    service_method: "Plugin.Entity".into(),
+                    seq,
+                })
+                .expect("header"),
+            );
+            ids.extend(raw::gob_message(&[id * 2, 0, 0]));
+        }
+        ids.extend(request(&mut enc, "Plugin.Entity", 3, &entity("e-2")));
         // Seed 6228 (soak): deadlines whose marshaled nanoseconds are out of range, which
         // Go's `Time.UnmarshalBinary` takes unchecked (negative: a time in 2157; 2^30 + 5:
         // bit 30 kept in the wall word), so the calls are answered.
@@ -1379,7 +1407,7 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         // Name, bytes, the replies (seq, "error" or result), whether the server ends the
         // connection.
         type Case<'a> = (&'a str, &'a [u8], Vec<(u64, String)>, bool);
-        let cases: [Case; 13] = [
+        let cases: [Case; 15] = [
             (
                 "a bad field number in an interface's value",
                 &a,
@@ -1444,6 +1472,23 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
                 "a request header of gob's own fieldType",
                 &p,
                 vec![(0, "error".into()), (1, e2.into())],
+                false,
+            ),
+            (
+                "a request header of gob's own arrayType",
+                &r17,
+                vec![],
+                true,
+            ),
+            (
+                "argument bodies of gob's reserved, own and undefined ids",
+                &ids,
+                vec![
+                    (0, "error".into()),
+                    (1, "error".into()),
+                    (2, "error".into()),
+                    (3, e2.into()),
+                ],
                 false,
             ),
             (

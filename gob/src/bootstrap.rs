@@ -128,3 +128,47 @@ pub(crate) fn builtin_type(id: WireId) -> Option<Type> {
         _ => return None,
     })
 }
+
+/// Go's `typeId.string()` for an id below 64 that is not a basic type: the string of gob's
+/// own type for ids 9..=24 (the seven reserved ids all print as `_reserved1` in Go), `<nil>`
+/// for any other (as in Go's `bad data: undefined type …`, see
+/// [`ErrorKind::UndefinedType`](crate::ErrorKind::UndefinedType)).
+pub fn go_type_string(id: i64) -> &'static str {
+    const COMMON: &str = "CommonType = struct { Name string; Id int; }";
+    match id {
+        9..=15 => "_reserved1",
+        16 => {
+            "wireType = struct { ArrayT arrayType = struct { CommonType CommonType = struct { \
+               Name string; Id int; }; Elem int; Len int; }; SliceT sliceType = struct { \
+               CommonType CommonType; Elem int; }; StructT structType = struct { CommonType \
+               CommonType; Field []fieldType = struct { Name string; Id int; }; }; MapT mapType \
+               = struct { CommonType CommonType; Key int; Elem int; }; GobEncoderT \
+               gobEncoderType = struct { CommonType CommonType; }; BinaryMarshalerT \
+               gobEncoderType; TextMarshalerT gobEncoderType; }"
+        }
+        17 => {
+            "arrayType = struct { CommonType CommonType = struct { Name string; Id int; }; \
+               Elem int; Len int; }"
+        }
+        18 => COMMON,
+        19 => {
+            "sliceType = struct { CommonType CommonType = struct { Name string; Id int; }; \
+               Elem int; }"
+        }
+        20 => {
+            "structType = struct { CommonType CommonType = struct { Name string; Id int; }; \
+               Field []fieldType = struct { Name string; Id int; }; }"
+        }
+        21 => "fieldType = struct { Name string; Id int; }",
+        22 => "[]fieldType = struct { Name string; Id int; }",
+        23 => {
+            "mapType = struct { CommonType CommonType = struct { Name string; Id int; }; \
+               Key int; Elem int; }"
+        }
+        24 => {
+            "gobEncoderType = struct { CommonType CommonType = struct { Name string; Id int; \
+               }; }"
+        }
+        _ => "<nil>",
+    }
+}

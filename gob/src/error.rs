@@ -25,6 +25,11 @@ pub enum ErrorKind {
     DuplicateType(i64),
     /// A value or field refers to a type id that was never defined.
     UnknownTypeId(i64),
+    /// A value to be skipped (a wire field the local struct lacks) of one of gob's own
+    /// bootstrap types other than the basic ones: Go skips by the definitions received on
+    /// the stream only (`decIgnoreOpFor`), so it cannot skip these (Go: `bad data: undefined
+    /// type …`).
+    UndefinedType(i64),
     /// Bytes left over after a top-level type definition (Go: `extra data in buffer`).
     ExtraData,
     /// Bytes after the value of a stream that should hold one value (`from_slice`).
@@ -100,6 +105,11 @@ impl fmt::Display for ErrorKind {
             ErrorKind::ExtraData => write!(f, "extra data in buffer"),
             ErrorKind::TrailingData => write!(f, "trailing data after the value"),
             ErrorKind::FieldNumberOutOfBounds => write!(f, "bad data: field numbers out of bounds"),
+            ErrorKind::UndefinedType(id) => write!(
+                f,
+                "bad data: undefined type {}",
+                crate::bootstrap::go_type_string(*id)
+            ),
             ErrorKind::NonZeroSingletonDelta => {
                 write!(f, "decode: corrupted data: non-zero delta for singleton")
             }
@@ -248,6 +258,13 @@ impl Error {
     /// True when the error only means that more input is needed.
     pub(crate) fn is_incomplete(&self) -> bool {
         self.0.incomplete
+    }
+
+    /// The same error (path, offset, where its message ends) with another kind: a decoder
+    /// that knows more than the one it wraps (the Go name of its local type) words it so.
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.0.kind = kind;
+        self
     }
 
     /// Prepends a path segment (used while unwinding out of nested values).

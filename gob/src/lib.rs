@@ -72,6 +72,7 @@ pub mod raw {
     //! Implementing [`Encode`](crate::Encode) and [`Decode`](crate::Decode) by hand (what
     //! `#[derive(Gob)]` generates): the per-stream [`Schema`] of type definitions, the value
     //! writer [`Enc`] and reader [`Dec`], and Go's wire types and ids.
+    pub use crate::bootstrap::go_type_string;
     pub use crate::decode::{Dec, TypeTable};
     pub use crate::encode::{Enc, GoTypeName, Schema, StructBuilder};
     pub use crate::types::{ids, CommonType, FieldType, WireId, WireKind, WireType};

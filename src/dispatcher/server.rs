@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use gob::raw::{ids, Dec, WireId, WireKind, WireType};
-use gob::{Decode, GoName, GoStr, GoTime, Interface, Value};
+use gob::{Decode, ErrorKind, GoName, GoStr, GoTime, Interface, Value};
 
 use super::methods::{is_input_name, MethodInput, MethodOutput};
 use super::service::{CallContext, DispatchError, Dispatcher};
@@ -150,6 +150,17 @@ impl Decode for CheckedArgs {
     fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
         d.with_known_names(registered_in_go, |d| InterfaceMap::decode(d, wire))
             .map(CheckedArgs)
+            .map_err(|e| match e.kind() {
+                // The map decoder cannot name its Go type; Go's text does.
+                ErrorKind::TypeMismatch { want, got } if want == "map" && e.path().is_empty() => {
+                    let got = got.clone();
+                    e.with_kind(ErrorKind::TypeMismatch {
+                        want: "map[string]interface {}".into(),
+                        got,
+                    })
+                }
+                _ => e,
+            })
     }
 }
 

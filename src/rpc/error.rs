@@ -144,12 +144,16 @@ pub(crate) fn go_decode_error_text(
     err: &gob::Error,
     remote: Option<(WireId, &gob::raw::TypeTable)>,
 ) -> String {
+    // Go's `typeString`: a basic type's name, gob's own types in full, a definition's name,
+    // `unknown type` for an id nothing defined. (Go looks its process-global type table up
+    // first, which another process cannot know: an id Go's own process has used for a type
+    // of its own is named after that type there.)
     let remote_name = remote.map(|(id, types)| match builtin_go_name(id) {
         Some(n) => n.to_string(),
+        None if (9..=24).contains(&id) => gob::raw::go_type_string(id).to_string(),
         None => types
             .get(id)
-            .map(|w| w.common().name.clone())
-            .unwrap_or_default(),
+            .map_or_else(|| "unknown type".to_string(), |w| w.common().name.clone()),
     });
     // Go's "want struct type" error is about `StructT` alone (compileDec), whatever else a
     // definition sets.
@@ -198,6 +202,7 @@ pub(crate) fn go_decode_error_text(
         // Go's texts for the stream's structural errors: no path or offset, and some without
         // the "gob: " prefix (Go returns those errors unwrapped).
         ErrorKind::FieldNumberOutOfBounds => "gob: bad data: field numbers out of bounds".into(),
+        ErrorKind::UndefinedType(_) => format!("gob: {}", err.kind()),
         ErrorKind::DuplicateType(_) => "gob: duplicate type received".into(),
         ErrorKind::UintOutOfRange => "gob: encoded unsigned integer out of range".into(),
         ErrorKind::NonZeroSingletonDelta => {

@@ -3,9 +3,33 @@
 use serde_json::Value;
 use tilores_plugin_test_support::mask;
 
+/// The Go host's answer to the call in flight when its plugin died (both fakes exit as Go's
+/// panicking fake does): the text races in the Go host between net/rpc's read (`unexpected
+/// EOF`) and yamux noticing the session end (`session shutdown`), whichever fake it is.
+const PLUGIN_GONE: &str = r#"{"error":"<the plugin exited>"}"#;
+
+/// `transcript` with the first racing line (see [`PLUGIN_GONE`]) made one.
+fn plugin_gone(transcript: &str) -> String {
+    let racing = [
+        r#"{"error":"unexpected EOF"}"#,
+        r#"{"error":"session shutdown"}"#,
+    ];
+    let mut seen = false;
+    let mut out: Vec<&str> = Vec::new();
+    for line in transcript.split('\n') {
+        if !seen && racing.contains(&line) {
+            seen = true;
+            out.push(PLUGIN_GONE);
+        } else {
+            out.push(line);
+        }
+    }
+    out.join("\n")
+}
+
 /// Compares line by line with the script line in the message.
 pub fn assert_same(what: &str, script: &str, go: &str, rust: &str) {
-    let (go, rust) = (mask(go), mask(rust));
+    let (go, rust) = (plugin_gone(&mask(go)), plugin_gone(&mask(rust)));
     let scripts: Vec<&str> = script.lines().filter(|l| !l.trim().is_empty()).collect();
     let (gl, rl): (Vec<&str>, Vec<&str>) = (go.lines().collect(), rust.lines().collect());
     for (i, (g, r)) in gl.iter().zip(&rl).enumerate() {

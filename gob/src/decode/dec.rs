@@ -63,7 +63,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         self.types.begin_value(id, self.limits.max_depth);
         if !self.types.is_struct(id) {
             if builtin_type(id).is_none() && self.types.get(id).is_none() {
-                return Err(Error::new(ErrorKind::UnknownTypeId(id)));
+                return Err(self.unknown_value_type(id, f));
             }
             self.singleton_marker()?;
         }
@@ -71,6 +71,37 @@ impl<'a, 'b> Dec<'a, 'b> {
         let v = f(self, id);
         self.top = false;
         v
+    }
+
+    /// The error for a whole value of an undefined type `id`, as Go's decoder words it for
+    /// the destination: it compiles the destination's decoder before reading anything, so
+    /// a struct gets `unknown type id or corrupted data` (one of gob's reserved ids 9..=15:
+    /// a type mismatch), `Decode(nil)` gets `bad data: undefined type …` and anything else a
+    /// type mismatch naming the remote type. The destination's decoder `f` is asked (it fails
+    /// on the id before it reads); only its type mismatch or undefined-type error is kept.
+    #[cold]
+    fn unknown_value_type<T>(
+        &mut self,
+        id: WireId,
+        f: impl FnOnce(&mut Self, WireId) -> Result<T>,
+    ) -> Error {
+        let unknown = || Error::new(ErrorKind::UnknownTypeId(id));
+        let reserved = (ids::INTERFACE + 1..16).contains(&id);
+        self.top = true;
+        let e = match f(self, id) {
+            Ok(_) => return unknown(),
+            Err(e) => e,
+        };
+        self.top = false;
+        match e.kind() {
+            ErrorKind::UndefinedType(_) if e.path().is_empty() => e,
+            ErrorKind::TypeMismatch { want, .. }
+                if e.path().is_empty() && (reserved || !want.starts_with("struct ")) =>
+            {
+                e
+            }
+            _ => unknown(),
+        }
     }
 
     /// Reads an unsigned integer.
@@ -306,6 +337,13 @@ impl<'a, 'b> Dec<'a, 'b> {
                         )
                     })
                     .collect();
+                // Go compiles the skipping of every field the local struct lacks before it
+                // decodes (`decIgnoreOpFor`), whether the value holds it or not.
+                for (local, fid) in plan.iter() {
+                    if local.is_none() {
+                        self.check_skippable(*fid)?;
+                    }
+                }
                 self.types.plans.insert(key, plan.clone());
                 plan
             }
@@ -511,6 +549,8 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// skipped as that struct whatever else it sets (no singleton marker: see
     /// [`Dec::whole_value`]); any other as [`Dec::skip`] does.
     pub(super) fn skip_whole(&mut self, id: WireId) -> Result<()> {
+        // Go compiles the whole skip before reading (`decodeIgnoredValue`).
+        self.check_skippable(id)?;
         if !self.skip_struct_form(id)? {
             self.skip(id)?;
         }
@@ -543,6 +583,42 @@ impl<'a, 'b> Dec<'a, 'b> {
         Ok(())
     }
 
+    /// Go's `decIgnoreOpFor`: a value of wire type `id` can be skipped only through the
+    /// basic types, interfaces and the definitions received on the stream; gob's other
+    /// bootstrap types (its own `wireType` structs, ids 9..=63) and undefined ids cannot
+    /// ([`ErrorKind::UndefinedType`]), at any depth. The walk visits each definition once.
+    fn check_skippable(&self, id: WireId) -> Result<()> {
+        let mut seen: Vec<WireId> = Vec::new();
+        let mut todo = vec![id];
+        while let Some(id) = todo.pop() {
+            if (ids::BOOL..=ids::INTERFACE).contains(&id) {
+                continue;
+            }
+            if id < ids::FIRST_USER {
+                return Err(Error::new(ErrorKind::UndefinedType(id)));
+            }
+            if seen.contains(&id) || seen.len() >= 1024 {
+                continue;
+            }
+            seen.push(id);
+            // What Go's skip takes for a definition that sets several fields (array, map,
+            // slice, struct, then the marshalers); an undefined id fails when it is used.
+            let Some(w) = self.types.get(id) else {
+                if self.types.empty_defs.contains(&id) {
+                    continue;
+                }
+                return Err(Error::new(ErrorKind::UndefinedType(id)));
+            };
+            match &**w {
+                WireType::Array { elem, .. } | WireType::Slice { elem, .. } => todo.push(*elem),
+                WireType::Map { key, elem, .. } => todo.extend([*key, *elem]),
+                WireType::Struct { fields, .. } => todo.extend(fields.iter().map(|f| f.id)),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     fn skip_inner(&mut self, id: WireId) -> Result<()> {
         match id {
             ids::BOOL | ids::INT | ids::UINT | ids::FLOAT => {
@@ -566,6 +642,9 @@ impl<'a, 'b> Dec<'a, 'b> {
                 }
             }
             _ => {
+                if id < ids::FIRST_USER {
+                    return Err(Error::new(ErrorKind::UndefinedType(id)));
+                }
                 let w = self.wire(id)?;
                 check_field_names(&w)?;
                 match &*w {
