@@ -1271,19 +1271,27 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         h[at + 8] = b'%';
         h.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
         // An unregistered name inside a record (a builtin concrete type: no definitions
-        // follow it), as src/dispatcher/tests.rs sends it.
-        let mut enc = Encoder::new();
-        let mut args = InterfaceMap::new();
-        let mut data = InterfaceMap::new();
-        data.insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
-        args.insert(
-            "input".into(),
-            Interface::from_concrete(SubmitInput {
-                records: vec![Record::new("r", data)],
-            }),
-        );
-        let mut k = request(&mut enc, "Plugin.Submit", 0, &args);
-        k.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // follow it), as src/dispatcher/tests.rs sends it; `before` adds a key (sorted
+        // before `input`) with an unregistered name of its own. Then an Entity call.
+        let secret_submit = |before: Option<(&str, &str)>| {
+            let mut enc = Encoder::new();
+            let mut args = InterfaceMap::new();
+            if let Some((key, name)) = before {
+                args.insert(key.into(), Interface::new(name, Value::Int(3)));
+            }
+            let mut data = InterfaceMap::new();
+            data.insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
+            args.insert(
+                "input".into(),
+                Interface::from_concrete(SubmitInput {
+                    records: vec![Record::new("r", data)],
+                }),
+            );
+            let mut out = request(&mut enc, "Plugin.Submit", 0, &args);
+            out.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+            out
+        };
+        let k = secret_submit(None);
         // Seed 5476 (soak): the same name in the first call, and the messages after the
         // name's never come (the session sent them to another stream): Go refuses the name
         // as soon as it has read it and answers; the connection stays open.
@@ -1306,48 +1314,32 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         // name and its first definition (Go's encoder flushes the value so far with a
         // definition), so the records' message, of a type Go never got, is read as the next
         // header and Go ends the connection.
-        let mut enc = Encoder::new();
-        let mut args = InterfaceMap::new();
-        args.insert("aaa".into(), Interface::new("main.Earlier", Value::Int(3)));
-        let mut data = InterfaceMap::new();
-        data.insert("k".into(), Interface::new("main.Secret", Value::Int(1)));
-        args.insert(
-            "input".into(),
-            Interface::from_concrete(SubmitInput {
-                records: vec![Record::new("r", data)],
-            }),
-        );
-        let mut q = request(&mut enc, "Plugin.Submit", 0, &args);
-        q.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        let q = secret_submit(Some(("aaa", "main.Earlier")));
         // Seed 741 (soak): the request header's type id replaced by 21, gob's own
         // `fieldType` (a struct of `Name` and `Id`): Go's compileDec takes any builtin
         // struct, matches no field and decodes an empty `Request`, answered
         // `rpc: service/method request ill-formed: `; the stream goes on.
-        let mut enc = Encoder::new();
-        let mut p = request(&mut enc, "Plugin.Entity", 0, &entity("e-1"));
-        let (start, count, end) = sessfuzz::messages(&p)[1];
-        let id_at = start + count;
-        assert_eq!(p[id_at..id_at + 2], [0xff, 0x80], "the header's type id");
-        let mut content = vec![0x2a];
-        content.extend_from_slice(&p[id_at + 2..end]);
-        let rest = p.split_off(end);
-        p.truncate(start);
-        p.extend(raw::gob_message(&content));
-        p.extend(rest);
-        p.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        // An Entity call whose header's type id (64) is replaced by `id`, then another.
+        let header_of_type = |id: u8| {
+            let mut enc = Encoder::new();
+            let mut out = request(&mut enc, "Plugin.Entity", 0, &entity("e-1"));
+            let (start, count, end) = sessfuzz::messages(&out)[1];
+            let id_at = start + count;
+            assert_eq!(out[id_at..id_at + 2], [0xff, 0x80], "the header's type id");
+            let mut content = vec![id * 2];
+            content.extend_from_slice(&out[id_at + 2..end]);
+            let rest = out.split_off(end);
+            out.truncate(start);
+            out.extend(raw::gob_message(&content));
+            out.extend(rest);
+            out.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+            out
+        };
+        let p = header_of_type(21);
         // The same with id 17 (`arrayType`, whose `CommonType` field Request lacks): Go
         // cannot skip a field of gob's own types (`decIgnoreOpFor` knows only the
         // definitions received), so the header fails and Go ends the connection unanswered.
-        let mut enc = Encoder::new();
-        let mut r17 = request(&mut enc, "Plugin.Entity", 0, &entity("e-1"));
-        let (start, count, end) = sessfuzz::messages(&r17)[1];
-        let mut content = vec![0x22];
-        content.extend_from_slice(&r17[start + count + 2..end]);
-        let rest = r17.split_off(end);
-        r17.truncate(start);
-        r17.extend(raw::gob_message(&content));
-        r17.extend(rest);
-        r17.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
+        let r17 = header_of_type(17);
         // Argument bodies of a reserved id (9), of gob's `structType` (20) and of an id
         // nothing defined (30): Go names the remote type in its answer, and serves on.
         let mut enc = Encoder::new();
