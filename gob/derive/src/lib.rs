@@ -25,6 +25,11 @@
 //! its layout without breaking derived code.
 //!
 //! Decoding requires `Default` (absent fields keep their default, Go's zero value).
+//!
+//! Go's embedded (anonymous) struct fields have no Rust counterpart: Go sends an embedded
+//! `Base` as one field named `Base`, which a twin receives as a field of that name, but Go's
+//! decoder also lets a wire field `A` land in the promoted `Base.A` (reflect's `FieldByName`).
+//! A twin that must receive such fields declares them at its top level.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
