@@ -268,6 +268,10 @@ impl Decode for GoTime {
         d.wire_for(w, WireKind::GobEncoder, "time.Time (GobEncoder)")?;
         GoTime::unmarshal_binary(d.bytes()?)
     }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        d.check_kind(w, WireKind::GobEncoder, "time.Time (GobEncoder)")
+            .map(drop)
+    }
 }
 
 impl GoName for GoTime {

@@ -50,6 +50,27 @@ func init() {
 		Error:   true,
 	})
 	add(&Case{
+		Name: "et1_zero_field_into_et4", Checklist: []int{21},
+		Desc:    "&ET1{A: 7} (Et2 nil: not in the value) decoded into *ET4: Go compiles the decoder for the whole type first (compileDec), so the field whose type changed fails the value although it is not sent",
+		Values:  vals(&ET1{A: 7}),
+		Targets: tgts(new(ET4)),
+		Error:   true,
+	})
+	add(&Case{
+		Name: "empty_slice_elem_wrong_type", Checklist: []int{21},
+		Desc:    "ETList{A: 1} (L []ET1 nil: not in the value) decoded into *ETList4{A int; L []ET4}: the element type of the absent slice is compiled too and fails (ET1.Et2 is float64 in ET4)",
+		Values:  vals(ETList{A: 1}),
+		Targets: tgts(new(ETList4)),
+		Error:   true,
+	})
+	add(&Case{
+		Name: "empty_toplevel_slice_wrong_type", Checklist: []int{21},
+		Desc:    "an empty top-level []ET1 decoded into *[]ET4: no element is sent, yet the element type fails to compile",
+		Values:  vals([]ET1{}),
+		Targets: tgts(new([]ET4)),
+		Error:   true,
+	})
+	add(&Case{
 		Name: "reordered_fields", Checklist: []int{22},
 		Desc:    "TestReorderedFields: RT0{A: 17, B: \"hello\", C: 3.14159}; decoded_as RT1{C, B, A, NotSet} (fields matched by name)",
 		Values:  vals(RT0{17, "hello", 3.14159}),

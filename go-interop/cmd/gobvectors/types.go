@@ -137,6 +137,18 @@ type ET4 struct {
 	Next int
 }
 
+// ETList and ETList4 hold ET1 and ET4 in a slice (compile-time checks of
+// element types).
+type ETList struct {
+	A int
+	L []ET1
+}
+
+type ETList4 struct {
+	A int
+	L []ET4
+}
+
 type Type0 struct{ A int }
 type Type1 struct{ A uint }
 type Type2 struct{ A ****float64 }

@@ -217,9 +217,14 @@ fn expand_struct(
         }
     });
     let names = fields.iter().map(|f| &f.go_name);
+    let names_check = names.clone();
     let decode_arms = fields.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         quote! { #i => out.#ident = #p::Decode::decode(d, w)?, }
+    });
+    let check_arms = fields.iter().enumerate().map(|(i, f)| {
+        let ty = &f.ty;
+        quote! { #i => <#ty as #p::Decode>::check_wire(d, w), }
     });
     quote! {
         impl #p::GobType for #name {
@@ -266,6 +271,13 @@ fn expand_struct(
                 })?;
                 ::core::result::Result::Ok(out)
             }
+            fn check_wire(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<()> {
+                const FIELDS: &[&str] = &[#(#names_check),*];
+                d.check_struct::<Self>(w, #go_type, FIELDS, |d, i, w| match i {
+                    #(#check_arms)*
+                    _ => ::core::result::Result::Ok(()),
+                })
+            }
         }
     }
 }
@@ -303,6 +315,9 @@ fn expand_newtype(
         impl #p::Decode for #name {
             fn decode(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<Self> {
                 ::core::result::Result::Ok(#name(#p::Decode::decode(d, w)?))
+            }
+            fn check_wire(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<()> {
+                <#inner as #p::Decode>::check_wire(d, w)
             }
         }
     }

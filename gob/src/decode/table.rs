@@ -104,6 +104,8 @@ pub struct TypeTable {
     pub(super) skipped: u32,
     pub(super) dyn_types: IdMap<Type>,
     pub(super) plans: HashMap<(WireId, usize), Plan>,
+    /// The local types [`Dec::check_struct`] passed against a wire struct on this stream.
+    pub(super) checked: HashSet<(WireId, std::any::TypeId)>,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
     /// appended to while a value is decoded, so a [`Name::Slot`] stays valid).
     pub(super) names: Vec<NameEntry>,
