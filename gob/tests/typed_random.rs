@@ -16,7 +16,8 @@
 mod typed_common;
 
 use std::collections::HashMap;
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 
 use gob::{Decode, Decoder, Encode, GoTime, Gob, Interface, Step};
 use serde_json::Value as Json;
@@ -105,9 +106,26 @@ fn target(name: &str) -> Target {
         "map[string]Inner" => typed::<HashMap<String, Inner>>,
         "[]Inner" => typed::<Vec<Inner>>,
         "interface" => typed::<Interface>,
+        "map[string]interface" => typed::<HashMap<String, Interface>>,
+        "[]interface" => typed::<Vec<Interface>>,
         "time" => typed::<GoTime>,
         other => panic!("gobtyped target {other:?} has no Rust twin"),
     }
+}
+
+/// Whether a Go decode error is about the destination type (what Go's `compileDec`,
+/// `compatibleType`, `decodeValue` and its range checks say), not about the stream.
+fn destination_error(go: &str) -> bool {
+    [
+        "wrong type",
+        "decoding into local type",
+        "type mismatch",
+        "out of range",
+        "no fields matched",
+        "can only be decoded from remote interface type",
+    ]
+    .iter()
+    .any(|s| go.contains(s))
 }
 
 /// A rendering without the struct fields that hold an empty map. Go omits a nil map field
@@ -138,66 +156,91 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// Seeds per Go process.
+const CHUNK: u64 = 2_000;
+
 #[test]
 fn typed_decoding_agrees_with_go_on_random_remote_values() {
     let seed = support::env_u64("TYPED_SEED", 1);
     let count = support::env_u64("TYPED_COUNT", 400);
-    let out = Command::new(support::go_bin("gobtyped"))
-        .args(["-seed", &seed.to_string(), "-count", &count.to_string()])
-        .output()
-        .expect("run gobtyped");
-    assert!(
-        out.status.success(),
-        "gobtyped: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).expect("UTF-8 output");
     let (mut lines, mut decodes, mut values, mut errors) = (0u64, 0usize, 0usize, 0usize);
+    let mut skip_bugs = 0usize;
     let mut failures = Vec::new();
-    for line in text.lines() {
-        lines += 1;
-        let case: Json = serde_json::from_str(line).expect("a JSON line");
-        let s = case["seed"].as_u64().expect("seed");
-        if case.get("skip").is_some() {
-            continue;
-        }
-        let stream = unhex(case["stream"].as_str().expect("stream"));
-        let remote = case["remote"].as_str().unwrap_or("?");
-        for r in case["results"].as_array().expect("results") {
-            let t = r["target"].as_str().expect("target");
-            decodes += 1;
-            let got = target(t)(&stream);
-            let verdict = match (r.get("error").and_then(Json::as_str), &got) {
-                (Some(go), Err(e)) => {
-                    errors += 1;
-                    (!same_class(go, e.kind()))
-                        .then(|| format!("Go fails with {go:?}, Rust with another error: {e}"))
+    // One Go process per chunk of seeds: gob's type cache is copied whenever a new type
+    // arrives, so one process slows down quadratically with the random types it has seen.
+    let mut first = seed;
+    while first < seed + count {
+        let n = CHUNK.min(seed + count - first);
+        let mut go = Command::new(support::go_bin("gobtyped"))
+            .args(["-seed", &first.to_string(), "-count", &n.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("run gobtyped");
+        let stdout = go.stdout.take().expect("gobtyped's stdout");
+        // Go's lines are checked as they arrive (a soak's output is too big to hold).
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("a line of gobtyped's output");
+            lines += 1;
+            let case: Json = serde_json::from_str(&line).expect("a JSON line");
+            let s = case["seed"].as_u64().expect("seed");
+            if case.get("skip").is_some() {
+                continue;
+            }
+            let stream = unhex(case["stream"].as_str().expect("stream"));
+            let remote = case["remote"].as_str().unwrap_or("?");
+            for r in case["results"].as_array().expect("results") {
+                let t = r["target"].as_str().expect("target");
+                decodes += 1;
+                let got = target(t)(&stream);
+                let verdict = match (r.get("error").and_then(Json::as_str), &got) {
+                    (Some(go), Err(e)) => {
+                        errors += 1;
+                        (!same_class(go, e.kind()))
+                            .then(|| format!("Go fails with {go:?}, Rust with another error: {e}"))
+                    }
+                    // Go's interface-skipping bugs (gob-conformance.md §1.8): a valid stream
+                    // (Go decodes it into its own type) fails in Go only because an
+                    // interface value is skipped for a local type that lacks the field; ours
+                    // skips structurally. Counted, not failed.
+                    (Some(go), Ok(_))
+                        if !destination_error(go)
+                            && case["self_ok"] == true
+                            && case["has_iface"] == true =>
+                    {
+                        skip_bugs += 1;
+                        None
+                    }
+                    (Some(go), Ok(v)) => Some(format!("Go fails with {go:?}, Rust decodes {v}")),
+                    (None, Err(e)) => Some(format!("Go decodes {}, Rust fails: {e}", r["value"])),
+                    (None, Ok(v)) => {
+                        values += 1;
+                        (!same(&no_empty_maps(v), &no_empty_maps(&r["value"])))
+                            .then(|| format!("Go decodes {}, Rust {v}", r["value"]))
+                    }
+                };
+                if let Some(why) = verdict {
+                    failures.push(format!(
+                        "seed {s} into {t} (remote {remote}, stream {}): {why}",
+                        case["stream"].as_str().unwrap_or("")
+                    ));
                 }
-                (Some(go), Ok(v)) => Some(format!("Go fails with {go:?}, Rust decodes {v}")),
-                (None, Err(e)) => Some(format!("Go decodes {}, Rust fails: {e}", r["value"])),
-                (None, Ok(v)) => {
-                    values += 1;
-                    (!same(&no_empty_maps(v), &no_empty_maps(&r["value"])))
-                        .then(|| format!("Go decodes {}, Rust {v}", r["value"]))
-                }
-            };
-            if let Some(why) = verdict {
-                failures.push(format!(
-                    "seed {s} into {t} (remote {remote}, stream {}): {why}",
-                    case["stream"].as_str().unwrap_or("")
-                ));
             }
         }
+        let status = go.wait().expect("wait for gobtyped");
+        assert!(status.success(), "gobtyped failed: {status}");
+        first += n;
     }
     assert_eq!(lines, count, "gobtyped wrote {lines} of {count} lines");
     eprintln!(
-        "typed_random: seeds {seed}..{}: {decodes} decodes, {values} values and {errors} errors agreed, {} differences",
+        "typed_random: seeds {seed}..{}: {decodes} decodes, {values} values and {errors} errors agreed, \
+         {skip_bugs} Go interface-skipping failures, {} differences",
         seed + count,
         failures.len()
     );
     assert!(
         failures.is_empty(),
-        "{} of {decodes} typed decodes differ from Go (first 20):\n{}",
+        "{} of {decodes} typed decodes differ from Go (first 20; repeat one with \
+         TYPED_SEED=<seed> TYPED_COUNT=1):\n{}",
         failures.len(),
         failures
             .iter()

@@ -128,6 +128,8 @@ var targets = []struct {
 	{"map[string]Inner", reflect.TypeFor[map[string]Inner]()},
 	{"[]Inner", reflect.TypeFor[[]Inner]()},
 	{"interface", reflect.TypeFor[interface{}]()},
+	{"map[string]interface", reflect.TypeFor[map[string]interface{}]()},
+	{"[]interface", reflect.TypeFor[[]interface{}]()},
 	{"time", reflect.TypeFor[time.Time]()},
 }
 
@@ -168,7 +170,7 @@ func (r *rng) next() uint64 {
 	return z ^ (z >> 31)
 }
 
-func (r *rng) below(n int) int { return int(r.next() % uint64(n)) }
+func (r *rng) below(n int) int   { return int(r.next() % uint64(n)) }
 func (r *rng) chance(n int) bool { return r.below(n) == 0 }
 
 // ---- remote types ----
@@ -200,8 +202,8 @@ func (r *rng) typ(depth int) reflect.Type {
 	}
 }
 
-// structType is a struct of up to 6 fields named from the pool; half the
-// time a field has a type some local field of that name has.
+// structType is a struct of up to 6 fields named from the pool; two times in
+// three a field has a type some local field of that name has.
 func (r *rng) structType(depth int) reflect.Type {
 	n := r.below(7)
 	seen := map[string]bool{}
@@ -213,7 +215,7 @@ func (r *rng) structType(depth int) reflect.Type {
 		}
 		seen[name] = true
 		var t reflect.Type
-		if ts := fieldTypes[name]; len(ts) > 0 && r.chance(2) {
+		if ts := fieldTypes[name]; len(ts) > 0 && r.below(3) > 0 {
 			t = ts[r.below(len(ts))]
 		} else {
 			t = r.typ(depth)
@@ -351,6 +353,29 @@ func (r *rng) nonNil(t reflect.Type, depth int) reflect.Value {
 	return v
 }
 
+// hasIface reports whether a value of t can hold an interface value.
+func hasIface(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return hasIface(t.Elem(), seen)
+	case reflect.Map:
+		return hasIface(t.Key(), seen) || hasIface(t.Elem(), seen)
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if hasIface(t.Field(i).Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ---- one seed ----
 
 type result struct {
@@ -360,11 +385,17 @@ type result struct {
 }
 
 type line struct {
-	Seed    uint64   `json:"seed"`
-	Remote  string   `json:"remote,omitempty"`
-	Stream  string   `json:"stream,omitempty"`
-	Skip    string   `json:"skip,omitempty"`
-	Results []result `json:"results,omitempty"`
+	Seed   uint64 `json:"seed"`
+	Remote string `json:"remote,omitempty"`
+	Stream string `json:"stream,omitempty"`
+	Skip   string `json:"skip,omitempty"`
+	// SelfOK: Go decodes the stream into the remote type itself (the stream is
+	// valid); HasIface: the remote type holds an interface{} somewhere. A
+	// stream error for a local type then comes from skipping an interface
+	// value (Go's skip bugs, gob-conformance.md §1.8).
+	SelfOK   bool     `json:"self_ok"`
+	HasIface bool     `json:"has_iface"`
+	Results  []result `json:"results,omitempty"`
 }
 
 func encode(v reflect.Value) (b []byte, err error) {
@@ -404,7 +435,9 @@ func one(seed uint64) line {
 	if err != nil {
 		return line{Seed: seed, Skip: err.Error()}
 	}
-	out := line{Seed: seed, Remote: t.String(), Stream: hex.EncodeToString(stream)}
+	out := line{Seed: seed, Remote: t.String(), Stream: hex.EncodeToString(stream), HasIface: hasIface(t, map[reflect.Type]bool{})}
+	_, selfErr := decode(stream, t)
+	out.SelfOK = selfErr == nil
 	for _, tg := range targets {
 		val, err := decode(stream, tg.typ)
 		res := result{Target: tg.name, Value: val}
