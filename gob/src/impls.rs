@@ -204,6 +204,9 @@ impl<T: Encode + ?Sized> Encode for &T {
     fn omit_in_struct(&self) -> bool {
         (**self).omit_in_struct()
     }
+    fn omit_behind_pointer(&self) -> bool {
+        (**self).omit_behind_pointer()
+    }
     fn is_struct(&self) -> bool {
         (**self).is_struct()
     }
@@ -275,10 +278,10 @@ impl<T: Decode + 'static> Decode for Vec<T> {
         if is_u8::<T>() {
             return d.expect(ids::BYTES, w, "[]byte");
         }
-        match &*d.check_kind(w, WireKind::Slice, "slice")? {
+        d.check_composite::<Self>(|d| match &*d.check_kind(w, WireKind::Slice, "slice")? {
             WireType::Slice { elem, .. } => T::check_wire(d, *elem),
             _ => Err(d.mismatch("slice", w)),
-        }
+        })
     }
 }
 
@@ -341,10 +344,10 @@ impl<T: Decode, const N: usize> Decode for [T; N] {
     }
     fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
         let local = format!("[{N}]array");
-        match &*d.check_kind(w, WireKind::Array, &local)? {
+        d.check_composite::<Self>(|d| match &*d.check_kind(w, WireKind::Array, &local)? {
             WireType::Array { elem, len, .. } if *len == N as i64 => T::check_wire(d, *elem),
             _ => Err(d.mismatch(&local, w)),
-        }
+        })
     }
 }
 
@@ -399,14 +402,14 @@ macro_rules! map_impl {
                 Ok(<$m<K, V> as MapBuild<K, V>>::build(out))
             }
             fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
-                match &*d.check_kind(w, WireKind::Map, "map")? {
+                d.check_composite::<Self>(|d| match &*d.check_kind(w, WireKind::Map, "map")? {
                     WireType::Map { key, elem, .. } => {
                         let (key, elem) = (*key, *elem);
                         K::check_wire(d, key)?;
                         V::check_wire(d, elem)
                     }
                     _ => Err(d.mismatch("map", w)),
-                }
+                })
             }
         }
     };
@@ -507,7 +510,10 @@ impl<T: Encode> Encode for Option<T> {
         }
     }
     fn omit_in_struct(&self) -> bool {
-        self.as_ref().is_none_or(|v| v.omit_in_struct())
+        self.as_ref().is_none_or(|v| v.omit_behind_pointer())
+    }
+    fn omit_behind_pointer(&self) -> bool {
+        self.omit_in_struct()
     }
     fn is_struct(&self) -> bool {
         self.as_ref().is_some_and(|v| v.is_struct())
@@ -518,7 +524,7 @@ impl<T: Decode> Decode for Option<T> {
         Ok(Some(T::decode(d, w)?))
     }
     fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
-        T::check_wire(d, w)
+        d.check_composite::<Self>(|d| d.check_base::<T>(w))
     }
 }
 impl<T: Encode + ?Sized> Encode for Box<T> {
@@ -529,7 +535,10 @@ impl<T: Encode + ?Sized> Encode for Box<T> {
         (**self).encode(e)
     }
     fn omit_in_struct(&self) -> bool {
-        (**self).omit_in_struct()
+        (**self).omit_behind_pointer()
+    }
+    fn omit_behind_pointer(&self) -> bool {
+        self.omit_in_struct()
     }
     fn is_struct(&self) -> bool {
         (**self).is_struct()
@@ -540,7 +549,7 @@ impl<T: Decode> Decode for Box<T> {
         Ok(Box::new(T::decode(d, w)?))
     }
     fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
-        T::check_wire(d, w)
+        d.check_composite::<Self>(|d| d.check_base::<T>(w))
     }
 }
 
@@ -736,7 +745,9 @@ impl Decode for Empty {
         Ok(Empty)
     }
     fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
-        d.check_struct::<Empty>(w, "struct {}", &[], |_, _, _| Ok(()))
+        d.check_composite::<Empty>(|d| {
+            d.check_struct::<Empty>(w, "struct {}", &[], |_, _, _| Ok(()))
+        })
     }
 }
 

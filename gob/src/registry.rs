@@ -10,7 +10,7 @@ use crate::value::Concrete;
 
 fn decode_as<T: Decode + Concrete>(d: &mut Dec<'_, '_>, w: WireId) -> Result<Box<dyn Concrete>> {
     // Go's decodeInterface decodes the payload like a top-level value: compiled first.
-    T::check_wire(d, w)?;
+    d.check_whole::<T>(w)?;
     Ok(Box::new(T::decode(d, w)?))
 }
 

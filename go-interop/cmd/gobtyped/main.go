@@ -382,6 +382,109 @@ type result struct {
 	Target string          `json:"target"`
 	Value  json.RawMessage `json:"value,omitempty"`
 	Error  *string         `json:"error,omitempty"`
+	// Where Go's decoder departs from reading the stream type by type for
+	// this destination (see quirks): "skips_iface", "reuses_op", or both.
+	Quirks []string `json:"quirks,omitempty"`
+}
+
+// quirks finds, for a value of remote type r decoded into local type l, the
+// two places where Go's typed decoding does not follow the stream's types:
+//
+//   - skipsIface: an interface value is skipped (a field the local struct
+//     lacks holds one), where Go trusts the payload's byte count or
+//     misreads a nil interface (gob-conformance.md §1.8);
+//   - reusesOp: while compiling one struct, a local composite type is fed by
+//     a second wire type; decOpFor's in-progress map is keyed by the local
+//     type alone, so the operation built for the first wire type is used
+//     for the second (it accepts what does not fit, and misreads it if sent).
+//
+// It walks the types as compileDec/decOpFor do.
+type quirks struct {
+	skipsIface, reusesOp bool
+	engines              map[[2]reflect.Type]bool
+}
+
+func base(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// op mirrors decOpFor(wire r, local l, inProgress).
+func (q *quirks) op(r, l reflect.Type, inProgress map[reflect.Type]reflect.Type) {
+	r = base(r)
+	lb := base(l)
+	if lb == timeType || r == timeType {
+		return // a GobDecoder: no operations below it
+	}
+	switch lb.Kind() {
+	case reflect.Array, reflect.Slice, reflect.Map, reflect.Struct, reflect.Interface:
+	default:
+		return // basic kinds are not recorded
+	}
+	if w, ok := inProgress[l]; ok {
+		if w != r {
+			q.reusesOp = true
+		}
+		return
+	}
+	inProgress[l] = r
+	if r.Kind() != lb.Kind() && !(lb.Kind() == reflect.Struct) {
+		return // compatibleType refuses it
+	}
+	switch lb.Kind() {
+	case reflect.Array, reflect.Slice:
+		if lb.Kind() == reflect.Slice && lb.Elem().Kind() == reflect.Uint8 {
+			return
+		}
+		q.op(r.Elem(), lb.Elem(), inProgress)
+	case reflect.Map:
+		q.op(r.Key(), lb.Key(), inProgress)
+		q.op(r.Elem(), lb.Elem(), inProgress)
+	case reflect.Struct:
+		q.engine(r, lb)
+	}
+}
+
+// engine mirrors getDecEnginePtr/compileDec for wire r and local struct l.
+func (q *quirks) engine(r, l reflect.Type) {
+	key := [2]reflect.Type{r, l}
+	if q.engines[key] || r.Kind() != reflect.Struct {
+		return
+	}
+	q.engines[key] = true
+	seen := map[reflect.Type]reflect.Type{}
+	for i := 0; i < r.NumField(); i++ {
+		f := r.Field(i)
+		lf, ok := l.FieldByName(f.Name)
+		if !ok {
+			if hasIface(f.Type, map[reflect.Type]bool{}) {
+				q.skipsIface = true
+			}
+			continue
+		}
+		q.op(f.Type, lf.Type, seen)
+	}
+}
+
+func quirksOf(r, l reflect.Type) []string {
+	q := &quirks{engines: map[[2]reflect.Type]bool{}}
+	if base(l).Kind() == reflect.Struct && base(l) != timeType {
+		q.engine(base(r), base(l))
+	} else {
+		q.op(r, l, map[reflect.Type]reflect.Type{})
+	}
+	var out []string
+	if q.skipsIface {
+		out = append(out, "skips_iface")
+	}
+	if q.reusesOp {
+		out = append(out, "reuses_op")
+	}
+	return out
 }
 
 type line struct {
@@ -390,12 +493,9 @@ type line struct {
 	Stream string `json:"stream,omitempty"`
 	Skip   string `json:"skip,omitempty"`
 	// SelfOK: Go decodes the stream into the remote type itself (the stream is
-	// valid); HasIface: the remote type holds an interface{} somewhere. A
-	// stream error for a local type then comes from skipping an interface
-	// value (Go's skip bugs, gob-conformance.md §1.8).
-	SelfOK   bool     `json:"self_ok"`
-	HasIface bool     `json:"has_iface"`
-	Results  []result `json:"results,omitempty"`
+	// valid, so a stream error for a local type comes from Go's quirks).
+	SelfOK  bool     `json:"self_ok"`
+	Results []result `json:"results,omitempty"`
 }
 
 func encode(v reflect.Value) (b []byte, err error) {
@@ -435,12 +535,12 @@ func one(seed uint64) line {
 	if err != nil {
 		return line{Seed: seed, Skip: err.Error()}
 	}
-	out := line{Seed: seed, Remote: t.String(), Stream: hex.EncodeToString(stream), HasIface: hasIface(t, map[reflect.Type]bool{})}
+	out := line{Seed: seed, Remote: t.String(), Stream: hex.EncodeToString(stream)}
 	_, selfErr := decode(stream, t)
 	out.SelfOK = selfErr == nil
 	for _, tg := range targets {
 		val, err := decode(stream, tg.typ)
-		res := result{Target: tg.name, Value: val}
+		res := result{Target: tg.name, Value: val, Quirks: quirksOf(t, tg.typ)}
 		if err != nil {
 			text := err.Error()
 			res.Error = &text

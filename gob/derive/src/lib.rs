@@ -273,9 +273,11 @@ fn expand_struct(
             }
             fn check_wire(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<()> {
                 const FIELDS: &[&str] = &[#(#names_check),*];
-                d.check_struct::<Self>(w, #go_type, FIELDS, |d, i, w| match i {
-                    #(#check_arms)*
-                    _ => ::core::result::Result::Ok(()),
+                d.check_composite::<Self>(|d| {
+                    d.check_struct::<Self>(w, #go_type, FIELDS, |d, i, w| match i {
+                        #(#check_arms)*
+                        _ => ::core::result::Result::Ok(()),
+                    })
                 })
             }
         }
@@ -317,7 +319,7 @@ fn expand_newtype(
                 ::core::result::Result::Ok(#name(#p::Decode::decode(d, w)?))
             }
             fn check_wire(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<()> {
-                <#inner as #p::Decode>::check_wire(d, w)
+                d.check_composite::<Self>(|d| d.check_base::<#inner>(w))
             }
         }
     }

@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::types::{WireId, WireKind, WireType};
 
 use super::dec::{check_field_names, Dec};
-#[cfg(doc)]
 use super::Decode;
 
 impl Dec<'_, '_> {
@@ -38,6 +37,18 @@ impl Dec<'_, '_> {
         local_fields: &[&str],
         check: impl Fn(&mut Self, usize, WireId) -> Result<()>,
     ) -> Result<()> {
+        // compatibleType, for a struct field or element (a whole value's struct needs
+        // `StructT` only): no marshaler field, then any struct will do.
+        let whole = self.types.check.seen.len() == 1 && self.types.check.whole == Some(wire);
+        if !whole && self.types.sets_marshaler(wire) {
+            return Err(Error::mismatch(
+                format!("struct {local_type}"),
+                self.describe(wire),
+            ));
+        }
+        if self.types.check.compat_only > 0 {
+            return Ok(());
+        }
         let key = (wire, TypeId::of::<T>());
         if !self.types.checked.insert(key) {
             return Ok(());
@@ -67,12 +78,92 @@ impl Dec<'_, '_> {
             return Err(mismatch(self));
         };
         check_field_names(&w)?;
-        for wf in fields {
-            if let Some(i) = local_fields.iter().position(|n| *n == wf.name) {
+        // compileDec's `seen`: the local types met while compiling this struct's fields.
+        self.types.check.seen.push(Vec::new());
+        let out = fields.iter().try_for_each(|wf| {
+            match local_fields.iter().position(|n| *n == wf.name) {
                 // Go: "wrong type (T) for received field S.F".
-                check(self, i, wf.id).map_err(|e| e.in_path(format!(".{}", wf.name)))?;
+                Some(i) => check(self, i, wf.id).map_err(|e| e.in_path(format!(".{}", wf.name))),
+                None => Ok(()),
             }
-        }
-        Ok(())
+        });
+        self.types.check.seen.pop();
+        out
     }
+
+    /// Checks a whole value's destination `T` against wire id `id` (a top-level value, an
+    /// interface payload): with its own set of local types met (Go's `compileSingle` and
+    /// `compileDec` start one).
+    pub(crate) fn check_whole<T: Decode>(&mut self, id: WireId) -> Result<()> {
+        let outer = std::mem::take(&mut self.types.check);
+        self.types.check.seen.push(Vec::new());
+        self.types.check.whole = Some(id);
+        let out = T::check_wire(self, id);
+        self.types.check = outer;
+        out
+    }
+
+    /// The checks below a local composite type `L` (a struct, slice, array, map, or a Go
+    /// pointer or named type around one), as Go's `decOpFor` makes them: in full the first
+    /// time `L` is met while compiling the current struct's fields (or a whole value), and
+    /// after that as compatibility checks only (`compatibleType`), because `decOpFor` then
+    /// reuses the operation it built for `L` whatever the wire type (its in-progress map is
+    /// keyed by the local type alone). So Go accepts a field whose struct type does not fit
+    /// its wire type when the same local type came earlier in the struct and the value
+    /// leaves the field out; [`Decode::check_wire`] of such a type calls `f` through here.
+    ///
+    /// A Go pointer or named type (`Option<T>`, `Box<T>`, a derived newtype) passes its inner
+    /// type with [`Dec::check_base`]: Go records the pointer type and goes on with the base
+    /// type's operation directly.
+    pub fn check_composite<L: ?Sized>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
+        let c = &mut self.types.check;
+        if c.compat_only > 0 {
+            return f(self);
+        }
+        let first = if std::mem::take(&mut c.base_next) {
+            true
+        } else {
+            let name = std::any::type_name::<L>();
+            match c.seen.last_mut() {
+                Some(seen) if seen.contains(&name) => false,
+                Some(seen) => {
+                    seen.push(name);
+                    true
+                }
+                None => true,
+            }
+        };
+        if first {
+            return f(self);
+        }
+        self.types.check.compat_only += 1;
+        let out = f(self);
+        self.types.check.compat_only -= 1;
+        out
+    }
+
+    /// Checks `T`, the base of a Go pointer or named type, as part of that type (see
+    /// [`Dec::check_composite`]).
+    pub fn check_base<T: Decode>(&mut self, id: WireId) -> Result<()> {
+        self.types.check.base_next = true;
+        let out = T::check_wire(self, id);
+        self.types.check.base_next = false;
+        out
+    }
+}
+
+/// The state of [`Decode::check_wire`] while it runs.
+#[derive(Debug, Default)]
+pub(super) struct CheckState {
+    /// Per struct being compiled (innermost last): the local composite types met.
+    seen: Vec<Vec<&'static str>>,
+    /// Above zero below a local type met before: compatibility checks only.
+    compat_only: u32,
+    /// The next composite type is the base of a pointer or named type just recorded.
+    base_next: bool,
+    /// The wire id of the whole value being checked.
+    whole: Option<WireId>,
 }

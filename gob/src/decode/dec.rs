@@ -49,7 +49,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub(super) fn top_value<T: Decode>(&mut self, id: WireId) -> Result<T> {
         // Go compiles the decoder for the whole destination type first (`compileDec`).
         self.whole_value(id, |d, id| {
-            T::check_wire(d, id)?;
+            d.check_whole::<T>(id)?;
             T::decode(d, id)
         })
     }
