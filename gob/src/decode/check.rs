@@ -39,7 +39,8 @@ impl Dec<'_, '_> {
     ) -> Result<()> {
         // compatibleType, for a struct field or element (a whole value's struct needs
         // `StructT` only): no marshaler field, then any struct will do.
-        let whole = self.types.check.seen.len() == 1 && self.types.check.whole == Some(wire);
+        let c = &self.types.check;
+        let whole = c.whole == Some((wire, c.seen.len()));
         if !whole && self.types.sets_marshaler(wire) {
             return Err(Error::mismatch(
                 format!("struct {local_type}"),
@@ -95,11 +96,18 @@ impl Dec<'_, '_> {
     /// interface payload): with its own set of local types met (Go's `compileSingle` and
     /// `compileDec` start one).
     pub(crate) fn check_whole<T: Decode>(&mut self, id: WireId) -> Result<()> {
-        let outer = std::mem::take(&mut self.types.check);
-        self.types.check.seen.push(Vec::new());
-        self.types.check.whole = Some(id);
+        // A whole value may be an interface payload met while another is checked: start
+        // afresh above the current state and put it back (without allocating once the
+        // stack has grown).
+        let c = &mut self.types.check;
+        let depth = c.seen.len();
+        let outer = (c.compat_only, c.base_next, c.whole);
+        (c.compat_only, c.base_next, c.whole) = (0, false, Some((id, depth + 1)));
+        c.seen.push(Vec::new());
         let out = T::check_wire(self, id);
-        self.types.check = outer;
+        let c = &mut self.types.check;
+        c.seen.truncate(depth);
+        (c.compat_only, c.base_next, c.whole) = outer;
         out
     }
 
@@ -164,6 +172,7 @@ pub(super) struct CheckState {
     compat_only: u32,
     /// The next composite type is the base of a pointer or named type just recorded.
     base_next: bool,
-    /// The wire id of the whole value being checked.
-    whole: Option<WireId>,
+    /// The wire id of the whole value being checked, and the depth of `seen` at its level
+    /// (no struct entered yet).
+    whole: Option<(WireId, usize)>,
 }
