@@ -114,6 +114,13 @@ pub trait Encode {
     fn omit_in_struct(&self) -> bool {
         false
     }
+    /// Gob's rule for omitting a struct field that holds this value behind a non-nil Go
+    /// pointer (`Option<Self>`, `Box<Self>`): the pointed-to value's own rule, except for a
+    /// marshaler that a pointer implements too (`time.Time`), whose zero test Go applies to
+    /// the pointer (`gobEncodeOpFor`), so it is always sent.
+    fn omit_behind_pointer(&self) -> bool {
+        self.omit_in_struct()
+    }
     /// True when the value is encoded as a struct (top-level values that are not structs get
     /// the singleton marker).
     fn is_struct(&self) -> bool {

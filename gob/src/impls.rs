@@ -35,6 +35,9 @@ macro_rules! integers {
                 let v = d.$get()?;
                 <$t>::try_from(v).map_err(|_| Error::new(ErrorKind::OutOfRange(format!("{v} does not fit {}", $go))))
             }
+            fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+                d.expect($id, w, $go)
+            }
         }
     )*};
 }
@@ -67,6 +70,9 @@ impl Decode for bool {
         // Go treats any non-zero value as true.
         Ok(d.uint()? != 0)
     }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        d.expect(ids::BOOL, w, "bool")
+    }
 }
 
 impl GobType for f64 {
@@ -93,6 +99,9 @@ impl Decode for f64 {
     fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
         d.expect(ids::FLOAT, w, "float64")?;
         d.float()
+    }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        d.expect(ids::FLOAT, w, "float64")
     }
 }
 impl GobType for f32 {
@@ -127,6 +136,9 @@ impl Decode for f32 {
         }
         Ok(v as f32)
     }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        d.expect(ids::FLOAT, w, "float32")
+    }
 }
 
 /// `String` and [`GoStr`] both travel as Go `string`; decoding refuses invalid UTF-8 (only
@@ -145,6 +157,9 @@ macro_rules! strings {
             fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
                 d.expect(ids::STRING, w, "string")?;
                 Ok(<$t>::from(utf8(d.owned_bytes(0)?)?))
+            }
+            fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+                d.expect(ids::STRING, w, "string")
             }
         }
     )*};
@@ -188,6 +203,9 @@ impl<T: Encode + ?Sized> Encode for &T {
     }
     fn omit_in_struct(&self) -> bool {
         (**self).omit_in_struct()
+    }
+    fn omit_behind_pointer(&self) -> bool {
+        (**self).omit_behind_pointer()
     }
     fn is_struct(&self) -> bool {
         (**self).is_struct()
@@ -256,6 +274,15 @@ impl<T: Decode + 'static> Decode for Vec<T> {
         })?;
         Ok(out)
     }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        if is_u8::<T>() {
+            return d.expect(ids::BYTES, w, "[]byte");
+        }
+        d.check_composite::<Self>(|d| match &*d.check_kind(w, WireKind::Slice, "slice")? {
+            WireType::Slice { elem, .. } => T::check_wire(d, *elem),
+            _ => Err(d.mismatch("slice", w)),
+        })
+    }
 }
 
 impl<T: GobType, const N: usize> GobType for [T; N] {
@@ -315,6 +342,13 @@ impl<T: Decode, const N: usize> Decode for [T; N] {
             })
         })
     }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        let local = format!("[{N}]array");
+        d.check_composite::<Self>(|d| match &*d.check_kind(w, WireKind::Array, &local)? {
+            WireType::Array { elem, len, .. } if *len == N as i64 => T::check_wire(d, *elem),
+            _ => Err(d.mismatch(&local, w)),
+        })
+    }
 }
 
 macro_rules! map_impl {
@@ -366,6 +400,16 @@ macro_rules! map_impl {
                 }
                 // Later duplicates win, as in Go.
                 Ok(<$m<K, V> as MapBuild<K, V>>::build(out))
+            }
+            fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+                d.check_composite::<Self>(|d| match &*d.check_kind(w, WireKind::Map, "map")? {
+                    WireType::Map { key, elem, .. } => {
+                        let (key, elem) = (*key, *elem);
+                        K::check_wire(d, key)?;
+                        V::check_wire(d, elem)
+                    }
+                    _ => Err(d.mismatch("map", w)),
+                })
             }
         }
     };
@@ -466,7 +510,10 @@ impl<T: Encode> Encode for Option<T> {
         }
     }
     fn omit_in_struct(&self) -> bool {
-        self.as_ref().is_none_or(|v| v.omit_in_struct())
+        self.as_ref().is_none_or(|v| v.omit_behind_pointer())
+    }
+    fn omit_behind_pointer(&self) -> bool {
+        self.omit_in_struct()
     }
     fn is_struct(&self) -> bool {
         self.as_ref().is_some_and(|v| v.is_struct())
@@ -475,6 +522,9 @@ impl<T: Encode> Encode for Option<T> {
 impl<T: Decode> Decode for Option<T> {
     fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
         Ok(Some(T::decode(d, w)?))
+    }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        d.check_composite::<Self>(|d| d.check_base::<T>(w))
     }
 }
 impl<T: Encode + ?Sized> Encode for Box<T> {
@@ -485,7 +535,10 @@ impl<T: Encode + ?Sized> Encode for Box<T> {
         (**self).encode(e)
     }
     fn omit_in_struct(&self) -> bool {
-        (**self).omit_in_struct()
+        (**self).omit_behind_pointer()
+    }
+    fn omit_behind_pointer(&self) -> bool {
+        self.omit_in_struct()
     }
     fn is_struct(&self) -> bool {
         (**self).is_struct()
@@ -494,6 +547,9 @@ impl<T: Encode + ?Sized> Encode for Box<T> {
 impl<T: Decode> Decode for Box<T> {
     fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
         Ok(Box::new(T::decode(d, w)?))
+    }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        d.check_composite::<Self>(|d| d.check_base::<T>(w))
     }
 }
 
@@ -687,6 +743,11 @@ impl Decode for Empty {
         // Decoding into struct{} accepts any struct and ignores its fields (Go does the same).
         d.decode_struct(w, "struct {}", &[], |_, _, _| Ok(()))?;
         Ok(Empty)
+    }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        d.check_composite::<Empty>(|d| {
+            d.check_struct::<Empty>(w, "struct {}", &[], |_, _, _| Ok(()))
+        })
     }
 }
 

@@ -9,6 +9,8 @@ use crate::types::WireId;
 use crate::value::Concrete;
 
 fn decode_as<T: Decode + Concrete>(d: &mut Dec<'_, '_>, w: WireId) -> Result<Box<dyn Concrete>> {
+    // Go's decodeInterface decodes the payload like a top-level value: compiled first.
+    d.check_whole::<T>(w)?;
     Ok(Box::new(T::decode(d, w)?))
 }
 

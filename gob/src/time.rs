@@ -259,6 +259,10 @@ impl Encode for GoTime {
         // gob omits a field that is reflect's zero, `time.Time{}`: no wall bits, no location.
         self.unix_secs == -UNIX_TO_INTERNAL && self.nanos == 0 && self.offset.is_none()
     }
+    fn omit_behind_pointer(&self) -> bool {
+        // `*time.Time` implements GobEncoder itself: gob tests the pointer, never nil here.
+        false
+    }
 }
 
 impl Decode for GoTime {
@@ -267,6 +271,10 @@ impl Decode for GoTime {
         // marshaler field, and ignores whatever else the definition sets.
         d.wire_for(w, WireKind::GobEncoder, "time.Time (GobEncoder)")?;
         GoTime::unmarshal_binary(d.bytes()?)
+    }
+    fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {
+        d.check_kind(w, WireKind::GobEncoder, "time.Time (GobEncoder)")
+            .map(drop)
     }
 }
 

@@ -50,6 +50,45 @@ func init() {
 		Error:   true,
 	})
 	add(&Case{
+		Name: "et1_zero_field_into_et4", Checklist: []int{21},
+		Desc:    "&ET1{A: 7} (Et2 nil: not in the value) decoded into *ET4: Go compiles the decoder for the whole type first (compileDec), so the field whose type changed fails the value although it is not sent",
+		Values:  vals(&ET1{A: 7}),
+		Targets: tgts(new(ET4)),
+		Error:   true,
+	})
+	add(&Case{
+		Name: "empty_slice_elem_wrong_type", Checklist: []int{21},
+		Desc:    "ETList{A: 1} (L []ET1 nil: not in the value) decoded into *ETList4{A int; L []ET4}: the element type of the absent slice is compiled too and fails (ET1.Et2 is float64 in ET4)",
+		Values:  vals(ETList{A: 1}),
+		Targets: tgts(new(ETList4)),
+		Error:   true,
+	})
+	add(&Case{
+		Name: "empty_toplevel_slice_wrong_type", Checklist: []int{21},
+		Desc:    "an empty top-level []ET1 decoded into *[]ET4: no element is sent, yet the element type fails to compile",
+		Values:  vals([]ET1{}),
+		Targets: tgts(new([]ET4)),
+		Error:   true,
+	})
+	add(&Case{
+		Name: "zero_time_pointer_field", Checklist: []int{21},
+		Desc:   "PtrTime{T: &time.Time{}, N: 1}: a *time.Time field holding the zero time is sent (gob's zero test applies to the pointer, which implements GobEncoder itself); a nil one is not",
+		Values: vals(PtrTime{T: &time.Time{}, N: 1}, PtrTime{N: 2}),
+	})
+	add(&Case{
+		Name: "reused_op_absent_field", Checklist: []int{21},
+		Desc:    "OpRemote{L: []Point{{1, 2}}} (P int 0: not sent) decoded_as OpLocal{L []Point; P Point}: P's type does not fit, but Go compiles P with the operation it built for Point as L's element (decOpFor's in-progress map is keyed by the local type), so it accepts",
+		Values:  vals(OpRemote{L: []Point{{1, 2}}}),
+		Targets: tgts(new(OpLocal)),
+	})
+	add(&Case{
+		Name: "reused_op_marshaler_field", Checklist: []int{21},
+		Desc:    "OpRemoteTime{L: []Point{{1, 2}}} (P time.Time zero: not sent) decoded into *OpLocal: compatibleType refuses a struct for a GobEncoder wire type before any operation is reused",
+		Values:  vals(OpRemoteTime{L: []Point{{1, 2}}}),
+		Targets: tgts(new(OpLocal)),
+		Error:   true,
+	})
+	add(&Case{
 		Name: "reordered_fields", Checklist: []int{22},
 		Desc:    "TestReorderedFields: RT0{A: 17, B: \"hello\", C: 3.14159}; decoded_as RT1{C, B, A, NotSet} (fields matched by name)",
 		Values:  vals(RT0{17, "hello", 3.14159}),

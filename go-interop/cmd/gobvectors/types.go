@@ -137,6 +137,42 @@ type ET4 struct {
 	Next int
 }
 
+// ETList and ETList4 hold ET1 and ET4 in a slice (compile-time checks of
+// element types).
+type ETList struct {
+	A int
+	L []ET1
+}
+
+type ETList4 struct {
+	A int
+	L []ET4
+}
+
+// PtrTime: a *time.Time field holding the zero time is sent (gob tests the
+// pointer, which implements GobEncoder too, not the time).
+type PtrTime struct {
+	T *time.Time
+	N int
+}
+
+// OpRemote, OpRemoteTime and OpLocal: Point is met first as L's element, then
+// as P, whose wire type differs (Go reuses the operation built for Point).
+type OpRemote struct {
+	L []Point
+	P int
+}
+
+type OpRemoteTime struct {
+	L []Point
+	P time.Time
+}
+
+type OpLocal struct {
+	L []Point
+	P Point
+}
+
 type Type0 struct{ A int }
 type Type1 struct{ A uint }
 type Type2 struct{ A ****float64 }

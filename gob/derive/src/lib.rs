@@ -25,6 +25,11 @@
 //! its layout without breaking derived code.
 //!
 //! Decoding requires `Default` (absent fields keep their default, Go's zero value).
+//!
+//! Go's embedded (anonymous) struct fields have no Rust counterpart: Go sends an embedded
+//! `Base` as one field named `Base`, which a twin receives as a field of that name, but Go's
+//! decoder also lets a wire field `A` land in the promoted `Base.A` (reflect's `FieldByName`).
+//! A twin that must receive such fields declares them at its top level.
 
 use proc_macro::TokenStream;
 use proc_macro2::TokenStream as TokenStream2;
@@ -212,9 +217,14 @@ fn expand_struct(
         }
     });
     let names = fields.iter().map(|f| &f.go_name);
+    let names_check = names.clone();
     let decode_arms = fields.iter().enumerate().map(|(i, f)| {
         let ident = &f.ident;
         quote! { #i => out.#ident = #p::Decode::decode(d, w)?, }
+    });
+    let check_arms = fields.iter().enumerate().map(|(i, f)| {
+        let ty = &f.ty;
+        quote! { #i => <#ty as #p::Decode>::check_wire(d, w), }
     });
     quote! {
         impl #p::GobType for #name {
@@ -261,6 +271,15 @@ fn expand_struct(
                 })?;
                 ::core::result::Result::Ok(out)
             }
+            fn check_wire(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<()> {
+                const FIELDS: &[&str] = &[#(#names_check),*];
+                d.check_composite::<Self>(|d| {
+                    d.check_struct::<Self>(w, #go_type, FIELDS, |d, i, w| match i {
+                        #(#check_arms)*
+                        _ => ::core::result::Result::Ok(()),
+                    })
+                })
+            }
         }
     }
 }
@@ -298,6 +317,9 @@ fn expand_newtype(
         impl #p::Decode for #name {
             fn decode(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<Self> {
                 ::core::result::Result::Ok(#name(#p::Decode::decode(d, w)?))
+            }
+            fn check_wire(d: &mut #p::Dec<'_, '_>, w: #p::WireId) -> #p::Result<()> {
+                d.check_composite::<Self>(|d| d.check_base::<#inner>(w))
             }
         }
     }

@@ -47,7 +47,11 @@ pub struct Dec<'a, 'b> {
 
 impl<'a, 'b> Dec<'a, 'b> {
     pub(super) fn top_value<T: Decode>(&mut self, id: WireId) -> Result<T> {
-        self.whole_value(id, T::decode)
+        // Go compiles the decoder for the whole destination type first (`compileDec`).
+        self.whole_value(id, |d, id| {
+            d.check_whole::<T>(id)?;
+            T::decode(d, id)
+        })
     }
 
     /// Decodes a whole value (top level or interface payload): struct fields directly, any

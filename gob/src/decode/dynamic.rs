@@ -586,4 +586,10 @@ impl Decode for Interface {
         }
         d.typed_interface()
     }
+    fn check_wire(d: &mut Dec<'_, '_>, wire: WireId) -> Result<()> {
+        if wire != ids::INTERFACE {
+            return Err(Error::mismatch("interface {}", d.describe(wire)));
+        }
+        Ok(())
+    }
 }

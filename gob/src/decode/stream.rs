@@ -162,6 +162,7 @@ impl Decoder {
         // Forget only what this attempt defined; plans of older types stay valid
         // (a large value read in pieces must not rebuild every plan each time).
         self.types.plans.retain(|(id, _), _| !added.contains(id));
+        self.types.checked.retain(|(id, _)| !added.contains(id));
         self.types.pending.retain(|p| !added.contains(p));
         self.types.companions.retain(|m, _| !added.contains(m));
         for id in added {

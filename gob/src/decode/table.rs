@@ -104,6 +104,10 @@ pub struct TypeTable {
     pub(super) skipped: u32,
     pub(super) dyn_types: IdMap<Type>,
     pub(super) plans: HashMap<(WireId, usize), Plan>,
+    /// The local types [`Dec::check_struct`] passed against a wire struct on this stream.
+    pub(super) checked: HashSet<(WireId, std::any::TypeId)>,
+    /// `Decode::check_wire`'s state while it runs.
+    pub(super) check: super::check::CheckState,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
     /// appended to while a value is decoded, so a [`Name::Slot`] stays valid).
     pub(super) names: Vec<NameEntry>,
@@ -173,6 +177,19 @@ impl TypeTable {
             Some(k) if k.bits() & MARSHALER_BITS == want => k.get(kind),
             Some(_) => None,
             None => self.get(id).filter(|w| w.kind() == kind),
+        }
+    }
+
+    /// Whether a received definition of `id` sets a marshaler field (Go's `compatibleType`
+    /// then refuses every local type that is not that marshaler; gob's own ids have no
+    /// received definition).
+    pub(super) fn sets_marshaler(&self, id: WireId) -> bool {
+        if id < ids::FIRST_USER {
+            return false;
+        }
+        match self.several_of(id) {
+            Some(k) => k.bits() & MARSHALER_BITS != 0,
+            None => self.get(id).is_some_and(|w| w.kind().is_marshaler()),
         }
     }
 
