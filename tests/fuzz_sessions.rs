@@ -1355,6 +1355,17 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
             ids.extend(raw::gob_message(&[id * 2, 0, 0]));
         }
         ids.extend(request(&mut enc, "Plugin.Entity", 3, &entity("e-2")));
+        // An empty `map[string]int` as the argument: Go compiles its decoder for the whole
+        // destination first, so the element type fails though no element is sent; the
+        // stream goes on.
+        let mut enc = Encoder::new();
+        let mut empty = request(
+            &mut enc,
+            "Plugin.Entity",
+            0,
+            &std::collections::BTreeMap::<String, i64>::new(),
+        );
+        empty.extend(request(&mut enc, "Plugin.Entity", 1, &entity("e-2")));
         // Seed 6228 (soak): deadlines whose marshaled nanoseconds are out of range, which
         // Go's `Time.UnmarshalBinary` takes unchecked (negative: a time in 2157; 2^30 + 5:
         // bit 30 kept in the wall word), so the calls are answered.
@@ -1399,7 +1410,7 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
         // Name, bytes, the replies (seq, "error" or result), whether the server ends the
         // connection.
         type Case<'a> = (&'a str, &'a [u8], Vec<(u64, String)>, bool);
-        let cases: [Case; 15] = [
+        let cases: [Case; 16] = [
             (
                 "a bad field number in an interface's value",
                 &a,
@@ -1484,6 +1495,12 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
                 false,
             ),
             (
+                "an empty map[string]int as the argument",
+                &empty,
+                vec![(0, "error".into()), (1, e2.into())],
+                false,
+            ),
+            (
                 "deadlines with nanoseconds out of range",
                 &m,
                 vec![(0, e1.into()), (1, e2.into())],
@@ -1527,6 +1544,7 @@ async fn request_bodies_the_fuzzer_found_are_answered_as_go_does() {
             let other_text = [
                 "a map key that is not UTF-8",
                 "a map's definition that also sets GobEncoderT",
+                "an empty map[string]int as the argument",
             ];
             if !other_text.contains(&name) {
                 assert_eq!(ours.0, go.0, "{name}: the error texts");

@@ -147,20 +147,29 @@ fn unpack<I: MethodInput>(mut args: InterfaceMap) -> Result<(CallContext, I, boo
 struct CheckedArgs(InterfaceMap);
 
 impl Decode for CheckedArgs {
+    fn check_wire(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<()> {
+        InterfaceMap::check_wire(d, wire).map_err(go_map_name)
+    }
+
     fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
         d.with_known_names(registered_in_go, |d| InterfaceMap::decode(d, wire))
             .map(CheckedArgs)
-            .map_err(|e| match e.kind() {
-                // The map decoder cannot name its Go type; Go's text does.
-                ErrorKind::TypeMismatch { want, got } if want == "map" && e.path().is_empty() => {
-                    let got = got.clone();
-                    e.with_kind(ErrorKind::TypeMismatch {
-                        want: "map[string]interface {}".into(),
-                        got,
-                    })
-                }
-                _ => e,
+            .map_err(go_map_name)
+    }
+}
+
+/// A type mismatch of the argument map itself named as Go names it (the generic map decoder
+/// cannot name its Go type).
+fn go_map_name(e: gob::Error) -> gob::Error {
+    match e.kind() {
+        ErrorKind::TypeMismatch { want, got } if want == "map" && e.path().is_empty() => {
+            let got = got.clone();
+            e.with_kind(ErrorKind::TypeMismatch {
+                want: "map[string]interface {}".into(),
+                got,
             })
+        }
+        _ => e,
     }
 }
 
@@ -257,6 +266,10 @@ enum ArgValue {
 }
 
 impl<D: Dispatcher> Decode for SubmitArgs<D> {
+    fn check_wire(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<()> {
+        CheckedArgs::check_wire(d, wire)
+    }
+
     fn decode(d: &mut Dec<'_, '_>, wire: WireId) -> gob::Result<Self> {
         let plain = |rest| SubmitArgs {
             rest,
