@@ -28,6 +28,34 @@ pub(super) fn check_field_names(w: &WireType) -> Result<()> {
     Ok(())
 }
 
+/// The common interface header, read from the bytes left in the message: a name of 1 to
+/// 127 bytes (one length byte), a type id of a value (not a definition: non-negative) in one
+/// byte or in the two-byte form of ids up to 127 (`0xff`, then the zig-zag byte; read as
+/// [`Reader::uint`] reads it), and a value
+/// byte count under 128, all present. Gives the name's length, the type id and the bytes
+/// used; `None` for anything else, which [`Dec::header`] reads the general way.
+#[inline]
+fn short_header(rest: &[u8]) -> Option<(usize, WireId, usize)> {
+    let len = usize::from(*rest.first()?);
+    if len == 0 || len >= 0x80 {
+        return None;
+    }
+    let (id, width) = match *rest.get(1 + len)? {
+        b if b < 0x80 => (b, 1),
+        0xff => (*rest.get(2 + len)?, 2),
+        _ => return None,
+    };
+    // Zig-zag: an odd value is negative (a type definition follows).
+    if id & 1 != 0 {
+        return None;
+    }
+    let count = *rest.get(1 + len + width)?;
+    if count >= 0x80 {
+        return None;
+    }
+    Some((len, WireId::from(id >> 1), 2 + len + width))
+}
+
 /// The value reader handed to [`Decode::decode`].
 pub struct Dec<'a, 'b> {
     pub(super) r: &'b mut Reader<'a>,
@@ -135,14 +163,21 @@ impl<'a, 'b> Dec<'a, 'b> {
     #[inline]
     pub fn element(&self, i: usize, n: usize) -> Result<()> {
         if self.r.remaining() == 0 {
-            return Err(Error::new(ErrorKind::LengthExceedsInput {
-                count: n as u64,
-                remaining: 0,
-            })
-            .at_offset(self.r.pos())
-            .in_path(format!("[{i}]")));
+            return Err(self.element_error(i, n));
         }
         Ok(())
+    }
+
+    /// [`Dec::element`]'s error, out of line so that the check inlines into element loops.
+    #[cold]
+    #[inline(never)]
+    fn element_error(&self, i: usize, n: usize) -> Error {
+        Error::new(ErrorKind::LengthExceedsInput {
+            count: n as u64,
+            remaining: 0,
+        })
+        .at_offset(self.r.pos())
+        .in_path(format!("[{i}]"))
     }
 
     /// Decodes `n` elements in order with `f` (called with the element's index): checks
@@ -277,38 +312,15 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.describe(wire),
             ));
         }
-        let key = (wire, local_fields.as_ptr() as usize);
-        let plan = match self.types.plans.get(&key) {
-            Some(p) => p.clone(),
-            None => {
-                let Some(w) = self.types.get_kind(wire, WireKind::Struct).cloned() else {
-                    return Err(Error::mismatch(
-                        format!("struct {local_type}"),
-                        self.describe(wire),
-                    ));
-                };
-                let WireType::Struct { fields, .. } = &*w else {
-                    return Err(Error::mismatch(
-                        format!("struct {local_type}"),
-                        self.describe(wire),
-                    ));
-                };
-                check_field_names(&w)?;
-                let plan: Plan = fields
-                    .iter()
-                    .map(|wf| {
-                        (
-                            local_fields
-                                .iter()
-                                .position(|n| *n == wf.name)
-                                .map(|i| i as u16),
-                            wf.id,
-                        )
-                    })
-                    .collect();
-                self.types.plans.insert(key, plan.clone());
-                plan
-            }
+        let local = local_fields.as_ptr() as usize;
+        let known = self
+            .types
+            .plans
+            .get(wire)
+            .and_then(|ps| ps.iter().find(|(l, _)| *l == local));
+        let plan = match known {
+            Some((_, p)) => p.clone(),
+            None => self.new_plan(wire, local_type, local_fields)?,
         };
         if top
             && !local_fields.is_empty()
@@ -330,6 +342,49 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
         }
         Ok(())
+    }
+
+    /// The plan of a struct definition for a local struct type (its wire fields' local
+    /// indices), made once per stream and local type.
+    #[cold]
+    #[inline(never)]
+    fn new_plan(
+        &mut self,
+        wire: WireId,
+        local_type: &str,
+        local_fields: &'static [&'static str],
+    ) -> Result<Plan> {
+        let Some(w) = self.types.get_kind(wire, WireKind::Struct).cloned() else {
+            return Err(Error::mismatch(
+                format!("struct {local_type}"),
+                self.describe(wire),
+            ));
+        };
+        let WireType::Struct { fields, .. } = &*w else {
+            return Err(Error::mismatch(
+                format!("struct {local_type}"),
+                self.describe(wire),
+            ));
+        };
+        check_field_names(&w)?;
+        let plan: Plan = fields
+            .iter()
+            .map(|wf| {
+                (
+                    local_fields
+                        .iter()
+                        .position(|n| *n == wf.name)
+                        .map(|i| i as u16),
+                    wf.id,
+                )
+            })
+            .collect();
+        let entry = (local_fields.as_ptr() as usize, plan.clone());
+        match self.types.plans.get_mut(wire) {
+            Some(ps) => ps.push(entry),
+            None => self.types.plans.insert(wire, vec![entry]),
+        }
+        Ok(plan)
     }
 
     /// Reads the next field of a struct with `nfields` wire fields, `field` being the
@@ -362,7 +417,28 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// [`Dec::interface_header`] with the name interned for this stream and its registered
     /// decoder, if any.
+    #[inline]
     pub(super) fn header(&mut self) -> Result<Option<Header>> {
+        if let Some((len, id, used)) = short_header(self.r.message_rest()) {
+            // What the general path below does for such a header, without its checks that
+            // cannot fail here: a name of 1 to 127 bytes, then a type id of a value (no
+            // definitions), then the value's byte count, all in this message.
+            let rest = self.r.message_rest();
+            let raw = rest.get(1..1 + len).unwrap_or_default();
+            self.r.advance(used);
+            self.types.name_message_end = Some(self.r.message_end());
+            let name = self.intern(raw);
+            self.types.begin_value(id, self.limits.max_depth);
+            return Ok(Some((name, id)));
+        }
+        self.header_general()
+    }
+
+    /// [`Dec::header`] for any header: a nil interface, a long name or type id, type
+    /// definitions before the value, a header that continues in the next message, and every
+    /// error.
+    #[inline(never)]
+    fn header_general(&mut self) -> Result<Option<Header>> {
         let at = self.r.pos();
         let n = self.r.uint()?;
         if n == 0 {
@@ -408,17 +484,23 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// changes, and holds at most 64 names).
     pub(super) fn intern(&mut self, raw: &[u8]) -> Name {
         let (head, tail) = NameEntry::keys(raw);
-        let names = &mut self.types.names;
-        if let Some(i) = names.iter().position(|e| e.is(raw, head, tail)) {
+        if let Some(i) = self.types.names.find(raw, head, tail) {
             return Name::Slot(i);
         }
+        self.intern_new(raw, head, tail)
+    }
+
+    /// [`Dec::intern`] for a name not in the table yet (once per name and stream).
+    #[cold]
+    #[inline(never)]
+    fn intern_new(&mut self, raw: &[u8], head: u64, tail: u64) -> Name {
         let name = ConcreteName::from(String::from_utf8_lossy(raw).into_owned());
         let decode = lookup(&name);
-        if names.len() >= 64 {
+        if self.types.names.is_full() {
             return Name::Own(name, decode);
         }
         let shape = name_kind(&name);
-        names.push(NameEntry {
+        let slot = self.types.names.push(NameEntry {
             len: raw.len(),
             head,
             tail,
@@ -427,7 +509,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             default_for: None,
             shape,
         });
-        Name::Slot(names.len() - 1)
+        Name::Slot(slot)
     }
 
     fn name_entry(&self, slot: usize) -> Option<&NameEntry> {
@@ -570,5 +652,36 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_header;
+
+    /// The short form takes exactly the headers whose every part is one byte (or the
+    /// two-byte form of a type id up to 127) and present; everything else goes the general
+    /// way (nil, long names or ids, definitions, truncation).
+    #[test]
+    fn short_header_takes_only_complete_one_byte_parts() {
+        // "string" (6 bytes), id 6 (zig-zag 12), byte count 3.
+        let h = [6, b's', b't', b'r', b'i', b'n', b'g', 12, 3, 0xaa];
+        assert_eq!(short_header(&h), Some((6, 6, 9)));
+        // Id 65 in its two-byte form (0xff, zig-zag 130).
+        assert_eq!(short_header(&[1, b'T', 0xff, 130, 5]), Some((1, 65, 5)));
+        for bad in [
+            &[][..],                   // nothing
+            &[0, 12, 3],               // nil interface
+            &[0x80, 1],                // a name of 128 bytes or more
+            &[1, b'T', 13, 3],         // negative id: a definition follows
+            &[1, b'T', 0xff, 131, 3],  // the same in two bytes
+            &[1, b'T', 0xfe, 1, 2, 3], // an id of two bytes
+            &[1, b'T', 12, 0x80],      // a long byte count
+            &[1, b'T', 12],            // no byte count
+            &[1, b'T', 0xff],          // id cut short
+            &[3, b'a', b'b'],          // name cut short
+        ] {
+            assert_eq!(short_header(bad), None, "{bad:?}");
+        }
     }
 }
