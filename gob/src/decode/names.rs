@@ -95,7 +95,7 @@ pub(super) struct NameTable {
     index: [u8; INDEX_BUCKETS],
 }
 
-const INDEX_BUCKETS: usize = 64;
+const INDEX_BUCKETS: usize = 256;
 
 impl Default for NameTable {
     fn default() -> Self {
@@ -107,10 +107,14 @@ impl Default for NameTable {
 }
 
 impl NameTable {
+    /// Two multiply rounds, the bucket from the top bits: Go's builtin names (`string`,
+    /// `float64`, `bool`, `int64`, `time.Time`, `map[string]interface {}`, `[]interface {}`,
+    /// ...) each get a bucket of their own, so JSON-shaped data never falls back to the scan.
     #[inline]
     fn bucket(len: usize, head: u64, tail: u64) -> usize {
-        let h = (head ^ tail.rotate_left(29) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (h >> 58) as usize % INDEX_BUCKETS
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let h = (head.wrapping_mul(K) ^ tail ^ len as u64).wrapping_mul(K);
+        (h >> 56) as usize % INDEX_BUCKETS
     }
 
     /// The slot of `raw` (whose [`NameEntry::keys`] are `head`, `tail`), if interned.
@@ -309,6 +313,36 @@ mod tests {
     fn find(t: &mut NameTable, name: &str) -> Option<usize> {
         let (head, tail) = NameEntry::keys(name.as_bytes());
         t.find(name.as_bytes(), head, tail)
+    }
+
+    /// The names JSON-shaped Go data travels under never share an index bucket (the lookup
+    /// of each is one probe).
+    #[test]
+    fn go_builtin_names_have_buckets_of_their_own() {
+        let names = [
+            "string",
+            "float64",
+            "bool",
+            "int",
+            "int64",
+            "uint",
+            "[]uint8",
+            "complex128",
+            "interface {}",
+            "time.Time",
+            "map[string]interface {}",
+            "[]interface {}",
+        ];
+        let mut buckets: Vec<usize> = names
+            .iter()
+            .map(|n| {
+                let (head, tail) = NameEntry::keys(n.as_bytes());
+                NameTable::bucket(n.len(), head, tail)
+            })
+            .collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        assert_eq!(buckets.len(), names.len());
     }
 
     /// Every name interned is found at its slot and no other name is, whatever the index's
