@@ -151,10 +151,10 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// Reads the start of a slice of wire type `wire`: its element type and element count.
     /// Decode the `n` elements with [`Dec::each_element`], as `Vec<T>` does.
     pub fn slice_header(&mut self, wire: WireId) -> Result<(WireId, usize)> {
-        let elem = match &*self.wire_for(wire, WireKind::Slice, "slice")? {
-            WireType::Slice { elem, .. } => *elem,
-            _ => return Err(self.mismatch("slice", wire)),
-        };
+        let elem = self.wire_for_with(wire, WireKind::Slice, "slice", |w| match w {
+            WireType::Slice { elem, .. } => Some(*elem),
+            _ => None,
+        })?;
         Ok((elem, self.count(1)?))
     }
 
@@ -226,6 +226,29 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
         }
         self.wire_for_slow(id, kind, local)
+    }
+
+    /// [`Dec::wire_for`], handing the definition's field to `f` instead of a shared handle
+    /// to it: on a stream whose definitions each set one field (every stream Go wrote) the
+    /// definition is borrowed, not reference-counted (an atomic increment and decrement per
+    /// map, slice or time value, a measurable share of decoding small values). `f` gives
+    /// `None` for a definition of `kind` it does not take (a caller's own check, reported as
+    /// a mismatch for `local`).
+    #[inline]
+    pub(crate) fn wire_for_with<R>(
+        &mut self,
+        id: WireId,
+        kind: WireKind,
+        local: &str,
+        f: impl FnOnce(&WireType) -> Option<R>,
+    ) -> Result<R> {
+        if self.types.several.is_empty() {
+            if let Some(w) = self.types.get(id).filter(|w| w.kind() == kind) {
+                return f(w).ok_or_else(|| self.mismatch(local, id));
+            }
+        }
+        let w = self.wire_for_slow(id, kind, local)?;
+        f(&w).ok_or_else(|| self.mismatch(local, id))
     }
 
     /// [`Dec::wire_for`] on a stream with definitions that set several fields, or for a
@@ -317,11 +340,15 @@ impl<'a, 'b> Dec<'a, 'b> {
             .types
             .plans
             .get(wire)
-            .and_then(|ps| ps.iter().find(|(l, _)| *l == local));
-        let plan = match known {
-            Some((_, p)) => p.clone(),
+            .and_then(|ps| ps.iter().position(|(l, _)| *l == local));
+        let at = match known {
+            Some(at) => at,
             None => self.new_plan(wire, local_type, local_fields)?,
         };
+        // The plan stays in the table (no shared handle to it: an atomic increment and
+        // decrement per struct value); each field's entry is looked up by its index.
+        let plan = self.types.plan(wire, at);
+        let nfields = plan.len();
         if top
             && !local_fields.is_empty()
             && !plan.is_empty()
@@ -332,8 +359,11 @@ impl<'a, 'b> Dec<'a, 'b> {
             )));
         }
         let mut field: i64 = -1;
-        while let Some(i) = self.next_field(&mut field, plan.len())? {
-            let (local, fid) = plan[i];
+        while let Some(i) = self.next_field(&mut field, nfields)? {
+            // Plans only grow while a value is decoded: the entry is there.
+            let Some(&(local, fid)) = self.types.plan(wire, at).get(i) else {
+                return Err(Error::corrupt("internal: struct plan changed"));
+            };
             match local {
                 Some(li) => self
                     .nested(|d| f(d, li as usize, fid))
@@ -344,8 +374,9 @@ impl<'a, 'b> Dec<'a, 'b> {
         Ok(())
     }
 
-    /// The plan of a struct definition for a local struct type (its wire fields' local
-    /// indices), made once per stream and local type.
+    /// Makes the plan of a struct definition for a local struct type (its wire fields' local
+    /// indices), once per stream and local type; returns its index among the definition's
+    /// plans.
     #[cold]
     #[inline(never)]
     fn new_plan(
@@ -353,7 +384,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         wire: WireId,
         local_type: &str,
         local_fields: &'static [&'static str],
-    ) -> Result<Plan> {
+    ) -> Result<usize> {
         let Some(w) = self.types.get_kind(wire, WireKind::Struct).cloned() else {
             return Err(Error::mismatch(
                 format!("struct {local_type}"),
@@ -379,12 +410,17 @@ impl<'a, 'b> Dec<'a, 'b> {
                 )
             })
             .collect();
-        let entry = (local_fields.as_ptr() as usize, plan.clone());
+        let entry = (local_fields.as_ptr() as usize, plan);
         match self.types.plans.get_mut(wire) {
-            Some(ps) => ps.push(entry),
-            None => self.types.plans.insert(wire, vec![entry]),
+            Some(ps) => {
+                ps.push(entry);
+                Ok(ps.len() - 1)
+            }
+            None => {
+                self.types.plans.insert(wire, vec![entry]);
+                Ok(0)
+            }
         }
-        Ok(plan)
     }
 
     /// Reads the next field of a struct with `nfields` wire fields, `field` being the

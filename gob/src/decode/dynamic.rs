@@ -191,9 +191,26 @@ impl<'a, 'b> Dec<'a, 'b> {
         if self.types.several_of(id).is_some() {
             return self.several_value(id);
         }
-        let w = self.dyn_wire(id)?;
+        // A slice, array or map needs only its element (and key) ids: read them from the
+        // borrowed definition instead of taking a shared handle (an atomic increment and
+        // decrement per value).
+        let shape = match self.types.get(id).map(|w| &**w) {
+            None => return Err(Error::new(ErrorKind::UnknownTypeId(id))),
+            Some(WireType::Slice { elem, .. }) => Some((None, *elem, None)),
+            Some(WireType::Array { elem, len, .. }) => Some((None, *elem, Some(*len))),
+            Some(WireType::Map { key, elem, .. }) => Some((Some(*key), *elem, None)),
+            Some(_) => None,
+        };
         let ty = self.dyn_type(id)?;
-        self.composite_with(&w, ty)
+        match shape {
+            Some((None, elem, None)) => self.slice_value(ty, elem),
+            Some((None, elem, Some(len))) => self.array_value(ty, elem, len),
+            Some((Some(key), elem, _)) => self.map_entries(ty, key, elem),
+            None => {
+                let w = self.dyn_wire(id)?;
+                self.composite_with(&w, ty)
+            }
+        }
     }
 
     /// [`Dec::composite_value`] for a definition that sets several fields.
@@ -228,26 +245,32 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.charge(std::mem::size_of::<Composite<(usize, Value)>>())?;
                 self.struct_value(ty, fields)
             }
-            WireType::Slice { elem, .. } => {
-                self.charge(std::mem::size_of::<Composite<Value>>())?;
-                let items = self.elements(*elem)?;
-                Ok(Value::new_slice(ty, items))
-            }
-            WireType::Array { elem, len, .. } => {
-                let n = self.array_count(*len)?;
-                self.charge(std::mem::size_of::<Composite<Value>>())?;
-                let items = self.elements_n(*elem, n)?;
-                Ok(Value::new_array(ty, items))
-            }
-            WireType::Map { key, elem, .. } => {
-                self.charge(std::mem::size_of::<Composite<(Value, Value)>>())?;
-                self.map_value(ty, *key, *elem)
-            }
+            WireType::Slice { elem, .. } => self.slice_value(ty, *elem),
+            WireType::Array { elem, len, .. } => self.array_value(ty, *elem, *len),
+            WireType::Map { key, elem, .. } => self.map_entries(ty, *key, *elem),
             WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
                 self.charge(std::mem::size_of::<Composite<u8>>())?;
                 Ok(Value::new_marshaled(ty, self.owned_bytes(0)?.to_vec()))
             }
         }
+    }
+
+    fn slice_value(&mut self, ty: Type, elem: WireId) -> Result<Value> {
+        self.charge(std::mem::size_of::<Composite<Value>>())?;
+        let items = self.elements(elem)?;
+        Ok(Value::new_slice(ty, items))
+    }
+
+    fn array_value(&mut self, ty: Type, elem: WireId, len: i64) -> Result<Value> {
+        let n = self.array_count(len)?;
+        self.charge(std::mem::size_of::<Composite<Value>>())?;
+        let items = self.elements_n(elem, n)?;
+        Ok(Value::new_array(ty, items))
+    }
+
+    fn map_entries(&mut self, ty: Type, key: WireId, elem: WireId) -> Result<Value> {
+        self.charge(std::mem::size_of::<Composite<(Value, Value)>>())?;
+        self.map_value(ty, key, elem)
     }
 
     #[inline(never)]
@@ -471,10 +494,24 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub fn typed_interface(&mut self) -> Result<Interface> {
         match self.header()? {
             None => Ok(Interface::nil()),
+            Some((Name::Slot(slot), id)) => {
+                if let Some(f) = self.types.names.get(slot).and_then(|e| e.decode) {
+                    // A registered type keeps its own name: no handle to the stream's copy
+                    // (an atomic increment and decrement per value).
+                    return self
+                        .interface_payload(id, |d, w| f(d, w))
+                        .map(Interface::from_box)
+                        .map_err(|e| {
+                            let name = self.types.names.get(slot).map_or("", |e| &e.name);
+                            e.in_path(format!("({name})"))
+                        });
+                }
+                let (name, registered) = self.name_parts(Name::Slot(slot));
+                self.typed_payload(name, registered, Some(slot), id)
+            }
             Some((name, id)) => {
-                let slot = name.slot();
                 let (name, registered) = self.name_parts(name);
-                self.typed_payload(name, registered, slot, id)
+                self.typed_payload(name, registered, None, id)
             }
         }
     }

@@ -13,7 +13,7 @@ use crate::wire::Reader;
 use super::limits::Limits;
 use super::names::{generation, NameTable};
 
-pub(super) type Plan = Arc<[(Option<u16>, WireId)]>;
+pub(super) type Plan = Box<[(Option<u16>, WireId)]>;
 /// Ids Go allocates in sequence from 64: those below `64 + DIRECT` live in a vector (no
 /// hashing on the hot path); any other id a peer may choose goes to a `HashMap`.
 const DIRECT: usize = 1 << 14;
@@ -209,6 +209,16 @@ impl TypeTable {
     pub(super) fn struct_among_several(&self, id: WireId) -> bool {
         self.several_of(id)
             .is_some_and(|k| k.get(WireKind::Struct).is_some())
+    }
+
+    /// Plan `at` of struct definition `wire` ([`Dec::decode_struct`](super::Dec::decode_struct));
+    /// empty when there is none.
+    #[inline]
+    pub(super) fn plan(&self, wire: WireId, at: usize) -> &[(Option<u16>, WireId)] {
+        self.plans
+            .get(wire)
+            .and_then(|ps| ps.get(at))
+            .map_or(&[], |(_, p)| &p[..])
     }
 
     /// The dynamic type of `id` when it needs no building: a builtin, a bootstrap type, or one
