@@ -10,7 +10,9 @@ use crate::value::ConcreteName;
 use crate::wire::Reader;
 
 use super::limits::Limits;
-use super::names::{lookup, name_kind, DecodeFn, Header, Name, NameEntry, NameShape};
+use super::names::{
+    default_name_id, lookup, name_kind, DecodeFn, Header, Name, NameEntry, NameShape,
+};
 use super::table::{define, definition_id, type_id, Plan, TypeTable};
 use super::Decode;
 
@@ -536,6 +538,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             return Name::Own(name, decode);
         }
         let shape = name_kind(&name);
+        let default_of = default_name_id(&name);
         let slot = self.types.names.push(NameEntry {
             len: raw.len(),
             head,
@@ -544,6 +547,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             decode,
             default_for: None,
             shape,
+            default_of,
         });
         Name::Slot(slot)
     }

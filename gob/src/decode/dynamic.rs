@@ -495,7 +495,20 @@ impl<'a, 'b> Dec<'a, 'b> {
         match self.header()? {
             None => Ok(Interface::nil()),
             Some((Name::Slot(slot), id)) => {
-                if let Some(f) = self.types.names.get(slot).and_then(|e| e.decode) {
+                let entry = self.types.names.get(slot);
+                if entry.is_some_and(|e| e.decode.is_none() && e.default_of == Some(id)) {
+                    // A builtin value under its default name (`string`, `float64`, `bool`:
+                    // most interface values of JSON-shaped data): what `typed_payload` does
+                    // for it, the value keeping no handle to the name.
+                    return match self.builtin_payload(id) {
+                        Ok(v) => Ok(Interface::builtin(v)),
+                        Err(e) => {
+                            let name = self.types.names.get(slot).map_or("", |e| &e.name);
+                            Err(e.in_path(format!("({name})")))
+                        }
+                    };
+                }
+                if let Some(f) = entry.and_then(|e| e.decode) {
                     // A registered type keeps its own name: no handle to the stream's copy
                     // (an atomic increment and decrement per value).
                     return self

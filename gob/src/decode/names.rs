@@ -47,6 +47,25 @@ pub(super) struct NameEntry {
     pub(super) default_for: Option<(WireId, bool)>,
     /// What the name tells of its Go type ([`name_kind`]), worked out once per stream.
     pub(super) shape: Option<NameShape>,
+    /// The builtin wire id whose values have this name as their default Go name
+    /// ([`default_name_id`]), if any.
+    pub(super) default_of: Option<WireId>,
+}
+
+/// The builtin wire id whose decoded values ([`crate::Value`]) have `name` as their default
+/// Go name (`Value::default_go_name`): `bool`, `int`, `uint`, `float64`, `complex128`,
+/// `string`, `[]uint8`.
+pub(super) fn default_name_id(name: &str) -> Option<WireId> {
+    Some(match name {
+        "bool" => ids::BOOL,
+        "int" => ids::INT,
+        "uint" => ids::UINT,
+        "float64" => ids::FLOAT,
+        "complex128" => ids::COMPLEX,
+        "string" => ids::STRING,
+        "[]uint8" => ids::BYTES,
+        _ => return None,
+    })
 }
 
 impl NameEntry {
@@ -307,6 +326,7 @@ mod tests {
             decode: None,
             default_for: None,
             shape: None,
+            default_of: None,
         }
     }
 
