@@ -455,7 +455,10 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// [`Dec::interface_header`] with the name interned for this stream and its registered
     /// decoder, if any.
-    #[inline]
+    /// Inlined (its general path is not), so that the name and id reach the caller in
+    /// registers: returned through memory, the caller's wide reload of the narrower stores
+    /// that wrote them is not forwarded by the processor (a stall per interface value).
+    #[inline(always)]
     pub(super) fn header(&mut self) -> Result<Option<Header>> {
         if let Some((len, id, used)) = short_header(self.r.message_rest()) {
             // What the general path below does for such a header, without its checks that
@@ -520,6 +523,11 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// Interns an interface name for this stream with its registry lookup, in a small
     /// per-stream table (a stream uses few names; the table is dropped when the registry
     /// changes, and holds at most 64 names).
+    ///
+    /// Inlined: returned from a call, the name came back through memory in two stores that
+    /// [`Dec::header`] read back as one 16-byte load, which the processor cannot forward
+    /// from the stores (perf put most of the header's time on that load).
+    #[inline(always)]
     pub(super) fn intern(&mut self, raw: &[u8]) -> Name {
         let (head, tail) = NameEntry::keys(raw);
         if let Some(i) = self.types.names.find(raw, head, tail) {

@@ -137,7 +137,7 @@ impl NameTable {
     }
 
     /// The slot of `raw` (whose [`NameEntry::keys`] are `head`, `tail`), if interned.
-    #[inline]
+    #[inline(always)]
     pub(super) fn find(&mut self, raw: &[u8], head: u64, tail: u64) -> Option<usize> {
         let b = Self::bucket(raw.len(), head, tail);
         let hint = usize::from(self.index[b]).wrapping_sub(1);
