@@ -531,7 +531,7 @@ impl<'a, 'b> Dec<'a, 'b> {
     pub(super) fn intern(&mut self, raw: &[u8]) -> Name {
         let (head, tail) = NameEntry::keys(raw);
         if let Some(i) = self.types.names.find(raw, head, tail) {
-            return Name::Slot(i);
+            return Name::in_slot(i);
         }
         self.intern_new(raw, head, tail)
     }
@@ -543,7 +543,7 @@ impl<'a, 'b> Dec<'a, 'b> {
         let name = ConcreteName::from(String::from_utf8_lossy(raw).into_owned());
         let decode = lookup(&name);
         if self.types.names.is_full() {
-            return Name::Own(name, decode);
+            return Name::owned(name, decode);
         }
         let shape = name_kind(&name);
         let default_of = default_name_id(&name);
@@ -557,7 +557,7 @@ impl<'a, 'b> Dec<'a, 'b> {
             shape,
             default_of,
         });
-        Name::Slot(slot)
+        Name::in_slot(slot)
     }
 
     fn name_entry(&self, slot: usize) -> Option<&NameEntry> {
@@ -566,28 +566,34 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// The text of an interned name.
     pub(super) fn name_str<'n>(&'n self, name: &'n Name) -> &'n str {
-        match name {
-            Name::Slot(i) => self.name_entry(*i).map_or("", |e| &e.name),
-            Name::Own(n, _) => n,
+        match name.own() {
+            Some((n, _)) => n,
+            None => name
+                .slot()
+                .and_then(|i| self.name_entry(i))
+                .map_or("", |e| &e.name),
         }
     }
 
     /// What an interned name tells of its Go type.
     pub(super) fn name_shape(&self, name: &Name) -> Option<NameShape> {
-        match name {
-            Name::Slot(i) => self.name_entry(*i).and_then(|e| e.shape),
-            Name::Own(n, _) => name_kind(n),
+        match name.own() {
+            Some((n, _)) => name_kind(n),
+            None => name
+                .slot()
+                .and_then(|i| self.name_entry(i))
+                .and_then(|e| e.shape),
         }
     }
 
     /// A shared handle to an interned name and its registered decoder, if any.
     pub(super) fn name_parts(&self, name: Name) -> (ConcreteName, Option<DecodeFn>) {
-        match name {
-            Name::Slot(i) => self.name_entry(i).map_or_else(
+        match name.into_own() {
+            Ok(parts) => parts,
+            Err(i) => self.name_entry(i).map_or_else(
                 || (ConcreteName::from(""), None),
                 |e| (e.name.clone(), e.decode),
             ),
-            Name::Own(n, f) => (n, f),
         }
     }
 

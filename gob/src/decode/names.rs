@@ -17,17 +17,52 @@ pub(super) type Header = (Name, WireId);
 
 /// An interface name read from the stream: a slot of the stream's name table, or the name
 /// itself once the table is full.
-pub(super) enum Name {
-    Slot(usize),
-    Own(ConcreteName, Option<DecodeFn>),
+///
+/// Two plain fields rather than an enum: the decoder's hot path passes a name between
+/// inlined functions, and an enum with data was copied through memory as a blob, its
+/// narrower stores reloaded by a wider load that the processor cannot forward (a stall per
+/// interface value); the fields stay in registers.
+pub(super) struct Name {
+    /// The slot in the stream's name table (meaningless when `own` is set).
+    slot: usize,
+    /// The name and its registered decoder, when the table was full.
+    own: Option<Box<(ConcreteName, Option<DecodeFn>)>>,
 }
 
 impl Name {
+    /// The name in `slot` of the stream's table.
+    #[inline]
+    pub(super) fn in_slot(slot: usize) -> Name {
+        Name { slot, own: None }
+    }
+
+    /// A name held here (the stream's table is full).
+    pub(super) fn owned(name: ConcreteName, decode: Option<DecodeFn>) -> Name {
+        Name {
+            slot: usize::MAX,
+            own: Some(Box::new((name, decode))),
+        }
+    }
+
     /// The name's slot in the stream's name table, if it has one.
+    #[inline]
     pub(super) fn slot(&self) -> Option<usize> {
-        match self {
-            Name::Slot(i) => Some(*i),
-            Name::Own(..) => None,
+        match self.own {
+            None => Some(self.slot),
+            Some(_) => None,
+        }
+    }
+
+    /// The name and its registered decoder, when held here.
+    pub(super) fn own(&self) -> Option<&(ConcreteName, Option<DecodeFn>)> {
+        self.own.as_deref()
+    }
+
+    /// The name and its registered decoder when held here, else the slot.
+    pub(super) fn into_own(self) -> std::result::Result<(ConcreteName, Option<DecodeFn>), usize> {
+        match self.own {
+            Some(b) => Ok(*b),
+            None => Err(self.slot),
         }
     }
 }

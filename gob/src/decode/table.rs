@@ -116,7 +116,7 @@ pub struct TypeTable {
     /// hashing per struct value.
     pub(super) plans: IdMap<Vec<(usize, Plan)>>,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
-    /// appended to while a value is decoded, so a [`Name::Slot`] stays valid).
+    /// appended to while a value is decoded, so a name's slot stays valid).
     pub(super) names: NameTable,
     names_gen: u64,
     /// End of the message the last interface name of the current value was read in (its
