@@ -383,11 +383,10 @@ macro_rules! map_impl {
         }
         impl<K: Decode + $($bound)*, V: Decode> Decode for $m<K, V> {
             fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
-                let wt = d.wire_for(w, WireKind::Map, "map")?;
-                let WireType::Map { key, elem, .. } = &*wt else {
-                    return Err(d.mismatch("map", w));
-                };
-                let (key, elem) = (*key, *elem);
+                let (key, elem) = d.wire_for_with(w, WireKind::Map, "map", |wt| match wt {
+                    WireType::Map { key, elem, .. } => Some((*key, *elem)),
+                    _ => None,
+                })?;
                 let n = d.count(2)?;
                 let cap = d.capacity(n, 2);
                 d.charge(cap.saturating_mul(std::mem::size_of::<(K, V)>()))?;

@@ -269,7 +269,9 @@ impl Decode for GoTime {
     fn decode(d: &mut Dec<'_, '_>, w: WireId) -> Result<Self> {
         // time.Time is a GobDecoder: Go's compatibleType wants `GobEncoderT` and no other
         // marshaler field, and ignores whatever else the definition sets.
-        d.wire_for(w, WireKind::GobEncoder, "time.Time (GobEncoder)")?;
+        d.wire_for_with(w, WireKind::GobEncoder, "time.Time (GobEncoder)", |_| {
+            Some(())
+        })?;
         GoTime::unmarshal_binary(d.bytes()?)
     }
     fn check_wire(d: &mut Dec<'_, '_>, w: WireId) -> Result<()> {

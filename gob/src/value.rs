@@ -349,18 +349,70 @@ impl From<Cow<'static, str>> for ConcreteName {
     }
 }
 
+/// The default Go name of a builtin value ([`Value::default_go_name`]) as a static string;
+/// `None` for composites, nil and interface values.
+fn builtin_go_name(v: &Value) -> Option<&'static str> {
+    Some(match v {
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Uint(_) => "uint",
+        Value::Float(_) => "float64",
+        Value::Complex(..) => "complex128",
+        Value::String(_) | Value::RawString(_) => "string",
+        Value::Bytes(_) => "[]uint8",
+        _ => return None,
+    })
+}
+
 /// A dynamic concrete value: a Go name and a [`Value`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct DynConcrete {
-    /// The Go name on the wire (shared: a stream repeats few names).
-    pub name: ConcreteName,
+    /// The Go name on the wire (shared: a stream repeats few names); `None` for a builtin
+    /// value under its default name ([`builtin_go_name`]), the name most interface values
+    /// of JSON-shaped data travel under: such a value holds no handle to a name, whose
+    /// reference count would cost an atomic increment and decrement per value. Always in
+    /// this canonical form ([`DynConcrete::new`]), so the derived equality compares names.
+    name: Option<ConcreteName>,
     /// The value.
     pub value: Value,
 }
 
+impl DynConcrete {
+    /// `value` under `name`, in canonical form.
+    fn new(name: ConcreteName, value: Value) -> DynConcrete {
+        let name = match builtin_go_name(&value) {
+            Some(n) if n == name.as_str() => None,
+            _ => Some(name),
+        };
+        DynConcrete { name, value }
+    }
+
+    /// A builtin value under its default name.
+    fn bare(value: Value) -> DynConcrete {
+        DynConcrete { name: None, value }
+    }
+
+    /// The Go name.
+    fn name(&self) -> &str {
+        match &self.name {
+            Some(n) => n.as_str(),
+            None => builtin_go_name(&self.value).unwrap_or(""),
+        }
+    }
+}
+
+impl fmt::Debug for DynConcrete {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynConcrete")
+            .field("name", &self.name())
+            .field("value", &self.value)
+            .finish()
+    }
+}
+
 impl Concrete for DynConcrete {
     fn go_name(&self) -> &str {
-        &self.name
+        self.name()
     }
     fn wire_type(&self, schema: &mut crate::encode::Schema) -> Result<crate::WireId> {
         crate::Encode::wire_type(&self.value, schema)
@@ -412,10 +464,16 @@ impl Interface {
 
     /// A dynamic value under an explicit Go name.
     pub fn new(name: impl Into<ConcreteName>, value: Value) -> Self {
-        Interface(Slot::Dyn(DynConcrete {
-            name: name.into(),
-            value,
-        }))
+        Interface(Slot::Dyn(DynConcrete::new(name.into(), value)))
+    }
+
+    /// A builtin value (bool, integer, float, complex, string, bytes) under its default Go
+    /// name ([`Value::default_go_name`]): what [`Interface::new`] makes of such a value and
+    /// name, without a name to pass. The decoder uses it for the interface values whose
+    /// name it has found to be that default.
+    pub(crate) fn builtin(value: Value) -> Self {
+        debug_assert!(builtin_go_name(&value).is_some(), "{value:?}");
+        Interface(Slot::Dyn(DynConcrete::bare(value)))
     }
 
     /// A dynamic value under Go's default name for it (see [`Value::default_go_name`]).
@@ -477,8 +535,8 @@ impl Interface {
     /// its calls need no dynamic dispatch.
     pub(crate) fn dyn_parts(&self) -> Option<(&str, &Value)> {
         match &self.0 {
-            Slot::Dyn(d) => Some((d.name.as_str(), &d.value)),
-            Slot::Shared(d) => Some((d.name.as_str(), &d.value)),
+            Slot::Dyn(d) => Some((d.name(), &d.value)),
+            Slot::Shared(d) => Some((d.name(), &d.value)),
             Slot::Nil | Slot::Typed(_) => None,
         }
     }
@@ -503,7 +561,7 @@ impl Interface {
         };
         !matches!(d.value, Value::Interface(_) | Value::Nil)
             && d.value == *v
-            && *d.name == *v.default_go_name()
+            && *d.name() == *v.default_go_name()
     }
 
     /// The typed concrete value, when it is a `T`.
@@ -546,13 +604,13 @@ impl From<Interface> for Value {
             Slot::Nil => Value::Nil,
             Slot::Dyn(d)
                 if !matches!(d.value, Value::Interface(_) | Value::Nil)
-                    && *d.value.default_go_name() == *d.name =>
+                    && *d.value.default_go_name() == *d.name() =>
             {
                 d.value
             }
             Slot::Shared(d)
                 if !matches!(d.value, Value::Interface(_) | Value::Nil)
-                    && *d.value.default_go_name() == *d.name =>
+                    && *d.value.default_go_name() == *d.name() =>
             {
                 Arc::try_unwrap(d).map_or_else(|shared| shared.value.clone(), |d| d.value)
             }

@@ -169,6 +169,8 @@ impl<'a> Reader<'a> {
         self.pos >= self.buf.len()
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn short(&self) -> Error {
         Error::new(ErrorKind::UnexpectedEof).at_offset(self.pos)
     }
@@ -375,16 +377,25 @@ impl<'a> Reader<'a> {
     pub fn bytes(&mut self) -> Result<&'a [u8]> {
         let at = self.pos;
         let n = self.uint()?;
-        if n > self.remaining() as u64 {
-            return Err(Error::new(ErrorKind::LengthExceedsInput {
-                count: n,
-                remaining: self.remaining() as u64,
-            })
-            .at_offset(at));
+        let rest = self.message_rest();
+        match usize::try_from(n).ok().and_then(|n| rest.get(..n)) {
+            Some(s) => {
+                self.pos += s.len();
+                Ok(s)
+            }
+            None => Err(self.bytes_error(n, at)),
         }
-        let s = &self.buf[self.pos..self.pos + n as usize];
-        self.pos += n as usize;
-        Ok(s)
+    }
+
+    /// [`Reader::bytes`]' error for a length `n` (read at `at`) past the message's end.
+    #[cold]
+    #[inline(never)]
+    fn bytes_error(&self, n: u64, at: usize) -> Error {
+        Error::new(ErrorKind::LengthExceedsInput {
+            count: n,
+            remaining: self.remaining() as u64,
+        })
+        .at_offset(at)
     }
 
     /// Takes the next `n` bytes of the current message.
@@ -395,6 +406,20 @@ impl<'a> Reader<'a> {
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
         Ok(s)
+    }
+
+    /// What is left of the current message, for a caller that parses a short run of it in
+    /// one go and then moves on with [`Reader::advance`].
+    #[inline]
+    pub(crate) fn message_rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..self.end).unwrap_or_default()
+    }
+
+    /// Moves on by `n` bytes of the current message (at most to its end), after a caller
+    /// parsed them from [`Reader::message_rest`].
+    #[inline]
+    pub(crate) fn advance(&mut self, n: usize) {
+        self.pos += n.min(self.end - self.pos);
     }
 
     /// Skips `n` bytes of the current message.

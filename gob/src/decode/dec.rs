@@ -10,7 +10,9 @@ use crate::value::ConcreteName;
 use crate::wire::Reader;
 
 use super::limits::Limits;
-use super::names::{lookup, name_kind, DecodeFn, Header, Name, NameEntry, NameShape};
+use super::names::{
+    default_name_id, lookup, name_kind, DecodeFn, Header, Name, NameEntry, NameShape,
+};
 use super::table::{define, definition_id, type_id, Plan, TypeTable};
 use super::Decode;
 
@@ -26,6 +28,34 @@ pub(super) fn check_field_names(w: &WireType) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The common interface header, read from the bytes left in the message: a name of 1 to
+/// 127 bytes (one length byte), a type id of a value (not a definition: non-negative) in one
+/// byte or in the two-byte form of ids up to 127 (`0xff`, then the zig-zag byte; read as
+/// [`Reader::uint`] reads it), and a value
+/// byte count under 128, all present. Gives the name's length, the type id and the bytes
+/// used; `None` for anything else, which [`Dec::header`] reads the general way.
+#[inline]
+fn short_header(rest: &[u8]) -> Option<(usize, WireId, usize)> {
+    let len = usize::from(*rest.first()?);
+    if len == 0 || len >= 0x80 {
+        return None;
+    }
+    let (id, width) = match *rest.get(1 + len)? {
+        b if b < 0x80 => (b, 1),
+        0xff => (*rest.get(2 + len)?, 2),
+        _ => return None,
+    };
+    // Zig-zag: an odd value is negative (a type definition follows).
+    if id & 1 != 0 {
+        return None;
+    }
+    let count = *rest.get(1 + len + width)?;
+    if count >= 0x80 {
+        return None;
+    }
+    Some((len, WireId::from(id >> 1), 2 + len + width))
 }
 
 /// The value reader handed to [`Decode::decode`].
@@ -158,10 +188,10 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// Reads the start of a slice of wire type `wire`: its element type and element count.
     /// Decode the `n` elements with [`Dec::each_element`], as `Vec<T>` does.
     pub fn slice_header(&mut self, wire: WireId) -> Result<(WireId, usize)> {
-        let elem = match &*self.wire_for(wire, WireKind::Slice, "slice")? {
-            WireType::Slice { elem, .. } => *elem,
-            _ => return Err(self.mismatch("slice", wire)),
-        };
+        let elem = self.wire_for_with(wire, WireKind::Slice, "slice", |w| match w {
+            WireType::Slice { elem, .. } => Some(*elem),
+            _ => None,
+        })?;
         Ok((elem, self.count(1)?))
     }
 
@@ -170,14 +200,21 @@ impl<'a, 'b> Dec<'a, 'b> {
     #[inline]
     pub fn element(&self, i: usize, n: usize) -> Result<()> {
         if self.r.remaining() == 0 {
-            return Err(Error::new(ErrorKind::LengthExceedsInput {
-                count: n as u64,
-                remaining: 0,
-            })
-            .at_offset(self.r.pos())
-            .in_path(format!("[{i}]")));
+            return Err(self.element_error(i, n));
         }
         Ok(())
+    }
+
+    /// [`Dec::element`]'s error, out of line so that the check inlines into element loops.
+    #[cold]
+    #[inline(never)]
+    fn element_error(&self, i: usize, n: usize) -> Error {
+        Error::new(ErrorKind::LengthExceedsInput {
+            count: n as u64,
+            remaining: 0,
+        })
+        .at_offset(self.r.pos())
+        .in_path(format!("[{i}]"))
     }
 
     /// Decodes `n` elements in order with `f` (called with the element's index): checks
@@ -226,6 +263,29 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
         }
         self.wire_for_slow(id, kind, local)
+    }
+
+    /// [`Dec::wire_for`], handing the definition's field to `f` instead of a shared handle
+    /// to it: on a stream whose definitions each set one field (every stream Go wrote) the
+    /// definition is borrowed, not reference-counted (an atomic increment and decrement per
+    /// map, slice or time value, a measurable share of decoding small values). `f` gives
+    /// `None` for a definition of `kind` it does not take (a caller's own check, reported as
+    /// a mismatch for `local`).
+    #[inline]
+    pub(crate) fn wire_for_with<R>(
+        &mut self,
+        id: WireId,
+        kind: WireKind,
+        local: &str,
+        f: impl FnOnce(&WireType) -> Option<R>,
+    ) -> Result<R> {
+        if self.types.several.is_empty() {
+            if let Some(w) = self.types.get(id).filter(|w| w.kind() == kind) {
+                return f(w).ok_or_else(|| self.mismatch(local, id));
+            }
+        }
+        let w = self.wire_for_slow(id, kind, local)?;
+        f(&w).ok_or_else(|| self.mismatch(local, id))
     }
 
     /// [`Dec::wire_for`] on a stream with definitions that set several fields, or for a
@@ -312,46 +372,20 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.describe(wire),
             ));
         }
-        let key = (wire, local_fields.as_ptr() as usize);
-        let plan = match self.types.plans.get(&key) {
-            Some(p) => p.clone(),
-            None => {
-                let Some(w) = self.types.get_kind(wire, WireKind::Struct).cloned() else {
-                    return Err(Error::mismatch(
-                        format!("struct {local_type}"),
-                        self.describe(wire),
-                    ));
-                };
-                let WireType::Struct { fields, .. } = &*w else {
-                    return Err(Error::mismatch(
-                        format!("struct {local_type}"),
-                        self.describe(wire),
-                    ));
-                };
-                check_field_names(&w)?;
-                let plan: Plan = fields
-                    .iter()
-                    .map(|wf| {
-                        (
-                            local_fields
-                                .iter()
-                                .position(|n| *n == wf.name)
-                                .map(|i| i as u16),
-                            wf.id,
-                        )
-                    })
-                    .collect();
-                // Go compiles the skipping of every field the local struct lacks before it
-                // decodes (`decIgnoreOpFor`), whether the value holds it or not.
-                for (local, fid) in plan.iter() {
-                    if local.is_none() {
-                        self.check_skippable(*fid)?;
-                    }
-                }
-                self.types.plans.insert(key, plan.clone());
-                plan
-            }
+        let local = local_fields.as_ptr() as usize;
+        let known = self
+            .types
+            .plans
+            .get(wire)
+            .and_then(|ps| ps.iter().position(|(l, _)| *l == local));
+        let at = match known {
+            Some(at) => at,
+            None => self.new_plan(wire, local_type, local_fields)?,
         };
+        // The plan stays in the table (no shared handle to it: an atomic increment and
+        // decrement per struct value); each field's entry is looked up by its index.
+        let plan = self.types.plan(wire, at);
+        let nfields = plan.len();
         // Go's `decodeValue` looks the wire struct up among the definitions received on the
         // stream only: a value of one of gob's own bootstrap structs (`fieldType`, id 21)
         // matching no field decodes as the zero value.
@@ -366,8 +400,11 @@ impl<'a, 'b> Dec<'a, 'b> {
             )));
         }
         let mut field: i64 = -1;
-        while let Some(i) = self.next_field(&mut field, plan.len())? {
-            let (local, fid) = plan[i];
+        while let Some(i) = self.next_field(&mut field, nfields)? {
+            // Plans only grow while a value is decoded: the entry is there.
+            let Some(&(local, fid)) = self.types.plan(wire, at).get(i) else {
+                return Err(Error::corrupt("internal: struct plan changed"));
+            };
             match local {
                 Some(li) => self
                     .nested(|d| f(d, li as usize, fid))
@@ -376,6 +413,62 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
         }
         Ok(())
+    }
+
+    /// Makes the plan of a struct definition for a local struct type (its wire fields' local
+    /// indices), once per stream and local type; returns its index among the definition's
+    /// plans.
+    #[cold]
+    #[inline(never)]
+    fn new_plan(
+        &mut self,
+        wire: WireId,
+        local_type: &str,
+        local_fields: &'static [&'static str],
+    ) -> Result<usize> {
+        let Some(w) = self.types.get_kind(wire, WireKind::Struct).cloned() else {
+            return Err(Error::mismatch(
+                format!("struct {local_type}"),
+                self.describe(wire),
+            ));
+        };
+        let WireType::Struct { fields, .. } = &*w else {
+            return Err(Error::mismatch(
+                format!("struct {local_type}"),
+                self.describe(wire),
+            ));
+        };
+        check_field_names(&w)?;
+        let plan: Plan = fields
+            .iter()
+            .map(|wf| {
+                (
+                    local_fields
+                        .iter()
+                        .position(|n| *n == wf.name)
+                        .map(|i| i as u16),
+                    wf.id,
+                )
+            })
+            .collect();
+        // Go compiles the skipping of every field the local struct lacks before it decodes
+        // (`decIgnoreOpFor`), whether the value holds it or not.
+        for (local, fid) in plan.iter() {
+            if local.is_none() {
+                self.check_skippable(*fid)?;
+            }
+        }
+        let entry = (local_fields.as_ptr() as usize, plan);
+        match self.types.plans.get_mut(wire) {
+            Some(ps) => {
+                ps.push(entry);
+                Ok(ps.len() - 1)
+            }
+            None => {
+                self.types.plans.insert(wire, vec![entry]);
+                Ok(0)
+            }
+        }
     }
 
     /// Reads the next field of a struct with `nfields` wire fields, `field` being the
@@ -427,7 +520,37 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// [`Dec::interface_header`] with the name interned for this stream and its registered
     /// decoder, if any.
+    /// Inlined (its general path is not), so that the name and id reach the caller in
+    /// registers: returned through memory, the caller's wide reload of the narrower stores
+    /// that wrote them is not forwarded by the processor (a stall per interface value).
+    #[inline(always)]
     pub(super) fn header(&mut self) -> Result<Option<Header>> {
+        if let Some((len, id, used)) = short_header(self.r.message_rest()) {
+            // What the general path below does for such a header, without its checks that
+            // cannot fail here: a name of 1 to 127 bytes, then a type id of a value (no
+            // definitions), then the value's byte count, all in this message.
+            let rest = self.r.message_rest();
+            let raw = rest.get(1..1 + len).unwrap_or_default();
+            if let Some(known) = self.types.known_names {
+                if !std::str::from_utf8(raw).is_ok_and(known) {
+                    // The general path refuses it (see `Dec::with_known_names`).
+                    return self.header_general();
+                }
+            }
+            self.r.advance(used);
+            self.types.name_message_end = Some(self.r.message_end());
+            let name = self.intern(raw);
+            self.types.begin_value(id, self.limits.max_depth);
+            return Ok(Some((name, id)));
+        }
+        self.header_general()
+    }
+
+    /// [`Dec::header`] for any header: a nil interface, a long name or type id, type
+    /// definitions before the value, a header that continues in the next message, and every
+    /// error.
+    #[inline(never)]
+    fn header_general(&mut self) -> Result<Option<Header>> {
         let at = self.r.pos();
         let n = self.r.uint()?;
         if n == 0 {
@@ -476,19 +599,31 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// Interns an interface name for this stream with its registry lookup, in a small
     /// per-stream table (a stream uses few names; the table is dropped when the registry
     /// changes, and holds at most 64 names).
+    ///
+    /// Inlined: returned from a call, the name came back through memory in two stores that
+    /// [`Dec::header`] read back as one 16-byte load, which the processor cannot forward
+    /// from the stores (perf put most of the header's time on that load).
+    #[inline(always)]
     pub(super) fn intern(&mut self, raw: &[u8]) -> Name {
         let (head, tail) = NameEntry::keys(raw);
-        let names = &mut self.types.names;
-        if let Some(i) = names.iter().position(|e| e.is(raw, head, tail)) {
-            return Name::Slot(i);
+        if let Some(i) = self.types.names.find(raw, head, tail) {
+            return Name::in_slot(i);
         }
+        self.intern_new(raw, head, tail)
+    }
+
+    /// [`Dec::intern`] for a name not in the table yet (once per name and stream).
+    #[cold]
+    #[inline(never)]
+    fn intern_new(&mut self, raw: &[u8], head: u64, tail: u64) -> Name {
         let name = ConcreteName::from(String::from_utf8_lossy(raw).into_owned());
         let decode = lookup(&name);
-        if names.len() >= 64 {
-            return Name::Own(name, decode);
+        if self.types.names.is_full() {
+            return Name::owned(name, decode);
         }
         let shape = name_kind(&name);
-        names.push(NameEntry {
+        let default_of = default_name_id(&name);
+        let slot = self.types.names.push(NameEntry {
             len: raw.len(),
             head,
             tail,
@@ -496,8 +631,9 @@ impl<'a, 'b> Dec<'a, 'b> {
             decode,
             default_for: None,
             shape,
+            default_of,
         });
-        Name::Slot(names.len() - 1)
+        Name::in_slot(slot)
     }
 
     fn name_entry(&self, slot: usize) -> Option<&NameEntry> {
@@ -506,28 +642,34 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// The text of an interned name.
     pub(super) fn name_str<'n>(&'n self, name: &'n Name) -> &'n str {
-        match name {
-            Name::Slot(i) => self.name_entry(*i).map_or("", |e| &e.name),
-            Name::Own(n, _) => n,
+        match name.own() {
+            Some((n, _)) => n,
+            None => name
+                .slot()
+                .and_then(|i| self.name_entry(i))
+                .map_or("", |e| &e.name),
         }
     }
 
     /// What an interned name tells of its Go type.
     pub(super) fn name_shape(&self, name: &Name) -> Option<NameShape> {
-        match name {
-            Name::Slot(i) => self.name_entry(*i).and_then(|e| e.shape),
-            Name::Own(n, _) => name_kind(n),
+        match name.own() {
+            Some((n, _)) => name_kind(n),
+            None => name
+                .slot()
+                .and_then(|i| self.name_entry(i))
+                .and_then(|e| e.shape),
         }
     }
 
     /// A shared handle to an interned name and its registered decoder, if any.
     pub(super) fn name_parts(&self, name: Name) -> (ConcreteName, Option<DecodeFn>) {
-        match name {
-            Name::Slot(i) => self.name_entry(i).map_or_else(
+        match name.into_own() {
+            Ok(parts) => parts,
+            Err(i) => self.name_entry(i).map_or_else(
                 || (ConcreteName::from(""), None),
                 |e| (e.name.clone(), e.decode),
             ),
-            Name::Own(n, f) => (n, f),
         }
     }
 
@@ -685,5 +827,36 @@ impl<'a, 'b> Dec<'a, 'b> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_header;
+
+    /// The short form takes exactly the headers whose every part is one byte (or the
+    /// two-byte form of a type id up to 127) and present; everything else goes the general
+    /// way (nil, long names or ids, definitions, truncation).
+    #[test]
+    fn short_header_takes_only_complete_one_byte_parts() {
+        // "string" (6 bytes), id 6 (zig-zag 12), byte count 3.
+        let h = [6, b's', b't', b'r', b'i', b'n', b'g', 12, 3, 0xaa];
+        assert_eq!(short_header(&h), Some((6, 6, 9)));
+        // Id 65 in its two-byte form (0xff, zig-zag 130).
+        assert_eq!(short_header(&[1, b'T', 0xff, 130, 5]), Some((1, 65, 5)));
+        for bad in [
+            &[][..],                   // nothing
+            &[0, 12, 3],               // nil interface
+            &[0x80, 1],                // a name of 128 bytes or more
+            &[1, b'T', 13, 3],         // negative id: a definition follows
+            &[1, b'T', 0xff, 131, 3],  // the same in two bytes
+            &[1, b'T', 0xfe, 1, 2, 3], // an id of two bytes
+            &[1, b'T', 12, 0x80],      // a long byte count
+            &[1, b'T', 12],            // no byte count
+            &[1, b'T', 0xff],          // id cut short
+            &[3, b'a', b'b'],          // name cut short
+        ] {
+            assert_eq!(short_header(bad), None, "{bad:?}");
+        }
     }
 }

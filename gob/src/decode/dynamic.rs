@@ -161,6 +161,19 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// [`Dec::value`] for an element, key or field of a dynamic value, where an interface
     /// value takes the form described at [`Value`] (bare under its default name).
     fn position_value(&mut self, id: WireId) -> Result<Value> {
+        match id {
+            ids::BOOL..=ids::COMPLEX => self.scalar_value(id),
+            ids::INTERFACE => self.interface_value(),
+            _ => self.composite_value(id),
+        }
+    }
+
+    /// A value of a builtin wire id other than `interface{}` (`BOOL..=COMPLEX`). Inlined
+    /// where an interface value's payload is read, so the value is built in place: returned
+    /// through memory, its caller's wide reload of the narrower stores that wrote it is not
+    /// forwarded by the processor.
+    #[inline(always)]
+    fn scalar_value(&mut self, id: WireId) -> Result<Value> {
         Ok(match id {
             ids::BOOL => Value::Bool(self.r.uint()? != 0),
             ids::INT => Value::Int(self.r.int()?),
@@ -175,8 +188,7 @@ impl<'a, 'b> Dec<'a, 'b> {
                     Err(_) => Value::RawString(b.into()),
                 }
             }
-            ids::INTERFACE => return self.interface_value(),
-            _ => return self.composite_value(id),
+            _ => return Err(Error::corrupt(format!("internal: {id} is not a scalar id"))),
         })
     }
 
@@ -191,9 +203,26 @@ impl<'a, 'b> Dec<'a, 'b> {
         if self.types.several_of(id).is_some() {
             return self.several_value(id);
         }
-        let w = self.dyn_wire(id)?;
+        // A slice, array or map needs only its element (and key) ids: read them from the
+        // borrowed definition instead of taking a shared handle (an atomic increment and
+        // decrement per value).
+        let shape = match self.types.get(id).map(|w| &**w) {
+            None => return Err(Error::new(ErrorKind::UnknownTypeId(id))),
+            Some(WireType::Slice { elem, .. }) => Some((None, *elem, None)),
+            Some(WireType::Array { elem, len, .. }) => Some((None, *elem, Some(*len))),
+            Some(WireType::Map { key, elem, .. }) => Some((Some(*key), *elem, None)),
+            Some(_) => None,
+        };
         let ty = self.dyn_type(id)?;
-        self.composite_with(&w, ty)
+        match shape {
+            Some((None, elem, None)) => self.slice_value(ty, elem),
+            Some((None, elem, Some(len))) => self.array_value(ty, elem, len),
+            Some((Some(key), elem, _)) => self.map_entries(ty, key, elem),
+            None => {
+                let w = self.dyn_wire(id)?;
+                self.composite_with(&w, ty)
+            }
+        }
     }
 
     /// [`Dec::composite_value`] for a definition that sets several fields.
@@ -228,26 +257,32 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.charge(std::mem::size_of::<Composite<(usize, Value)>>())?;
                 self.struct_value(ty, fields)
             }
-            WireType::Slice { elem, .. } => {
-                self.charge(std::mem::size_of::<Composite<Value>>())?;
-                let items = self.elements(*elem)?;
-                Ok(Value::new_slice(ty, items))
-            }
-            WireType::Array { elem, len, .. } => {
-                let n = self.array_count(*len)?;
-                self.charge(std::mem::size_of::<Composite<Value>>())?;
-                let items = self.elements_n(*elem, n)?;
-                Ok(Value::new_array(ty, items))
-            }
-            WireType::Map { key, elem, .. } => {
-                self.charge(std::mem::size_of::<Composite<(Value, Value)>>())?;
-                self.map_value(ty, *key, *elem)
-            }
+            WireType::Slice { elem, .. } => self.slice_value(ty, *elem),
+            WireType::Array { elem, len, .. } => self.array_value(ty, *elem, *len),
+            WireType::Map { key, elem, .. } => self.map_entries(ty, *key, *elem),
             WireType::GobEncoder(_) | WireType::BinaryMarshaler(_) | WireType::TextMarshaler(_) => {
                 self.charge(std::mem::size_of::<Composite<u8>>())?;
                 Ok(Value::new_marshaled(ty, self.owned_bytes(0)?.to_vec()))
             }
         }
+    }
+
+    fn slice_value(&mut self, ty: Type, elem: WireId) -> Result<Value> {
+        self.charge(std::mem::size_of::<Composite<Value>>())?;
+        let items = self.elements(elem)?;
+        Ok(Value::new_slice(ty, items))
+    }
+
+    fn array_value(&mut self, ty: Type, elem: WireId, len: i64) -> Result<Value> {
+        let n = self.array_count(len)?;
+        self.charge(std::mem::size_of::<Composite<Value>>())?;
+        let items = self.elements_n(elem, n)?;
+        Ok(Value::new_array(ty, items))
+    }
+
+    fn map_entries(&mut self, ty: Type, key: WireId, elem: WireId) -> Result<Value> {
+        self.charge(std::mem::size_of::<Composite<(Value, Value)>>())?;
+        self.map_value(ty, key, elem)
     }
 
     #[inline(never)]
@@ -399,7 +434,9 @@ impl<'a, 'b> Dec<'a, 'b> {
     /// The payload of an interface value of a builtin type other than `interface{}` (most
     /// values of JSON-shaped data): what [`Dec::interface_payload`] reads for it (the
     /// singleton marker, then the value, one level deeper), without its generic steps.
-    #[inline]
+    ///
+    /// `id` is in `BOOL..=COMPLEX` (every caller checks).
+    #[inline(always)]
     fn builtin_payload(&mut self, id: WireId) -> Result<Value> {
         self.types.begin_value(id, self.limits.max_depth);
         if self.depth >= self.limits.max_depth {
@@ -410,14 +447,14 @@ impl<'a, 'b> Dec<'a, 'b> {
         if self.r.uint()? != 0 {
             return Err(Error::new(ErrorKind::NonZeroSingletonDelta));
         }
-        self.position_value(id)
+        self.scalar_value(id)
     }
 
     /// Whether `name` is Go's default interface name ([`Value::default_go_name`]) for the
     /// values of wire type `id`; false for ids that are not (yet) valid, whose payload then
     /// fails as usual.
     fn is_default_name(&mut self, name: &Name, id: WireId) -> bool {
-        let Name::Slot(slot) = *name else {
+        let Some(slot) = name.slot() else {
             return self.check_default_name(name, id);
         };
         match self.types.names.get(slot).and_then(|e| e.default_for) {
@@ -469,14 +506,39 @@ impl<'a, 'b> Dec<'a, 'b> {
 
     /// Decodes an interface value, materialising registered names as their Rust types.
     pub fn typed_interface(&mut self) -> Result<Interface> {
-        match self.header()? {
-            None => Ok(Interface::nil()),
-            Some((name, id)) => {
-                let slot = name.slot();
-                let (name, registered) = self.name_parts(name);
-                self.typed_payload(name, registered, slot, id)
-            }
+        let Some((name, id)) = self.header()? else {
+            return Ok(Interface::nil());
+        };
+        let Some(slot) = name.slot() else {
+            let (name, registered) = self.name_parts(name);
+            return self.typed_payload(name, registered, None, id);
+        };
+        let entry = self.types.names.get(slot);
+        if entry.is_some_and(|e| e.decode.is_none() && e.default_of == Some(id)) {
+            // A builtin value under its default name (`string`, `float64`, `bool`: most
+            // interface values of JSON-shaped data): what `typed_payload` does for it, the
+            // value keeping no handle to the name.
+            return match self.builtin_payload(id) {
+                Ok(v) => Ok(Interface::builtin(v)),
+                Err(e) => {
+                    let name = self.types.names.get(slot).map_or("", |e| &e.name);
+                    Err(e.in_path(format!("({name})")))
+                }
+            };
         }
+        if let Some(f) = entry.and_then(|e| e.decode) {
+            // A registered type keeps its own name: no handle to the stream's copy (an
+            // atomic increment and decrement per value).
+            return self
+                .interface_payload(id, |d, w| f(d, w))
+                .map(Interface::from_box)
+                .map_err(|e| {
+                    let name = self.types.names.get(slot).map_or("", |e| &e.name);
+                    e.in_path(format!("({name})"))
+                });
+        }
+        let (name, registered) = self.name_parts(name);
+        self.typed_payload(name, registered, Some(slot), id)
     }
 
     /// What the name of an interface value tells of its Go type: from the stream's name table

@@ -85,12 +85,19 @@ impl<'a, 'b> Dec<'a, 'b> {
                 self.heap_left = left;
                 Ok(())
             }
-            None => Err(Error::new(ErrorKind::MemoryBudget {
-                budget: self.budget,
-                message: self.message,
-            })
-            .at_offset(self.r.pos())),
+            None => Err(self.budget_error()),
         }
+    }
+
+    /// [`Dec::charge`]'s error, out of line so that the check inlines where heap is charged.
+    #[cold]
+    #[inline(never)]
+    fn budget_error(&self) -> Error {
+        Error::new(ErrorKind::MemoryBudget {
+            budget: self.budget,
+            message: self.message,
+        })
+        .at_offset(self.r.pos())
     }
 
     /// Adds a message of `size` bytes that the value continues in to its heap budget.

@@ -17,17 +17,52 @@ pub(super) type Header = (Name, WireId);
 
 /// An interface name read from the stream: a slot of the stream's name table, or the name
 /// itself once the table is full.
-pub(super) enum Name {
-    Slot(usize),
-    Own(ConcreteName, Option<DecodeFn>),
+///
+/// Two plain fields rather than an enum: the decoder's hot path passes a name between
+/// inlined functions, and an enum with data was copied through memory as a blob, its
+/// narrower stores reloaded by a wider load that the processor cannot forward (a stall per
+/// interface value); the fields stay in registers.
+pub(super) struct Name {
+    /// The slot in the stream's name table (meaningless when `own` is set).
+    slot: usize,
+    /// The name and its registered decoder, when the table was full.
+    own: Option<Box<(ConcreteName, Option<DecodeFn>)>>,
 }
 
 impl Name {
+    /// The name in `slot` of the stream's table.
+    #[inline]
+    pub(super) fn in_slot(slot: usize) -> Name {
+        Name { slot, own: None }
+    }
+
+    /// A name held here (the stream's table is full).
+    pub(super) fn owned(name: ConcreteName, decode: Option<DecodeFn>) -> Name {
+        Name {
+            slot: usize::MAX,
+            own: Some(Box::new((name, decode))),
+        }
+    }
+
     /// The name's slot in the stream's name table, if it has one.
+    #[inline]
     pub(super) fn slot(&self) -> Option<usize> {
-        match self {
-            Name::Slot(i) => Some(*i),
-            Name::Own(..) => None,
+        match self.own {
+            None => Some(self.slot),
+            Some(_) => None,
+        }
+    }
+
+    /// The name and its registered decoder, when held here.
+    pub(super) fn own(&self) -> Option<&(ConcreteName, Option<DecodeFn>)> {
+        self.own.as_deref()
+    }
+
+    /// The name and its registered decoder when held here, else the slot.
+    pub(super) fn into_own(self) -> std::result::Result<(ConcreteName, Option<DecodeFn>), usize> {
+        match self.own {
+            Some(b) => Ok(*b),
+            None => Err(self.slot),
         }
     }
 }
@@ -47,19 +82,47 @@ pub(super) struct NameEntry {
     pub(super) default_for: Option<(WireId, bool)>,
     /// What the name tells of its Go type ([`name_kind`]), worked out once per stream.
     pub(super) shape: Option<NameShape>,
+    /// The builtin wire id whose values have this name as their default Go name
+    /// ([`default_name_id`]), if any.
+    pub(super) default_of: Option<WireId>,
+}
+
+/// The builtin wire id whose decoded values ([`crate::Value`]) have `name` as their default
+/// Go name (`Value::default_go_name`): `bool`, `int`, `uint`, `float64`, `complex128`,
+/// `string`, `[]uint8`.
+pub(super) fn default_name_id(name: &str) -> Option<WireId> {
+    Some(match name {
+        "bool" => ids::BOOL,
+        "int" => ids::INT,
+        "uint" => ids::UINT,
+        "float64" => ids::FLOAT,
+        "complex128" => ids::COMPLEX,
+        "string" => ids::STRING,
+        "[]uint8" => ids::BYTES,
+        _ => return None,
+    })
 }
 
 impl NameEntry {
+    /// The `head` and `tail` keys of a name: with the length they identify a name of up to
+    /// 16 bytes (for four to eight bytes, `head` packs the first and the last four, which
+    /// overlap or meet and so cover every byte).
+    #[inline]
     pub(super) fn keys(raw: &[u8]) -> (u64, u64) {
         let word = |b: &[u8]| {
             let mut w = [0u8; 8];
             w.copy_from_slice(b);
             u64::from_le_bytes(w)
         };
-        if raw.len() >= 8 {
-            (word(&raw[..8]), word(&raw[raw.len() - 8..]))
-        } else {
-            (raw.iter().fold(0, |a, &b| (a << 8) | u64::from(b)), 0)
+        let half = |b: &[u8]| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(b);
+            u64::from(u32::from_le_bytes(w))
+        };
+        match raw.len() {
+            8.. => (word(&raw[..8]), word(&raw[raw.len() - 8..])),
+            4..=7 => (half(&raw[..4]) | half(&raw[raw.len() - 4..]) << 32, 0),
+            _ => (raw.iter().fold(0, |a, &b| (a << 8) | u64::from(b)), 0),
         }
     }
 
@@ -69,6 +132,89 @@ impl NameEntry {
             && self.head == head
             && self.tail == tail
             && (raw.len() <= 16 || self.name.as_bytes() == raw)
+    }
+}
+
+/// The most names a stream's table holds (a stream uses few: Go's builtin names and the
+/// types it registers); further names are looked up each time they come.
+pub(super) const MAX_NAMES: usize = 64;
+
+/// A stream's interned interface names, found by a small direct-mapped index on their keys
+/// instead of a scan: an interface value's name is read for every value of a
+/// `map[string]interface{}`, so this lookup is on the hottest path of JSON-shaped data.
+pub(super) struct NameTable {
+    entries: Vec<NameEntry>,
+    /// Bucket (a hash of a name's keys) to slot + 1 of the last name that landed there; 0
+    /// for none. A bucket shared by two names falls back to the scan.
+    index: [u8; INDEX_BUCKETS],
+}
+
+const INDEX_BUCKETS: usize = 256;
+
+impl Default for NameTable {
+    fn default() -> Self {
+        NameTable {
+            entries: Vec::new(),
+            index: [0; INDEX_BUCKETS],
+        }
+    }
+}
+
+impl NameTable {
+    /// Two multiply rounds, the bucket from the top bits: Go's builtin names (`string`,
+    /// `float64`, `bool`, `int64`, `time.Time`, `map[string]interface {}`, `[]interface {}`,
+    /// ...) each get a bucket of their own, so JSON-shaped data never falls back to the scan.
+    #[inline]
+    fn bucket(len: usize, head: u64, tail: u64) -> usize {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let h = (head.wrapping_mul(K) ^ tail ^ len as u64).wrapping_mul(K);
+        (h >> 56) as usize % INDEX_BUCKETS
+    }
+
+    /// The slot of `raw` (whose [`NameEntry::keys`] are `head`, `tail`), if interned.
+    #[inline(always)]
+    pub(super) fn find(&mut self, raw: &[u8], head: u64, tail: u64) -> Option<usize> {
+        let b = Self::bucket(raw.len(), head, tail);
+        let hint = usize::from(self.index[b]).wrapping_sub(1);
+        if let Some(e) = self.entries.get(hint) {
+            if e.is(raw, head, tail) {
+                return Some(hint);
+            }
+        }
+        let i = self.entries.iter().position(|e| e.is(raw, head, tail))?;
+        self.index[b] = u8::try_from(i + 1).unwrap_or(0);
+        Some(i)
+    }
+
+    /// True when no further name fits ([`MAX_NAMES`]).
+    pub(super) fn is_full(&self) -> bool {
+        self.entries.len() >= MAX_NAMES
+    }
+
+    /// Interns `e` (the table is not full); returns its slot.
+    pub(super) fn push(&mut self, e: NameEntry) -> usize {
+        let i = self.entries.len();
+        // At most `MAX_NAMES` (64) entries: a slot + 1 fits the index's byte.
+        self.index[Self::bucket(e.len, e.head, e.tail)] = u8::try_from(i + 1).unwrap_or(0);
+        self.entries.push(e);
+        i
+    }
+
+    pub(super) fn get(&self, slot: usize) -> Option<&NameEntry> {
+        self.entries.get(slot)
+    }
+
+    pub(super) fn get_mut(&mut self, slot: usize) -> Option<&mut NameEntry> {
+        self.entries.get_mut(slot)
+    }
+
+    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = &mut NameEntry> {
+        self.entries.iter_mut()
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.entries.clear();
+        self.index = [0; INDEX_BUCKETS];
     }
 }
 
@@ -204,6 +350,104 @@ fn builtin_id(name: &str) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(name: &str) -> NameEntry {
+        let (head, tail) = NameEntry::keys(name.as_bytes());
+        NameEntry {
+            len: name.len(),
+            head,
+            tail,
+            name: ConcreteName::from(name),
+            decode: None,
+            default_for: None,
+            shape: None,
+            default_of: None,
+        }
+    }
+
+    fn find(t: &mut NameTable, name: &str) -> Option<usize> {
+        let (head, tail) = NameEntry::keys(name.as_bytes());
+        t.find(name.as_bytes(), head, tail)
+    }
+
+    /// The names JSON-shaped Go data travels under never share an index bucket (the lookup
+    /// of each is one probe).
+    #[test]
+    fn go_builtin_names_have_buckets_of_their_own() {
+        let names = [
+            "string",
+            "float64",
+            "bool",
+            "int",
+            "int64",
+            "uint",
+            "[]uint8",
+            "complex128",
+            "interface {}",
+            "time.Time",
+            "map[string]interface {}",
+            "[]interface {}",
+        ];
+        let mut buckets: Vec<usize> = names
+            .iter()
+            .map(|n| {
+                let (head, tail) = NameEntry::keys(n.as_bytes());
+                NameTable::bucket(n.len(), head, tail)
+            })
+            .collect();
+        buckets.sort_unstable();
+        buckets.dedup();
+        assert_eq!(buckets.len(), names.len());
+    }
+
+    /// Every name interned is found at its slot and no other name is, whatever the index's
+    /// buckets share: names that differ in one byte at each position, in length only, and
+    /// past 16 bytes (where the keys alone do not decide); more names than buckets.
+    #[test]
+    fn name_table_finds_each_name_and_only_it() {
+        let mut names: Vec<String> = vec![
+            "".into(),
+            "a".into(),
+            "ab".into(),
+            "abc".into(),
+            "bool".into(),
+            "float64".into(),
+            "time.Time".into(),
+            "map[string]interface {}".into(),
+            "map[string]interface {]".into(),
+            "[]interface {}".into(),
+        ];
+        for len in [3, 5, 8, 12, 17, 30] {
+            for at in 0..len {
+                let mut b = vec![b'x'; len];
+                b[at] = b'y';
+                names.push(String::from_utf8(b).unwrap());
+            }
+        }
+        let mut t = NameTable::default();
+        let mut slots = Vec::new();
+        for n in &names {
+            if find(&mut t, n).is_some() {
+                continue;
+            }
+            if t.is_full() {
+                break;
+            }
+            slots.push((n.clone(), t.push(entry(n))));
+        }
+        assert_eq!(slots.len(), MAX_NAMES);
+        // Twice: the second round reads the index as the first one left it.
+        for _ in 0..2 {
+            for (n, slot) in &slots {
+                assert_eq!(find(&mut t, n), Some(*slot), "{n:?}");
+            }
+        }
+        for n in ["abcd", "xxxxxxxxxxxxxxxxz", "map[string]interface{}", "c"] {
+            assert_eq!(find(&mut t, n), None, "{n:?}");
+        }
+        t.clear();
+        assert_eq!(find(&mut t, "bool"), None);
+    }
 
     /// Kind, array length, key and element of a name's shape.
     type Parts = (WireKind, Option<i64>, Option<WireId>, Option<WireId>);

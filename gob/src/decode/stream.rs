@@ -161,7 +161,6 @@ impl Decoder {
         self.types.skipped = self.types.skipped.saturating_sub(dropped);
         // Forget only what this attempt defined; plans of older types stay valid
         // (a large value read in pieces must not rebuild every plan each time).
-        self.types.plans.retain(|(id, _), _| !added.contains(id));
         self.types.checked.retain(|(id, _)| !added.contains(id));
         self.types.pending.retain(|p| !added.contains(p));
         self.types.companions.retain(|m, _| !added.contains(m));
@@ -170,8 +169,9 @@ impl Decoder {
             self.types.empty_defs.remove(&id);
             self.types.several.remove(&id);
             self.types.dyn_types.remove(id);
+            self.types.plans.remove(id);
         }
-        for e in &mut self.types.names {
+        for e in self.types.names.iter_mut() {
             e.default_for = None;
         }
     }

@@ -11,9 +11,9 @@ use crate::types::{builtin_name, ids, WireId, WireKind, WireKinds, WireType, MAR
 use crate::wire::Reader;
 
 use super::limits::Limits;
-use super::names::{generation, NameEntry};
+use super::names::{generation, NameTable};
 
-pub(super) type Plan = Arc<[(Option<u16>, WireId)]>;
+pub(super) type Plan = Box<[(Option<u16>, WireId)]>;
 /// Ids Go allocates in sequence from 64: those below `64 + DIRECT` live in a vector (no
 /// hashing on the hot path); any other id a peer may choose goes to a `HashMap`.
 const DIRECT: usize = 1 << 14;
@@ -65,6 +65,14 @@ impl<V> IdMap<V> {
         }
     }
 
+    #[inline]
+    pub(super) fn get_mut(&mut self, id: WireId) -> Option<&mut V> {
+        match Self::slot(id) {
+            Some(i) => self.direct.get_mut(i).and_then(|v| v.as_mut()),
+            None => self.other.get_mut(&id),
+        }
+    }
+
     pub(super) fn remove(&mut self, id: WireId) {
         let old = match Self::slot(id) {
             Some(i) => self.direct.get_mut(i).and_then(|v| v.take()),
@@ -103,14 +111,17 @@ pub struct TypeTable {
     /// The ids in `skips`, added up (at most [`MAX_SKIPPED_IDS`]).
     pub(super) skipped: u32,
     pub(super) dyn_types: IdMap<Type>,
-    pub(super) plans: HashMap<(WireId, usize), Plan>,
+    /// Each struct definition's field plans, one per local struct type decoded from it (keyed
+    /// by the address of the local type's field names): a vector slot per id Go allocates, no
+    /// hashing per struct value.
+    pub(super) plans: IdMap<Vec<(usize, Plan)>>,
     /// The local types [`Dec::check_struct`] passed against a wire struct on this stream.
     pub(super) checked: HashSet<(WireId, std::any::TypeId)>,
     /// `Decode::check_wire`'s state while it runs.
     pub(super) check: super::check::CheckState,
     /// Registry lookups of interface names seen on this stream (valid for `names_gen`; only
-    /// appended to while a value is decoded, so a [`Name::Slot`] stays valid).
-    pub(super) names: Vec<NameEntry>,
+    /// appended to while a value is decoded, so a name's slot stays valid).
+    pub(super) names: NameTable,
     names_gen: u64,
     /// End of the message the last interface name of the current value was read in (its
     /// definitions and value may follow in later messages): where Go's decoder, which fails
@@ -218,6 +229,16 @@ impl TypeTable {
     pub(super) fn struct_among_several(&self, id: WireId) -> bool {
         self.several_of(id)
             .is_some_and(|k| k.get(WireKind::Struct).is_some())
+    }
+
+    /// Plan `at` of struct definition `wire` ([`Dec::decode_struct`](super::Dec::decode_struct));
+    /// empty when there is none.
+    #[inline]
+    pub(super) fn plan(&self, wire: WireId, at: usize) -> &[(Option<u16>, WireId)] {
+        self.plans
+            .get(wire)
+            .and_then(|ps| ps.get(at))
+            .map_or(&[], |(_, p)| &p[..])
     }
 
     /// The dynamic type of `id` when it needs no building: a builtin, a bootstrap type, or one
