@@ -5,9 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value as Json;
 use tilores_plugin::gob::{self, json as gjson, Decoder, Encoder, Value};
 use tilores_plugin_test_support as support;
+
+use support::manifest::{manifest, same, strip_types};
 
 /// Cases where Rust does not match Go, each with the reason it cannot or should not. The test
 /// fails when one of them starts passing, so the list only ever shrinks.
@@ -89,71 +90,6 @@ fn lowest_defined_id(bytes: &[u8]) -> Option<i64> {
         r.finish_message();
     }
     lowest
-}
-
-fn manifest() -> Json {
-    let p = support::repo_root().join("testdata/gob/manifest.json");
-    let s = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    serde_json::from_str(&s).expect("manifest.json is valid JSON")
-}
-
-/// Typed JSON without the type tables: the form the manifest records.
-fn strip_types(j: &Json) -> Json {
-    fn strip_value(v: &Json) -> Json {
-        match v {
-            Json::Object(m) if m.contains_key("name") && m.contains_key("types") => {
-                let mut o = serde_json::Map::new();
-                o.insert("name".into(), m["name"].clone());
-                o.insert("value".into(), strip_value(&m["value"]));
-                Json::Object(o)
-            }
-            Json::Object(m) => Json::Object(
-                m.iter()
-                    .filter(|(k, _)| k.as_str() != "time")
-                    .map(|(k, v)| (k.clone(), strip_value(v)))
-                    .collect(),
-            ),
-            Json::Array(a) => Json::Array(a.iter().map(strip_value).collect()),
-            other => other.clone(),
-        }
-    }
-    strip_value(&j["value"])
-}
-
-/// Equality of manifest values: numbers by value, map entries as multisets, objects by keys.
-fn same(a: &Json, b: &Json) -> bool {
-    match (a, b) {
-        (Json::Number(x), Json::Number(y)) => {
-            if let (Some(p), Some(q)) = (x.as_i64(), y.as_i64()) {
-                return p == q;
-            }
-            if let (Some(p), Some(q)) = (x.as_u64(), y.as_u64()) {
-                return p == q;
-            }
-            x.as_f64() == y.as_f64()
-        }
-        (Json::Array(x), Json::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
-        }
-        (Json::Object(x), Json::Object(y)) => {
-            if let (Some(Json::Array(ex)), Some(Json::Array(ey))) = (x.get("map"), y.get("map")) {
-                if x.len() == 1 && y.len() == 1 {
-                    let mut used = vec![false; ey.len()];
-                    return ex.len() == ey.len()
-                        && ex.iter().all(|e| {
-                            ey.iter().enumerate().any(|(i, f)| {
-                                !used[i] && same(e, f) && {
-                                    used[i] = true;
-                                    true
-                                }
-                            })
-                        });
-                }
-            }
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
 }
 
 /// Value equality with floats compared by their bits (NaN equals the same NaN, -0 differs

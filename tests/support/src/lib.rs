@@ -9,6 +9,7 @@
 //!
 //! It depends on neither `tilores-plugin` nor `tilores-gob`, so both crates' tests can use it.
 
+pub mod manifest;
 mod mask;
 mod paths;
 mod process;
