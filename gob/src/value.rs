@@ -191,20 +191,14 @@ impl Value {
     /// (`int`, `float64`, `string`, `map[string]interface {}`, ...); borrowed for builtins
     /// and the JSON-shaped composites.
     pub fn default_go_name(&self) -> Cow<'static, str> {
-        Cow::Borrowed(match self {
-            Value::Bool(_) => "bool",
-            Value::Int(_) => "int",
-            Value::Uint(_) => "uint",
-            Value::Float(_) => "float64",
-            Value::Complex(..) => "complex128",
-            Value::String(_) | Value::RawString(_) => "string",
-            Value::Bytes(_) => "[]uint8",
-            Value::Nil | Value::Interface(_) => "interface {}",
-            Value::Slice(c) | Value::Array(c) => return go_type_string(&c.ty, 4),
-            Value::Map(c) => return go_type_string(&c.ty, 4),
-            Value::Struct(c) => return go_type_string(&c.ty, 4),
-            Value::Marshaled(c) => return go_type_string(&c.ty, 4),
-        })
+        match self {
+            Value::Slice(c) | Value::Array(c) => go_type_string(&c.ty, 4),
+            Value::Map(c) => go_type_string(&c.ty, 4),
+            Value::Struct(c) => go_type_string(&c.ty, 4),
+            Value::Marshaled(c) => go_type_string(&c.ty, 4),
+            // Nil and interface values: the empty interface.
+            _ => Cow::Borrowed(builtin_go_name(self).unwrap_or("interface {}")),
+        }
     }
 
     /// [`Value::default_go_name`], borrowed from the value's type when the type has a name

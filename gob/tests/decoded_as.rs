@@ -13,6 +13,7 @@
 //! this crate and reading the bytes back dynamically, which is what the manifest's rendering
 //! of Go's decoded value means ("as if the decoded value were sent").
 
+#[macro_use]
 mod typed_common;
 
 use std::collections::HashMap;
@@ -31,17 +32,6 @@ use typed_common::{render, same, same_class, C64};
 struct Point {
     x: i64,
     y: i64,
-}
-
-/// A struct twin: Rust fields spelled as Go's (the derive keeps a leading capital, so the Go
-/// field name is the Rust one).
-macro_rules! go_struct {
-    ($name:ident, $go:literal { $($f:ident : $t:ty),* $(,)? }) => {
-        #[derive(Gob, Debug, Default, Clone, PartialEq)]
-        #[gob(go_type = $go)]
-        #[allow(non_snake_case)]
-        struct $name { $($f: $t),* }
-    };
 }
 
 go_struct!(Outf32, "main.outf32" { Maxf: f32, Minf: f32 });

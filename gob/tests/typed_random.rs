@@ -13,6 +13,7 @@
 //! `TYPED_SEED=1000000 TYPED_COUNT=200000 cargo test -p tilores-gob --features json --release
 //! --test typed_random`.
 
+#[macro_use]
 mod typed_common;
 
 use std::collections::HashMap;
@@ -23,17 +24,6 @@ use gob::{Decode, Decoder, Encode, GoTime, Gob, Interface, Step};
 use serde_json::Value as Json;
 use tilores_plugin_test_support as support;
 use typed_common::{render, same, same_class, C128, C64};
-
-/// A struct twin: Rust fields spelled as Go's (the derive keeps a leading capital, so the Go
-/// field name is the Rust one).
-macro_rules! go_struct {
-    ($name:ident, $go:literal { $($f:ident : $t:ty),* $(,)? }) => {
-        #[derive(Gob, Debug, Default, Clone, PartialEq)]
-        #[gob(go_type = $go)]
-        #[allow(non_snake_case)]
-        struct $name { $($f: $t),* }
-    };
-}
 
 // The catalog of go-interop/cmd/gobtyped/main.go.
 go_struct!(Inner, "main.Inner" { A: i64, B: String, C: Vec<i64> });

@@ -9,6 +9,17 @@ use gob::raw::{ids, Dec, Enc, GoTypeName, Schema, WireId};
 use gob::{Decode, Encode, ErrorKind, GobType, Value};
 use serde_json::Value as Json;
 
+/// A struct twin: Rust fields spelled as Go's (the derive keeps a leading capital, so the Go
+/// field name is the Rust one).
+macro_rules! go_struct {
+    ($name:ident, $go:literal { $($f:ident : $t:ty),* $(,)? }) => {
+        #[derive(Gob, Debug, Default, Clone, PartialEq)]
+        #[gob(go_type = $go)]
+        #[allow(non_snake_case)]
+        struct $name { $($f: $t),* }
+    };
+}
+
 /// Go's `complex64`, written with the raw API, with Go's `float32FromBits` range check on
 /// each part (as `f32` fields get it).
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
